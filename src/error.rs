@@ -1,0 +1,39 @@
+//! Errors as values: each names the parameter at fault, its value and the rule.
+
+use std::fmt::Display;
+
+/// Everything that can go wrong in balnet on user input or in a solve.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A Model field breaks a rule of MODEL.md section 1.
+    #[error("invalid model: {field} = {value}: {rule}")]
+    Invalid { field: String, value: String, rule: String },
+    /// A Model file could not be parsed.
+    #[error("cannot parse model: {0}")]
+    Parse(String),
+    /// Reading or writing a file failed.
+    #[error("{0}")]
+    Io(String),
+    /// The balanced limit (MODEL.md 2.4) has no solution.
+    #[error("no balanced state: {0}")]
+    NoBalancedState(String),
+    /// The balance matrix `W_AB = c_B J_AB` is singular.
+    #[error("singular balance matrix W_AB = c_B J_AB (condition number {condition:.3e})")]
+    SingularBalance { condition: f64 },
+    /// A root finder did not converge.
+    #[error("{what} did not converge after {iterations} iterations (final residual {residual:.3e})")]
+    NoConvergence { what: String, iterations: usize, residual: f64 },
+    /// A numerical argument is outside the domain of a function.
+    #[error("{0}")]
+    Domain(String),
+}
+
+impl Error {
+    /// An invalid-field error: `field = value: rule`.
+    pub fn invalid(field: impl Into<String>, value: impl Display, rule: impl Into<String>) -> Self {
+        Error::Invalid { field: field.into(), value: value.to_string(), rule: rule.into() }
+    }
+}
+
+/// Result with balnet's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

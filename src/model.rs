@@ -1,0 +1,707 @@
+//! The network description of MODEL.md section 1, read by both the theory and
+//! the simulator.
+//!
+//! One serde-serialisable [`Model`] is the single source of parameters: the
+//! mean-field solvers and the spiking simulator never keep copies of their own.
+//! Units everywhere: seconds, mV, Hz.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// One population of current-based LIF neurons (MODEL.md section 1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    /// Name used in reports, e.g. "E".
+    pub name: String,
+    /// Number of neurons `N_A`.
+    pub n: usize,
+    /// In-degree scale `c_A`: a neuron receives on average `c_A * K` inputs from this population.
+    pub c: f64,
+    /// Membrane time constant `tau_m,A` (s).
+    pub tau_m: f64,
+    /// Spike threshold `theta_A` (mV, from rest).
+    pub theta: f64,
+    /// Reset potential `Vr_A` (mV).
+    pub v_reset: f64,
+    /// Absolute refractory period `tau_ref,A` (s).
+    pub tau_ref: f64,
+    /// External coupling `J_A0` (mV); the jump of one external spike is `J_A0 / sqrt(K)`.
+    pub j_ext: f64,
+    /// Extra frozen heterogeneity `beta_ext,A` (mV^2): variance of a per-neuron bias current.
+    #[serde(default)]
+    pub beta_ext: f64,
+}
+
+/// Connectivity rule of the random part (MODEL.md section 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Connectivity {
+    /// Erdos-Renyi: each connection exists independently with probability `p_B`.
+    Bernoulli,
+    /// Exactly `round(c_B K)` inputs from each `B`, drawn without replacement.
+    FixedIndegree,
+    /// Exactly `round(c_B K)` inputs from each `B`, drawn with replacement (NEST's default).
+    FixedIndegreeReplacement,
+}
+
+/// Synaptic delay of the fast (and slow) synapses (MODEL.md section 1).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Delay {
+    /// One delay `d` (s) for every connection.
+    Fixed { d: f64 },
+    /// Per-connection delays uniform in `[min, max]` (s).
+    Uniform { min: f64, max: f64 },
+}
+
+impl Delay {
+    /// Smallest delay (s).
+    pub fn min(&self) -> f64 {
+        match *self {
+            Delay::Fixed { d } => d,
+            Delay::Uniform { min, .. } => min,
+        }
+    }
+    /// Largest delay (s).
+    pub fn max(&self) -> f64 {
+        match *self {
+            Delay::Fixed { d } => d,
+            Delay::Uniform { max, .. } => max,
+        }
+    }
+    /// Mean delay (s).
+    pub fn mean(&self) -> f64 {
+        0.5 * (self.min() + self.max())
+    }
+}
+
+/// External Poisson drive (MODEL.md section 1): `K_0 = round(c_0 K)` trains of rate `nu_0`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct External {
+    /// In-degree scale `c_0` of the external drive.
+    pub c0: f64,
+    /// Rate `nu_0` of each external train (Hz).
+    pub nu0: f64,
+}
+
+/// Low-rank loadings of one population (MODEL.md section 1, index convention there).
+///
+/// Means `mbar` (mV, length D), `nbar` (dimensionless, D), `wbar` (mV, D_in) and the
+/// covariance blocks of the joint Gaussian of `(m, n, w)`. Matrices are row-major
+/// `Vec<Vec<f64>>`; `sigma_nm[d][e] = Cov(n_d, m_e)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Loadings {
+    #[serde(default)]
+    pub mbar: Vec<f64>,
+    #[serde(default)]
+    pub nbar: Vec<f64>,
+    #[serde(default)]
+    pub wbar: Vec<f64>,
+    #[serde(default)]
+    pub sigma_mm: Vec<Vec<f64>>,
+    #[serde(default)]
+    pub sigma_nm: Vec<Vec<f64>>,
+    #[serde(default)]
+    pub sigma_nn: Vec<Vec<f64>>,
+    #[serde(default)]
+    pub sigma_mw: Vec<Vec<f64>>,
+    #[serde(default)]
+    pub sigma_nw: Vec<Vec<f64>>,
+    #[serde(default)]
+    pub sigma_ww: Vec<Vec<f64>>,
+}
+
+impl Loadings {
+    /// All-zero loadings of the given dimensions (a population that carries no structure).
+    pub fn zeros(d: usize, d_in: usize) -> Self {
+        Loadings {
+            mbar: vec![0.0; d],
+            nbar: vec![0.0; d],
+            wbar: vec![0.0; d_in],
+            sigma_mm: zeros(d, d),
+            sigma_nm: zeros(d, d),
+            sigma_nn: zeros(d, d),
+            sigma_mw: zeros(d, d_in),
+            sigma_nw: zeros(d, d_in),
+            sigma_ww: zeros(d_in, d_in),
+        }
+    }
+
+    /// Rank-one isotropic structure with zero means: `Var m = sigma_m^2`,
+    /// `Var n = sigma_n^2`, `Cov(n, m) = sigma_nm`; with `D_in = 1` the input
+    /// loading is `w = w_scale * m` (MODEL.md section 5).
+    pub fn rank_one(sigma_m: f64, sigma_n: f64, sigma_nm: f64, w_scale: Option<f64>) -> Self {
+        let d_in = usize::from(w_scale.is_some());
+        let mut l = Loadings::zeros(1, d_in);
+        l.sigma_mm[0][0] = sigma_m * sigma_m;
+        l.sigma_nn[0][0] = sigma_n * sigma_n;
+        l.sigma_nm[0][0] = sigma_nm;
+        if let Some(a) = w_scale {
+            l.sigma_mw[0][0] = a * sigma_m * sigma_m;
+            l.sigma_nw[0][0] = a * sigma_nm;
+            l.sigma_ww[0][0] = a * a * sigma_m * sigma_m;
+        }
+        l
+    }
+
+    /// The joint covariance of `(m, n, w)` as one `(2D + D_in)` square matrix.
+    pub fn joint_covariance(&self) -> nalgebra::DMatrix<f64> {
+        let d = self.mbar.len();
+        let di = self.wbar.len();
+        let size = 2 * d + di;
+        let mut c = nalgebra::DMatrix::zeros(size, size);
+        let mut put = |r0: usize, c0: usize, b: &[Vec<f64>]| {
+            for (i, row) in b.iter().enumerate() {
+                for (j, &v) in row.iter().enumerate() {
+                    c[(r0 + i, c0 + j)] = v;
+                    c[(c0 + j, r0 + i)] = v;
+                }
+            }
+        };
+        // order: m (0..d), n (d..2d), w (2d..)
+        put(0, 0, &self.sigma_mm);
+        put(d, d, &self.sigma_nn);
+        put(2 * d, 2 * d, &self.sigma_ww);
+        put(d, 0, &self.sigma_nm); // rows n, columns m
+        put(0, 2 * d, &self.sigma_mw); // rows m, columns w
+        put(d, 2 * d, &self.sigma_nw); // rows n, columns w
+        c
+    }
+
+    /// The joint mean of `(m, n, w)`.
+    pub fn joint_mean(&self) -> Vec<f64> {
+        let mut v = self.mbar.clone();
+        v.extend_from_slice(&self.nbar);
+        v.extend_from_slice(&self.wbar);
+        v
+    }
+}
+
+fn zeros(r: usize, c: usize) -> Vec<Vec<f64>> {
+    vec![vec![0.0; c]; r]
+}
+
+/// One term of a latent input component `s_k(t)` (dimensionless).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SignalTerm {
+    /// Adds `amplitude` for `t >= t0`.
+    Step { t0: f64, amplitude: f64 },
+    /// Rises linearly by `amplitude` between `t0` and `t1`, constant after.
+    Ramp { t0: f64, t1: f64, amplitude: f64 },
+}
+
+impl SignalTerm {
+    fn value(&self, t: f64) -> f64 {
+        match *self {
+            SignalTerm::Step { t0, amplitude } => {
+                if t >= t0 {
+                    amplitude
+                } else {
+                    0.0
+                }
+            }
+            SignalTerm::Ramp { t0, t1, amplitude } => {
+                if t <= t0 {
+                    0.0
+                } else if t >= t1 {
+                    amplitude
+                } else {
+                    amplitude * (t - t0) / (t1 - t0)
+                }
+            }
+        }
+    }
+}
+
+/// The latent input `s(t) in R^{D_in}`: each component a sum of steps and ramps
+/// (MODEL.md section 1, "Latent input").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Signal {
+    /// `components[k]` is the list of terms of `s_k`.
+    #[serde(default)]
+    pub components: Vec<Vec<SignalTerm>>,
+}
+
+impl Signal {
+    /// `s(t)`.
+    pub fn value(&self, t: f64) -> Vec<f64> {
+        self.components
+            .iter()
+            .map(|terms| terms.iter().map(|term| term.value(t)).sum())
+            .collect()
+    }
+
+    /// Times at which some component changes slope or jumps (sorted, unique).
+    pub fn breakpoints(&self) -> Vec<f64> {
+        let mut v: Vec<f64> = self
+            .components
+            .iter()
+            .flatten()
+            .flat_map(|t| match *t {
+                SignalTerm::Step { t0, .. } => vec![t0],
+                SignalTerm::Ramp { t0, t1, .. } => vec![t0, t1],
+            })
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v.dedup();
+        v
+    }
+}
+
+/// Low-rank latent structure (MODEL.md section 1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Latent {
+    /// Latent dimension `D`.
+    pub d: usize,
+    /// Input dimension `D_in`.
+    pub d_in: usize,
+    /// Slow synaptic time constant `tau_s` (s).
+    pub tau_s: f64,
+    /// Loadings per population, in the order of `Model::populations`.
+    pub loadings: Vec<Loadings>,
+    /// The input signal `s(t)`.
+    #[serde(default)]
+    pub signal: Signal,
+}
+
+/// Transfer function used by the theory (MODEL.md 2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferKind {
+    /// LIF with delta synapses in the diffusion approximation.
+    #[default]
+    Siegert,
+    /// LIF driven by Poisson shot noise with the model's jump sizes.
+    ShotNoise,
+}
+
+/// Closure of the recurrent temporal noise (MODEL.md 2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NoiseClosure {
+    /// Presynaptic Fano factor 1.
+    #[default]
+    Poisson,
+    /// Fano factor `CV^2` of the diffusion LIF (low-frequency renewal closure).
+    Renewal,
+    /// Colored noise with the self-consistent spike-train spectrum.
+    Spectral,
+}
+
+/// Time integration scheme of the simulator (MODEL.md section 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SimMode {
+    /// Inputs summed per step, threshold checked once per step (NEST `iaf_psc_delta`).
+    #[default]
+    Grid,
+    /// Exact arrival and spike times within the step (NEST `iaf_psc_delta_ps`).
+    Precise,
+}
+
+/// Simulation settings (MODEL.md section 3).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimSettings {
+    /// Time step (s).
+    pub dt: f64,
+    /// Simulated time after the warm-up (s).
+    pub duration: f64,
+    /// Warm-up discarded from all measurements (s).
+    pub warmup: f64,
+    /// Random seed: the same seed gives bit-identical results.
+    pub seed: u64,
+    /// Grid or precise integration.
+    #[serde(default)]
+    pub mode: SimMode,
+    /// Clip connections whose fast plus structured weight breaks Dale's law.
+    #[serde(default)]
+    pub clip_dale: bool,
+    /// Re-centre and re-scale the drawn loadings so that their sample moments equal the Model's.
+    #[serde(default)]
+    pub exact_loadings: bool,
+    /// Bin width of recorded population rates and mean V (s).
+    #[serde(default = "default_record_bin")]
+    pub record_bin: f64,
+    /// Number of neurons per population whose spike trains are written out.
+    #[serde(default = "default_raster_neurons")]
+    pub raster_neurons: usize,
+    /// Number of sampled pairs per population for spike-count correlations.
+    #[serde(default = "default_corr_pairs")]
+    pub corr_pairs: usize,
+}
+
+fn default_record_bin() -> f64 {
+    0.001
+}
+fn default_raster_neurons() -> usize {
+    100
+}
+fn default_corr_pairs() -> usize {
+    1000
+}
+
+impl Default for SimSettings {
+    fn default() -> Self {
+        SimSettings {
+            dt: 1e-4,
+            duration: 3.0,
+            warmup: 0.5,
+            seed: 1,
+            mode: SimMode::Grid,
+            clip_dale: false,
+            exact_loadings: false,
+            record_bin: default_record_bin(),
+            raster_neurons: default_raster_neurons(),
+            corr_pairs: default_corr_pairs(),
+        }
+    }
+}
+
+/// The whole network: populations, connectivity, drive, latent structure, and the
+/// choices the theory and simulator make (MODEL.md sections 1-3).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// Name of the model (e.g. "default", "brunel-a g=5 eta=2").
+    pub name: String,
+    /// Connectivity scale `K`.
+    pub k: f64,
+    /// Connectivity rule.
+    pub connectivity: Connectivity,
+    /// Couplings `J_AB` (mV), row = postsynaptic `A`, column = presynaptic `B`; jumps are `J_AB/sqrt(K)`.
+    pub j: Vec<Vec<f64>>,
+    /// External Poisson drive.
+    pub external: External,
+    /// Synaptic delays.
+    pub delay: Delay,
+    /// Populations `A = 1..P`.
+    pub populations: Vec<Population>,
+    /// Low-rank latent structure; `None` means `D = D_in = 0`.
+    #[serde(default)]
+    pub latent: Option<Latent>,
+    /// Transfer function of the theory.
+    #[serde(default)]
+    pub transfer: TransferKind,
+    /// Temporal-noise closure of the theory.
+    #[serde(default)]
+    pub noise: NoiseClosure,
+    /// Simulator settings.
+    #[serde(default)]
+    pub sim: SimSettings,
+}
+
+impl Model {
+    /// Number of populations `P`.
+    pub fn p(&self) -> usize {
+        self.populations.len()
+    }
+    /// Latent dimension `D` (0 without structure).
+    pub fn d(&self) -> usize {
+        self.latent.as_ref().map_or(0, |l| l.d)
+    }
+    /// Input dimension `D_in`.
+    pub fn d_in(&self) -> usize {
+        self.latent.as_ref().map_or(0, |l| l.d_in)
+    }
+    /// Mean in-degree `K_B = c_B K` from population `b`.
+    pub fn k_in(&self, b: usize) -> f64 {
+        self.populations[b].c * self.k
+    }
+    /// Connection probability `p_B = K_B / N_B`.
+    pub fn p_conn(&self, b: usize) -> f64 {
+        self.k_in(b) / self.populations[b].n as f64
+    }
+    /// Number of external inputs `K_0 = round(c_0 K)`.
+    pub fn k_ext(&self) -> f64 {
+        (self.external.c0 * self.k).round()
+    }
+    /// Fast jump `J_AB / sqrt(K)` (mV).
+    pub fn jump(&self, a: usize, b: usize) -> f64 {
+        self.j[a][b] / self.k.sqrt()
+    }
+    /// External jump `J_A0 / sqrt(K)` (mV).
+    pub fn jump_ext(&self, a: usize) -> f64 {
+        self.populations[a].j_ext / self.k.sqrt()
+    }
+    /// Index of the population called `name`.
+    pub fn population_index(&self, name: &str) -> Result<usize> {
+        self.populations.iter().position(|p| p.name == name).ok_or_else(|| {
+            Error::invalid(
+                "population",
+                name,
+                format!(
+                    "no such population (have: {})",
+                    self.populations.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
+    }
+    /// The latent input `s(t)` (empty without latent structure).
+    pub fn signal(&self, t: f64) -> Vec<f64> {
+        match &self.latent {
+            Some(l) => {
+                let mut s = l.signal.value(t);
+                s.resize(l.d_in, 0.0);
+                s
+            }
+            None => Vec::new(),
+        }
+    }
+    /// Loadings of population `a` (zeros when the model has no structure).
+    pub fn loadings(&self, a: usize) -> Loadings {
+        match &self.latent {
+            Some(l) => l.loadings[a].clone(),
+            None => Loadings::zeros(0, 0),
+        }
+    }
+
+    /// Parse a Model from TOML text and validate it.
+    pub fn from_toml(text: &str) -> Result<Model> {
+        let m: Model = toml::from_str(text).map_err(|e| Error::Parse(e.to_string()))?;
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// Parse a Model from JSON text and validate it.
+    pub fn from_json(text: &str) -> Result<Model> {
+        let m: Model = serde_json::from_str(text).map_err(|e| Error::Parse(e.to_string()))?;
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// Read a Model from a `.toml` or `.json` file.
+    pub fn from_file(path: &std::path::Path) -> Result<Model> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Io(format!("cannot read model file {}: {e}", path.display())))?;
+        if path.extension().is_some_and(|e| e == "json") {
+            Model::from_json(&text)
+        } else {
+            Model::from_toml(&text)
+        }
+    }
+
+    /// The Model as TOML text.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a Model always serialises")
+    }
+
+    /// Check every rule of MODEL.md section 1; the error names the field, the value and the rule.
+    pub fn validate(&self) -> Result<()> {
+        let p = self.p();
+        if p == 0 {
+            return Err(Error::invalid("populations", "[]", "at least one population is needed"));
+        }
+        finite_pos("k", self.k)?;
+        if self.j.len() != p || self.j.iter().any(|r| r.len() != p) {
+            return Err(Error::invalid(
+                "j",
+                format!("{:?}", self.j),
+                format!("must be a {p} x {p} matrix (one row per postsynaptic population)"),
+            ));
+        }
+        for (a, row) in self.j.iter().enumerate() {
+            for (b, &v) in row.iter().enumerate() {
+                if !v.is_finite() {
+                    return Err(Error::invalid(format!("j[{a}][{b}]"), v, "must be finite"));
+                }
+            }
+        }
+        finite_nonneg("external.c0", self.external.c0)?;
+        finite_nonneg("external.nu0", self.external.nu0)?;
+        match self.delay {
+            Delay::Fixed { d } => finite_nonneg("delay.d", d)?,
+            Delay::Uniform { min, max } => {
+                finite_nonneg("delay.min", min)?;
+                finite_nonneg("delay.max", max)?;
+                if max < min {
+                    return Err(Error::invalid("delay.max", max, format!("must be >= delay.min = {min}")));
+                }
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for (a, pop) in self.populations.iter().enumerate() {
+            let f = |s: &str| format!("populations[{a}].{s}");
+            if !names.insert(pop.name.clone()) {
+                return Err(Error::invalid(f("name"), &pop.name, "population names must be unique"));
+            }
+            if pop.n == 0 {
+                return Err(Error::invalid(f("n"), pop.n, "a population needs at least one neuron"));
+            }
+            finite_nonneg(&f("c"), pop.c)?;
+            finite_pos(&f("tau_m"), pop.tau_m)?;
+            finite_nonneg(&f("tau_ref"), pop.tau_ref)?;
+            if !pop.theta.is_finite() || !pop.v_reset.is_finite() {
+                return Err(Error::invalid(f("theta"), pop.theta, "theta and v_reset must be finite"));
+            }
+            if pop.theta <= pop.v_reset {
+                return Err(Error::invalid(
+                    f("theta"),
+                    pop.theta,
+                    format!("must exceed v_reset = {}", pop.v_reset),
+                ));
+            }
+            if !pop.j_ext.is_finite() {
+                return Err(Error::invalid(f("j_ext"), pop.j_ext, "must be finite"));
+            }
+            finite_nonneg(&f("beta_ext"), pop.beta_ext)?;
+            let kb = self.k_in(a);
+            let allowed = match self.connectivity {
+                Connectivity::FixedIndegreeReplacement => f64::INFINITY,
+                // no autapses: at most N_B - 1 partners from the own population
+                _ => pop.n as f64,
+            };
+            if kb > allowed {
+                return Err(Error::invalid(
+                    f("c"),
+                    pop.c,
+                    format!("in-degree c*K = {kb} exceeds the population size n = {}", pop.n),
+                ));
+            }
+        }
+        for (a, row) in self.j.iter().enumerate() {
+            for (b, &v) in row.iter().enumerate() {
+                if self.populations[b].c > 0.0 && v != 0.0 && !(self.is_excitatory(b) == (v > 0.0)) {
+                    return Err(Error::invalid(
+                        format!("j[{a}][{b}]"),
+                        v,
+                        "all couplings from one population must share a sign (Dale's law)",
+                    ));
+                }
+            }
+        }
+        if let Some(l) = &self.latent {
+            finite_pos("latent.tau_s", l.tau_s)?;
+            if l.loadings.len() != p {
+                return Err(Error::invalid(
+                    "latent.loadings",
+                    l.loadings.len(),
+                    format!("need one entry per population ({p})"),
+                ));
+            }
+            for (a, ld) in l.loadings.iter().enumerate() {
+                validate_loadings(a, ld, l.d, l.d_in)?;
+            }
+            if l.signal.components.len() > l.d_in {
+                return Err(Error::invalid(
+                    "latent.signal.components",
+                    l.signal.components.len(),
+                    format!("more signal components than d_in = {}", l.d_in),
+                ));
+            }
+            for (k, terms) in l.signal.components.iter().enumerate() {
+                for term in terms {
+                    let ok = match *term {
+                        SignalTerm::Step { t0, amplitude } => t0.is_finite() && amplitude.is_finite(),
+                        SignalTerm::Ramp { t0, t1, amplitude } => {
+                            t0.is_finite() && t1.is_finite() && amplitude.is_finite() && t1 > t0
+                        }
+                    };
+                    if !ok {
+                        return Err(Error::invalid(
+                            format!("latent.signal.components[{k}]"),
+                            format!("{term:?}"),
+                            "times and amplitudes must be finite, and a ramp needs t1 > t0",
+                        ));
+                    }
+                }
+            }
+        }
+        let s = &self.sim;
+        finite_pos("sim.dt", s.dt)?;
+        finite_pos("sim.duration", s.duration)?;
+        finite_nonneg("sim.warmup", s.warmup)?;
+        finite_pos("sim.record_bin", s.record_bin)?;
+        if self.delay.min() < s.dt {
+            return Err(Error::invalid(
+                "delay",
+                self.delay.min(),
+                format!("the smallest delay must be at least sim.dt = {}", s.dt),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether population `b` is excitatory: decided by the sign of its couplings.
+    pub fn is_excitatory(&self, b: usize) -> bool {
+        self.j.iter().map(|row| row[b]).find(|&v| v != 0.0).is_none_or(|v| v > 0.0)
+    }
+}
+
+fn finite_pos(field: &str, v: f64) -> Result<()> {
+    if !v.is_finite() || v <= 0.0 {
+        return Err(Error::invalid(field, v, "must be finite and > 0"));
+    }
+    Ok(())
+}
+
+fn finite_nonneg(field: &str, v: f64) -> Result<()> {
+    if !v.is_finite() || v < 0.0 {
+        return Err(Error::invalid(field, v, "must be finite and >= 0"));
+    }
+    Ok(())
+}
+
+fn validate_loadings(a: usize, l: &Loadings, d: usize, d_in: usize) -> Result<()> {
+    let f = |s: &str| format!("latent.loadings[{a}].{s}");
+    let check_vec = |name: &str, v: &[f64], n: usize| -> Result<()> {
+        if v.len() != n {
+            return Err(Error::invalid(f(name), format!("{v:?}"), format!("must have length {n}")));
+        }
+        if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+            return Err(Error::invalid(f(name), x, "must be finite"));
+        }
+        Ok(())
+    };
+    check_vec("mbar", &l.mbar, d)?;
+    check_vec("nbar", &l.nbar, d)?;
+    check_vec("wbar", &l.wbar, d_in)?;
+    let check_mat = |name: &str, m: &[Vec<f64>], r: usize, c: usize| -> Result<()> {
+        if m.len() != r || m.iter().any(|row| row.len() != c) {
+            return Err(Error::invalid(f(name), format!("{m:?}"), format!("must be a {r} x {c} matrix")));
+        }
+        if let Some(x) = m.iter().flatten().find(|x| !x.is_finite()) {
+            return Err(Error::invalid(f(name), x, "must be finite"));
+        }
+        Ok(())
+    };
+    check_mat("sigma_mm", &l.sigma_mm, d, d)?;
+    check_mat("sigma_nm", &l.sigma_nm, d, d)?;
+    check_mat("sigma_nn", &l.sigma_nn, d, d)?;
+    check_mat("sigma_mw", &l.sigma_mw, d, d_in)?;
+    check_mat("sigma_nw", &l.sigma_nw, d, d_in)?;
+    check_mat("sigma_ww", &l.sigma_ww, d_in, d_in)?;
+    for (name, m) in [("sigma_mm", &l.sigma_mm), ("sigma_nn", &l.sigma_nn), ("sigma_ww", &l.sigma_ww)] {
+        for i in 0..m.len() {
+            for j in 0..i {
+                let (x, y) = (m[i][j], m[j][i]);
+                if (x - y).abs() > 1e-12 * (1.0 + x.abs().max(y.abs())) {
+                    return Err(Error::invalid(
+                        format!("{}[{i}][{j}]", f(name)),
+                        x,
+                        format!("must be symmetric (the transposed entry is {y})"),
+                    ));
+                }
+            }
+        }
+    }
+    let c = l.joint_covariance();
+    let scale = c.diagonal().iter().fold(0.0f64, |acc, &v| acc.max(v.abs())).max(1e-300);
+    let eig = c.symmetric_eigen();
+    let min = eig.eigenvalues.iter().cloned().fold(f64::INFINITY, f64::min);
+    if min < -1e-9 * scale {
+        return Err(Error::invalid(
+            f("sigma_*"),
+            min,
+            "the joint covariance of (m, n, w) is not positive semi-definite (smallest eigenvalue shown)",
+        ));
+    }
+    Ok(())
+}

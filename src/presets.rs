@@ -1,0 +1,118 @@
+//! The embedded models: the default of MODEL.md section 5, its bistable variant and
+//! Brunel (2000) model A (MODEL.md section 4).
+
+use crate::error::{Error, Result};
+use crate::model::*;
+
+/// `Sigma^{nm}` (mV) of the default model: below the rank-one bifurcation (MODEL.md section 5).
+pub const DEFAULT_SIGMA_NM: f64 = 11.65;
+/// `Sigma^{nm}` (mV) of the bistable preset: 1.4 x the finite-K fixed-in-degree bifurcation 16.64 mV.
+pub const BISTABLE_SIGMA_NM: f64 = 23.30;
+
+fn lif(name: &str, n: usize, c: f64, j_ext: f64) -> Population {
+    Population {
+        name: name.into(),
+        n,
+        c,
+        tau_m: 0.020,
+        theta: 20.0,
+        v_reset: 10.0,
+        tau_ref: 0.002,
+        j_ext,
+        beta_ext: 0.0,
+    }
+}
+
+/// The D = 0 network of MODEL.md section 5 (Bernoulli connectivity, delays uniform in
+/// [0.5, 2.5] ms), without latent structure.
+pub fn default_d0() -> Model {
+    Model {
+        name: "default (D = 0)".into(),
+        k: 1000.0,
+        connectivity: Connectivity::Bernoulli,
+        j: vec![vec![5.0, -27.5], vec![5.0, -25.0]],
+        external: External { c0: 1.0, nu0: 12.0 },
+        delay: Delay::Uniform { min: 0.0005, max: 0.0025 },
+        populations: vec![lif("E", 10_000, 1.0, 5.0), lif("I", 2_500, 0.25, 4.5)],
+        latent: None,
+        transfer: TransferKind::Siegert,
+        noise: NoiseClosure::Poisson,
+        sim: SimSettings::default(),
+    }
+}
+
+/// Rank-one structure on both populations with zero means, `sigma_m = 20` mV,
+/// `sigma_n = 1.5`, `Cov(n, m) = sigma_nm`, `tau_s = 0.1` s, input loading `w = 0.09 m`
+/// and a step of `s` from 0 to 1 at 1.5 s (MODEL.md section 5).
+pub fn rank_one_latent(sigma_nm: f64) -> Latent {
+    let l = Loadings::rank_one(20.0, 1.5, sigma_nm, Some(0.09));
+    Latent {
+        d: 1,
+        d_in: 1,
+        tau_s: 0.1,
+        loadings: vec![l.clone(), l],
+        signal: Signal { components: vec![vec![SignalTerm::Step { t0: 1.5, amplitude: 1.0 }]] },
+    }
+}
+
+/// The crate's default model: MODEL.md section 5 with Bernoulli connectivity, the
+/// rank-one structure below the bifurcation (`Sigma^{nm} = 11.65` mV) and the input step.
+pub fn default_model() -> Model {
+    Model { name: "default".into(), latent: Some(rank_one_latent(DEFAULT_SIGMA_NM)), ..default_d0() }
+}
+
+/// The bistable variant: the default model at `Sigma^{nm} = 23.30` mV.
+pub fn latent_bistable() -> Model {
+    Model { name: "latent-bistable".into(), latent: Some(rank_one_latent(BISTABLE_SIGMA_NM)), ..default_d0() }
+}
+
+/// Brunel (2000) model A as MODEL.md section 4 maps it: `J_AE = J sqrt(K)`,
+/// `J_AI = -g J sqrt(K)`, `c_E = 1`, `c_I = 0.25` (so `C_I = C_E/4` with `N_I = N_E/4`),
+/// `K = C_E`, `c_0 = 1`, `J_A0 = J sqrt(K)`, `nu_0 = eta theta / (J C_E tau_m)`, fixed
+/// in-degree, one delay of 1.5 ms. `j` in mV, `c_e` the number of excitatory inputs.
+pub fn brunel_a(g: f64, eta: f64, j: f64, c_e: usize, n_e: usize, n_i: usize) -> Result<Model> {
+    for (field, v) in [("g", g), ("eta", eta), ("j", j)] {
+        if !v.is_finite() || v <= 0.0 {
+            return Err(Error::invalid(field, v, "must be finite and > 0"));
+        }
+    }
+    if c_e == 0 || c_e > n_e {
+        return Err(Error::invalid("c_e", c_e, format!("must be in 1..={n_e} (N_E)")));
+    }
+    let k = c_e as f64;
+    let js = j * k.sqrt();
+    // C_I = C_E / 4, as in Brunel (2000) with N_I = N_E / 4 and equal connection probability.
+    let e = lif("E", n_e, 1.0, js);
+    let i = lif("I", n_i, 0.25, js);
+    let nu0 = eta * e.theta / (j * k * e.tau_m);
+    let m = Model {
+        name: format!("brunel-a g={g} eta={eta}"),
+        k,
+        connectivity: Connectivity::FixedIndegree,
+        j: vec![vec![js, -g * js], vec![js, -g * js]],
+        external: External { c0: 1.0, nu0 },
+        delay: Delay::Fixed { d: 0.0015 },
+        populations: vec![e, i],
+        latent: None,
+        transfer: TransferKind::Siegert,
+        noise: NoiseClosure::Poisson,
+        sim: SimSettings { duration: 1.0, warmup: 0.1, ..SimSettings::default() },
+    };
+    m.validate()?;
+    Ok(m)
+}
+
+/// A preset by name: `default`, `default-d0`, `latent-bistable`, `brunel-a` (g = 5, eta = 2).
+pub fn by_name(name: &str) -> Result<Model> {
+    match name {
+        "default" => Ok(default_model()),
+        "default-d0" => Ok(default_d0()),
+        "latent-bistable" => Ok(latent_bistable()),
+        "brunel-a" => brunel_a(5.0, 2.0, 0.1, 1000, 10_000, 2_500),
+        other => Err(Error::invalid(
+            "preset",
+            other,
+            "unknown preset (have: default, default-d0, latent-bistable, brunel-a)",
+        )),
+    }
+}

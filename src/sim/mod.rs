@@ -1,0 +1,1 @@
+//! The reference spiking simulator (MODEL.md section 3).

@@ -1,0 +1,1 @@
+//! Mean-field theory (MODEL.md section 2).

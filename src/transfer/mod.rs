@@ -1,0 +1,145 @@
+//! Single-neuron transfer functions `Phi` (MODEL.md 2.2).
+//!
+//! Two layers, as in NNMT: parameter-level functions with explicit arguments
+//! (e.g. [`siegert::rate`]) and objects implementing [`Transfer`], which fix the
+//! temporal input statistics of one population (noise `sigma`, or the jump sizes and
+//! input rates for shot noise) and map the neuron's mean input `x` (mV) to its rate (Hz).
+
+pub mod closed;
+pub mod shot_noise;
+pub mod siegert;
+
+use serde::{Deserialize, Serialize};
+
+/// LIF neuron parameters of one population (MODEL.md section 1). Units: s, mV.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LifParams {
+    /// Membrane time constant (s).
+    pub tau_m: f64,
+    /// Threshold (mV).
+    pub theta: f64,
+    /// Reset (mV).
+    pub v_reset: f64,
+    /// Refractory period (s).
+    pub tau_ref: f64,
+}
+
+impl LifParams {
+    /// The parameters of population `a` of a Model.
+    pub fn of(model: &crate::Model, a: usize) -> Self {
+        let p = &model.populations[a];
+        LifParams { tau_m: p.tau_m, theta: p.theta, v_reset: p.v_reset, tau_ref: p.tau_ref }
+    }
+}
+
+/// Population averages of a transfer function over a Gaussian input (MODEL.md 2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Default, Serialize, Deserialize)]
+pub struct Moments {
+    /// `E_z[Phi]` (Hz).
+    pub nu: f64,
+    /// `E_z[Phi^2]` (Hz^2).
+    pub q: f64,
+    /// `E_z[dPhi/dx]` (Hz/mV).
+    pub gain: f64,
+    /// `E_z[<V>(x)]`: population mean of the per-neuron time-averaged potential (mV), MODEL.md 2.6.1.
+    pub mean_v: f64,
+}
+
+/// A transfer function at fixed temporal input statistics: mean input `x` (mV) to rate (Hz).
+///
+/// Implementations must be finite, non-negative and non-decreasing in `x`.
+pub trait Transfer: Send + Sync {
+    /// Rate `Phi(x)` (Hz) for mean input `x` (mV).
+    fn rate(&self, x: f64) -> f64;
+
+    /// `dPhi/dx` (Hz/mV).
+    fn drate_dx(&self, x: f64) -> f64;
+
+    /// Time-averaged membrane potential of a neuron with mean input `x` (mV), MODEL.md 2.6.1.
+    /// The default is the LIF formula with refractoriness; non-LIF transfer functions return `x`.
+    fn mean_v(&self, x: f64) -> f64 {
+        x
+    }
+
+    /// Closed-form Gaussian averages over `x ~ N(mean, var)` when available (MODEL.md 2.3).
+    fn gaussian_moments(&self, _mean: f64, _var: f64) -> Option<Moments> {
+        None
+    }
+
+    /// Input positions (mV) where `Phi` is not smooth (kinks), or where it changes
+    /// from exponentially small to order one on a scale much shorter than elsewhere;
+    /// Gaussian averages split their quadrature there.
+    fn breakpoints(&self) -> Vec<f64> {
+        Vec::new()
+    }
+
+    /// The inverse `x = Phi^{-1}(nu)` (mV), or `None` if `nu` is outside the range of `Phi`.
+    /// Default: bracketing and bisection-safeguarded secant on the monotone `Phi`.
+    fn inverse(&self, nu: f64) -> Option<f64> {
+        invert_monotone(|x| self.rate(x), nu)
+    }
+}
+
+/// Invert a non-decreasing function `f` at level `y` by bracketing and the Brent/Illinois
+/// method (written here: a scalar root with a guaranteed bracket is all that is needed,
+/// and calling argmin for it per grid point would cost more than the function).
+pub fn invert_monotone(f: impl Fn(f64) -> f64, y: f64) -> Option<f64> {
+    if !y.is_finite() {
+        return None;
+    }
+    let (mut lo, mut hi) = (-10.0, 30.0);
+    let mut step = 20.0;
+    let mut iters = 0;
+    while f(lo) > y {
+        lo -= step;
+        step *= 2.0;
+        iters += 1;
+        if iters > 60 {
+            return None;
+        }
+    }
+    step = 20.0;
+    while f(hi) < y {
+        hi += step;
+        step *= 2.0;
+        iters += 1;
+        if iters > 120 {
+            return None;
+        }
+    }
+    let (mut flo, mut fhi) = (f(lo) - y, f(hi) - y);
+    if flo == 0.0 {
+        return Some(lo);
+    }
+    if fhi == 0.0 {
+        return Some(hi);
+    }
+    let mut side = 0i32;
+    for _ in 0..200 {
+        // Illinois regula falsi, bisection when the bracket stalls.
+        let mut x = (lo * fhi - hi * flo) / (fhi - flo);
+        if !x.is_finite() || x <= lo || x >= hi {
+            x = 0.5 * (lo + hi);
+        }
+        let fx = f(x) - y;
+        if fx == 0.0 || (hi - lo) <= 1e-13 * (1.0 + x.abs()) {
+            return Some(x);
+        }
+        if fx < 0.0 {
+            lo = x;
+            flo = fx;
+            if side == -1 {
+                fhi *= 0.5;
+            }
+            side = -1;
+        } else {
+            hi = x;
+            fhi = fx;
+            if side == 1 {
+                flo *= 0.5;
+            }
+            side = 1;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
