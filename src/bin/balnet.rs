@@ -1,1 +1,175 @@
-fn main() {}
+//! The balnet command line: thin wrappers around the library, JSON on stdout.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+
+use balnet::presets;
+use balnet::theory::{Limit, stationary};
+use balnet::transfer::{LifParams, siegert};
+use balnet::{Error, Model};
+
+#[derive(Parser)]
+#[command(name = "balnet", version, about = "Balanced low-rank spiking networks: mean-field theory and simulation")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// LIF Siegert rate and its derivative (MODEL.md 2.2).
+    Siegert {
+        /// Mean input (mV).
+        #[arg(long, allow_hyphen_values = true)]
+        mu: f64,
+        /// Noise (mV).
+        #[arg(long)]
+        sigma: f64,
+        /// Membrane time constant (s).
+        #[arg(long, default_value_t = 0.02)]
+        tau_m: f64,
+        /// Refractory period (s).
+        #[arg(long, default_value_t = 0.002)]
+        tau_ref: f64,
+        /// Threshold (mV).
+        #[arg(long, default_value_t = 20.0, allow_hyphen_values = true)]
+        theta: f64,
+        /// Reset (mV).
+        #[arg(long, default_value_t = 10.0, allow_hyphen_values = true)]
+        v_reset: f64,
+    },
+    /// Print a preset Model as TOML.
+    Model {
+        #[command(subcommand)]
+        which: ModelCmd,
+    },
+    /// Stationary states (MODEL.md 2.4) of a Model (default: the embedded default model).
+    Solve {
+        /// Model file (.toml or .json); none: the embedded default.
+        model: Option<PathBuf>,
+        /// `finite` (K as given) or `balanced` (K -> infinity).
+        #[arg(long, default_value = "finite")]
+        limit: Limit,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelCmd {
+    /// The default model of MODEL.md section 5 (Bernoulli, rank one below the bifurcation, input step).
+    Default,
+    /// The default model without latent structure.
+    DefaultD0,
+    /// The bistable variant (Sigma^nm = 23.30 mV).
+    LatentBistable,
+    /// Brunel (2000) model A.
+    BrunelA {
+        #[arg(long)]
+        g: f64,
+        #[arg(long)]
+        eta: f64,
+        /// Coupling J (mV).
+        #[arg(long = "j", default_value_t = 0.1)]
+        j: f64,
+        /// Excitatory in-degree C_E.
+        #[arg(long, default_value_t = 1000)]
+        c_e: usize,
+        /// Number of excitatory neurons.
+        #[arg(long, default_value_t = 10_000)]
+        n_e: usize,
+        /// Number of inhibitory neurons.
+        #[arg(long, default_value_t = 2_500)]
+        n_i: usize,
+    },
+}
+
+fn load(path: &Option<PathBuf>) -> balnet::Result<Model> {
+    match path {
+        Some(p) => Model::from_file(p),
+        None => Ok(presets::default_model()),
+    }
+}
+
+fn print(v: &Value) {
+    println!("{}", serde_json::to_string_pretty(v).expect("JSON values always serialise"));
+}
+
+fn population_json(p: &stationary::PopulationState) -> Value {
+    serde_json::to_value(p).expect("plain struct")
+}
+
+fn solve_cmd(model: &Model, limit: Limit) -> balnet::Result<Value> {
+    let s = model.signal(0.0);
+    let kappa = vec![0.0; model.d()];
+    let states = stationary::solve_all(model, limit, &kappa, &s)?;
+    let primary = &states[0];
+    let mut out = json!({
+        "model": model.name,
+        "limit": limit.to_string(),
+        "kappa": kappa,
+        "s": s,
+        "populations": primary.populations.iter().map(population_json).collect::<Vec<_>>(),
+        "stationary_states": states.iter().map(|st| json!({
+            "populations": st.populations.iter().map(population_json).collect::<Vec<_>>(),
+            "residual": st.residual,
+        })).collect::<Vec<_>>(),
+    });
+    if limit == Limit::Balanced {
+        let (_, cond) = stationary::balanced_rates(model)?;
+        out["balance_condition_number"] = json!(cond);
+    }
+    Ok(out)
+}
+
+fn run(cli: Cli) -> balnet::Result<()> {
+    match cli.cmd {
+        Cmd::Siegert { mu, sigma, tau_m, tau_ref, theta, v_reset } => {
+            let lif = LifParams { tau_m, theta, v_reset, tau_ref };
+            for (f, v) in [("tau_m", tau_m), ("sigma", sigma)] {
+                if !(v.is_finite() && v > 0.0) {
+                    return Err(Error::invalid(f, v, "must be finite and > 0"));
+                }
+            }
+            if !(tau_ref.is_finite() && tau_ref >= 0.0) {
+                return Err(Error::invalid("tau_ref", tau_ref, "must be finite and >= 0"));
+            }
+            if !(theta > v_reset) {
+                return Err(Error::invalid("theta", theta, format!("must exceed v_reset = {v_reset}")));
+            }
+            if !mu.is_finite() {
+                return Err(Error::invalid("mu", mu, "must be finite"));
+            }
+            print(&json!({
+                "rate_hz": siegert::rate(&lif, mu, sigma),
+                "dphi_dmu_hz_per_mv": siegert::drate_dmu(&lif, mu, sigma),
+            }));
+        }
+        Cmd::Model { which } => {
+            let m = match which {
+                ModelCmd::Default => presets::default_model(),
+                ModelCmd::DefaultD0 => presets::default_d0(),
+                ModelCmd::LatentBistable => presets::latent_bistable(),
+                ModelCmd::BrunelA { g, eta, j, c_e, n_e, n_i } => presets::brunel_a(g, eta, j, c_e, n_e, n_i)?,
+            };
+            print!("{}", m.to_toml());
+        }
+        Cmd::Solve { model, limit } => {
+            let m = load(&model)?;
+            print(&solve_cmd(&m, limit)?);
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("balnet: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

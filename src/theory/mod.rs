@@ -1,1 +1,8 @@
-//! Mean-field theory (MODEL.md section 2).
+//! Mean-field theory (MODEL.md section 2): input statistics, stationary states,
+//! latent fixed points, latent dynamics and the predictions of 2.6.
+
+pub mod inputs;
+pub mod newton;
+pub mod stationary;
+
+pub use stationary::{Limit, PopulationState, State};

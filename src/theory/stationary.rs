@@ -1,0 +1,367 @@
+//! Stationary states of the fast variables (MODEL.md 2.1-2.4): population rates
+//! `nu_A`, second moments `q_A` and mean drives `mu_A` at given latent state
+//! `kappa` and input `s`, in the finite-K and balanced-limit modes.
+
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+use super::inputs::{latent_input, mean_drive, noise_sigma, quenched_var};
+use super::newton::{self, NewtonOptions};
+use crate::error::{Error, Result};
+use crate::gauss;
+use crate::model::Model;
+use crate::transfer::{LifParams, Transfer, siegert::Siegert};
+
+/// Which mean-field equations close `mu_A` (MODEL.md 2.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    /// Finite K: `mu_A` from its definition in 2.1.
+    #[default]
+    Finite,
+    /// `K -> infinity` at fixed `c_B`, `p_B`: rates from the linear balance, `mu_A` unknown.
+    Balanced,
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Limit::Finite => "finite",
+            Limit::Balanced => "balanced",
+        })
+    }
+}
+
+impl std::str::FromStr for Limit {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "finite" => Ok(Limit::Finite),
+            "balanced" => Ok(Limit::Balanced),
+            _ => Err(Error::invalid("limit", s, "must be `finite` or `balanced`")),
+        }
+    }
+}
+
+/// Mean-field quantities of one population in a stationary state. Units in the names.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PopulationState {
+    pub name: String,
+    /// Population rate `nu_A` (Hz).
+    pub rate_hz: f64,
+    /// Mean squared rate `q_A` (Hz^2).
+    pub q_hz2: f64,
+    /// Mean drive `mu_A` (mV).
+    pub mu_mv: f64,
+    /// Temporal noise `sigma_A` (mV).
+    pub sigma_mv: f64,
+    /// Quenched variance from the random connectivity `beta_A` (mV^2).
+    pub quenched_var_mv2: f64,
+    /// Population mean input `M_A` (mV).
+    pub mean_input_mv: f64,
+    /// Total variance of the input across neurons `Delta_A` (mV^2).
+    pub delta_mv2: f64,
+    /// Mean gain `E[dPhi/dmu]` (Hz/mV).
+    pub gain_hz_per_mv: f64,
+    /// Population mean of the time-averaged membrane potential (mV), MODEL.md 2.6.1.
+    pub mean_v_mv: f64,
+}
+
+/// A stationary state of the fast variables at given `kappa` and `s`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// Finite K or balanced limit.
+    pub limit: Limit,
+    /// Latent state `kappa` (Hz).
+    pub kappa: Vec<f64>,
+    /// Latent input `s` (dimensionless).
+    pub s: Vec<f64>,
+    pub populations: Vec<PopulationState>,
+    /// Largest residual of the self-consistency equations at convergence.
+    pub residual: f64,
+}
+
+impl State {
+    /// Population rates `nu_A` (Hz).
+    pub fn rates(&self) -> Vec<f64> {
+        self.populations.iter().map(|p| p.rate_hz).collect()
+    }
+    /// Mean gains (Hz/mV).
+    pub fn gains(&self) -> Vec<f64> {
+        self.populations.iter().map(|p| p.gain_hz_per_mv).collect()
+    }
+    /// `F(kappa, s)` at this state (MODEL.md 2.3).
+    pub fn latent_map(&self, model: &Model) -> Vec<f64> {
+        super::inputs::latent_map(model, &self.kappa, &self.s, &self.rates(), &self.gains())
+    }
+}
+
+/// How `mu_A` is closed in one evaluation.
+#[derive(Clone, Debug)]
+pub(crate) enum MuClosure<'a> {
+    /// From the rates (finite K).
+    Drive,
+    /// Given values: the balanced limit's unknowns, or the "unbalanced mode" of 2.6.4.
+    Given(&'a [f64]),
+}
+
+/// Options that change which equations are solved.
+#[derive(Clone, Copy, Debug)]
+pub struct Equations {
+    /// Include the quenched variance `beta_A` from the random connectivity (2.1).
+    pub quenched: bool,
+}
+
+impl Default for Equations {
+    fn default() -> Self {
+        Equations { quenched: true }
+    }
+}
+
+/// The transfer function of population `a` at temporal noise `sigma` (MODEL.md 2.2).
+pub fn population_transfer(model: &Model, a: usize, sigma: f64) -> Box<dyn Transfer> {
+    Box::new(Siegert { lif: LifParams::of(model, a), sigma })
+}
+
+/// Evaluate the right-hand sides of MODEL.md 2.1-2.3 for all populations at given input
+/// rates `nu`, second moments `q`, `kappa`, `s`.
+pub(crate) fn evaluate(
+    model: &Model,
+    kappa: &[f64],
+    s: &[f64],
+    nu: &[f64],
+    q: &[f64],
+    mu: &MuClosure,
+    eq: &Equations,
+) -> Vec<PopulationState> {
+    (0..model.p())
+        .map(|a| {
+            let pop = &model.populations[a];
+            let mu_a = match mu {
+                MuClosure::Drive => mean_drive(model, a, nu),
+                MuClosure::Given(m) => m[a],
+            };
+            let sigma = noise_sigma(model, a, nu);
+            let beta = if eq.quenched { quenched_var(model, a, nu, q) } else { pop.beta_ext };
+            let (shift, lvar) = latent_input(model, a, kappa, s);
+            let mean = mu_a + shift;
+            let delta = beta + lvar;
+            let t = population_transfer(model, a, sigma);
+            let m = gauss::moments(t.as_ref(), mean, delta);
+            PopulationState {
+                name: pop.name.clone(),
+                rate_hz: m.nu,
+                q_hz2: m.q,
+                mu_mv: mu_a,
+                sigma_mv: sigma,
+                quenched_var_mv2: beta,
+                mean_input_mv: mean,
+                delta_mv2: delta,
+                gain_hz_per_mv: m.gain,
+                mean_v_mv: m.mean_v,
+            }
+        })
+        .collect()
+}
+
+const TINY: f64 = 1e-300;
+
+fn ln_ratio(out: &PopulationState) -> f64 {
+    (out.q_hz2.max(TINY) / out.rate_hz.max(TINY).powi(2)).ln()
+}
+
+/// Balanced-limit rates from `sum_B c_B J_AB nu_B + c_0 J_A0 nu_0 = 0` (MODEL.md 2.4),
+/// with the condition number of the balance matrix `W_AB = c_B J_AB`.
+pub fn balanced_rates(model: &Model) -> Result<(Vec<f64>, f64)> {
+    let p = model.p();
+    let w = DMatrix::from_fn(p, p, |a, b| model.populations[b].c * model.j[a][b]);
+    let rhs = DVector::from_fn(p, |a, _| -model.external.c0 * model.populations[a].j_ext * model.external.nu0);
+    let sv = w.clone().svd(false, false).singular_values;
+    let (smax, smin) = (sv.max(), sv.min());
+    let condition = if smin > 0.0 { smax / smin } else { f64::INFINITY };
+    if !(condition < 1e12) {
+        return Err(Error::SingularBalance { condition });
+    }
+    let nu = w.lu().solve(&rhs).ok_or(Error::SingularBalance { condition })?;
+    for (a, &v) in nu.iter().enumerate() {
+        let pop = &model.populations[a];
+        if v <= 0.0 {
+            return Err(Error::NoBalancedState(format!(
+                "population {} would need rate {v:.4} Hz <= 0 to cancel the O(sqrt K) input \
+                 (inhibition too strong or external drive too weak for it)",
+                pop.name
+            )));
+        }
+        if pop.tau_ref > 0.0 && v >= 1.0 / pop.tau_ref {
+            return Err(Error::NoBalancedState(format!(
+                "population {} would need rate {v:.4} Hz >= 1/tau_ref = {:.1} Hz",
+                pop.name,
+                1.0 / pop.tau_ref
+            )));
+        }
+    }
+    Ok((nu.iter().copied().collect(), condition))
+}
+
+/// Solve the fast variables at `(kappa, s)` in mode `limit`, starting from `guess`
+/// (a nearby state, e.g. the previous point of a continuation). MODEL.md 2.4.
+pub fn solve(model: &Model, limit: Limit, kappa: &[f64], s: &[f64], guess: Option<&State>) -> Result<State> {
+    solve_with(model, limit, kappa, s, guess, &Equations::default())
+}
+
+/// [`solve`] with explicit [`Equations`] options.
+pub fn solve_with(
+    model: &Model,
+    limit: Limit,
+    kappa: &[f64],
+    s: &[f64],
+    guess: Option<&State>,
+    eq: &Equations,
+) -> Result<State> {
+    match limit {
+        Limit::Finite => {
+            let nu0: Vec<f64> = match guess {
+                Some(g) => g.rates(),
+                None => vec![10.0; model.p()],
+            };
+            let r0 = guess.map(|g| g.populations.iter().map(|p| ln_ratio(p)).collect());
+            solve_rates(model, kappa, s, &nu0, r0, &MuClosure::Drive, eq, Limit::Finite)
+        }
+        Limit::Balanced => solve_balanced(model, kappa, s, guess, eq),
+    }
+}
+
+/// Solve with `mu_A` held fixed at `mu` (mV) instead of closing it with the rates: the
+/// "unbalanced mode" of standard low-rank networks (MODEL.md 2.6.4). Reported as finite K.
+pub fn solve_fixed_mu(
+    model: &Model,
+    mu: &[f64],
+    kappa: &[f64],
+    s: &[f64],
+    guess: Option<&State>,
+    eq: &Equations,
+) -> Result<State> {
+    let nu0: Vec<f64> = guess.map_or_else(|| vec![10.0; model.p()], |g| g.rates());
+    let r0 = guess.map(|g| g.populations.iter().map(|p| ln_ratio(p)).collect());
+    solve_rates(model, kappa, s, &nu0, r0, &MuClosure::Given(mu), eq, Limit::Finite)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn solve_rates(
+    model: &Model,
+    kappa: &[f64],
+    s: &[f64],
+    nu0: &[f64],
+    lnr0: Option<Vec<f64>>,
+    mu: &MuClosure,
+    eq: &Equations,
+    limit: Limit,
+) -> Result<State> {
+    let p = model.p();
+    let mut x0 = DVector::zeros(2 * p);
+    for a in 0..p {
+        x0[a] = nu0[a].max(1e-12).ln();
+        x0[p + a] = lnr0.as_ref().map_or(0.3, |r| r[a]);
+    }
+    let residual = |x: &DVector<f64>| -> Option<DVector<f64>> {
+        let nu: Vec<f64> = (0..p).map(|a| x[a].exp()).collect();
+        let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * x[p + a].exp()).collect();
+        let out = evaluate(model, kappa, s, &nu, &q, mu, eq);
+        let mut r = DVector::zeros(2 * p);
+        for a in 0..p {
+            r[a] = x[a] - out[a].rate_hz.max(TINY).ln();
+            r[p + a] = x[p + a] - ln_ratio(&out[a]);
+        }
+        r.iter().all(|v| v.is_finite()).then_some(r)
+    };
+    let rep = newton::solve("finite-K stationary state", residual, x0, &NewtonOptions::default())?;
+    let nu: Vec<f64> = (0..p).map(|a| rep.x[a].exp()).collect();
+    let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * rep.x[p + a].exp()).collect();
+    let pops = evaluate(model, kappa, s, &nu, &q, mu, eq);
+    Ok(State { limit, kappa: kappa.to_vec(), s: s.to_vec(), populations: pops, residual: rep.residual })
+}
+
+fn solve_balanced(model: &Model, kappa: &[f64], s: &[f64], guess: Option<&State>, eq: &Equations) -> Result<State> {
+    let p = model.p();
+    let (nu, _) = balanced_rates(model)?;
+    let mut x0 = DVector::zeros(2 * p);
+    for a in 0..p {
+        match guess {
+            Some(g) if g.limit == Limit::Balanced => {
+                x0[a] = g.populations[a].mu_mv;
+                x0[p + a] = ln_ratio(&g.populations[a]);
+            }
+            _ => {
+                let sigma = noise_sigma(model, a, &nu);
+                let (shift, _) = latent_input(model, a, kappa, s);
+                let t = population_transfer(model, a, sigma);
+                x0[a] = t.inverse(nu[a]).unwrap_or(model.populations[a].theta) - shift;
+                x0[p + a] = 0.3;
+            }
+        }
+    }
+    let residual = |x: &DVector<f64>| -> Option<DVector<f64>> {
+        let mu: Vec<f64> = (0..p).map(|a| x[a]).collect();
+        let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * x[p + a].exp()).collect();
+        let out = evaluate(model, kappa, s, &nu, &q, &MuClosure::Given(&mu), eq);
+        let mut r = DVector::zeros(2 * p);
+        for a in 0..p {
+            r[a] = nu[a].ln() - out[a].rate_hz.max(TINY).ln();
+            r[p + a] = x[p + a] - ln_ratio(&out[a]);
+        }
+        r.iter().all(|v| v.is_finite()).then_some(r)
+    };
+    let opt = NewtonOptions { max_step: 10.0, ..NewtonOptions::default() };
+    let rep = newton::solve("balanced-limit stationary state", residual, x0, &opt)?;
+    let mu: Vec<f64> = (0..p).map(|a| rep.x[a]).collect();
+    let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * rep.x[p + a].exp()).collect();
+    let pops = evaluate(model, kappa, s, &nu, &q, &MuClosure::Given(&mu), eq);
+    Ok(State { limit: Limit::Balanced, kappa: kappa.to_vec(), s: s.to_vec(), populations: pops, residual: rep.residual })
+}
+
+/// All finite-K stationary states at `(kappa, s)` found by multi-start Newton from a
+/// grid of initial rates, de-duplicated, sorted by the first population's rate
+/// (MODEL.md 2.4: the default model has a nearly silent second state).
+pub fn solve_all(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Result<Vec<State>> {
+    if limit == Limit::Balanced {
+        return Ok(vec![solve(model, limit, kappa, s, None)?]);
+    }
+    let p = model.p();
+    let levels: [f64; 6] = [1e-3, 0.1, 3.0, 15.0, 60.0, 200.0];
+    let eq = Equations::default();
+    let mut found: Vec<State> = Vec::new();
+    let mut last_err = None;
+    let total = levels.len().pow(p as u32);
+    for idx in 0..total {
+        let mut rem = idx;
+        let nu0: Vec<f64> = (0..p)
+            .map(|a| {
+                let v = levels[rem % levels.len()];
+                rem /= levels.len();
+                v.min(0.9 / model.populations[a].tau_ref.max(1e-9))
+            })
+            .collect();
+        match solve_rates(model, kappa, s, &nu0, None, &MuClosure::Drive, &eq, Limit::Finite) {
+            Ok(st) => {
+                let dup = found.iter().any(|f| {
+                    f.populations.iter().zip(&st.populations).all(|(x, y)| {
+                        (x.rate_hz.max(TINY).ln() - y.rate_hz.max(TINY).ln()).abs() < 1e-5
+                    })
+                });
+                if !dup {
+                    found.push(st);
+                }
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    if found.is_empty() {
+        return Err(last_err.unwrap_or(Error::NoConvergence {
+            what: "finite-K stationary state".into(),
+            iterations: 0,
+            residual: f64::NAN,
+        }));
+    }
+    found.sort_by(|a, b| b.populations[0].rate_hz.total_cmp(&a.populations[0].rate_hz));
+    Ok(found)
+}
