@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 
 use balnet::presets;
-use balnet::theory::{Limit, stationary};
+use balnet::theory::{Limit, latent, stationary};
 use balnet::transfer::{LifParams, siegert};
 use balnet::{Error, Model};
 
@@ -116,6 +116,16 @@ fn solve_cmd(model: &Model, limit: Limit) -> balnet::Result<Value> {
             "residual": st.residual,
         })).collect::<Vec<_>>(),
     });
+    if model.d() > 0 {
+        let sol = latent::fixed_points(model, limit, &s, &latent::SearchBox::default())?;
+        out["fixed_points"] = json!(sol.fixed_points.iter().map(|fp| json!({
+            "kappa": fp.kappa,
+            "stable": fp.stable,
+            "eigenvalues": fp.eigenvalues,
+            "populations": fp.state.populations.iter().map(population_json).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>());
+        out["rings"] = json!(sol.rings);
+    }
     if limit == Limit::Balanced {
         let (_, cond) = stationary::balanced_rates(model)?;
         out["balance_condition_number"] = json!(cond);

@@ -6,3 +6,5 @@ pub mod newton;
 pub mod stationary;
 
 pub use stationary::{Limit, PopulationState, State};
+pub mod dynamics;
+pub mod latent;

@@ -1,0 +1,168 @@
+//! Slow latent dynamics `tau_s dkappa/dt = -kappa + F(kappa, s(t))` with the fast
+//! variables re-solved at every evaluation (MODEL.md 2.5, a differential-algebraic system).
+
+use serde::{Deserialize, Serialize};
+
+use super::latent::reduced_map;
+use super::stationary::{Limit, State};
+use crate::error::{Error, Result};
+use crate::model::Model;
+
+/// Time series of one population along a latent trajectory.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PopulationTrace {
+    pub name: String,
+    /// `nu_A(t)` (Hz).
+    pub rate_hz: Vec<f64>,
+    /// `mu_A(t)` (mV).
+    pub mu_mv: Vec<f64>,
+    /// Population mean membrane potential `<V>_A(t)` (mV), MODEL.md 2.6.1.
+    pub mean_v_mv: Vec<f64>,
+    /// Input variance across neurons `Delta_A(t)` (mV^2).
+    pub delta_mv2: Vec<f64>,
+}
+
+/// A latent trajectory sampled at output times.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Trajectory {
+    pub limit: Limit,
+    /// Output times (s).
+    pub t: Vec<f64>,
+    /// `kappa(t)` (Hz), one vector per output time.
+    pub kappa: Vec<Vec<f64>>,
+    /// `s(t)` at output times.
+    pub s: Vec<Vec<f64>>,
+    pub populations: Vec<PopulationTrace>,
+    /// Number of right-hand-side evaluations (fast solves).
+    pub evaluations: usize,
+}
+
+impl Trajectory {
+    fn push(&mut self, t: f64, st: &State) {
+        self.t.push(t);
+        self.kappa.push(st.kappa.clone());
+        self.s.push(st.s.clone());
+        if self.populations.is_empty() {
+            self.populations = st
+                .populations
+                .iter()
+                .map(|p| PopulationTrace { name: p.name.clone(), ..Default::default() })
+                .collect();
+        }
+        for (tr, p) in self.populations.iter_mut().zip(&st.populations) {
+            tr.rate_hz.push(p.rate_hz);
+            tr.mu_mv.push(p.mu_mv);
+            tr.mean_v_mv.push(p.mean_v_mv);
+            tr.delta_mv2.push(p.delta_mv2);
+        }
+    }
+}
+
+/// Tolerances of [`integrate`].
+#[derive(Clone, Copy, Debug)]
+pub struct DynamicsOptions {
+    /// Relative tolerance of the step controller.
+    pub rtol: f64,
+    /// Absolute tolerance (Hz).
+    pub atol: f64,
+}
+
+impl Default for DynamicsOptions {
+    fn default() -> Self {
+        DynamicsOptions { rtol: 1e-6, atol: 1e-6 }
+    }
+}
+
+/// Integrate the latent dynamics of MODEL.md 2.5 from `kappa0` at `t = 0` to `t_end` (s),
+/// with output every `dt_out` (s), using the Bogacki-Shampine 3(2) pair with adaptive
+/// steps that never cross an output time or a breakpoint of `s(t)`. The fast variables
+/// are warm-started from the previous evaluation.
+pub fn integrate(
+    model: &Model,
+    limit: Limit,
+    kappa0: &[f64],
+    t_end: f64,
+    dt_out: f64,
+    opt: &DynamicsOptions,
+) -> Result<Trajectory> {
+    let d = model.d();
+    if kappa0.len() != d {
+        return Err(Error::invalid("kappa0", format!("{kappa0:?}"), format!("must have length D = {d}")));
+    }
+    for (f, v) in [("t_end", t_end), ("dt_out", dt_out)] {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(Error::invalid(f, v, "must be finite and > 0"));
+        }
+    }
+    let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
+    let breaks: Vec<f64> = model.latent.as_ref().map_or(vec![], |l| l.signal.breakpoints());
+    let mut traj = Trajectory { limit, ..Default::default() };
+    let mut evals = 0usize;
+    let mut warm: Option<State> = None;
+    // right-hand side at (t, kappa); the signal is evaluated just inside the current
+    // interval so that a step ending on a breakpoint sees the value before it.
+    let mut rhs = |t: f64, k: &[f64], warm: &mut Option<State>| -> Result<(Vec<f64>, State)> {
+        evals += 1;
+        let s = model.signal(t);
+        let (g, st) = reduced_map(model, limit, k, &s, warm.as_ref())?;
+        *warm = Some(st.clone());
+        Ok((g.iter().zip(k).map(|(gi, ki)| (gi - ki) / tau_s).collect(), st))
+    };
+    let mut t = 0.0;
+    let mut k = kappa0.to_vec();
+    let (mut f0, st0) = rhs(t, &k, &mut warm)?;
+    traj.push(t, &st0);
+    let n_out = (t_end / dt_out).round() as usize;
+    let mut h = (tau_s * 0.05).min(dt_out);
+    for i_out in 1..=n_out {
+        let t_out = (i_out as f64 * dt_out).min(t_end);
+        while t < t_out - 1e-14 {
+            // stop exactly at the next breakpoint or output time
+            let mut t_stop = t_out;
+            for &b in &breaks {
+                if b > t + 1e-14 && b < t_stop {
+                    t_stop = b;
+                }
+            }
+            let hh = h.min(t_stop - t);
+            let tm = t + 0.5 * hh * (1.0 - 1e-12);
+            let k2: Vec<f64> = k.iter().zip(&f0).map(|(a, b)| a + 0.5 * hh * b).collect();
+            let (f2, _) = rhs(tm, &k2, &mut warm)?;
+            let k3: Vec<f64> = k.iter().zip(&f2).map(|(a, b)| a + 0.75 * hh * b).collect();
+            let (f3, _) = rhs(t + 0.75 * hh, &k3, &mut warm)?;
+            let knew: Vec<f64> = (0..d).map(|j| k[j] + hh * (2.0 * f0[j] + 3.0 * f2[j] + 4.0 * f3[j]) / 9.0).collect();
+            // evaluate the end point just before t + hh (left limit of s at a breakpoint)
+            let t_end_eval = t + hh * (1.0 - 1e-12);
+            let (f4, st4) = rhs(t_end_eval, &knew, &mut warm)?;
+            let err = (0..d)
+                .map(|j| {
+                    let e = hh * (-5.0 * f0[j] / 72.0 + f2[j] / 12.0 + f3[j] / 9.0 - f4[j] / 8.0);
+                    let sc = opt.atol + opt.rtol * k[j].abs().max(knew[j].abs());
+                    (e / sc).powi(2)
+                })
+                .sum::<f64>()
+                .sqrt()
+                / (d.max(1) as f64).sqrt();
+            if err <= 1.0 || hh < 1e-9 {
+                t += hh;
+                k = knew;
+                f0 = f4;
+                if (t - t_stop).abs() < 1e-14 {
+                    t = t_stop;
+                    // re-evaluate on the right side of a breakpoint
+                    let (f, st) = rhs(t, &k, &mut warm)?;
+                    f0 = f;
+                    if (t - t_out).abs() < 1e-14 {
+                        traj.push(t, &st);
+                    }
+                } else if (t - t_out).abs() < 1e-14 {
+                    traj.push(t, &st4);
+                }
+            }
+            let fac = if err > 0.0 { 0.9 * err.powf(-1.0 / 3.0) } else { 5.0 };
+            h = (hh * fac.clamp(0.2, 5.0)).min(tau_s);
+        }
+    }
+    traj.evaluations = evals;
+    Ok(traj)
+}

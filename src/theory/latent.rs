@@ -1,0 +1,319 @@
+//! Latent fixed points and their stability (MODEL.md 2.4, 2.5).
+//!
+//! The fast variables follow `kappa` adiabatically, so everything here works on the
+//! reduced map `G(kappa) = F(kappa, s; nu(kappa), q(kappa), mu(kappa))` with the fast
+//! variables re-solved at every `kappa` ([`reduced_map`]). Its finite-difference
+//! Jacobian therefore contains the implicit dependence of `mu_A` and `q_A` on `kappa`.
+
+use std::cell::RefCell;
+
+use argmin::core::{CostFunction, Executor, State as _};
+use argmin::solver::brent::BrentRoot;
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+use super::newton::{self, NewtonOptions};
+use super::stationary::{self, Limit, State};
+use crate::error::{Error, Result};
+use crate::model::Model;
+
+/// Where and how finely to look for latent fixed points.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct SearchBox {
+    /// Half-width of the box `|kappa_d| <= kappa_max` (Hz).
+    pub kappa_max: f64,
+    /// Grid points for `D = 1` bracketing.
+    pub grid: usize,
+    /// Starting points of multi-start Newton for `D >= 2`.
+    pub starts: usize,
+}
+
+impl Default for SearchBox {
+    fn default() -> Self {
+        SearchBox { kappa_max: 80.0, grid: 161, starts: 40 }
+    }
+}
+
+/// An isolated latent fixed point with its stability (MODEL.md 2.4-2.5).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FixedPoint {
+    /// `kappa*` (Hz).
+    pub kappa: Vec<f64>,
+    /// All eigenvalues of `(-I + dF/dkappa)/tau_s` have negative real part.
+    pub stable: bool,
+    /// Eigenvalues `[re, im]` of `(-I + dF/dkappa)/tau_s` (1/s).
+    pub eigenvalues: Vec<[f64; 2]>,
+    /// The fast variables at the fixed point.
+    pub state: State,
+}
+
+/// A continuous ring of fixed points (rotation-symmetric structure), reported as one object.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Ring {
+    /// Radius `|kappa|` (Hz) about `center`.
+    pub radius: f64,
+    /// Centre of the ring (Hz).
+    pub center: Vec<f64>,
+    /// A point on the ring where the directions below were measured (Hz).
+    pub representative: Vec<f64>,
+    /// Unit neutral directions (eigenvalue 0 to tolerance) at `representative`.
+    pub neutral_directions: Vec<Vec<f64>>,
+    /// Eigenvalues of the transverse directions `[re, im]` (1/s).
+    pub transverse_eigenvalues: Vec<[f64; 2]>,
+    /// All transverse eigenvalues have negative real part.
+    pub transverse_stable: bool,
+    /// Number of distinct solver hits on the ring.
+    pub hits: usize,
+    /// The fast variables at `representative`.
+    pub state: State,
+}
+
+/// All latent fixed points found in a box, at one input `s`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LatentSolution {
+    pub limit: Limit,
+    pub s: Vec<f64>,
+    pub fixed_points: Vec<FixedPoint>,
+    pub rings: Vec<Ring>,
+}
+
+/// `G(kappa) = F(kappa, s)` with the fast variables solved at `kappa` (MODEL.md 2.3-2.5),
+/// warm-started from `guess`. Returns `G` and the fast state.
+pub fn reduced_map(
+    model: &Model,
+    limit: Limit,
+    kappa: &[f64],
+    s: &[f64],
+    guess: Option<&State>,
+) -> Result<(Vec<f64>, State)> {
+    let st = stationary::solve(model, limit, kappa, s, guess)?;
+    let g = st.latent_map(model);
+    if g.iter().any(|v| !v.is_finite()) {
+        return Err(Error::Domain(format!("F(kappa) is not finite at kappa = {kappa:?}: {g:?}")));
+    }
+    Ok((g, st))
+}
+
+/// `dG/dkappa` by central differences on the reduced map, which includes the implicit
+/// dependence of `mu_A`, `nu_A`, `q_A` on `kappa` (MODEL.md 2.5).
+pub fn reduced_jacobian(model: &Model, limit: Limit, state: &State) -> Result<DMatrix<f64>> {
+    let d = state.kappa.len();
+    let mut j = DMatrix::zeros(d, d);
+    for e in 0..d {
+        let h = 1e-4 * (1.0 + state.kappa[e].abs());
+        let mut kp = state.kappa.clone();
+        let mut km = state.kappa.clone();
+        kp[e] += h;
+        km[e] -= h;
+        let (gp, _) = reduced_map(model, limit, &kp, &state.s, Some(state))?;
+        let (gm, _) = reduced_map(model, limit, &km, &state.s, Some(state))?;
+        for dd in 0..d {
+            j[(dd, e)] = (gp[dd] - gm[dd]) / (2.0 * h);
+        }
+    }
+    Ok(j)
+}
+
+/// Eigenvalues `[re, im]` (1/s) of `(-I + dF/dkappa)/tau_s` (MODEL.md 2.5), sorted by real part.
+pub fn stability_eigenvalues(model: &Model, jac: &DMatrix<f64>) -> Vec<[f64; 2]> {
+    let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
+    let d = jac.nrows();
+    let a = (jac - DMatrix::identity(d, d)) / tau_s;
+    let mut ev: Vec<[f64; 2]> = a.complex_eigenvalues().iter().map(|c| [c.re, c.im]).collect();
+    ev.sort_by(|x, y| y[0].total_cmp(&x[0]));
+    ev
+}
+
+fn fixed_point_at(model: &Model, limit: Limit, state: State) -> Result<FixedPoint> {
+    let jac = reduced_jacobian(model, limit, &state)?;
+    let eigenvalues = stability_eigenvalues(model, &jac);
+    let stable = eigenvalues.iter().all(|e| e[0] < 0.0);
+    Ok(FixedPoint { kappa: state.kappa.clone(), stable, eigenvalues, state })
+}
+
+struct Residual1D<'a> {
+    model: &'a Model,
+    limit: Limit,
+    s: &'a [f64],
+    guess: RefCell<State>,
+}
+
+impl CostFunction for Residual1D<'_> {
+    type Param = f64;
+    type Output = f64;
+    fn cost(&self, k: &f64) -> std::result::Result<f64, argmin::core::Error> {
+        let g = self.guess.borrow().clone();
+        let (f, st) = reduced_map(self.model, self.limit, &[*k], self.s, Some(&g))?;
+        *self.guess.borrow_mut() = st;
+        Ok(f[0] - k)
+    }
+}
+
+/// Every latent fixed point in the box at input `s` (MODEL.md 2.4): for `D = 1` by
+/// bracketing sign changes of `F(kappa) - kappa` on a grid (with continuation of the fast
+/// variables from `kappa = 0` outwards) refined by argmin's Brent root finder; for
+/// `D >= 2` by multi-start Newton with de-duplication and detection of rings.
+pub fn fixed_points(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -> Result<LatentSolution> {
+    let d = model.d();
+    if d == 0 {
+        let st = stationary::solve(model, limit, &[], s, None)?;
+        let fp = FixedPoint { kappa: vec![], stable: true, eigenvalues: vec![], state: st };
+        return Ok(LatentSolution { limit, s: s.to_vec(), fixed_points: vec![fp], rings: vec![] });
+    }
+    if !(search.kappa_max > 0.0 && search.kappa_max.is_finite()) {
+        return Err(Error::invalid("kappa_max", search.kappa_max, "must be finite and > 0"));
+    }
+    if d == 1 { fixed_points_1d(model, limit, s, search) } else { fixed_points_nd(model, limit, s, search) }
+}
+
+fn fixed_points_1d(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -> Result<LatentSolution> {
+    let half = (search.grid.max(3) / 2).max(1);
+    let step = search.kappa_max / half as f64;
+    // continuation from kappa = 0 outwards in both directions
+    let origin = stationary::solve(model, limit, &[0.0], s, None)?;
+    let mut pts: Vec<(f64, f64, State)> = vec![(0.0, origin.latent_map(model)[0], origin.clone())];
+    for dir in [1.0, -1.0] {
+        let mut prev = origin.clone();
+        for i in 1..=half {
+            let k = dir * step * i as f64;
+            match reduced_map(model, limit, &[k], s, Some(&prev)) {
+                Ok((g, st)) => {
+                    pts.push((k, g[0] - k, st.clone()));
+                    prev = st;
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut roots: Vec<State> = Vec::new();
+    let tol_h = 1e-10;
+    for (i, p) in pts.iter().enumerate() {
+        if p.1.abs() < tol_h {
+            roots.push(p.2.clone());
+            continue;
+        }
+        if let Some(nx) = pts.get(i + 1)
+            && nx.1.abs() >= tol_h
+            && p.1.signum() != nx.1.signum()
+        {
+            let problem = Residual1D { model, limit, s, guess: RefCell::new(p.2.clone()) };
+            let solver = BrentRoot::new(p.0, nx.0, 1e-11);
+            let res = Executor::new(problem, solver)
+                .configure(|st| st.max_iters(100))
+                .run()
+                .map_err(|e| Error::NoConvergence { what: format!("latent root in [{}, {}]: {e}", p.0, nx.0), iterations: 100, residual: f64::NAN })?;
+            let k = *res.state().get_best_param().unwrap_or(&p.0);
+            let st = stationary::solve(model, limit, &[k], s, Some(&p.2))?;
+            roots.push(st);
+        }
+    }
+    let fixed_points = roots.into_iter().map(|st| fixed_point_at(model, limit, st)).collect::<Result<Vec<_>>>()?;
+    Ok(LatentSolution { limit, s: s.to_vec(), fixed_points, rings: vec![] })
+}
+
+/// Deterministic quasi-random points in `[-1, 1]^d` (Halton sequence).
+fn halton(i: usize, d: usize) -> Vec<f64> {
+    const PRIMES: [usize; 8] = [2, 3, 5, 7, 11, 13, 17, 19];
+    (0..d)
+        .map(|k| {
+            let b = PRIMES[k % PRIMES.len()];
+            let (mut f, mut r, mut n) = (1.0, 0.0, i + 1);
+            while n > 0 {
+                f /= b as f64;
+                r += f * (n % b) as f64;
+                n /= b;
+            }
+            2.0 * r - 1.0
+        })
+        .collect()
+}
+
+fn fixed_points_nd(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -> Result<LatentSolution> {
+    let d = model.d();
+    let origin = stationary::solve(model, limit, &vec![0.0; d], s, None)?;
+    let mut found: Vec<State> = Vec::new();
+    let mut starts: Vec<Vec<f64>> = vec![vec![0.0; d]];
+    starts.extend((0..search.starts).map(|i| halton(i, d).iter().map(|x| x * search.kappa_max).collect()));
+    for k0 in starts {
+        let warm = RefCell::new(origin.clone());
+        let residual = |x: &DVector<f64>| -> Option<DVector<f64>> {
+            let k: Vec<f64> = x.iter().copied().collect();
+            if k.iter().any(|v| v.abs() > 3.0 * search.kappa_max) {
+                return None;
+            }
+            let g = warm.borrow().clone();
+            let (f, st) = reduced_map(model, limit, &k, s, Some(&g)).ok()?;
+            *warm.borrow_mut() = st;
+            Some(DVector::from_iterator(d, f.iter().zip(&k).map(|(a, b)| a - b)))
+        };
+        let opt = NewtonOptions { tol: 1e-9, max_iter: 60, max_step: 0.25 * search.kappa_max, fd_step: 1e-6 };
+        let Ok(rep) = newton::solve("latent fixed point", residual, DVector::from_vec(k0), &opt) else { continue };
+        let k: Vec<f64> = rep.x.iter().copied().collect();
+        if k.iter().any(|v| v.abs() > search.kappa_max) {
+            continue;
+        }
+        let scale = 1e-5 * (1.0 + k.iter().map(|v| v * v).sum::<f64>().sqrt());
+        if found.iter().any(|f| f.kappa.iter().zip(&k).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt() < scale) {
+            continue;
+        }
+        let g = warm.borrow().clone();
+        if let Ok(st) = stationary::solve(model, limit, &k, s, Some(&g)) {
+            found.push(st);
+        }
+    }
+    let fps = found.into_iter().map(|st| fixed_point_at(model, limit, st)).collect::<Result<Vec<_>>>()?;
+    let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
+    let zero_tol = 1e-3 / tau_s;
+    // group points with a neutral eigenvalue by their radius: a ring
+    let mut rings: Vec<Ring> = Vec::new();
+    let mut isolated: Vec<FixedPoint> = Vec::new();
+    let radius = |k: &[f64]| k.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let mut neutral: Vec<FixedPoint> = Vec::new();
+    for fp in fps {
+        if radius(&fp.kappa) > 1e-6 && fp.eigenvalues.iter().any(|e| e[0].abs() < zero_tol && e[1].abs() < zero_tol) {
+            neutral.push(fp);
+        } else {
+            isolated.push(fp);
+        }
+    }
+    while let Some(first) = neutral.pop() {
+        let r0 = radius(&first.kappa);
+        let (same, rest): (Vec<_>, Vec<_>) = neutral.into_iter().partition(|f| (radius(&f.kappa) - r0).abs() < 1e-4 * r0);
+        neutral = rest;
+        let hits = 1 + same.len();
+        let jac = reduced_jacobian(model, limit, &first.state)?;
+        let a = (&jac - DMatrix::identity(d, d)) / tau_s;
+        let eig = a.clone().symmetric_eigen(); // for directions; the matrix is symmetric for isotropic rings
+        let mut neutral_dirs = Vec::new();
+        let mut transverse = Vec::new();
+        for (i, &lam) in eig.eigenvalues.iter().enumerate() {
+            if lam.abs() < zero_tol {
+                neutral_dirs.push(eig.eigenvectors.column(i).iter().copied().collect());
+            } else {
+                transverse.push([lam, 0.0]);
+            }
+        }
+        if neutral_dirs.is_empty() {
+            // non-symmetric Jacobian: use the tangent of the ring (perpendicular to kappa in the plane)
+            let k = &first.kappa;
+            let mut t = vec![0.0; d];
+            t[0] = -k[1] / r0;
+            t[1] = k[0] / r0;
+            neutral_dirs.push(t);
+            transverse = first.eigenvalues.iter().filter(|e| e[0].abs() >= zero_tol).copied().collect();
+        }
+        let transverse_stable = transverse.iter().all(|e| e[0] < 0.0);
+        rings.push(Ring {
+            radius: r0,
+            center: vec![0.0; d],
+            representative: first.kappa.clone(),
+            neutral_directions: neutral_dirs,
+            transverse_eigenvalues: transverse,
+            transverse_stable,
+            hits,
+            state: first.state,
+        });
+    }
+    Ok(LatentSolution { limit, s: s.to_vec(), fixed_points: isolated, rings })
+}
