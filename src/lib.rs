@@ -9,6 +9,7 @@
 pub mod error;
 pub mod gauss;
 pub mod model;
+pub mod plot;
 pub mod presets;
 pub mod sim;
 pub mod theory;

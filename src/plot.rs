@@ -1,0 +1,272 @@
+//! Figures (PNG and SVG) with plotters. Text is drawn with the DejaVu Sans font embedded
+//! in the binary (the `dejavu` crate), so figures render on machines without system fonts.
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::error::{Error, Result};
+
+/// How a series is drawn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Style {
+    /// A polyline.
+    Line,
+    /// A dashed-looking thin line (drawn thinner and lighter).
+    ThinLine,
+    /// Dots.
+    Points,
+    /// Histogram bars: each point is (left edge, height), bars of the given width.
+    Bars(f64),
+}
+
+/// One named series of `(x, y)` points.
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+    pub style: Style,
+    /// Index into the palette.
+    pub color: usize,
+}
+
+impl Series {
+    pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>, style: Style, color: usize) -> Self {
+        Series { name: name.into(), points, style, color }
+    }
+}
+
+/// One panel: title, axis labels (with units) and series.
+#[derive(Clone, Debug, Default)]
+pub struct Panel {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<Series>,
+    /// Fixed y range; `None`: from the data.
+    pub y_range: Option<(f64, f64)>,
+}
+
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(127, 127, 127),
+    RGBColor(23, 190, 207),
+];
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // InvalidFont is not std::error::Error; the embedded font is known to be valid.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::regular());
+    });
+}
+
+fn bounds(panel: &Panel) -> ((f64, f64), (f64, f64)) {
+    let mut xr = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut yr = (f64::INFINITY, f64::NEG_INFINITY);
+    for s in &panel.series {
+        for &(x, y) in &s.points {
+            if x.is_finite() && y.is_finite() {
+                let x1 = if let Style::Bars(w) = s.style { x + w } else { x };
+                xr = (xr.0.min(x), xr.1.max(x1));
+                yr = (yr.0.min(y), yr.1.max(y));
+            }
+        }
+        if let Style::Bars(_) = s.style {
+            yr.0 = yr.0.min(0.0);
+        }
+    }
+    if !xr.0.is_finite() {
+        xr = (0.0, 1.0);
+    }
+    if !yr.0.is_finite() {
+        yr = (0.0, 1.0);
+    }
+    if let Some(r) = panel.y_range {
+        yr = r;
+    }
+    let pad = |r: (f64, f64)| {
+        let w = (r.1 - r.0).abs().max(1e-9 * (1.0 + r.0.abs()));
+        (r.0 - 0.04 * w, r.1 + 0.04 * w)
+    };
+    let x = if xr.1 > xr.0 { xr } else { (xr.0 - 0.5, xr.1 + 0.5) };
+    (x, pad(yr))
+}
+
+fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Io(format!("plot: {e}"));
+    let (xr, yr) = bounds(panel);
+    let mut chart = ChartBuilder::on(area)
+        .caption(&panel.title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(65)
+        .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(&panel.x_label)
+        .y_desc(&panel.y_label)
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 17))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(err)?;
+    let mut any_named = false;
+    for s in &panel.series {
+        let c = PALETTE[s.color % PALETTE.len()];
+        let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
+        let anno = match s.style {
+            Style::Line => chart.draw_series(LineSeries::new(pts, c.stroke_width(2))).map_err(err)?,
+            Style::ThinLine => chart.draw_series(LineSeries::new(pts, c.mix(0.6).stroke_width(1))).map_err(err)?,
+            Style::Points => chart
+                .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 2, c.filled())))
+                .map_err(err)?,
+            Style::Bars(w) => chart
+                .draw_series(pts.iter().map(|&(x, y)| Rectangle::new([(x, 0.0), (x + w, y)], c.mix(0.35).filled())))
+                .map_err(err)?,
+        };
+        if !s.name.is_empty() {
+            any_named = true;
+            anno.label(s.name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.filled()));
+        }
+    }
+    if any_named {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 15))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+fn render<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, panels: &[Panel]) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(|e| Error::Io(format!("plot: {e}")))?;
+    let areas = root.split_evenly((panels.len(), 1));
+    for (a, p) in areas.iter().zip(panels) {
+        draw_panel(a, p)?;
+    }
+    root.present().map_err(|e| Error::Io(format!("plot: {e}")))?;
+    Ok(())
+}
+
+/// Write `panels` stacked vertically to `<stem>.png` and `<stem>.svg`.
+pub fn save(stem: &Path, panels: &[Panel]) -> Result<()> {
+    register_font();
+    if let Some(dir) = stem.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let h = 420 * panels.len() as u32;
+    let png = stem.with_extension("png");
+    render(BitMapBackend::new(&png, (900, h)).into_drawing_area(), panels)?;
+    let svg = stem.with_extension("svg");
+    render(SVGBackend::new(&svg, (900, h)).into_drawing_area(), panels)?;
+    Ok(())
+}
+
+/// A heat map of `values[iy][ix]` over `xs` x `ys` to `<stem>.png` (NaN cells are drawn grey,
+/// e.g. where no stationary solution exists), with a colour bar.
+pub fn heatmap(stem: &Path, title: &str, x_label: &str, y_label: &str, bar_label: &str, xs: &[f64], ys: &[f64], values: &[Vec<f64>]) -> Result<()> {
+    register_font();
+    let err = |e: DrawingAreaErrorKind<_>| Error::Io(format!("plot: {e:?}"));
+    let png = stem.with_extension("png");
+    if let Some(dir) = stem.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let root = BitMapBackend::new(&png, (900, 720)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| Error::Io(format!("plot: {e}")))?;
+    let (main, bar) = root.split_horizontally(780);
+    let finite: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+    let vmin = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let vmax = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (vmin, vmax) = if vmin.is_finite() && vmax > vmin { (vmin, vmax) } else { (0.0, 1.0) };
+    let dx = if xs.len() > 1 { xs[1] - xs[0] } else { 1.0 };
+    let dy = if ys.len() > 1 { ys[1] - ys[0] } else { 1.0 };
+    let colour = |v: f64| -> RGBColor {
+        if !v.is_finite() {
+            return RGBColor(200, 200, 200);
+        }
+        let t = ((v - vmin) / (vmax - vmin)).clamp(0.0, 1.0);
+        viridis(t)
+    };
+    let mut chart = ChartBuilder::on(&main)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(65)
+        .build_cartesian_2d(
+            (xs[0] - dx / 2.0)..(xs[xs.len() - 1] + dx / 2.0),
+            (ys[0] - dy / 2.0)..(ys[ys.len() - 1] + dy / 2.0),
+        )
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 17))
+        .disable_mesh()
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(ys.iter().enumerate().flat_map(|(iy, &y)| {
+            xs.iter().enumerate().map(move |(ix, &x)| {
+                Rectangle::new(
+                    [(x - dx / 2.0, y - dy / 2.0), (x + dx / 2.0, y + dy / 2.0)],
+                    colour(values[iy][ix]).filled(),
+                )
+            })
+        }))
+        .map_err(err)?;
+    let mut cb = ChartBuilder::on(&bar)
+        .margin_top(50)
+        .margin_bottom(57)
+        .margin_right(10)
+        .y_label_area_size(55)
+        .caption(bar_label, ("sans-serif", 14))
+        .build_cartesian_2d(0.0..1.0, vmin..vmax)
+        .map_err(err)?;
+    cb.configure_mesh().disable_x_axis().disable_mesh().label_style(("sans-serif", 13)).draw().map_err(err)?;
+    let steps = 100;
+    cb.draw_series((0..steps).map(|i| {
+        let a = vmin + (vmax - vmin) * i as f64 / steps as f64;
+        let b = vmin + (vmax - vmin) * (i + 1) as f64 / steps as f64;
+        Rectangle::new([(0.0, a), (1.0, b)], colour(0.5 * (a + b)).filled())
+    }))
+    .map_err(err)?;
+    root.present().map_err(|e| Error::Io(format!("plot: {e}")))?;
+    Ok(())
+}
+
+/// A five-anchor piecewise-linear approximation of the viridis colour map (perceptually
+/// ordered, readable in grey scale).
+fn viridis(t: f64) -> RGBColor {
+    const A: [(f64, f64, f64); 5] =
+        [(68.0, 1.0, 84.0), (59.0, 82.0, 139.0), (33.0, 145.0, 140.0), (94.0, 201.0, 98.0), (253.0, 231.0, 37.0)];
+    let x = t.clamp(0.0, 1.0) * 4.0;
+    let i = (x.floor() as usize).min(3);
+    let f = x - i as f64;
+    let (a, b) = (A[i], A[i + 1]);
+    let m = |u: f64, v: f64| (u + (v - u) * f).round() as u8;
+    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
+}
