@@ -1,1 +1,174 @@
 //! The reference spiking simulator (MODEL.md section 3).
+//!
+//! It runs exactly the network of MODEL.md section 1: current-based LIF neurons with
+//! exact subthreshold integration, delta synapses with per-connection delays through
+//! a ring buffer, Poisson external drive, the slow structured currents of the
+//! low-rank part, a frozen bias current of variance `beta_ext`, and the latent input
+//! `w_i . s(t)`. Two integration schemes ([`SimMode`]):
+//!
+//! - `grid`: inputs summed per step and the threshold checked once per step (NEST
+//!   `iaf_psc_delta`, Brian2); fast.
+//! - `precise`: every recurrent and external arrival has an exact time, spikes have
+//!   exact times (NEST `iaf_psc_delta_ps`); the continuous-time model of the theory.
+//!
+//! Layout: [`network`] builds the connectivity and loadings, [`neuron`] holds the
+//! one-step dynamics, `run` the time loop and spike delivery, [`record`] the
+//! measurements, [`output`] the files, `single` the single-neuron driver.
+//!
+//! Results are the same bit for bit for a given seed whatever the number of threads:
+//! all randomness comes from streams keyed by (seed, purpose, neuron), the neuron
+//! update is split into fixed-size chunks whose partial sums are combined in chunk
+//! order, and spikes are delivered in neuron order.
+//!
+//! **The slow structured current.** Each neuron keeps `u_i in R^D` (Hz); the arrival of
+//! a spike of `j` adds `n_j / (K tau_s)` (MODEL.md section 1 puts the `1/tau_s` into the
+//! jump of `I^s`), `u_i` decays with `tau_s`, and `I^s_i = tau_m m_i . u_i`, so that in
+//! the stationary state `I^s_i = tau_m m_i . kappa`. `u` keeps integrating during
+//! refractoriness.
+
+pub mod network;
+pub mod neuron;
+pub mod output;
+pub mod record;
+pub mod rng;
+mod run;
+mod single;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::model::SimMode;
+use crate::model::Loadings;
+pub use network::{build, Network};
+pub use run::simulate;
+pub use single::{single_neuron, SingleNeuronInput, SingleNeuronResult};
+
+/// How to run a simulation (everything else is in `Model::sim`).
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Worker threads; 0 = rayon's default (the number of cores). Results do not depend on it.
+    pub threads: usize,
+    /// No progress bar.
+    pub quiet: bool,
+    /// If set, `summary.json` and NPY arrays are written there.
+    pub out_dir: Option<PathBuf>,
+}
+
+/// Measured statistics of one population (after the warm-up).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PopulationResult {
+    /// Population name.
+    pub name: String,
+    /// Number of neurons.
+    pub n: usize,
+    /// Mean rate over neurons (Hz).
+    pub rate_hz: f64,
+    /// Standard deviation of single-neuron rates across the population (Hz).
+    pub rate_sd_hz: f64,
+    /// Mean CV of inter-spike intervals over neurons with at least 3 spikes (NaN = null if none).
+    #[serde(with = "nan_null")]
+    pub cv_isi: f64,
+    /// Mean Pearson correlation of spike counts in 50 ms bins over sampled pairs.
+    #[serde(with = "nan_null")]
+    pub pair_corr: f64,
+    /// Time average of the population-mean membrane potential (mV; step-end samples in
+    /// grid mode, exact time averages in precise mode; refractory neurons count at reset).
+    pub mean_v_mv: f64,
+    /// Golomb's synchrony measure chi (0 asynchronous, 1 fully synchronous).
+    #[serde(with = "nan_null")]
+    pub chi: f64,
+    /// CV of the population spike count in 1 ms bins.
+    #[serde(with = "nan_null")]
+    pub pop_rate_cv: f64,
+    /// Fano factor of the population spike count in 1 ms bins (1 for independent Poisson neurons).
+    #[serde(with = "nan_null")]
+    pub fano_1ms: f64,
+    /// Fraction of neurons without any spike after the warm-up.
+    pub silent_fraction: f64,
+    /// Time-averaged rate of every neuron (Hz), in neuron order.
+    pub rates_hz: Vec<f64>,
+    /// ISI CV of every neuron (null where fewer than 3 spikes).
+    #[serde(with = "nan_null_vec")]
+    pub cv_isi_per_neuron: Vec<f64>,
+    /// Population rate in bins of `record_bin` (Hz), on `SimResult::time_s`.
+    pub rate_t: Vec<f64>,
+    /// Population-mean V in bins of `record_bin` (mV), on `SimResult::time_s`.
+    pub mean_v_t: Vec<f64>,
+    /// Spike trains of the sampled raster neurons: global neuron ids ...
+    pub raster_ids: Vec<u32>,
+    /// ... and spike times (s, from the start of the warm-up).
+    pub raster_times: Vec<f64>,
+}
+
+/// Everything a simulation measured, plus what it cost.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SimResult {
+    /// Model name.
+    pub model: String,
+    /// Integration scheme.
+    pub mode: SimMode,
+    /// Time step (s).
+    pub dt: f64,
+    /// Recorded time after the warm-up (s).
+    pub duration: f64,
+    /// Warm-up (s).
+    pub warmup: f64,
+    /// Seed.
+    pub seed: u64,
+    /// Threads used.
+    pub threads: usize,
+    /// Per-population statistics.
+    pub populations: Vec<PopulationResult>,
+    /// Time average of `kappa(t)` after the warm-up (Hz), length D.
+    pub kappa_mean: Vec<f64>,
+    /// Bin centres of the time series (s, from the start of the warm-up).
+    pub time_s: Vec<f64>,
+    /// `kappa(t)` averaged in bins of `record_bin` (bins x D, Hz).
+    pub kappa_t: Vec<Vec<f64>>,
+    /// Sample means and covariances of the loadings actually drawn, per population
+    /// (divisor N_A), for evaluating the theory on the simulated network.
+    pub loading_moments: Vec<Loadings>,
+    /// Connections whose fast plus structured weight breaks Dale's law
+    /// (`sign(J_AB/sqrt K + m_i.n_j/K) != sign(J_AB)`; see [`network::dale_violates`]).
+    pub dale_violations: u64,
+    /// `dale_violations` / number of connections.
+    pub dale_violation_fraction: f64,
+    /// Whether the structured part of those connections was removed (`clip_dale`).
+    pub clip_dale: bool,
+    /// Number of connections.
+    pub n_synapses: u64,
+    /// Recurrent synaptic events delivered during the whole run (warm-up included).
+    pub synaptic_events: u64,
+    /// Wall-clock time of the time loop (s), warm-up included, construction excluded.
+    pub wall_s: f64,
+    /// Wall-clock time of the network construction (s).
+    pub build_s: f64,
+    /// `synaptic_events / wall_s`.
+    pub events_per_s: f64,
+    /// Connectivity storage per synapse (bytes): u32 target plus the per-source group offsets.
+    pub memory_bytes_per_synapse: f64,
+    /// All simulator state (connectivity, ring buffers, neuron state) per synapse (bytes).
+    pub memory_total_bytes_per_synapse: f64,
+}
+
+/// Serialise NaN as JSON null and read null back as NaN.
+mod nan_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if x.is_finite() { s.serialize_f64(*x) } else { s.serialize_none() }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
+mod nan_null_vec {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(x: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(x.iter().map(|v| if v.is_finite() { Some(*v) } else { None }))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<Option<f64>>::deserialize(d)?.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    }
+}

@@ -1,0 +1,203 @@
+//! Single-neuron dynamics over one time step: grid and precise (MODEL.md sections 1, 3).
+//!
+//! Potential from rest, `tau_m dV/dt = -V + c + I^s(t) + fast jumps`, with `c` the
+//! constant part of the drive in this step (bias `sqrt(beta_ext) z_i` plus latent input
+//! `w_i . s(t)`, with `s` evaluated at the start of the step).
+
+use super::rng::{uniform, Poisson, SimRng};
+use crate::model::Population;
+
+/// Per-population constants of the update for a step `h`.
+#[derive(Clone, Debug)]
+pub struct PopConst {
+    /// Membrane time constant (s).
+    pub tau_m: f64,
+    /// Threshold (mV).
+    pub theta: f64,
+    /// Reset (mV).
+    pub v_reset: f64,
+    /// Refractory period (s).
+    pub tau_ref: f64,
+    /// Refractory period in whole steps (grid mode): `round(tau_ref / h)`.
+    pub ref_steps: u32,
+    /// `exp(-h / tau_m)`.
+    pub p_m: f64,
+    /// Response of V after `h` to a unit slow current at the step start that decays
+    /// with `tau_s` (exact for the grid mode):
+    /// `tau_s/(tau_s - tau_m) (exp(-h/tau_s) - exp(-h/tau_m))`.
+    pub q_s: f64,
+    /// External Poisson sources: (jump in mV, sampler of the count per step).
+    pub ext: Vec<(f64, Poisson)>,
+}
+
+impl PopConst {
+    /// Constants of a population for step `h` (s), slow time constant `tau_s` (s; any
+    /// positive value when there is no slow current), and external sources `(jump mV, rate Hz)`.
+    pub fn new(pop: &Population, h: f64, tau_s: f64, ext: &[(f64, f64)]) -> Self {
+        let tm = pop.tau_m;
+        let p_m = (-h / tm).exp();
+        let q_s = if (tau_s - tm).abs() < 1e-12 * tm {
+            (h / tm) * p_m
+        } else {
+            tau_s / (tau_s - tm) * ((-h / tau_s).exp() - p_m)
+        };
+        PopConst {
+            tau_m: tm,
+            theta: pop.theta,
+            v_reset: pop.v_reset,
+            tau_ref: pop.tau_ref,
+            ref_steps: (pop.tau_ref / h).round() as u32,
+            p_m,
+            q_s,
+            ext: ext.iter().filter(|s| s.1 > 0.0 && s.0 != 0.0).map(|&(j, r)| (j, Poisson::new(r * h))).collect(),
+        }
+    }
+}
+
+/// State of one neuron.
+#[derive(Clone, Debug)]
+pub struct Neuron {
+    /// Membrane potential (mV, from rest).
+    pub v: f64,
+    /// Refractory steps left (grid mode).
+    pub refr: u32,
+    /// Refractory time left at the start of the step (s, precise mode).
+    pub ref_left: f64,
+    /// The neuron's stream for its external drive.
+    pub rng: SimRng,
+}
+
+/// One grid step (NEST `iaf_psc_delta`): exact decay over `h`, then the step's summed
+/// fast input `fast` (mV) and external jumps; threshold checked once at the step end.
+/// While refractory, V stays at the reset and fast input is discarded (no Poisson
+/// draw is made). `i_s` is the slow current at the step start (mV). Returns whether
+/// the neuron spiked.
+#[inline(always)]
+pub fn grid_step(nr: &mut Neuron, pc: &PopConst, c: f64, i_s: f64, fast: f64) -> bool {
+    if nr.refr > 0 {
+        nr.refr -= 1;
+        return false;
+    }
+    let mut ext = 0.0;
+    for (j, pois) in &pc.ext {
+        ext += *j * pois.sample(&mut nr.rng) as f64;
+    }
+    let v = pc.p_m * nr.v + (1.0 - pc.p_m) * c + pc.q_s * i_s + fast + ext;
+    if v >= pc.theta {
+        nr.v = pc.v_reset;
+        nr.refr = pc.ref_steps;
+        true
+    } else {
+        nr.v = v;
+        false
+    }
+}
+
+/// An input arrival within a step: offset from the step start (s) and jump (mV).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Arrival {
+    pub t: f64,
+    pub w: f64,
+}
+
+/// Draw the external Poisson arrivals of one step with exact uniform times and append them.
+#[inline]
+pub fn draw_external(nr: &mut Neuron, pc: &PopConst, h: f64, out: &mut Vec<Arrival>) {
+    for (j, pois) in &pc.ext {
+        let k = pois.sample(&mut nr.rng);
+        for _ in 0..k {
+            out.push(Arrival { t: h * uniform(&mut nr.rng), w: *j });
+        }
+    }
+}
+
+/// One precise step (NEST `iaf_psc_delta_ps`): `arrivals` (sorted by time, stable) are
+/// applied in order with exact exponential relaxation toward `c + i_s` between them;
+/// a spike happens at an excitatory arrival that lifts V to threshold, or where the
+/// relaxation itself reaches threshold (the crossing time solved in closed form).
+/// Refractoriness lasts exactly `tau_ref`; arrivals during it are discarded.
+/// The slow current is held at its step-start value within the step (it changes by a
+/// fraction `h/tau_s` ~ 1e-3 per step; across steps it is integrated exactly).
+/// Spike offsets are pushed to `spikes`; returns the exact integral of V over the step (mV s).
+pub fn precise_step(nr: &mut Neuron, pc: &PopConst, h: f64, drive: f64, arrivals: &[Arrival], spikes: &mut Vec<f64>) -> f64 {
+    let mut st = Precise { v: nr.v, t: 0.0, ref_end: nr.ref_left, vint: 0.0, drive };
+    for a in arrivals {
+        st.advance(pc, a.t, spikes);
+        if a.t < st.ref_end {
+            continue;
+        }
+        st.v += a.w;
+        if st.v >= pc.theta {
+            spikes.push(a.t);
+            st.v = pc.v_reset;
+            st.ref_end = a.t + pc.tau_ref;
+        }
+    }
+    st.advance(pc, h, spikes);
+    nr.v = st.v;
+    nr.ref_left = (st.ref_end - h).max(0.0);
+    st.vint
+}
+
+struct Precise {
+    v: f64,
+    t: f64,
+    ref_end: f64,
+    vint: f64,
+    drive: f64,
+}
+
+impl Precise {
+    /// Move from `self.t` to `to`, handling the end of refractoriness and threshold
+    /// crossings of the deterministic relaxation.
+    #[inline]
+    fn advance(&mut self, pc: &PopConst, to: f64, spikes: &mut Vec<f64>) {
+        loop {
+            if self.t < self.ref_end {
+                let e = self.ref_end.min(to);
+                self.vint += pc.v_reset * (e - self.t);
+                self.v = pc.v_reset;
+                self.t = e;
+                if self.t >= to {
+                    return;
+                }
+            }
+            let span = to - self.t;
+            if span <= 0.0 {
+                return;
+            }
+            let vinf = self.drive;
+            if vinf > pc.theta && self.v < pc.theta {
+                // V(t) = vinf + (v - vinf) exp(-t/tau) reaches theta at
+                let tc = pc.tau_m * ((self.v - vinf) / (pc.theta - vinf)).ln();
+                if tc <= span {
+                    self.vint += vinf * tc + (self.v - vinf) * pc.tau_m * (1.0 - (-tc / pc.tau_m).exp());
+                    self.t += tc;
+                    spikes.push(self.t);
+                    self.v = pc.v_reset;
+                    self.ref_end = self.t + pc.tau_ref;
+                    continue;
+                }
+            }
+            let e = (-span / pc.tau_m).exp();
+            self.vint += vinf * span + (self.v - vinf) * pc.tau_m * (1.0 - e);
+            self.v = vinf + (self.v - vinf) * e;
+            self.t = to;
+            return;
+        }
+    }
+}
+
+/// Sort arrivals by time, keeping the given order for ties (insertion sort: lists are short).
+#[inline]
+pub fn sort_arrivals(a: &mut [Arrival]) {
+    for i in 1..a.len() {
+        let x = a[i];
+        let mut j = i;
+        while j > 0 && a[j - 1].t > x.t {
+            a[j] = a[j - 1];
+            j -= 1;
+        }
+        a[j] = x;
+    }
+}

@@ -1,0 +1,408 @@
+//! Recorders (MODEL.md sections 2.7 and 3). Everything is measured after the warm-up.
+//!
+//! - population rates and population-mean V in bins of `record_bin`;
+//! - per-neuron spike counts and ISI statistics (CV for neurons with >= 3 spikes);
+//! - spike counts of sampled pairs in 50 ms bins (pairwise correlation);
+//! - population spike counts in 1 ms bins (CV and Fano factor of the population rate);
+//! - Golomb's chi: `chi^2 = Var_t(<V>_pop) / mean_i Var_t(V_i)`, the numerator from the
+//!   population mean over all neurons, the denominator from a sample of neurons;
+//!   potentials are sampled at the step ends (in both modes);
+//! - `kappa(t) = sum_B c_B <n_j r_j(t)>_{j in B}`, `r_j` the spike train filtered with
+//!   `(1/tau_s) exp(-t/tau_s)` without delay: one running D-vector per population, O(D)
+//!   per spike, sampled at the step ends;
+//! - spike trains of sampled neurons.
+
+use super::network::Network;
+use super::rng::{below, stream, Stream};
+use crate::model::Model;
+
+/// Number of neurons per population used for the single-neuron V variances of chi.
+pub const CHI_SAMPLE: usize = 500;
+/// Bin width of the pairwise spike-count correlations (s).
+pub const CORR_BIN: f64 = 0.05;
+
+/// What the run loop tells the recorder about one step.
+pub struct StepData<'a> {
+    /// Step index (0 = first step of the warm-up).
+    pub step: usize,
+    /// Spiking neurons of this step, in neuron order, with their times (s).
+    pub spikes: &'a [(u32, f64)],
+    /// Per population: sum over neurons of V at the step end (grid mode) or of the
+    /// exact time average of V over the step (precise mode), in mV.
+    pub v_sum: &'a [f64],
+    /// The potentials at the step end.
+    pub v: &'a dyn Fn(usize) -> f64,
+}
+
+pub struct Recorder {
+    p: usize,
+    d: usize,
+    dt: f64,
+    warm_steps: usize,
+    steps_per_bin: usize,
+    steps_per_ms: usize,
+    steps_per_corr: usize,
+    pop_start: Vec<usize>,
+    c: Vec<f64>,
+    tau_s: f64,
+    decay_s: f64,
+    // per neuron
+    pub counts: Vec<u32>,
+    last_spike: Vec<f64>,
+    isi_sum: Vec<f64>,
+    isi_sum2: Vec<f64>,
+    isi_n: Vec<u32>,
+    // per population, binned
+    pub bin_counts: Vec<Vec<u32>>,
+    pub bin_vsum: Vec<Vec<f64>>,
+    pub bin_kappa: Vec<Vec<f64>>,
+    ms_counts: Vec<Vec<u32>>,
+    // pop-mean V over steps (after warm-up)
+    popv_sum: Vec<f64>,
+    popv_sum2: Vec<f64>,
+    nsteps_rec: usize,
+    // chi sample: neuron ids per pop, sums
+    chi_ids: Vec<Vec<u32>>,
+    chi_sum: Vec<Vec<f64>>,
+    chi_sum2: Vec<Vec<f64>>,
+    // correlations
+    corr_slot: Vec<u32>,
+    corr_counts: Vec<Vec<u16>>,
+    pub corr_pairs: Vec<Vec<(u32, u32)>>,
+    // raster
+    raster_of: Vec<u8>,
+    pub raster: Vec<Vec<(u32, f64)>>,
+    // kappa
+    kfilt: Vec<f64>, // P x D
+    kappa_sum: Vec<f64>,
+}
+
+impl Recorder {
+    pub fn new(model: &Model, net: &Network, total_steps: usize, warm_steps: usize) -> Self {
+        let s = &model.sim;
+        let p = net.p();
+        let d = net.d;
+        let dt = s.dt;
+        let rec_steps = total_steps - warm_steps;
+        let steps_per_bin = ((s.record_bin / dt).round() as usize).max(1);
+        let steps_per_ms = ((1e-3 / dt).round() as usize).max(1);
+        let steps_per_corr = ((CORR_BIN / dt).round() as usize).max(1);
+        let nbins = rec_steps.div_ceil(steps_per_bin);
+        let n_ms = rec_steps / steps_per_ms;
+        let n_corr = rec_steps / steps_per_corr;
+        let n = net.n;
+        let mut corr_slot = vec![u32::MAX; n];
+        let mut corr_pairs = Vec::with_capacity(p);
+        let mut corr_counts: Vec<Vec<u16>> = Vec::new();
+        let mut raster_of = vec![0u8; n];
+        let mut chi_ids = Vec::with_capacity(p);
+        for a in 0..p {
+            let (st, en) = (net.pop_start[a], net.pop_start[a + 1]);
+            let na = en - st;
+            let mut rng = stream(s.seed, Stream::Recording, a as u64);
+            let mut pairs = Vec::new();
+            if na >= 2 && n_corr >= 2 {
+                for _ in 0..s.corr_pairs {
+                    let i = st + below(&mut rng, na as u64) as usize;
+                    let mut j = st + below(&mut rng, na as u64 - 1) as usize;
+                    if j >= i {
+                        j += 1;
+                    }
+                    for x in [i, j] {
+                        if corr_slot[x] == u32::MAX {
+                            corr_slot[x] = corr_counts.len() as u32;
+                            corr_counts.push(vec![0; n_corr]);
+                        }
+                    }
+                    pairs.push((i as u32, j as u32));
+                }
+            }
+            corr_pairs.push(pairs);
+            for i in sample_ids(&mut rng, st, na, s.raster_neurons) {
+                raster_of[i] = 1;
+            }
+            chi_ids.push(sample_ids(&mut rng, st, na, CHI_SAMPLE).into_iter().map(|i| i as u32).collect::<Vec<_>>());
+        }
+        let c: Vec<f64> = model.populations.iter().map(|q| q.c).collect();
+        let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
+        Recorder {
+            p,
+            d,
+            dt,
+            warm_steps,
+            steps_per_bin,
+            steps_per_ms,
+            steps_per_corr,
+            pop_start: net.pop_start.clone(),
+            c,
+            tau_s,
+            decay_s: (-dt / tau_s).exp(),
+            counts: vec![0; n],
+            last_spike: vec![f64::NAN; n],
+            isi_sum: vec![0.0; n],
+            isi_sum2: vec![0.0; n],
+            isi_n: vec![0; n],
+            bin_counts: vec![vec![0; nbins]; p],
+            bin_vsum: vec![vec![0.0; nbins]; p],
+            bin_kappa: vec![vec![0.0; nbins * d]],
+            ms_counts: vec![vec![0; n_ms]; p],
+            popv_sum: vec![0.0; p],
+            popv_sum2: vec![0.0; p],
+            nsteps_rec: 0,
+            chi_sum: chi_ids.iter().map(|v| vec![0.0; v.len()]).collect(),
+            chi_sum2: chi_ids.iter().map(|v| vec![0.0; v.len()]).collect(),
+            chi_ids,
+            corr_slot,
+            corr_counts,
+            corr_pairs,
+            raster_of,
+            raster: vec![Vec::new(); p],
+            kfilt: vec![0.0; p * d],
+            kappa_sum: vec![0.0; d],
+        }
+    }
+
+    /// Record one step. `nl` are the loadings `n_j` (n x D), `pop_of` the populations.
+    pub fn step(&mut self, sd: &StepData, net: &Network) {
+        let d = self.d;
+        // kappa filter: decay over the step, then add the spikes (exactly weighted by
+        // the time from the spike to the step end).
+        if d > 0 {
+            self.kfilt.iter_mut().for_each(|x| *x *= self.decay_s);
+            let t_end = (sd.step + 1) as f64 * self.dt;
+            for &(j, t) in sd.spikes {
+                let j = j as usize;
+                let b = net.pop_of[j] as usize;
+                let f = (-(t_end - t) / self.tau_s).exp() / self.tau_s;
+                for k in 0..d {
+                    self.kfilt[b * d + k] += f * net.nl[j * d + k];
+                }
+            }
+        }
+        if sd.step < self.warm_steps {
+            return;
+        }
+        let r = sd.step - self.warm_steps;
+        let bin = r / self.steps_per_bin;
+        for &(j, t) in sd.spikes {
+            let ju = j as usize;
+            let a = net.pop_of[ju] as usize;
+            self.counts[ju] += 1;
+            let last = self.last_spike[ju];
+            if !last.is_nan() {
+                let isi = t - last;
+                self.isi_sum[ju] += isi;
+                self.isi_sum2[ju] += isi * isi;
+                self.isi_n[ju] += 1;
+            }
+            self.last_spike[ju] = t;
+            self.bin_counts[a][bin] += 1;
+            if let Some(m) = self.ms_counts[a].get_mut(r / self.steps_per_ms) {
+                *m += 1;
+            }
+            let cs = self.corr_slot[ju];
+            if cs != u32::MAX {
+                if let Some(x) = self.corr_counts[cs as usize].get_mut(r / self.steps_per_corr) {
+                    *x = x.saturating_add(1);
+                }
+            }
+            if self.raster_of[ju] != 0 {
+                self.raster[a].push((j, t));
+            }
+        }
+        for a in 0..self.p {
+            let na = (self.pop_start[a + 1] - self.pop_start[a]) as f64;
+            let mv = sd.v_sum[a] / na;
+            self.bin_vsum[a][bin] += mv;
+            self.popv_sum[a] += mv;
+            self.popv_sum2[a] += mv * mv;
+            for (k, &i) in self.chi_ids[a].iter().enumerate() {
+                let v = (sd.v)(i as usize);
+                self.chi_sum[a][k] += v;
+                self.chi_sum2[a][k] += v * v;
+            }
+        }
+        if d > 0 {
+            for k in 0..d {
+                let kap: f64 = (0..self.p)
+                    .map(|b| {
+                        let nb = (self.pop_start[b + 1] - self.pop_start[b]) as f64;
+                        self.c[b] * self.kfilt[b * d + k] / nb
+                    })
+                    .sum();
+                self.bin_kappa[0][bin * d + k] += kap;
+                self.kappa_sum[k] += kap;
+            }
+        }
+        self.nsteps_rec += 1;
+    }
+
+    /// Summaries after the run. `duration` is the recorded time (s).
+    pub fn finish(self, duration: f64) -> Recorded {
+        let p = self.p;
+        let d = self.d;
+        let nbins = self.bin_counts.first().map_or(0, |v| v.len());
+        let rec_steps = self.nsteps_rec;
+        let mut pops = Vec::with_capacity(p);
+        for a in 0..p {
+            let (st, en) = (self.pop_start[a], self.pop_start[a + 1]);
+            let na = en - st;
+            let rates: Vec<f64> = self.counts[st..en].iter().map(|&c| c as f64 / duration).collect();
+            let rate = rates.iter().sum::<f64>() / na as f64;
+            let rate_sd = (rates.iter().map(|r| (r - rate).powi(2)).sum::<f64>() / na as f64).sqrt();
+            let silent = self.counts[st..en].iter().filter(|&&c| c == 0).count() as f64 / na as f64;
+            let cvs: Vec<f64> = (st..en)
+                .map(|i| {
+                    let n = self.isi_n[i] as f64;
+                    if self.isi_n[i] >= 2 {
+                        let m = self.isi_sum[i] / n;
+                        let v = (self.isi_sum2[i] / n - m * m).max(0.0);
+                        v.sqrt() / m
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect();
+            let valid: Vec<f64> = cvs.iter().copied().filter(|x| !x.is_nan()).collect();
+            let cv = if valid.is_empty() { f64::NAN } else { valid.iter().sum::<f64>() / valid.len() as f64 };
+            // pair correlations
+            let mut csum = 0.0;
+            let mut cn = 0usize;
+            for &(i, j) in &self.corr_pairs[a] {
+                let x = &self.corr_counts[self.corr_slot[i as usize] as usize];
+                let y = &self.corr_counts[self.corr_slot[j as usize] as usize];
+                if let Some(r) = pearson(x, y) {
+                    csum += r;
+                    cn += 1;
+                }
+            }
+            let pair_corr = if cn > 0 { csum / cn as f64 } else { f64::NAN };
+            // population-rate synchrony in 1 ms bins
+            let ms = &self.ms_counts[a];
+            let (pop_rate_cv, fano) = if ms.len() >= 2 {
+                let m = ms.iter().map(|&c| c as f64).sum::<f64>() / ms.len() as f64;
+                let v = ms.iter().map(|&c| (c as f64 - m).powi(2)).sum::<f64>() / ms.len() as f64;
+                if m > 0.0 { (v.sqrt() / m, v / m) } else { (f64::NAN, f64::NAN) }
+            } else {
+                (f64::NAN, f64::NAN)
+            };
+            // chi
+            let ns = rec_steps.max(1) as f64;
+            let pm = self.popv_sum[a] / ns;
+            let var_pop = (self.popv_sum2[a] / ns - pm * pm).max(0.0);
+            let ids = &self.chi_ids[a];
+            let mean_var = (0..ids.len())
+                .map(|k| {
+                    let m = self.chi_sum[a][k] / ns;
+                    (self.chi_sum2[a][k] / ns - m * m).max(0.0)
+                })
+                .sum::<f64>()
+                / ids.len().max(1) as f64;
+            let chi = if mean_var > 0.0 { (var_pop / mean_var).sqrt() } else { f64::NAN };
+            let rate_t: Vec<f64> = (0..nbins)
+                .map(|b| {
+                    let steps = bin_steps(b, self.steps_per_bin, rec_steps);
+                    self.bin_counts[a][b] as f64 / (na as f64 * steps as f64 * self.dt)
+                })
+                .collect();
+            let mean_v_t: Vec<f64> = (0..nbins)
+                .map(|b| self.bin_vsum[a][b] / bin_steps(b, self.steps_per_bin, rec_steps) as f64)
+                .collect();
+            pops.push(PopRecord {
+                rate_hz: rate,
+                rate_sd_hz: rate_sd,
+                cv_isi: cv,
+                pair_corr,
+                mean_v_mv: pm,
+                chi,
+                pop_rate_cv,
+                fano_1ms: fano,
+                silent_fraction: silent,
+                rates_hz: rates,
+                cv_isi_per_neuron: cvs,
+                rate_t,
+                mean_v_t,
+                raster: self.raster[a].clone(),
+            });
+        }
+        let kappa_t: Vec<Vec<f64>> = (0..nbins)
+            .map(|b| {
+                let steps = bin_steps(b, self.steps_per_bin, rec_steps) as f64;
+                (0..d).map(|k| self.bin_kappa[0][b * d + k] / steps).collect()
+            })
+            .collect();
+        let kappa_mean: Vec<f64> = self.kappa_sum.iter().map(|x| x / rec_steps.max(1) as f64).collect();
+        let t0 = self.warm_steps as f64 * self.dt;
+        let time_s: Vec<f64> = (0..nbins)
+            .map(|b| {
+                let s0 = b * self.steps_per_bin;
+                let steps = bin_steps(b, self.steps_per_bin, rec_steps);
+                t0 + (s0 as f64 + 0.5 * steps as f64) * self.dt
+            })
+            .collect();
+        Recorded { pops, kappa_mean, kappa_t, time_s }
+    }
+}
+
+fn bin_steps(b: usize, per: usize, total: usize) -> usize {
+    (total - b * per).min(per).max(1)
+}
+
+/// Up to `k` distinct neurons of a population starting at `start` with `n` neurons, sorted.
+fn sample_ids(rng: &mut super::rng::SimRng, start: usize, n: usize, k: usize) -> Vec<usize> {
+    if k >= n {
+        return (start..start + n).collect();
+    }
+    // partial Fisher-Yates on indices
+    let mut idx: Vec<usize> = (0..n).collect();
+    for i in 0..k {
+        let j = i + below(rng, (n - i) as u64) as usize;
+        idx.swap(i, j);
+    }
+    let mut out: Vec<usize> = idx[..k].iter().map(|&x| start + x).collect();
+    out.sort_unstable();
+    out
+}
+
+fn pearson(x: &[u16], y: &[u16]) -> Option<f64> {
+    let n = x.len() as f64;
+    if x.len() < 2 {
+        return None;
+    }
+    let mx = x.iter().map(|&v| v as f64).sum::<f64>() / n;
+    let my = y.iter().map(|&v| v as f64).sum::<f64>() / n;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (&a, &b) in x.iter().zip(y) {
+        let (da, db) = (a as f64 - mx, b as f64 - my);
+        sxy += da * db;
+        sxx += da * da;
+        syy += db * db;
+    }
+    if sxx > 0.0 && syy > 0.0 { Some(sxy / (sxx * syy).sqrt()) } else { None }
+}
+
+/// Recorded summaries of one population.
+pub struct PopRecord {
+    pub rate_hz: f64,
+    pub rate_sd_hz: f64,
+    pub cv_isi: f64,
+    pub pair_corr: f64,
+    pub mean_v_mv: f64,
+    pub chi: f64,
+    pub pop_rate_cv: f64,
+    pub fano_1ms: f64,
+    pub silent_fraction: f64,
+    pub rates_hz: Vec<f64>,
+    pub cv_isi_per_neuron: Vec<f64>,
+    pub rate_t: Vec<f64>,
+    pub mean_v_t: Vec<f64>,
+    pub raster: Vec<(u32, f64)>,
+}
+
+/// Everything the recorder produced.
+pub struct Recorded {
+    pub pops: Vec<PopRecord>,
+    pub kappa_mean: Vec<f64>,
+    pub kappa_t: Vec<Vec<f64>>,
+    pub time_s: Vec<f64>,
+}

@@ -1,0 +1,458 @@
+//! The time loop: neuron update (parallel over fixed chunks), spike delivery (serial,
+//! in neuron order), recording.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::network::{self, Network};
+use super::neuron::{draw_external, grid_step, precise_step, sort_arrivals, Arrival, Neuron, PopConst};
+use super::record::{Recorder, StepData};
+use super::rng::{stream, uniform, Stream};
+use super::{output, PopulationResult, RunOptions, SimResult};
+use crate::error::{Error, Result};
+use crate::model::{Model, SimMode};
+
+/// Neurons per work unit of the parallel update. Fixed (not derived from the thread
+/// count) so that partial sums, and hence results, do not depend on the thread count.
+const CHUNK: usize = 1024;
+
+/// Simulate `model` (MODEL.md section 3) and return what was measured; with
+/// `opts.out_dir`, also write `summary.json` and NPY arrays there.
+pub fn simulate(model: &Model, opts: &RunOptions) -> Result<SimResult> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| Error::invalid("threads", opts.threads, format!("cannot start a thread pool: {e}")))?;
+    let threads = pool.current_num_threads();
+    let result = pool.install(|| run(model, opts, threads))?;
+    if let Some(dir) = &opts.out_dir {
+        output::write_dir(dir, &result)?;
+    }
+    Ok(result)
+}
+
+/// A recurrent arrival waiting in the precise-mode ring buffer.
+#[derive(Clone, Copy)]
+struct Event {
+    target: u32,
+    t: f64,
+    w: f64,
+}
+
+struct ChunkOut {
+    spikes: Vec<(u32, f64)>,
+    v_sum: Vec<f64>,
+}
+
+fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
+    let t_build = Instant::now();
+    let net = network::build(model)?;
+    let build_s = t_build.elapsed().as_secs_f64();
+
+    let s = &model.sim;
+    let h = s.dt;
+    let n = net.n;
+    let p = net.p();
+    let d = net.d;
+    let d_in = net.d_in;
+    let warm_steps = (s.warmup / h).round() as usize;
+    let rec_steps = ((s.duration / h).round() as usize).max(1);
+    let total = warm_steps + rec_steps;
+    let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
+    let e_s = (-h / tau_s).exp();
+    let has_slow = net.has_slow;
+    let precise = s.mode == SimMode::Precise;
+
+    let rate_ext = model.k_ext() * model.external.nu0;
+    let pcs: Vec<PopConst> = (0..p)
+        .map(|a| PopConst::new(&model.populations[a], h, tau_s, &[(model.jump_ext(a), rate_ext)]))
+        .collect();
+    let tau_m: Vec<f64> = model.populations.iter().map(|q| q.tau_m).collect();
+
+    // Initial potentials uniform in [0, theta) (as the NEST/Brian2 Brunel scripts).
+    let mut neurons: Vec<Neuron> = (0..n)
+        .map(|i| {
+            let mut r0 = stream(s.seed, Stream::Initial, i as u64);
+            let theta = model.populations[net.pop_of[i] as usize].theta;
+            Neuron { v: uniform(&mut r0) * theta, refr: 0, ref_left: 0.0, rng: stream(s.seed, Stream::Drive, i as u64) }
+        })
+        .collect();
+
+    let n_slots = net.delay_max_steps() + 1;
+    let ds = if has_slow { d } else { 1 }; // dummy width 1 keeps chunking uniform
+    let mut ring_fast = vec![0.0f64; if precise { n } else { n_slots * n }];
+    let mut u = vec![0.0f64; n * ds];
+    let mut ring_slow = vec![0.0f64; if has_slow { n_slots * n * d } else { n }];
+    let mut ev_slots: Vec<Vec<Event>> = if precise { vec![Vec::new(); n_slots] } else { Vec::new() };
+    let mut ev_off = vec![0u32; if precise { n + 1 } else { 0 }];
+    let mut ev_sorted: Vec<Arrival> = Vec::new();
+    // n_j / (K tau_s): the jump of u_i per arrival
+    let nl_scaled: Vec<f64> = net.nl.iter().map(|x| x / (model.k * tau_s)).collect();
+
+    let mut rec = Recorder::new(model, &net, total, warm_steps);
+    let mut events: u64 = 0;
+    let show_bar = !opts.quiet && std::io::stderr().is_terminal();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+
+    let t_run = Instant::now();
+    for step in 0..total {
+        let t = step as f64 * h;
+        let sig = model.signal(t);
+        let slot = step % n_slots;
+
+        if precise {
+            bucket_events(&mut ev_slots[slot], n, &mut ev_off, &mut ev_sorted);
+        }
+        let fast_row: &mut [f64] = if precise { &mut ring_fast[..] } else { &mut ring_fast[slot * n..(slot + 1) * n] };
+        let slow_row: &mut [f64] =
+            if has_slow { &mut ring_slow[slot * n * d..(slot + 1) * n * d] } else { &mut ring_slow[..] };
+
+        let ctx = StepCtx {
+            net: &net,
+            pcs: &pcs,
+            tau_m: &tau_m,
+            sig: &sig,
+            has_slow,
+            d,
+            d_in,
+            e_s,
+            h,
+            t,
+            p,
+            ev_off: &ev_off,
+            ev_sorted: &ev_sorted,
+        };
+        let outs: Vec<ChunkOut> = neurons
+            .par_chunks_mut(CHUNK)
+            .zip(fast_row.par_chunks_mut(CHUNK))
+            .zip(u.par_chunks_mut(CHUNK * ds))
+            .zip(slow_row.par_chunks_mut(CHUNK * ds))
+            .enumerate()
+            .map_init(
+                || (Vec::<Arrival>::new(), Vec::<f64>::new()),
+                |(arr, sp), (ci, (((nc, fc), uc), sc))| {
+                    if precise {
+                        ctx.precise_chunk(ci * CHUNK, nc, uc, sc, arr, sp)
+                    } else {
+                        ctx.grid_chunk(ci * CHUNK, nc, fc, uc, sc)
+                    }
+                },
+            )
+            .collect();
+
+        let mut v_sum = vec![0.0; p];
+        let mut spikes: Vec<(u32, f64)> = Vec::new();
+        for o in &outs {
+            for a in 0..p {
+                v_sum[a] += o.v_sum[a];
+            }
+            spikes.extend_from_slice(&o.spikes);
+        }
+
+        // Delivery, serial in neuron order: the floating-point sums in the ring buffer
+        // are then independent of the thread count.
+        for &(j, ts) in &spikes {
+            events += deliver(
+                &net,
+                j as usize,
+                step,
+                (ts - t).clamp(0.0, h),
+                n_slots,
+                &mut ring_fast,
+                &mut ev_slots,
+                &mut ring_slow,
+                &nl_scaled,
+                precise,
+                has_slow,
+            );
+        }
+
+        let vref = |i: usize| neurons[i].v;
+        rec.step(&StepData { step, spikes: &spikes, v_sum: &v_sum, v: &vref }, &net);
+
+        if show_bar && step % 100 == 0 {
+            if bar.is_none() && t_run.elapsed().as_secs_f64() > 1.0 {
+                let b = indicatif::ProgressBar::new(total as u64);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template("simulate {bar:40} {percent}% eta {eta}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar = Some(b);
+            }
+            if let Some(b) = &bar {
+                b.set_position(step as u64);
+            }
+        }
+    }
+    let wall_s = t_run.elapsed().as_secs_f64();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+
+    let recorded = rec.finish(rec_steps as f64 * h);
+    let n_syn = net.n_synapses() as u64;
+    let state_bytes = net.targets.len() * 4
+        + net.group_off.len() * 4
+        + net.clipped.len() * 4
+        + ring_fast.len() * 8
+        + ring_slow.len() * 8
+        + u.len() * 8
+        + neurons.len() * std::mem::size_of::<Neuron>()
+        + (net.m.len() + net.nl.len() + net.w.len() + net.bias.len()) * 8;
+    let populations = model
+        .populations
+        .iter()
+        .zip(recorded.pops)
+        .map(|(pop, r)| PopulationResult {
+            name: pop.name.clone(),
+            n: pop.n,
+            rate_hz: r.rate_hz,
+            rate_sd_hz: r.rate_sd_hz,
+            cv_isi: r.cv_isi,
+            pair_corr: r.pair_corr,
+            mean_v_mv: r.mean_v_mv,
+            chi: r.chi,
+            pop_rate_cv: r.pop_rate_cv,
+            fano_1ms: r.fano_1ms,
+            silent_fraction: r.silent_fraction,
+            rates_hz: r.rates_hz,
+            cv_isi_per_neuron: r.cv_isi_per_neuron,
+            rate_t: r.rate_t,
+            mean_v_t: r.mean_v_t,
+            raster_ids: r.raster.iter().map(|x| x.0).collect(),
+            raster_times: r.raster.iter().map(|x| x.1).collect(),
+        })
+        .collect();
+    Ok(SimResult {
+        model: model.name.clone(),
+        mode: s.mode,
+        dt: h,
+        duration: rec_steps as f64 * h,
+        warmup: warm_steps as f64 * h,
+        seed: s.seed,
+        threads,
+        populations,
+        kappa_mean: recorded.kappa_mean,
+        time_s: recorded.time_s,
+        kappa_t: recorded.kappa_t,
+        loading_moments: net.loading_moments.clone(),
+        dale_violations: net.dale_violations,
+        dale_violation_fraction: net.dale_violations as f64 / n_syn.max(1) as f64,
+        clip_dale: s.clip_dale,
+        n_synapses: n_syn,
+        synaptic_events: events,
+        wall_s,
+        build_s,
+        events_per_s: events as f64 / wall_s.max(1e-12),
+        memory_bytes_per_synapse: net.bytes_per_synapse(),
+        memory_total_bytes_per_synapse: state_bytes as f64 / n_syn.max(1) as f64,
+    })
+}
+
+/// Sort the events of one slot by target (stable counting sort) into `off`/`sorted`,
+/// and empty the slot.
+fn bucket_events(slot: &mut Vec<Event>, n: usize, off: &mut [u32], sorted: &mut Vec<Arrival>) {
+    off.fill(0);
+    for e in slot.iter() {
+        off[e.target as usize + 1] += 1;
+    }
+    for i in 0..n {
+        off[i + 1] += off[i];
+    }
+    sorted.clear();
+    sorted.resize(slot.len(), Arrival { t: 0.0, w: 0.0 });
+    let mut fill: Vec<u32> = off[..n].to_vec();
+    for e in slot.iter() {
+        let f = &mut fill[e.target as usize];
+        sorted[*f as usize] = Arrival { t: e.t, w: e.w };
+        *f += 1;
+    }
+    slot.clear();
+}
+
+/// Deliver one spike of neuron `j` emitted in step `step` at offset `off` (s) into
+/// the ring buffers. Returns the number of synaptic events.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn deliver(
+    net: &Network,
+    j: usize,
+    step: usize,
+    off: f64,
+    n_slots: usize,
+    ring_fast: &mut [f64],
+    ev_slots: &mut [Vec<Event>],
+    ring_slow: &mut [f64],
+    nl_scaled: &[f64],
+    precise: bool,
+    has_slow: bool,
+) -> u64 {
+    let n = net.n;
+    let p = net.p();
+    let nd = net.n_delays;
+    let g = p * nd;
+    let b = net.pop_of[j] as usize;
+    let base = j * g;
+    let d = net.d;
+    let nj = if has_slow { &nl_scaled[j * d..(j + 1) * d] } else { &[][..] };
+    let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
+    let offs = &net.group_off[base..base + g + 1];
+    let mut count = 0u64;
+    for a in 0..p {
+        let w = net.jump[a][b];
+        for k in 0..nd {
+            let gi = a * nd + k;
+            let (lo, hi) = (offs[gi] as usize, offs[gi + 1] as usize);
+            if lo == hi {
+                continue;
+            }
+            count += (hi - lo) as u64;
+            let slot = (step + net.delay_min_steps + k) % n_slots;
+            let tg = &net.targets[lo..hi];
+            if precise {
+                let ev = &mut ev_slots[slot];
+                ev.extend(tg.iter().map(|&i| Event { target: i, t: off, w }));
+            } else {
+                let row = &mut ring_fast[slot * n..(slot + 1) * n];
+                for &i in tg {
+                    row[i as usize] += w;
+                }
+            }
+            if slow_here {
+                let row = &mut ring_slow[slot * n * d..(slot + 1) * n * d];
+                if net.clipped.is_empty() {
+                    for &i in tg {
+                        let r = &mut row[i as usize * d..(i as usize + 1) * d];
+                        for (x, y) in r.iter_mut().zip(nj) {
+                            *x += y;
+                        }
+                    }
+                } else {
+                    let mut c = net.clipped.partition_point(|&q| (q as usize) < lo);
+                    for (pos, &i) in (lo..hi).zip(tg) {
+                        if c < net.clipped.len() && net.clipped[c] as usize == pos {
+                            c += 1;
+                            continue;
+                        }
+                        let r = &mut row[i as usize * d..(i as usize + 1) * d];
+                        for (x, y) in r.iter_mut().zip(nj) {
+                            *x += y;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    count
+}
+
+/// Read-only context of one step's neuron update.
+struct StepCtx<'a> {
+    net: &'a Network,
+    pcs: &'a [PopConst],
+    tau_m: &'a [f64],
+    sig: &'a [f64],
+    has_slow: bool,
+    d: usize,
+    d_in: usize,
+    e_s: f64,
+    h: f64,
+    t: f64,
+    p: usize,
+    ev_off: &'a [u32],
+    ev_sorted: &'a [Arrival],
+}
+
+impl StepCtx<'_> {
+    /// Constant drive of neuron `i` in this step (mV): bias plus `w_i . s(t)`.
+    #[inline(always)]
+    fn drive(&self, i: usize) -> f64 {
+        let mut c = self.net.bias[i];
+        if self.d_in > 0 {
+            let w = &self.net.w[i * self.d_in..(i + 1) * self.d_in];
+            for (x, y) in w.iter().zip(self.sig) {
+                c += x * y;
+            }
+        }
+        c
+    }
+
+    /// Add this step's slow arrivals to `u_i` and return `I^s = tau_m m_i . u_i` (mV).
+    #[inline(always)]
+    fn slow_in(&self, i: usize, a: usize, ui: &mut [f64], si: &mut [f64]) -> f64 {
+        let d = self.d;
+        let m = &self.net.m[i * d..(i + 1) * d];
+        let mut dot = 0.0;
+        for q in 0..d {
+            ui[q] += si[q];
+            si[q] = 0.0;
+            dot += m[q] * ui[q];
+        }
+        self.tau_m[a] * dot
+    }
+
+    fn grid_chunk(&self, start: usize, nc: &mut [Neuron], fc: &mut [f64], uc: &mut [f64], sc: &mut [f64]) -> ChunkOut {
+        let mut v_sum = vec![0.0; self.p];
+        let mut spikes = Vec::new();
+        let d = self.d;
+        for (k, nr) in nc.iter_mut().enumerate() {
+            let i = start + k;
+            let a = self.net.pop_of[i] as usize;
+            let pc = &self.pcs[a];
+            let c = self.drive(i);
+            let mut i_s = 0.0;
+            if self.has_slow {
+                i_s = self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut sc[k * d..(k + 1) * d]);
+            }
+            let fast = fc[k];
+            fc[k] = 0.0;
+            if grid_step(nr, pc, c, i_s, fast) {
+                spikes.push((i as u32, self.t + self.h));
+            }
+            if self.has_slow {
+                uc[k * d..(k + 1) * d].iter_mut().for_each(|x| *x *= self.e_s);
+            }
+            v_sum[a] += nr.v;
+        }
+        ChunkOut { spikes, v_sum }
+    }
+
+    fn precise_chunk(
+        &self,
+        start: usize,
+        nc: &mut [Neuron],
+        uc: &mut [f64],
+        sc: &mut [f64],
+        arr: &mut Vec<Arrival>,
+        sp: &mut Vec<f64>,
+    ) -> ChunkOut {
+        let mut v_sum = vec![0.0; self.p];
+        let mut spikes = Vec::new();
+        let d = self.d;
+        for (k, nr) in nc.iter_mut().enumerate() {
+            let i = start + k;
+            let a = self.net.pop_of[i] as usize;
+            let pc = &self.pcs[a];
+            let mut drive = self.drive(i);
+            if self.has_slow {
+                drive += self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut sc[k * d..(k + 1) * d]);
+            }
+            arr.clear();
+            arr.extend_from_slice(&self.ev_sorted[self.ev_off[i] as usize..self.ev_off[i + 1] as usize]);
+            draw_external(nr, pc, self.h, arr);
+            sort_arrivals(arr);
+            sp.clear();
+            let vint = precise_step(nr, pc, self.h, drive, arr, sp);
+            for &o in sp.iter() {
+                spikes.push((i as u32, self.t + o));
+            }
+            if self.has_slow {
+                uc[k * d..(k + 1) * d].iter_mut().for_each(|x| *x *= self.e_s);
+            }
+            v_sum[a] += vint / self.h;
+        }
+        ChunkOut { spikes, v_sum }
+    }
+}
