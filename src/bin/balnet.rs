@@ -54,6 +54,35 @@ enum Cmd {
         #[arg(long, default_value = "finite")]
         limit: Limit,
     },
+    /// Run the embedded spiking simulator (MODEL.md section 3); JSON summary on stdout.
+    Simulate {
+        /// Model file (.toml or .json); none: the embedded default.
+        model: Option<PathBuf>,
+        /// Simulated time after the warm-up (s).
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Warm-up (s).
+        #[arg(long)]
+        warmup: Option<f64>,
+        /// Random seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (0: all cores). Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// `grid` or `precise` integration.
+        #[arg(long)]
+        mode: Option<String>,
+        /// Time step (s).
+        #[arg(long)]
+        dt: Option<f64>,
+        /// Directory for summary.json and NPY arrays.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -90,6 +119,37 @@ fn load(path: &Option<PathBuf>) -> balnet::Result<Model> {
         Some(p) => Model::from_file(p),
         None => Ok(presets::default_model()),
     }
+}
+
+/// Command-line overrides of `Model::sim`, validated with the rest of the Model.
+fn apply_sim_overrides(
+    m: &mut Model,
+    duration: Option<f64>,
+    warmup: Option<f64>,
+    seed: Option<u64>,
+    mode: Option<&str>,
+    dt: Option<f64>,
+) -> balnet::Result<()> {
+    if let Some(v) = duration {
+        m.sim.duration = v;
+    }
+    if let Some(v) = warmup {
+        m.sim.warmup = v;
+    }
+    if let Some(v) = seed {
+        m.sim.seed = v;
+    }
+    if let Some(v) = dt {
+        m.sim.dt = v;
+    }
+    if let Some(v) = mode {
+        m.sim.mode = match v {
+            "grid" => balnet::model::SimMode::Grid,
+            "precise" => balnet::model::SimMode::Precise,
+            other => return Err(Error::invalid("--mode", other, "must be `grid` or `precise`")),
+        };
+    }
+    m.validate()
 }
 
 fn print(v: &Value) {
@@ -164,6 +224,31 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 ModelCmd::BrunelA { g, eta, j, c_e, n_e, n_i } => presets::brunel_a(g, eta, j, c_e, n_e, n_i)?,
             };
             print!("{}", m.to_toml());
+        }
+        Cmd::Simulate { model, duration, warmup, seed, threads, mode, dt, out, quiet } => {
+            let mut m = load(&model)?;
+            apply_sim_overrides(&mut m, duration, warmup, seed, mode.as_deref(), dt)?;
+            let opts = balnet::sim::RunOptions { threads, quiet, out_dir: out };
+            let r = balnet::sim::simulate(&m, &opts)?;
+            print(&json!({
+                "model": r.model,
+                "mode": r.mode,
+                "dt": r.dt,
+                "duration": r.duration,
+                "seed": r.seed,
+                "populations": r.populations.iter().map(|p| json!({
+                    "name": p.name, "rate_hz": p.rate_hz, "rate_sd_hz": p.rate_sd_hz, "cv_isi": p.cv_isi,
+                    "pair_corr": p.pair_corr, "mean_v_mv": p.mean_v_mv, "chi": p.chi,
+                    "pop_rate_cv": p.pop_rate_cv, "silent_fraction": p.silent_fraction,
+                })).collect::<Vec<_>>(),
+                "kappa_mean": r.kappa_mean,
+                "loading_moments": r.loading_moments,
+                "dale_violation_fraction": r.dale_violation_fraction,
+                "synaptic_events": r.synaptic_events,
+                "wall_s": r.wall_s,
+                "events_per_s": r.events_per_s,
+                "memory_bytes_per_synapse": r.memory_bytes_per_synapse,
+            }));
         }
         Cmd::Solve { model, limit } => {
             let m = load(&model)?;
