@@ -6,6 +6,7 @@
 //!
 //! Units everywhere: seconds, mV, Hz.
 
+pub mod compare;
 pub mod error;
 pub mod gauss;
 pub mod model;

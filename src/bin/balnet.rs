@@ -83,6 +83,30 @@ enum Cmd {
         #[arg(long)]
         quiet: bool,
     },
+    /// Theory vs simulation on a Model (default: the embedded default model): table on
+    /// stdout, report.json and figures in --out.
+    Compare {
+        /// Model file (.toml or .json); none: the embedded default.
+        model: Option<PathBuf>,
+        /// Output directory.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Simulated time after the warm-up (s).
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Random seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// `grid` or `precise` integration.
+        #[arg(long)]
+        mode: Option<String>,
+        /// Worker threads (0: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -249,6 +273,21 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 "events_per_s": r.events_per_s,
                 "memory_bytes_per_synapse": r.memory_bytes_per_synapse,
             }));
+        }
+        Cmd::Compare { model, out, duration, seed, mode, threads, quiet } => {
+            let mut m = load(&model)?;
+            apply_sim_overrides(&mut m, duration, None, seed, mode.as_deref(), None)?;
+            std::fs::create_dir_all(&out).map_err(|e| Error::Io(format!("cannot create {}: {e}", out.display())))?;
+            let opts = balnet::sim::RunOptions { threads, quiet, out_dir: Some(out.join("sim")) };
+            let sim = balnet::sim::simulate(&m, &opts)?;
+            let transfers = [balnet::model::TransferKind::Siegert];
+            let report = balnet::compare::compare(&m, &sim, &transfers)?;
+            print!("{}", balnet::compare::table(&report));
+            let path = out.join("report.json");
+            std::fs::write(&path, serde_json::to_string_pretty(&report).expect("plain structs"))
+                .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+            balnet::compare::write_figures(&m, &sim, &report, &out)?;
+            println!("\nwrote {} and figures (kappa_t, rates_mean_v, rate_distribution, raster) in {}", path.display(), out.display());
         }
         Cmd::Solve { model, limit } => {
             let m = load(&model)?;

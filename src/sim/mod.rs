@@ -26,6 +26,7 @@
 //! the stationary state `I^s_i = tau_m m_i . kappa`. `u` keeps integrating during
 //! refractoriness.
 
+pub mod epochs;
 pub mod network;
 pub mod neuron;
 pub mod output;
@@ -91,6 +92,8 @@ pub struct PopulationResult {
     /// ISI CV of every neuron (null where fewer than 3 spikes).
     #[serde(with = "nan_null_vec")]
     pub cv_isi_per_neuron: Vec<f64>,
+    /// Rates of every neuron (Hz) in each epoch window of `SimResult::epoch_windows`.
+    pub epoch_rates_hz: Vec<Vec<f64>>,
     /// Population rate in bins of `record_bin` (Hz), on `SimResult::time_s`.
     pub rate_t: Vec<f64>,
     /// Population-mean V in bins of `record_bin` (mV), on `SimResult::time_s`.
@@ -120,6 +123,8 @@ pub struct SimResult {
     pub threads: usize,
     /// Per-population statistics.
     pub populations: Vec<PopulationResult>,
+    /// Windows of constant input `s` (s from the start), see [`epochs::windows`].
+    pub epoch_windows: Vec<[f64; 2]>,
     /// Time average of `kappa(t)` after the warm-up (Hz), length D.
     pub kappa_mean: Vec<f64>,
     /// Bin centres of the time series (s, from the start of the warm-up).

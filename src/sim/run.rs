@@ -97,6 +97,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let mut bar: Option<indicatif::ProgressBar> = None;
 
     let t_run = Instant::now();
+    let mut epoch_counter = super::epochs::EpochCounter::new(model, n);
     for step in 0..total {
         let t = step as f64 * h;
         let sig = model.signal(t);
@@ -169,6 +170,9 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
             );
         }
 
+        for &(i, ts) in &spikes {
+            epoch_counter.spike(i as usize, ts);
+        }
         let vref = |i: usize| neurons[i].v;
         rec.step(&StepData { step, spikes: &spikes, v_sum: &v_sum, v: &vref }, &net);
 
@@ -205,7 +209,11 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         .populations
         .iter()
         .zip(recorded.pops)
-        .map(|(pop, r)| PopulationResult {
+        .enumerate()
+        .map(|(a, (pop, r))| PopulationResult {
+            epoch_rates_hz: (0..epoch_counter.windows.len())
+                .map(|e| epoch_counter.rates(e, net.pop_start[a]..net.pop_start[a + 1]))
+                .collect(),
             name: pop.name.clone(),
             n: pop.n,
             rate_hz: r.rate_hz,
@@ -234,6 +242,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         seed: s.seed,
         threads,
         populations,
+        epoch_windows: epoch_counter.windows.clone(),
         kappa_mean: recorded.kappa_mean,
         time_s: recorded.time_s,
         kappa_t: recorded.kappa_t,

@@ -1,0 +1,512 @@
+//! Theory versus simulation (MODEL.md section 3): the same Model is simulated and solved,
+//! the theory evaluated with the loading moments actually drawn in the simulated network
+//! (MODEL.md section 5), and the two put side by side per epoch of constant input `s`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::gauss;
+use crate::model::{Model, TransferKind};
+use crate::sim::SimResult;
+use crate::theory::dynamics::{self, DynamicsOptions, Trajectory};
+use crate::theory::latent::{self, SearchBox};
+use crate::theory::{Limit, State, stationary};
+
+/// Golomb's chi above which a state is flagged as not asynchronous (MODEL.md 2.7).
+/// Asynchronous states of finite networks have chi of order 1/sqrt(N) to 0.3 (the
+/// default model's fast ripple gives about 0.3); synchronous-irregular states approach 1.
+pub const CHI_ASYNC_THRESHOLD: f64 = 0.5;
+
+/// One population in one epoch: theory and simulation side by side.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PopulationComparison {
+    pub name: String,
+    pub rate_theory_hz: f64,
+    pub rate_sim_hz: f64,
+    /// `(sim - theory) / theory`.
+    pub rate_rel_err: f64,
+    pub mean_v_theory_mv: f64,
+    pub mean_v_sim_mv: f64,
+    /// `sim - theory` (mV).
+    pub mean_v_diff_mv: f64,
+    /// Kolmogorov-Smirnov distance between the simulated single-neuron rates of the epoch
+    /// and the theory's rate distribution convolved with the counting noise of the window.
+    pub ks_counting: f64,
+    /// Theory: probability that a neuron emits no spike in the window (counting-noise aware).
+    pub silent_theory: f64,
+    /// Simulation: fraction of neurons without a spike in the window.
+    pub silent_sim: f64,
+    /// Theory: standard deviation of rates across neurons (Hz), without counting noise.
+    pub rate_sd_theory_hz: f64,
+    /// Simulation: standard deviation of measured rates across neurons (Hz).
+    pub rate_sd_sim_hz: f64,
+}
+
+/// One epoch of constant input.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EpochComparison {
+    /// Measured window (s from the start of the simulation).
+    pub window_s: [f64; 2],
+    /// Latent input `s` in the epoch.
+    pub s: Vec<f64>,
+    pub kappa_theory_hz: Vec<f64>,
+    pub kappa_sim_hz: Vec<f64>,
+    /// `(sim - theory) / |theory|` of the first component; null at `kappa = 0`.
+    pub kappa_rel_err: Option<f64>,
+    pub populations: Vec<PopulationComparison>,
+}
+
+/// Everything compared for one theory variant.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TheoryComparison {
+    /// `siegert` or `shot_noise`.
+    pub transfer: TransferKind,
+    /// Always `finite` here: a simulated network has finite K.
+    pub limit: Limit,
+    pub epochs: Vec<EpochComparison>,
+    /// Coherent shift of the population mean V per unit change of `kappa` between the
+    /// first and last epoch (mV/Hz), per population: `[theory, sim]`.
+    pub dv_dkappa_mv_per_hz: Vec<[f64; 2]>,
+    /// The theory's latent trajectory along the Model's signal.
+    pub trajectory: Trajectory,
+}
+
+/// The full comparison report (written as `report.json`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    pub model: String,
+    pub sim_mode: crate::model::SimMode,
+    pub dt_s: f64,
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    pub seed: u64,
+    pub n_neurons: usize,
+    /// Measured statistics without a theory counterpart here, per population.
+    pub sim_statistics: Vec<SimStatistics>,
+    /// Whether every population passed the asynchrony check (chi below [`CHI_ASYNC_THRESHOLD`]).
+    pub asynchronous: bool,
+    /// Expected finite-N offset of a `kappa` measured at `kappa = 0` (Hz), MODEL.md section 3:
+    /// `sqrt(sum_B c_B^2 Var(n) q_B / N_B) / |1 - L|` with `L` the latent loop gain.
+    pub kappa_finite_n_offset_hz: f64,
+    pub theories: Vec<TheoryComparison>,
+    pub wall_sim_s: f64,
+    pub wall_theory_s: f64,
+}
+
+/// Measured statistics of one population that have no theory counterpart here.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SimStatistics {
+    pub name: String,
+    pub cv_isi: f64,
+    pub pair_corr: f64,
+    pub chi: f64,
+    pub pop_rate_cv: f64,
+    pub fano_1ms: f64,
+    pub synchronous_flag: bool,
+}
+
+/// Epoch windows: see [`crate::sim::epochs::windows`].
+pub fn epochs(model: &Model) -> Vec<[f64; 2]> {
+    crate::sim::epochs::windows(model)
+}
+
+/// Mean over the time-series bins whose centres fall in `[a, b)`.
+fn window_mean(t: &[f64], y: &[f64], a: f64, b: f64) -> f64 {
+    let (s, n) = t.iter().zip(y).filter(|(t, _)| **t >= a && **t < b).fold((0.0, 0usize), |(s, n), (_, y)| (s + y, n + 1));
+    if n == 0 { f64::NAN } else { s / n as f64 }
+}
+
+/// Probability that a neuron of rate `nu` (Hz) emits at most `k` spikes in `window` s.
+/// Counts are Poisson for small expected counts and, above 20 expected spikes, Gaussian
+/// with the renewal variance `nu T CV^2` (continuity-corrected), MODEL.md section 3.
+fn count_cdf(nu: f64, window: f64, cv: f64, k: f64) -> f64 {
+    let m = nu * window;
+    if m < 20.0 {
+        if k < 0.0 {
+            return 0.0;
+        }
+        // Poisson CDF by summation (m < 20: at most a few dozen terms matter)
+        let mut term = (-m).exp();
+        let mut acc = term;
+        let kmax = k.floor() as usize;
+        for j in 1..=kmax {
+            term *= m / j as f64;
+            acc += term;
+            if term < 1e-17 * acc && j as f64 > m {
+                break;
+            }
+        }
+        acc.min(1.0)
+    } else {
+        let sd = (m * cv * cv).max(1e-12).sqrt();
+        0.5 * libm::erfc(-(k + 0.5 - m) / (sd * std::f64::consts::SQRT_2))
+    }
+}
+
+/// Kolmogorov-Smirnov distance between measured rates `counts / window` and the theory's
+/// rate distribution of population `a` in `state`, convolved with counting noise
+/// (MODEL.md section 3). Both CDFs are step functions on the lattice `k / window`, so the
+/// supremum is taken over that lattice.
+pub fn ks_counting(state: &State, model: &Model, a: usize, rates_sim: &[f64], window: f64, cv: f64) -> f64 {
+    if rates_sim.is_empty() {
+        return f64::NAN;
+    }
+    let p = &state.populations[a];
+    let t = stationary::population_transfer(model, a, p.sigma_mv);
+    let mut counts: Vec<f64> = rates_sim.iter().map(|r| (r * window).round()).collect();
+    counts.sort_by(f64::total_cmp);
+    let kmax = *counts.last().unwrap_or(&0.0) as usize;
+    let n = counts.len() as f64;
+    let mut d: f64 = 0.0;
+    let mut idx = 0usize;
+    for k in 0..=kmax + 1 {
+        let kf = k as f64;
+        while idx < counts.len() && counts[idx] <= kf {
+            idx += 1;
+        }
+        let emp = idx as f64 / n;
+        let th = gauss::expect(|x| count_cdf(t.rate(x), window, cv, kf), p.mean_input_mv, p.delta_mv2);
+        d = d.max((emp - th).abs());
+    }
+    d
+}
+
+fn theory_silent(state: &State, model: &Model, a: usize, window: f64) -> f64 {
+    let p = &state.populations[a];
+    let t = stationary::population_transfer(model, a, p.sigma_mv);
+    gauss::expect(|x| (-t.rate(x) * window).exp(), p.mean_input_mv, p.delta_mv2)
+}
+
+/// The Model with its loadings replaced by the moments drawn in the simulated network.
+pub fn with_drawn_loadings(model: &Model, sim: &SimResult) -> Model {
+    let mut m = model.clone();
+    if let Some(l) = m.latent.as_mut()
+        && sim.loading_moments.len() == l.loadings.len()
+    {
+        l.loadings = sim.loading_moments.clone();
+    }
+    m
+}
+
+/// Compare one theory variant (transfer function) with a finished simulation.
+pub fn compare_theory(model: &Model, sim: &SimResult, transfer: TransferKind) -> Result<TheoryComparison> {
+    let mut m = with_drawn_loadings(model, sim);
+    m.transfer = transfer;
+    let limit = Limit::Finite;
+    let t_end = m.sim.warmup + m.sim.duration;
+    let d = m.d();
+    let wins = epochs(&m);
+    let mut out_epochs = Vec::new();
+    let search = SearchBox::default();
+    for (ei, w) in wins.iter().enumerate() {
+        let s = m.signal(0.5 * (w[0] + w[1]));
+        let kappa_sim: Vec<f64> = (0..d)
+            .map(|e| window_mean(&sim.time_s, &sim.kappa_t.iter().map(|k| k[e]).collect::<Vec<_>>(), w[0], w[1]))
+            .collect();
+        // the stable fixed point nearest to the simulated kappa (bistable models pick the branch)
+        let state: State = if d == 0 {
+            stationary::solve(&m, limit, &[], &s, None)?
+        } else {
+            let sol = latent::fixed_points(&m, limit, &s, &search)?;
+            let dist = |k: &[f64]| k.iter().zip(&kappa_sim).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+            sol.fixed_points
+                .iter()
+                .filter(|f| f.stable)
+                .min_by(|a, b| dist(&a.kappa).total_cmp(&dist(&b.kappa)))
+                .map(|f| f.state.clone())
+                .or_else(|| sol.rings.first().map(|r| r.state.clone()))
+                .ok_or_else(|| Error::Domain(format!("no stable latent fixed point at s = {s:?}")))?
+        };
+        let window = w[1] - w[0];
+        let mut pops = Vec::new();
+        for (a, pr) in sim.populations.iter().enumerate() {
+            let th = &state.populations[a];
+            let rate_sim = window_mean(&sim.time_s, &pr.rate_t, w[0], w[1]);
+            let v_sim = window_mean(&sim.time_s, &pr.mean_v_t, w[0], w[1]);
+            let rates = pr.epoch_rates_hz.get(ei).cloned().unwrap_or_default();
+            let cv = if pr.cv_isi.is_finite() { pr.cv_isi } else { 1.0 };
+            let ks = ks_counting(&state, &m, a, &rates, window, cv);
+            let silent_sim = rates.iter().filter(|&&r| r == 0.0).count() as f64 / rates.len().max(1) as f64;
+            let mean_r = rates.iter().sum::<f64>() / rates.len().max(1) as f64;
+            let sd_sim = (rates.iter().map(|r| (r - mean_r).powi(2)).sum::<f64>() / rates.len().max(1) as f64).sqrt();
+            pops.push(PopulationComparison {
+                name: th.name.clone(),
+                rate_theory_hz: th.rate_hz,
+                rate_sim_hz: rate_sim,
+                rate_rel_err: (rate_sim - th.rate_hz) / th.rate_hz,
+                mean_v_theory_mv: th.mean_v_mv,
+                mean_v_sim_mv: v_sim,
+                mean_v_diff_mv: v_sim - th.mean_v_mv,
+                ks_counting: ks,
+                silent_theory: theory_silent(&state, &m, a, window),
+                silent_sim,
+                rate_sd_theory_hz: (th.q_hz2 - th.rate_hz * th.rate_hz).max(0.0).sqrt(),
+                rate_sd_sim_hz: sd_sim,
+            });
+        }
+        let kappa_rel_err = (d > 0 && state.kappa[0].abs() > 1e-6)
+            .then(|| (kappa_sim[0] - state.kappa[0]) / state.kappa[0].abs());
+        out_epochs.push(EpochComparison {
+            window_s: *w,
+            s,
+            kappa_theory_hz: state.kappa.clone(),
+            kappa_sim_hz: kappa_sim,
+            kappa_rel_err,
+            populations: pops,
+        });
+    }
+    let dv_dkappa = match (out_epochs.first(), out_epochs.last()) {
+        (Some(a), Some(b)) if out_epochs.len() > 1 && d > 0 => (0..sim.populations.len())
+            .map(|p| {
+                let th = (b.populations[p].mean_v_theory_mv - a.populations[p].mean_v_theory_mv)
+                    / (b.kappa_theory_hz[0] - a.kappa_theory_hz[0]);
+                let si = (b.populations[p].mean_v_sim_mv - a.populations[p].mean_v_sim_mv)
+                    / (b.kappa_sim_hz[0] - a.kappa_sim_hz[0]);
+                [th, si]
+            })
+            .collect(),
+        _ => vec![],
+    };
+    let trajectory = if d > 0 {
+        let k0 = out_epochs.first().map_or(vec![0.0; d], |e| e.kappa_theory_hz.clone());
+        dynamics::integrate(&m, limit, &k0, t_end, m.sim.record_bin.max(0.01), &DynamicsOptions::default())?
+    } else {
+        Trajectory::default()
+    };
+    Ok(TheoryComparison { transfer, limit, epochs: out_epochs, dv_dkappa_mv_per_hz: dv_dkappa, trajectory })
+}
+
+/// Expected finite-N offset of `kappa` measured at `kappa = 0` (MODEL.md section 3).
+fn finite_n_offset(model: &Model, state: &State) -> f64 {
+    let Some(l) = &model.latent else { return 0.0 };
+    let var: f64 = model
+        .populations
+        .iter()
+        .enumerate()
+        .map(|(b, p)| p.c * p.c * l.loadings[b].sigma_nn.first().map_or(0.0, |r| r[0]) * state.populations[b].q_hz2 / p.n as f64)
+        .sum();
+    let loop_gain = match latent::reduced_jacobian(model, Limit::Finite, state) {
+        Ok(j) if j.nrows() > 0 => j[(0, 0)],
+        _ => 0.0,
+    };
+    var.sqrt() / (1.0 - loop_gain).abs().max(1e-3)
+}
+
+/// Compare a finished simulation with the theory, for each transfer function in `transfers`.
+pub fn compare(model: &Model, sim: &SimResult, transfers: &[TransferKind]) -> Result<Report> {
+    let t0 = std::time::Instant::now();
+    let theories = transfers.iter().map(|&t| compare_theory(model, sim, t)).collect::<Result<Vec<_>>>()?;
+    let m = with_drawn_loadings(model, sim);
+    let st0 = stationary::solve(&m, Limit::Finite, &vec![0.0; m.d()], &m.signal(0.0), None)?;
+    let sim_statistics: Vec<SimStatistics> = sim
+        .populations
+        .iter()
+        .map(|p| SimStatistics {
+            name: p.name.clone(),
+            cv_isi: p.cv_isi,
+            pair_corr: p.pair_corr,
+            chi: p.chi,
+            pop_rate_cv: p.pop_rate_cv,
+            fano_1ms: p.fano_1ms,
+            synchronous_flag: p.chi > CHI_ASYNC_THRESHOLD,
+        })
+        .collect();
+    Ok(Report {
+        model: model.name.clone(),
+        sim_mode: sim.mode,
+        dt_s: sim.dt,
+        duration_s: sim.duration,
+        warmup_s: sim.warmup,
+        seed: sim.seed,
+        n_neurons: model.populations.iter().map(|p| p.n).sum(),
+        asynchronous: sim_statistics.iter().all(|s| !s.synchronous_flag),
+        sim_statistics,
+        kappa_finite_n_offset_hz: finite_n_offset(&m, &st0),
+        theories,
+        wall_sim_s: sim.wall_s + sim.build_s,
+        wall_theory_s: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// The side-by-side table printed by `balnet compare`.
+pub fn table(r: &Report) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "balnet compare: model `{}`, N = {}, simulation {:?} mode dt = {} ms, {} s after {} s warm-up, seed {}",
+        r.model,
+        r.n_neurons,
+        r.sim_mode,
+        r.dt_s * 1e3,
+        r.duration_s,
+        r.warmup_s,
+        r.seed
+    );
+    for st in &r.sim_statistics {
+        let _ = writeln!(
+            s,
+            "  {}: CV_ISI {:.3}, pair corr {:.4}, chi {:.3}, pop-rate CV (1 ms) {:.3}{}",
+            st.name,
+            st.cv_isi,
+            st.pair_corr,
+            st.chi,
+            st.pop_rate_cv,
+            if st.synchronous_flag { "  ** NOT ASYNCHRONOUS (chi > 0.5): stationary theory not valid **" } else { "" }
+        );
+    }
+    let _ = writeln!(s, "  finite-N kappa offset expected at kappa = 0: {:.3} Hz", r.kappa_finite_n_offset_hz);
+    for th in &r.theories {
+        let _ = writeln!(s, "\ntheory: finite K, transfer {:?}, loadings as drawn in the network", th.transfer);
+        for e in &th.epochs {
+            let _ = writeln!(
+                s,
+                "  epoch [{:.2}, {:.2}] s, s = {:?}: kappa theory {:?} sim {:?}{}",
+                e.window_s[0],
+                e.window_s[1],
+                e.s,
+                e.kappa_theory_hz.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>(),
+                e.kappa_sim_hz.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>(),
+                e.kappa_rel_err.map_or(String::new(), |x| format!(" ({:+.1}%)", 100.0 * x))
+            );
+            let _ = writeln!(
+                s,
+                "    {:<4} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7} {:>6} {:>7} {:>7}",
+                "pop", "nu th", "nu sim", "err", "V th", "V sim", "dV", "KS", "sil th", "sil sim"
+            );
+            for p in &e.populations {
+                let _ = writeln!(
+                    s,
+                    "    {:<4} {:>9.3} {:>9.3} {:>+6.1}% {:>9.3} {:>9.3} {:>+7.3} {:>6.3} {:>7.3} {:>7.3}",
+                    p.name,
+                    p.rate_theory_hz,
+                    p.rate_sim_hz,
+                    100.0 * p.rate_rel_err,
+                    p.mean_v_theory_mv,
+                    p.mean_v_sim_mv,
+                    p.mean_v_diff_mv,
+                    p.ks_counting,
+                    p.silent_theory,
+                    p.silent_sim
+                );
+            }
+        }
+        for (p, dv) in th.dv_dkappa_mv_per_hz.iter().enumerate() {
+            let name = th.epochs.first().map_or(String::new(), |e| e.populations[p].name.clone());
+            let _ = writeln!(s, "  coherent shift d<V>/dkappa, {name}: theory {:.4} mV/Hz, sim {:.4} mV/Hz", dv[0], dv[1]);
+        }
+    }
+    s
+}
+
+/// Figures of a comparison in `dir` (PNG and SVG): `kappa_t`, `rates_mean_v`,
+/// `rate_distribution`, `raster`.
+pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std::path::Path) -> Result<()> {
+    use crate::plot::{Panel, Series, Style, save};
+    let m = with_drawn_loadings(model, sim);
+    // kappa(t)
+    if m.d() > 0 {
+        let mut series = vec![Series::new(
+            "simulation",
+            sim.time_s.iter().zip(&sim.kappa_t).map(|(t, k)| (*t, k[0])).collect(),
+            Style::ThinLine,
+            6,
+        )];
+        for (i, th) in report.theories.iter().enumerate() {
+            series.push(Series::new(
+                format!("theory ({:?})", th.transfer),
+                th.trajectory.t.iter().zip(&th.trajectory.kappa).map(|(t, k)| (*t, k[0])).collect(),
+                Style::Line,
+                i,
+            ));
+        }
+        save(
+            &dir.join("kappa_t"),
+            &[Panel {
+                title: "Latent variable kappa(t): theory vs simulation".into(),
+                x_label: "time (s)".into(),
+                y_label: "kappa (Hz)".into(),
+                series,
+                y_range: None,
+            }],
+        )?;
+    }
+    // rates and mean V over time, smoothed to 10 ms
+    let smooth = |y: &[f64]| -> Vec<(f64, f64)> {
+        let w = ((0.01 / m.sim.record_bin).round() as usize).max(1);
+        sim.time_s.chunks(w).zip(y.chunks(w)).map(|(t, y)| (t.iter().sum::<f64>() / t.len() as f64, y.iter().sum::<f64>() / y.len() as f64)).collect()
+    };
+    let mut rate_series = Vec::new();
+    let mut v_series = Vec::new();
+    for (a, p) in sim.populations.iter().enumerate() {
+        rate_series.push(Series::new(format!("{} sim", p.name), smooth(&p.rate_t), Style::ThinLine, a));
+        v_series.push(Series::new(format!("{} sim", p.name), smooth(&p.mean_v_t), Style::ThinLine, a));
+        if let Some(th) = report.theories.last()
+            && let Some(tr) = th.trajectory.populations.get(a)
+        {
+            rate_series.push(Series::new(format!("{} theory", p.name), th.trajectory.t.iter().copied().zip(tr.rate_hz.iter().copied()).collect(), Style::Line, a));
+            v_series.push(Series::new(format!("{} theory", p.name), th.trajectory.t.iter().copied().zip(tr.mean_v_mv.iter().copied()).collect(), Style::Line, a));
+        }
+    }
+    save(
+        &dir.join("rates_mean_v"),
+        &[
+            Panel { title: "Population rates (10 ms bins): global activity stays nearly constant".into(), x_label: "time (s)".into(), y_label: "rate (Hz)".into(), series: rate_series, y_range: None },
+            Panel { title: "Population-mean membrane potential: coherent shift with kappa".into(), x_label: "time (s)".into(), y_label: "mean V (mV)".into(), series: v_series, y_range: None },
+        ],
+    )?;
+    // rate distributions in the last epoch: simulated histogram vs theory with counting noise
+    if let (Some(th), Some(ei)) = (report.theories.last(), sim.epoch_windows.len().checked_sub(1)) {
+        let w = sim.epoch_windows[ei];
+        let window = w[1] - w[0];
+        let e = &th.epochs[ei.min(th.epochs.len() - 1)];
+        let mut mt = m.clone();
+        mt.transfer = th.transfer;
+        let st = stationary::solve(&mt, Limit::Finite, &e.kappa_theory_hz, &e.s, None)?;
+        let mut panels = Vec::new();
+        for (a, p) in sim.populations.iter().enumerate() {
+            let rates = &p.epoch_rates_hz[ei];
+            let rmax = rates.iter().copied().fold(0.0, f64::max).max(1.0);
+            let nb = 40usize;
+            let bw = rmax * 1.0001 / nb as f64;
+            let mut hist = vec![0.0; nb];
+            for &r in rates {
+                hist[((r / bw) as usize).min(nb - 1)] += 1.0 / (rates.len() as f64 * bw);
+            }
+            let ps = &st.populations[a];
+            let t = stationary::population_transfer(&mt, a, ps.sigma_mv);
+            let cv = if p.cv_isi.is_finite() { p.cv_isi } else { 1.0 };
+            let cdf = |r: f64| gauss::expect(|x| count_cdf(t.rate(x), window, cv, (r * window).ceil() - 1.0), ps.mean_input_mv, ps.delta_mv2);
+            let theory: Vec<(f64, f64)> = (0..nb).map(|b| (b as f64 * bw + 0.5 * bw, (cdf((b + 1) as f64 * bw) - cdf(b as f64 * bw)) / bw)).collect();
+            panels.push(Panel {
+                title: format!("{}: single-neuron rates, s = {:?}, window {:.2} s", p.name, e.s, window),
+                x_label: "rate (Hz)".into(),
+                y_label: "density (1/Hz)".into(),
+                series: vec![
+                    Series::new("simulation", hist.iter().enumerate().map(|(b, h)| (b as f64 * bw, *h)).collect(), Style::Bars(bw), 6),
+                    Series::new(format!("theory ({:?}) + counting noise", th.transfer), theory, Style::Line, a),
+                ],
+                y_range: None,
+            });
+        }
+        save(&dir.join("rate_distribution"), &panels)?;
+    }
+    // raster
+    let mut series = Vec::new();
+    let mut offset = 0usize;
+    for (a, p) in sim.populations.iter().enumerate() {
+        let mut ids: Vec<u32> = p.raster_ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        let pts = p
+            .raster_ids
+            .iter()
+            .zip(&p.raster_times)
+            .map(|(id, t)| (*t, (offset + ids.binary_search(id).unwrap_or(0)) as f64))
+            .collect();
+        offset += ids.len() + 5;
+        series.push(Series::new(p.name.clone(), pts, Style::Points, a));
+    }
+    save(&dir.join("raster"), &[Panel { title: "Spike raster of sampled neurons".into(), x_label: "time (s)".into(), y_label: "neuron".into(), series, y_range: None }])?;
+    Ok(())
+}
