@@ -24,7 +24,7 @@ pub struct NewtonOptions {
 
 impl Default for NewtonOptions {
     fn default() -> Self {
-        NewtonOptions { tol: 1e-11, max_iter: 80, max_step: 2.0, fd_step: 1e-7 }
+        NewtonOptions { tol: 1e-11, max_iter: 300, max_step: 4.0, fd_step: 1e-7 }
     }
 }
 

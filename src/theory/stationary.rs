@@ -65,6 +65,9 @@ pub struct PopulationState {
     pub gain_hz_per_mv: f64,
     /// Population mean of the time-averaged membrane potential (mV), MODEL.md 2.6.1.
     pub mean_v_mv: f64,
+    /// `ln nu_A`, finite even where the rate underflows (used by the solvers).
+    #[serde(skip, default)]
+    pub(crate) ln_rate: f64,
 }
 
 /// A stationary state of the fast variables at given `kappa` and `s`.
@@ -145,9 +148,12 @@ pub(crate) fn evaluate(
             let beta = if eq.quenched { quenched_var(model, a, nu, q) } else { pop.beta_ext };
             let (shift, lvar) = latent_input(model, a, kappa, s);
             let mean = mu_a + shift;
-            let delta = beta + lvar;
+            // A variance below 1e-12 sigma^2 changes the averages by less than 1e-12
+            // relative (second-order term): treat it as zero and skip the quadrature.
+            let delta = if beta + lvar < 1e-12 * sigma * sigma { 0.0 } else { beta + lvar };
             let t = population_transfer(model, a, sigma);
             let m = gauss::moments(t.as_ref(), mean, delta);
+            let ln_rate = if delta == 0.0 { t.ln_rate(mean) } else { m.nu.max(TINY).ln() };
             PopulationState {
                 name: pop.name.clone(),
                 rate_hz: m.nu,
@@ -159,6 +165,7 @@ pub(crate) fn evaluate(
                 delta_mv2: delta,
                 gain_hz_per_mv: m.gain,
                 mean_v_mv: m.mean_v,
+                ln_rate,
             }
         })
         .collect()
@@ -220,12 +227,20 @@ pub fn solve_with(
 ) -> Result<State> {
     match limit {
         Limit::Finite => {
-            let nu0: Vec<f64> = match guess {
-                Some(g) => g.rates(),
-                None => vec![10.0; model.p()],
-            };
-            let r0 = guess.map(|g| g.populations.iter().map(|p| ln_ratio(p)).collect());
-            solve_rates(model, kappa, s, &nu0, r0, &MuClosure::Drive, eq, Limit::Finite)
+            if let Some(g) = guess {
+                let r0 = Some(g.populations.iter().map(ln_ratio).collect());
+                return solve_rates(model, kappa, s, &g.rates(), r0, &MuClosure::Drive, eq, Limit::Finite);
+            }
+            // no guess: a few uniform starting rates, the first that converges wins
+            let mut last = None;
+            for start in [10.0, 1.0, 1e-3, 50.0, 0.1, 150.0] {
+                let nu0 = vec![start; model.p()];
+                match solve_rates(model, kappa, s, &nu0, None, &MuClosure::Drive, eq, Limit::Finite) {
+                    Ok(st) => return Ok(st),
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(last.expect("at least one start"))
         }
         Limit::Balanced => solve_balanced(model, kappa, s, guess, eq),
     }
@@ -258,25 +273,38 @@ fn solve_rates(
     limit: Limit,
 ) -> Result<State> {
     let p = model.p();
+    // Without latent or frozen heterogeneity, fixed in-degree networks admit the
+    // homogeneous solution q = nu^2 (MODEL.md 2.1): start there (ln r = 0).
+    let homogeneous = model.connectivity != crate::model::Connectivity::Bernoulli
+        && (0..p).all(|a| model.populations[a].beta_ext == 0.0 && latent_input(model, a, kappa, s).1 == 0.0);
     let mut x0 = DVector::zeros(2 * p);
     for a in 0..p {
         x0[a] = nu0[a].max(1e-12).ln();
-        x0[p + a] = lnr0.as_ref().map_or(0.3, |r| r[a]);
+        x0[p + a] = lnr0.as_ref().map_or(if homogeneous { 0.0 } else { 0.3 }, |r| r[a]);
     }
-    let residual = |x: &DVector<f64>| -> Option<DVector<f64>> {
+    // In the homogeneous case the q equations are satisfied identically by q = nu^2:
+    // solve for the rates alone (no Gaussian quadrature at all).
+    let unknowns = if homogeneous { p } else { 2 * p };
+    let x0 = x0.rows(0, unknowns).into_owned();
+    let split = |x: &DVector<f64>| -> (Vec<f64>, Vec<f64>) {
         let nu: Vec<f64> = (0..p).map(|a| x[a].exp()).collect();
-        let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * x[p + a].exp()).collect();
+        let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * if homogeneous { 1.0 } else { x[p + a].exp() }).collect();
+        (nu, q)
+    };
+    let residual = |x: &DVector<f64>| -> Option<DVector<f64>> {
+        let (nu, q) = split(x);
         let out = evaluate(model, kappa, s, &nu, &q, mu, eq);
-        let mut r = DVector::zeros(2 * p);
+        let mut r = DVector::zeros(unknowns);
         for a in 0..p {
-            r[a] = x[a] - out[a].rate_hz.max(TINY).ln();
-            r[p + a] = x[p + a] - ln_ratio(&out[a]);
+            r[a] = x[a] - out[a].ln_rate;
+            if !homogeneous {
+                r[p + a] = x[p + a] - ln_ratio(&out[a]);
+            }
         }
         r.iter().all(|v| v.is_finite()).then_some(r)
     };
     let rep = newton::solve("finite-K stationary state", residual, x0, &NewtonOptions::default())?;
-    let nu: Vec<f64> = (0..p).map(|a| rep.x[a].exp()).collect();
-    let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * rep.x[p + a].exp()).collect();
+    let (nu, q) = split(&rep.x);
     let pops = evaluate(model, kappa, s, &nu, &q, mu, eq);
     Ok(State { limit, kappa: kappa.to_vec(), s: s.to_vec(), populations: pops, residual: rep.residual })
 }
@@ -306,7 +334,7 @@ fn solve_balanced(model: &Model, kappa: &[f64], s: &[f64], guess: Option<&State>
         let out = evaluate(model, kappa, s, &nu, &q, &MuClosure::Given(&mu), eq);
         let mut r = DVector::zeros(2 * p);
         for a in 0..p {
-            r[a] = nu[a].ln() - out[a].rate_hz.max(TINY).ln();
+            r[a] = nu[a].ln() - out[a].ln_rate;
             r[p + a] = x[p + a] - ln_ratio(&out[a]);
         }
         r.iter().all(|v| v.is_finite()).then_some(r)

@@ -55,6 +55,12 @@ pub trait Transfer: Send + Sync {
     /// `dPhi/dx` (Hz/mV).
     fn drate_dx(&self, x: f64) -> f64;
 
+    /// `ln Phi(x)`, finite where `Phi` underflows (strongly subthreshold input) if the
+    /// implementation knows it; the default is `ln(rate(x))`.
+    fn ln_rate(&self, x: f64) -> f64 {
+        self.rate(x).ln()
+    }
+
     /// Time-averaged membrane potential of a neuron with mean input `x` (mV), MODEL.md 2.6.1.
     /// The default is the LIF formula with refractoriness; non-LIF transfer functions return `x`.
     fn mean_v(&self, x: f64) -> f64 {

@@ -225,6 +225,9 @@ pub struct Siegert {
 }
 
 impl Transfer for Siegert {
+    fn ln_rate(&self, x: f64) -> f64 {
+        ln_rate(&self.lif, x, self.sigma)
+    }
     fn rate(&self, x: f64) -> f64 {
         rate(&self.lif, x, self.sigma)
     }
