@@ -64,9 +64,11 @@ pub struct RateDistribution {
     /// When `Delta_A = 0` every neuron has the same rate: the distribution is this atom (Hz)
     /// and the density is zero.
     pub atom_hz: Option<f64>,
-    /// `int nu P(nu) dnu` (Hz) and `int nu^2 P(nu) dnu` (Hz^2) by the trapezoidal rule on
-    /// the grid, with the mass below the grid placed at half the first grid rate and the mass
-    /// above it at the last: compare with `nu_A` and `q_A`.
+    /// `int P(nu) dnu` over the grid plus the mass outside it: 1 up to quadrature error.
+    pub normalization: f64,
+    /// `int nu P(nu) dnu` (Hz) and `int nu^2 P(nu) dnu` (Hz^2) by Simpson's rule for uneven
+    /// spacing over the grid, with the mass below the grid placed at half the first grid rate
+    /// and the mass above it at the last: compare with `nu_A` and `q_A`.
     pub mean_hz: f64,
     pub second_moment_hz2: f64,
 }
@@ -227,17 +229,17 @@ pub fn rate_distribution(
     let n = nu.len();
     let mass_below = cdf[0];
     let mass_above = 1.0 - cdf[n - 1];
-    let (mean, second) = match atom {
-        Some(r) => (r, r * r),
+    let (normalization, mean, second) = match atom {
+        Some(r) => (1.0, r, r * r),
         None => {
-            let (mut m1, mut m2) = (0.0, 0.0);
-            for i in 0..n - 1 {
-                let h = nu[i + 1] - nu[i];
-                m1 += 0.5 * h * (nu[i] * density[i] + nu[i + 1] * density[i + 1]);
-                m2 += 0.5 * h * (nu[i] * nu[i] * density[i] + nu[i + 1] * nu[i + 1] * density[i + 1]);
-            }
             let low = 0.5 * nu[0];
-            (m1 + mass_below * low + mass_above * nu[n - 1], m2 + mass_below * low * low + mass_above * nu[n - 1].powi(2))
+            let high = nu[n - 1];
+            let m0 = integrate(&nu, &density) + mass_below + mass_above;
+            let f1: Vec<f64> = nu.iter().zip(&density).map(|(v, d)| v * d).collect();
+            let f2: Vec<f64> = nu.iter().zip(&density).map(|(v, d)| v * v * d).collect();
+            let m1 = integrate(&nu, &f1) + mass_below * low + mass_above * high;
+            let m2 = integrate(&nu, &f2) + mass_below * low * low + mass_above * high * high;
+            (m0, m1, m2)
         }
     };
     Ok(RateDistribution {
@@ -254,9 +256,32 @@ pub fn rate_distribution(
         mass_below_grid: mass_below,
         mass_above_grid: mass_above,
         atom_hz: atom,
+        normalization,
         mean_hz: mean,
         second_moment_hz2: second,
     })
+}
+
+/// `int f dnu` over the grid `x` by Simpson's rule for uneven spacing on pairs of
+/// intervals (a trapezoid for a last odd interval).
+fn integrate(x: &[f64], f: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    let mut i = 0;
+    while i + 2 < n {
+        let (h0, h1) = (x[i + 1] - x[i], x[i + 2] - x[i + 1]);
+        if h0 > 0.0 && h1 > 0.0 {
+            s += (h0 + h1) / 6.0
+                * ((2.0 - h1 / h0) * f[i] + (h0 + h1).powi(2) / (h0 * h1) * f[i + 1] + (2.0 - h0 / h1) * f[i + 2]);
+        } else {
+            s += 0.5 * h0 * (f[i] + f[i + 1]) + 0.5 * h1 * (f[i + 1] + f[i + 2]);
+        }
+        i += 2;
+    }
+    if i + 1 < n {
+        s += 0.5 * (x[i + 1] - x[i]) * (f[i] + f[i + 1]);
+    }
+    s
 }
 
 /// The fraction of silent neurons `P(nu_i < threshold_hz)` of population `pop` in `state`
