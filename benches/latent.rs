@@ -10,16 +10,19 @@ use balnet::theory::dynamics::{self, DynamicsOptions};
 use balnet::theory::latent::{self, SearchBox};
 use criterion::{Criterion, criterion_group, criterion_main};
 
+/// All fixed points of the bistable preset (Bernoulli, `Sigma^{nm} = 23.30` mV) in the
+/// default search box.
 fn fixed_points_bistable(c: &mut Criterion) {
     let model = presets::latent_bistable();
     let mut g = c.benchmark_group("latent");
-    g.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_millis(1));
-    g.bench_function("fixed_points bistable preset (finite K, default search box)", |b| {
+    g.sample_size(10).measurement_time(Duration::from_secs(30)).warm_up_time(Duration::from_millis(1));
+    g.bench_function("fixed_points_bistable_finite_k", |b| {
         b.iter(|| latent::fixed_points(&model, Limit::Finite, &[0.0], &SearchBox::default()).expect("fixed points"))
     });
     g.finish();
 }
 
+/// A 1 s latent trajectory of the default model with output every 10 ms.
 fn trajectory_default(c: &mut Criterion) {
     let mut model = presets::default_model();
     // the default input step moved from 1.5 s to 0.2 s, so that the 1 s run contains the response
@@ -28,7 +31,7 @@ fn trajectory_default(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("latent");
     g.sample_size(10).measurement_time(Duration::from_secs(10)).warm_up_time(Duration::from_millis(1));
-    g.bench_function("1 s trajectory default model (finite K, step at 0.2 s)", |b| {
+    g.bench_function("trajectory_1s_default_finite_k", |b| {
         b.iter(|| {
             dynamics::integrate(&model, Limit::Finite, &[0.0], 1.0, 0.01, &DynamicsOptions::default()).expect("trajectory")
         })
@@ -36,5 +39,10 @@ fn trajectory_default(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, fixed_points_bistable, trajectory_default);
+criterion_group! {
+    name = benches;
+    // no plots: the plotters backend needs system fonts that a headless machine may lack
+    config = Criterion::default().without_plots();
+    targets = fixed_points_bistable, trajectory_default
+}
 criterion_main!(benches);
