@@ -8,3 +8,4 @@ pub mod stationary;
 pub use stationary::{Limit, PopulationState, State};
 pub mod dynamics;
 pub mod latent;
+pub mod predictions;

@@ -1,0 +1,451 @@
+//! Latent-variable predictions of the theory (MODEL.md 2.3-2.6) against independent
+//! references: brute-force sampling of the network's loadings, the Mastrogiuseppe-Ostojic
+//! condition (MODEL.md section 4), exact identities, and the numbers of MODEL.md section 5.
+//!
+//! Every printed number names its mode (finite K, balanced limit, fixed mu, unbalanced).
+//! Run with `cargo test --release --test latent -- --nocapture` to see them.
+
+use balnet::Model;
+use balnet::model::{Connectivity, Latent, Loadings, Signal, SignalTerm};
+use balnet::presets;
+use balnet::theory::dynamics::{self, DynamicsOptions};
+use balnet::theory::latent::{self, SearchBox};
+use balnet::theory::predictions::rate_distribution::DEFAULT_SILENT_THRESHOLD_HZ;
+use balnet::theory::predictions::*;
+use balnet::theory::stationary::{self, Equations, population_transfer};
+use balnet::theory::{Limit, State};
+use nalgebra::{DMatrix, DVector};
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Poisson, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+fn finite() -> FastMode {
+    FastMode::network(Limit::Finite)
+}
+
+/// Half a unit in the last printed digit of a reference number with `decimals` decimals.
+fn half_unit(decimals: i32) -> f64 {
+    0.5 * 10f64.powi(-decimals)
+}
+
+// (a) ---------------------------------------------------------------------------------
+
+/// Rank-one structure with non-zero means and an input loading that is not a multiple of
+/// `m`, so that every term of the Stein-lemma map is exercised.
+fn generic_rank_one() -> Model {
+    let mut m = presets::default_model();
+    let mut e = Loadings::rank_one(20.0, 1.5, 11.65, Some(0.09));
+    e.mbar = vec![3.0];
+    e.nbar = vec![0.4];
+    e.wbar = vec![0.5];
+    e.sigma_ww[0][0] += 2.0; // w = 0.09 m + independent part of variance 2 mV^2
+    let mut i = Loadings::rank_one(20.0, 1.5, 8.0, Some(0.09));
+    i.mbar = vec![-2.0];
+    i.nbar = vec![-0.2];
+    m.latent = Some(Latent { loadings: vec![e, i], ..presets::rank_one_latent(11.65) });
+    m.validate().expect("valid model");
+    m
+}
+
+/// Draws of a Gaussian vector with the given mean and (PSD, possibly singular) covariance.
+fn gaussian_factor(cov: &DMatrix<f64>) -> DMatrix<f64> {
+    let eig = cov.clone().symmetric_eigen();
+    let sq = DVector::from_iterator(eig.eigenvalues.len(), eig.eigenvalues.iter().map(|&v| v.max(0.0).sqrt()));
+    &eig.eigenvectors * DMatrix::from_diagonal(&sq)
+}
+
+#[test]
+fn a_brute_force_latent_map_matches_stein_lemma() {
+    let model = generic_rank_one();
+    let (kappa, s) = (vec![7.0], vec![0.8]);
+    let st = stationary::solve(&model, Limit::Finite, &kappa, &s, None).unwrap();
+    let f_theory = st.latent_map(&model)[0];
+    let n = 200_000usize;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(2024);
+    let (mut f_mc, mut var_mc) = (0.0, 0.0);
+    for (b, pop) in model.populations.iter().enumerate() {
+        let ld = model.loadings(b);
+        let factor = gaussian_factor(&ld.joint_covariance()); // order (m, n, w)
+        let mean = ld.joint_mean();
+        let ps = &st.populations[b];
+        let t = population_transfer(&model, b, ps.sigma_mv);
+        let (mut sum, mut sum2, mut rate_sum) = (0.0, 0.0, 0.0);
+        for _ in 0..n {
+            let xi = DVector::from_iterator(3, (0..3).map(|_| rng.sample::<f64, _>(StandardNormal)));
+            let y = &factor * xi;
+            let (mi, ni, wi) = (mean[0] + y[0], mean[1] + y[1], mean[2] + y[2]);
+            let z: f64 = rng.sample(StandardNormal);
+            let x = ps.mu_mv + pop.tau_m * mi * kappa[0] + wi * s[0] + ps.quenched_var_mv2.sqrt() * z;
+            let r = t.rate(x);
+            rate_sum += r;
+            sum += ni * r;
+            sum2 += (ni * r).powi(2);
+        }
+        let m1 = sum / n as f64;
+        let var = sum2 / n as f64 - m1 * m1;
+        f_mc += pop.c * m1;
+        var_mc += pop.c * pop.c * var / n as f64;
+        println!(
+            "(a) finite K, {}: nu theory {:.5} Hz, sampled {:.5} Hz; E[n Phi] sampled {:.5} Hz",
+            pop.name,
+            ps.rate_hz,
+            rate_sum / n as f64,
+            m1
+        );
+    }
+    let se = var_mc.sqrt();
+    println!(
+        "(a) finite K, kappa = {kappa:?} Hz, s = {s:?}: F Stein = {f_theory:.5} Hz, F sampled (2e5 neurons per population) = {f_mc:.5} Hz, \
+         difference {:.5} Hz = {:.2} standard errors (SE {se:.5} Hz)",
+        f_mc - f_theory,
+        (f_mc - f_theory) / se
+    );
+    assert!((f_mc - f_theory).abs() < 4.0 * se);
+}
+
+// (b) ---------------------------------------------------------------------------------
+
+#[test]
+fn b_mastrogiuseppe_ostojic_condition() {
+    // mu held at the network's value, no quenched variance (beta_ext = 0): MODEL.md section 4
+    let mut model = presets::default_model();
+    let eq = Equations { quenched: false };
+    let net0 = stationary::solve_with(&model, Limit::Finite, &[0.0], &[0.0], None, &eq).unwrap();
+    let mu: Vec<f64> = net0.populations.iter().map(|p| p.mu_mv).collect();
+    let mode = FastMode::FixedMu { mu_mv: mu.clone(), quenched: false };
+    let bif = bifurcation(&model, &mode).unwrap();
+    // the condition, with the gains from an independent solve in the same mode
+    let st = stationary::solve_fixed_mu(&model, &mu, &[0.0], &[0.0], None, &eq).unwrap();
+    let sigma_nm_star = bif.scale * presets::DEFAULT_SIGMA_NM;
+    let cond: f64 =
+        model.populations.iter().zip(&st.populations).map(|(p, s)| p.c * p.tau_m * sigma_nm_star * s.gain_hz_per_mv).sum();
+    println!(
+        "(b) fixed mu = {mu:.4?} mV, beta = 0: Sigma^nm* = {sigma_nm_star:.6} mV, sum_B c_B tau_B Sigma^nm* gain_B = {cond:.12}"
+    );
+    assert!((cond - 1.0).abs() < 1e-6);
+
+    // just above the bifurcation a non-zero fixed point appears, kappa^2 linear in the distance
+    let mut kappa2 = Vec::new();
+    for eps in [1e-5, 2e-5, 4e-5] {
+        model.latent = Some(presets::rank_one_latent(sigma_nm_star * (1.0 + eps)));
+        let root = latent_root_1d(&model, &mode, &[0.0], 0.02, 3.0).unwrap();
+        let k = root.kappa[0];
+        println!("(b) fixed mu: Sigma^nm = (1 + {eps:e}) Sigma^nm*: kappa* = {k:.6} Hz, kappa*^2 / eps = {:.4}", k * k / eps);
+        kappa2.push(k * k);
+    }
+    let (r1, r2) = (kappa2[1] / kappa2[0], kappa2[2] / kappa2[1]);
+    println!("(b) kappa*^2 ratios for doubled distance: {r1:.5}, {r2:.5} (pitchfork: 2)");
+    assert!((r1 - 2.0).abs() < 0.02 && (r2 - 2.0).abs() < 0.02);
+    // and just below it there is none: F(kappa) < kappa for kappa > 0 (supercritical)
+    model.latent = Some(presets::rank_one_latent(sigma_nm_star * (1.0 - 1e-5)));
+    let mut guess: Option<State> = None;
+    for k in [0.05, 0.2, 0.5, 1.0, 2.0, 4.0] {
+        let (f, st) = reduced_map_mode(&model, &mode, &[k], &[0.0], guess.as_ref()).unwrap();
+        assert!(f[0] < k, "unexpected F({k}) = {} >= kappa below the bifurcation", f[0]);
+        guess = Some(st);
+    }
+}
+
+// (c) ---------------------------------------------------------------------------------
+
+#[test]
+fn c_balanced_limit_rates_constant_while_mu_and_v_move() {
+    let mut model = presets::default_model();
+    // the default input step, moved to 50 ms so that a short run sees it
+    if let Some(l) = model.latent.as_mut() {
+        l.signal = Signal { components: vec![vec![SignalTerm::Step { t0: 0.05, amplitude: 1.0 }]] };
+    }
+    let traj = dynamics::integrate(&model, Limit::Balanced, &[0.0], 0.35, 0.05, &DynamicsOptions::default()).unwrap();
+    let kappa_end = traj.kappa.last().unwrap()[0];
+    println!("(c) balanced limit: kappa(0.35 s) = {kappa_end:.4} Hz after the step at 0.05 s ({} fast solves)", traj.evaluations);
+    assert!(kappa_end > 1.0);
+    for p in &traj.populations {
+        let nu0 = p.rate_hz[0];
+        let dnu = p.rate_hz.iter().map(|v| ((v - nu0) / nu0).abs()).fold(0.0, f64::max);
+        let dmu = p.mu_mv.last().unwrap() - p.mu_mv[0];
+        let dv = p.mean_v_mv.last().unwrap() - p.mean_v_mv[0];
+        println!(
+            "(c) balanced limit, {}: nu = {nu0:.6} Hz, max relative change {dnu:.2e}; mu moves by {dmu:.4} mV, <V> by {dv:.4} mV",
+            p.name
+        );
+        assert!(dnu < 1e-8, "rate not constant in the balanced limit: {dnu:e}");
+        assert!(dmu.abs() > 0.1 && dv.abs() > 0.1);
+    }
+    let slopes = coherent_slopes_trajectory(&traj).unwrap();
+    for p in &slopes.populations {
+        let last = p.dv_dkappa_mv_per_hz.last().copied().flatten();
+        println!("(c) balanced limit, {}: d<V>/dkappa at the end of the run = {last:?} mV/Hz", p.name);
+    }
+}
+
+// (d) ---------------------------------------------------------------------------------
+
+#[test]
+fn d_rate_distribution_normalised_with_the_state_moments() {
+    let model = presets::default_model();
+    let s0 = stationary::solve(&model, Limit::Finite, &[0.0], &[0.0], None).unwrap();
+    let s1 = stationary::solve(&model, Limit::Finite, &[8.0], &[1.0], Some(&s0)).unwrap();
+    for st in [&s0, &s1] {
+        for pop in 0..model.p() {
+            let d = rate_distribution(&model, st, pop, &RateGrid::Auto { points: 801 }, DEFAULT_SILENT_THRESHOLD_HZ).unwrap();
+            let p = &st.populations[pop];
+            let (e0, e1, e2) =
+                (d.normalization - 1.0, d.mean_hz / p.rate_hz - 1.0, d.second_moment_hz2 / p.q_hz2 - 1.0);
+            println!(
+                "(d) finite K, kappa = {:?}, s = {:?}, {}: int P = 1 {e0:+.1e}, mean = nu_A (1 {e1:+.1e}), \
+                 second moment = q_A (1 {e2:+.1e}); silent (< {} Hz) {:.4}",
+                st.kappa, st.s, p.name, d.silent_threshold_hz, d.mass_at_zero
+            );
+            assert!(e0.abs() < 1e-5 && e1.abs() < 1e-5 && e2.abs() < 1e-5);
+            // the density is the derivative of the exact CDF
+            for i in (1..d.nu_hz.len() - 1).step_by(37) {
+                let (h0, h1) = (d.nu_hz[i] - d.nu_hz[i - 1], d.nu_hz[i + 1] - d.nu_hz[i]);
+                let dcdf = (d.cdf[i + 1] - d.cdf[i - 1]) / (h0 + h1);
+                if d.density_per_hz[i] > 1e-6 && h0 > 0.0 && h1 > 0.0 {
+                    let rel = (dcdf / d.density_per_hz[i] - 1.0).abs();
+                    assert!(rel < 1e-2 * (1.0 + (h0 + h1) / d.nu_hz[i]), "density vs dCDF at {} Hz: {rel:e}", d.nu_hz[i]);
+                }
+            }
+            let sf = silent_fraction(&model, st, pop, DEFAULT_SILENT_THRESHOLD_HZ).unwrap();
+            assert_eq!(sf, d.mass_at_zero);
+            // a given grid, fine near 0 (nu = nu_max u^2)
+            let grid: Vec<f64> = (0..60).map(|i| 80.0 * (i as f64 / 59.0).powi(2)).collect();
+            let g = rate_distribution(&model, st, pop, &RateGrid::Rates { nu_hz: grid.clone() }, 1e-3).unwrap();
+            assert!(g.cdf.windows(2).all(|w| w[1] >= w[0]));
+            let c = rate_cdf(&model, st, pop, grid[30]).unwrap();
+            assert!((c - g.cdf[30]).abs() < 1e-12);
+        }
+    }
+}
+
+#[test]
+fn d_counting_noise_matches_sampled_counts() {
+    // rates drawn from the theory, counted over 1 s as Poisson trains: the counting-noise CDF
+    // fits them, the bare P(nu) does not (MODEL.md section 3)
+    let model = presets::default_model();
+    let st = stationary::solve(&model, Limit::Finite, &[0.0], &[0.0], None).unwrap();
+    let pop = 0;
+    let dist = rate_distribution(&model, &st, pop, &RateGrid::Auto { points: 801 }, 1e-3).unwrap();
+    let window = 1.0;
+    let cnt = counting_noise_cdf(&dist, window, 1.0).unwrap();
+    let p = &st.populations[pop];
+    let t = population_transfer(&model, pop, p.sigma_mv);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+    let n = 20_000;
+    let measured: Vec<f64> = (0..n)
+        .map(|_| {
+            let z: f64 = rng.sample(StandardNormal);
+            let nu = t.rate(p.mean_input_mv + p.delta_mv2.sqrt() * z);
+            let lambda = nu * window;
+            let k: f64 = if lambda > 0.0 { rng.sample(Poisson::new(lambda).unwrap()) } else { 0.0 };
+            k / window
+        })
+        .collect();
+    let d_count = ks_distance(&cnt, &measured).unwrap();
+    let d_bare = ks_distance(&|x: f64| rate_cdf(&model, &st, pop, x).unwrap(), &measured).unwrap();
+    let crit = 1.36 / (n as f64).sqrt();
+    println!(
+        "(d) finite K, E, 20000 sampled neurons, 1 s Poisson counts: KS vs counting-noise CDF {d_count:.4} \
+         (p = {:.3}), vs bare P(nu) {d_bare:.4}; 5% critical value {crit:.4}",
+        ks_p_value(d_count, n as f64)
+    );
+    assert!(d_count < crit && d_bare > 3.0 * crit);
+    let sum: f64 = cnt.pmf().iter().map(|(_, p)| p).sum();
+    assert!((sum - 1.0).abs() < 1e-9);
+}
+
+// (e) ---------------------------------------------------------------------------------
+
+#[test]
+fn e_two_identical_states_are_fully_correlated() {
+    let model = presets::default_model();
+    let a = stationary::solve(&model, Limit::Finite, &[0.0], &[0.0], None).unwrap();
+    let b = stationary::solve(&model, Limit::Finite, &[5.0], &[1.0], Some(&a)).unwrap();
+    let same = two_state(&model, &finite(), &b, &b).unwrap();
+    for p in &same.populations {
+        println!(
+            "(e) finite K, identical states, {}: input corr {:?}, rate corr {:?}",
+            p.name, p.input_corr, p.rate_corr
+        );
+        assert!((p.rate_corr.unwrap() - 1.0).abs() < 1e-9);
+        assert!((p.input_corr.unwrap() - 1.0).abs() < 1e-9);
+    }
+    // the unbalanced mode freezes the quenched field: identical states, correlation 1 too
+    let unb = FastMode::unbalanced_at(&a, false);
+    let ub = unb.solve(&model, &[5.0], &[1.0], None).unwrap();
+    for p in &two_state(&model, &unb, &ub, &ub).unwrap().populations {
+        assert!((p.rate_corr.unwrap() - 1.0).abs() < 1e-9);
+    }
+    // the default model between kappa = 0 and the fixed point after the input step
+    let step = latent_root_1d(&model, &finite(), &[1.0], 0.5, 15.0).unwrap();
+    let ts = two_state(&model, &finite(), &a, &step).unwrap();
+    for p in &ts.populations {
+        println!(
+            "(e) finite K, default model, kappa = 0, s = 0 vs the input step's fixed point kappa = {:.4} Hz, s = 1, {}: \
+             input corr {:.4}, rate (signal) corr {:.4}",
+            step.kappa[0],
+            p.name,
+            p.input_corr.unwrap(),
+            p.rate_corr.unwrap()
+        );
+        let (ci, cr) = (p.input_corr.unwrap(), p.rate_corr.unwrap());
+        assert!(ci > 0.0 && ci < 1.0 && cr > 0.0 && cr < 1.0);
+    }
+}
+
+// (f) ---------------------------------------------------------------------------------
+
+fn rotation_symmetric(d: usize, sigma_nm: f64) -> Model {
+    let mut l = Loadings::zeros(d, 0);
+    for i in 0..d {
+        l.sigma_mm[i][i] = 400.0;
+        l.sigma_nn[i][i] = 2.25;
+        l.sigma_nm[i][i] = sigma_nm;
+    }
+    let mut m = presets::default_d0();
+    m.name = format!("rotation-symmetric rank {d}");
+    m.latent = Some(Latent { d, d_in: 0, tau_s: 0.1, loadings: vec![l.clone(), l], signal: Signal::default() });
+    m.validate().expect("valid model");
+    m
+}
+
+#[test]
+fn f_rank_two_ring() {
+    let a_star = bifurcation_scale(&rotation_symmetric(2, 1.0), Limit::Finite).unwrap();
+    let a = 1.1 * a_star;
+    // the radius from the equivalent rank-one model (the 2-D map depends only on |kappa|)
+    let one = latent_root_1d(&rotation_symmetric(1, a), &finite(), &[], 0.5, 15.0).unwrap();
+    let r1 = one.kappa[0];
+    let model = rotation_symmetric(2, a);
+    let sol = latent::fixed_points(&model, Limit::Finite, &[], &SearchBox { kappa_max: 2.0 * r1, grid: 0, starts: 3 }).unwrap();
+    println!(
+        "(f) finite K, D = 2, Sigma^nm = {a:.4} I mV (bifurcation {a_star:.4}): rank-one radius {r1:.6} Hz; \
+         {} ring(s), {} isolated fixed point(s)",
+        sol.rings.len(),
+        sol.fixed_points.len()
+    );
+    assert_eq!(sol.rings.len(), 1);
+    let ring = &sol.rings[0];
+    println!(
+        "(f) ring: radius {:.6} Hz, neutral directions {:?}, transverse eigenvalues {:?} 1/s, stable {}",
+        ring.radius, ring.neutral_directions, ring.transverse_eigenvalues, ring.transverse_stable
+    );
+    assert!((ring.radius / r1 - 1.0).abs() < 1e-6);
+    assert_eq!(ring.neutral_directions.len(), 1);
+    // the neutral direction is tangent to the ring
+    let k = &ring.representative;
+    let dot = (ring.neutral_directions[0][0] * k[0] + ring.neutral_directions[0][1] * k[1]) / ring.radius;
+    assert!(dot.abs() < 1e-3);
+    assert!(ring.transverse_stable && ring.transverse_eigenvalues.len() == 1);
+    // the origin is an unstable isolated fixed point
+    assert!(sol.fixed_points.iter().any(|f| f.kappa.iter().all(|v| v.abs() < 1e-9) && !f.stable));
+}
+
+// (g) ---------------------------------------------------------------------------------
+
+fn check_reference(what: &str, ours: f64, reference: f64, decimals: i32) {
+    let rel = (ours / reference - 1.0).abs();
+    let tol = half_unit(decimals);
+    println!(
+        "(g) {what}: {ours:.6} vs MODEL.md {reference} (relative deviation {rel:.1e}; printed precision +-{tol})"
+    );
+    assert!((ours - reference).abs() <= tol, "{what}: {ours} differs from {reference} beyond its printed precision");
+}
+
+#[test]
+fn g_fixed_indegree_reproduces_model_section_5() {
+    let mut model = presets::default_model();
+    model.connectivity = Connectivity::FixedIndegree;
+    let snm = presets::DEFAULT_SIGMA_NM;
+    let fin = bifurcation(&model, &finite()).unwrap();
+    check_reference("finite K bifurcation Sigma^nm* (mV)", fin.scale * snm, 16.64, 2);
+    // lambda* against the full reduced Jacobian (with the implicit dependence of the fast state)
+    let jac = latent::reduced_jacobian(&model, Limit::Finite, &fin.state).unwrap();
+    println!("(g) finite K: lambda* dG/dkappa(0) = {:.8} (1 at the bifurcation)", fin.scale * jac[(0, 0)]);
+    assert!((fin.scale * jac[(0, 0)] - 1.0).abs() < 1e-6);
+    let bal = bifurcation(&model, &FastMode::network(Limit::Balanced)).unwrap();
+    check_reference("balanced-limit bifurcation Sigma^nm* (mV)", bal.scale * snm, 40.26, 2);
+    println!(
+        "(g) balanced limit: corr(n, m) needed {:.3}: realisable with sigma_m = 20 mV, sigma_n = 1.5: {}",
+        bal.nm_correlation_star, bal.realizable
+    );
+    // the bistable variant
+    let mut bist = model.clone();
+    bist.latent = Some(presets::rank_one_latent(presets::BISTABLE_SIGMA_NM));
+    let kstar = latent_root_1d(&bist, &finite(), &[0.0], 12.0, 19.0).unwrap();
+    check_reference("finite K kappa* at Sigma^nm = 23.30 mV (Hz)", kstar.kappa[0], 17.64, 2);
+    // the input step below the bifurcation
+    let before = stationary::solve(&model, Limit::Finite, &[0.0], &[0.0], None).unwrap();
+    let after = latent_root_1d(&model, &finite(), &[1.0], 0.5, 15.0).unwrap();
+    check_reference("finite K kappa after the step s: 0 -> 1 (Hz)", after.kappa[0], 6.20, 2);
+    let shift = coherent_shift_states(&before, &after).unwrap();
+    check_reference("finite K mean-V shift of E (mV)", shift.populations[0].delta_mean_v_mv, -1.65, 2);
+    check_reference("finite K mean-V shift of I (mV)", shift.populations[1].delta_mean_v_mv, -1.35, 2);
+    for p in &shift.populations {
+        println!(
+            "(g) finite K step, {}: delta mu {:.4} mV, delta nu {:+.4} Hz ({:+.2}%)",
+            p.name,
+            p.delta_mu_mv,
+            p.delta_rate_hz,
+            100.0 * p.delta_rate_hz / before.populations.iter().find(|q| q.name == p.name).unwrap().rate_hz
+        );
+    }
+}
+
+#[test]
+fn g_bernoulli_default_reproduces_model_section_5() {
+    let model = presets::default_model();
+    let fin = bifurcation_scale(&model, Limit::Finite).unwrap();
+    check_reference("Bernoulli finite K bifurcation Sigma^nm* (mV)", fin * presets::DEFAULT_SIGMA_NM, 19.66, 2);
+    let before = stationary::solve(&model, Limit::Finite, &[0.0], &[0.0], None).unwrap();
+    let after = latent_root_1d(&model, &finite(), &[1.0], 0.5, 15.0).unwrap();
+    check_reference("Bernoulli finite K kappa after the step (Hz)", after.kappa[0], 5.27, 2);
+    let shift = coherent_shift_states(&before, &after).unwrap();
+    check_reference("Bernoulli finite K mean-V shift of E (mV)", shift.populations[0].delta_mean_v_mv, -1.130, 3);
+}
+
+// tuning (MODEL.md 2.6.4) ----------------------------------------------------------------
+
+#[test]
+fn tuning_balanced_bumps_versus_unbalanced_ridges() {
+    let model = presets::default_model();
+    let path = symmetric_path_1d(20.0, 21).unwrap();
+    let opts = TuningOptions { neurons: 400, seed: 3, tol_hz: 0.1 };
+    for limit in [Limit::Finite, Limit::Balanced] {
+        let c = tuning_contrast(&model, limit, &path, &[0.0], &opts).unwrap();
+        for tc in [&c.balanced, &c.unbalanced, &c.unbalanced_frozen_noise] {
+            for p in &tc.populations {
+                let s = &p.stats;
+                println!(
+                    "tuning, kappa in [-20, 20] Hz, {}, {}: non-monotone {:.3} (bumps {:.3}, troughs {:.3}), \
+                     mean depth {:.3} Hz, end-point asymmetry {:.3}; nu_A {:.3} -> {:.3} Hz, mu_A {:.3} -> {:.3} mV",
+                    tc.mode,
+                    p.name,
+                    s.nonmonotone_fraction,
+                    s.interior_peak_fraction,
+                    s.interior_trough_fraction,
+                    s.mean_nonmonotone_depth_hz,
+                    s.mean_endpoint_asymmetry,
+                    p.rate_hz[10],
+                    p.rate_hz[20],
+                    p.mu_mv[10],
+                    p.mu_mv[20]
+                );
+                assert!(p.clipped_eigenvalue_mv2 > -1e-8);
+            }
+        }
+        for a in 0..model.p() {
+            let (bal, unb, fro) =
+                (&c.balanced.populations[a].stats, &c.unbalanced.populations[a].stats, &c.unbalanced_frozen_noise.populations[a].stats);
+            // the balanced network: many bump-shaped (non-monotone) tuning curves, because
+            // mu_A falls as |kappa| grows
+            assert!(bal.interior_peak_fraction > 0.3);
+            // a standard low-rank network (fixed transfer function): monotone ridges only
+            assert_eq!(fro.nonmonotone_fraction, 0.0);
+            assert!((fro.mean_endpoint_asymmetry - 1.0).abs() < 1e-12);
+            // mu frozen but the noise following the rates: troughs, never bumps
+            assert_eq!(unb.interior_peak_fraction, 0.0);
+            assert!(bal.mean_endpoint_asymmetry < fro.mean_endpoint_asymmetry);
+        }
+    }
+}
