@@ -188,9 +188,15 @@ impl Precise {
     }
 }
 
-/// Sort arrivals by time, keeping the given order for ties (insertion sort: lists are short).
+/// Sort arrivals by time, keeping the given order for ties (insertion sort for the
+/// usual short lists; an unstable sort for long ones, where equal times of two
+/// continuous-time arrivals have probability zero).
 #[inline]
 pub fn sort_arrivals(a: &mut [Arrival]) {
+    if a.len() > 24 {
+        a.sort_unstable_by(|x, y| x.t.total_cmp(&y.t));
+        return;
+    }
     for i in 1..a.len() {
         let x = a[i];
         let mut j = i;
