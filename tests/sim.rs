@@ -239,6 +239,7 @@ fn strip(mut r: sim::SimResult) -> sim::SimResult {
     r.wall_s = 0.0;
     r.build_s = 0.0;
     r.events_per_s = 0.0;
+    r.cpu_s = None;
     r.threads = 0;
     r
 }
