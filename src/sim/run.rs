@@ -413,26 +413,40 @@ impl StepCtx<'_> {
         let mut v_sum = vec![0.0; self.p];
         let mut spikes = Vec::new();
         let d = self.d;
-        for (k, nr) in nc.iter_mut().enumerate() {
-            let i = start + k;
-            let a = self.net.pop_of[i] as usize;
+        let t_spike = self.t + self.h;
+        // one population segment at a time: constants hoisted, V summed in a register
+        for (a, (lo, hi)) in self.segments(start, nc.len()) {
             let pc = &self.pcs[a];
-            let c = self.drive(i);
-            let mut i_s = 0.0;
-            if self.has_slow {
-                i_s = self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut sc[k * d..(k + 1) * d]);
+            let mut acc = 0.0;
+            for i in lo..hi {
+                let k = i - start;
+                let nr = &mut nc[k];
+                let c = self.drive(i);
+                let mut i_s = 0.0;
+                if self.has_slow {
+                    i_s = self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut sc[k * d..(k + 1) * d]);
+                }
+                let fast = fc[k];
+                fc[k] = 0.0;
+                if grid_step(nr, pc, c, i_s, fast) {
+                    spikes.push((i as u32, t_spike));
+                }
+                if self.has_slow {
+                    uc[k * d..(k + 1) * d].iter_mut().for_each(|x| *x *= self.e_s);
+                }
+                acc += nr.v;
             }
-            let fast = fc[k];
-            fc[k] = 0.0;
-            if grid_step(nr, pc, c, i_s, fast) {
-                spikes.push((i as u32, self.t + self.h));
-            }
-            if self.has_slow {
-                uc[k * d..(k + 1) * d].iter_mut().for_each(|x| *x *= self.e_s);
-            }
-            v_sum[a] += nr.v;
+            v_sum[a] = acc;
         }
         ChunkOut { spikes, v_sum }
+    }
+
+    /// The (population, neuron range) pieces of the chunk `start .. start + len`.
+    fn segments(&self, start: usize, len: usize) -> impl Iterator<Item = (usize, (usize, usize))> + '_ {
+        let ps = &self.net.pop_start;
+        (0..self.p)
+            .map(move |a| (a, (ps[a].max(start), ps[a + 1].min(start + len))))
+            .filter(|(_, (lo, hi))| lo < hi)
     }
 
     #[inline(never)]
@@ -448,27 +462,31 @@ impl StepCtx<'_> {
         let mut v_sum = vec![0.0; self.p];
         let mut spikes = Vec::new();
         let d = self.d;
-        for (k, nr) in nc.iter_mut().enumerate() {
-            let i = start + k;
-            let a = self.net.pop_of[i] as usize;
+        for (a, (lo, hi)) in self.segments(start, nc.len()) {
             let pc = &self.pcs[a];
-            let mut drive = self.drive(i);
-            if self.has_slow {
-                drive += self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut sc[k * d..(k + 1) * d]);
+            let mut acc = 0.0;
+            for i in lo..hi {
+                let k = i - start;
+                let nr = &mut nc[k];
+                let mut drive = self.drive(i);
+                if self.has_slow {
+                    drive += self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut sc[k * d..(k + 1) * d]);
+                }
+                arr.clear();
+                arr.extend_from_slice(&self.ev_sorted[self.ev_off[i] as usize..self.ev_off[i + 1] as usize]);
+                draw_external(nr, pc, self.h, arr);
+                sort_arrivals(arr);
+                sp.clear();
+                let vint = precise_step(nr, pc, self.h, drive, arr, sp);
+                for &o in sp.iter() {
+                    spikes.push((i as u32, self.t + o));
+                }
+                if self.has_slow {
+                    uc[k * d..(k + 1) * d].iter_mut().for_each(|x| *x *= self.e_s);
+                }
+                acc += vint / self.h;
             }
-            arr.clear();
-            arr.extend_from_slice(&self.ev_sorted[self.ev_off[i] as usize..self.ev_off[i + 1] as usize]);
-            draw_external(nr, pc, self.h, arr);
-            sort_arrivals(arr);
-            sp.clear();
-            let vint = precise_step(nr, pc, self.h, drive, arr, sp);
-            for &o in sp.iter() {
-                spikes.push((i as u32, self.t + o));
-            }
-            if self.has_slow {
-                uc[k * d..(k + 1) * d].iter_mut().for_each(|x| *x *= self.e_s);
-            }
-            v_sum[a] += vint / self.h;
+            v_sum[a] = acc;
         }
         ChunkOut { spikes, v_sum }
     }
