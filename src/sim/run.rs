@@ -7,7 +7,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::network::{self, Network};
-use super::neuron::{draw_external, grid_step, precise_step, sort_arrivals, Arrival, Neuron, PopConst};
+use super::neuron::{draw_external, grid_step, precise_step, Arrival, Neuron, PopConst};
 use super::record::{Recorder, StepData};
 use super::rng::{stream, uniform, Stream};
 use super::{output, PopulationResult, RunOptions, SimResult};
@@ -37,8 +37,9 @@ pub fn simulate(model: &Model, opts: &RunOptions) -> Result<SimResult> {
 #[derive(Clone, Copy)]
 struct Event {
     target: u32,
+    /// index `a * P + b` into the jump table
+    wi: u32,
     t: f64,
-    w: f64,
 }
 
 struct ChunkOut {
@@ -91,6 +92,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     // n_j / (K tau_s): the jump of u_i per arrival
     let nl_scaled: Vec<f64> = net.nl.iter().map(|x| x / (model.k * tau_s)).collect();
 
+    let jump_flat: Vec<f64> = net.jump.iter().flatten().copied().collect();
     let mut rec = Recorder::new(model, &net, total, warm_steps);
     let mut events: u64 = 0;
     let show_bar = !opts.quiet && std::io::stderr().is_terminal();
@@ -104,7 +106,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         let slot = step % n_slots;
 
         if precise {
-            bucket_events(&mut ev_slots[slot], n, &mut ev_off, &mut ev_sorted);
+            bucket_events(&mut ev_slots[slot], n, &jump_flat, &mut ev_off, &mut ev_sorted);
         }
         let fast_row: &mut [f64] = if precise { &mut ring_fast[..] } else { &mut ring_fast[slot * n..(slot + 1) * n] };
         let slow_row: &mut [f64] =
@@ -268,20 +270,24 @@ fn process_cpu_s() -> Option<f64> {
 
 /// Sort the events of one slot by target (stable counting sort) into `off`/`sorted`,
 /// and empty the slot.
-fn bucket_events(slot: &mut Vec<Event>, n: usize, off: &mut [u32], sorted: &mut Vec<Arrival>) {
+fn bucket_events(slot: &mut Vec<Event>, n: usize, jumps: &[f64], off: &mut [u32], sorted: &mut Vec<Arrival>) {
+    // Counts in off[i + 1]; an exclusive prefix sum makes off[i + 1] the start of
+    // target i, used as its fill cursor; after filling, off[i]..off[i + 1] spans target i.
     off.fill(0);
     for e in slot.iter() {
         off[e.target as usize + 1] += 1;
     }
-    for i in 0..n {
-        off[i + 1] += off[i];
+    let mut acc = 0u32;
+    for o in off.iter_mut().take(n + 1) {
+        let c = *o;
+        *o = acc;
+        acc += c;
     }
     sorted.clear();
     sorted.resize(slot.len(), Arrival { t: 0.0, w: 0.0 });
-    let mut fill: Vec<u32> = off[..n].to_vec();
     for e in slot.iter() {
-        let f = &mut fill[e.target as usize];
-        sorted[*f as usize] = Arrival { t: e.t, w: e.w };
+        let f = &mut off[e.target as usize + 1];
+        sorted[*f as usize] = Arrival { t: e.t, w: jumps[e.wi as usize] };
         *f += 1;
     }
     slot.clear();
@@ -328,7 +334,8 @@ fn deliver(
             let tg = &net.targets[lo..hi];
             if precise {
                 let ev = &mut ev_slots[slot];
-                ev.extend(tg.iter().map(|&i| Event { target: i, t: off, w }));
+                let wi = (a * p + b) as u32;
+                ev.extend(tg.iter().map(|&i| Event { target: i, wi, t: off }));
             } else {
                 let row = &mut ring_fast[slot * n..(slot + 1) * n];
                 for &i in tg {
@@ -475,7 +482,6 @@ impl StepCtx<'_> {
                 arr.clear();
                 arr.extend_from_slice(&self.ev_sorted[self.ev_off[i] as usize..self.ev_off[i + 1] as usize]);
                 draw_external(nr, pc, self.h, arr);
-                sort_arrivals(arr);
                 sp.clear();
                 let vint = precise_step(nr, pc, self.h, drive, arr, sp);
                 for &o in sp.iter() {

@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::neuron::{draw_external, grid_step, precise_step, sort_arrivals, Neuron, PopConst};
+use super::neuron::{draw_external, grid_step, precise_step, Neuron, PopConst};
 use super::rng::{stream, Stream};
 use crate::error::{Error, Result};
 use crate::model::{Population, SimMode};
@@ -99,9 +99,8 @@ pub fn single_neuron(inp: &SingleNeuronInput) -> Result<SingleNeuronResult> {
                 } else {
                     arr.clear();
                     draw_external(&mut nr, &pc, h, &mut arr);
-                    sort_arrivals(&mut arr);
                     sp.clear();
-                    let vint = precise_step(&mut nr, &pc, h, inp.bias, &arr, &mut sp);
+                    let vint = precise_step(&mut nr, &pc, h, inp.bias, &mut arr, &mut sp);
                     if rec {
                         vsum += vint / h;
                     }
