@@ -83,14 +83,17 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
 
     let n_slots = net.delay_max_steps() + 1;
     let ds = if has_slow { d } else { 1 }; // dummy width 1 keeps chunking uniform
-    let mut ring_fast = vec![0.0f64; if precise { n } else { n_slots * n }];
     let mut u = vec![0.0f64; n * ds];
-    let mut ring_slow = vec![0.0f64; if has_slow { n_slots * n * d } else { n }];
+    // One ring buffer, entry (slot, target) = [fast jump sum (mV), slow increments of u (D)]:
+    // both parts of one arrival land in the same cache line. f32: the per-step sums of
+    // a few jumps carry relative rounding ~1e-7 (1e-7 mV), far below any effect here.
+    let stride = 1 + if has_slow { d } else { 0 };
+    let mut ring = vec![0.0f32; n_slots * n * stride];
     let mut ev_slots: Vec<Vec<Event>> = if precise { vec![Vec::new(); n_slots] } else { Vec::new() };
     let mut ev_off = vec![0u32; if precise { n + 1 } else { 0 }];
     let mut ev_sorted: Vec<Arrival> = Vec::new();
     // n_j / (K tau_s): the jump of u_i per arrival
-    let nl_scaled: Vec<f64> = net.nl.iter().map(|x| x / (model.k * tau_s)).collect();
+    let nl_scaled: Vec<f32> = net.nl.iter().map(|x| (x / (model.k * tau_s)) as f32).collect();
 
     let jump_flat: Vec<f64> = net.jump.iter().flatten().copied().collect();
     let mut rec = Recorder::new(model, &net, total, warm_steps);
@@ -108,9 +111,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         if precise {
             bucket_events(&mut ev_slots[slot], n, &jump_flat, &mut ev_off, &mut ev_sorted);
         }
-        let fast_row: &mut [f64] = if precise { &mut ring_fast[..] } else { &mut ring_fast[slot * n..(slot + 1) * n] };
-        let slow_row: &mut [f64] =
-            if has_slow { &mut ring_slow[slot * n * d..(slot + 1) * n * d] } else { &mut ring_slow[..] };
+        let row: &mut [f32] = &mut ring[slot * n * stride..(slot + 1) * n * stride];
 
         let ctx = StepCtx {
             net: &net,
@@ -120,6 +121,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
             has_slow,
             d,
             d_in,
+            stride,
             e_s,
             h,
             t,
@@ -129,17 +131,16 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         };
         let outs: Vec<ChunkOut> = neurons
             .par_chunks_mut(CHUNK)
-            .zip(fast_row.par_chunks_mut(CHUNK))
+            .zip(row.par_chunks_mut(CHUNK * stride))
             .zip(u.par_chunks_mut(CHUNK * ds))
-            .zip(slow_row.par_chunks_mut(CHUNK * ds))
             .enumerate()
             .map_init(
                 || (Vec::<Arrival>::new(), Vec::<f64>::new()),
-                |(arr, sp), (ci, (((nc, fc), uc), sc))| {
+                |(arr, sp), (ci, ((nc, rc), uc))| {
                     if precise {
-                        ctx.precise_chunk(ci * CHUNK, nc, uc, sc, arr, sp)
+                        ctx.precise_chunk(ci * CHUNK, nc, rc, uc, arr, sp)
                     } else {
-                        ctx.grid_chunk(ci * CHUNK, nc, fc, uc, sc)
+                        ctx.grid_chunk(ci * CHUNK, nc, rc, uc)
                     }
                 },
             )
@@ -163,9 +164,8 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
                 step,
                 (ts - t).clamp(0.0, h),
                 n_slots,
-                &mut ring_fast,
+                &mut ring,
                 &mut ev_slots,
-                &mut ring_slow,
                 &nl_scaled,
                 precise,
                 has_slow,
@@ -200,8 +200,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let state_bytes = net.targets.len() * 4
         + net.group_off.len() * 4
         + net.clipped.len() * 4
-        + ring_fast.len() * 8
-        + ring_slow.len() * 8
+        + ring.len() * 4
         + u.len() * 8
         + neurons.len() * std::mem::size_of::<Neuron>()
         + (net.m.len() + net.nl.len() + net.w.len() + net.bias.len()) * 8;
@@ -294,7 +293,8 @@ fn bucket_events(slot: &mut Vec<Event>, n: usize, jumps: &[f64], off: &mut [u32]
 }
 
 /// Deliver one spike of neuron `j` emitted in step `step` at offset `off` (s) into
-/// the ring buffers. Returns the number of synaptic events.
+/// the ring buffer (grid: fast sums; precise: timed events) and the slow increments.
+/// Returns the number of synaptic events.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn deliver(
@@ -303,10 +303,9 @@ fn deliver(
     step: usize,
     off: f64,
     n_slots: usize,
-    ring_fast: &mut [f64],
+    ring: &mut [f32],
     ev_slots: &mut [Vec<Event>],
-    ring_slow: &mut [f64],
-    nl_scaled: &[f64],
+    nl_scaled: &[f32],
     precise: bool,
     has_slow: bool,
 ) -> u64 {
@@ -317,12 +316,13 @@ fn deliver(
     let b = net.pop_of[j] as usize;
     let base = j * g;
     let d = net.d;
-    let nj = if has_slow { &nl_scaled[j * d..(j + 1) * d] } else { &[][..] };
+    let nj: &[f32] = if has_slow { &nl_scaled[j * d..(j + 1) * d] } else { &[] };
     let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
+    let stride = 1 + if has_slow { d } else { 0 };
     let offs = &net.group_off[base..base + g + 1];
     let mut count = 0u64;
     for a in 0..p {
-        let w = net.jump[a][b];
+        let w = net.jump[a][b] as f32;
         for k in 0..nd {
             let gi = a * nd + k;
             let (lo, hi) = (offs[gi] as usize, offs[gi + 1] as usize);
@@ -332,42 +332,50 @@ fn deliver(
             count += (hi - lo) as u64;
             let slot = (step + net.delay_min_steps + k) % n_slots;
             let tg = &net.targets[lo..hi];
+            let row = &mut ring[slot * n * stride..(slot + 1) * n * stride];
             if precise {
-                let ev = &mut ev_slots[slot];
                 let wi = (a * p + b) as u32;
-                ev.extend(tg.iter().map(|&i| Event { target: i, wi, t: off }));
-            } else {
-                let row = &mut ring_fast[slot * n..(slot + 1) * n];
+                ev_slots[slot].extend(tg.iter().map(|&i| Event { target: i, wi, t: off }));
+                if slow_here {
+                    add_slow(row, tg, lo, &net.clipped, nj, stride);
+                }
+            } else if !slow_here {
                 for &i in tg {
-                    row[i as usize] += w;
+                    row[i as usize * stride] += w;
                 }
-            }
-            if slow_here {
-                let row = &mut ring_slow[slot * n * d..(slot + 1) * n * d];
-                if net.clipped.is_empty() {
-                    for &i in tg {
-                        let r = &mut row[i as usize * d..(i as usize + 1) * d];
-                        for (x, y) in r.iter_mut().zip(nj) {
-                            *x += y;
-                        }
-                    }
-                } else {
-                    let mut c = net.clipped.partition_point(|&q| (q as usize) < lo);
-                    for (pos, &i) in (lo..hi).zip(tg) {
-                        if c < net.clipped.len() && net.clipped[c] as usize == pos {
-                            c += 1;
-                            continue;
-                        }
-                        let r = &mut row[i as usize * d..(i as usize + 1) * d];
-                        for (x, y) in r.iter_mut().zip(nj) {
-                            *x += y;
-                        }
-                    }
+            } else if stride == 2 && net.clipped.is_empty() {
+                let n0 = nj[0];
+                for &i in tg {
+                    let e = &mut row[i as usize * 2..i as usize * 2 + 2];
+                    e[0] += w;
+                    e[1] += n0;
                 }
+            } else {
+                for &i in tg {
+                    row[i as usize * stride] += w;
+                }
+                add_slow(row, tg, lo, &net.clipped, nj, stride);
             }
         }
     }
     count
+}
+
+/// Add the slow increments `n_j/(K tau_s)` of one group, skipping clipped connections
+/// (`clipped` holds sorted positions in the target table; `lo` is the group's first).
+#[inline]
+fn add_slow(row: &mut [f32], tg: &[u32], lo: usize, clipped: &[u32], nj: &[f32], stride: usize) {
+    let mut c = clipped.partition_point(|&q| (q as usize) < lo);
+    for (pos, &i) in (lo..).zip(tg) {
+        if c < clipped.len() && clipped[c] as usize == pos {
+            c += 1;
+            continue;
+        }
+        let e = &mut row[i as usize * stride + 1..(i as usize + 1) * stride];
+        for (x, y) in e.iter_mut().zip(nj) {
+            *x += y;
+        }
+    }
 }
 
 /// Read-only context of one step's neuron update.
@@ -379,6 +387,7 @@ struct StepCtx<'a> {
     has_slow: bool,
     d: usize,
     d_in: usize,
+    stride: usize,
     e_s: f64,
     h: f64,
     t: f64,
@@ -403,12 +412,12 @@ impl StepCtx<'_> {
 
     /// Add this step's slow arrivals to `u_i` and return `I^s = tau_m m_i . u_i` (mV).
     #[inline(always)]
-    fn slow_in(&self, i: usize, a: usize, ui: &mut [f64], si: &mut [f64]) -> f64 {
+    fn slow_in(&self, i: usize, a: usize, ui: &mut [f64], si: &mut [f32]) -> f64 {
         let d = self.d;
         let m = &self.net.m[i * d..(i + 1) * d];
         let mut dot = 0.0;
         for q in 0..d {
-            ui[q] += si[q];
+            ui[q] += si[q] as f64;
             si[q] = 0.0;
             dot += m[q] * ui[q];
         }
@@ -416,7 +425,8 @@ impl StepCtx<'_> {
     }
 
     #[inline(never)]
-    fn grid_chunk(&self, start: usize, nc: &mut [Neuron], fc: &mut [f64], uc: &mut [f64], sc: &mut [f64]) -> ChunkOut {
+    fn grid_chunk(&self, start: usize, nc: &mut [Neuron], rc: &mut [f32], uc: &mut [f64]) -> ChunkOut {
+        let e = self.stride;
         let mut v_sum = vec![0.0; self.p];
         let mut spikes = Vec::new();
         let d = self.d;
@@ -431,10 +441,10 @@ impl StepCtx<'_> {
                 let c = self.drive(i);
                 let mut i_s = 0.0;
                 if self.has_slow {
-                    i_s = self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut sc[k * d..(k + 1) * d]);
+                    i_s = self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut rc[k * e + 1..(k + 1) * e]);
                 }
-                let fast = fc[k];
-                fc[k] = 0.0;
+                let fast = rc[k * e] as f64;
+                rc[k * e] = 0.0;
                 if grid_step(nr, pc, c, i_s, fast) {
                     spikes.push((i as u32, t_spike));
                 }
@@ -461,8 +471,8 @@ impl StepCtx<'_> {
         &self,
         start: usize,
         nc: &mut [Neuron],
+        rc: &mut [f32],
         uc: &mut [f64],
-        sc: &mut [f64],
         arr: &mut Vec<Arrival>,
         sp: &mut Vec<f64>,
     ) -> ChunkOut {
@@ -477,7 +487,8 @@ impl StepCtx<'_> {
                 let nr = &mut nc[k];
                 let mut drive = self.drive(i);
                 if self.has_slow {
-                    drive += self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut sc[k * d..(k + 1) * d]);
+                    let e = self.stride;
+                    drive += self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut rc[k * e + 1..(k + 1) * e]);
                 }
                 arr.clear();
                 arr.extend_from_slice(&self.ev_sorted[self.ev_off[i] as usize..self.ev_off[i + 1] as usize]);
