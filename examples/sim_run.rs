@@ -30,6 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     println!("kappa_mean {:?}", r.kappa_mean);
+    println!("cpu {:?} s for {} s simulated", r.cpu_s, r.duration + r.warmup);
     println!(
         "synapses {} events {} wall {:.3} s (build {:.2} s) -> {:.3e} events/s, {:.3} s wall per sim s; {:.3} B/syn (total state {:.2} B/syn); Dale {:.3e}",
         r.n_synapses,

@@ -151,6 +151,10 @@ pub struct SimResult {
     pub build_s: f64,
     /// `synaptic_events / wall_s`.
     pub events_per_s: f64,
+    /// CPU time of the time loop, all threads (s; Linux only, 10 ms resolution). On a
+    /// loaded machine `wall_s` overstates the cost; this does not.
+    #[serde(default)]
+    pub cpu_s: Option<f64>,
     /// Connectivity storage per synapse (bytes): u32 target plus the per-source group offsets.
     pub memory_bytes_per_synapse: f64,
     /// All simulator state (connectivity, ring buffers, neuron state) per synapse (bytes).

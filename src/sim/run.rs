@@ -7,7 +7,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::network::{self, Network};
-use super::neuron::{draw_external, grid_step, precise_step, sort_arrivals, Arrival, Neuron, PopConst};
+use super::neuron::{draw_external, grid_step, precise_step, Arrival, Neuron, PopConst};
 use super::record::{Recorder, StepData};
 use super::rng::{stream, uniform, Stream};
 use super::{output, PopulationResult, RunOptions, SimResult};
@@ -37,8 +37,9 @@ pub fn simulate(model: &Model, opts: &RunOptions) -> Result<SimResult> {
 #[derive(Clone, Copy)]
 struct Event {
     target: u32,
+    /// index `a * P + b` into the jump table
+    wi: u32,
     t: f64,
-    w: f64,
 }
 
 struct ChunkOut {
@@ -82,15 +83,19 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
 
     let n_slots = net.delay_max_steps() + 1;
     let ds = if has_slow { d } else { 1 }; // dummy width 1 keeps chunking uniform
-    let mut ring_fast = vec![0.0f64; if precise { n } else { n_slots * n }];
     let mut u = vec![0.0f64; n * ds];
-    let mut ring_slow = vec![0.0f64; if has_slow { n_slots * n * d } else { n }];
+    // One ring buffer, entry (slot, target) = [fast jump sum (mV), slow increments of u (D)]:
+    // both parts of one arrival land in the same cache line. f32: the per-step sums of
+    // a few jumps carry relative rounding ~1e-7 (1e-7 mV), far below any effect here.
+    let stride = 1 + if has_slow { d } else { 0 };
+    let mut ring = vec![0.0f32; n_slots * n * stride];
     let mut ev_slots: Vec<Vec<Event>> = if precise { vec![Vec::new(); n_slots] } else { Vec::new() };
     let mut ev_off = vec![0u32; if precise { n + 1 } else { 0 }];
     let mut ev_sorted: Vec<Arrival> = Vec::new();
     // n_j / (K tau_s): the jump of u_i per arrival
-    let nl_scaled: Vec<f64> = net.nl.iter().map(|x| x / (model.k * tau_s)).collect();
+    let nl_scaled: Vec<f32> = net.nl.iter().map(|x| (x / (model.k * tau_s)) as f32).collect();
 
+    let jump_flat: Vec<f64> = net.jump.iter().flatten().copied().collect();
     let mut rec = Recorder::new(model, &net, total, warm_steps);
     let mut events: u64 = 0;
     let show_bar = !opts.quiet && std::io::stderr().is_terminal();
@@ -98,17 +103,16 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
 
     let t_run = Instant::now();
     let mut epoch_counter = super::epochs::EpochCounter::new(model, n);
+    let cpu0 = process_cpu_s();
     for step in 0..total {
         let t = step as f64 * h;
         let sig = model.signal(t);
         let slot = step % n_slots;
 
         if precise {
-            bucket_events(&mut ev_slots[slot], n, &mut ev_off, &mut ev_sorted);
+            bucket_events(&mut ev_slots[slot], n, &jump_flat, &mut ev_off, &mut ev_sorted);
         }
-        let fast_row: &mut [f64] = if precise { &mut ring_fast[..] } else { &mut ring_fast[slot * n..(slot + 1) * n] };
-        let slow_row: &mut [f64] =
-            if has_slow { &mut ring_slow[slot * n * d..(slot + 1) * n * d] } else { &mut ring_slow[..] };
+        let row: &mut [f32] = &mut ring[slot * n * stride..(slot + 1) * n * stride];
 
         let ctx = StepCtx {
             net: &net,
@@ -118,6 +122,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
             has_slow,
             d,
             d_in,
+            stride,
             e_s,
             h,
             t,
@@ -127,17 +132,16 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         };
         let outs: Vec<ChunkOut> = neurons
             .par_chunks_mut(CHUNK)
-            .zip(fast_row.par_chunks_mut(CHUNK))
+            .zip(row.par_chunks_mut(CHUNK * stride))
             .zip(u.par_chunks_mut(CHUNK * ds))
-            .zip(slow_row.par_chunks_mut(CHUNK * ds))
             .enumerate()
             .map_init(
                 || (Vec::<Arrival>::new(), Vec::<f64>::new()),
-                |(arr, sp), (ci, (((nc, fc), uc), sc))| {
+                |(arr, sp), (ci, ((nc, rc), uc))| {
                     if precise {
-                        ctx.precise_chunk(ci * CHUNK, nc, uc, sc, arr, sp)
+                        ctx.precise_chunk(ci * CHUNK, nc, rc, uc, arr, sp)
                     } else {
-                        ctx.grid_chunk(ci * CHUNK, nc, fc, uc, sc)
+                        ctx.grid_chunk(ci * CHUNK, nc, rc, uc)
                     }
                 },
             )
@@ -161,9 +165,8 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
                 step,
                 (ts - t).clamp(0.0, h),
                 n_slots,
-                &mut ring_fast,
+                &mut ring,
                 &mut ev_slots,
-                &mut ring_slow,
                 &nl_scaled,
                 precise,
                 has_slow,
@@ -191,6 +194,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         }
     }
     let wall_s = t_run.elapsed().as_secs_f64();
+    let cpu_s = process_cpu_s().zip(cpu0).map(|(a, b)| a - b);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -200,8 +204,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let state_bytes = net.targets.len() * 4
         + net.group_off.len() * 4
         + net.clipped.len() * 4
-        + ring_fast.len() * 8
-        + ring_slow.len() * 8
+        + ring.len() * 4
         + u.len() * 8
         + neurons.len() * std::mem::size_of::<Neuron>()
         + (net.m.len() + net.nl.len() + net.w.len() + net.bias.len()) * 8;
@@ -255,46 +258,63 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         wall_s,
         build_s,
         events_per_s: events as f64 / wall_s.max(1e-12),
+        cpu_s,
         memory_bytes_per_synapse: net.bytes_per_synapse(),
         memory_total_bytes_per_synapse: state_bytes as f64 / n_syn.max(1) as f64,
     })
 }
 
+/// CPU time (user + system, all threads) of this process in seconds, from
+/// `/proc/self/stat` (Linux; 10 ms resolution). On a shared machine this measures the
+/// work better than the wall clock.
+fn process_cpu_s() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // fields after the parenthesised command name; utime and stime are fields 14 and 15
+    let rest = &text[text.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 /// Sort the events of one slot by target (stable counting sort) into `off`/`sorted`,
 /// and empty the slot.
-fn bucket_events(slot: &mut Vec<Event>, n: usize, off: &mut [u32], sorted: &mut Vec<Arrival>) {
+fn bucket_events(slot: &mut Vec<Event>, n: usize, jumps: &[f64], off: &mut [u32], sorted: &mut Vec<Arrival>) {
+    // Counts in off[i + 1]; an exclusive prefix sum makes off[i + 1] the start of
+    // target i, used as its fill cursor; after filling, off[i]..off[i + 1] spans target i.
     off.fill(0);
     for e in slot.iter() {
         off[e.target as usize + 1] += 1;
     }
-    for i in 0..n {
-        off[i + 1] += off[i];
+    let mut acc = 0u32;
+    for o in off.iter_mut().take(n + 1) {
+        let c = *o;
+        *o = acc;
+        acc += c;
     }
     sorted.clear();
     sorted.resize(slot.len(), Arrival { t: 0.0, w: 0.0 });
-    let mut fill: Vec<u32> = off[..n].to_vec();
     for e in slot.iter() {
-        let f = &mut fill[e.target as usize];
-        sorted[*f as usize] = Arrival { t: e.t, w: e.w };
+        let f = &mut off[e.target as usize + 1];
+        sorted[*f as usize] = Arrival { t: e.t, w: jumps[e.wi as usize] };
         *f += 1;
     }
     slot.clear();
 }
 
 /// Deliver one spike of neuron `j` emitted in step `step` at offset `off` (s) into
-/// the ring buffers. Returns the number of synaptic events.
+/// the ring buffer (grid: fast sums; precise: timed events) and the slow increments.
+/// Returns the number of synaptic events.
 #[allow(clippy::too_many_arguments)]
-#[inline]
+#[inline(never)]
 fn deliver(
     net: &Network,
     j: usize,
     step: usize,
     off: f64,
     n_slots: usize,
-    ring_fast: &mut [f64],
+    ring: &mut [f32],
     ev_slots: &mut [Vec<Event>],
-    ring_slow: &mut [f64],
-    nl_scaled: &[f64],
+    nl_scaled: &[f32],
     precise: bool,
     has_slow: bool,
 ) -> u64 {
@@ -305,12 +325,13 @@ fn deliver(
     let b = net.pop_of[j] as usize;
     let base = j * g;
     let d = net.d;
-    let nj = if has_slow { &nl_scaled[j * d..(j + 1) * d] } else { &[][..] };
+    let nj: &[f32] = if has_slow { &nl_scaled[j * d..(j + 1) * d] } else { &[] };
     let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
+    let stride = 1 + if has_slow { d } else { 0 };
     let offs = &net.group_off[base..base + g + 1];
     let mut count = 0u64;
     for a in 0..p {
-        let w = net.jump[a][b];
+        let w = net.jump[a][b] as f32;
         for k in 0..nd {
             let gi = a * nd + k;
             let (lo, hi) = (offs[gi] as usize, offs[gi + 1] as usize);
@@ -320,41 +341,50 @@ fn deliver(
             count += (hi - lo) as u64;
             let slot = (step + net.delay_min_steps + k) % n_slots;
             let tg = &net.targets[lo..hi];
+            let row = &mut ring[slot * n * stride..(slot + 1) * n * stride];
             if precise {
-                let ev = &mut ev_slots[slot];
-                ev.extend(tg.iter().map(|&i| Event { target: i, t: off, w }));
-            } else {
-                let row = &mut ring_fast[slot * n..(slot + 1) * n];
+                let wi = (a * p + b) as u32;
+                ev_slots[slot].extend(tg.iter().map(|&i| Event { target: i, wi, t: off }));
+                if slow_here {
+                    add_slow(row, tg, lo, &net.clipped, nj, stride);
+                }
+            } else if !slow_here {
                 for &i in tg {
-                    row[i as usize] += w;
+                    row[i as usize * stride] += w;
                 }
-            }
-            if slow_here {
-                let row = &mut ring_slow[slot * n * d..(slot + 1) * n * d];
-                if net.clipped.is_empty() {
-                    for &i in tg {
-                        let r = &mut row[i as usize * d..(i as usize + 1) * d];
-                        for (x, y) in r.iter_mut().zip(nj) {
-                            *x += y;
-                        }
-                    }
-                } else {
-                    let mut c = net.clipped.partition_point(|&q| (q as usize) < lo);
-                    for (pos, &i) in (lo..hi).zip(tg) {
-                        if c < net.clipped.len() && net.clipped[c] as usize == pos {
-                            c += 1;
-                            continue;
-                        }
-                        let r = &mut row[i as usize * d..(i as usize + 1) * d];
-                        for (x, y) in r.iter_mut().zip(nj) {
-                            *x += y;
-                        }
-                    }
+            } else if stride == 2 && net.clipped.is_empty() {
+                let n0 = nj[0];
+                for &i in tg {
+                    let e = &mut row[i as usize * 2..i as usize * 2 + 2];
+                    e[0] += w;
+                    e[1] += n0;
                 }
+            } else {
+                for &i in tg {
+                    row[i as usize * stride] += w;
+                }
+                add_slow(row, tg, lo, &net.clipped, nj, stride);
             }
         }
     }
     count
+}
+
+/// Add the slow increments `n_j/(K tau_s)` of one group, skipping clipped connections
+/// (`clipped` holds sorted positions in the target table; `lo` is the group's first).
+#[inline]
+fn add_slow(row: &mut [f32], tg: &[u32], lo: usize, clipped: &[u32], nj: &[f32], stride: usize) {
+    let mut c = clipped.partition_point(|&q| (q as usize) < lo);
+    for (pos, &i) in (lo..).zip(tg) {
+        if c < clipped.len() && clipped[c] as usize == pos {
+            c += 1;
+            continue;
+        }
+        let e = &mut row[i as usize * stride + 1..(i as usize + 1) * stride];
+        for (x, y) in e.iter_mut().zip(nj) {
+            *x += y;
+        }
+    }
 }
 
 /// Read-only context of one step's neuron update.
@@ -366,6 +396,7 @@ struct StepCtx<'a> {
     has_slow: bool,
     d: usize,
     d_in: usize,
+    stride: usize,
     e_s: f64,
     h: f64,
     t: f64,
@@ -390,77 +421,98 @@ impl StepCtx<'_> {
 
     /// Add this step's slow arrivals to `u_i` and return `I^s = tau_m m_i . u_i` (mV).
     #[inline(always)]
-    fn slow_in(&self, i: usize, a: usize, ui: &mut [f64], si: &mut [f64]) -> f64 {
+    fn slow_in(&self, i: usize, a: usize, ui: &mut [f64], si: &mut [f32]) -> f64 {
         let d = self.d;
         let m = &self.net.m[i * d..(i + 1) * d];
         let mut dot = 0.0;
         for q in 0..d {
-            ui[q] += si[q];
+            ui[q] += si[q] as f64;
             si[q] = 0.0;
             dot += m[q] * ui[q];
         }
         self.tau_m[a] * dot
     }
 
-    fn grid_chunk(&self, start: usize, nc: &mut [Neuron], fc: &mut [f64], uc: &mut [f64], sc: &mut [f64]) -> ChunkOut {
+    #[inline(never)]
+    fn grid_chunk(&self, start: usize, nc: &mut [Neuron], rc: &mut [f32], uc: &mut [f64]) -> ChunkOut {
+        let e = self.stride;
         let mut v_sum = vec![0.0; self.p];
         let mut spikes = Vec::new();
         let d = self.d;
-        for (k, nr) in nc.iter_mut().enumerate() {
-            let i = start + k;
-            let a = self.net.pop_of[i] as usize;
+        let t_spike = self.t + self.h;
+        // one population segment at a time: constants hoisted, V summed in a register
+        for (a, (lo, hi)) in self.segments(start, nc.len()) {
             let pc = &self.pcs[a];
-            let c = self.drive(i);
-            let mut i_s = 0.0;
-            if self.has_slow {
-                i_s = self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut sc[k * d..(k + 1) * d]);
+            let mut acc = 0.0;
+            for i in lo..hi {
+                let k = i - start;
+                let nr = &mut nc[k];
+                let c = self.drive(i);
+                let mut i_s = 0.0;
+                if self.has_slow {
+                    i_s = self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut rc[k * e + 1..(k + 1) * e]);
+                }
+                let fast = rc[k * e] as f64;
+                rc[k * e] = 0.0;
+                if grid_step(nr, pc, c, i_s, fast) {
+                    spikes.push((i as u32, t_spike));
+                }
+                if self.has_slow {
+                    uc[k * d..(k + 1) * d].iter_mut().for_each(|x| *x *= self.e_s);
+                }
+                acc += nr.v;
             }
-            let fast = fc[k];
-            fc[k] = 0.0;
-            if grid_step(nr, pc, c, i_s, fast) {
-                spikes.push((i as u32, self.t + self.h));
-            }
-            if self.has_slow {
-                uc[k * d..(k + 1) * d].iter_mut().for_each(|x| *x *= self.e_s);
-            }
-            v_sum[a] += nr.v;
+            v_sum[a] = acc;
         }
         ChunkOut { spikes, v_sum }
     }
 
+    /// The (population, neuron range) pieces of the chunk `start .. start + len`.
+    fn segments(&self, start: usize, len: usize) -> impl Iterator<Item = (usize, (usize, usize))> + '_ {
+        let ps = &self.net.pop_start;
+        (0..self.p)
+            .map(move |a| (a, (ps[a].max(start), ps[a + 1].min(start + len))))
+            .filter(|(_, (lo, hi))| lo < hi)
+    }
+
+    #[inline(never)]
     fn precise_chunk(
         &self,
         start: usize,
         nc: &mut [Neuron],
+        rc: &mut [f32],
         uc: &mut [f64],
-        sc: &mut [f64],
         arr: &mut Vec<Arrival>,
         sp: &mut Vec<f64>,
     ) -> ChunkOut {
         let mut v_sum = vec![0.0; self.p];
         let mut spikes = Vec::new();
         let d = self.d;
-        for (k, nr) in nc.iter_mut().enumerate() {
-            let i = start + k;
-            let a = self.net.pop_of[i] as usize;
+        for (a, (lo, hi)) in self.segments(start, nc.len()) {
             let pc = &self.pcs[a];
-            let mut drive = self.drive(i);
-            if self.has_slow {
-                drive += self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut sc[k * d..(k + 1) * d]);
+            let mut acc = 0.0;
+            for i in lo..hi {
+                let k = i - start;
+                let nr = &mut nc[k];
+                let mut drive = self.drive(i);
+                if self.has_slow {
+                    let e = self.stride;
+                    drive += self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut rc[k * e + 1..(k + 1) * e]);
+                }
+                arr.clear();
+                arr.extend_from_slice(&self.ev_sorted[self.ev_off[i] as usize..self.ev_off[i + 1] as usize]);
+                draw_external(nr, pc, self.h, arr);
+                sp.clear();
+                let vint = precise_step(nr, pc, self.h, drive, arr, sp);
+                for &o in sp.iter() {
+                    spikes.push((i as u32, self.t + o));
+                }
+                if self.has_slow {
+                    uc[k * d..(k + 1) * d].iter_mut().for_each(|x| *x *= self.e_s);
+                }
+                acc += vint / self.h;
             }
-            arr.clear();
-            arr.extend_from_slice(&self.ev_sorted[self.ev_off[i] as usize..self.ev_off[i + 1] as usize]);
-            draw_external(nr, pc, self.h, arr);
-            sort_arrivals(arr);
-            sp.clear();
-            let vint = precise_step(nr, pc, self.h, drive, arr, sp);
-            for &o in sp.iter() {
-                spikes.push((i as u32, self.t + o));
-            }
-            if self.has_slow {
-                uc[k * d..(k + 1) * d].iter_mut().for_each(|x| *x *= self.e_s);
-            }
-            v_sum[a] += vint / self.h;
+            v_sum[a] = acc;
         }
         ChunkOut { spikes, v_sum }
     }

@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::neuron::{draw_external, grid_step, precise_step, sort_arrivals, Neuron, PopConst};
+use super::neuron::{draw_external, grid_step, precise_step, Neuron, PopConst};
 use super::rng::{stream, Stream};
 use crate::error::{Error, Result};
 use crate::model::{Population, SimMode};
@@ -45,6 +45,8 @@ pub struct SingleNeuronResult {
     pub mean_v_mv: f64,
     /// CV of the pooled inter-spike intervals.
     pub cv_isi: f64,
+    /// Mean of the pooled inter-spike intervals (s); NaN without two spikes.
+    pub mean_isi_s: f64,
     /// Number of spikes counted.
     pub n_spikes: u64,
 }
@@ -97,9 +99,8 @@ pub fn single_neuron(inp: &SingleNeuronInput) -> Result<SingleNeuronResult> {
                 } else {
                     arr.clear();
                     draw_external(&mut nr, &pc, h, &mut arr);
-                    sort_arrivals(&mut arr);
                     sp.clear();
-                    let vint = precise_step(&mut nr, &pc, h, inp.bias, &arr, &mut sp);
+                    let vint = precise_step(&mut nr, &pc, h, inp.bias, &mut arr, &mut sp);
                     if rec {
                         vsum += vint / h;
                     }
@@ -128,17 +129,14 @@ pub fn single_neuron(inp: &SingleNeuronInput) -> Result<SingleNeuronResult> {
     let var = if inp.n_neurons > 1 { rates.iter().map(|r| (r - rate).powi(2)).sum::<f64>() / (nn - 1.0) } else { 0.0 };
     let mean_v = per.iter().map(|x| x.1).sum::<f64>() / nn;
     let (s1, s2, ni) = per.iter().fold((0.0, 0.0, 0u64), |acc, x| (acc.0 + x.2, acc.1 + x.3, acc.2 + x.4));
-    let cv = if ni >= 2 {
-        let m = s1 / ni as f64;
-        ((s2 / ni as f64 - m * m).max(0.0)).sqrt() / m
-    } else {
-        f64::NAN
-    };
+    let mean_isi = if ni >= 1 { s1 / ni as f64 } else { f64::NAN };
+    let cv = if ni >= 2 { ((s2 / ni as f64 - mean_isi * mean_isi).max(0.0)).sqrt() / mean_isi } else { f64::NAN };
     Ok(SingleNeuronResult {
         rate_hz: rate,
         rate_se_hz: (var / nn).sqrt(),
         mean_v_mv: mean_v,
         cv_isi: cv,
+        mean_isi_s: mean_isi,
         n_spikes: per.iter().map(|x| x.0).sum(),
     })
 }
