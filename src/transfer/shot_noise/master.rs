@@ -28,7 +28,7 @@
 //! spent in cell `i` per inter-spike interval, so the mean free passage time is `sum p`,
 //! and `sum p_i u_i` gives the time-averaged potential.
 
-use super::banded::{Band, BandLu};
+use super::banded::{dot, Band, BandLu};
 
 /// One Poisson input on the grid: jump `a` (mV), rate (Hz).
 #[derive(Clone, Copy, Debug)]
@@ -108,30 +108,46 @@ impl Ladder {
         let (kl, ku) = bandwidths(&jumps, h, spread);
         let mut a = Band::zeros(n, kl, ku);
         let edge = |k: usize| u_min + k as f64 * h;
-        for i in 0..n {
-            // leak, upwind: out through the top edge if the drift there points up ...
-            let g_top = -edge(i + 1) / tau_m;
+        let splits: Vec<(f64, [(f64, f64); 4])> = jumps.iter().map(|j| (j.rate, split(j.a / h, spread))).collect();
+        let total_rate: f64 = jumps.iter().map(|j| j.rate).sum();
+        // Assembled row by row (the band is stored by rows): row t collects what flows
+        // into cell t, column i what leaves cell i.
+        for t in 0..n {
+            // leak, upwind: cell t loses through its top edge if the drift there points
+            // up, through its bottom edge if it points down (never through u_min) ...
+            let (g_top, g_bot) = (-edge(t + 1) / tau_m, -edge(t) / tau_m);
+            let mut diag = total_rate;
             if g_top > 0.0 {
-                a.add(i, i, g_top / h);
-                if i + 1 < n {
-                    a.add(i + 1, i, -g_top / h);
+                diag += g_top / h;
+            } else if t + 1 < n {
+                a.add(t, t + 1, g_top / h); // ... and gains from above
+            }
+            if g_bot < 0.0 {
+                if t > 0 {
+                    diag -= g_bot / h;
+                }
+            } else if t > 0 {
+                a.add(t, t - 1, -g_bot / h); // ... or from below
+            }
+            a.add(t, t, diag);
+            // jumps into cell t from cell i = t - offset (those from above the top fired)
+            for (rate, targets) in &splits {
+                for &(off, w) in targets {
+                    let i = t as f64 - off;
+                    if w != 0.0 && i >= 0.0 && i < n as f64 {
+                        a.add(t, i as usize, -rate * w);
+                    }
                 }
             }
-            // ... and through the bottom edge if it points down (none through u_min)
-            let g_bot = -edge(i) / tau_m;
-            if g_bot < 0.0 && i > 0 {
-                a.add(i, i, -g_bot / h);
-                a.add(i - 1, i, g_bot / h);
-            }
-            for j in &jumps {
-                a.add(i, i, j.rate);
-                for (dt, w) in split(j.a / h, spread) {
-                    let t = i as f64 + dt;
-                    if w == 0.0 || t >= n as f64 {
-                        continue; // fired (or nothing moved)
-                    }
-                    let t = if t < 0.0 { 0 } else { t as usize };
-                    a.add(t, i, -j.rate * w);
+        }
+        // jumps below u_min land in the bottom cell
+        for (rate, targets) in &splits {
+            for &(off, w) in targets {
+                if w == 0.0 || off >= 0.0 {
+                    continue;
+                }
+                for i in 0..((-off) as usize).min(n) {
+                    a.add(0, i, -rate * w);
                 }
             }
         }
@@ -154,9 +170,8 @@ impl Ladder {
             if i0 + 1 >= m { vec![(m - 1, 1.0)] } else { vec![(i0, 1.0 - w), (i0 + 1, w)] };
         let start = src[0].0;
         self.lu.solve_l_from(start, m, &src, work);
-        let dot = |z: &[f64]| -> f64 { z[start..m].iter().zip(work.iter()).map(|(a, b)| a * b).sum() };
-        let time = dot(&self.z[0]);
-        let u_time = dot(&self.z[1]);
+        let time = dot(&self.z[0][start..m], work);
+        let u_time = dot(&self.z[1][start..m], work);
         // overshoot: the firing jumps from the top cells, each landing at its target
         // cell's centre (the scheme moves mass between centres with the exact mean shift)
         let top = self.lu.solve_u_top(start, m, work, self.reach);
