@@ -16,7 +16,7 @@ fn main() {
     println!("mean drive {drive:.4} mV, sigma {sigma:.4} mV");
     for &x in &[12.0, 6.0, 2.0] {
         let b = x - drive;
-        let reference = stationary_with(&lif, &input, b, &Resolution { dv: 0.0025, ..Default::default() }).unwrap();
+        let reference = stationary_with(&lif, &input, b, &Resolution { dv: 0.0025, lower_sd: 9.0, ..Default::default() }).unwrap();
         let sieg = siegert::rate(&lif, x, sigma);
         println!(
             "x = {x} mV: reference rate {:.10} Hz, <V> {:.8} mV, overshoot {:.6} mV; Siegert {sieg:.6} Hz, shot/Siegert - 1 = {:+.4}",

@@ -6,7 +6,7 @@
 //! Run with `cargo test --release --test shot_noise -- --nocapture` to see the figures.
 
 use balnet::presets;
-use balnet::transfer::shot_noise::{stationary_with, Resolution, ShotInput, ShotNoise, Stationary};
+use balnet::transfer::shot_noise::{stationary, stationary_with, Resolution, ShotInput, ShotNoise, Stationary};
 use balnet::transfer::{siegert, LifParams, Transfer};
 use rand::{RngExt, SeedableRng};
 use rand_distr::Exp1;
@@ -101,7 +101,7 @@ fn mean_potential_obeys_the_lif_balance() {
     let drive = input.mean_drive(LIF.tau_m);
     let mut worst = 0.0f64;
     for &x in &[-5.0, 2.0, 6.0, 12.0, 20.0, 35.0] {
-        let s = stationary_with(&LIF, &input, x - drive, &Resolution::default()).unwrap();
+        let s = stationary(&LIF, &input, x - drive).unwrap();
         let nu = s.rate;
         let model_26 = siegert::lif_mean_v(&LIF, x, nu);
         let with_overshoot = model_26 - LIF.tau_m * nu * s.overshoot;
@@ -132,7 +132,7 @@ fn table_interpolates_direct_evaluations() {
     let dx = nodes[1].0 - nodes[0].0;
     // the coarsest Richardson cell: direct evaluations at points this far apart share their
     // position relative to the grid, so finite differences over it see no grid wiggle
-    let cell = 8.0 * Resolution::default().cell_width(&LIF);
+    let cell = 8.0 * sn.resolution().cell_width(&LIF);
     let (mut e_rate, mut e_v, mut e_d) = (0.0f64, 0.0f64, 0.0f64);
     for w in nodes.windows(2) {
         for frac in [0.5, 0.3] {
@@ -304,7 +304,7 @@ fn compare_with_monte_carlo(x: f64, spikes: usize, seed: u64) {
     let t0 = std::time::Instant::now();
     let mc = monte_carlo(&LIF, &input, b, spikes, seed);
     let t_mc = t0.elapsed().as_secs_f64();
-    let s: Stationary = stationary_with(&LIF, &input, b, &Resolution::default()).unwrap();
+    let s: Stationary = stationary(&LIF, &input, b).unwrap();
     let sieg = siegert::rate(&LIF, x, input.sigma(LIF.tau_m));
     let z_rate = (s.rate - mc.rate) / mc.rate_se;
     let z_v = (s.mean_v - mc.mean_v) / mc.mean_v_se;

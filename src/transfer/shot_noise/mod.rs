@@ -173,7 +173,7 @@ pub struct Resolution {
 
 impl Default for Resolution {
     fn default() -> Self {
-        Resolution { dv: 0.01, levels: 4, lower_sd: 8.0 }
+        Resolution { dv: 0.01, levels: 4, lower_sd: 7.0 }
     }
 }
 
@@ -181,6 +181,22 @@ impl Resolution {
     /// A faster, coarser resolution: `dv = 0.02` mV, 4 levels (about 4x cheaper, see the table).
     pub fn fast() -> Self {
         Resolution { dv: 0.02, ..Resolution::default() }
+    }
+
+    /// The default resolution refined for small jumps: `dv = min(0.01, a_min / 16)` mV,
+    /// `a_min` the smallest `|a_X|` among the sources that carry at least 5% of the input
+    /// variance, floored at 0.001 mV. The extrapolation needs the coarsest grid
+    /// (`8 dv`) to resolve every important jump by two cells; with the default model's
+    /// jumps (0.158 mV) this is the default. Used by [`stationary`] and [`ShotNoise::new`].
+    pub fn for_input(input: &ShotInput) -> Self {
+        let var: f64 = input.jumps_mv.iter().zip(&input.rates_hz).map(|(a, r)| a * a * r).sum();
+        let a_min = input
+            .jumps_mv
+            .iter()
+            .zip(&input.rates_hz)
+            .filter(|(a, r)| **a != 0.0 && a.powi(2) * **r >= 0.05 * var)
+            .fold(f64::INFINITY, |m, (a, _)| m.min(a.abs()));
+        Resolution { dv: (a_min / 16.0).clamp(0.001, 0.01), ..Resolution::default() }
     }
 
     /// The finest cell width (mV) used for `lif`: `(theta - Vr) / (c k)`, `c = 2^(levels-1)`,
@@ -243,10 +259,10 @@ fn validate_lif(lif: &LifParams) -> Result<()> {
 }
 
 /// Stationary rate (Hz), mean potential (mV) and overshoot of a LIF neuron (`lif`) with
-/// shot-noise input `input` and bias `bias` (mV), at the default [`Resolution`]
-/// (MODEL.md 2.2). Cost: one banded factorisation, about 3 ms for the default model.
+/// shot-noise input `input` and bias `bias` (mV), at [`Resolution::for_input`]
+/// (MODEL.md 2.2). Cost: one banded factorisation per grid, 1.5-3 ms for the default model.
 pub fn stationary(lif: &LifParams, input: &ShotInput, bias: f64) -> Result<Stationary> {
-    stationary_with(lif, input, bias, &Resolution::default())
+    stationary_with(lif, input, bias, &Resolution::for_input(input))
 }
 
 /// [`stationary`] at a given [`Resolution`].
@@ -402,9 +418,11 @@ pub const TABLE_SPACING: f64 = 0.2;
 
 impl ShotNoise {
     /// The transfer function of a neuron `lif` with input `input`, tabulated over the mean
-    /// input range `x_range = (x_min, x_max)` (mV) at the default resolution and spacing.
+    /// input range `x_range = (x_min, x_max)` (mV) at [`Resolution::for_input`] and the
+    /// default spacing [`TABLE_SPACING`].
     pub fn new(lif: LifParams, input: ShotInput, x_range: (f64, f64)) -> Result<Self> {
-        Self::with_resolution(lif, input, x_range, TABLE_SPACING, Resolution::default())
+        let res = Resolution::for_input(&input);
+        Self::with_resolution(lif, input, x_range, TABLE_SPACING, res)
     }
 
     /// Tabulated over `mean +- width * sd` (mV): e.g. the Gaussian of `x` across a population
@@ -469,6 +487,11 @@ impl ShotNoise {
     /// The LIF parameters.
     pub fn lif(&self) -> &LifParams {
         &self.lif
+    }
+
+    /// The resolution of the master equation.
+    pub fn resolution(&self) -> &Resolution {
+        &self.res
     }
 
     /// The shot-noise input.
