@@ -48,9 +48,13 @@ impl Band {
     }
 
     /// Factor in place into `L U` (`L` unit lower, stored below the diagonal; `U` on and
-    /// above it), without pivoting. Returns the index of a zero or non-finite pivot.
-    pub fn factor(mut self) -> Result<BandLu, usize> {
-        simd(|| factor_kernel(&mut self))?;
+    /// above it), without pivoting. The matrix must be an M-matrix (positive diagonal,
+    /// non-positive off-diagonal entries) whose column `j` sums to `loss[j] >= 0`; the
+    /// diagonal as stored is ignored and the pivots are computed from `loss` (GTH, see
+    /// the module documentation). Returns the index of a zero or non-finite pivot.
+    pub fn factor(mut self, loss: &[f64]) -> Result<BandLu, usize> {
+        let mut loss = loss.to_vec();
+        simd(|| factor_kernel(&mut self, &mut loss))?;
         Ok(BandLu { band: self })
     }
 }
@@ -75,17 +79,30 @@ fn simd<R>(f: impl FnOnce() -> R) -> R {
 }
 
 #[inline(always)]
-fn factor_kernel(band: &mut Band) -> Result<(), usize> {
+fn factor_kernel(band: &mut Band, loss: &mut [f64]) -> Result<(), usize> {
     let (n, kl, ku, w) = (band.n, band.kl, band.ku, band.width);
     let d = &mut band.data;
     for k in 0..n {
-        let piv = d[k * w + kl];
+        // GTH pivot: loss of column k in the current Schur complement plus its outflow to
+        // the rows not yet eliminated
+        let mut piv = loss[k];
+        for i in k + 1..=(k + kl).min(n - 1) {
+            piv -= d[i * w + k + kl - i];
+        }
+        d[k * w + kl] = piv;
         if piv == 0.0 || !piv.is_finite() {
             return Err(k);
         }
         let inv = 1.0 / piv;
         let last_col = (k + ku).min(n - 1);
         let len = last_col - k; // columns k+1..=last_col
+        // eliminating k passes its loss on to the columns it feeds: l_j += l_k |a_kj| / p_k
+        if loss[k] != 0.0 {
+            let f = loss[k] * inv;
+            for (j, &a) in (k + 1..=last_col).zip(&d[k * w + kl + 1..k * w + kl + 1 + len]) {
+                loss[j] -= f * a;
+            }
+        }
         let (head, tail) = d.split_at_mut((k + 1) * w);
         let row_k = &head[k * w + kl + 1..k * w + kl + 1 + len];
         for i in k + 1..=(k + kl).min(n - 1) {
@@ -233,6 +250,7 @@ mod tests {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (seed >> 11) as f64 / (1u64 << 53) as f64
         };
+        let mut loss = vec![0.0; n];
         for j in 0..n {
             let mut col = 0.0;
             for i in j.saturating_sub(ku)..(j + kl + 1).min(n) {
@@ -242,10 +260,11 @@ mod tests {
                     col += v;
                 }
             }
-            band.add(j, j, col + 0.1 + rnd());
+            loss[j] = if j % 3 == 0 { 0.1 + rnd() } else { 0.0 };
+            band.add(j, j, col + loss[j]);
         }
         let dense: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| band.get(i, j)).collect()).collect();
-        let lu = band.factor().unwrap();
+        let lu = band.factor(&loss).unwrap();
         let mut z = [vec![1.0; n]];
         lu.solve_ut_in_place(&mut z);
         for m in [n, 25, 12] {

@@ -110,6 +110,8 @@ impl Ladder {
         let edge = |k: usize| u_min + k as f64 * h;
         let splits: Vec<(f64, [(f64, f64); 4])> = jumps.iter().map(|j| (j.rate, split(j.a / h, spread))).collect();
         let total_rate: f64 = jumps.iter().map(|j| j.rate).sum();
+        // firing rate out of each cell (the column sums of the matrix), for the GTH pivots
+        let mut loss = vec![0.0; n];
         // Assembled row by row (the band is stored by rows): row t collects what flows
         // into cell t, column i what leaves cell i.
         for t in 0..n {
@@ -119,6 +121,9 @@ impl Ladder {
             let mut diag = total_rate;
             if g_top > 0.0 {
                 diag += g_top / h;
+                if t + 1 == n {
+                    loss[t] += g_top / h; // drift through threshold
+                }
             } else if t + 1 < n {
                 a.add(t, t + 1, g_top / h); // ... and gains from above
             }
@@ -130,12 +135,15 @@ impl Ladder {
                 a.add(t, t - 1, -g_bot / h); // ... or from below
             }
             a.add(t, t, diag);
-            // jumps into cell t from cell i = t - offset (those from above the top fired)
+            // jumps into cell t from cell i = t - offset; from cell t over the threshold
             for (rate, targets) in &splits {
                 for &(off, w) in targets {
                     let i = t as f64 - off;
                     if w != 0.0 && i >= 0.0 && i < n as f64 {
                         a.add(t, i as usize, -rate * w);
+                    }
+                    if w != 0.0 && t as f64 + off >= n as f64 {
+                        loss[t] += rate * w;
                     }
                 }
             }
@@ -151,7 +159,7 @@ impl Ladder {
                 }
             }
         }
-        let lu = a.factor().ok()?;
+        let lu = a.factor(&loss).ok()?;
         let mut z = [vec![1.0; n], (0..n).map(|i| u_min + (i as f64 + 0.5) * h).collect()];
         lu.solve_ut_in_place(&mut z);
         let reach = jumps.iter().filter(|j| j.a > 0.0).map(|j| (j.a / h).floor() as usize + 1 + usize::from(spread)).max().unwrap_or(0);

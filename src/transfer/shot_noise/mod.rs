@@ -406,10 +406,38 @@ pub struct ShotNoise {
     table: Option<Table>,
 }
 
+/// Nodes `x0 + k dx` and the interpolants, split into two pieces at the node `b = theta`
+/// when the table spans it (drift crossings start there, and the rate is not smooth).
 #[derive(Clone, Debug)]
 struct Table {
+    x0: f64,
+    dx: f64,
+    nodes: Vec<Stationary>,
+    pieces: Vec<Piece>,
+}
+
+#[derive(Clone, Debug)]
+struct Piece {
     log_rate: UniformSpline,
     mean_v: UniformSpline,
+}
+
+impl Table {
+    fn x_min(&self) -> f64 {
+        self.pieces[0].log_rate.x_min()
+    }
+
+    fn x_max(&self) -> f64 {
+        self.pieces[self.pieces.len() - 1].log_rate.x_max()
+    }
+
+    fn piece(&self, x: f64) -> Option<&Piece> {
+        if x >= self.x_min() && x <= self.x_max() {
+            self.pieces.iter().find(|p| x <= p.log_rate.x_max())
+        } else {
+            None
+        }
+    }
 }
 
 /// Default node spacing of the table (mV); the spacing used is the largest multiple of
@@ -471,17 +499,48 @@ impl ShotNoise {
         let coarse = self.res.coarsest() as f64 * self.res.cell_width(&self.lif);
         let step = ((spacing / coarse).floor() as usize).max(1);
         let dx = step as f64 * coarse;
-        let count = (((x_max - x_min) / dx).ceil() as usize + 1).max(4);
-        let nodes = ladder(&self.lif, &self.input, x_min - self.mean_drive, step, count, &self.res)?;
+        // Nodes on a lattice through x = theta + drive (b = theta): then V = b is a cell edge
+        // on every grid at every node (no error from the upwind switch inside a cell), and
+        // the spline can break at b = theta, where the rate is not smooth.
+        let kink = self.lif.theta + self.mean_drive;
+        let mut k_kink = ((kink - x_min) / dx).ceil() as i64;
+        let mut count = ((((x_max - kink) / dx).ceil() as i64 + k_kink).max(0) as usize + 1).max(4);
+        if k_kink > 0 && (k_kink as usize) < count - 1 {
+            // at least four nodes on each side of the break
+            k_kink = k_kink.max(3);
+            count = count.max(k_kink as usize + 4);
+        }
+        let x0 = kink - k_kink as f64 * dx;
+        let nodes = ladder(&self.lif, &self.input, x0 - self.mean_drive, step, count, &self.res)?;
         // drop the low end where the rate underflows (direct evaluation serves it)
         let first = nodes.iter().position(|s| s.rate > 1e-300 && s.rate.is_finite()).unwrap_or(count);
         if count - first < 4 || nodes[first..].iter().any(|s| !s.rate.is_finite() || !s.mean_v.is_finite()) {
             return Ok(None);
         }
-        let x0 = x_min + first as f64 * dx;
-        let log_rate = UniformSpline::new(x0, dx, nodes[first..].iter().map(|s| s.rate.ln()).collect(), true);
-        let mean_v = UniformSpline::new(x0, dx, nodes[first..].iter().map(|s| s.mean_v).collect(), false);
-        Ok(Some(Table { log_rate, mean_v }))
+        let x_first = x0 + first as f64 * dx;
+        let nodes = nodes[first..].to_vec();
+        let k_kink = k_kink - first as i64;
+        let piece = |from: usize, to: usize| Piece {
+            log_rate: UniformSpline::new(
+                x_first + from as f64 * dx,
+                dx,
+                nodes[from..=to].iter().map(|s| s.rate.ln()).collect(),
+                true,
+            ),
+            mean_v: UniformSpline::new(
+                x_first + from as f64 * dx,
+                dx,
+                nodes[from..=to].iter().map(|s| s.mean_v).collect(),
+                false,
+            ),
+        };
+        let last = nodes.len() - 1;
+        let pieces = if k_kink >= 3 && (k_kink as usize) + 3 <= last {
+            vec![piece(0, k_kink as usize), piece(k_kink as usize, last)]
+        } else {
+            vec![piece(0, last)]
+        };
+        Ok(Some(Table { x0: x_first, dx, nodes, pieces }))
     }
 
     /// The LIF parameters.
@@ -506,28 +565,21 @@ impl ShotNoise {
 
     /// The `(x_min, x_max)` (mV) covered by the table, if there is one.
     pub fn table_range(&self) -> Option<(f64, f64)> {
-        self.table.as_ref().map(|t| (t.log_rate.x_min(), t.log_rate.x_max()))
+        self.table.as_ref().map(|t| (t.x_min(), t.x_max()))
     }
 
     /// Number of table intervals where the monotone limiter changed the spline of
     /// `log(rate)` (0 for smooth data: the spline is then the plain C2 spline).
     pub fn limited_intervals(&self) -> usize {
-        self.table.as_ref().map_or(0, |t| t.log_rate.limited)
+        self.table.as_ref().map_or(0, |t| t.pieces.iter().map(|p| p.log_rate.limited).sum())
     }
 
-    /// The table's nodes `(x, rate, mean_v)`.
+    /// The table's nodes `(x, rate, mean_v)` (mV, Hz, mV).
     pub fn table_nodes(&self) -> Vec<(f64, f64, f64)> {
         match &self.table {
             None => Vec::new(),
             Some(t) => {
-                let dx = (t.log_rate.x_max() - t.log_rate.x_min()) / (t.log_rate.nodes().len() - 1) as f64;
-                t.log_rate
-                    .nodes()
-                    .iter()
-                    .zip(t.mean_v.nodes())
-                    .enumerate()
-                    .map(|(k, (lr, v))| (t.log_rate.x_min() + k as f64 * dx, lr.exp(), *v))
-                    .collect()
+                t.nodes.iter().enumerate().map(|(k, s)| (t.x0 + k as f64 * t.dx, s.rate, s.mean_v)).collect()
             }
         }
     }
@@ -542,8 +594,8 @@ impl ShotNoise {
         self.input.sigma(self.lif.tau_m)
     }
 
-    fn in_table(&self, x: f64) -> Option<&Table> {
-        self.table.as_ref().filter(|t| x >= t.log_rate.x_min() && x <= t.log_rate.x_max())
+    fn in_table(&self, x: f64) -> Option<&Piece> {
+        self.table.as_ref().and_then(|t| t.piece(x))
     }
 
     /// Direct evaluation for the trait methods, which cannot return errors: the inputs
@@ -605,25 +657,31 @@ impl Transfer for ShotNoise {
         }
     }
 
+    /// `x = theta + drive`, i.e. `b = theta`, where drift crossings start and the rate is
+    /// not smooth (without excitation it is zero below); with excitation also `x = theta`,
+    /// where the free mean crosses threshold and, as for Siegert, the rate turns from
+    /// exponentially small to order one.
     fn breakpoints(&self) -> Vec<f64> {
+        let kink = self.lif.theta + self.mean_drive;
         if self.input.has_excitation() {
-            vec![self.lif.theta]
+            let mut v = vec![self.lif.theta, kink];
+            v.sort_by(f64::total_cmp);
+            v.dedup();
+            v
         } else {
-            // only drift crossings: the rate is zero up to b = theta, with a kink there
-            vec![self.lif.theta + self.mean_drive]
+            vec![kink]
         }
     }
 
     fn inverse(&self, nu: f64) -> Option<f64> {
         if let Some(t) = &self.table {
-            let (lo, hi) = (t.log_rate.x_min(), t.log_rate.x_max());
+            let (lo, hi) = (t.x_min(), t.x_max());
             if nu > 0.0 && nu >= self.rate(lo) && nu <= self.rate(hi) {
                 // bisection on the monotone interpolant, to round-off
-                let target = nu.ln();
                 let (mut a, mut b) = (lo, hi);
                 while b - a > 1e-13 * (1.0 + a.abs().max(b.abs())) {
                     let m = 0.5 * (a + b);
-                    if t.log_rate.eval(m).0 < target {
+                    if self.rate(m) < nu {
                         a = m;
                     } else {
                         b = m;

@@ -96,10 +96,6 @@ impl UniformSpline {
         self.x0 + (self.y.len() - 1) as f64 * self.dx
     }
 
-    pub fn nodes(&self) -> &[f64] {
-        &self.y
-    }
-
     /// Interval index and local coordinate `t in [0, 1]` of `x` (clamped to the grid).
     fn locate(&self, x: f64) -> (usize, f64) {
         let r = ((x - self.x0) / self.dx).max(0.0);
