@@ -147,8 +147,8 @@ fn table_interpolates_direct_evaluations() {
         e_d = e_d.max((sn.drate_dx(x) / fd - 1.0).abs());
     }
     println!("table vs direct: rate {e_rate:.2e} relative, mean_v {e_v:.2e} mV, drate_dx {e_d:.2e} relative (dx = {dx} mV)");
-    assert!(e_rate < 1e-6);
-    assert!(e_v < 1e-5);
+    assert!(e_rate < 5e-7);
+    assert!(e_v < 3e-6);
     assert!(e_d < 1e-5);
     // at the nodes the table is the direct evaluation up to the grid's bottom edge
     for &(x, nu, v) in nodes.iter().step_by(25) {
@@ -161,8 +161,10 @@ fn table_interpolates_direct_evaluations() {
         assert_eq!(sn.rate(x), d.rate);
         assert_eq!(sn.mean_v(x), d.mean_v);
         let f = |k: f64| sn.direct(x + k * cell).unwrap().rate;
-        let fd = (f(1.0) - f(-1.0)) / (2.0 * cell);
-        assert!((sn.drate_dx(x) / fd - 1.0).abs() < 1e-3);
+        let fd = ((f(-2.0) - f(2.0)) + 8.0 * (f(1.0) - f(-1.0))) / (12.0 * cell);
+        let e = (sn.drate_dx(x) / fd - 1.0).abs();
+        println!("outside the table at x = {x}: drate_dx relative error {e:.1e}");
+        assert!(e < 1e-5);
     }
     // inverse
     for nu in [0.1, 1.0, 10.0, 40.0] {
