@@ -1,1 +1,0 @@
-//! Shot-noise transfer function (MODEL.md 2.2, "Shot noise").
