@@ -33,7 +33,8 @@ fn trajectory_default(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(10)).warm_up_time(Duration::from_millis(1));
     g.bench_function("trajectory_1s_default_finite_k", |b| {
         b.iter(|| {
-            dynamics::integrate(&model, Limit::Finite, &[0.0], 1.0, 0.01, &DynamicsOptions::default()).expect("trajectory")
+            dynamics::integrate(&model, Limit::Finite, &[0.0], 1.0, 0.01, &DynamicsOptions::default())
+                .expect("trajectory")
         })
     });
     g.finish();

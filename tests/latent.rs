@@ -117,8 +117,12 @@ fn b_mastrogiuseppe_ostojic_condition() {
     // the condition, with the gains from an independent solve in the same mode
     let st = stationary::solve_fixed_mu(&model, &mu, &[0.0], &[0.0], None, &eq).unwrap();
     let sigma_nm_star = bif.scale * presets::DEFAULT_SIGMA_NM;
-    let cond: f64 =
-        model.populations.iter().zip(&st.populations).map(|(p, s)| p.c * p.tau_m * sigma_nm_star * s.gain_hz_per_mv).sum();
+    let cond: f64 = model
+        .populations
+        .iter()
+        .zip(&st.populations)
+        .map(|(p, s)| p.c * p.tau_m * sigma_nm_star * s.gain_hz_per_mv)
+        .sum();
     println!(
         "(b) fixed mu = {mu:.4?} mV, beta = 0: Sigma^nm* = {sigma_nm_star:.6} mV, sum_B c_B tau_B Sigma^nm* gain_B = {cond:.12}"
     );
@@ -130,7 +134,10 @@ fn b_mastrogiuseppe_ostojic_condition() {
         model.latent = Some(presets::rank_one_latent(sigma_nm_star * (1.0 + eps)));
         let root = latent_root_1d(&model, &mode, &[0.0], 0.02, 3.0).unwrap();
         let k = root.kappa[0];
-        println!("(b) fixed mu: Sigma^nm = (1 + {eps:e}) Sigma^nm*: kappa* = {k:.6} Hz, kappa*^2 / eps = {:.4}", k * k / eps);
+        println!(
+            "(b) fixed mu: Sigma^nm = (1 + {eps:e}) Sigma^nm*: kappa* = {k:.6} Hz, kappa*^2 / eps = {:.4}",
+            k * k / eps
+        );
         kappa2.push(k * k);
     }
     let (r1, r2) = (kappa2[1] / kappa2[0], kappa2[2] / kappa2[1]);
@@ -157,7 +164,10 @@ fn c_balanced_limit_rates_constant_while_mu_and_v_move() {
     }
     let traj = dynamics::integrate(&model, Limit::Balanced, &[0.0], 0.35, 0.05, &DynamicsOptions::default()).unwrap();
     let kappa_end = traj.kappa.last().unwrap()[0];
-    println!("(c) balanced limit: kappa(0.35 s) = {kappa_end:.4} Hz after the step at 0.05 s ({} fast solves)", traj.evaluations);
+    println!(
+        "(c) balanced limit: kappa(0.35 s) = {kappa_end:.4} Hz after the step at 0.05 s ({} fast solves)",
+        traj.evaluations
+    );
     assert!(kappa_end > 1.0);
     for p in &traj.populations {
         let nu0 = p.rate_hz[0];
@@ -170,6 +180,19 @@ fn c_balanced_limit_rates_constant_while_mu_and_v_move() {
         );
         assert!(dnu < 1e-8, "rate not constant in the balanced limit: {dnu:e}");
         assert!(dmu.abs() > 0.1 && dv.abs() > 0.1);
+    }
+    // the same along an imposed path of latent states at s = 0
+    let path: Vec<Vec<f64>> = (0..5).map(|i| vec![2.0 * i as f64]).collect();
+    let along = coherent_path(&model, &FastMode::network(Limit::Balanced), &path, &[0.0]).unwrap();
+    for p in &along.populations {
+        println!(
+            "(c) balanced limit, {}, kappa = 0..8 Hz at s = 0: d mu/dkappa {:.4?} mV/Hz, nu {:.6?} Hz",
+            p.name,
+            p.dmu_dkappa_mv_per_hz.iter().flatten().collect::<Vec<_>>(),
+            p.rate_hz
+        );
+        assert!(p.rate_hz.iter().all(|v| (v / p.rate_hz[0] - 1.0).abs() < 1e-8));
+        assert!(p.dmu_dkappa_mv_per_hz[4].unwrap() < -0.05);
     }
     let slopes = coherent_slopes_trajectory(&traj).unwrap();
     for p in &slopes.populations {
@@ -187,7 +210,8 @@ fn d_rate_distribution_normalised_with_the_state_moments() {
     let s1 = stationary::solve(&model, Limit::Finite, &[8.0], &[1.0], Some(&s0)).unwrap();
     for st in [&s0, &s1] {
         for pop in 0..model.p() {
-            let d = rate_distribution(&model, st, pop, &RateGrid::Auto { points: 801 }, DEFAULT_SILENT_THRESHOLD_HZ).unwrap();
+            let d = rate_distribution(&model, st, pop, &RateGrid::Auto { points: 801 }, DEFAULT_SILENT_THRESHOLD_HZ)
+                .unwrap();
             let p = &st.populations[pop];
             let (e0, e1, e2) =
                 (d.normalization - 1.0, d.mean_hz / p.rate_hz - 1.0, d.second_moment_hz2 / p.q_hz2 - 1.0);
@@ -203,7 +227,11 @@ fn d_rate_distribution_normalised_with_the_state_moments() {
                 let dcdf = (d.cdf[i + 1] - d.cdf[i - 1]) / (h0 + h1);
                 if d.density_per_hz[i] > 1e-6 && h0 > 0.0 && h1 > 0.0 {
                     let rel = (dcdf / d.density_per_hz[i] - 1.0).abs();
-                    assert!(rel < 1e-2 * (1.0 + (h0 + h1) / d.nu_hz[i]), "density vs dCDF at {} Hz: {rel:e}", d.nu_hz[i]);
+                    assert!(
+                        rel < 1e-2 * (1.0 + (h0 + h1) / d.nu_hz[i]),
+                        "density vs dCDF at {} Hz: {rel:e}",
+                        d.nu_hz[i]
+                    );
                 }
             }
             let sf = silent_fraction(&model, st, pop, DEFAULT_SILENT_THRESHOLD_HZ).unwrap();
@@ -317,7 +345,8 @@ fn f_rank_two_ring() {
     let one = latent_root_1d(&rotation_symmetric(1, a), &finite(), &[], 0.5, 15.0).unwrap();
     let r1 = one.kappa[0];
     let model = rotation_symmetric(2, a);
-    let sol = latent::fixed_points(&model, Limit::Finite, &[], &SearchBox { kappa_max: 2.0 * r1, grid: 0, starts: 3 }).unwrap();
+    let sol = latent::fixed_points(&model, Limit::Finite, &[], &SearchBox { kappa_max: 2.0 * r1, grid: 0, starts: 3 })
+        .unwrap();
     println!(
         "(f) finite K, D = 2, Sigma^nm = {a:.4} I mV (bifurcation {a_star:.4}): rank-one radius {r1:.6} Hz; \
          {} ring(s), {} isolated fixed point(s)",
@@ -346,9 +375,7 @@ fn f_rank_two_ring() {
 fn check_reference(what: &str, ours: f64, reference: f64, decimals: i32) {
     let rel = (ours / reference - 1.0).abs();
     let tol = half_unit(decimals);
-    println!(
-        "(g) {what}: {ours:.6} vs MODEL.md {reference} (relative deviation {rel:.1e}; printed precision +-{tol})"
-    );
+    println!("(g) {what}: {ours:.6} vs MODEL.md {reference} (relative deviation {rel:.1e}; printed precision +-{tol})");
     assert!((ours - reference).abs() <= tol, "{what}: {ours} differs from {reference} beyond its printed precision");
 }
 
@@ -435,8 +462,11 @@ fn tuning_balanced_bumps_versus_unbalanced_ridges() {
             }
         }
         for a in 0..model.p() {
-            let (bal, unb, fro) =
-                (&c.balanced.populations[a].stats, &c.unbalanced.populations[a].stats, &c.unbalanced_frozen_noise.populations[a].stats);
+            let (bal, unb, fro) = (
+                &c.balanced.populations[a].stats,
+                &c.unbalanced.populations[a].stats,
+                &c.unbalanced_frozen_noise.populations[a].stats,
+            );
             // the balanced network: many bump-shaped (non-monotone) tuning curves, because
             // mu_A falls as |kappa| grows
             assert!(bal.interior_peak_fraction > 0.3);

@@ -90,7 +90,7 @@ pub fn bifurcation(model: &Model, mode: &FastMode) -> Result<Bifurcation> {
         .map(|c: &nalgebra::Complex<f64>| [c.re, c.im])
         .max_by(|x: &[f64; 2], y: &[f64; 2]| x[0].total_cmp(&y[0]))
         .unwrap_or([0.0, 0.0]);
-    if !(lead[0] > 0.0) {
+    if lead[0].is_nan() || lead[0] <= 0.0 {
         return Err(Error::Domain(format!(
             "no bifurcation for a positive scale of Sigma^{{nm}}: the largest real part of dF/dkappa at kappa = 0 is {:.4e} ({})",
             lead[0],
@@ -113,7 +113,11 @@ pub fn bifurcation(model: &Model, mode: &FastMode) -> Result<Bifurcation> {
                     joint[(c, d + r)] = scale * l.sigma_nm[r][c];
                     let den = (l.sigma_nn[r][r] * l.sigma_mm[c][c]).sqrt();
                     if l.sigma_nm[r][c] != 0.0 {
-                        corr_max = corr_max.max(if den > 0.0 { (scale * l.sigma_nm[r][c]).abs() / den } else { f64::INFINITY });
+                        corr_max = corr_max.max(if den > 0.0 {
+                            (scale * l.sigma_nm[r][c]).abs() / den
+                        } else {
+                            f64::INFINITY
+                        });
                     }
                 }
             }

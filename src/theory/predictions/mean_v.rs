@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::mode::FastMode;
+use super::mode::{FastMode, check_dims, solve_path};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::theory::dynamics::Trajectory;
@@ -156,14 +156,15 @@ fn derivative(x: &[f64], y: &[f64]) -> Vec<Option<f64>> {
             if h1.abs() <= tiny || h2.abs() <= tiny || (h1 + h2).abs() <= tiny {
                 return None;
             }
-            Some(
-                -h2 / (h1 * (h1 + h2)) * y[i - 1] + (h2 - h1) / (h1 * h2) * y[i] + h1 / (h2 * (h1 + h2)) * y[i + 1],
-            )
+            Some(-h2 / (h1 * (h1 + h2)) * y[i - 1] + (h2 - h1) / (h1 * h2) * y[i] + h1 / (h2 * (h1 + h2)) * y[i + 1])
         })
         .collect()
 }
 
-fn slopes(mode: String, kappas: &[Vec<f64>], pops: Vec<(String, Vec<f64>, Vec<f64>, Vec<f64>)>) -> CoherentSlopes {
+/// `(name, mu_A, <V>_A, nu_A)` along a path.
+type PopulationSeries = (String, Vec<f64>, Vec<f64>, Vec<f64>);
+
+fn slopes(mode: String, kappas: &[Vec<f64>], pops: Vec<PopulationSeries>) -> CoherentSlopes {
     let coordinate = path_coordinate(kappas);
     let populations = pops
         .into_iter()
@@ -199,6 +200,22 @@ pub fn coherent_slopes(states: &[State]) -> Result<CoherentSlopes> {
         })
         .collect();
     Ok(slopes(limit_label(first.limit), &kappas, pops))
+}
+
+/// Solve the fast variables in `mode` along a path of latent states `path[l]` at input `s`
+/// (by continuation from the state closest to `kappa = 0`) and report the slopes of `mu_A`
+/// and `<V>_A` with respect to `kappa` (MODEL.md 2.6.1).
+pub fn coherent_path(model: &Model, mode: &FastMode, path: &[Vec<f64>], s: &[f64]) -> Result<CoherentSlopes> {
+    if path.is_empty() {
+        return Err(Error::invalid("path", "[]", "needs at least one latent state"));
+    }
+    for k in path {
+        check_dims(model, k, s)?;
+    }
+    let states = solve_path(model, mode, path, s)?;
+    let mut out = coherent_slopes(&states)?;
+    out.mode = mode.label();
+    Ok(out)
 }
 
 /// Slopes of `mu_A` and `<V>_A` with respect to `kappa` along a latent trajectory of

@@ -22,8 +22,8 @@ pub mod two_state;
 pub use bifurcation::{Bifurcation, bifurcation, bifurcation_scale};
 pub use ks::{Cdf, ks_distance, ks_p_value, ks_two_sample};
 pub use mean_v::{
-    CoherentShift, CoherentSlopes, ShiftPopulation, SlopePopulation, coherent_shift, coherent_shift_states, coherent_slopes,
-    coherent_slopes_trajectory,
+    CoherentShift, CoherentSlopes, ShiftPopulation, SlopePopulation, coherent_path, coherent_shift,
+    coherent_shift_states, coherent_slopes, coherent_slopes_trajectory,
 };
 pub use mode::{FastMode, latent_root_1d, reduced_map_mode};
 pub use rate_distribution::{

@@ -60,7 +60,9 @@ impl FastMode {
             FastMode::Network { limit: Limit::Balanced } => "balanced limit".into(),
             FastMode::FixedMu { quenched: true, .. } => "fixed mu (finite K, quenched variance solved)".into(),
             FastMode::FixedMu { quenched: false, .. } => "fixed mu (finite K, quenched variance beta_ext only)".into(),
-            FastMode::Unbalanced { sigma_mv: None, .. } => "unbalanced (mu and beta frozen, noise follows rates)".into(),
+            FastMode::Unbalanced { sigma_mv: None, .. } => {
+                "unbalanced (mu and beta frozen, noise follows rates)".into()
+            }
             FastMode::Unbalanced { sigma_mv: Some(_), .. } => "unbalanced (mu, beta and noise frozen)".into(),
         }
     }
@@ -150,6 +152,29 @@ pub(crate) fn check_dims(model: &Model, kappa: &[f64], s: &[f64]) -> Result<()> 
     Ok(())
 }
 
+/// Solve the fast variables along the path by continuation outwards from the point
+/// closest to `kappa = 0`.
+pub(crate) fn solve_path(model: &Model, mode: &FastMode, path: &[Vec<f64>], s: &[f64]) -> Result<Vec<State>> {
+    let norm = |k: &[f64]| k.iter().map(|v| v * v).sum::<f64>();
+    let start = (0..path.len()).min_by(|&i, &j| norm(&path[i]).total_cmp(&norm(&path[j]))).unwrap_or(0);
+    let mut states: Vec<Option<State>> = vec![None; path.len()];
+    let first = mode.solve(model, &path[start], s, None)?;
+    states[start] = Some(first.clone());
+    let mut prev = first.clone();
+    for i in start + 1..path.len() {
+        let st = mode.solve(model, &path[i], s, Some(&prev))?;
+        states[i] = Some(st.clone());
+        prev = st;
+    }
+    prev = first;
+    for i in (0..start).rev() {
+        let st = mode.solve(model, &path[i], s, Some(&prev))?;
+        states[i] = Some(st.clone());
+        prev = st;
+    }
+    Ok(states.into_iter().flatten().collect())
+}
+
 fn frozen_beta_model(model: &Model, beta: &[f64]) -> Model {
     let mut m = model.clone();
     for (pop, &b) in m.populations.iter_mut().zip(beta) {
@@ -198,10 +223,7 @@ pub fn reduced_map_mode(
     let st = mode.solve(model, kappa, s, guess)?;
     let g = st.latent_map(model);
     if g.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Domain(format!(
-            "F(kappa) is not finite at kappa = {kappa:?} ({}): {g:?}",
-            mode.label()
-        )));
+        return Err(Error::Domain(format!("F(kappa) is not finite at kappa = {kappa:?} ({}): {g:?}", mode.label())));
     }
     Ok((g, st))
 }
@@ -248,13 +270,13 @@ pub fn latent_root_1d(model: &Model, mode: &FastMode, s: &[f64], lo: f64, hi: f6
         ));
     }
     let problem = Residual1D { model, mode, s, guess: RefCell::new(Some(slo.clone())) };
-    let res = Executor::new(problem, BrentRoot::new(lo, hi, 1e-11))
-        .configure(|st| st.max_iters(200))
-        .run()
-        .map_err(|e| Error::NoConvergence {
-            what: format!("latent root in [{lo}, {hi}] ({}): {e}", mode.label()),
-            iterations: 200,
-            residual: f64::NAN,
+    let res =
+        Executor::new(problem, BrentRoot::new(lo, hi, 1e-11)).configure(|st| st.max_iters(200)).run().map_err(|e| {
+            Error::NoConvergence {
+                what: format!("latent root in [{lo}, {hi}] ({}): {e}", mode.label()),
+                iterations: 200,
+                residual: f64::NAN,
+            }
         })?;
     let k = *res.state().get_best_param().unwrap_or(&lo);
     mode.solve(model, &[k], s, Some(&slo))

@@ -319,11 +319,7 @@ pub struct CountingNoiseCdf {
 impl CountingNoiseCdf {
     /// `P(count <= k)`.
     pub fn count_cdf(&self, k: i64) -> f64 {
-        if k < 0 {
-            0.0
-        } else {
-            self.cdf_by_count.get(k as usize).copied().unwrap_or(1.0)
-        }
+        if k < 0 { 0.0 } else { self.cdf_by_count.get(k as usize).copied().unwrap_or(1.0) }
     }
 
     /// The measured rates `k / T` (Hz) with their probabilities.
@@ -373,7 +369,13 @@ fn add_count_cdf(acc: &mut [f64], nu: f64, window: f64, cv: f64, w: f64) {
         let sd = (lambda * cv * cv).sqrt();
         for (k, a) in acc.iter_mut().enumerate() {
             let edge = k as f64 + 0.5 - lambda;
-            let p = if sd > 0.0 { normal_cdf(edge / sd) } else if edge >= 0.0 { 1.0 } else { 0.0 };
+            let p = if sd > 0.0 {
+                normal_cdf(edge / sd)
+            } else if edge >= 0.0 {
+                1.0
+            } else {
+                0.0
+            };
             *a += w * p;
         }
     }

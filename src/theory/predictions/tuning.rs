@@ -8,11 +8,11 @@ use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
-use super::mode::{FastMode, check_dims};
+use super::mode::{FastMode, check_dims, solve_path};
 use super::two_state::covariance_matrices;
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::theory::stationary::{Limit, State, population_transfer};
+use crate::theory::stationary::{Limit, population_transfer};
 
 /// Sampling and classification settings of [`tuning_curves`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -150,29 +150,6 @@ fn coordinate(path: &[Vec<f64>]) -> Vec<f64> {
         c.push(c.last().copied().unwrap_or(0.0) + d);
     }
     c
-}
-
-/// Solve the fast variables along the path by continuation outwards from the point
-/// closest to `kappa = 0`.
-fn solve_path(model: &Model, mode: &FastMode, path: &[Vec<f64>], s: &[f64]) -> Result<Vec<State>> {
-    let norm = |k: &[f64]| k.iter().map(|v| v * v).sum::<f64>();
-    let start = (0..path.len()).min_by(|&i, &j| norm(&path[i]).total_cmp(&norm(&path[j]))).unwrap_or(0);
-    let mut states: Vec<Option<State>> = vec![None; path.len()];
-    let first = mode.solve(model, &path[start], s, None)?;
-    states[start] = Some(first.clone());
-    let mut prev = first.clone();
-    for i in start + 1..path.len() {
-        let st = mode.solve(model, &path[i], s, Some(&prev))?;
-        states[i] = Some(st.clone());
-        prev = st;
-    }
-    prev = first;
-    for i in (0..start).rev() {
-        let st = mode.solve(model, &path[i], s, Some(&prev))?;
-        states[i] = Some(st.clone());
-        prev = st;
-    }
-    Ok(states.into_iter().flatten().collect())
 }
 
 /// Sample `opts.neurons` neurons per population and their rates along a path of latent

@@ -91,7 +91,9 @@ pub(crate) fn latent_cov(model: &Model, a: usize, ka: &[f64], sa: &[f64], kb: &[
     let bil = |m: &[Vec<f64>], u: &[f64], v: &[f64]| -> f64 {
         m.iter().zip(u).map(|(row, ui)| ui * row.iter().zip(v).map(|(x, y)| x * y).sum::<f64>()).sum()
     };
-    tau * tau * bil(&l.sigma_mm, ka, kb) + bil(&l.sigma_ww, sa, sb) + tau * (bil(&l.sigma_mw, ka, sb) + bil(&l.sigma_mw, kb, sa))
+    tau * tau * bil(&l.sigma_mm, ka, kb)
+        + bil(&l.sigma_ww, sa, sb)
+        + tau * (bil(&l.sigma_mw, ka, sb) + bil(&l.sigma_mw, kb, sa))
 }
 
 fn rho_of(c: f64, sda: f64, sdb: f64) -> f64 {
@@ -114,7 +116,8 @@ pub(crate) fn solve_cross(model: &Model, mode: &FastMode, pa: &Prepared, pb: &Pr
     let crosses = |c: &[f64]| -> Vec<f64> {
         (0..p).map(|b| cross_moment(&pa.spectra[b], &pb.spectra[b], rho_of(c[b], pa.sd[b], pb.sd[b]), 0)).collect()
     };
-    let betas = |cross: &[f64]| -> Vec<f64> { (0..p).map(|a| mode.quenched_cross(model, a, &nu_prod, cross)).collect() };
+    let betas =
+        |cross: &[f64]| -> Vec<f64> { (0..p).map(|a| mode.quenched_cross(model, a, &nu_prod, cross)).collect() };
     let c = if mode.quenched_is_dynamic() {
         let scale = 1.0 + pa.sd.iter().chain(&pb.sd).fold(0.0f64, |m, s| m.max(s * s));
         let x0 = DVector::from_fn(p, |a, _| {
