@@ -143,11 +143,11 @@ fn continuous_across_the_regime_boundaries() {
     let lif = default_lif();
     let sigma = 2.0;
     let mut boundaries = vec![
-        lif.theta,                      // y_th = 0
-        lif.v_reset,                    // y_r = 0
-        lif.theta - 7.0 * sigma,        // y_th = 7: the erfcx part of the integral is dropped
-        lif.theta + 8.0 * sigma,        // |y_th| = 8: asymptotic Int erfcx
-        lif.v_reset + 8.0 * sigma,      // |y_r| = 8
+        lif.theta,                 // y_th = 0
+        lif.v_reset,               // y_r = 0
+        lif.theta - 7.0 * sigma,   // y_th = 7: the erfcx part of the integral is dropped
+        lif.theta + 8.0 * sigma,   // |y_th| = 8: asymptotic Int erfcx
+        lif.v_reset + 8.0 * sigma, // |y_r| = 8
     ];
     // y_th^2 - y_r^2 = 4: Gauss-Legendre on the scaled integrand vs Dawson's function.
     // With y_th - y_r = 5, y_th + y_r = 0.8: y_th = 2.9.
@@ -198,7 +198,7 @@ fn transfer_object_uses_the_lif_formulas() {
     assert_eq!(t.drate_dx(x), siegert::drate_dmu(&lif, x, 8.135));
     let v = (1.0 - nu * lif.tau_ref) * x - lif.tau_m * nu * (lif.theta - lif.v_reset) + nu * lif.tau_ref * lif.v_reset;
     assert!((t.mean_v(x) - v).abs() < 1e-12);
-    assert_eq!(t.breakpoints(), vec![lif.theta]);
+    assert_eq!(t.breakpoints(), vec![lif.theta - 6.0 * 8.135, lif.theta]);
 }
 
 /// The CV tends to 1 for rare escapes and to 0 for strong drive with little noise.

@@ -136,10 +136,11 @@ impl Transfer for NormalCdf {
             mean_v: mean,
         })
     }
-    /// The midpoint: the rate changes on the scale `width`, which may be short
-    /// against the spread of inputs.
+    /// The midpoint and `8 width` either side: the rate changes on the scale `width`,
+    /// which may be short against the spread of inputs, and the layers where it
+    /// approaches 0 and `nu_max` must each hold quadrature nodes.
     fn breakpoints(&self) -> Vec<f64> {
-        vec![self.theta]
+        vec![self.theta - 8.0 * self.width, self.theta, self.theta + 8.0 * self.width]
     }
 }
 

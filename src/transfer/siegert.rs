@@ -166,11 +166,7 @@ pub fn cv_isi(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
     let integrand = |y: f64| -> f64 {
         let m = y.max(y_r);
         // e^{-y^2} erfcx(-y)^2 = exp(e1) * m1
-        let m1 = if y <= 0.0 {
-            erfcx(-y).powi(2)
-        } else {
-            (2.0 - (-y * y).exp() * erfcx(y)).powi(2)
-        };
+        let m1 = if y <= 0.0 { erfcx(-y).powi(2) } else { (2.0 - (-y * y).exp() * erfcx(y)).powi(2) };
         // Int_m^Y e^{x^2} dx = exp(c) * m2, and the total exponent e1 + c - 2 s.
         let (ex, m2) = if m >= 0.0 {
             let m2 = d_big - ((m - big_y) * (m + big_y)).exp() * dawson(m);
@@ -234,10 +230,14 @@ impl Transfer for Siegert {
     fn mean_v(&self, x: f64) -> f64 {
         lif_mean_v(&self.lif, x, self.rate(x))
     }
-    /// The threshold: for `sigma` small against the spread of inputs the rate rises
-    /// from exponentially small to order one within a few `sigma` of it.
+    /// The threshold, and `6 sigma` below it: for `sigma` small against the spread of
+    /// inputs the rate rises from exponentially small (`~ exp(-((theta - x)/sigma)^2)`)
+    /// to order one within a few `sigma` below the threshold, and a quadrature whose
+    /// nodes all fall where the rate is negligible would miss that layer entirely.
+    /// Above the threshold the rate grows like the noiseless `1/ln(1/(x - theta))`,
+    /// which an adaptive rule sees and resolves.
     fn breakpoints(&self) -> Vec<f64> {
-        vec![self.lif.theta]
+        if self.sigma > 0.0 { vec![self.lif.theta - 6.0 * self.sigma, self.lif.theta] } else { vec![self.lif.theta] }
     }
     fn inverse(&self, nu: f64) -> Option<f64> {
         inverse_mu(&self.lif, nu, self.sigma)
