@@ -105,6 +105,43 @@ fn cv_matches_mpmath() {
     assert!(w.err < 1e-6, "CV error {:.3e} at {:?}", w.err, w.at);
 }
 
+/// Strong noise (CV > 1), tiny noise above threshold, rare firing
+/// (`tests/data/lif_cv_extreme_mpmath.json`).
+#[test]
+fn cv_matches_mpmath_at_extreme_inputs() {
+    let doc = load("lif_cv_extreme_mpmath.json");
+    let lif = lif_of(&doc);
+    let mut w = Worst::default();
+    for p in doc["points"].as_array().expect("points") {
+        let (mu, sigma) = (f(p, "mu"), f(p, "sigma"));
+        let cv_ref: f64 = p["cv_str"].as_str().unwrap().parse().unwrap();
+        let e = (siegert::cv_isi(&lif, mu, sigma) / cv_ref - 1.0).abs();
+        println!("  CV at ({mu}, {sigma}): rel err {e:.2e}");
+        w.add(e, mu, sigma);
+    }
+    println!("CV (extreme inputs): max rel err {:.3e} at {:?} over {} points", w.err, w.at, w.n);
+    assert!(w.n >= 10);
+    assert!(w.err < 1e-6, "CV error {:.3e} at {:?}", w.err, w.at);
+}
+
+/// Small noise above threshold: the crossing-time jitter is the voltage spread at the
+/// noiseless crossing time `T` over the slope there,
+/// `Var T = (sigma^2 tau_m^2 / 2) (1/(mu - theta)^2 - 1/(mu - Vr)^2)`, so
+/// `CV^2 -> nu^2 Var T`.
+#[test]
+fn cv_small_noise_asymptotics() {
+    let lif = default_lif();
+    for mu in [22.0, 40.0, 200.0] {
+        for sigma in [0.01, 0.003] {
+            let nu = siegert::rate(&lif, mu, sigma);
+            let var_t = 0.5 * (sigma * lif.tau_m).powi(2) * ((mu - lif.theta).powi(-2) - (mu - lif.v_reset).powi(-2));
+            let cv = siegert::cv_isi(&lif, mu, sigma);
+            let ratio = cv * cv / (nu * nu * var_t);
+            assert!((ratio - 1.0).abs() < 100.0 * (sigma / (mu - lif.theta)).powi(2), "mu {mu} sigma {sigma}: {ratio}");
+        }
+    }
+}
+
 /// `sigma -> 0` above threshold: `1/Phi -> tau_ref + tau_m ln((mu - Vr)/(mu - theta))`,
 /// and the first correction, from the asymptotic series of `erfcx`, is
 /// `-(tau_m sigma^2/4) (1/(mu - theta)^2 - 1/(mu - Vr)^2)`.

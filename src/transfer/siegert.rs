@@ -192,10 +192,13 @@ pub fn cv_isi(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
         ex.exp() * m1 * m2
     };
     // Cuts: the left tail (where the exponent falls below -50), y_r (a kink), 0 (the
-    // formula switch) and the layer of width ~1/y_th below y_th.
+    // formula switch) and the layer of width ~1/(2|y_th|) below y_th, where the
+    // integrand goes to 0 (for y_th > 0 it is also where all of the integral is);
+    // no quadrature node of a long panel would fall into it.
     let y_lo = -(y_r.min(0.0).powi(2) + 50.0).sqrt();
+    let layer = if big_y > 0.0 { (big_y * big_y - 50.0).max(0.0).sqrt() } else { -(big_y * big_y + 50.0).sqrt() };
     let mut cuts = vec![y_lo, big_y];
-    for c in [y_r, 0.0, (big_y * big_y - 50.0).max(0.0).sqrt()] {
+    for c in [y_r, 0.0, layer] {
         if c > y_lo && c < big_y {
             cuts.push(c);
         }
