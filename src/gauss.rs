@@ -6,8 +6,9 @@
 //! - a transfer function that offers closed-form moments
 //!   ([`Transfer::gaussian_moments`]) uses them;
 //! - a transfer function with breakpoints (kinks, or the steep subthreshold onset of
-//!   the Siegert function): the `z` range `[-z_max, z_max]` is split at the
-//!   breakpoints mapped to `z` and integrated by globally adaptive Gauss-Legendre
+//!   the Siegert function): the `z` range `[-z_max, z_max]` (widened to hold the
+//!   breakpoints, and while the integrand at its ends is not negligible) is split at
+//!   the breakpoints mapped to `z` and integrated by globally adaptive Gauss-Legendre
 //!   (10-point panels, error estimated by bisection), which refines wherever the
 //!   integrand needs it;
 //! - a transfer function without breakpoints declares itself smooth: probabilists'
@@ -18,7 +19,7 @@
 //! nodes it is off by 1e-8 (gain) at the default operating point (mean 12 mV, variance
 //! 100 mV^2, sigma 8 mV), by 3e-4 at mean -20 mV (where the average is carried by the
 //! upper tail) and by 20% at sigma 0.5 mV, variance 400 mV^2. The Siegert transfer
-//! therefore declares its threshold as a breakpoint.
+//! therefore declares breakpoints (its threshold, and 6 sigma below it).
 //!
 //! `nu`, `q`, `gain` and `mean_v` come from one evaluation of the rate (and one of
 //! its derivative) per node. Bivariate averages (MODEL.md 2.6.4) are nested:
@@ -28,8 +29,8 @@ use std::sync::OnceLock;
 
 use crate::transfer::{Moments, Transfer};
 
-/// Half-width of the `z` range of the adaptive rule: the Gaussian mass beyond is
-/// `1.5e-23`, negligible against any rate below `1e13` Hz.
+/// Default half-width of the initial `z` range of the adaptive rule (Gaussian mass
+/// beyond: `1.5e-23`). The range widens by itself where that is not enough.
 pub const Z_MAX: f64 = 10.0;
 
 /// Options of the numerical Gaussian averages.
@@ -40,7 +41,7 @@ pub struct QuadConfig {
     /// Initial number of equal panels of `[-z_max, z_max]` (before the breakpoints
     /// are added as further cuts).
     pub panels: usize,
-    /// Half-width of the `z` range of the adaptive rule.
+    /// Half-width of the initial `z` range of the adaptive rule.
     pub z_max: f64,
     /// Number of Gauss-Hermite nodes for transfer functions without breakpoints.
     pub hermite_nodes: usize,
@@ -228,9 +229,9 @@ pub fn expect2_split(
 const Z_LIMIT: f64 = 38.0;
 
 /// Adaptive integral over the `z` line of `g(z)`, a Gaussian density times a function
-/// of `x = mean + sd z` (MODEL.md 2.3). The range is `[-z_max, z_max]`, widened to
-/// hold every breakpoint (mapped to `z`) with a margin of 5, in `cfg.panels` equal
-/// panels cut at the breakpoints. If the integrand at an end is not negligible
+/// of `x = mean + sd z` (MODEL.md 2.3). The range is `[-z_max, z_max]` in
+/// `cfg.panels` equal panels, widened to hold every breakpoint (mapped to `z`) with a
+/// margin of 5, and cut at the breakpoints. If the integrand at an end is not negligible
 /// against the integral (a tiny average carried by the far tail, or a function that
 /// grows faster than the density decays), the range grows by panels of width 5 until
 /// it is, up to `|z| = Z_LIMIT`.
@@ -245,10 +246,13 @@ fn integrate_normal<const N: usize>(
     const MARGIN: f64 = 5.0;
     let zb: Vec<f64> =
         breakpoints.iter().map(|&b| (b - mean) / sd).filter(|z| z.is_finite() && z.abs() < Z_LIMIT).collect();
-    let mut lo = zb.iter().fold(-cfg.z_max, |a, &z| a.min(z - MARGIN)).max(-Z_LIMIT);
-    let mut hi = zb.iter().fold(cfg.z_max, |a, &z| a.max(z + MARGIN)).min(Z_LIMIT);
+    let zm = cfg.z_max;
     let n = cfg.panels.max(1);
-    let mut cuts: Vec<f64> = (0..=n).map(|i| lo + (hi - lo) * i as f64 / n as f64).collect();
+    let mut cuts: Vec<f64> = (0..=n).map(|i| -zm + 2.0 * zm * i as f64 / n as f64).collect();
+    // Breakpoints outside [-z_max, z_max] extend the range by panels of their own.
+    let mut lo = zb.iter().fold(-zm, |a, &z| a.min(z - MARGIN)).max(-Z_LIMIT);
+    let mut hi = zb.iter().fold(zm, |a, &z| a.max(z + MARGIN)).min(Z_LIMIT);
+    cuts.extend([lo, hi]);
     cuts.extend(zb.iter().copied().filter(|&z| z > lo && z < hi));
     cuts.sort_by(f64::total_cmp);
     cuts.dedup_by(|a, b| (*a - *b).abs() <= 1e-12 * (hi - lo));

@@ -213,6 +213,14 @@ fn inverse_mu_round_trip() {
             assert!((nu_back / nu - 1.0).abs() < 1e-11, "sigma {sigma} mu {mu}: {back} gives {nu_back} vs {nu}");
         }
     }
+    // Far tails of the range: rates that only the log form resolves, and saturation.
+    for sigma in [0.05, 5.0, 80.0] {
+        for nu in [1e-300, 1e-100, 1e-12, 499.0, 499.99] {
+            let x = siegert::inverse_mu(&lif, nu, sigma).expect("rate in range");
+            let back = siegert::ln_rate(&lif, x, sigma);
+            assert!((back - nu.ln()).abs() < 1e-11 * (1.0 + nu.ln().abs()), "sigma {sigma} nu {nu}: {x} gives {back}");
+        }
+    }
     assert_eq!(siegert::inverse_mu(&lif, 0.0, 5.0), None);
     assert_eq!(siegert::inverse_mu(&lif, 1.0 / lif.tau_ref, 5.0), None);
     assert_eq!(siegert::inverse_mu(&lif, -1.0, 5.0), None);
