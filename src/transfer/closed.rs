@@ -144,7 +144,8 @@ impl Transfer for NormalCdf {
     }
 }
 
-/// Standard normal distribution function, accurate in both tails (libm erfc).
+/// Standard normal distribution function `Phi_N` of MODEL.md 2.2, accurate in both
+/// tails (libm erfc).
 pub fn normal_cdf(z: f64) -> f64 {
     0.5 * libm::erfc(-z * std::f64::consts::FRAC_1_SQRT_2)
 }
@@ -173,7 +174,8 @@ fn power_moments(theta: f64, gain: f64, n: u32, mean: f64, var: f64) -> Moments 
     }
 }
 
-/// `M_k(a) = Int_{-a}^inf (z + a)^k phi(z) dz = E[(z + a)_+^k]` for `k = 0..=kmax`.
+/// `M_k(a) = Int_{-a}^inf (z + a)^k phi(z) dz = E[(z + a)_+^k]` for `k = 0..=kmax`:
+/// the truncated-normal moments behind the closed forms of MODEL.md 2.3.
 ///
 /// `a >= 0`: the forward recurrence `M_k = a M_{k-1} + (k-1) M_{k-2}`
 /// (`M_0 = Phi_N(a)`, `M_1 = a Phi_N(a) + phi(a)`), all terms positive.
