@@ -136,14 +136,16 @@ impl Transfer for NormalCdf {
             mean_v: mean,
         })
     }
-    /// The midpoint: the rate changes on the scale `width`, which may be short
-    /// against the spread of inputs.
+    /// The midpoint and `8 width` either side: the rate changes on the scale `width`,
+    /// which may be short against the spread of inputs, and the layers where it
+    /// approaches 0 and `nu_max` must each hold quadrature nodes.
     fn breakpoints(&self) -> Vec<f64> {
-        vec![self.theta]
+        vec![self.theta - 8.0 * self.width, self.theta, self.theta + 8.0 * self.width]
     }
 }
 
-/// Standard normal distribution function, accurate in both tails (libm erfc).
+/// Standard normal distribution function `Phi_N` of MODEL.md 2.2, accurate in both
+/// tails (libm erfc).
 pub fn normal_cdf(z: f64) -> f64 {
     0.5 * libm::erfc(-z * std::f64::consts::FRAC_1_SQRT_2)
 }
@@ -172,7 +174,8 @@ fn power_moments(theta: f64, gain: f64, n: u32, mean: f64, var: f64) -> Moments 
     }
 }
 
-/// `M_k(a) = Int_{-a}^inf (z + a)^k phi(z) dz = E[(z + a)_+^k]` for `k = 0..=kmax`.
+/// `M_k(a) = Int_{-a}^inf (z + a)^k phi(z) dz = E[(z + a)_+^k]` for `k = 0..=kmax`:
+/// the truncated-normal moments behind the closed forms of MODEL.md 2.3.
 ///
 /// `a >= 0`: the forward recurrence `M_k = a M_{k-1} + (k-1) M_{k-2}`
 /// (`M_0 = Phi_N(a)`, `M_1 = a Phi_N(a) + phi(a)`), all terms positive.
