@@ -216,6 +216,7 @@ fn invalid_inputs_are_errors() {
     let bad = LifParams { theta: 5.0, ..LIF };
     assert!(ShotNoise::new(bad, operating_input(), (0.0, 1.0)).is_err());
     assert!(ShotNoise::new(LIF, operating_input(), (1.0, 0.0)).is_err());
+    assert!(ShotNoise::new(LIF, operating_input(), (-1e6, 0.0)).is_err(), "a grid beyond memory is an error");
     assert!(stationary_with(&LIF, &operating_input(), f64::NAN, &Resolution::default()).is_err());
 }
 

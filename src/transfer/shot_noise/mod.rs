@@ -397,6 +397,15 @@ fn ladder_factored(
     let u_top0 = lif.theta - b0;
     let n_coarse = ((u_top0 - u_low) / coarse).ceil() as usize;
     let u_min = u_top0 - n_coarse as f64 * coarse;
+    // the fine band matrix holds about (a_E + |a_I|)/h + 3 entries per cell
+    let per_cell = 3.0 + input.jumps_mv.iter().map(|a| a.abs()).sum::<f64>() / h;
+    let cells = (n_coarse * c) as f64;
+    if cells * per_cell > 2.0e8 {
+        return Err(Error::Domain(format!(
+            "shot-noise grid too large: {cells:.3e} cells of {h:.3e} mV over [{:.1}, {:.1}] mV relative to the bias              (bias range {b0} to {b_max} mV); narrow the bias / x range or coarsen the resolution",
+            u_min, u_top0
+        )));
+    }
     let jumps = input.jumps();
     let levels = res.levels;
     let mut passages: Vec<Vec<Passage>> = Vec::with_capacity(levels);
