@@ -352,6 +352,13 @@ fn monte_carlo_low_rate() {
     compare_with_monte_carlo(6.0, 20_000, 2);
 }
 
+/// (e) The mean-driven regime (x = 40 mV, bias 28 mV above threshold, ~100 Hz): drift
+/// crossings between arrivals as well as jumps, 1e5 spikes.
+#[test]
+fn monte_carlo_mean_driven() {
+    compare_with_monte_carlo(40.0, 100_000, 3);
+}
+
 /// MODEL.md 2.2: shot noise fires about 7% below Siegert at the operating point and up to
 /// 63% below in the low-rate tail. Printed for the record; the ratio falls monotonically.
 #[test]
