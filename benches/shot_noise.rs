@@ -4,9 +4,9 @@
 
 use std::hint::black_box;
 
-use balnet::transfer::shot_noise::{stationary, stationary_with, Resolution, ShotInput, ShotNoise};
+use balnet::transfer::shot_noise::{Resolution, ShotInput, ShotNoise, stationary, stationary_with};
 use balnet::transfer::{LifParams, Transfer};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 fn setup() -> (LifParams, ShotInput) {
     let lif = LifParams { tau_m: 0.02, theta: 20.0, v_reset: 10.0, tau_ref: 0.002 };

@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use balnet::transfer::shot_noise::{stationary_with, Resolution, ShotInput};
-use balnet::transfer::{siegert, LifParams};
+use balnet::transfer::shot_noise::{Resolution, ShotInput, stationary_with};
+use balnet::transfer::{LifParams, siegert};
 
 fn main() {
     let lif = LifParams { tau_m: 0.02, theta: 20.0, v_reset: 10.0, tau_ref: 0.002 };
@@ -16,7 +16,8 @@ fn main() {
     println!("mean drive {drive:.4} mV, sigma {sigma:.4} mV");
     for &x in &[12.0, 6.0, 2.0] {
         let b = x - drive;
-        let reference = stationary_with(&lif, &input, b, &Resolution { dv: 0.0025, lower_sd: 9.0, ..Default::default() }).unwrap();
+        let reference =
+            stationary_with(&lif, &input, b, &Resolution { dv: 0.0025, lower_sd: 9.0, ..Default::default() }).unwrap();
         let sieg = siegert::rate(&lif, x, sigma);
         println!(
             "x = {x} mV: reference rate {:.10} Hz, <V> {:.8} mV, overshoot {:.6} mV; Siegert {sieg:.6} Hz, shot/Siegert - 1 = {:+.4}",

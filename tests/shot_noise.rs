@@ -6,8 +6,8 @@
 //! Run with `cargo test --release --test shot_noise -- --nocapture` to see the figures.
 
 use balnet::presets;
-use balnet::transfer::shot_noise::{stationary, stationary_with, Resolution, ShotInput, ShotNoise, Stationary};
-use balnet::transfer::{siegert, LifParams, Transfer};
+use balnet::transfer::shot_noise::{Resolution, ShotInput, ShotNoise, Stationary, stationary, stationary_with};
+use balnet::transfer::{LifParams, Transfer, siegert};
 use rand::{RngExt, SeedableRng};
 use rand_distr::Exp1;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -79,7 +79,10 @@ fn no_noise_gives_the_deterministic_lif() {
         let t_free = 1.0 / exact - LIF.tau_ref;
         let int_v = b * t_free + (LIF.v_reset - b) * LIF.tau_m * (1.0 - (-t_free / LIF.tau_m).exp());
         let v_exact = exact * (int_v + LIF.tau_ref * LIF.v_reset);
-        println!("b = {b}: rate {:.9} vs {exact:.9} Hz (rel {err:+.2e}); <V> {:.7} vs {v_exact:.7} mV", s.rate, s.mean_v);
+        println!(
+            "b = {b}: rate {:.9} vs {exact:.9} Hz (rel {err:+.2e}); <V> {:.7} vs {v_exact:.7} mV",
+            s.rate, s.mean_v
+        );
         assert!(err.abs() < 1e-6, "deterministic rate off by {err:e} at b = {b}");
         assert!((s.mean_v - v_exact).abs() < 1e-5);
         assert_eq!(s.overshoot, 0.0);
@@ -146,7 +149,9 @@ fn table_interpolates_direct_evaluations() {
         let fd = ((f(-2.0) - f(2.0)) + 8.0 * (f(1.0) - f(-1.0))) / (12.0 * cell);
         e_d = e_d.max((sn.drate_dx(x) / fd - 1.0).abs());
     }
-    println!("table vs direct: rate {e_rate:.2e} relative, mean_v {e_v:.2e} mV, drate_dx {e_d:.2e} relative (dx = {dx} mV)");
+    println!(
+        "table vs direct: rate {e_rate:.2e} relative, mean_v {e_v:.2e} mV, drate_dx {e_d:.2e} relative (dx = {dx} mV)"
+    );
     assert!(e_rate < 5e-7);
     assert!(e_v < 3e-6);
     assert!(e_d < 1e-5);
@@ -211,6 +216,7 @@ fn invalid_inputs_are_errors() {
     let bad = LifParams { theta: 5.0, ..LIF };
     assert!(ShotNoise::new(bad, operating_input(), (0.0, 1.0)).is_err());
     assert!(ShotNoise::new(LIF, operating_input(), (1.0, 0.0)).is_err());
+    assert!(ShotNoise::new(LIF, operating_input(), (-1e6, 0.0)).is_err(), "a grid beyond memory is an error");
     assert!(stationary_with(&LIF, &operating_input(), f64::NAN, &Resolution::default()).is_err());
 }
 
@@ -344,6 +350,13 @@ fn monte_carlo_operating_point() {
 #[test]
 fn monte_carlo_low_rate() {
     compare_with_monte_carlo(6.0, 20_000, 2);
+}
+
+/// (e) The mean-driven regime (x = 40 mV, bias 28 mV above threshold, ~100 Hz): drift
+/// crossings between arrivals as well as jumps, 1e5 spikes.
+#[test]
+fn monte_carlo_mean_driven() {
+    compare_with_monte_carlo(40.0, 100_000, 3);
 }
 
 /// MODEL.md 2.2: shot noise fires about 7% below Siegert at the operating point and up to

@@ -40,11 +40,7 @@ impl Band {
     /// Entry `(i, j)` (zero outside the band).
     #[cfg(test)]
     pub fn get(&self, i: usize, j: usize) -> f64 {
-        if j + self.kl < i || j > i + self.ku {
-            0.0
-        } else {
-            self.data[i * self.width + j + self.kl - i]
-        }
+        if j + self.kl < i || j > i + self.ku { 0.0 } else { self.data[i * self.width + j + self.kl - i] }
     }
 
     /// Factor in place into `L U` (`L` unit lower, stored below the diagonal; `U` on and
@@ -214,13 +210,14 @@ impl BandLu {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
 
     /// Dense reference: solve A x = b by Gaussian elimination with partial pivoting.
     fn dense_solve(a: &[Vec<f64>], b: &[f64]) -> Vec<f64> {
         let n = b.len();
-        let mut m: Vec<Vec<f64>> = a.iter().cloned().collect();
+        let mut m: Vec<Vec<f64>> = a.to_vec();
         let mut x = b.to_vec();
         for k in 0..n {
             let p = (k..n).max_by(|&i, &j| m[i][k].abs().total_cmp(&m[j][k].abs())).unwrap();

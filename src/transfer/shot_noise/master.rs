@@ -28,7 +28,7 @@
 //! spent in cell `i` per inter-spike interval, so the mean free passage time is `sum p`,
 //! and `sum p_i u_i` gives the time-averaged potential.
 
-use super::banded::{dot, Band, BandLu};
+use super::banded::{Band, BandLu, dot};
 
 /// One Poisson input on the grid: jump `a` (mV), rate (Hz).
 #[derive(Clone, Copy, Debug)]
@@ -103,6 +103,7 @@ impl Ladder {
     /// Assemble and factor the operator on `n` cells of width `h` from `u_min` (mV),
     /// for membrane time constant `tau_m` (s). Returns `None` if a pivot vanishes
     /// (no input can carry the neuron to threshold).
+    #[allow(clippy::needless_range_loop)] // t is a cell index in several arrays and formulas
     pub fn new(h: f64, u_min: f64, n: usize, tau_m: f64, jumps: &[Jump], spread: bool) -> Option<Self> {
         let jumps: Vec<Jump> = jumps.iter().copied().filter(|j| j.a != 0.0 && j.rate > 0.0).collect();
         let (kl, ku) = bandwidths(&jumps, h, spread);
@@ -162,7 +163,12 @@ impl Ladder {
         let lu = a.factor(&loss).ok()?;
         let mut z = [vec![1.0; n], (0..n).map(|i| u_min + (i as f64 + 0.5) * h).collect()];
         lu.solve_ut_in_place(&mut z);
-        let reach = jumps.iter().filter(|j| j.a > 0.0).map(|j| (j.a / h).floor() as usize + 1 + usize::from(spread)).max().unwrap_or(0);
+        let reach = jumps
+            .iter()
+            .filter(|j| j.a > 0.0)
+            .map(|j| (j.a / h).floor() as usize + 1 + usize::from(spread))
+            .max()
+            .unwrap_or(0);
         let excitatory = jumps.iter().filter(|j| j.a > 0.0).map(|j| (j.rate, split(j.a / h, spread))).collect();
         Some(Ladder { h, u_min, excitatory, lu, z, reach })
     }
@@ -174,8 +180,7 @@ impl Ladder {
         let q = (u_r - self.u_min) / h - 0.5;
         let i0 = q.floor().max(0.0) as usize;
         let w = (q - i0 as f64).clamp(0.0, 1.0);
-        let src: Vec<(usize, f64)> =
-            if i0 + 1 >= m { vec![(m - 1, 1.0)] } else { vec![(i0, 1.0 - w), (i0 + 1, w)] };
+        let src: Vec<(usize, f64)> = if i0 + 1 >= m { vec![(m - 1, 1.0)] } else { vec![(i0, 1.0 - w), (i0 + 1, w)] };
         let start = src[0].0;
         self.lu.solve_l_from(start, m, &src, work);
         let time = dot(&self.z[0][start..m], work);

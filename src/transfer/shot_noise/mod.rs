@@ -15,32 +15,46 @@
 //! Two layers, as everywhere in [`crate::transfer`]:
 //! - [`stationary`] (parameter level): rate, time-averaged potential and mean overshoot for
 //!   given [`LifParams`], [`ShotInput`] and bias, by the first-passage master equation on a
-//!   voltage grid (the method of STUDIES.md, written in [`master`]), first order in the
-//!   cell width and Richardson-extrapolated;
+//!   voltage grid (the method of STUDIES.md; `master.rs`), first order in the cell width,
+//!   Richardson-extrapolated over four grids;
 //! - [`ShotNoise`] (a [`Transfer`] of `x` at fixed input rates): a table over `x` with a
-//!   cubic spline in `log(rate)`, built from one matrix factorisation (see [`master`] for
-//!   why one suffices), with direct evaluation outside the table.
+//!   cubic spline in `log(rate)`, built from one banded factorisation per grid (in
+//!   coordinates shifted by the bias, the matrix of a higher bias is a leading block of
+//!   that of a lower one), with direct evaluation outside the table.
 //!
-//! Accuracy (measured, see `tests/shot_noise.rs` and `examples/shot_noise_accuracy.rs`;
-//! the numbers are in the module documentation of [`Resolution`] and [`ShotNoise`]).
+//! Accuracy, default model inputs (`tests/shot_noise.rs`, `examples/shot_noise_accuracy.rs`):
+//! rate about 5e-6 relative from 10 Hz down to 0.26 Hz, `<V>` about 1e-5 mV (see
+//! [`Resolution`]); the diffusion limit (jumps `a/k`, rates `R k^2`) converges to Siegert
+//! linearly in `1/k`, extrapolating to it within 1.3e-5; the deterministic limit within
+//! 3e-8; an exact event-driven Monte Carlo within its standard errors (0.3% at 10.6 Hz
+//! and 0.1% at 100 Hz with 1e5 spikes, 0.6% at 1.8 Hz with 2e4).
+//! The table adds less than 1e-7 (rate) and 1e-6 (`drate_dx`) relative.
+//!
+//! With finite jumps the crossing jump overshoots the threshold (by about 0.06 mV in the
+//! default model), and the mean-potential balance becomes
+//! `<V> = (1 - nu tau_ref) x - tau_m nu (theta - Vr + overshoot) + nu tau_ref Vr`:
+//! the formula of MODEL.md 2.6.1 (no overshoot) is then too high by 0.014 mV at the
+//! operating point (10.6 Hz), 0.05 mV at 35 Hz and 0.14 mV at 100 Hz (where the Monte
+//! Carlo of the tests confirms it at 40 standard errors). [`Transfer::mean_v`] of
+//! [`ShotNoise`] is the solver's time average, which includes it.
 //!
 //! # Non-Poisson recurrent input (the `renewal` / `spectral` closures of MODEL.md 2.1)
 //!
-//! Shot noise describes each source as Poisson. A presynaptic population whose spike
-//! counts have Fano factor `F` (renewal closure: `F = CV^2`; or the effective factor that
-//! reproduces the membrane-filtered variance, 0.40 in the bistable scenario of MODEL.md
-//! 2.1) is represented here by the *equivalent Poisson source* that keeps the mean drive
-//! and multiplies the input variance by `F`: jump `a F` at rate `R / F`
-//! ([`ShotInput::with_fano`]; mean `a R`, variance `a^2 R F`). Recommendation: use it with
-//! the effective (membrane-filtered) `F` of the spectral closure rather than the
-//! low-frequency `CV^2`, for the reason MODEL.md 2.1 gives (white noise scaled by `CV^2`
-//! cuts the variance too much). Caveat: for `F < 1` the jumps shrink, so the shot-noise
-//! correction shrinks with them, although the real jumps keep their size; the
-//! alternative that keeps the jump size, a Poisson part of rate `R F` plus a constant
-//! current carrying the remaining mean, is simply `rates[source] *= F` here, because a
-//! [`ShotNoise`] is parameterised by the total mean input `x` and its bias absorbs the
-//! difference. Which of the two fits a network better is an open question for the
-//! spectral closure; both keep mean and variance.
+//! Shot noise describes each source as Poisson. Recommendation: represent a presynaptic
+//! population whose spike counts have Fano factor `F` by the *equivalent Poisson source*
+//! with jump `a F` at rate `R / F` ([`ShotInput::with_fano`]): it keeps the mean drive
+//! `a R` and multiplies the variance by `F` (`a^2 R F`). It is exact in a useful case:
+//! the long-window count cumulants of a gamma renewal train with `CV^2 = F` are
+//! `kappa_n = R T F^(n-1)`, which are exactly those of this source, so the skewness
+//! that drives the shot-noise correction scales correctly too. Membrane time scales are
+//! shorter than inter-spike intervals, so use an *effective* `F` (the ratio of the
+//! membrane-filtered input variance to its Poisson value, 0.40 in the bistable
+//! scenario of MODEL.md 2.1, as a spectral closure would give) rather than the
+//! low-frequency `CV^2`, which cuts the variance too much. (Note: scaling the rates by
+//! `F` and the jumps by `1/F` would scale the variance by `1/F`.) The alternative that
+//! keeps the jump size, a Poisson part of rate `R F` plus a constant current for the
+//! remaining mean, is simply `rates_hz[source] *= F` here: a [`ShotNoise`] is
+//! parameterised by the total mean input `x`, so its bias absorbs the difference.
 
 mod banded;
 mod master;
@@ -51,8 +65,8 @@ use serde::{Deserialize, Serialize};
 use self::master::{Jump, Ladder, Passage};
 use self::spline::UniformSpline;
 use super::{LifParams, Transfer};
-use crate::error::{Error, Result};
 use crate::Model;
+use crate::error::{Error, Result};
 
 /// Poisson shot-noise input of one neuron: one entry per input source (e.g. the
 /// excitatory and inhibitory populations and the external drive).
@@ -148,15 +162,18 @@ impl ShotInput {
 /// shift `fr` and limits the extrapolated error to `O(h^2)` with an erratic coefficient.
 ///
 /// Measured relative rate error against references at `dv = 0.0025` (4 levels), default
-/// model inputs (`examples/shot_noise_accuracy.rs`), and cost of one direct evaluation:
+/// model inputs (`examples/shot_noise_accuracy.rs`), and CPU time of one direct
+/// evaluation (on a loaded shared machine; `benches/shot_noise.rs`):
 ///
-/// | `dv` (mV), levels | 10.6 Hz | 1.77 Hz | 0.26 Hz | cost |
-/// |---|---|---|---|---|
-/// | 0.01, 2 (STUDIES.md) | 1.0e-4 | 9.6e-5 | 2.3e-4 | 3.3 ms |
-/// | 0.01, 4 (default) | 2.4e-6 | 5.4e-6 | 7.2e-6 | 3.5 ms |
-/// | 0.02, 4 ([`Resolution::fast`]) | 1.9e-5 | 1.8e-5 | 3.6e-4 | 0.9 ms |
+/// | `dv` (mV), levels | 10.6 Hz | 1.77 Hz | 0.26 Hz | `<V>` (mV) | cost |
+/// |---|---|---|---|---|---|
+/// | 0.01, 2 (as STUDIES.md) | 1.0e-4 | 9.6e-5 | 2.3e-4 | 2.4e-4 | 2.5 ms |
+/// | 0.01, 4 (default) | 2.4e-6 | 5.4e-6 | 7.2e-6 | 1.0e-5 | 2.7 ms |
+/// | 0.02, 4 ([`Resolution::fast`]) | 1.9e-5 | 1.8e-5 | 3.6e-4 | 1.1e-4 | 0.6 ms |
 ///
-/// The time-averaged potential is accurate to about 1e-5 mV (default) and 1e-4 mV (fast).
+/// The error grows slowly into the tail (the relative error of an exponentially small
+/// rate is the error of its exponent); the factorisation keeps full precision there
+/// (rates down to 1e-300 Hz are finite and smooth).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Resolution {
     /// Target cell width (mV) of the finest grid. The width used is the largest one not
@@ -319,7 +336,8 @@ fn stationary_and_slope(lif: &LifParams, input: &ShotInput, bias: f64, res: &Res
         -((t - 1.0) * (t - 3.0) + t * (t - 3.0) + t * (t - 1.0)) / 2.0,
         ((t - 1.0) * (t - 2.0) + t * (t - 2.0) + t * (t - 1.0)) / 6.0,
     ];
-    let mix = |w: &[f64; 4], f: &dyn Fn(&Stationary) -> f64| -> f64 { nodes.iter().zip(w).map(|(n, w)| w * f(n)).sum() };
+    let mix =
+        |w: &[f64; 4], f: &dyn Fn(&Stationary) -> f64| -> f64 { nodes.iter().zip(w).map(|(n, w)| w * f(n)).sum() };
     let (rate, slope) = if nodes.iter().all(|n| n.rate > 0.0) {
         let rate = mix(&w, &|n| n.rate.ln()).exp();
         (rate, rate * mix(&dw, &|n| n.rate.ln()) / c)
@@ -381,6 +399,15 @@ fn ladder_factored(
     let u_top0 = lif.theta - b0;
     let n_coarse = ((u_top0 - u_low) / coarse).ceil() as usize;
     let u_min = u_top0 - n_coarse as f64 * coarse;
+    // the fine band matrix holds about (a_E + |a_I|)/h + 3 entries per cell
+    let per_cell = 3.0 + input.jumps_mv.iter().map(|a| a.abs()).sum::<f64>() / h;
+    let cells = (n_coarse * c) as f64;
+    if cells * per_cell > 2.0e8 {
+        return Err(Error::Domain(format!(
+            "shot-noise grid too large: {cells:.3e} cells of {h:.3e} mV over [{:.1}, {:.1}] mV relative to the bias              (bias range {b0} to {b_max} mV); narrow the bias / x range or coarsen the resolution",
+            u_min, u_top0
+        )));
+    }
     let jumps = input.jumps();
     let levels = res.levels;
     let mut passages: Vec<Vec<Passage>> = Vec::with_capacity(levels);
@@ -429,10 +456,13 @@ fn richardson_weights(levels: usize) -> Vec<f64> {
     (0..levels)
         .map(|k| {
             let hk = (1u64 << k) as f64;
-            (0..levels).filter(|&j| j != k).map(|j| {
-                let hj = (1u64 << j) as f64;
-                hj / (hj - hk)
-            }).product()
+            (0..levels)
+                .filter(|&j| j != k)
+                .map(|j| {
+                    let hj = (1u64 << j) as f64;
+                    hj / (hj - hk)
+                })
+                .product()
         })
         .collect()
 }
@@ -441,15 +471,18 @@ fn richardson_weights(levels: usize) -> Vec<f64> {
 /// `x` (mV) to rate (Hz), a [`Transfer`].
 ///
 /// `rate(x)` is the stationary rate at bias `b = x - tau_m sum_X a_X R_X`. Inside the table
-/// range it is a cubic spline in `log(rate)` (C2, made monotone where needed) on nodes
-/// `dx` apart (about 0.2 mV), and `mean_v` a cubic spline too; outside, both are direct
-/// evaluations ([`stationary_with`], about 3 ms each). All nodes come from one banded
-/// factorisation of the master equation per grid, so a table costs little more than one
-/// direct evaluation.
+/// range it is a cubic spline in `log(rate)` (C2, made monotone by the Fritsch-Carlson
+/// limiter where needed, which the smooth data never need) on nodes `dx` apart (0.16 mV
+/// for the default model), `drate_dx` its derivative times the rate, and `mean_v` a cubic
+/// spline too; outside the range all three are direct evaluations ([`stationary_with`],
+/// a few ms each). The nodes lie on a lattice through `b = theta`, where drift
+/// crossings start and the rate is not smooth; the spline breaks there. All nodes come
+/// from one banded factorisation per grid, so a table costs about two direct evaluations
+/// (4-6 ms of CPU for 12-24 mV of range; each node adds about 10 us), a lookup 20-50 ns.
 ///
 /// Interpolation error against direct evaluations (default model inputs, table over
-/// 0..24 mV, measured in `tests/shot_noise.rs`): rate below 1e-7 relative, `drate_dx`
-/// below 1e-5 relative, `mean_v` below 1e-7 mV.
+/// 0..24 mV, `tests/shot_noise.rs`): rate 7e-8 relative, `drate_dx` 1e-6 relative
+/// (against fourth-order differences of direct evaluations), `mean_v` 3e-7 mV.
 #[derive(Clone, Debug)]
 pub struct ShotNoise {
     lif: LifParams,
@@ -485,16 +518,12 @@ impl Table {
     }
 
     fn piece(&self, x: f64) -> Option<&Piece> {
-        if x >= self.x_min() && x <= self.x_max() {
-            self.pieces.iter().find(|p| x <= p.log_rate.x_max())
-        } else {
-            None
-        }
+        if x >= self.x_min() && x <= self.x_max() { self.pieces.iter().find(|p| x <= p.log_rate.x_max()) } else { None }
     }
 }
 
 /// Default node spacing of the table (mV); the spacing used is the largest multiple of
-/// twice the cell width not above it.
+/// the coarsest cell width not above it.
 pub const TABLE_SPACING: f64 = 0.2;
 
 impl ShotNoise {
@@ -506,8 +535,9 @@ impl ShotNoise {
         Self::with_resolution(lif, input, x_range, TABLE_SPACING, res)
     }
 
-    /// Tabulated over `mean +- width * sd` (mV): e.g. the Gaussian of `x` across a population
-    /// (MODEL.md 2.3) with `width` the reach of the quadrature in standard deviations.
+    /// Tabulated over `mean +- width * sd` (mV, at least +-1 mV): e.g. the Gaussian of `x`
+    /// across a population (MODEL.md 2.3), `width` the reach of the quadrature in standard
+    /// deviations (the provisional `gauss::expect` reaches 12).
     pub fn around(lif: LifParams, input: ShotInput, mean: f64, sd: f64, width: f64) -> Result<Self> {
         let half = (width * sd).max(1.0);
         Self::new(lif, input, (mean - half, mean + half))
@@ -631,9 +661,7 @@ impl ShotNoise {
     pub fn table_nodes(&self) -> Vec<(f64, f64, f64)> {
         match &self.table {
             None => Vec::new(),
-            Some(t) => {
-                t.nodes.iter().enumerate().map(|(k, s)| (t.x0 + k as f64 * t.dx, s.rate, s.mean_v)).collect()
-            }
+            Some(t) => t.nodes.iter().enumerate().map(|(k, s)| (t.x0 + k as f64 * t.dx, s.rate, s.mean_v)).collect(),
         }
     }
 
