@@ -312,3 +312,17 @@ fn output_files() {
     assert_eq!(npy.len(), 10 + hl + 8 * 1000);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The frozen bias current has variance `beta_ext` (MODEL.md 2.1) and only where asked.
+#[test]
+fn bias_current_variance() {
+    let mut m = small_model(Connectivity::Bernoulli, 4000, 1000, 50.0);
+    m.populations[0].beta_ext = 9.0;
+    let net = network::build(&m).unwrap();
+    let e = &net.bias[..4000];
+    let mean = e.iter().sum::<f64>() / 4000.0;
+    let var = e.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 3999.0;
+    assert!(mean.abs() < 4.0 * (9.0f64 / 4000.0).sqrt(), "mean {mean}");
+    assert!((var / 9.0 - 1.0).abs() < 0.1, "var {var}");
+    assert!(net.bias[4000..].iter().all(|&x| x == 0.0));
+}

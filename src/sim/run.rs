@@ -156,9 +156,14 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
             spikes.extend_from_slice(&o.spikes);
         }
 
-        // Delivery, serial in neuron order: the floating-point sums in the ring buffer
-        // are then independent of the thread count.
-        for &(j, ts) in &spikes {
+        // Delivery in neuron order. Each ring entry receives its additions in spike
+        // order whatever the thread count: in grid mode with several threads, every
+        // thread walks all spikes but writes only to its own contiguous range of
+        // targets; otherwise one thread does everything.
+        if !precise && threads > 1 && !spikes.is_empty() {
+            events += deliver_grid_sharded(&net, &spikes, step, n_slots, &mut ring, &nl_scaled, has_slow, threads);
+        } else {
+            for &(j, ts) in &spikes {
             events += deliver(
                 &net,
                 j as usize,
@@ -171,6 +176,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
                 precise,
                 has_slow,
             );
+            }
         }
 
         for &(i, ts) in &spikes {
@@ -368,6 +374,87 @@ fn deliver(
         }
     }
     count
+}
+
+/// Raw pointer to the ring buffer, shared by the delivery threads.
+#[derive(Clone, Copy)]
+struct RingPtr(*mut f32);
+// SAFETY: the threads write disjoint target ranges (see `deliver_grid_sharded`).
+unsafe impl Send for RingPtr {}
+unsafe impl Sync for RingPtr {}
+
+/// Grid-mode delivery of all `spikes` of one step by `shards` threads, each owning the
+/// targets `[n s / shards, n (s+1) / shards)`: every thread walks all spikes in order and
+/// scatters only into its own targets (found by bisection in each target group, which
+/// is sorted). Per target, the additions happen in spike order as in the serial loop,
+/// so the sums are bit-identical to it. Returns the number of synaptic events.
+#[allow(clippy::too_many_arguments)]
+fn deliver_grid_sharded(
+    net: &Network,
+    spikes: &[(u32, f64)],
+    step: usize,
+    n_slots: usize,
+    ring: &mut [f32],
+    nl_scaled: &[f32],
+    has_slow: bool,
+    shards: usize,
+) -> u64 {
+    let n = net.n;
+    let g = net.groups();
+    let stride = 1 + if has_slow { net.d } else { 0 };
+    assert_eq!(ring.len(), n_slots * n * stride);
+    let ptr = RingPtr(ring.as_mut_ptr());
+    (0..shards).into_par_iter().for_each(|s| {
+        let (t_lo, t_hi) = ((n * s / shards) as u32, (n * (s + 1) / shards) as u32);
+        let ptr = ptr;
+        for &(j, _) in spikes {
+            let j = j as usize;
+            let b = net.pop_of[j] as usize;
+            let nj: &[f32] = if has_slow { &nl_scaled[j * net.d..(j + 1) * net.d] } else { &[] };
+            let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
+            let offs = &net.group_off[j * g..(j + 1) * g + 1];
+            for a in 0..net.p() {
+                let w = net.jump[a][b] as f32;
+                for k in 0..net.n_delays {
+                    let gi = a * net.n_delays + k;
+                    let (lo, hi) = (offs[gi] as usize, offs[gi + 1] as usize);
+                    if lo == hi {
+                        continue;
+                    }
+                    let tg = &net.targets[lo..hi];
+                    let x0 = tg.partition_point(|&x| x < t_lo);
+                    let x1 = x0 + tg[x0..].partition_point(|&x| x < t_hi);
+                    if x0 == x1 {
+                        continue;
+                    }
+                    let slot = (step + net.delay_min_steps + k) % n_slots;
+                    let row = slot * n * stride;
+                    // SAFETY: every index written is `row + i * stride + q` with target i in
+                    // [t_lo, t_hi) and q < stride, inside `ring` (length n_slots * n * stride,
+                    // checked above), and no other thread writes entries of these targets.
+                    unsafe {
+                        for &i in &tg[x0..x1] {
+                            *ptr.0.add(row + i as usize * stride) += w;
+                        }
+                        if slow_here {
+                            let mut c = net.clipped.partition_point(|&q| (q as usize) < lo + x0);
+                            for (pos, &i) in (lo + x0..).zip(&tg[x0..x1]) {
+                                if c < net.clipped.len() && net.clipped[c] as usize == pos {
+                                    c += 1;
+                                    continue;
+                                }
+                                let e = ptr.0.add(row + i as usize * stride + 1);
+                                for (q, y) in nj.iter().enumerate() {
+                                    *e.add(q) += y;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    });
+    spikes.iter().map(|&(j, _)| (net.group_off[(j as usize + 1) * g] - net.group_off[j as usize * g]) as u64).sum()
 }
 
 /// Add the slow increments `n_j/(K tau_s)` of one group, skipping clipped connections
