@@ -6,6 +6,7 @@ pub mod newton;
 pub mod stationary;
 
 pub use stationary::{Limit, PopulationState, State};
+pub mod closure;
 pub mod dynamics;
 pub mod latent;
 pub mod predictions;

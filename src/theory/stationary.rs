@@ -9,7 +9,7 @@ use super::inputs::{latent_input, mean_drive, noise_sigma, quenched_var};
 use super::newton::{self, NewtonOptions};
 use crate::error::{Error, Result};
 use crate::gauss;
-use crate::model::Model;
+use crate::model::{Model, NoiseClosure};
 use crate::transfer::{LifParams, Transfer, siegert::Siegert};
 
 /// Which mean-field equations close `mu_A` (MODEL.md 2.4).
@@ -65,9 +65,17 @@ pub struct PopulationState {
     pub gain_hz_per_mv: f64,
     /// Population mean of the time-averaged membrane potential (mV), MODEL.md 2.6.1.
     pub mean_v_mv: f64,
+    /// Effective presynaptic Fano factor of this population's spike trains used by the
+    /// noise closure (1 for Poisson; `E[nu CV^2]/nu` for renewal), MODEL.md 2.1.
+    #[serde(default = "one")]
+    pub fano: f64,
     /// `ln nu_A`, finite even where the rate underflows (used by the solvers).
     #[serde(skip, default)]
     pub(crate) ln_rate: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// A stationary state of the fast variables at given `kappa` and `s`.
@@ -88,6 +96,10 @@ impl State {
     /// Population rates `nu_A` (Hz).
     pub fn rates(&self) -> Vec<f64> {
         self.populations.iter().map(|p| p.rate_hz).collect()
+    }
+    /// Effective Fano factors of the noise closure, one per population.
+    pub fn fano(&self) -> Vec<f64> {
+        self.populations.iter().map(|p| p.fano).collect()
     }
     /// Mean gains (Hz/mV).
     pub fn gains(&self) -> Vec<f64> {
@@ -121,7 +133,9 @@ impl Default for Equations {
     }
 }
 
-/// The transfer function of population `a` at temporal noise `sigma` (MODEL.md 2.2).
+/// The diffusion-approximation (Siegert) transfer function of population `a` at temporal
+/// noise `sigma` (MODEL.md 2.2), whatever the Model's `transfer`; for the Model's own
+/// choice use [`super::closure::state_transfer`].
 pub fn population_transfer(model: &Model, a: usize, sigma: f64) -> Box<dyn Transfer> {
     Box::new(Siegert { lif: LifParams::of(model, a), sigma })
 }
@@ -136,7 +150,9 @@ pub(crate) fn evaluate(
     q: &[f64],
     mu: &MuClosure,
     eq: &Equations,
-) -> Vec<PopulationState> {
+    fano: &[f64],
+) -> Result<Vec<PopulationState>> {
+    let nu_fano: Vec<f64> = nu.iter().zip(fano).map(|(n, f)| n * f).collect();
     (0..model.p())
         .map(|a| {
             let pop = &model.populations[a];
@@ -144,17 +160,17 @@ pub(crate) fn evaluate(
                 MuClosure::Drive => mean_drive(model, a, nu),
                 MuClosure::Given(m) => m[a],
             };
-            let sigma = noise_sigma(model, a, nu);
+            let sigma = noise_sigma(model, a, &nu_fano);
             let beta = if eq.quenched { quenched_var(model, a, nu, q) } else { pop.beta_ext };
             let (shift, lvar) = latent_input(model, a, kappa, s);
             let mean = mu_a + shift;
             // A variance below 1e-12 sigma^2 changes the averages by less than 1e-12
             // relative (second-order term): treat it as zero and skip the quadrature.
             let delta = if beta + lvar < 1e-12 * sigma * sigma { 0.0 } else { beta + lvar };
-            let t = population_transfer(model, a, sigma);
-            let m = gauss::moments(t.as_ref(), mean, delta);
+            let t = super::closure::transfer_for(model, a, nu, fano, sigma, mean, delta)?;
+            let m = gauss::moments(&t, mean, delta);
             let ln_rate = if delta == 0.0 { t.ln_rate(mean) } else { m.nu.max(TINY).ln() };
-            PopulationState {
+            Ok(PopulationState {
                 name: pop.name.clone(),
                 rate_hz: m.nu,
                 q_hz2: m.q,
@@ -165,8 +181,9 @@ pub(crate) fn evaluate(
                 delta_mv2: delta,
                 gain_hz_per_mv: m.gain,
                 mean_v_mv: m.mean_v,
+                fano: fano[a],
                 ln_rate,
-            }
+            })
         })
         .collect()
 }
@@ -216,7 +233,9 @@ pub fn solve(model: &Model, limit: Limit, kappa: &[f64], s: &[f64], guess: Optio
     solve_with(model, limit, kappa, s, guess, &Equations::default())
 }
 
-/// [`solve`] with explicit [`Equations`] options.
+/// [`solve`] with explicit [`Equations`] options. With the `renewal` noise closure the
+/// presynaptic Fano factors `F_B = E_B[nu CV^2] / nu_B` (MODEL.md 2.1; CV of the diffusion
+/// LIF) are iterated to self-consistency around the inner solve.
 pub fn solve_with(
     model: &Model,
     limit: Limit,
@@ -225,24 +244,61 @@ pub fn solve_with(
     guess: Option<&State>,
     eq: &Equations,
 ) -> Result<State> {
+    let p = model.p();
+    match model.noise {
+        NoiseClosure::Poisson => solve_inner(model, limit, kappa, s, guess, eq, &vec![1.0; p]),
+        NoiseClosure::Renewal => {
+            let mut fano = guess.map_or_else(|| vec![1.0; p], |g| g.fano());
+            let mut st = solve_inner(model, limit, kappa, s, guess, eq, &fano)?;
+            let mut change = f64::INFINITY;
+            for _ in 0..200 {
+                let target = super::closure::renewal_fano(model, &st)?;
+                change = target.iter().zip(&fano).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+                if change < 1e-10 {
+                    return Ok(st);
+                }
+                for (f, t) in fano.iter_mut().zip(&target) {
+                    *f += 0.7 * (t - *f);
+                }
+                st = solve_inner(model, limit, kappa, s, Some(&st), eq, &fano)?;
+            }
+            Err(Error::NoConvergence { what: "renewal noise closure (Fano factors)".into(), iterations: 200, residual: change })
+        }
+        NoiseClosure::Spectral => Err(Error::invalid(
+            "noise",
+            "spectral",
+            "the spectral closure is not available yet (use poisson or renewal)",
+        )),
+    }
+}
+
+fn solve_inner(
+    model: &Model,
+    limit: Limit,
+    kappa: &[f64],
+    s: &[f64],
+    guess: Option<&State>,
+    eq: &Equations,
+    fano: &[f64],
+) -> Result<State> {
     match limit {
         Limit::Finite => {
             if let Some(g) = guess {
                 let r0 = Some(g.populations.iter().map(ln_ratio).collect());
-                return solve_rates(model, kappa, s, &g.rates(), r0, &MuClosure::Drive, eq, Limit::Finite);
+                return solve_rates(model, kappa, s, &g.rates(), r0, &MuClosure::Drive, eq, Limit::Finite, fano);
             }
             // no guess: a few uniform starting rates, the first that converges wins
             let mut last = None;
             for start in [10.0, 1.0, 1e-3, 50.0, 0.1, 150.0] {
                 let nu0 = vec![start; model.p()];
-                match solve_rates(model, kappa, s, &nu0, None, &MuClosure::Drive, eq, Limit::Finite) {
+                match solve_rates(model, kappa, s, &nu0, None, &MuClosure::Drive, eq, Limit::Finite, fano) {
                     Ok(st) => return Ok(st),
                     Err(e) => last = Some(e),
                 }
             }
             Err(last.expect("at least one start"))
         }
-        Limit::Balanced => solve_balanced(model, kappa, s, guess, eq),
+        Limit::Balanced => solve_balanced(model, kappa, s, guess, eq, fano),
     }
 }
 
@@ -258,7 +314,7 @@ pub fn solve_fixed_mu(
 ) -> Result<State> {
     let nu0: Vec<f64> = guess.map_or_else(|| vec![10.0; model.p()], |g| g.rates());
     let r0 = guess.map(|g| g.populations.iter().map(|p| ln_ratio(p)).collect());
-    solve_rates(model, kappa, s, &nu0, r0, &MuClosure::Given(mu), eq, Limit::Finite)
+    solve_rates(model, kappa, s, &nu0, r0, &MuClosure::Given(mu), eq, Limit::Finite, &vec![1.0; model.p()])
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -271,6 +327,7 @@ fn solve_rates(
     mu: &MuClosure,
     eq: &Equations,
     limit: Limit,
+    fano: &[f64],
 ) -> Result<State> {
     let p = model.p();
     // Without latent or frozen heterogeneity, fixed in-degree networks admit the
@@ -293,7 +350,7 @@ fn solve_rates(
     };
     let residual = |x: &DVector<f64>| -> Option<DVector<f64>> {
         let (nu, q) = split(x);
-        let out = evaluate(model, kappa, s, &nu, &q, mu, eq);
+        let out = evaluate(model, kappa, s, &nu, &q, mu, eq, fano).ok()?;
         let mut r = DVector::zeros(unknowns);
         for a in 0..p {
             r[a] = x[a] - out[a].ln_rate;
@@ -305,11 +362,18 @@ fn solve_rates(
     };
     let rep = newton::solve("finite-K stationary state", residual, x0, &NewtonOptions::default())?;
     let (nu, q) = split(&rep.x);
-    let pops = evaluate(model, kappa, s, &nu, &q, mu, eq);
+    let pops = evaluate(model, kappa, s, &nu, &q, mu, eq, fano)?;
     Ok(State { limit, kappa: kappa.to_vec(), s: s.to_vec(), populations: pops, residual: rep.residual })
 }
 
-fn solve_balanced(model: &Model, kappa: &[f64], s: &[f64], guess: Option<&State>, eq: &Equations) -> Result<State> {
+fn solve_balanced(
+    model: &Model,
+    kappa: &[f64],
+    s: &[f64],
+    guess: Option<&State>,
+    eq: &Equations,
+    fano: &[f64],
+) -> Result<State> {
     let p = model.p();
     let (nu, _) = balanced_rates(model)?;
     let mut x0 = DVector::zeros(2 * p);
@@ -331,7 +395,7 @@ fn solve_balanced(model: &Model, kappa: &[f64], s: &[f64], guess: Option<&State>
     let residual = |x: &DVector<f64>| -> Option<DVector<f64>> {
         let mu: Vec<f64> = (0..p).map(|a| x[a]).collect();
         let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * x[p + a].exp()).collect();
-        let out = evaluate(model, kappa, s, &nu, &q, &MuClosure::Given(&mu), eq);
+        let out = evaluate(model, kappa, s, &nu, &q, &MuClosure::Given(&mu), eq, fano).ok()?;
         let mut r = DVector::zeros(2 * p);
         for a in 0..p {
             r[a] = nu[a].ln() - out[a].ln_rate;
@@ -343,7 +407,7 @@ fn solve_balanced(model: &Model, kappa: &[f64], s: &[f64], guess: Option<&State>
     let rep = newton::solve("balanced-limit stationary state", residual, x0, &opt)?;
     let mu: Vec<f64> = (0..p).map(|a| rep.x[a]).collect();
     let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * rep.x[p + a].exp()).collect();
-    let pops = evaluate(model, kappa, s, &nu, &q, &MuClosure::Given(&mu), eq);
+    let pops = evaluate(model, kappa, s, &nu, &q, &MuClosure::Given(&mu), eq, fano)?;
     Ok(State { limit: Limit::Balanced, kappa: kappa.to_vec(), s: s.to_vec(), populations: pops, residual: rep.residual })
 }
 
@@ -369,7 +433,9 @@ pub fn solve_all(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Resul
                 v.min(0.9 / model.populations[a].tau_ref.max(1e-9))
             })
             .collect();
-        match solve_rates(model, kappa, s, &nu0, None, &MuClosure::Drive, &eq, Limit::Finite) {
+        let solved = solve_rates(model, kappa, s, &nu0, None, &MuClosure::Drive, &eq, Limit::Finite, &vec![1.0; p])
+            .and_then(|st| if model.noise == NoiseClosure::Poisson { Ok(st) } else { solve(model, limit, kappa, s, Some(&st)) });
+        match solved {
             Ok(st) => {
                 let dup = found.iter().any(|f| {
                     f.populations.iter().zip(&st.populations).all(|(x, y)| {

@@ -204,6 +204,7 @@ fn frozen_state(model: &Model, mu: &[f64], beta: &[f64], sigma: &[f64], kappa: &
                 delta_mv2: delta,
                 gain_hz_per_mv: m.gain,
                 mean_v_mv: m.mean_v,
+                fano: 1.0,
                 ln_rate: m.nu.max(1e-300).ln(),
             }
         })

@@ -1,0 +1,161 @@
+//! Which transfer function and which temporal-noise closure the theory uses
+//! (MODEL.md 2.1 and 2.2), in one place: every theory computation builds the transfer
+//! function of a population through [`transfer_for`] or [`state_transfer`].
+//!
+//! - `siegert`: the diffusion approximation with noise `sigma_A` of MODEL.md 2.1.
+//! - `shot_noise`: Poisson shot noise with the Model's jump sizes and the presynaptic
+//!   population rates (MODEL.md 2.2), tabulated over the range of the population's inputs.
+//!
+//! Noise closures: `poisson` (`F = 1`) and `renewal` (`F_B = E_B[nu CV^2] / nu_B` from the
+//! diffusion LIF's ISI CV, MODEL.md 2.1). With shot noise a presynaptic Fano factor `F`
+//! is represented by one Poisson source of jumps `F a` at rate `R / F`: same mean, variance
+//! times `F` (see `ShotInput::with_fano`).
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::model::{Model, TransferKind};
+use crate::transfer::shot_noise::{ShotNoise, population_input};
+use crate::transfer::siegert::Siegert;
+use crate::transfer::{LifParams, Transfer};
+
+use super::stationary::State;
+
+/// Reach of a shot-noise table around the population mean input, in standard deviations
+/// of the input across neurons (the Gaussian averages rarely sample beyond 10).
+const TABLE_SD: f64 = 10.0;
+/// Margin of the table beyond that reach (mV).
+const TABLE_MARGIN: f64 = 3.0;
+
+thread_local! {
+    // Shot-noise tables depend on the input rates only: the Newton solvers perturb other
+    // unknowns (q, mu) at the same rates many times, so keep the last few tables.
+    static CACHE: RefCell<Vec<(Vec<u64>, (f64, f64), Arc<ShotNoise>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A shared transfer function (cheap to clone).
+#[derive(Clone)]
+pub struct SharedTransfer(Arc<dyn Transfer>);
+
+impl Transfer for SharedTransfer {
+    fn rate(&self, x: f64) -> f64 {
+        self.0.rate(x)
+    }
+    fn drate_dx(&self, x: f64) -> f64 {
+        self.0.drate_dx(x)
+    }
+    fn ln_rate(&self, x: f64) -> f64 {
+        self.0.ln_rate(x)
+    }
+    fn mean_v(&self, x: f64) -> f64 {
+        self.0.mean_v(x)
+    }
+    fn gaussian_moments(&self, mean: f64, var: f64) -> Option<crate::transfer::Moments> {
+        self.0.gaussian_moments(mean, var)
+    }
+    fn breakpoints(&self) -> Vec<f64> {
+        self.0.breakpoints()
+    }
+    fn inverse(&self, nu: f64) -> Option<f64> {
+        self.0.inverse(nu)
+    }
+}
+
+fn shot_noise_cached(model: &Model, a: usize, nu: &[f64], fano: &[f64], range: (f64, f64)) -> Result<Arc<ShotNoise>> {
+    let lif = LifParams::of(model, a);
+    let mut key: Vec<u64> = vec![a as u64, lif.tau_m.to_bits(), lif.theta.to_bits(), lif.v_reset.to_bits(), lif.tau_ref.to_bits()];
+    key.extend(nu.iter().chain(fano).map(|v| v.to_bits()));
+    key.extend((0..model.p()).map(|b| model.jump(a, b).to_bits()));
+    key.extend([model.jump_ext(a).to_bits(), model.k.to_bits(), model.external.nu0.to_bits()]);
+    if let Some(hit) = CACHE.with(|c| {
+        c.borrow().iter().find(|(k, r, _)| *k == key && r.0 <= range.0 && r.1 >= range.1).map(|(_, _, t)| t.clone())
+    }) {
+        return Ok(hit);
+    }
+    let mut input = population_input(model, a, nu)?;
+    for (b, &f) in fano.iter().enumerate() {
+        if (f - 1.0).abs() > 1e-15 && f > 0.0 {
+            input = input.with_fano(b, f)?;
+        }
+    }
+    let t = Arc::new(ShotNoise::new(lif, input, range)?);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 16 {
+            c.remove(0);
+        }
+        c.push((key, range, t.clone()));
+    });
+    Ok(t)
+}
+
+/// The transfer function of population `a` (MODEL.md 2.2) for the Model's `transfer`
+/// choice, at presynaptic rates `nu` (Hz), effective presynaptic Fano factors `fano`
+/// (1 for Poisson), white-noise `sigma` (mV, used by Siegert), for inputs around
+/// `N(mean, delta)` (mV, mV^2; sets the range of a shot-noise table).
+pub fn transfer_for(
+    model: &Model,
+    a: usize,
+    nu: &[f64],
+    fano: &[f64],
+    sigma: f64,
+    mean: f64,
+    delta: f64,
+) -> Result<SharedTransfer> {
+    match model.transfer {
+        TransferKind::Siegert => Ok(SharedTransfer(Arc::new(Siegert { lif: LifParams::of(model, a), sigma }))),
+        TransferKind::ShotNoise => {
+            let sd = delta.max(0.0).sqrt();
+            let half = TABLE_SD * sd + TABLE_MARGIN;
+            // round the range outwards to 1 mV so that nearby requests share a table
+            let range = (((mean - half) / 1.0).floor(), ((mean + half) / 1.0).ceil());
+            if !(range.0.is_finite() && range.1.is_finite()) {
+                return Err(Error::Domain(format!("shot-noise table range not finite: mean {mean}, delta {delta}")));
+            }
+            Ok(SharedTransfer(shot_noise_cached(model, a, nu, fano, range)?))
+        }
+    }
+}
+
+/// The transfer function of population `a` in a solved `state` (MODEL.md 2.2).
+pub fn state_transfer(model: &Model, state: &State, a: usize) -> Result<SharedTransfer> {
+    let p = &state.populations[a];
+    transfer_for(model, a, &state.rates(), &state.fano(), p.sigma_mv, p.mean_input_mv, p.delta_mv2)
+}
+
+/// Cache statistics are not exposed; this only empties the per-thread table cache.
+pub fn clear_cache() {
+    CACHE.with(|c| c.borrow_mut().clear());
+}
+
+/// Renewal closure (MODEL.md 2.1): the effective Fano factor of each population's spike
+/// trains, `F_B = E_B[nu CV^2] / nu_B`, with the ISI CV of the diffusion LIF (Brunel 2000,
+/// appendix) at each neuron's mean input and the population's `sigma`, averaged over the
+/// Gaussian of inputs. The same `F_B` is used with the shot-noise transfer function.
+pub fn renewal_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
+    state
+        .populations
+        .iter()
+        .enumerate()
+        .map(|(b, p)| {
+            let lif = LifParams::of(model, b);
+            let t = state_transfer(model, state, b)?;
+            let bps = [lif.theta - 6.0 * p.sigma_mv, lif.theta];
+            let f = |x: f64| {
+                let nu = t.rate(x);
+                if nu <= 0.0 { 0.0 } else { nu * crate::transfer::siegert::cv_isi(&lif, x, p.sigma_mv).powi(2) }
+            };
+            let num = if p.delta_mv2 > 0.0 {
+                crate::gauss::expect_split(f, p.mean_input_mv, p.delta_mv2, &bps)
+            } else {
+                f(p.mean_input_mv)
+            };
+            let fano = if p.rate_hz > 0.0 { num / p.rate_hz } else { 1.0 };
+            if !fano.is_finite() || fano <= 0.0 {
+                return Err(Error::Domain(format!("renewal Fano factor of population {} is {fano}", p.name)));
+            }
+            Ok(fano)
+        })
+        .collect()
+}
