@@ -160,7 +160,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         // order whatever the thread count: in grid mode with several threads, every
         // thread walks all spikes but writes only to its own contiguous range of
         // targets; otherwise one thread does everything.
-        if !precise && threads > 1 && std::env::var_os("BALNET_SERIAL_DELIVERY").is_none() && !spikes.is_empty() {
+        if !precise && threads > 1 && !spikes.is_empty() {
             events += deliver_grid_sharded(&net, &spikes, step, n_slots, &mut ring, &nl_scaled, has_slow, &shard_cuts, threads);
         } else {
             for &(j, ts) in &spikes {
