@@ -101,6 +101,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let show_bar = !opts.quiet && std::io::stderr().is_terminal();
     let mut bar: Option<indicatif::ProgressBar> = None;
 
+    let shard_cuts = if !precise && threads > 1 { shard_cuts(&net, threads) } else { Vec::new() };
     let t_run = Instant::now();
     let mut epoch_counter = super::epochs::EpochCounter::new(model, n);
     let cpu0 = process_cpu_s();
@@ -161,7 +162,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         // thread walks all spikes but writes only to its own contiguous range of
         // targets; otherwise one thread does everything.
         if !precise && threads > 1 && !spikes.is_empty() {
-            events += deliver_grid_sharded(&net, &spikes, step, n_slots, &mut ring, &nl_scaled, has_slow, threads);
+            events += deliver_grid_sharded(&net, &spikes, step, n_slots, &mut ring, &nl_scaled, has_slow, &shard_cuts, threads);
         } else {
             for &(j, ts) in &spikes {
             events += deliver(
@@ -376,6 +377,26 @@ fn deliver(
     count
 }
 
+/// For every (source, group), the offsets within the group where each delivery shard's
+/// targets start: `shards + 1` cuts per group, shard `s` owning targets
+/// `[n s / shards, n (s+1) / shards)` (targets are sorted within a group).
+fn shard_cuts(net: &Network, shards: usize) -> Vec<u32> {
+    let n = net.n;
+    let g = net.groups();
+    let bounds: Vec<u32> = (0..=shards).map(|s| (n * s / shards) as u32).collect();
+    let mut cuts = vec![0u32; n * g * (shards + 1)];
+    cuts.par_chunks_mut(g * (shards + 1)).enumerate().for_each(|(j, c)| {
+        for gi in 0..g {
+            let (lo, hi) = (net.group_off[j * g + gi] as usize, net.group_off[j * g + gi + 1] as usize);
+            let tg = &net.targets[lo..hi];
+            for (s, &b) in bounds.iter().enumerate() {
+                c[gi * (shards + 1) + s] = tg.partition_point(|&x| x < b) as u32;
+            }
+        }
+    });
+    cuts
+}
+
 /// Raw pointer to the ring buffer, shared by the delivery threads.
 #[derive(Clone, Copy)]
 struct RingPtr(*mut f32);
@@ -397,6 +418,7 @@ fn deliver_grid_sharded(
     ring: &mut [f32],
     nl_scaled: &[f32],
     has_slow: bool,
+    cuts: &[u32],
     shards: usize,
 ) -> u64 {
     let n = net.n;
@@ -405,7 +427,6 @@ fn deliver_grid_sharded(
     assert_eq!(ring.len(), n_slots * n * stride);
     let ptr = RingPtr(ring.as_mut_ptr());
     (0..shards).into_par_iter().for_each(|s| {
-        let (t_lo, t_hi) = ((n * s / shards) as u32, (n * (s + 1) / shards) as u32);
         let ptr = ptr;
         for &(j, _) in spikes {
             let j = j as usize;
@@ -422,15 +443,15 @@ fn deliver_grid_sharded(
                         continue;
                     }
                     let tg = &net.targets[lo..hi];
-                    let x0 = tg.partition_point(|&x| x < t_lo);
-                    let x1 = x0 + tg[x0..].partition_point(|&x| x < t_hi);
+                    let c0 = (j * g + gi) * (shards + 1) + s;
+                    let (x0, x1) = (cuts[c0] as usize, cuts[c0 + 1] as usize);
                     if x0 == x1 {
                         continue;
                     }
                     let slot = (step + net.delay_min_steps + k) % n_slots;
                     let row = slot * n * stride;
                     // SAFETY: every index written is `row + i * stride + q` with target i in
-                    // [t_lo, t_hi) and q < stride, inside `ring` (length n_slots * n * stride,
+                    // shard s's range (from the cuts) and q < stride, inside `ring` (length n_slots * n * stride,
                     // checked above), and no other thread writes entries of these targets.
                     unsafe {
                         for &i in &tg[x0..x1] {
