@@ -152,7 +152,7 @@ pub fn ks_counting(state: &State, model: &Model, a: usize, rates_sim: &[f64], wi
         return f64::NAN;
     }
     let p = &state.populations[a];
-    let t = stationary::population_transfer(model, a, p.sigma_mv);
+    let t = crate::theory::closure::state_transfer_boxed(model, state, a);
     let mut counts: Vec<f64> = rates_sim.iter().map(|r| (r * window).round()).collect();
     counts.sort_by(f64::total_cmp);
     let kmax = *counts.last().unwrap_or(&0.0) as usize;
@@ -173,7 +173,7 @@ pub fn ks_counting(state: &State, model: &Model, a: usize, rates_sim: &[f64], wi
 
 fn theory_silent(state: &State, model: &Model, a: usize, window: f64) -> f64 {
     let p = &state.populations[a];
-    let t = stationary::population_transfer(model, a, p.sigma_mv);
+    let t = crate::theory::closure::state_transfer_boxed(model, state, a);
     gauss::expect(|x| (-t.rate(x) * window).exp(), p.mean_input_mv, p.delta_mv2)
 }
 
@@ -474,7 +474,7 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
                 hist[((r / bw) as usize).min(nb - 1)] += 1.0 / (rates.len() as f64 * bw);
             }
             let ps = &st.populations[a];
-            let t = stationary::population_transfer(&mt, a, ps.sigma_mv);
+            let t = crate::theory::closure::state_transfer_boxed(&mt, &st, a);
             let cv = if p.cv_isi.is_finite() { p.cv_isi } else { 1.0 };
             let cdf = |r: f64| gauss::expect(|x| count_cdf(t.rate(x), window, cv, (r * window).ceil() - 1.0), ps.mean_input_mv, ps.delta_mv2);
             let theory: Vec<(f64, f64)> = (0..nb).map(|b| (b as f64 * bw + 0.5 * bw, (cdf((b + 1) as f64 * bw) - cdf(b as f64 * bw)) / bw)).collect();

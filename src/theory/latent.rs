@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::newton::{self, NewtonOptions};
 use super::stationary::{self, Limit, State};
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::model::{Model, TransferKind};
 
 /// Where and how finely to look for latent fixed points.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -166,7 +166,60 @@ pub fn fixed_points(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) 
     if d == 1 { fixed_points_1d(model, limit, s, search) } else { fixed_points_nd(model, limit, s, search) }
 }
 
+/// A root of `h(kappa) = G(kappa) - kappa` near `k0` (1-D): bracket by stepping outwards
+/// from `k0` in both directions, then argmin's Brent root finder.
+fn refine_root_1d(model: &Model, limit: Limit, s: &[f64], k0: f64, warm: &State) -> Result<Option<State>> {
+    let h = |k: f64, g: &State| -> Result<(f64, State)> {
+        let (f, st) = reduced_map(model, limit, &[k], s, Some(g))?;
+        Ok((f[0] - k, st))
+    };
+    let (h0, st0) = h(k0, warm)?;
+    if h0 == 0.0 {
+        return Ok(Some(st0));
+    }
+    let mut step = (0.02 * k0.abs()).max(0.25);
+    for _ in 0..8 {
+        for dir in [1.0, -1.0] {
+            let k1 = k0 + dir * step;
+            let (h1, st1) = h(k1, &st0)?;
+            if h1 == 0.0 {
+                return Ok(Some(st1));
+            }
+            if h1.signum() != h0.signum() {
+                let (lo, hi) = if k1 < k0 { (k1, k0) } else { (k0, k1) };
+                let problem = Residual1D { model, limit, s, guess: RefCell::new(st0.clone()) };
+                let res = Executor::new(problem, BrentRoot::new(lo, hi, 1e-10))
+                    .configure(|st| st.max_iters(100))
+                    .run()
+                    .map_err(|e| Error::NoConvergence { what: format!("latent root near {k0}: {e}"), iterations: 100, residual: f64::NAN })?;
+                let k = *res.state().get_best_param().unwrap_or(&k0);
+                return Ok(Some(stationary::solve(model, limit, &[k], s, Some(&st0))?));
+            }
+        }
+        step *= 2.0;
+    }
+    Ok(None)
+}
+
 fn fixed_points_1d(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -> Result<LatentSolution> {
+    if model.transfer == TransferKind::ShotNoise {
+        // Shot-noise evaluations cost ~0.1 s: bracket with the diffusion approximation,
+        // whose fixed points lie within a few percent, then refine each one.
+        let mut diffusion = model.clone();
+        diffusion.transfer = TransferKind::Siegert;
+        let base = fixed_points_1d(&diffusion, limit, s, search)?;
+        let mut roots: Vec<State> = Vec::new();
+        for fp in &base.fixed_points {
+            let warm = stationary::solve(model, limit, &fp.kappa, s, Some(&fp.state))?;
+            if let Some(st) = refine_root_1d(model, limit, s, fp.kappa[0], &warm)?
+                && !roots.iter().any(|r| (r.kappa[0] - st.kappa[0]).abs() < 1e-6 * (1.0 + st.kappa[0].abs()))
+            {
+                roots.push(st);
+            }
+        }
+        let fixed_points = roots.into_iter().map(|st| fixed_point_at(model, limit, st)).collect::<Result<Vec<_>>>()?;
+        return Ok(LatentSolution { limit, s: s.to_vec(), fixed_points, rings: vec![] });
+    }
     let half = (search.grid.max(3) / 2).max(1);
     let step = search.kappa_max / half as f64;
     // continuation from kappa = 0 outwards in both directions

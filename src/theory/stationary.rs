@@ -9,7 +9,7 @@ use super::inputs::{latent_input, mean_drive, noise_sigma, quenched_var};
 use super::newton::{self, NewtonOptions};
 use crate::error::{Error, Result};
 use crate::gauss;
-use crate::model::{Model, NoiseClosure};
+use crate::model::{Model, NoiseClosure, TransferKind};
 use crate::transfer::{LifParams, Transfer, siegert::Siegert};
 
 /// Which mean-field equations close `mu_A` (MODEL.md 2.4).
@@ -245,6 +245,14 @@ pub fn solve_with(
     eq: &Equations,
 ) -> Result<State> {
     let p = model.p();
+    if model.transfer == TransferKind::ShotNoise && guess.is_none() {
+        // start from the diffusion-approximation solution: shot-noise evaluations cost
+        // milliseconds, so the multi-start search is left to the Siegert function
+        let mut diffusion = model.clone();
+        diffusion.transfer = TransferKind::Siegert;
+        let start = solve_with(&diffusion, limit, kappa, s, None, eq)?;
+        return solve_with(model, limit, kappa, s, Some(&start), eq);
+    }
     match model.noise {
         NoiseClosure::Poisson => solve_inner(model, limit, kappa, s, guess, eq, &vec![1.0; p]),
         NoiseClosure::Renewal => {
@@ -419,6 +427,21 @@ pub fn solve_all(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Resul
         return Ok(vec![solve(model, limit, kappa, s, None)?]);
     }
     let p = model.p();
+    if model.transfer == TransferKind::ShotNoise {
+        // every shot-noise state continues a diffusion-approximation state
+        let mut diffusion = model.clone();
+        diffusion.transfer = TransferKind::Siegert;
+        let starts = solve_all(&diffusion, limit, kappa, s)?;
+        let mut out: Vec<State> = Vec::new();
+        let mut last = None;
+        for st in &starts {
+            match solve(model, limit, kappa, s, Some(st)) {
+                Ok(x) => out.push(x),
+                Err(e) => last = Some(e),
+            }
+        }
+        return if out.is_empty() { Err(last.expect("at least one start")) } else { Ok(out) };
+    }
     let levels: [f64; 6] = [1e-3, 0.1, 3.0, 15.0, 60.0, 200.0];
     let eq = Equations::default();
     let mut found: Vec<State> = Vec::new();

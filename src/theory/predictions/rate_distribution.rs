@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::ks::Cdf;
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::theory::stationary::{Limit, State, population_transfer};
+use crate::theory::stationary::{Limit, State};
 use crate::transfer::Transfer;
 
 /// Default rate below which a neuron counts as silent (Hz). The Siegert rate is positive
@@ -113,7 +113,7 @@ impl PushForward {
     fn new(model: &Model, state: &State, pop: usize) -> Self {
         let p = &state.populations[pop];
         let sd = p.delta_mv2.max(0.0).sqrt();
-        PushForward { mean: p.mean_input_mv, sd, t: population_transfer(model, pop, p.sigma_mv) }
+        PushForward { mean: p.mean_input_mv, sd, t: crate::theory::closure::state_transfer_boxed(model, state, pop) }
     }
 
     fn is_atom(&self) -> bool {

@@ -12,7 +12,7 @@ use super::mode::{FastMode, check_dims, solve_path};
 use super::two_state::covariance_matrices;
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::theory::stationary::{Limit, population_transfer};
+use crate::theory::stationary::Limit;
 
 /// Sampling and classification settings of [`tuning_curves`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -185,7 +185,7 @@ pub fn tuning_curves(
             let factor = &eig.eigenvectors * nalgebra::DMatrix::from_diagonal(&sqrt_l);
             let means: Vec<f64> = states.iter().map(|st| st.populations[a].mean_input_mv).collect();
             let transfers: Vec<_> =
-                states.iter().map(|st| population_transfer(model, a, st.populations[a].sigma_mv)).collect();
+                states.iter().map(|st| crate::theory::closure::state_transfer_boxed(model, st, a)).collect();
             let mut rng =
                 Xoshiro256PlusPlus::seed_from_u64(opts.seed ^ (a as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let curves: Vec<Vec<f64>> = (0..opts.neurons)

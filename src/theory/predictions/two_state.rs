@@ -16,7 +16,7 @@ use super::mode::FastMode;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::theory::newton::{self, NewtonOptions};
-use crate::theory::stationary::{State, population_transfer};
+use crate::theory::stationary::State;
 
 /// Two-state statistics of one population (MODEL.md 2.6.4). Units in the names.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -71,7 +71,7 @@ pub(crate) fn prepare(model: &Model, st: &State) -> Prepared {
         .iter()
         .enumerate()
         .map(|(a, p)| {
-            let t = population_transfer(model, a, p.sigma_mv);
+            let t = crate::theory::closure::state_transfer_boxed(model, st, a);
             rate_spectrum(t.as_ref(), p.mean_input_mv, p.delta_mv2)
         })
         .collect();
