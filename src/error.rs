@@ -6,7 +6,7 @@ use std::fmt::Display;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A Model field breaks a rule of MODEL.md section 1.
-    #[error("invalid model: {field} = {value}: {rule}")]
+    #[error("invalid {field} = {value}: {rule}")]
     Invalid { field: String, value: String, rule: String },
     /// A Model file could not be parsed.
     #[error("cannot parse model: {0}")]

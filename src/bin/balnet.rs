@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 
 use balnet::presets;
-use balnet::theory::{Limit, latent, stationary};
+use balnet::theory::{Limit, dynamics, latent, predictions, stationary};
 use balnet::transfer::{LifParams, siegert};
 use balnet::{Error, Model};
 
@@ -50,9 +50,66 @@ enum Cmd {
     Solve {
         /// Model file (.toml or .json); none: the embedded default.
         model: Option<PathBuf>,
-        /// `finite` (K as given) or `balanced` (K -> infinity).
-        #[arg(long, default_value = "finite")]
-        limit: Limit,
+        #[command(flatten)]
+        theory: TheoryArgs,
+    },
+    /// Latent dynamics along the Model's signal (MODEL.md 2.5): time series as JSON.
+    Dynamics {
+        /// Model file (.toml or .json); none: the embedded default.
+        model: Option<PathBuf>,
+        /// End time (s); default: warm-up plus duration of the Model's simulation.
+        #[arg(long)]
+        t_end: Option<f64>,
+        /// Output interval (s).
+        #[arg(long, default_value_t = 0.01)]
+        dt_out: f64,
+        /// Initial kappa (Hz, comma-separated); default: the stable fixed point at s(0) nearest 0.
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        kappa0: Option<Vec<f64>>,
+        #[command(flatten)]
+        theory: TheoryArgs,
+    },
+    /// Rate distribution P(nu) of a population (MODEL.md 2.6.2) at a latent state.
+    RateDistribution {
+        /// Model file (.toml or .json); none: the embedded default.
+        model: Option<PathBuf>,
+        /// Population name.
+        #[arg(long)]
+        pop: String,
+        /// Latent state kappa (Hz, comma-separated); default 0.
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        kappa: Option<Vec<f64>>,
+        /// Latent input s (comma-separated); default s(0) of the Model.
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        s: Option<Vec<f64>>,
+        /// Number of grid points.
+        #[arg(long, default_value_t = 400)]
+        points: usize,
+        #[command(flatten)]
+        theory: TheoryArgs,
+    },
+    /// Two-state theory (MODEL.md 2.6.4): rate correlation across neurons between two latent
+    /// states, and sampled tuning curves along the segment between them, balanced vs unbalanced.
+    Tuning {
+        /// Model file (.toml or .json); none: the embedded default.
+        model: Option<PathBuf>,
+        /// Latent state a (Hz, comma-separated).
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        kappa_a: Vec<f64>,
+        /// Latent state b (Hz, comma-separated).
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        kappa_b: Vec<f64>,
+        /// Number of sampled tuning curves per population.
+        #[arg(long, default_value_t = 5)]
+        curves: usize,
+        /// Points along the path from a to b.
+        #[arg(long, default_value_t = 21)]
+        points: usize,
+        /// Seed of the sampled neurons.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        theory: TheoryArgs,
     },
     /// Run the embedded spiking simulator (MODEL.md section 3); JSON summary on stdout.
     Simulate {
@@ -107,6 +164,70 @@ enum Cmd {
         #[arg(long)]
         quiet: bool,
     },
+}
+
+/// Options shared by the theory commands.
+#[derive(clap::Args, Clone)]
+struct TheoryArgs {
+    /// `finite` (K as given) or `balanced` (K -> infinity).
+    #[arg(long, default_value = "finite")]
+    limit: Limit,
+    /// Transfer function: `siegert` or `shot-noise` (default: the Model's).
+    #[arg(long)]
+    transfer: Option<String>,
+    /// Noise closure: `poisson`, `renewal` or `spectral` (default: the Model's).
+    #[arg(long)]
+    noise: Option<String>,
+}
+
+impl TheoryArgs {
+    /// Apply the overrides to a Model.
+    fn apply(&self, m: &mut Model) -> balnet::Result<()> {
+        use balnet::model::{NoiseClosure, TransferKind};
+        if let Some(t) = &self.transfer {
+            m.transfer = match t.as_str() {
+                "siegert" => TransferKind::Siegert,
+                "shot-noise" | "shot_noise" => TransferKind::ShotNoise,
+                other => return Err(Error::invalid("--transfer", other, "must be `siegert` or `shot-noise`")),
+            };
+        }
+        if let Some(n) = &self.noise {
+            m.noise = match n.as_str() {
+                "poisson" => NoiseClosure::Poisson,
+                "renewal" => NoiseClosure::Renewal,
+                "spectral" => NoiseClosure::Spectral,
+                other => return Err(Error::invalid("--noise", other, "must be `poisson`, `renewal` or `spectral`")),
+            };
+        }
+        m.validate()
+    }
+}
+
+fn check_len(field: &str, v: &[f64], n: usize) -> balnet::Result<()> {
+    if v.len() != n {
+        return Err(Error::invalid(field, format!("{v:?}"), format!("needs {n} comma-separated values")));
+    }
+    if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+        return Err(Error::invalid(field, x, "must be finite"));
+    }
+    Ok(())
+}
+
+/// The stable latent fixed point at input `s` nearest to `kappa = 0`.
+fn default_kappa0(m: &Model, limit: Limit, s: &[f64]) -> balnet::Result<Vec<f64>> {
+    if m.d() == 0 {
+        return Ok(vec![]);
+    }
+    let sol = latent::fixed_points(m, limit, s, &latent::SearchBox::default())?;
+    let norm = |k: &[f64]| k.iter().map(|v| v * v).sum::<f64>();
+    Ok(sol
+        .fixed_points
+        .iter()
+        .filter(|f| f.stable)
+        .min_by(|a, b| norm(&a.kappa).total_cmp(&norm(&b.kappa)))
+        .map(|f| f.kappa.clone())
+        .or_else(|| sol.rings.first().map(|r| r.representative.clone()))
+        .unwrap_or_else(|| vec![0.0; m.d()]))
 }
 
 #[derive(Subcommand)]
@@ -280,7 +401,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
             std::fs::create_dir_all(&out).map_err(|e| Error::Io(format!("cannot create {}: {e}", out.display())))?;
             let opts = balnet::sim::RunOptions { threads, quiet, out_dir: Some(out.join("sim")) };
             let sim = balnet::sim::simulate(&m, &opts)?;
-            let transfers = [balnet::model::TransferKind::Siegert];
+            let transfers = [balnet::model::TransferKind::Siegert, balnet::model::TransferKind::ShotNoise];
             let report = balnet::compare::compare(&m, &sim, &transfers)?;
             print!("{}", balnet::compare::table(&report));
             let path = out.join("report.json");
@@ -289,9 +410,98 @@ fn run(cli: Cli) -> balnet::Result<()> {
             balnet::compare::write_figures(&m, &sim, &report, &out)?;
             println!("\nwrote {} and figures (kappa_t, rates_mean_v, rate_distribution, raster) in {}", path.display(), out.display());
         }
-        Cmd::Solve { model, limit } => {
-            let m = load(&model)?;
-            print(&solve_cmd(&m, limit)?);
+        Cmd::Solve { model, theory } => {
+            let mut m = load(&model)?;
+            theory.apply(&mut m)?;
+            print(&solve_cmd(&m, theory.limit)?);
+        }
+        Cmd::Dynamics { model, t_end, dt_out, kappa0, theory } => {
+            let mut m = load(&model)?;
+            theory.apply(&mut m)?;
+            let t_end = t_end.unwrap_or(m.sim.warmup + m.sim.duration);
+            let k0 = match kappa0 {
+                Some(k) => {
+                    check_len("--kappa0", &k, m.d())?;
+                    k
+                }
+                None => default_kappa0(&m, theory.limit, &m.signal(0.0))?,
+            };
+            let tr = dynamics::integrate(&m, theory.limit, &k0, t_end, dt_out, &dynamics::DynamicsOptions::default())?;
+            print(&json!({
+                "model": m.name,
+                "limit": theory.limit.to_string(),
+                "t": tr.t,
+                "kappa": tr.kappa,
+                "s": tr.s,
+                "populations": tr.populations,
+                "evaluations": tr.evaluations,
+            }));
+        }
+        Cmd::RateDistribution { model, pop, kappa, s, points, theory } => {
+            let mut m = load(&model)?;
+            theory.apply(&mut m)?;
+            let a = m.population_index(&pop)?;
+            let kappa = kappa.unwrap_or_else(|| vec![0.0; m.d()]);
+            check_len("--kappa", &kappa, m.d())?;
+            let s = s.unwrap_or_else(|| m.signal(0.0));
+            check_len("--s", &s, m.d_in())?;
+            if points < 3 {
+                return Err(Error::invalid("--points", points, "need at least 3"));
+            }
+            let st = stationary::solve(&m, theory.limit, &kappa, &s, None)?;
+            let rd = predictions::rate_distribution(
+                &m,
+                &st,
+                a,
+                &predictions::RateGrid::Auto { points },
+                predictions::rate_distribution::DEFAULT_SILENT_THRESHOLD_HZ,
+            )?;
+            print(&json!({
+                "model": m.name,
+                "limit": theory.limit.to_string(),
+                "population": pop,
+                "kappa": kappa,
+                "s": s,
+                "nu_hz": rd.nu_hz,
+                "density": rd.density_per_hz,
+                "cdf": rd.cdf,
+                "silent_fraction": rd.mass_at_zero,
+                "silent_threshold_hz": rd.silent_threshold_hz,
+                "rate_hz": st.populations[a].rate_hz,
+                "mean_hz": rd.mean_hz,
+            }));
+        }
+        Cmd::Tuning { model, kappa_a, kappa_b, curves, points, seed, theory } => {
+            let mut m = load(&model)?;
+            theory.apply(&mut m)?;
+            check_len("--kappa-a", &kappa_a, m.d())?;
+            check_len("--kappa-b", &kappa_b, m.d())?;
+            if points < 2 {
+                return Err(Error::invalid("--points", points, "need at least 2"));
+            }
+            let s = m.signal(0.0);
+            let mode = predictions::FastMode::network(theory.limit);
+            let sa = stationary::solve(&m, theory.limit, &kappa_a, &s, None)?;
+            let sb = stationary::solve(&m, theory.limit, &kappa_b, &s, Some(&sa))?;
+            let two = predictions::two_state(&m, &mode, &sa, &sb)?;
+            let path: Vec<Vec<f64>> = (0..points)
+                .map(|i| {
+                    let f = i as f64 / (points - 1) as f64;
+                    kappa_a.iter().zip(&kappa_b).map(|(a, b)| a + f * (b - a)).collect()
+                })
+                .collect();
+            let opts = predictions::TuningOptions { neurons: curves.max(1), seed, ..Default::default() };
+            let balanced = predictions::tuning_curves(&m, &mode, &path, &s, &opts)?;
+            let k0 = stationary::solve(&m, theory.limit, &vec![0.0; m.d()], &s, None)?;
+            let unbalanced = predictions::tuning_curves(&m, &predictions::FastMode::unbalanced_at(&k0, true), &path, &s, &opts)?;
+            print(&json!({
+                "model": m.name,
+                "limit": theory.limit.to_string(),
+                "two_state": two,
+                "rate_correlation": two.populations.iter().map(|p| json!({"name": p.name, "rate_corr": p.rate_corr})).collect::<Vec<_>>(),
+                "tuning_balanced": balanced,
+                "tuning_unbalanced": unbalanced,
+            }));
         }
     }
     Ok(())
