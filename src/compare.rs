@@ -431,9 +431,9 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
             }],
         )?;
     }
-    // rates and mean V over time, smoothed to 10 ms
+    // rates and mean V over time, smoothed to 50 ms
     let smooth = |y: &[f64]| -> Vec<(f64, f64)> {
-        let w = ((0.01 / m.sim.record_bin).round() as usize).max(1);
+        let w = ((0.05 / m.sim.record_bin).round() as usize).max(1);
         sim.time_s.chunks(w).zip(y.chunks(w)).map(|(t, y)| (t.iter().sum::<f64>() / t.len() as f64, y.iter().sum::<f64>() / y.len() as f64)).collect()
     };
     let mut rate_series = Vec::new();
@@ -451,7 +451,7 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
     save(
         &dir.join("rates_mean_v"),
         &[
-            Panel { title: "Population rates (10 ms bins): global activity stays nearly constant".into(), x_label: "time (s)".into(), y_label: "rate (Hz)".into(), series: rate_series, y_range: None },
+            Panel { title: "Population rates (50 ms bins): global activity stays nearly constant".into(), x_label: "time (s)".into(), y_label: "rate (Hz)".into(), series: rate_series, y_range: None },
             Panel { title: "Population-mean membrane potential: coherent shift with kappa".into(), x_label: "time (s)".into(), y_label: "mean V (mV)".into(), series: v_series, y_range: None },
         ],
     )?;
@@ -467,8 +467,10 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
         for (a, p) in sim.populations.iter().enumerate() {
             let rates = &p.epoch_rates_hz[ei];
             let rmax = rates.iter().copied().fold(0.0, f64::max).max(1.0);
-            let nb = 40usize;
-            let bw = rmax * 1.0001 / nb as f64;
+            // bins hold a whole number of count values k / window (no aliasing)
+            let per_bin = ((rmax / 40.0) * window).ceil().max(1.0);
+            let bw = per_bin / window;
+            let nb = ((rmax / bw).floor() as usize + 1).max(1);
             let mut hist = vec![0.0; nb];
             for &r in rates {
                 hist[((r / bw) as usize).min(nb - 1)] += 1.0 / (rates.len() as f64 * bw);
@@ -476,7 +478,8 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
             let ps = &st.populations[a];
             let t = crate::theory::closure::state_transfer_boxed(&mt, &st, a);
             let cv = if p.cv_isi.is_finite() { p.cv_isi } else { 1.0 };
-            let cdf = |r: f64| gauss::expect(|x| count_cdf(t.rate(x), window, cv, (r * window).ceil() - 1.0), ps.mean_input_mv, ps.delta_mv2);
+            // P(count < r window): bins are [k0, k1) in counts
+            let cdf = |r: f64| gauss::expect(|x| count_cdf(t.rate(x), window, cv, (r * window).round() - 1.0), ps.mean_input_mv, ps.delta_mv2);
             let theory: Vec<(f64, f64)> = (0..nb).map(|b| (b as f64 * bw + 0.5 * bw, (cdf((b + 1) as f64 * bw) - cdf(b as f64 * bw)) / bw)).collect();
             panels.push(Panel {
                 title: format!("{}: single-neuron rates, s = {:?}, window {:.2} s", p.name, e.s, window),
@@ -492,20 +495,25 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
         save(&dir.join("rate_distribution"), &panels)?;
     }
     // raster
+    // 40 neurons per population over one second around the first change of s
+    let t_mid = m.latent.as_ref().and_then(|l| l.signal.breakpoints().first().copied()).unwrap_or(m.sim.warmup + 0.5);
+    let (t_lo, t_hi) = ((t_mid - 0.5).max(m.sim.warmup), (t_mid + 0.5).min(m.sim.warmup + m.sim.duration));
     let mut series = Vec::new();
     let mut offset = 0usize;
     for (a, p) in sim.populations.iter().enumerate() {
         let mut ids: Vec<u32> = p.raster_ids.clone();
         ids.sort_unstable();
         ids.dedup();
+        ids.truncate(40);
         let pts = p
             .raster_ids
             .iter()
             .zip(&p.raster_times)
-            .map(|(id, t)| (*t, (offset + ids.binary_search(id).unwrap_or(0)) as f64))
+            .filter(|(_, t)| **t >= t_lo && **t < t_hi)
+            .filter_map(|(id, t)| ids.binary_search(id).ok().map(|k| (*t, (offset + k) as f64)))
             .collect();
-        offset += ids.len() + 5;
-        series.push(Series::new(p.name.clone(), pts, Style::Points, a));
+        offset += ids.len() + 3;
+        series.push(Series::new(p.name.clone(), pts, Style::Dots, a));
     }
     save(&dir.join("raster"), &[Panel { title: "Spike raster of sampled neurons".into(), x_label: "time (s)".into(), y_label: "neuron".into(), series, y_range: None }])?;
     Ok(())

@@ -19,6 +19,8 @@ pub enum Style {
     ThinLine,
     /// Dots.
     Points,
+    /// Small dots (rasters).
+    Dots,
     /// Histogram bars: each point is (left edge, height), bars of the given width.
     Bars(f64),
 }
@@ -134,14 +136,19 @@ where
             Style::Points => chart
                 .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 2, c.filled())))
                 .map_err(err)?,
+            Style::Dots => chart
+                .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 1, c.filled())))
+                .map_err(err)?,
             Style::Bars(w) => chart
                 .draw_series(pts.iter().map(|&(x, y)| Rectangle::new([(x, 0.0), (x + w, y)], c.mix(0.35).filled())))
                 .map_err(err)?,
         };
         if !s.name.is_empty() {
             any_named = true;
+            let lc = if matches!(s.style, Style::ThinLine | Style::Bars(_)) { c.mix(0.4) } else { c.mix(1.0) };
+            let h = if matches!(s.style, Style::ThinLine) { 1 } else { 5 };
             anno.label(s.name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.filled()));
+                .legend(move |(x, y)| Rectangle::new([(x, y - h), (x + 16, y + h)], lc.filled()));
         }
     }
     if any_named {

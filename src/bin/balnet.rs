@@ -154,9 +154,9 @@ enum Cmd {
         /// Random seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// `grid` or `precise` integration.
-        #[arg(long)]
-        mode: Option<String>,
+        /// `grid` or `precise` integration (the theory describes continuous time: precise).
+        #[arg(long, default_value = "precise")]
+        mode: String,
         /// Worker threads (0: all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
@@ -397,7 +397,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
         }
         Cmd::Compare { model, out, duration, seed, mode, threads, quiet } => {
             let mut m = load(&model)?;
-            apply_sim_overrides(&mut m, duration, None, seed, mode.as_deref(), None)?;
+            apply_sim_overrides(&mut m, duration, None, seed, Some(&mode), None)?;
             std::fs::create_dir_all(&out).map_err(|e| Error::Io(format!("cannot create {}: {e}", out.display())))?;
             let opts = balnet::sim::RunOptions { threads, quiet, out_dir: Some(out.join("sim")) };
             let sim = balnet::sim::simulate(&m, &opts)?;
