@@ -334,7 +334,7 @@ pub fn table(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "balnet compare: model `{}`, N = {}, simulation {:?} mode dt = {} ms, {} s after {} s warm-up, seed {}",
+        "balnet compare: model `{}`, N = {}, simulation {:?} mode dt = {} ms, {:.3} s after {:.3} s warm-up, seed {}",
         r.model,
         r.n_neurons,
         r.sim_mode,
