@@ -465,7 +465,16 @@ impl Model {
 
     /// Parse a Model from TOML text and validate it.
     pub fn from_toml(text: &str) -> Result<Model> {
-        let m: Model = toml::from_str(text).map_err(|e| Error::Parse(e.to_string()))?;
+        let m: Model = toml::from_str(text).map_err(|e| {
+            // one line: message and position (line, column) instead of the multi-line snippet
+            let at = e.span().map_or(String::new(), |sp| {
+                let before = &text[..sp.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!(" at line {line}, column {col}")
+            });
+            Error::Parse(format!("{}{at}", e.message().trim()))
+        })?;
         m.validate()?;
         Ok(m)
     }

@@ -26,7 +26,7 @@ enum Cmd {
         #[arg(long, allow_hyphen_values = true)]
         mu: f64,
         /// Noise (mV).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         sigma: f64,
         /// Membrane time constant (s).
         #[arg(long, default_value_t = 0.02)]
