@@ -21,5 +21,10 @@ fn stationary_solves(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, stationary_solves);
+// Criterion's plots need system fonts, which this crate does not assume.
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = stationary_solves
+}
 criterion_main!(benches);
