@@ -20,12 +20,17 @@ pub const CHI_ASYNC_THRESHOLD: f64 = 0.5;
 /// One population in one epoch: theory and simulation side by side.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PopulationComparison {
+    /// Population name.
     pub name: String,
+    /// Theory: population rate `nu_A` (Hz).
     pub rate_theory_hz: f64,
+    /// Simulation: population rate averaged over the epoch window (Hz).
     pub rate_sim_hz: f64,
     /// `(sim - theory) / theory`.
     pub rate_rel_err: f64,
+    /// Theory: population-mean membrane potential `<V>_A` (mV), MODEL.md 2.6.1.
     pub mean_v_theory_mv: f64,
+    /// Simulation: population-mean membrane potential averaged over the epoch window (mV).
     pub mean_v_sim_mv: f64,
     /// `sim - theory` (mV).
     pub mean_v_diff_mv: f64,
@@ -49,10 +54,13 @@ pub struct EpochComparison {
     pub window_s: [f64; 2],
     /// Latent input `s` in the epoch.
     pub s: Vec<f64>,
+    /// Theory: the stable latent fixed point nearest to the simulated `kappa` (Hz).
     pub kappa_theory_hz: Vec<f64>,
+    /// Simulation: `kappa(t)` averaged over the window (Hz).
     pub kappa_sim_hz: Vec<f64>,
     /// `(sim - theory) / |theory|` of the first component; null at `kappa = 0`.
     pub kappa_rel_err: Option<f64>,
+    /// Per population, in Model order.
     pub populations: Vec<PopulationComparison>,
 }
 
@@ -63,6 +71,7 @@ pub struct TheoryComparison {
     pub transfer: TransferKind,
     /// Always `finite` here: a simulated network has finite K.
     pub limit: Limit,
+    /// One entry per epoch of constant input (see [`epochs()`]).
     pub epochs: Vec<EpochComparison>,
     /// Coherent shift of the population mean V per unit change of `kappa` between the
     /// first and last epoch (mV/Hz), per population: `[theory, sim]`.
@@ -74,12 +83,19 @@ pub struct TheoryComparison {
 /// The full comparison report (written as `report.json`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
+    /// Model name.
     pub model: String,
+    /// Integration scheme of the simulation (grid or precise).
     pub sim_mode: crate::model::SimMode,
+    /// Time step of the simulation (s).
     pub dt_s: f64,
+    /// Simulated time after the warm-up (s).
     pub duration_s: f64,
+    /// Warm-up (s), excluded from every measurement.
     pub warmup_s: f64,
+    /// Random seed of the simulation.
     pub seed: u64,
+    /// Total number of neurons.
     pub n_neurons: usize,
     /// Measured statistics without a theory counterpart here, per population.
     pub sim_statistics: Vec<SimStatistics>,
@@ -88,20 +104,30 @@ pub struct Report {
     /// Expected finite-N offset of a `kappa` measured at `kappa = 0` (Hz), MODEL.md section 3:
     /// `sqrt(sum_B c_B^2 Var(n) q_B / N_B) / |1 - L|` with `L` the latent loop gain.
     pub kappa_finite_n_offset_hz: f64,
+    /// One comparison per transfer function requested.
     pub theories: Vec<TheoryComparison>,
+    /// Wall-clock time of the simulation, network construction included (s).
     pub wall_sim_s: f64,
+    /// Wall-clock time of the theory side of the comparison (s).
     pub wall_theory_s: f64,
 }
 
 /// Measured statistics of one population that have no theory counterpart here.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SimStatistics {
+    /// Population name.
     pub name: String,
+    /// Mean ISI CV over neurons with at least 3 spikes (`null` if none).
     pub cv_isi: f64,
+    /// Mean Pearson correlation of spike counts in 50 ms bins over sampled pairs.
     pub pair_corr: f64,
+    /// Golomb's synchrony measure chi (0 asynchronous, 1 fully synchronous), MODEL.md 2.7.
     pub chi: f64,
+    /// CV of the population spike count in 1 ms bins.
     pub pop_rate_cv: f64,
+    /// Fano factor of the population spike count in 1 ms bins.
     pub fano_1ms: f64,
+    /// `chi > CHI_ASYNC_THRESHOLD`: the state is flagged as not asynchronous (MODEL.md 2.7).
     pub synchronous_flag: bool,
 }
 

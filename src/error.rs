@@ -5,9 +5,16 @@ use std::fmt::Display;
 /// Everything that can go wrong in balnet on user input or in a solve.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A Model field breaks a rule of MODEL.md section 1.
+    /// A Model field (or another input) breaks a rule of MODEL.md section 1.
     #[error("invalid {field} = {value}: {rule}")]
-    Invalid { field: String, value: String, rule: String },
+    Invalid {
+        /// The field at fault, e.g. `populations[0].tau_m`.
+        field: String,
+        /// Its value, as text.
+        value: String,
+        /// The rule it breaks.
+        rule: String,
+    },
     /// A Model file could not be parsed.
     #[error("cannot parse model: {0}")]
     Parse(String),
@@ -19,10 +26,20 @@ pub enum Error {
     NoBalancedState(String),
     /// The balance matrix `W_AB = c_B J_AB` is singular.
     #[error("singular balance matrix W_AB = c_B J_AB (condition number {condition:.3e})")]
-    SingularBalance { condition: f64 },
+    SingularBalance {
+        /// Condition number of `W` (ratio of its extreme singular values).
+        condition: f64,
+    },
     /// A root finder did not converge.
     #[error("{what} did not converge after {iterations} iterations (final residual {residual:.3e})")]
-    NoConvergence { what: String, iterations: usize, residual: f64 },
+    NoConvergence {
+        /// What was being solved.
+        what: String,
+        /// Iterations spent.
+        iterations: usize,
+        /// Largest residual at the end (NaN if none could be evaluated).
+        residual: f64,
+    },
     /// A numerical argument is outside the domain of a function.
     #[error("{0}")]
     Domain(String),

@@ -51,9 +51,17 @@ pub enum Connectivity {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Delay {
     /// One delay `d` (s) for every connection.
-    Fixed { d: f64 },
+    Fixed {
+        /// The delay (s).
+        d: f64,
+    },
     /// Per-connection delays uniform in `[min, max]` (s).
-    Uniform { min: f64, max: f64 },
+    Uniform {
+        /// Smallest delay (s).
+        min: f64,
+        /// Largest delay (s).
+        max: f64,
+    },
 }
 
 impl Delay {
@@ -96,22 +104,31 @@ pub struct External {
 #[serde(deny_unknown_fields)]
 pub struct Loadings {
     #[serde(default)]
+    /// Mean of `m` (mV), length `D`.
     pub mbar: Vec<f64>,
     #[serde(default)]
+    /// Mean of `n` (dimensionless), length `D`.
     pub nbar: Vec<f64>,
     #[serde(default)]
+    /// Mean of `w` (mV), length `D_in`.
     pub wbar: Vec<f64>,
     #[serde(default)]
+    /// `Sigma^{mm} = Cov(m, m)` (mV^2), `D x D`, symmetric.
     pub sigma_mm: Vec<Vec<f64>>,
     #[serde(default)]
+    /// `(Sigma^{nm})_{de} = Cov(n_d, m_e)` (mV), `D x D`.
     pub sigma_nm: Vec<Vec<f64>>,
     #[serde(default)]
+    /// `Sigma^{nn} = Cov(n, n)` (dimensionless), `D x D`, symmetric.
     pub sigma_nn: Vec<Vec<f64>>,
     #[serde(default)]
+    /// `(Sigma^{mw})_{de} = Cov(m_d, w_e)` (mV^2), `D x D_in`.
     pub sigma_mw: Vec<Vec<f64>>,
     #[serde(default)]
+    /// `(Sigma^{nw})_{de} = Cov(n_d, w_e)` (mV), `D x D_in`.
     pub sigma_nw: Vec<Vec<f64>>,
     #[serde(default)]
+    /// `Sigma^{ww} = Cov(w, w)` (mV^2), `D_in x D_in`, symmetric.
     pub sigma_ww: Vec<Vec<f64>>,
 }
 
@@ -190,9 +207,21 @@ fn zeros(r: usize, c: usize) -> Vec<Vec<f64>> {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SignalTerm {
     /// Adds `amplitude` for `t >= t0`.
-    Step { t0: f64, amplitude: f64 },
+    Step {
+        /// Time of the step (s).
+        t0: f64,
+        /// Height of the step (dimensionless).
+        amplitude: f64,
+    },
     /// Rises linearly by `amplitude` between `t0` and `t1`, constant after.
-    Ramp { t0: f64, t1: f64, amplitude: f64 },
+    Ramp {
+        /// Start of the ramp (s).
+        t0: f64,
+        /// End of the ramp (s), after `t0`.
+        t1: f64,
+        /// Total rise (dimensionless).
+        amplitude: f64,
+    },
 }
 
 impl SignalTerm {

@@ -28,14 +28,18 @@ pub enum Style {
 /// One named series of `(x, y)` points.
 #[derive(Clone, Debug)]
 pub struct Series {
+    /// Legend entry.
     pub name: String,
+    /// The `(x, y)` points, in data units.
     pub points: Vec<(f64, f64)>,
+    /// How the series is drawn.
     pub style: Style,
     /// Index into the palette.
     pub color: usize,
 }
 
 impl Series {
+    /// A series from its name, points, style and palette index.
     pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>, style: Style, color: usize) -> Self {
         Series { name: name.into(), points, style, color }
     }
@@ -44,9 +48,13 @@ impl Series {
 /// One panel: title, axis labels (with units) and series.
 #[derive(Clone, Debug, Default)]
 pub struct Panel {
+    /// Title of the panel.
     pub title: String,
+    /// Label of the x axis, with units.
     pub x_label: String,
+    /// Label of the y axis, with units.
     pub y_label: String,
+    /// The series drawn in the panel.
     pub series: Vec<Series>,
     /// Fixed y range; `None`: from the data.
     pub y_range: Option<(f64, f64)>,

@@ -31,12 +31,14 @@ pub fn windows(model: &Model) -> Vec<[f64; 2]> {
 /// Counts spikes per neuron and epoch window.
 #[derive(Clone, Debug)]
 pub struct EpochCounter {
+    /// The epoch windows of [`windows`] (s from the start of the run).
     pub windows: Vec<[f64; 2]>,
     /// `counts[e][i]`: spikes of neuron `i` in window `e`.
     pub counts: Vec<Vec<u32>>,
 }
 
 impl EpochCounter {
+    /// A counter for `n` neurons over the epoch windows of `model`.
     pub fn new(model: &Model, n: usize) -> Self {
         let windows = windows(model);
         let counts = vec![vec![0; n]; windows.len()];

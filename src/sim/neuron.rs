@@ -96,7 +96,9 @@ pub fn grid_step(nr: &mut Neuron, pc: &PopConst, c: f64, i_s: f64, fast: f64) ->
 /// An input arrival within a step: offset from the step start (s) and jump (mV).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Arrival {
+    /// Offset from the step start (s).
     pub t: f64,
+    /// Jump of the potential (mV).
     pub w: f64,
 }
 

@@ -34,6 +34,8 @@ pub struct StepData<'a> {
     pub v: &'a dyn Fn(usize) -> f64,
 }
 
+/// Accumulates the measurements of one run step by step (see the module
+/// documentation); [`Recorder::finish`] turns them into a [`Recorded`].
 pub struct Recorder {
     p: usize,
     d: usize,
@@ -47,14 +49,18 @@ pub struct Recorder {
     tau_s: f64,
     decay_s: f64,
     // per neuron
+    /// Spike count of every neuron after the warm-up.
     pub counts: Vec<u32>,
     last_spike: Vec<f64>,
     isi_sum: Vec<f64>,
     isi_sum2: Vec<f64>,
     isi_n: Vec<u32>,
     // per population, binned
+    /// Population spike counts per bin of `record_bin` (P x bins).
     pub bin_counts: Vec<Vec<u32>>,
+    /// Per population and bin: sum over the bin's steps of the population-mean V (mV).
     pub bin_vsum: Vec<Vec<f64>>,
+    /// Sum over each bin's steps of `kappa` (Hz): one flat vector, bins x D.
     pub bin_kappa: Vec<Vec<f64>>,
     ms_counts: Vec<Vec<u32>>,
     // pop-mean V over steps (after warm-up)
@@ -68,9 +74,11 @@ pub struct Recorder {
     // correlations
     corr_slot: Vec<u32>,
     corr_counts: Vec<Vec<u16>>,
+    /// The sampled pairs of neurons (global ids) for spike-count correlations, per population.
     pub corr_pairs: Vec<Vec<(u32, u32)>>,
     // raster
     raster_of: Vec<u8>,
+    /// Spikes `(neuron id, time in s)` of the raster neurons, per population.
     pub raster: Vec<Vec<(u32, f64)>>,
     // kappa
     kfilt: Vec<f64>, // P x D
@@ -78,6 +86,8 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// A recorder for `model` on the network `net`, for a run of `total_steps` steps of
+    /// which the first `warm_steps` are warm-up.
     pub fn new(model: &Model, net: &Network, total_steps: usize, warm_steps: usize) -> Self {
         let s = &model.sim;
         let p = net.p();
@@ -383,26 +393,44 @@ fn pearson(x: &[u16], y: &[u16]) -> Option<f64> {
 
 /// Recorded summaries of one population.
 pub struct PopRecord {
+    /// Mean rate over neurons (Hz).
     pub rate_hz: f64,
+    /// Standard deviation of single-neuron rates across the population (Hz).
     pub rate_sd_hz: f64,
+    /// Mean ISI CV over neurons with at least 3 spikes (NaN if none).
     pub cv_isi: f64,
+    /// Mean Pearson correlation of spike counts in 50 ms bins over sampled pairs.
     pub pair_corr: f64,
+    /// Time average of the population-mean membrane potential (mV).
     pub mean_v_mv: f64,
+    /// Golomb's synchrony measure chi.
     pub chi: f64,
+    /// CV of the population spike count in 1 ms bins.
     pub pop_rate_cv: f64,
+    /// Fano factor of the population spike count in 1 ms bins.
     pub fano_1ms: f64,
+    /// Fraction of neurons without any spike after the warm-up.
     pub silent_fraction: f64,
+    /// Time-averaged rate of every neuron (Hz), in neuron order.
     pub rates_hz: Vec<f64>,
+    /// ISI CV of every neuron (NaN where fewer than 3 spikes).
     pub cv_isi_per_neuron: Vec<f64>,
+    /// Population rate per bin of `record_bin` (Hz).
     pub rate_t: Vec<f64>,
+    /// Population-mean V per bin of `record_bin` (mV).
     pub mean_v_t: Vec<f64>,
+    /// Spikes `(neuron id, time in s)` of the raster neurons.
     pub raster: Vec<(u32, f64)>,
 }
 
 /// Everything the recorder produced.
 pub struct Recorded {
+    /// Per population, in Model order.
     pub pops: Vec<PopRecord>,
+    /// Time average of `kappa(t)` after the warm-up (Hz), length D.
     pub kappa_mean: Vec<f64>,
+    /// `kappa(t)` averaged per bin of `record_bin` (bins x D, Hz).
     pub kappa_t: Vec<Vec<f64>>,
+    /// Bin centres (s from the start of the run, warm-up included).
     pub time_s: Vec<f64>,
 }

@@ -11,6 +11,7 @@ use crate::model::Model;
 /// Time series of one population along a latent trajectory.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PopulationTrace {
+    /// Population name.
     pub name: String,
     /// `nu_A(t)` (Hz).
     pub rate_hz: Vec<f64>,
@@ -25,6 +26,7 @@ pub struct PopulationTrace {
 /// A latent trajectory sampled at output times.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Trajectory {
+    /// Mode of the fast variables (finite K or balanced limit).
     pub limit: Limit,
     /// Output times (s).
     pub t: Vec<f64>,
@@ -32,6 +34,7 @@ pub struct Trajectory {
     pub kappa: Vec<Vec<f64>>,
     /// `s(t)` at output times.
     pub s: Vec<Vec<f64>>,
+    /// Per population, in Model order.
     pub populations: Vec<PopulationTrace>,
     /// Number of right-hand-side evaluations (fast solves).
     pub evaluations: usize,

@@ -71,9 +71,13 @@ pub struct Ring {
 /// All latent fixed points found in a box, at one input `s`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LatentSolution {
+    /// Mode of the fast variables (finite K or balanced limit).
     pub limit: Limit,
+    /// Latent input `s` (dimensionless).
     pub s: Vec<f64>,
+    /// Isolated fixed points, each with its stability.
     pub fixed_points: Vec<FixedPoint>,
+    /// Continuous rings of fixed points (rotation-symmetric structure, `D >= 2`).
     pub rings: Vec<Ring>,
 }
 

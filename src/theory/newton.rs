@@ -31,8 +31,11 @@ impl Default for NewtonOptions {
 /// Outcome of a converged solve.
 #[derive(Clone, Debug)]
 pub struct NewtonReport {
+    /// The solution.
     pub x: DVector<f64>,
+    /// `max_i abs(r_i)` at the solution.
     pub residual: f64,
+    /// Newton iterations used.
     pub iterations: usize,
 }
 

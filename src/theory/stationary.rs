@@ -46,6 +46,7 @@ impl std::str::FromStr for Limit {
 /// Mean-field quantities of one population in a stationary state. Units in the names.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PopulationState {
+    /// Population name.
     pub name: String,
     /// Population rate `nu_A` (Hz).
     pub rate_hz: f64,
@@ -87,6 +88,7 @@ pub struct State {
     pub kappa: Vec<f64>,
     /// Latent input `s` (dimensionless).
     pub s: Vec<f64>,
+    /// Per population, in Model order.
     pub populations: Vec<PopulationState>,
     /// Largest residual of the self-consistency equations at convergence.
     pub residual: f64,
@@ -420,8 +422,11 @@ fn solve_balanced(
 }
 
 /// All finite-K stationary states at `(kappa, s)` found by multi-start Newton from a
-/// grid of initial rates, de-duplicated, sorted by the first population's rate
-/// (MODEL.md 2.4: the default model has a nearly silent second state).
+/// grid of initial rates (`{1e-3, 0.1, 3, 15, 60, 200}` Hz per population, capped at
+/// `0.9 / tau_ref`), de-duplicated, sorted by the first population's rate, highest first
+/// (MODEL.md 2.4). The default models have a single stationary state: no nearly silent
+/// second state exists there. In the balanced limit the rates are fixed by the linear
+/// balance, so the one solution of [`solve`] is returned.
 pub fn solve_all(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Result<Vec<State>> {
     if limit == Limit::Balanced {
         return Ok(vec![solve(model, limit, kappa, s, None)?]);

@@ -1,9 +1,9 @@
 //! Bivariate Gaussian averages for the two-state theory (MODEL.md 2.6.4).
 //!
-//! TODO: switch [`expect2_conditional`] to `gauss::expect2` when it lands (it is private
-//! here only until then). The product form [`cross_moment`] stays: it needs `n` transfer
+//! The two-state theory uses the product form [`cross_moment`]: it needs `n` transfer
 //! evaluations per state instead of `n^2` per pair of states, which is what makes the
-//! `L x L` covariances of the tuning curves cheap.
+//! `L x L` covariances of the tuning curves cheap. [`expect2_conditional`] is its
+//! reference in the unit tests (the public nested adaptive quadrature is `gauss::expect2`).
 //!
 //! The product form is Mehler's expansion: for `x^a = M^a + s_a z_1`, `x^b = M^b + s_b z_2`,
 //! `corr(z_1, z_2) = rho`,
@@ -11,16 +11,21 @@
 //! `E[f(x^a) g(x^b)] = sum_k rho^k f_k g_k`,   `f_k = E[f(M^a + s_a z) h_k(z)]`,
 //!
 //! with `h_k = He_k / sqrt(k!)` the orthonormal Hermite polynomials. The coefficients are
-//! taken with an `n`-node Gauss-Hermite rule (the nodes of `gauss::moments`, with accurate
+//! taken with a 96-node Gauss-Hermite rule (nodes polished by Newton's method, accurate
 //! tail weights); on that rule the `h_k`, `k < n`, are exactly orthonormal, so at `rho = 1`
-//! and equal arguments the sum reproduces the rule's `E[f g]` (and the state's `q_A`) to
-//! rounding. Checked against the conditional quadrature below in the unit tests.
+//! and equal arguments the sum reproduces the rule's `E[f g]` to rounding. That is the
+//! state's `q_A` only to the accuracy of the Gauss-Hermite rule: `gauss::moments` averages
+//! the Siegert function with adaptive Gauss-Legendre split at its breakpoints, because
+//! Gauss-Hermite degrades where the temporal noise is small against the spread of inputs
+//! (see the `gauss` module documentation). Checked against the conditional quadrature
+//! below in the unit tests.
 
 use std::sync::OnceLock;
 
 use crate::transfer::Transfer;
 
-/// Nodes of the rule (as `gauss.rs`: 96-point Gauss-Hermite, probabilists' scaling).
+/// Nodes of the rule (96-point Gauss-Hermite, probabilists' scaling; `gauss.rs` uses 64
+/// nodes, and only for transfer functions without breakpoints).
 const N: usize = 96;
 
 struct Rule {

@@ -21,6 +21,7 @@ fn limit_label(limit: Limit) -> String {
 /// Changes of one population between two states (b minus a). Units in the names.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShiftPopulation {
+    /// Population name.
     pub name: String,
     /// `Delta mu_A` (mV).
     pub delta_mu_mv: f64,
@@ -41,10 +42,15 @@ pub struct ShiftPopulation {
 pub struct CoherentShift {
     /// Mode of the states.
     pub mode: String,
+    /// Latent state a (Hz).
     pub kappa_a: Vec<f64>,
+    /// Input in state a (dimensionless).
     pub s_a: Vec<f64>,
+    /// Latent state b (Hz).
     pub kappa_b: Vec<f64>,
+    /// Input in state b (dimensionless).
     pub s_b: Vec<f64>,
+    /// Per population, in Model order.
     pub populations: Vec<ShiftPopulation>,
 }
 
@@ -106,9 +112,13 @@ pub fn coherent_shift(
 /// coordinate. Units in the names.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SlopePopulation {
+    /// Population name.
     pub name: String,
+    /// `mu_A` at each path point (mV).
     pub mu_mv: Vec<f64>,
+    /// `<V>_A` at each path point (mV), MODEL.md 2.6.1.
     pub mean_v_mv: Vec<f64>,
+    /// `nu_A` at each path point (Hz).
     pub rate_hz: Vec<f64>,
     /// `d mu_A / d kappa` (mV/Hz); `None` where the coordinate does not move.
     pub dmu_dkappa_mv_per_hz: Vec<Option<f64>>,
@@ -119,9 +129,11 @@ pub struct SlopePopulation {
 /// Coherent slopes along a path (MODEL.md 2.6.1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CoherentSlopes {
+    /// Mode of the fast variables (every number names its mode).
     pub mode: String,
     /// Path coordinate (Hz): `kappa` for `D = 1`, the arc length of `kappa` otherwise.
     pub coordinate: Vec<f64>,
+    /// Per population, in Model order.
     pub populations: Vec<SlopePopulation>,
 }
 

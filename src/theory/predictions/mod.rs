@@ -2,13 +2,13 @@
 //!
 //! - [`mode`]: how the fast variables are re-solved (finite K, balanced limit, or the
 //!   "unbalanced mode" of 2.6.4 with `mu_A` held fixed), and 1-D latent roots in any mode;
-//! - [`rate_distribution`]: the push-forward rate distribution `P_A(nu)` (2.6.2), the
+//! - [`mod@rate_distribution`]: the push-forward rate distribution `P_A(nu)` (2.6.2), the
 //!   silent fraction, and the counting-noise convolution used against simulations (section 3);
 //! - [`ks`]: Kolmogorov-Smirnov distances (section 3), shared with the comparison code;
 //! - [`mean_v`]: coherent shifts of `mu_A` and `<V>_A` with the latent state (2.6.1);
-//! - [`two_state`]: cross-covariance of inputs in two latent states and signal correlations (2.6.4);
+//! - [`mod@two_state`]: cross-covariance of inputs in two latent states and signal correlations (2.6.4);
 //! - [`tuning`]: sampled single-neuron tuning curves along a latent path, balanced vs unbalanced (2.6.4);
-//! - [`bifurcation`]: the scale of `Sigma^{nm}` at which `kappa = 0` loses stability (2.4, 2.5).
+//! - [`mod@bifurcation`]: the scale of `Sigma^{nm}` at which `kappa = 0` loses stability (2.4, 2.5).
 
 pub mod bifurcation;
 mod bivariate;

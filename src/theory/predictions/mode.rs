@@ -21,18 +21,33 @@ use crate::theory::stationary::{self, Equations, Limit, PopulationState, State, 
 pub enum FastMode {
     /// MODEL.md 2.4: `mu_A` from its definition (finite K) or from fixed balanced rates
     /// (balanced limit); quenched variance `beta_A` from the connectivity (2.1).
-    Network { limit: Limit },
+    Network {
+        /// Finite K or balanced limit.
+        limit: Limit,
+    },
     /// `mu_A` held at `mu_mv` (mV); the rates, `q_A` and `sigma_A` are solved. With
     /// `quenched = false` the quenched variance is only `beta_ext,A` (MODEL.md section 4:
     /// Mastrogiuseppe & Ostojic with `beta = 0` when `beta_ext = 0`).
-    FixedMu { mu_mv: Vec<f64>, quenched: bool },
+    FixedMu {
+        /// `mu_A` per population (mV).
+        mu_mv: Vec<f64>,
+        /// Solve `beta_A` from the connectivity (MODEL.md 2.1); `false`: `beta_ext,A` only.
+        quenched: bool,
+    },
     /// The "unbalanced mode" of MODEL.md 2.6.4: `mu_A` held at `mu_mv` (mV) and the
     /// quenched variance frozen at `beta_mv2` (mV^2, including `beta_ext`): every neuron keeps
     /// the same quenched field `sqrt(beta_A) z_i` in every latent state. `sigma_mv`: the
     /// temporal noise (mV) frozen too (a fixed transfer function, the standard low-rank rate
     /// network `Phi(const + tau_m m_i . kappa)`), or `None` to let it follow the population
     /// rates through MODEL.md 2.1 (as `stationary::solve_fixed_mu` does).
-    Unbalanced { mu_mv: Vec<f64>, beta_mv2: Vec<f64>, sigma_mv: Option<Vec<f64>> },
+    Unbalanced {
+        /// Frozen `mu_A` per population (mV).
+        mu_mv: Vec<f64>,
+        /// Frozen quenched variance `beta_A` per population (mV^2, `beta_ext` included).
+        beta_mv2: Vec<f64>,
+        /// Frozen temporal noise `sigma_A` per population (mV), or `None` to follow the rates.
+        sigma_mv: Option<Vec<f64>>,
+    },
 }
 
 impl FastMode {

@@ -30,21 +30,29 @@ pub enum RateGrid {
     /// follows the probability mass and becomes exponentially fine near `nu = 0`, where the
     /// density of a fluctuation-driven population is largest (it may diverge there as a
     /// power of `nu`). No inversion of `Phi` is needed.
-    Auto { points: usize },
+    Auto {
+        /// Number of grid points (at least 3).
+        points: usize,
+    },
     /// Given rates (Hz), non-negative and strictly increasing; each needs `Phi^{-1}`.
-    Rates { nu_hz: Vec<f64> },
+    Rates {
+        /// The rates (Hz).
+        nu_hz: Vec<f64>,
+    },
 }
 
 /// The rate distribution `P_A(nu)` of one population (MODEL.md 2.6.2). Units in the names.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RateDistribution {
+    /// Population name.
     pub name: String,
     /// Mode of the state it was computed from.
     pub limit: Limit,
-    /// Mean `M_A` (mV) and variance `Delta_A` (mV^2) of the input across neurons, and the
-    /// temporal noise `sigma_A` (mV) of the transfer function.
+    /// Mean `M_A` of the input across neurons (mV).
     pub mean_input_mv: f64,
+    /// Variance `Delta_A` of the input across neurons (mV^2).
     pub delta_mv2: f64,
+    /// Temporal noise `sigma_A` of the transfer function (mV).
     pub sigma_mv: f64,
     /// Grid of rates (Hz).
     pub nu_hz: Vec<f64>,
@@ -58,18 +66,20 @@ pub struct RateDistribution {
     pub silent_threshold_hz: f64,
     /// The silent fraction `P(rate < silent_threshold_hz)`.
     pub mass_at_zero: f64,
-    /// Probability below the first and above the last grid point.
+    /// Probability below the first grid point.
     pub mass_below_grid: f64,
+    /// Probability above the last grid point.
     pub mass_above_grid: f64,
     /// When `Delta_A = 0` every neuron has the same rate: the distribution is this atom (Hz)
     /// and the density is zero.
     pub atom_hz: Option<f64>,
     /// `int P(nu) dnu` over the grid plus the mass outside it: 1 up to quadrature error.
     pub normalization: f64,
-    /// `int nu P(nu) dnu` (Hz) and `int nu^2 P(nu) dnu` (Hz^2) by Simpson's rule for uneven
-    /// spacing over the grid, with the mass below the grid placed at half the first grid rate
-    /// and the mass above it at the last: compare with `nu_A` and `q_A`.
+    /// `int nu P(nu) dnu` (Hz) by Simpson's rule for uneven spacing over the grid, with the
+    /// mass below the grid placed at half the first grid rate and the mass above it at the
+    /// last: compare with `nu_A`.
     pub mean_hz: f64,
+    /// `int nu^2 P(nu) dnu` (Hz^2), computed as `mean_hz`: compare with `q_A`.
     pub second_moment_hz2: f64,
 }
 

@@ -112,9 +112,11 @@ pub fn tuning_stats(curves: &[Vec<f64>], tol_hz: f64) -> Result<TuningStats> {
 /// Sampled tuning curves of one population.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TuningPopulation {
+    /// Population name.
     pub name: String,
     /// `curves[i][l]`: rate of sampled neuron `i` at path point `l` (Hz).
     pub curves: Vec<Vec<f64>>,
+    /// Shape statistics of `curves`.
     pub stats: TuningStats,
     /// Population rate `nu_A` along the path (Hz).
     pub rate_hz: Vec<f64>,
@@ -137,6 +139,7 @@ pub struct TuningCurves {
     pub path: Vec<Vec<f64>>,
     /// The input `s`, the same along the path.
     pub s: Vec<f64>,
+    /// Per population, in Model order.
     pub populations: Vec<TuningPopulation>,
 }
 

@@ -21,6 +21,7 @@ use crate::theory::stationary::State;
 /// Two-state statistics of one population (MODEL.md 2.6.4). Units in the names.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TwoStatePopulation {
+    /// Population name.
     pub name: String,
     /// Cross-covariance of the inputs `C_A^{ab}` (mV^2).
     pub input_cov_mv2: f64,
@@ -36,8 +37,9 @@ pub struct TwoStatePopulation {
     pub rate_corr: Option<f64>,
     /// Cross moment `E[Phi_A(x^a) Phi_A(x^b)]` (Hz^2).
     pub cross_moment_hz2: f64,
-    /// `nu_A` in state a and in state b (Hz).
+    /// `nu_A` in state a (Hz).
     pub rate_a_hz: f64,
+    /// `nu_A` in state b (Hz).
     pub rate_b_hz: f64,
 }
 
@@ -46,10 +48,15 @@ pub struct TwoStatePopulation {
 pub struct TwoState {
     /// How the fast variables and the quenched field were closed.
     pub mode: String,
+    /// Latent state a (Hz).
     pub kappa_a: Vec<f64>,
+    /// Input in state a (dimensionless).
     pub s_a: Vec<f64>,
+    /// Latent state b (Hz).
     pub kappa_b: Vec<f64>,
+    /// Input in state b (dimensionless).
     pub s_b: Vec<f64>,
+    /// Per population, in Model order.
     pub populations: Vec<TwoStatePopulation>,
     /// Largest residual of the self-consistent cross-covariance equations (mV^2).
     pub residual_mv2: f64,
@@ -164,7 +171,7 @@ fn rate_corr(pa: &Prepared, pb: &Prepared, b: usize, c: f64) -> Option<f64> {
 /// in `mode`, which also fixes how the quenched field changes between them: through the
 /// rates for the network's own closure, frozen in the unbalanced mode). The
 /// cross-covariances are solved by Newton's method; bivariate averages by Mehler's
-/// expansion on the rule of `gauss::moments` (see `bivariate.rs`).
+/// expansion on a 96-node Gauss-Hermite rule (see `bivariate.rs`).
 pub fn two_state(model: &Model, mode: &FastMode, a: &State, b: &State) -> Result<TwoState> {
     for (field, st) in [("state_a", a), ("state_b", b)] {
         if st.populations.len() != model.p() {

@@ -537,7 +537,8 @@ impl ShotNoise {
 
     /// Tabulated over `mean +- width * sd` (mV, at least +-1 mV): e.g. the Gaussian of `x`
     /// across a population (MODEL.md 2.3), `width` the reach of the quadrature in standard
-    /// deviations (the provisional `gauss::expect` reaches 12).
+    /// deviations (the Gaussian averages of `gauss` start from [`crate::gauss::Z_MAX`] = 10
+    /// and widen their range by themselves where needed).
     pub fn around(lif: LifParams, input: ShotInput, mean: f64, sd: f64, width: f64) -> Result<Self> {
         let half = (width * sd).max(1.0);
         Self::new(lif, input, (mean - half, mean + half))
