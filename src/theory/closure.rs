@@ -35,6 +35,13 @@ thread_local! {
 #[derive(Clone)]
 pub struct SharedTransfer(Arc<dyn Transfer>);
 
+impl SharedTransfer {
+    /// Wrap a transfer function.
+    pub fn new(t: impl Transfer + 'static) -> Self {
+        SharedTransfer(Arc::new(t))
+    }
+}
+
 impl Transfer for SharedTransfer {
     fn rate(&self, x: f64) -> f64 {
         self.0.rate(x)
@@ -103,6 +110,9 @@ pub fn transfer_for(
     mean: f64,
     delta: f64,
 ) -> Result<SharedTransfer> {
+    if model.noise == crate::model::NoiseClosure::Spectral {
+        return super::spectral::colored_transfer(model, a, nu, fano, sigma, mean, delta);
+    }
     match model.transfer {
         TransferKind::Siegert => Ok(SharedTransfer(Arc::new(Siegert { lif: LifParams::of(model, a), sigma }))),
         TransferKind::ShotNoise => {

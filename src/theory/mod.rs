@@ -10,3 +10,4 @@ pub mod closure;
 pub mod dynamics;
 pub mod latent;
 pub mod predictions;
+pub mod spectral;

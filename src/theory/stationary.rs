@@ -274,11 +274,25 @@ pub fn solve_with(
             }
             Err(Error::NoConvergence { what: "renewal noise closure (Fano factors)".into(), iterations: 200, residual: change })
         }
-        NoiseClosure::Spectral => Err(Error::invalid(
-            "noise",
-            "spectral",
-            "the spectral closure is not available yet (use poisson or renewal)",
-        )),
+        NoiseClosure::Spectral => {
+            // MODEL.md 2.1 spectral closure: effective Fano factors of the membrane-filtered
+            // renewal spectrum (theory::spectral), iterated like the renewal closure
+            let mut fano = guess.map_or_else(|| vec![1.0; p], |g| g.fano());
+            let mut st = solve_inner(model, limit, kappa, s, guess, eq, &fano)?;
+            let mut change = f64::INFINITY;
+            for _ in 0..200 {
+                let target = super::spectral::spectral_fano(model, &st)?;
+                change = target.iter().zip(&fano).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+                if change < 1e-10 {
+                    return Ok(st);
+                }
+                for (f, t) in fano.iter_mut().zip(&target) {
+                    *f += 0.8 * (t - *f);
+                }
+                st = solve_inner(model, limit, kappa, s, Some(&st), eq, &fano)?;
+            }
+            Err(Error::NoConvergence { what: "spectral noise closure (Fano factors)".into(), iterations: 200, residual: change })
+        }
     }
 }
 

@@ -1,0 +1,492 @@
+//! Spectral noise closure (MODEL.md 2.1, "Why more is needed"; section 5 "Open
+//! discrepancy"): the recurrent input seen as colored noise whose spectrum is the
+//! presynaptic spike-train power spectrum.
+//!
+//! - Presynaptic trains are renewal processes: ISI = `tau_ref + Gamma(k, theta)` with
+//!   mean `1/nu` and the ISI CV of the diffusion LIF ([`crate::transfer::siegert::cv_isi`]).
+//!   Laplace transform of the ISI density `L(s) = exp(-s tau_ref) (1 + s theta)^(-k)`.
+//! - Spike-train power spectrum (renewal formula) `S(omega) = nu Re[(1 + L)/(1 - L)]`,
+//!   `L = L(i omega)`: `S(0) = nu CV^2`, `S -> nu` as `omega -> infinity` ([`GammaRenewal::spectrum`]).
+//! - Effective Fano factor seen by a free membrane of time constant `tau_m`:
+//!   `F_eff = Int S |H|^2 / (nu Int |H|^2)`, `H = 1/(1 + i omega tau_m)`. For a renewal
+//!   process this has the time-domain closed form (renewal density `m`, its Laplace
+//!   transform `L/(1-L)`): `F_eff = 1 + 2 [L(s)/(1 - L(s)) - nu/s]` at `s = 1/tau_m`
+//!   ([`GammaRenewal::fano_eff`]); the frequency integral ([`GammaRenewal::fano_eff_spectral`])
+//!   is kept as the independent check. `F_eff` lies between `CV^2` (slow membrane) and 1.
+//! - Population average (as [`super::closure::renewal_fano`]): `F_B = E_B[nu F_eff] / nu_B`.
+//!
+//! A gamma-renewal single-neuron simulator ([`simulate_renewal_neuron`]) is the reference
+//! for the colored-noise rate correction: superposed independent gamma trains per source,
+//! exact exponential decay between arrivals, threshold checked at arrivals (and at the
+//! deterministic crossing when the bias is suprathreshold), reset and refractoriness
+//! with input discarded (MODEL.md section 1).
+
+use std::f64::consts::PI;
+
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::sim::rng::{SimRng, normal, stream, uniform, Stream};
+use crate::transfer::{LifParams, Transfer};
+
+use super::stationary::State;
+
+/// A gamma renewal process with dead time: ISI = `tau_ref + Gamma(k, theta)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GammaRenewal {
+    /// Rate (Hz).
+    pub nu: f64,
+    /// Dead time (s).
+    pub tau_ref: f64,
+    /// Gamma shape.
+    pub k: f64,
+    /// Gamma scale (s).
+    pub theta: f64,
+}
+
+impl GammaRenewal {
+    /// The process with rate `nu` (Hz), ISI CV `cv` and dead time `tau_ref` (s). The
+    /// gamma part has mean `1/nu - tau_ref` and variance `cv^2/nu^2`; `None` unless
+    /// `0 < nu < 1/tau_ref` and `cv > 0`.
+    pub fn new(nu: f64, cv: f64, tau_ref: f64) -> Option<Self> {
+        let m = 1.0 / nu - tau_ref;
+        if !(nu > 0.0 && m > 0.0 && cv > 0.0 && cv.is_finite()) {
+            return None;
+        }
+        let var = (cv / nu).powi(2);
+        let theta = var / m;
+        Some(GammaRenewal { nu, tau_ref, k: m / theta, theta })
+    }
+
+    /// ISI coefficient of variation.
+    pub fn cv(&self) -> f64 {
+        self.k.sqrt() * self.theta * self.nu
+    }
+
+    /// `ln L(s)` for real `s >= 0`.
+    fn ln_laplace(&self, s: f64) -> f64 {
+        -s * self.tau_ref - self.k * (s * self.theta).ln_1p()
+    }
+
+    /// `L(s)/(1 - L(s)) - nu/s` for real `s > 0` (the Laplace transform of the renewal
+    /// density minus its constant part), without cancellation in `1 - L`.
+    fn renewal_excess(&self, s: f64) -> f64 {
+        let ln_l = self.ln_laplace(s);
+        let one_minus = -ln_l.exp_m1();
+        ln_l.exp() / one_minus - self.nu / s
+    }
+
+    /// Power spectrum `S(omega)` (Hz) of the spike train at angular frequency `omega`
+    /// (rad/s): `nu Re[(1 + L)/(1 - L)] = nu (-2 Re E / |E|^2 - 1)` with
+    /// `E = L(i omega) - 1 = expm1(z)`, `z = -i omega tau_ref - k Ln(1 + i omega theta)`,
+    /// `Re E = expm1(Re z) cos(Im z) - 2 sin^2(Im z / 2)`: both terms `O(omega^2)` of one
+    /// sign at small `omega`, so the ratio keeps full precision down to `omega -> 0`
+    /// (where it returns the limit `nu CV^2`).
+    pub fn spectrum(&self, omega: f64) -> f64 {
+        let w = omega.abs();
+        if w == 0.0 || w * (self.theta + self.tau_ref) < 1e-150 {
+            return self.nu * self.cv().powi(2);
+        }
+        let wt = w * self.theta;
+        let re_z = -0.5 * self.k * (wt * wt).ln_1p();
+        let im_z = -w * self.tau_ref - self.k * wt.atan();
+        let em = re_z.exp_m1();
+        let re_e = em * im_z.cos() - 2.0 * (0.5 * im_z).sin().powi(2);
+        let im_e = re_z.exp() * im_z.sin();
+        let abs2 = re_e * re_e + im_e * im_e;
+        self.nu * (-2.0 * re_e / abs2 - 1.0)
+    }
+
+    /// Effective Fano factor seen by a free membrane of time constant `tau_m` (s):
+    /// `F_eff = 1 + 2 [L(s)/(1 - L(s)) - nu/s]`, `s = 1/tau_m` (closed form; equals
+    /// [`Self::fano_eff_spectral`]).
+    pub fn fano_eff(&self, tau_m: f64) -> f64 {
+        1.0 + 2.0 * self.renewal_excess(1.0 / tau_m)
+    }
+
+    /// `F_eff` by the frequency integral `Int S |H|^2 d omega / (nu Int |H|^2 d omega)`,
+    /// mapped to a finite range by `omega = tan(phi)/tau_m`:
+    /// `F_eff = 1 + (2/pi) Int_0^{pi/2} (S/nu - 1) d phi` (double-exponential quadrature on
+    /// 64 panels, absolute accuracy about 1e-9).
+    pub fn fano_eff_spectral(&self, tau_m: f64) -> f64 {
+        let panels = 64;
+        let h = 0.5 * PI / panels as f64;
+        let f = |phi: f64| {
+            let omega = phi.tan() / tau_m;
+            if !omega.is_finite() { 0.0 } else { self.spectrum(omega) / self.nu - 1.0 }
+        };
+        let mut sum = 0.0;
+        for i in 0..panels {
+            let a = i as f64 * h;
+            sum += quadrature::double_exponential::integrate(f, a, a + h, 1e-11).integral;
+        }
+        1.0 + 2.0 / PI * sum
+    }
+
+    /// Draw one ISI (s).
+    pub fn sample_isi(&self, rng: &mut SimRng) -> f64 {
+        self.tau_ref + self.theta * sample_gamma(self.k, rng)
+    }
+
+    /// Forward recurrence time (time to the next event from a random moment in the
+    /// stationary process), by length-biased sampling: an interval drawn with
+    /// probability proportional to its length, then a uniform point in it.
+    pub fn sample_forward(&self, rng: &mut SimRng) -> f64 {
+        // length-biased ISI: tau_ref + Gamma w.p. proportional to (tau_ref + G); mixture
+        // of Gamma(k) (weight tau_ref) and Gamma(k+1) (weight k theta)
+        let m = self.k * self.theta;
+        let g = if uniform(rng) * (self.tau_ref + m) < self.tau_ref {
+            sample_gamma(self.k, rng)
+        } else {
+            sample_gamma(self.k + 1.0, rng)
+        };
+        uniform(rng) * (self.tau_ref + self.theta * g)
+    }
+}
+
+/// Marsaglia-Tsang gamma deviate of shape `k` (scale 1).
+fn sample_gamma(k: f64, rng: &mut SimRng) -> f64 {
+    if k < 1.0 {
+        let u = uniform(rng).max(1e-300);
+        return sample_gamma(k + 1.0, rng) * u.powf(1.0 / k);
+    }
+    let d = k - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let x = normal(rng);
+        let v = 1.0 + c * x;
+        if v <= 0.0 {
+            continue;
+        }
+        let v = v * v * v;
+        let u = uniform(rng);
+        if u < 1.0 - 0.0331 * x.powi(4) || u.max(1e-300).ln() < 0.5 * x * x + d * (1.0 - v + v.ln()) {
+            return d * v;
+        }
+    }
+}
+
+/// Effective membrane Fano factor (MODEL.md 2.1, spectral closure) of one presynaptic
+/// neuron with rate `nu` (Hz) and ISI CV `cv`, dead time `tau_ref`, seen by a membrane of
+/// time constant `tau_m` (s). Rates at or above `1/tau_ref` or CV not positive: the
+/// regular limit is approached, returned as the `CV -> 0` value of a train at 0.999 of
+/// the maximal rate; `nu <= 0`: 1 (Poisson, irrelevant as it is weighted by `nu`).
+pub fn fano_eff(nu: f64, cv: f64, tau_ref: f64, tau_m: f64) -> f64 {
+    if !(nu > 0.0) {
+        return 1.0;
+    }
+    let nu_c = if tau_ref > 0.0 { nu.min(0.999 / tau_ref) } else { nu };
+    match GammaRenewal::new(nu_c, cv.max(1e-3), tau_ref) {
+        Some(g) => g.fano_eff(tau_m).clamp(0.0, f64::INFINITY),
+        None => 1.0,
+    }
+}
+
+/// Spectral closure (MODEL.md 2.1): `F_B = E_B[nu F_eff(nu, CV)] / nu_B` for each
+/// population, with `CV` of the diffusion LIF at each neuron's mean input and the
+/// population's `sigma`, the rate from the population's transfer function, averaged over
+/// the Gaussian of inputs. `F_eff` uses the membrane time constant of population `a`
+/// that receives the input; with equal `tau_m` (all presets) one number per presynaptic
+/// population, computed with the presynaptic population's own `tau_m`.
+pub fn spectral_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
+    state
+        .populations
+        .iter()
+        .enumerate()
+        .map(|(b, p)| {
+            let lif = LifParams::of(model, b);
+            let t = super::closure::state_transfer(model, state, b)?;
+            let bps = [lif.theta - 6.0 * p.sigma_mv, lif.theta];
+            let f = |x: f64| {
+                let nu = t.rate(x);
+                if nu <= 0.0 {
+                    0.0
+                } else {
+                    let cv = crate::transfer::siegert::cv_isi(&lif, x, p.sigma_mv);
+                    nu * fano_eff(nu, cv, lif.tau_ref, lif.tau_m)
+                }
+            };
+            let num = if p.delta_mv2 > 0.0 {
+                crate::gauss::expect_split(f, p.mean_input_mv, p.delta_mv2, &bps)
+            } else {
+                f(p.mean_input_mv)
+            };
+            let fano = if p.rate_hz > 0.0 { num / p.rate_hz } else { 1.0 };
+            if !fano.is_finite() || fano <= 0.0 {
+                return Err(Error::Domain(format!("spectral Fano factor of population {} is {fano}", p.name)));
+            }
+            Ok(fano)
+        })
+        .collect()
+}
+
+/// One presynaptic source of the renewal single-neuron simulator: `count` independent
+/// trains of rate `nu` (Hz) and ISI CV `cv` (gamma with dead time `tau_ref`; `cv = 1`
+/// and `tau_ref = 0` is Poisson), each spike a jump `jump` (mV).
+#[derive(Clone, Copy, Debug)]
+pub struct RenewalSource {
+    pub jump: f64,
+    pub count: usize,
+    pub nu: f64,
+    pub cv: f64,
+    pub tau_ref: f64,
+}
+
+/// What [`simulate_renewal_neuron`] measured.
+#[derive(Clone, Copy, Debug)]
+pub struct RenewalNeuronResult {
+    /// Rate (Hz).
+    pub rate_hz: f64,
+    /// Standard error of the rate across neurons (Hz).
+    pub rate_se_hz: f64,
+    /// Exact time-averaged membrane potential (mV).
+    pub mean_v_mv: f64,
+    /// Variance of the free membrane potential would need a separate run; this is the
+    /// time-averaged V^2 minus mean^2 (mV^2) including resets.
+    pub var_v_mv2: f64,
+}
+
+/// Event-driven exact simulation of `n_neurons` independent LIF neurons (MODEL.md
+/// section 1) with constant input `bias` (mV) and renewal sources: trains start in
+/// their stationary state (forward recurrence time), neurons at `Vr`, `warmup` (s)
+/// discarded, `duration` (s) recorded per neuron. Neuron `i` uses stream `(seed, i)`.
+pub fn simulate_renewal_neuron(
+    lif: &LifParams,
+    sources: &[RenewalSource],
+    bias: f64,
+    n_neurons: usize,
+    warmup: f64,
+    duration: f64,
+    seed: u64,
+) -> RenewalNeuronResult {
+    use rayon::prelude::*;
+    let per: Vec<(f64, f64, f64)> = (0..n_neurons)
+        .into_par_iter()
+        .map(|i| one_neuron(lif, sources, bias, warmup, duration, seed, i as u64))
+        .collect();
+    let n = n_neurons as f64;
+    let rates: Vec<f64> = per.iter().map(|p| p.0).collect();
+    let mean = rates.iter().sum::<f64>() / n;
+    let var = if n_neurons > 1 { rates.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
+    let mv = per.iter().map(|p| p.1).sum::<f64>() / n;
+    let mv2 = per.iter().map(|p| p.2).sum::<f64>() / n;
+    RenewalNeuronResult { rate_hz: mean, rate_se_hz: (var / n).sqrt(), mean_v_mv: mv, var_v_mv2: mv2 - mv * mv }
+}
+
+fn one_neuron(
+    lif: &LifParams,
+    sources: &[RenewalSource],
+    bias: f64,
+    warmup: f64,
+    duration: f64,
+    seed: u64,
+    index: u64,
+) -> (f64, f64, f64) {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut rng = stream(seed, Stream::Drive, index);
+    let procs: Vec<Option<GammaRenewal>> = sources
+        .iter()
+        .map(|s| if s.cv == 1.0 && s.tau_ref == 0.0 { None } else { GammaRenewal::new(s.nu, s.cv, s.tau_ref) })
+        .collect();
+    // heap of (next time in integer ns-scaled key, source, train); f64 keys via bits of
+    // positive numbers preserve order
+    let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
+    let mut poisson_next: Vec<f64> = vec![f64::INFINITY; sources.len()];
+    for (si, s) in sources.iter().enumerate() {
+        match &procs[si] {
+            Some(g) => {
+                for _ in 0..s.count {
+                    let t = g.sample_forward(&mut rng);
+                    heap.push(Reverse((t.to_bits(), si as u32)));
+                }
+            }
+            None => {
+                // Poisson: one merged train of rate count * nu
+                let r = s.count as f64 * s.nu;
+                if r > 0.0 {
+                    poisson_next[si] = -uniform(&mut rng).max(1e-300).ln() / r;
+                }
+            }
+        }
+    }
+    let end = warmup + duration;
+    let tau = lif.tau_m;
+    let (mut t, mut v) = (0.0f64, lif.v_reset);
+    let mut ref_until = lif.tau_ref.min(0.0);
+    let (mut spikes, mut int_v, mut int_v2) = (0u64, 0.0, 0.0);
+    // integrate V and V^2 over [t0, t1] (clipped to the recording window) and advance
+    let advance = |v: &mut f64, t0: f64, t1: f64, refr_end: f64, int_v: &mut f64, int_v2: &mut f64| {
+        // refractory part
+        let mut a = t0;
+        if refr_end > a {
+            let b = refr_end.min(t1);
+            let (ca, cb) = (a.max(warmup), b.max(warmup));
+            *int_v += lif.v_reset * (cb - ca);
+            *int_v2 += lif.v_reset * lif.v_reset * (cb - ca);
+            a = b;
+            *v = lif.v_reset;
+        }
+        if t1 > a {
+            let u0 = *v - bias;
+            // part before warmup: only advance
+            let ca = a.max(warmup);
+            let u_a = u0 * (-(ca - a) / tau).exp();
+            if t1 > ca {
+                let d = t1 - ca;
+                let e1 = (-d / tau).exp();
+                let e2 = (-2.0 * d / tau).exp();
+                let iu = u_a * tau * (1.0 - e1);
+                let iu2 = u_a * u_a * 0.5 * tau * (1.0 - e2);
+                *int_v += bias * d + iu;
+                *int_v2 += bias * bias * d + 2.0 * bias * iu + iu2;
+            }
+            *v = bias + u0 * (-(t1 - a) / tau).exp();
+        }
+    };
+    loop {
+        // next arrival
+        let (mut tn, mut src, mut from_heap) = (f64::INFINITY, usize::MAX, false);
+        if let Some(Reverse((bits, si))) = heap.peek() {
+            tn = f64::from_bits(*bits);
+            src = *si as usize;
+            from_heap = true;
+        }
+        for (si, &tp) in poisson_next.iter().enumerate() {
+            if tp < tn {
+                tn = tp;
+                src = si;
+                from_heap = false;
+            }
+        }
+        // deterministic crossing before the arrival (suprathreshold bias)
+        let t_free = t.max(ref_until);
+        if bias > lif.theta {
+            let v_free = if ref_until > t { lif.v_reset } else { v };
+            if v_free < lif.theta {
+                let tc = t_free + tau * ((bias - v_free) / (bias - lif.theta)).ln();
+                if tc < tn && tc < end {
+                    advance(&mut v, t, tc, ref_until, &mut int_v, &mut int_v2);
+                    t = tc;
+                    if t >= warmup {
+                        spikes += 1;
+                    }
+                    v = lif.v_reset;
+                    ref_until = t + lif.tau_ref;
+                    continue;
+                }
+            }
+        }
+        if tn >= end {
+            advance(&mut v, t, end, ref_until, &mut int_v, &mut int_v2);
+            break;
+        }
+        advance(&mut v, t, tn, ref_until, &mut int_v, &mut int_v2);
+        t = tn;
+        let s = &sources[src];
+        if from_heap {
+            heap.pop();
+            let g = procs[src].as_ref().expect("renewal source");
+            let next = t + g.sample_isi(&mut rng);
+            heap.push(Reverse((next.to_bits(), src as u32)));
+        } else {
+            let r = s.count as f64 * s.nu;
+            poisson_next[src] = t - uniform(&mut rng).max(1e-300).ln() / r;
+        }
+        if t < ref_until {
+            continue; // input discarded while refractory
+        }
+        v += s.jump;
+        if v >= lif.theta {
+            if t >= warmup {
+                spikes += 1;
+            }
+            v = lif.v_reset;
+            ref_until = t + lif.tau_ref;
+        }
+    }
+    (spikes as f64 / duration, int_v / duration, int_v2 / duration)
+}
+
+/// Calibration constant `gamma` of the colored-noise threshold shift (dimensionless),
+/// see [`colored_shift`].
+pub const SHIFT_GAMMA: f64 = 0.27;
+
+/// Colored-noise correction of the firing rate (MODEL.md 2.1, spectral closure).
+///
+/// The recurrent input of regular trains keeps the full Poisson power at high
+/// frequencies (`S -> nu`) and lacks power below about the presynaptic rate. White noise
+/// of the membrane-filtered variance `sigma_eff^2 = tau_m (sum c J^2 nu F_eff + ext)` gets
+/// the free-membrane variance right, but the threshold, crossed by the fast part of the
+/// input, sees more noise than that: single LIF neurons driven by gamma-renewal trains
+/// fire above `Phi_Siegert(x, sigma_eff)` by an amount that is, to within the simulation
+/// error, a constant shift of the input (as in Fourcaud & Brunel 2002, with the opposite
+/// sign: a spectral deficit at low rather than an excess at high frequencies):
+///
+///     Phi_spectral(x) = Phi(x + delta, sigma_eff),
+///     delta = gamma (sigma_inf^2 - sigma_eff^2) / sigma_eff,
+///
+/// `sigma_inf` the Poisson (high-frequency) noise, `gamma` = [`SHIFT_GAMMA`]. This has the
+/// Fourcaud-Brunel form `(alpha/2) sqrt(tau_c/tau_m) sigma_c^2/sigma` with the deficit
+/// `sigma_c^2 = sigma_inf^2 - sigma_eff^2` and an effective `tau_c` of about 0.07 tau_m;
+/// `gamma` is calibrated, not derived: fitted to event-driven simulations (exact
+/// integration, 100 neurons x 10 s) of the default model's jump sizes at mean inputs
+/// 8-20 mV, for presynaptic (rate, CV) = (12/15 Hz, 0.7), (30 Hz, 0.5), (5/8 Hz, 0.85):
+/// the equivalent shift was 0.70, 2.4 and 0.15 mV, i.e. gamma = 0.28, 0.28, 0.23.
+/// The mean potential uses the true `x` (MODEL.md 2.6.1 at the corrected rate).
+pub fn colored_shift(model: &Model, a: usize, nu: &[f64], fano: &[f64]) -> (f64, f64, f64) {
+    let nu_fano: Vec<f64> = nu.iter().zip(fano).map(|(n, f)| n * f).collect();
+    let s_inf = super::inputs::noise_sigma(model, a, nu);
+    let s_eff = super::inputs::noise_sigma(model, a, &nu_fano);
+    let delta = if s_eff > 0.0 { SHIFT_GAMMA * (s_inf * s_inf - s_eff * s_eff) / s_eff } else { 0.0 };
+    (delta, s_inf, s_eff)
+}
+
+/// A transfer function evaluated at a shifted input, `Phi(x + shift)`, whose mean
+/// potential is that of the unshifted input at the same rate: `<V>(x) = <V>_base(x + shift)
+/// - (1 - nu tau_ref) shift` (MODEL.md 2.6.1 is linear in `x` at fixed `nu`).
+pub struct Shifted<T: Transfer> {
+    pub base: T,
+    pub shift: f64,
+    pub tau_ref: f64,
+}
+
+impl<T: Transfer> Transfer for Shifted<T> {
+    fn rate(&self, x: f64) -> f64 {
+        self.base.rate(x + self.shift)
+    }
+    fn drate_dx(&self, x: f64) -> f64 {
+        self.base.drate_dx(x + self.shift)
+    }
+    fn ln_rate(&self, x: f64) -> f64 {
+        self.base.ln_rate(x + self.shift)
+    }
+    fn mean_v(&self, x: f64) -> f64 {
+        let nu = self.rate(x);
+        self.base.mean_v(x + self.shift) - (1.0 - nu * self.tau_ref) * self.shift
+    }
+    fn breakpoints(&self) -> Vec<f64> {
+        self.base.breakpoints().into_iter().map(|b| b - self.shift).collect()
+    }
+    fn inverse(&self, nu: f64) -> Option<f64> {
+        self.base.inverse(nu).map(|x| x - self.shift)
+    }
+}
+
+/// The spectral closure's transfer function of population `a` (MODEL.md 2.1-2.2): the
+/// Model's transfer (Siegert at `sigma` = `sigma_eff`, or shot noise with the Fano-scaled
+/// sources) shifted by [`colored_shift`]. Arguments as [`super::closure::transfer_for`].
+pub fn colored_transfer(
+    model: &Model,
+    a: usize,
+    nu: &[f64],
+    fano: &[f64],
+    sigma: f64,
+    mean: f64,
+    delta: f64,
+) -> Result<super::closure::SharedTransfer> {
+    let (shift, _, _) = colored_shift(model, a, nu, fano);
+    let mut base_model = model.clone();
+    base_model.noise = crate::model::NoiseClosure::Poisson;
+    let base = super::closure::transfer_for(&base_model, a, nu, fano, sigma, mean + shift, delta)?;
+    Ok(super::closure::SharedTransfer::new(Shifted { base, shift, tau_ref: model.populations[a].tau_ref }))
+}
