@@ -245,12 +245,28 @@ fn fixed_points_1d(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut roots: Vec<State> = Vec::new();
     let tol_h = 1e-10;
+    // An exact root on a grid point (kappa = 0 for zero-mean loadings at s = 0) hides the
+    // sign of h next to it: probe just beside it so that a root within one grid step of it
+    // (near a bifurcation) is still bracketed.
+    let mut cells: Vec<(f64, f64, State)> = Vec::with_capacity(pts.len() + 2);
     for (i, p) in pts.iter().enumerate() {
         if p.1.abs() < tol_h {
             roots.push(p.2.clone());
-            continue;
+            let eps = 1e-3 * step;
+            for (side, k) in [(-1.0, p.0 - eps), (1.0, p.0 + eps)] {
+                let exists = if side < 0.0 { i > 0 } else { i + 1 < pts.len() };
+                if exists && let Ok((g, st)) = reduced_map(model, limit, &[k], s, Some(&p.2)) {
+                    cells.push((k, g[0] - k, st));
+                }
+            }
+        } else {
+            cells.push(p.clone());
         }
-        if let Some(nx) = pts.get(i + 1)
+    }
+    cells.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (i, p) in cells.iter().enumerate() {
+        if let Some(nx) = cells.get(i + 1)
+            && p.1.abs() >= tol_h
             && nx.1.abs() >= tol_h
             && p.1.signum() != nx.1.signum()
         {
@@ -261,10 +277,15 @@ fn fixed_points_1d(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -
                 .run()
                 .map_err(|e| Error::NoConvergence { what: format!("latent root in [{}, {}]: {e}", p.0, nx.0), iterations: 100, residual: f64::NAN })?;
             let k = *res.state().get_best_param().unwrap_or(&p.0);
+            // the two probes beside an exact root bracket that root again: keep it once
+            if roots.iter().any(|r| (r.kappa[0] - k).abs() < 1e-6 * (1.0 + k.abs())) {
+                continue;
+            }
             let st = stationary::solve(model, limit, &[k], s, Some(&p.2))?;
             roots.push(st);
         }
     }
+    roots.sort_by(|a, b| a.kappa[0].total_cmp(&b.kappa[0]));
     let fixed_points = roots.into_iter().map(|st| fixed_point_at(model, limit, st)).collect::<Result<Vec<_>>>()?;
     Ok(LatentSolution { limit, s: s.to_vec(), fixed_points, rings: vec![] })
 }

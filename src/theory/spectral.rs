@@ -422,8 +422,10 @@ pub const SHIFT_GAMMA: f64 = 0.27;
 /// error, a constant shift of the input (as in Fourcaud & Brunel 2002, with the opposite
 /// sign: a spectral deficit at low rather than an excess at high frequencies):
 ///
-///     Phi_spectral(x) = Phi(x + delta, sigma_eff),
-///     delta = gamma (sigma_inf^2 - sigma_eff^2) / sigma_eff,
+/// ```text
+/// Phi_spectral(x) = Phi(x + delta, sigma_eff),
+/// delta = gamma (sigma_inf^2 - sigma_eff^2) / sigma_eff,
+/// ```
 ///
 /// `sigma_inf` the Poisson (high-frequency) noise, `gamma` = [`SHIFT_GAMMA`]. This has the
 /// Fourcaud-Brunel form `(alpha/2) sqrt(tau_c/tau_m) sigma_c^2/sigma` with the deficit
