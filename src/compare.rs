@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::gauss;
-use crate::model::{Model, TransferKind};
+use crate::model::{Model, NoiseClosure, TransferKind};
 use crate::sim::SimResult;
 use crate::theory::dynamics::{self, DynamicsOptions, Trajectory};
 use crate::theory::latent::{self, SearchBox};
@@ -69,6 +69,8 @@ pub struct EpochComparison {
 pub struct TheoryComparison {
     /// `siegert` or `shot_noise`.
     pub transfer: TransferKind,
+    /// `poisson`, `renewal` or `spectral` (MODEL.md 2.1).
+    pub noise: NoiseClosure,
     /// Always `finite` here: a simulated network has finite K.
     pub limit: Limit,
     /// One entry per epoch of constant input (see [`epochs()`]).
@@ -214,10 +216,33 @@ pub fn with_drawn_loadings(model: &Model, sim: &SimResult) -> Model {
     m
 }
 
-/// Compare one theory variant (transfer function) with a finished simulation.
-pub fn compare_theory(model: &Model, sim: &SimResult, transfer: TransferKind) -> Result<TheoryComparison> {
+/// One theory variant of a comparison: transfer function, noise closure, and whether its
+/// latent trajectory is integrated too (costly with the slower closures).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    pub transfer: TransferKind,
+    pub noise: NoiseClosure,
+    pub trajectory: bool,
+}
+
+impl Variant {
+    /// The variants `balnet compare` runs: Siegert and shot noise with the Poisson closure
+    /// (with trajectories), and shot noise with the spectral closure (fixed points only).
+    pub fn standard() -> Vec<Variant> {
+        vec![
+            Variant { transfer: TransferKind::Siegert, noise: NoiseClosure::Poisson, trajectory: true },
+            Variant { transfer: TransferKind::ShotNoise, noise: NoiseClosure::Poisson, trajectory: true },
+            Variant { transfer: TransferKind::ShotNoise, noise: NoiseClosure::Spectral, trajectory: false },
+        ]
+    }
+}
+
+/// Compare one theory variant with a finished simulation.
+pub fn compare_theory(model: &Model, sim: &SimResult, variant: Variant) -> Result<TheoryComparison> {
     let mut m = with_drawn_loadings(model, sim);
-    m.transfer = transfer;
+    m.transfer = variant.transfer;
+    m.noise = variant.noise;
+    let transfer = variant.transfer;
     let limit = Limit::Finite;
     let t_end = m.sim.warmup + m.sim.duration;
     let d = m.d();
@@ -293,13 +318,13 @@ pub fn compare_theory(model: &Model, sim: &SimResult, transfer: TransferKind) ->
             .collect(),
         _ => vec![],
     };
-    let trajectory = if d > 0 {
+    let trajectory = if d > 0 && variant.trajectory {
         let k0 = out_epochs.first().map_or(vec![0.0; d], |e| e.kappa_theory_hz.clone());
         dynamics::integrate(&m, limit, &k0, t_end, m.sim.record_bin.max(0.01), &DynamicsOptions::default())?
     } else {
         Trajectory::default()
     };
-    Ok(TheoryComparison { transfer, limit, epochs: out_epochs, dv_dkappa_mv_per_hz: dv_dkappa, trajectory })
+    Ok(TheoryComparison { transfer, noise: variant.noise, limit, epochs: out_epochs, dv_dkappa_mv_per_hz: dv_dkappa, trajectory })
 }
 
 /// Expected finite-N offset of `kappa` measured at `kappa = 0` (MODEL.md section 3).
@@ -318,10 +343,10 @@ fn finite_n_offset(model: &Model, state: &State) -> f64 {
     var.sqrt() / (1.0 - loop_gain).abs().max(1e-3)
 }
 
-/// Compare a finished simulation with the theory, for each transfer function in `transfers`.
-pub fn compare(model: &Model, sim: &SimResult, transfers: &[TransferKind]) -> Result<Report> {
+/// Compare a finished simulation with the theory, for each variant.
+pub fn compare(model: &Model, sim: &SimResult, variants: &[Variant]) -> Result<Report> {
     let t0 = std::time::Instant::now();
-    let theories = transfers.iter().map(|&t| compare_theory(model, sim, t)).collect::<Result<Vec<_>>>()?;
+    let theories = variants.iter().map(|&v| compare_theory(model, sim, v)).collect::<Result<Vec<_>>>()?;
     let m = with_drawn_loadings(model, sim);
     let st0 = stationary::solve(&m, Limit::Finite, &vec![0.0; m.d()], &m.signal(0.0), None)?;
     let sim_statistics: Vec<SimStatistics> = sim
@@ -383,7 +408,7 @@ pub fn table(r: &Report) -> String {
     }
     let _ = writeln!(s, "  finite-N kappa offset expected at kappa = 0: {:.3} Hz", r.kappa_finite_n_offset_hz);
     for th in &r.theories {
-        let _ = writeln!(s, "\ntheory: finite K, transfer {:?}, loadings as drawn in the network", th.transfer);
+        let _ = writeln!(s, "\ntheory: finite K, transfer {:?}, noise {:?}, loadings as drawn in the network", th.transfer, th.noise);
         for e in &th.epochs {
             let _ = writeln!(
                 s,
@@ -438,9 +463,9 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
             Style::ThinLine,
             6,
         )];
-        for (i, th) in report.theories.iter().enumerate() {
+        for (i, th) in report.theories.iter().enumerate().filter(|(_, th)| !th.trajectory.t.is_empty()) {
             series.push(Series::new(
-                format!("theory ({:?})", th.transfer),
+                format!("theory ({:?}, {:?})", th.transfer, th.noise),
                 th.trajectory.t.iter().zip(&th.trajectory.kappa).map(|(t, k)| (*t, k[0])).collect(),
                 Style::Line,
                 i,
@@ -467,7 +492,7 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
     for (a, p) in sim.populations.iter().enumerate() {
         rate_series.push(Series::new(format!("{} sim", p.name), smooth(&p.rate_t), Style::ThinLine, a));
         v_series.push(Series::new(format!("{} sim", p.name), smooth(&p.mean_v_t), Style::ThinLine, a));
-        if let Some(th) = report.theories.last()
+        if let Some(th) = report.theories.iter().rev().find(|th| !th.trajectory.t.is_empty())
             && let Some(tr) = th.trajectory.populations.get(a)
         {
             rate_series.push(Series::new(format!("{} theory", p.name), th.trajectory.t.iter().copied().zip(tr.rate_hz.iter().copied()).collect(), Style::Line, a));
@@ -488,6 +513,7 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
         let e = &th.epochs[ei.min(th.epochs.len() - 1)];
         let mut mt = m.clone();
         mt.transfer = th.transfer;
+        mt.noise = th.noise;
         let st = stationary::solve(&mt, Limit::Finite, &e.kappa_theory_hz, &e.s, None)?;
         let mut panels = Vec::new();
         for (a, p) in sim.populations.iter().enumerate() {
@@ -513,7 +539,7 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
                 y_label: "density (1/Hz)".into(),
                 series: vec![
                     Series::new("simulation", hist.iter().enumerate().map(|(b, h)| (b as f64 * bw, *h)).collect(), Style::Bars(bw), 6),
-                    Series::new(format!("theory ({:?}) + counting noise", th.transfer), theory, Style::Line, a),
+                    Series::new(format!("theory ({:?}, {:?}) + counting noise", th.transfer, th.noise), theory, Style::Line, a),
                 ],
                 y_range: None,
             });

@@ -3,7 +3,7 @@
 //! figures. Short run; the full comparison is `cargo run --release -- compare`.
 
 use balnet::compare;
-use balnet::model::{SimMode, SignalTerm, TransferKind};
+use balnet::model::{NoiseClosure, SimMode, SignalTerm, TransferKind};
 use balnet::presets;
 use balnet::sim::{RunOptions, simulate};
 
@@ -18,7 +18,8 @@ fn small_default_network_compares_with_theory() {
     m.latent.as_mut().unwrap().signal.components[0] = vec![SignalTerm::Step { t0: 0.8, amplitude: 1.0 }];
     m.validate().unwrap();
     let sim = simulate(&m, &RunOptions { threads: 0, quiet: true, out_dir: None }).unwrap();
-    let report = compare::compare(&m, &sim, &[TransferKind::Siegert]).unwrap();
+    let variant = compare::Variant { transfer: TransferKind::Siegert, noise: NoiseClosure::Poisson, trajectory: true };
+    let report = compare::compare(&m, &sim, &[variant]).unwrap();
     print!("{}", compare::table(&report));
     let th = &report.theories[0];
     assert_eq!(th.epochs.len(), 2, "one epoch before and one after the step");

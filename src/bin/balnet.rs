@@ -401,8 +401,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
             std::fs::create_dir_all(&out).map_err(|e| Error::Io(format!("cannot create {}: {e}", out.display())))?;
             let opts = balnet::sim::RunOptions { threads, quiet, out_dir: Some(out.join("sim")) };
             let sim = balnet::sim::simulate(&m, &opts)?;
-            let transfers = [balnet::model::TransferKind::Siegert, balnet::model::TransferKind::ShotNoise];
-            let report = balnet::compare::compare(&m, &sim, &transfers)?;
+            let report = balnet::compare::compare(&m, &sim, &balnet::compare::Variant::standard())?;
             print!("{}", balnet::compare::table(&report));
             let path = out.join("report.json");
             std::fs::write(&path, serde_json::to_string_pretty(&report).expect("plain structs"))

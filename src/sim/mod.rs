@@ -162,7 +162,7 @@ pub struct SimResult {
 }
 
 /// Serialise NaN as JSON null and read null back as NaN.
-mod nan_null {
+pub(crate) mod nan_null {
     use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
         if x.is_finite() { s.serialize_f64(*x) } else { s.serialize_none() }
