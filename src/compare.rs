@@ -120,14 +120,19 @@ pub struct SimStatistics {
     /// Population name.
     pub name: String,
     /// Mean ISI CV over neurons with at least 3 spikes (`null` if none).
+    #[serde(with = "crate::sim::nan_null")]
     pub cv_isi: f64,
     /// Mean Pearson correlation of spike counts in 50 ms bins over sampled pairs.
+    #[serde(with = "crate::sim::nan_null")]
     pub pair_corr: f64,
     /// Golomb's synchrony measure chi (0 asynchronous, 1 fully synchronous), MODEL.md 2.7.
+    #[serde(with = "crate::sim::nan_null")]
     pub chi: f64,
     /// CV of the population spike count in 1 ms bins.
+    #[serde(with = "crate::sim::nan_null")]
     pub pop_rate_cv: f64,
     /// Fano factor of the population spike count in 1 ms bins.
+    #[serde(with = "crate::sim::nan_null")]
     pub fano_1ms: f64,
     /// `chi > CHI_ASYNC_THRESHOLD`: the state is flagged as not asynchronous (MODEL.md 2.7).
     pub synchronous_flag: bool,
