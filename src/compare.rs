@@ -481,6 +481,14 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
                 i,
             ));
         }
+        // variants without a trajectory: their fixed points over each measured window
+        for (i, th) in report.theories.iter().enumerate().filter(|(_, th)| th.trajectory.t.is_empty()) {
+            for (k, e) in th.epochs.iter().enumerate() {
+                let name = if k == 0 { format!("fixed points ({:?}, {:?})", th.transfer, th.noise) } else { String::new() };
+                let y = e.kappa_theory_hz[0];
+                series.push(Series::new(name, vec![(e.window_s[0], y), (e.window_s[1], y)], Style::Line, i + 1));
+            }
+        }
         save(
             &dir.join("kappa_t"),
             &[Panel {
