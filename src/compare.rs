@@ -244,6 +244,18 @@ impl Variant {
             Variant { transfer: TransferKind::ShotNoise, noise: NoiseClosure::Spectral, trajectory: false },
         ]
     }
+
+    /// Every transfer function with every noise closure (MODEL.md 2.1-2.2); trajectories
+    /// only for the Poisson closure.
+    pub fn all() -> Vec<Variant> {
+        let mut v = Vec::new();
+        for transfer in [TransferKind::Siegert, TransferKind::ShotNoise] {
+            for noise in [NoiseClosure::Poisson, NoiseClosure::Renewal, NoiseClosure::Spectral] {
+                v.push(Variant { transfer, noise, trajectory: noise == NoiseClosure::Poisson });
+            }
+        }
+        v
+    }
 }
 
 /// Compare one theory variant with a finished simulation.

@@ -163,6 +163,9 @@ enum Cmd {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Compare every transfer function with every noise closure (slower).
+        #[arg(long)]
+        all_closures: bool,
     },
 }
 
@@ -395,13 +398,14 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 "memory_bytes_per_synapse": r.memory_bytes_per_synapse,
             }));
         }
-        Cmd::Compare { model, out, duration, seed, mode, threads, quiet } => {
+        Cmd::Compare { model, out, duration, seed, mode, threads, quiet, all_closures } => {
             let mut m = load(&model)?;
             apply_sim_overrides(&mut m, duration, None, seed, Some(&mode), None)?;
             std::fs::create_dir_all(&out).map_err(|e| Error::Io(format!("cannot create {}: {e}", out.display())))?;
             let opts = balnet::sim::RunOptions { threads, quiet, out_dir: Some(out.join("sim")) };
             let sim = balnet::sim::simulate(&m, &opts)?;
-            let report = balnet::compare::compare(&m, &sim, &balnet::compare::Variant::standard())?;
+            let variants = if all_closures { balnet::compare::Variant::all() } else { balnet::compare::Variant::standard() };
+            let report = balnet::compare::compare(&m, &sim, &variants)?;
             print!("{}", balnet::compare::table(&report));
             let path = out.join("report.json");
             std::fs::write(&path, serde_json::to_string_pretty(&report).expect("plain structs"))
