@@ -444,8 +444,9 @@ pub fn colored_shift(model: &Model, a: usize, nu: &[f64], fano: &[f64]) -> (f64,
 }
 
 /// A transfer function evaluated at a shifted input, `Phi(x + shift)`, whose mean
-/// potential is that of the unshifted input at the same rate: `<V>(x) = <V>_base(x + shift)
-/// - (1 - nu tau_ref) shift` (MODEL.md 2.6.1 is linear in `x` at fixed `nu`).
+/// potential is that of the unshifted input at the same rate:
+/// `<V>(x) = <V>_base(x + shift) - (1 - nu tau_ref) shift` (MODEL.md 2.6.1 is linear in
+/// `x` at fixed `nu`).
 pub struct Shifted<T: Transfer> {
     pub base: T,
     pub shift: f64,
