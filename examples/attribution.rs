@@ -16,7 +16,7 @@
 //! `cargo run --release --example attribution [-- REPORT.json]`
 //! REPORT.json: a `balnet compare` report of the default model (precise mode); its last
 //! epoch gives the measured rates, rate spreads and `kappa`. Without it, the numbers of
-//! seed 1 (docs/attribution.md) are used. Runs in about a minute on 2 cores.
+//! seed 1 (docs/attribution.md) are used. Runs in 20-40 s on 2 cores.
 //! (Rates are compared at the nodes with the standard error from the spread across
 //! 400 neurons; low-rate nodes get up to 12,000 neuron-seconds.)
 
@@ -24,9 +24,9 @@ use std::time::Instant;
 
 use balnet::gauss;
 use balnet::presets::default_model;
-use balnet::sim::{single_neuron, SimMode, SingleNeuronInput};
+use balnet::sim::{SimMode, SingleNeuronInput, single_neuron};
 use balnet::transfer::shot_noise::{population_input, stationary};
-use balnet::transfer::{siegert, LifParams};
+use balnet::transfer::{LifParams, siegert};
 
 /// Gauss-Hermite nodes over the input distribution.
 const N_NODES: usize = 12;
@@ -48,17 +48,39 @@ struct Measured {
 fn measured(path: Option<String>) -> Measured {
     let Some(path) = path else {
         // seed 1, precise, default model: epoch [1.9, 3.5] s
-        return Measured { rate: vec![12.718625, 15.55325], sd: vec![16.4993, 17.5560], kappa: 6.2521, kappa_theory: Some(5.4785) };
+        return Measured {
+            rate: vec![12.718625, 15.55325],
+            sd: vec![16.4993, 17.5560],
+            kappa: 6.2521,
+            kappa_theory: Some(5.4785),
+        };
     };
     let text = std::fs::read_to_string(&path).expect("read report");
     let r: serde_json::Value = serde_json::from_str(&text).expect("parse report");
     let th = r["theories"].as_array().expect("theories");
-    let shot = th.iter().find(|t| t["transfer"].as_str().is_some_and(|s| s.to_lowercase().contains("shot"))).unwrap_or(&th[0]);
-    let ep = shot["epochs"].as_array().expect("epochs").last().expect("an epoch");
+    let shot = th
+        .iter()
+        .find(|t| {
+            t["transfer"]
+                .as_str()
+                .is_some_and(|s| s.to_lowercase().contains("shot"))
+        })
+        .unwrap_or(&th[0]);
+    let ep = shot["epochs"]
+        .as_array()
+        .expect("epochs")
+        .last()
+        .expect("an epoch");
     let pops = ep["populations"].as_array().expect("populations");
     Measured {
-        rate: pops.iter().map(|p| p["rate_sim_hz"].as_f64().unwrap()).collect(),
-        sd: pops.iter().map(|p| p["rate_sd_sim_hz"].as_f64().unwrap()).collect(),
+        rate: pops
+            .iter()
+            .map(|p| p["rate_sim_hz"].as_f64().unwrap())
+            .collect(),
+        sd: pops
+            .iter()
+            .map(|p| p["rate_sd_sim_hz"].as_f64().unwrap())
+            .collect(),
         kappa: ep["kappa_sim_hz"][0].as_f64().unwrap(),
         kappa_theory: ep["kappa_theory_hz"][0].as_f64(),
     }
@@ -68,7 +90,10 @@ fn main() {
     let t_all = Instant::now();
     let m = measured(std::env::args().nth(1));
     let model = default_model();
-    let lat = model.latent.as_ref().expect("default model has latent structure");
+    let lat = model
+        .latent
+        .as_ref()
+        .expect("default model has latent structure");
     let s = 1.0; // after the step
     let tau_m = model.populations[0].tau_m;
     // probabilists' Gauss-Hermite rule over the population's input distribution
@@ -79,7 +104,9 @@ fn main() {
         "stepped state as measured: rates {:?} Hz, rate sd {:?} Hz, kappa {:.3} Hz (shot-noise theory {:?})",
         m.rate, m.sd, m.kappa, m.kappa_theory
     );
-    println!("surrogate (c): independent Poisson inputs at the measured rates, precise mode, dt 0.1 ms");
+    println!(
+        "surrogate (c): independent Poisson inputs at the measured rates, precise mode, dt 0.1 ms"
+    );
     // per population: (gain surrogate (c), its se, gain shot noise)
     let mut gains = Vec::new();
     for a in 0..model.p() {
@@ -91,20 +118,29 @@ fn main() {
         let beta: f64 = (0..model.p())
             .map(|b| {
                 let q = m.rate[b] * m.rate[b] + m.sd[b] * m.sd[b];
-                tau_m * tau_m * model.populations[b].c * model.j[a][b].powi(2) * (1.0 - model.p_conn(b)) * q
+                tau_m
+                    * tau_m
+                    * model.populations[b].c
+                    * model.j[a][b].powi(2)
+                    * (1.0 - model.p_conn(b))
+                    * q
             })
             .sum();
         let l = &lat.loadings[a];
         let (smm, smw, sww) = (l.sigma_mm[0][0], l.sigma_mw[0][0], l.sigma_ww[0][0]);
-        let delta = beta + (tau_m * m.kappa).powi(2) * smm + sww * s * s + 2.0 * tau_m * m.kappa * smw * s;
+        let delta =
+            beta + (tau_m * m.kappa).powi(2) * smm + sww * s * s + 2.0 * tau_m * m.kappa * smw * s;
         let sd = delta.sqrt();
         let big_m = drive; // loading means are zero
         println!(
             "\n{}: mean drive M = {big_m:.3} mV, sqrt(Delta) = {sd:.3} mV (beta {beta:.2} mV^2), sigma = {sigma:.3} mV",
             model.populations[a].name
         );
-        println!("   z      x mV   sim Hz (+-se)       shot Hz   sim/shot-1  (z-score)  Siegert Hz   <V> sim   <V> shot   neuron-s   wall s");
-        let (mut nu_sim, mut nu_shot, mut nu_sieg, mut g_sim, mut g_shot, mut var_sim) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        println!(
+            "   z      x mV   sim Hz (+-se)       shot Hz   sim/shot-1  (z-score)  Siegert Hz   <V> sim   <V> shot   neuron-s   wall s"
+        );
+        let (mut nu_sim, mut nu_shot, mut nu_sieg, mut g_sim, mut g_shot, mut var_sim) =
+            (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
         let mut var_g = 0.0;
         for (k, (&z, &w)) in nodes.iter().zip(weights.iter()).enumerate() {
             let x = big_m + sd * z;
@@ -112,7 +148,10 @@ fn main() {
             let th = stationary(&lif, &input, bias).expect("shot noise");
             let sg = siegert::rate(&lif, x, sigma);
             if th.rate < MIN_RATE {
-                println!("{z:+6.3} {x:8.3}  (not simulated)      {:9.2e}                          {sg:10.2e}", th.rate);
+                println!(
+                    "{z:+6.3} {x:8.3}  (not simulated)      {:9.2e}                          {sg:10.2e}",
+                    th.rate
+                );
                 nu_sim += w * th.rate;
                 nu_shot += w * th.rate;
                 nu_sieg += w * sg;
@@ -125,7 +164,12 @@ fn main() {
             let t0 = Instant::now();
             let r = single_neuron(&SingleNeuronInput {
                 lif,
-                sources: input.jumps_mv.iter().copied().zip(input.rates_hz.iter().copied()).collect(),
+                sources: input
+                    .jumps_mv
+                    .iter()
+                    .copied()
+                    .zip(input.rates_hz.iter().copied())
+                    .collect(),
                 bias,
                 n_neurons,
                 duration: neuron_s / n_neurons as f64,
@@ -137,7 +181,11 @@ fn main() {
             .expect("single neuron");
             let wall = t0.elapsed().as_secs_f64();
             let rel = r.rate_hz / th.rate - 1.0;
-            let zs = if r.rate_se_hz > 0.0 { (r.rate_hz - th.rate) / r.rate_se_hz } else { f64::NAN };
+            let zs = if r.rate_se_hz > 0.0 {
+                (r.rate_hz - th.rate) / r.rate_se_hz
+            } else {
+                f64::NAN
+            };
             println!(
                 "{z:+6.3} {x:8.3}  {:9.4} ({:7.4})  {:9.4}   {rel:+8.4}  ({zs:+6.2})  {sg:10.4}  {:8.3}  {:8.3}  {neuron_s:8.0}  {wall:6.1}",
                 r.rate_hz, r.rate_se_hz, th.rate, r.mean_v_mv, th.mean_v
