@@ -171,7 +171,9 @@ fn sample_gamma(k: f64, rng: &mut SimRng) -> f64 {
 /// regular limit is approached, returned as the `CV -> 0` value of a train at 0.999 of
 /// the maximal rate; `nu <= 0`: 1 (Poisson, irrelevant as it is weighted by `nu`).
 pub fn fano_eff(nu: f64, cv: f64, tau_ref: f64, tau_m: f64) -> f64 {
-    if !(nu > 0.0) {
+    // Below 1e-9 Hz the ISI moments overflow, and F_eff is 1 to within nu tau_m anyway
+    // (both L(1/tau_m) and nu tau_m vanish); a non-finite CV (far subthreshold) likewise.
+    if !(nu > 1e-9) || !cv.is_finite() {
         return 1.0;
     }
     let nu_c = if tau_ref > 0.0 { nu.min(0.999 / tau_ref) } else { nu };
