@@ -157,6 +157,19 @@ pub fn clear_cache() {
 /// appendix) at each neuron's mean input and the population's `sigma`, averaged over the
 /// Gaussian of inputs. The same `F_B` is used with the shot-noise transfer function.
 pub fn renewal_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
+    rate_weighted_fano(model, state, "renewal", |_, _, cv| cv * cv)
+}
+
+/// `F_B = E_B[nu F(nu, CV)] / nu_B` for each population (MODEL.md 2.1): a per-neuron Fano
+/// factor `fano(lif, nu, cv)` (`cv` the diffusion LIF's ISI CV at the neuron's input)
+/// weighted by the rate and averaged over the population's Gaussian of inputs. Shared by
+/// the renewal and spectral closures; `label` names the closure in errors.
+pub fn rate_weighted_fano(
+    model: &Model,
+    state: &State,
+    label: &str,
+    fano: impl Fn(&LifParams, f64, f64) -> f64,
+) -> Result<Vec<f64>> {
     state
         .populations
         .iter()
@@ -167,18 +180,18 @@ pub fn renewal_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
             let bps = [lif.theta - 6.0 * p.sigma_mv, lif.theta];
             let f = |x: f64| {
                 let nu = t.rate(x);
-                if nu <= 0.0 { 0.0 } else { nu * crate::transfer::siegert::cv_isi(&lif, x, p.sigma_mv).powi(2) }
+                if nu <= 0.0 { 0.0 } else { nu * fano(&lif, nu, crate::transfer::siegert::cv_isi(&lif, x, p.sigma_mv)) }
             };
             let num = if p.delta_mv2 > 0.0 {
                 crate::gauss::expect_split(f, p.mean_input_mv, p.delta_mv2, &bps)
             } else {
                 f(p.mean_input_mv)
             };
-            let fano = if p.rate_hz > 0.0 { num / p.rate_hz } else { 1.0 };
-            if !fano.is_finite() || fano <= 0.0 {
-                return Err(Error::Domain(format!("renewal Fano factor of population {} is {fano}", p.name)));
+            let value = if p.rate_hz > 0.0 { num / p.rate_hz } else { 1.0 };
+            if !value.is_finite() || value <= 0.0 {
+                return Err(Error::Domain(format!("{label} Fano factor of population {} is {value}", p.name)));
             }
-            Ok(fano)
+            Ok(value)
         })
         .collect()
 }

@@ -23,7 +23,7 @@
 
 use std::f64::consts::PI;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::Model;
 use crate::sim::rng::{SimRng, normal, stream, uniform, Stream};
 use crate::transfer::{LifParams, Transfer};
@@ -190,35 +190,7 @@ pub fn fano_eff(nu: f64, cv: f64, tau_ref: f64, tau_m: f64) -> f64 {
 /// that receives the input; with equal `tau_m` (all presets) one number per presynaptic
 /// population, computed with the presynaptic population's own `tau_m`.
 pub fn spectral_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
-    state
-        .populations
-        .iter()
-        .enumerate()
-        .map(|(b, p)| {
-            let lif = LifParams::of(model, b);
-            let t = super::closure::state_transfer(model, state, b)?;
-            let bps = [lif.theta - 6.0 * p.sigma_mv, lif.theta];
-            let f = |x: f64| {
-                let nu = t.rate(x);
-                if nu <= 0.0 {
-                    0.0
-                } else {
-                    let cv = crate::transfer::siegert::cv_isi(&lif, x, p.sigma_mv);
-                    nu * fano_eff(nu, cv, lif.tau_ref, lif.tau_m)
-                }
-            };
-            let num = if p.delta_mv2 > 0.0 {
-                crate::gauss::expect_split(f, p.mean_input_mv, p.delta_mv2, &bps)
-            } else {
-                f(p.mean_input_mv)
-            };
-            let fano = if p.rate_hz > 0.0 { num / p.rate_hz } else { 1.0 };
-            if !fano.is_finite() || fano <= 0.0 {
-                return Err(Error::Domain(format!("spectral Fano factor of population {} is {fano}", p.name)));
-            }
-            Ok(fano)
-        })
-        .collect()
+    super::closure::rate_weighted_fano(model, state, "spectral", |lif, nu, cv| fano_eff(nu, cv, lif.tau_ref, lif.tau_m))
 }
 
 /// One presynaptic source of the renewal single-neuron simulator: `count` independent

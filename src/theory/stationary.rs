@@ -257,41 +257,31 @@ pub fn solve_with(
     }
     match model.noise {
         NoiseClosure::Poisson => solve_inner(model, limit, kappa, s, guess, eq, &vec![1.0; p]),
-        NoiseClosure::Renewal => {
+        NoiseClosure::Renewal | NoiseClosure::Spectral => {
+            // MODEL.md 2.1: presynaptic Fano factors (renewal: CV^2; spectral: the
+            // membrane-filtered renewal spectrum of theory::spectral) iterated to
+            // self-consistency around the inner solve, damped, each round warm-started
+            let (target_of, damping, what): (fn(&Model, &State) -> Result<Vec<f64>>, f64, &str) =
+                if model.noise == NoiseClosure::Renewal {
+                    (super::closure::renewal_fano, 0.7, "renewal noise closure (Fano factors)")
+                } else {
+                    (super::spectral::spectral_fano, 0.8, "spectral noise closure (Fano factors)")
+                };
             let mut fano = guess.map_or_else(|| vec![1.0; p], |g| g.fano());
             let mut st = solve_inner(model, limit, kappa, s, guess, eq, &fano)?;
             let mut change = f64::INFINITY;
             for _ in 0..200 {
-                let target = super::closure::renewal_fano(model, &st)?;
+                let target = target_of(model, &st)?;
                 change = target.iter().zip(&fano).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
                 if change < 1e-10 {
                     return Ok(st);
                 }
                 for (f, t) in fano.iter_mut().zip(&target) {
-                    *f += 0.7 * (t - *f);
+                    *f += damping * (t - *f);
                 }
                 st = solve_inner(model, limit, kappa, s, Some(&st), eq, &fano)?;
             }
-            Err(Error::NoConvergence { what: "renewal noise closure (Fano factors)".into(), iterations: 200, residual: change })
-        }
-        NoiseClosure::Spectral => {
-            // MODEL.md 2.1 spectral closure: effective Fano factors of the membrane-filtered
-            // renewal spectrum (theory::spectral), iterated like the renewal closure
-            let mut fano = guess.map_or_else(|| vec![1.0; p], |g| g.fano());
-            let mut st = solve_inner(model, limit, kappa, s, guess, eq, &fano)?;
-            let mut change = f64::INFINITY;
-            for _ in 0..200 {
-                let target = super::spectral::spectral_fano(model, &st)?;
-                change = target.iter().zip(&fano).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-                if change < 1e-10 {
-                    return Ok(st);
-                }
-                for (f, t) in fano.iter_mut().zip(&target) {
-                    *f += 0.8 * (t - *f);
-                }
-                st = solve_inner(model, limit, kappa, s, Some(&st), eq, &fano)?;
-            }
-            Err(Error::NoConvergence { what: "spectral noise closure (Fano factors)".into(), iterations: 200, residual: change })
+            Err(Error::NoConvergence { what: what.into(), iterations: 200, residual: change })
         }
     }
 }
