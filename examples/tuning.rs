@@ -12,11 +12,11 @@
 
 use std::time::Instant;
 
-use balnet::plot::{self, Panel, Series, Style};
+use balnet::plot;
 use balnet::presets;
 use balnet::theory::Limit;
 use balnet::theory::latent::{SearchBox, fixed_points};
-use balnet::theory::predictions::{TuningCurves, TuningOptions, symmetric_path_1d, tuning_contrast};
+use balnet::theory::predictions::{TuningOptions, symmetric_path_1d, tuning_contrast};
 
 /// Curves drawn per panel (out of `TuningOptions::neurons` sampled).
 const SHOWN: usize = 12;
@@ -64,47 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    // E neurons of both modes on one y scale, so that the two panels compare directly
-    let e_curves = |tc: &TuningCurves| tc.populations[0].curves.iter().take(SHOWN).cloned().collect::<Vec<_>>();
-    let y_max = [&c.balanced, &c.unbalanced_frozen_noise]
-        .iter()
-        .flat_map(|tc| e_curves(tc))
-        .flatten()
-        .fold(0.0f64, f64::max);
-    let panel = |tc: &TuningCurves, title: String| -> Panel {
-        let e = &tc.populations[0];
-        let mut series: Vec<Series> = e_curves(tc)
-            .iter()
-            .enumerate()
-            .map(|(i, curve)| {
-                let name = if i == 0 { format!("{SHOWN} sampled E neurons") } else { String::new() };
-                let pts = tc.kappa.iter().copied().zip(curve.iter().copied()).collect();
-                // skip grey (palette 6): it is the population rate
-                Series::new(name, pts, Style::Line, if i % 7 >= 6 { i % 7 + 1 } else { i % 7 })
-            })
-            .collect();
-        let rate = tc.kappa.iter().copied().zip(e.rate_hz.iter().copied()).collect();
-        series.push(Series::new("population rate nu_E", rate, Style::Line, 6));
-        Panel {
-            title,
-            x_label: "latent state kappa (Hz)".into(),
-            y_label: "firing rate (Hz)".into(),
-            series,
-            // headroom above the curves for the legend (drawn in the upper right)
-            y_range: Some((0.0, 1.3 * y_max)),
-        }
-    };
-    let pct = |tc: &TuningCurves| 100.0 * tc.populations[0].stats.nonmonotone_fraction;
-    let panels = [
-        panel(
-            &c.balanced,
-            format!("Balanced network, finite K: {:.0}% of E curves non-monotone", pct(&c.balanced)),
-        ),
-        panel(
-            &c.unbalanced_frozen_noise,
-            format!("Unbalanced (mu, beta, sigma frozen): {:.0}% non-monotone", pct(&c.unbalanced_frozen_noise)),
-        ),
-    ];
+    let panels = plot::tuning_panels(&c, SHOWN);
     plot::save(&out.join("tuning"), &panels)?;
     std::fs::write(out.join("tuning.json"), serde_json::to_string(&c)?)?;
     println!("wrote {}/tuning.{{png,svg,json}}", out.display());

@@ -473,7 +473,7 @@ pub fn table(r: &Report) -> String {
 }
 
 /// Figures of a comparison in `dir` (PNG and SVG): `kappa_t`, `rates_mean_v`,
-/// `rate_distribution`, `raster`.
+/// `rate_distribution`, `tuning` (theory, Siegert, D = 1), `raster`.
 pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std::path::Path) -> Result<()> {
     use crate::plot::{Panel, Series, Style, save};
     let m = with_drawn_loadings(model, sim);
@@ -575,6 +575,19 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
             });
         }
         save(&dir.join("rate_distribution"), &panels)?;
+    }
+    // tuning curves (MODEL.md 2.6.4) of the network as drawn, in the stepped input state,
+    // along kappa in +-max(15 Hz, 2 |kappa|): balanced beside unbalanced
+    if m.d() == 1 {
+        let s_last = report.theories.first().and_then(|t| t.epochs.last()).map_or_else(|| m.signal(0.0), |e| e.s.clone());
+        let k_last = report.theories.first().and_then(|t| t.epochs.last()).map_or(0.0, |e| e.kappa_sim_hz[0].abs());
+        let mut mt = m.clone();
+        mt.transfer = TransferKind::Siegert;
+        mt.noise = NoiseClosure::Poisson;
+        let path = crate::theory::predictions::symmetric_path_1d((2.0 * k_last).max(15.0), 31)?;
+        let opts = crate::theory::predictions::TuningOptions { neurons: 100, seed: sim.seed, tol_hz: 0.1 };
+        let c = crate::theory::predictions::tuning_contrast(&mt, Limit::Finite, &path, &s_last, &opts)?;
+        save(&dir.join("tuning"), &crate::plot::tuning_panels(&c, 12))?;
     }
     // raster
     // 40 neurons per population over one second around the first change of s

@@ -285,3 +285,43 @@ fn viridis(t: f64) -> RGBColor {
     let m = |u: f64, v: f64| (u + (v - u) * f).round() as u8;
     RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
 }
+
+/// The tuning-curve figure of MODEL.md 2.6.4: `shown` sampled E neurons along the latent
+/// path in the balanced network (top) and the unbalanced mode with `mu`, `beta`, `sigma`
+/// frozen (bottom, monotone ridges), on one y scale, with the population rate.
+pub fn tuning_panels(c: &crate::theory::predictions::TuningContrast, shown: usize) -> Vec<Panel> {
+    use crate::theory::predictions::TuningCurves;
+    let e_curves = |tc: &TuningCurves| tc.populations[0].curves.iter().take(shown).cloned().collect::<Vec<_>>();
+    let y_max = [&c.balanced, &c.unbalanced_frozen_noise].iter().flat_map(|tc| e_curves(tc)).flatten().fold(0.0f64, f64::max);
+    let panel = |tc: &TuningCurves, title: String| -> Panel {
+        let e = &tc.populations[0];
+        let mut series: Vec<Series> = e_curves(tc)
+            .iter()
+            .enumerate()
+            .map(|(i, curve)| {
+                let name = if i == 0 { format!("{shown} sampled E neurons") } else { String::new() };
+                let pts = tc.kappa.iter().copied().zip(curve.iter().copied()).collect();
+                // skip grey (palette 6): it is the population rate
+                Series::new(name, pts, Style::Line, if i % 7 >= 6 { i % 7 + 1 } else { i % 7 })
+            })
+            .collect();
+        let rate = tc.kappa.iter().copied().zip(e.rate_hz.iter().copied()).collect();
+        series.push(Series::new("population rate nu_E", rate, Style::Line, 6));
+        Panel {
+            title,
+            x_label: "latent state kappa (Hz)".into(),
+            y_label: "firing rate (Hz)".into(),
+            series,
+            // headroom above the curves for the legend (drawn in the upper right)
+            y_range: Some((0.0, 1.3 * y_max.max(1e-3))),
+        }
+    };
+    let pct = |tc: &TuningCurves| 100.0 * tc.populations[0].stats.nonmonotone_fraction;
+    vec![
+        panel(&c.balanced, format!("Balanced network ({}): {:.0}% of E curves non-monotone", c.balanced.mode, pct(&c.balanced))),
+        panel(
+            &c.unbalanced_frozen_noise,
+            format!("Unbalanced (mu, beta, sigma frozen): {:.0}% non-monotone", pct(&c.unbalanced_frozen_noise)),
+        ),
+    ]
+}

@@ -42,7 +42,7 @@ fn small_default_network_compares_with_theory() {
     }
     let dir = std::env::temp_dir().join(format!("balnet-compare-test-{}", std::process::id()));
     compare::write_figures(&m, &sim, &report, &dir).unwrap();
-    for f in ["kappa_t.png", "rates_mean_v.svg", "rate_distribution.png", "raster.png"] {
+    for f in ["kappa_t.png", "rates_mean_v.svg", "rate_distribution.png", "tuning.png", "raster.png"] {
         let meta = std::fs::metadata(dir.join(f)).unwrap();
         assert!(meta.len() > 1000, "{f} is empty");
     }

@@ -411,7 +411,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
             std::fs::write(&path, serde_json::to_string_pretty(&report).expect("plain structs"))
                 .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
             balnet::compare::write_figures(&m, &sim, &report, &out)?;
-            println!("\nwrote {} and figures (kappa_t, rates_mean_v, rate_distribution, raster) in {}", path.display(), out.display());
+            println!("\nwrote {} and figures (kappa_t, rates_mean_v, rate_distribution, tuning, raster) in {}", path.display(), out.display());
         }
         Cmd::Solve { model, theory } => {
             let mut m = load(&model)?;
