@@ -15,9 +15,14 @@ use criterion::{Criterion, criterion_group, criterion_main};
 fn fixed_points_bistable(c: &mut Criterion) {
     let model = presets::latent_bistable();
     let mut g = c.benchmark_group("latent");
-    g.sample_size(10).measurement_time(Duration::from_secs(30)).warm_up_time(Duration::from_millis(1));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(30))
+        .warm_up_time(Duration::from_millis(1));
     g.bench_function("fixed_points_bistable_finite_k", |b| {
-        b.iter(|| latent::fixed_points(&model, Limit::Finite, &[0.0], &SearchBox::default()).expect("fixed points"))
+        b.iter(|| {
+            latent::fixed_points(&model, Limit::Finite, &[0.0], &SearchBox::default())
+                .expect("fixed points")
+        })
     });
     g.finish();
 }
@@ -27,14 +32,28 @@ fn trajectory_default(c: &mut Criterion) {
     let mut model = presets::default_model();
     // the default input step moved from 1.5 s to 0.2 s, so that the 1 s run contains the response
     if let Some(l) = model.latent.as_mut() {
-        l.signal = Signal { components: vec![vec![SignalTerm::Step { t0: 0.2, amplitude: 1.0 }]] };
+        l.signal = Signal {
+            components: vec![vec![SignalTerm::Step {
+                t0: 0.2,
+                amplitude: 1.0,
+            }]],
+        };
     }
     let mut g = c.benchmark_group("latent");
-    g.sample_size(10).measurement_time(Duration::from_secs(10)).warm_up_time(Duration::from_millis(1));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(10))
+        .warm_up_time(Duration::from_millis(1));
     g.bench_function("trajectory_1s_default_finite_k", |b| {
         b.iter(|| {
-            dynamics::integrate(&model, Limit::Finite, &[0.0], 1.0, 0.01, &DynamicsOptions::default())
-                .expect("trajectory")
+            dynamics::integrate(
+                &model,
+                Limit::Finite,
+                &[0.0],
+                1.0,
+                0.01,
+                &DynamicsOptions::default(),
+            )
+            .expect("trajectory")
         })
     });
     g.finish();

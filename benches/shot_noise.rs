@@ -9,7 +9,12 @@ use balnet::transfer::{LifParams, Transfer};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn setup() -> (LifParams, ShotInput) {
-    let lif = LifParams { tau_m: 0.02, theta: 20.0, v_reset: 10.0, tau_ref: 0.002 };
+    let lif = LifParams {
+        tau_m: 0.02,
+        theta: 20.0,
+        v_reset: 10.0,
+        tau_ref: 0.002,
+    };
     let je = 5.0 / 1000f64.sqrt();
     let ji = -27.5 / 1000f64.sqrt();
     // the default model's E neuron at its operating point (MODEL.md section 5)
@@ -26,7 +31,15 @@ fn bench(c: &mut Criterion) {
         bn.iter(|| stationary(black_box(&lif), black_box(&input), black_box(b)).unwrap())
     });
     g.bench_function("direct evaluation (Resolution::fast)", |bn| {
-        bn.iter(|| stationary_with(black_box(&lif), black_box(&input), black_box(b), &Resolution::fast()).unwrap())
+        bn.iter(|| {
+            stationary_with(
+                black_box(&lif),
+                black_box(&input),
+                black_box(b),
+                &Resolution::fast(),
+            )
+            .unwrap()
+        })
     });
     g.bench_function("table over x in [6, 18] mV", |bn| {
         bn.iter(|| ShotNoise::new(lif, input.clone(), black_box((6.0, 18.0))).unwrap())
@@ -35,9 +48,15 @@ fn bench(c: &mut Criterion) {
         bn.iter(|| ShotNoise::new(lif, input.clone(), black_box((0.0, 24.0))).unwrap())
     });
     let sn = ShotNoise::new(lif, input.clone(), (0.0, 24.0)).unwrap();
-    g.bench_function("table lookup: rate", |bn| bn.iter(|| sn.rate(black_box(11.37))));
-    g.bench_function("table lookup: drate_dx", |bn| bn.iter(|| sn.drate_dx(black_box(11.37))));
-    g.bench_function("table lookup: mean_v", |bn| bn.iter(|| sn.mean_v(black_box(11.37))));
+    g.bench_function("table lookup: rate", |bn| {
+        bn.iter(|| sn.rate(black_box(11.37)))
+    });
+    g.bench_function("table lookup: drate_dx", |bn| {
+        bn.iter(|| sn.drate_dx(black_box(11.37)))
+    });
+    g.bench_function("table lookup: mean_v", |bn| {
+        bn.iter(|| sn.mean_v(black_box(11.37)))
+    });
     g.finish();
 }
 

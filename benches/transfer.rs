@@ -11,7 +11,12 @@ use balnet::transfer::{LifParams, siegert};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn lif() -> LifParams {
-    LifParams { tau_m: 0.02, theta: 20.0, v_reset: 10.0, tau_ref: 0.002 }
+    LifParams {
+        tau_m: 0.02,
+        theta: 20.0,
+        v_reset: 10.0,
+        tau_ref: 0.002,
+    }
 }
 
 fn bench_siegert(c: &mut Criterion) {
@@ -44,11 +49,17 @@ fn bench_siegert(c: &mut Criterion) {
 }
 
 fn bench_gauss(c: &mut Criterion) {
-    let t = siegert::Siegert { lif: lif(), sigma: 8.0 };
+    let t = siegert::Siegert {
+        lif: lif(),
+        sigma: 8.0,
+    };
     c.bench_function("gauss::moments siegert mean=12 var=100 sigma=8", |b| {
         b.iter(|| gauss::moments(black_box(&t), black_box(12.0), black_box(100.0)))
     });
-    let steep = siegert::Siegert { lif: lif(), sigma: 0.5 };
+    let steep = siegert::Siegert {
+        lif: lif(),
+        sigma: 0.5,
+    };
     c.bench_function("gauss::moments siegert mean=12 var=400 sigma=0.5", |b| {
         b.iter(|| gauss::moments(black_box(&steep), black_box(12.0), black_box(400.0)))
     });

@@ -32,10 +32,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         latent: Some(Latent {
             d: 2,
             d_in: 1,
-            tau_s: 0.1, // slow synapse (s)
+            tau_s: 0.1,                   // slow synapse (s)
             loadings: vec![l.clone(), l], // the same statistics on E and I
             // s(t): a step from 0 to -1 at t = 0.3 s
-            signal: Signal { components: vec![vec![SignalTerm::Step { t0: 0.3, amplitude: -1.0 }]] },
+            signal: Signal {
+                components: vec![vec![SignalTerm::Step {
+                    t0: 0.3,
+                    amplitude: -1.0,
+                }]],
+            },
         }),
         ..presets::default_d0()
     };
@@ -63,10 +68,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // --- 3. Latent fixed points and their stability (MODEL.md 2.4-2.5). -------------------
     // D >= 2: multi-start Newton from `starts` points in the box |kappa_d| <= kappa_max (Hz).
-    let search = SearchBox { kappa_max: 60.0, grid: 0, starts: 12 };
+    let search = SearchBox {
+        kappa_max: 60.0,
+        grid: 0,
+        starts: 12,
+    };
     let sol = fixed_points(&model, Limit::Finite, &s0, &search)?;
     for fp in &sol.fixed_points {
-        let ev: Vec<String> = fp.eigenvalues.iter().map(|e| format!("{:.2}", e[0])).collect();
+        let ev: Vec<String> = fp
+            .eigenvalues
+            .iter()
+            .map(|e| format!("{:.2}", e[0]))
+            .collect();
         println!(
             "fixed point kappa = ({:7.3}, {:7.3}) Hz: {:8}  eigenvalues (1/s): {}",
             fp.kappa[0],
@@ -84,20 +97,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // --- 4. Latent dynamics: tau_s dkappa/dt = -kappa + F(kappa, s(t)) (MODEL.md 2.5). ------
     // Start near the upper state; the input step at 0.3 s pushes kappa_1 down.
-    let traj = integrate(&model, Limit::Finite, &[up.kappa[0], 2.0], 1.0, 0.1, &DynamicsOptions::default())?;
+    let traj = integrate(
+        &model,
+        Limit::Finite,
+        &[up.kappa[0], 2.0],
+        1.0,
+        0.1,
+        &DynamicsOptions::default(),
+    )?;
     println!("latent trajectory ({} fast solves):", traj.evaluations);
     for (i, t) in traj.t.iter().enumerate() {
         println!(
             "  t = {t:4.2} s  s = {:5.2}  kappa = ({:7.3}, {:6.3}) Hz  nu_E = {:6.3} Hz  <V>_E = {:6.3} mV",
-            traj.s[i][0], traj.kappa[i][0], traj.kappa[i][1], traj.populations[0].rate_hz[i], traj.populations[0].mean_v_mv[i]
+            traj.s[i][0],
+            traj.kappa[i][0],
+            traj.kappa[i][1],
+            traj.populations[0].rate_hz[i],
+            traj.populations[0].mean_v_mv[i]
         );
     }
 
     // --- 5. Rate distribution of E (MODEL.md 2.6.2) at kappa = 0 and at the upper state. -----
     for (label, st) in [("kappa = 0", &finite), ("upper state", &up.state)] {
-        let dist = rate_distribution(&model, st, 0, &RateGrid::Auto { points: 400 }, DEFAULT_SILENT_THRESHOLD_HZ)?;
+        let dist = rate_distribution(
+            &model,
+            st,
+            0,
+            &RateGrid::Auto { points: 400 },
+            DEFAULT_SILENT_THRESHOLD_HZ,
+        )?;
         // the median from the exact CDF on the grid
-        let median = dist.cdf.iter().position(|&c| c >= 0.5).map_or(f64::NAN, |i| dist.nu_hz[i]);
+        let median = dist
+            .cdf
+            .iter()
+            .position(|&c| c >= 0.5)
+            .map_or(f64::NAN, |i| dist.nu_hz[i]);
         println!(
             "E rates at {label}: mean {:.3} Hz, median {median:.3} Hz, silent (< {} Hz) {:.1}%",
             st.populations[0].rate_hz,
@@ -107,12 +141,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // --- 6. Two states (MODEL.md 2.6.4): how similar is each neuron's rate in both? -------
-    let two = two_state(&model, &FastMode::network(Limit::Finite), &finite, &up.state)?;
+    let two = two_state(
+        &model,
+        &FastMode::network(Limit::Finite),
+        &finite,
+        &up.state,
+    )?;
     for p in &two.populations {
         println!(
             "{}: signal correlation of rates (kappa = 0 vs upper state) = {}",
             p.name,
-            p.rate_corr.map_or("undefined".into(), |r| format!("{r:.3}"))
+            p.rate_corr
+                .map_or("undefined".into(), |r| format!("{r:.3}"))
         );
     }
 

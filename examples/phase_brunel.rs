@@ -16,10 +16,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(100);
     let out = std::path::PathBuf::from(args.get(2).cloned().unwrap_or_else(|| "out".into()));
     std::fs::create_dir_all(&out)?;
-    let gs: Vec<f64> = (0..n).map(|i| 3.0 + 5.0 * i as f64 / (n - 1).max(1) as f64).collect();
-    let etas: Vec<f64> = (0..n).map(|i| 0.5 + 3.5 * i as f64 / (n - 1).max(1) as f64).collect();
+    let gs: Vec<f64> = (0..n)
+        .map(|i| 3.0 + 5.0 * i as f64 / (n - 1).max(1) as f64)
+        .collect();
+    let etas: Vec<f64> = (0..n)
+        .map(|i| 0.5 + 3.5 * i as f64 / (n - 1).max(1) as f64)
+        .collect();
     let pb = ProgressBar::new((n * n) as u64);
-    pb.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} grid points, {elapsed} ({eta} left)")?);
+    pb.set_style(ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} grid points, {elapsed} ({eta} left)",
+    )?);
     if !console_is_tty() {
         pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
@@ -69,8 +75,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "wall_s": wall, "threads": rayon::current_num_threads(), "mode": "finite K, Siegert, Poisson closure",
     });
     std::fs::write(out.join("phase_brunel.json"), serde_json::to_string(&json)?)?;
-    let log_rates: Vec<Vec<f64>> =
-        rows.iter().map(|r| r.iter().map(|x| x.map_or(f64::NAN, |v| v[0].max(1e-3).log10())).collect()).collect();
+    let log_rates: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|x| x.map_or(f64::NAN, |v| v[0].max(1e-3).log10()))
+                .collect()
+        })
+        .collect();
     balnet::plot::heatmap(
         &out.join("phase_brunel"),
         "Brunel model A, finite-K theory: E rate (grey: no solution)",

@@ -25,8 +25,12 @@ use std::time::Instant;
 
 use balnet::model::{Loadings, Model};
 use balnet::presets;
-use balnet::theory::latent::{FixedPoint, SearchBox, fixed_points, reduced_jacobian, stability_eigenvalues};
-use balnet::theory::predictions::{FastMode, bifurcation_scale, coherent_shift_states, latent_root_1d};
+use balnet::theory::latent::{
+    FixedPoint, SearchBox, fixed_points, reduced_jacobian, stability_eigenvalues,
+};
+use balnet::theory::predictions::{
+    FastMode, bifurcation_scale, coherent_shift_states, latent_root_1d,
+};
 use balnet::theory::{Limit, State, stationary};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -37,7 +41,11 @@ const SIGMA_NM_MAX: f64 = 30.0;
 /// Coarser than the default `SearchBox` (80 Hz, 161 points) so that 1600 points fit in ~2 min
 /// on 2 cores: brackets of 3 Hz. Pairs `+-kappa*` it misses (closer to 0 than one bracket,
 /// or outside the box) are looked for by [`rescue`].
-const SEARCH: SearchBox = SearchBox { kappa_max: 60.0, grid: 41, starts: 0 };
+const SEARCH: SearchBox = SearchBox {
+    kappa_max: 60.0,
+    grid: 41,
+    starts: 0,
+};
 /// `kappa` (Hz) of the small-step slope where there is no non-zero stable fixed point.
 const SMALL_KAPPA: f64 = 1.0;
 
@@ -82,7 +90,10 @@ impl Axis {
     /// The default model with `Sigma^{nm}` (mV) and this balance parameter set.
     fn model(self, sigma_nm: f64, y: f64) -> Model {
         let mut m = presets::default_model();
-        let lat = m.latent.as_mut().expect("the default model has latent structure");
+        let lat = m
+            .latent
+            .as_mut()
+            .expect("the default model has latent structure");
         // rank_one with w = 0.09 m sets Sigma^{nw} = 0.09 Sigma^{nm}, as in MODEL.md section 5
         let l = Loadings::rank_one(20.0, 1.5, sigma_nm, Some(0.09));
         lat.loadings = vec![l.clone(), l];
@@ -136,12 +147,27 @@ struct Point {
 fn rescue(m: &Model) -> Option<(FixedPoint, &'static str)> {
     let step = 2.0 * SEARCH.kappa_max / (SEARCH.grid - 1) as f64;
     let mode = FastMode::network(Limit::Finite);
-    for (lo, hi, label) in [(1e-3, step, "rescue_inner"), (SEARCH.kappa_max, 3.0 * SEARCH.kappa_max, "rescue_outer")] {
-        let Ok(st) = latent_root_1d(m, &mode, &[0.0], lo, hi) else { continue };
-        let Ok(jac) = reduced_jacobian(m, Limit::Finite, &st) else { continue };
+    for (lo, hi, label) in [
+        (1e-3, step, "rescue_inner"),
+        (SEARCH.kappa_max, 3.0 * SEARCH.kappa_max, "rescue_outer"),
+    ] {
+        let Ok(st) = latent_root_1d(m, &mode, &[0.0], lo, hi) else {
+            continue;
+        };
+        let Ok(jac) = reduced_jacobian(m, Limit::Finite, &st) else {
+            continue;
+        };
         let eigenvalues = stability_eigenvalues(m, &jac);
         let stable = eigenvalues.iter().all(|e| e[0] < 0.0);
-        return Some((FixedPoint { kappa: st.kappa.clone(), stable, eigenvalues, state: st }, label));
+        return Some((
+            FixedPoint {
+                kappa: st.kappa.clone(),
+                stable,
+                eigenvalues,
+                state: st,
+            },
+            label,
+        ));
     }
     None
 }
@@ -204,8 +230,10 @@ fn evaluate(axis: Axis, sigma_nm: f64, y: f64, guess: &mut Option<State>) -> Poi
             }
             p.n_fixed = Some(fps.len());
             p.n_stable = Some(fps.iter().filter(|f| f.stable).count());
-            let best =
-                fps.iter().filter(|f| f.stable).max_by(|a, b| a.kappa[0].abs().total_cmp(&b.kappa[0].abs()));
+            let best = fps
+                .iter()
+                .filter(|f| f.stable)
+                .max_by(|a, b| a.kappa[0].abs().total_cmp(&b.kappa[0].abs()));
             p.kappa_star_hz = best.map(|f| f.kappa[0].abs());
             let target = match best {
                 Some(f) if f.kappa[0].abs() > 1e-6 => {
@@ -241,13 +269,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::path::PathBuf::from(args.get(2).cloned().unwrap_or_else(|| "out".into()));
     let axis = Axis::parse(args.get(3).map_or("g", String::as_str))?;
     std::fs::create_dir_all(&out)?;
-    let lin = |lo: f64, hi: f64| -> Vec<f64> { (0..n).map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64).collect() };
+    let lin = |lo: f64, hi: f64| -> Vec<f64> {
+        (0..n)
+            .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
+            .collect()
+    };
     let sigmas = lin(0.0, SIGMA_NM_MAX);
     let (y0, y1) = axis.range();
     let ys = lin(y0, y1);
 
     let pb = ProgressBar::new((n * n) as u64);
-    pb.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} grid points, {elapsed} ({eta} left)")?);
+    pb.set_style(ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} grid points, {elapsed} ({eta} left)",
+    )?);
     if !console_is_tty() {
         pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
@@ -272,7 +306,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .par_iter()
         .map(|&y| {
             let m = axis.model(1.0, y);
-            (bifurcation_scale(&m, Limit::Finite).ok(), bifurcation_scale(&m, Limit::Balanced).ok())
+            (
+                bifurcation_scale(&m, Limit::Finite).ok(),
+                bifurcation_scale(&m, Limit::Balanced).ok(),
+            )
         })
         .collect();
     pb.finish_and_clear();
@@ -342,11 +379,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(out.join("phase_latent.json"), serde_json::to_string(&json)?)?;
 
     let map = |f: &dyn Fn(&Point) -> Option<f64>| -> Vec<Vec<f64>> {
-        rows.iter().map(|r| r.iter().map(|p| f(p).unwrap_or(f64::NAN)).collect()).collect()
+        rows.iter()
+            .map(|r| r.iter().map(|p| f(p).unwrap_or(f64::NAN)).collect())
+            .collect()
     };
     let x_label = "Sigma^nm (mV)";
     let heat = |stem: &str, title: &str, bar: &str, v: Vec<Vec<f64>>| {
-        balnet::plot::heatmap(&out.join(stem), title, x_label, axis.label(), bar, &sigmas, &ys, &v)
+        balnet::plot::heatmap(
+            &out.join(stem),
+            title,
+            x_label,
+            axis.label(),
+            bar,
+            &sigmas,
+            &ys,
+            &v,
+        )
     };
     heat(
         "phase_latent_n_stable",
@@ -371,9 +419,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "phase_latent_status",
         "0 ok, 1 no balanced state (K -> inf), 2 finite-K fails, 3 both",
         "status",
-        map(&|p| Some(f64::from(u8::from(!p.balanced_exists) + 2 * u8::from(p.n_stable.is_none())))),
+        map(&|p| {
+            Some(f64::from(
+                u8::from(!p.balanced_exists) + 2 * u8::from(p.n_stable.is_none()),
+            ))
+        }),
     )?;
-    println!("wrote {}/phase_latent.{{csv,json}} and phase_latent_{{n_stable,kappa_star,dv_dkappa,status}}.png", out.display());
+    println!(
+        "wrote {}/phase_latent.{{csv,json}} and phase_latent_{{n_stable,kappa_star,dv_dkappa,status}}.png",
+        out.display()
+    );
     Ok(())
 }
 

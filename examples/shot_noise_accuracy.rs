@@ -7,7 +7,12 @@ use balnet::transfer::shot_noise::{Resolution, ShotInput, stationary_with};
 use balnet::transfer::{LifParams, siegert};
 
 fn main() {
-    let lif = LifParams { tau_m: 0.02, theta: 20.0, v_reset: 10.0, tau_ref: 0.002 };
+    let lif = LifParams {
+        tau_m: 0.02,
+        theta: 20.0,
+        v_reset: 10.0,
+        tau_ref: 0.002,
+    };
     let je = 5.0 / 1000f64.sqrt();
     let ji = -27.5 / 1000f64.sqrt();
     let input = ShotInput::new(vec![je, ji, je], vec![11_600.0, 3_600.0, 12_000.0]).unwrap();
@@ -16,8 +21,17 @@ fn main() {
     println!("mean drive {drive:.4} mV, sigma {sigma:.4} mV");
     for &x in &[12.0, 6.0, 2.0] {
         let b = x - drive;
-        let reference =
-            stationary_with(&lif, &input, b, &Resolution { dv: 0.0025, lower_sd: 9.0, ..Default::default() }).unwrap();
+        let reference = stationary_with(
+            &lif,
+            &input,
+            b,
+            &Resolution {
+                dv: 0.0025,
+                lower_sd: 9.0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let sieg = siegert::rate(&lif, x, sigma);
         println!(
             "x = {x} mV: reference rate {:.10} Hz, <V> {:.8} mV, overshoot {:.6} mV; Siegert {sieg:.6} Hz, shot/Siegert - 1 = {:+.4}",
@@ -28,7 +42,11 @@ fn main() {
         );
         for &dv in &[0.04, 0.02, 0.01] {
             for levels in 1..=5 {
-                let res = Resolution { dv, levels, ..Default::default() };
+                let res = Resolution {
+                    dv,
+                    levels,
+                    ..Default::default()
+                };
                 let t = Instant::now();
                 let s = stationary_with(&lif, &input, b, &res).unwrap();
                 let ms = t.elapsed().as_secs_f64() * 1e3;

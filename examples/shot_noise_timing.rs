@@ -28,7 +28,8 @@ fn main() {
     let mu = [12.072, 13.963];
     for a in 0..2 {
         let lif = LifParams::of(&model, a);
-        let sn = ShotNoise::for_population(&model, a, &rates, (mu[a] - 12.0, mu[a] + 12.0)).unwrap();
+        let sn =
+            ShotNoise::for_population(&model, a, &rates, (mu[a] - 12.0, mu[a] + 12.0)).unwrap();
         let input = sn.input().clone();
         let b = sn.bias(mu[a]);
         let direct = best_ms(20, || {
@@ -38,7 +39,9 @@ fn main() {
             black_box(stationary_with(&lif, &input, b, &Resolution::fast()).unwrap());
         });
         let table = best_ms(10, || {
-            black_box(ShotNoise::for_population(&model, a, &rates, (mu[a] - 12.0, mu[a] + 12.0)).unwrap());
+            black_box(
+                ShotNoise::for_population(&model, a, &rates, (mu[a] - 12.0, mu[a] + 12.0)).unwrap(),
+            );
         });
         let n = 1_000_000;
         let t = Instant::now();

@@ -3,7 +3,7 @@
 //! `cargo run --release --example sim_seeds -- g eta n_seeds [duration_s]`
 
 use balnet::model::Connectivity;
-use balnet::sim::{simulate, RunOptions};
+use balnet::sim::{RunOptions, simulate};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().skip(1).collect();
@@ -17,13 +17,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         m.connectivity = Connectivity::FixedIndegreeReplacement;
         m.sim.duration = dur;
         m.sim.seed = seed;
-        let r = simulate(&m, &RunOptions { threads: 1, quiet: true, out_dir: None })?;
+        let r = simulate(
+            &m,
+            &RunOptions {
+                threads: 1,
+                quiet: true,
+                out_dir: None,
+            },
+        )?;
         let p = &r.populations;
-        println!("seed {seed}: E {:.3} I {:.3} Hz, CV {:.3}, popCV {:.3}", p[0].rate_hz, p[1].rate_hz, p[0].cv_isi, p[0].pop_rate_cv);
+        println!(
+            "seed {seed}: E {:.3} I {:.3} Hz, CV {:.3}, popCV {:.3}",
+            p[0].rate_hz, p[1].rate_hz, p[0].cv_isi, p[0].pop_rate_cv
+        );
         rs.push(p[0].rate_hz);
     }
     let m = rs.iter().sum::<f64>() / rs.len() as f64;
-    let sd = (rs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (rs.len() as f64 - 1.0).max(1.0)).sqrt();
+    let sd =
+        (rs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (rs.len() as f64 - 1.0).max(1.0)).sqrt();
     println!("E rate {m:.3} +- {sd:.3} (sd over seeds)");
     Ok(())
 }

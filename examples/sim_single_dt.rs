@@ -4,7 +4,7 @@
 //! `cargo run --release --example sim_single_dt -- [neurons] [duration_s]`
 
 use balnet::model::SimMode;
-use balnet::sim::{single_neuron, SingleNeuronInput};
+use balnet::sim::{SingleNeuronInput, single_neuron};
 use balnet::transfer::LifParams;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

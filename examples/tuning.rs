@@ -39,11 +39,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("the bistable preset has no stable kappa* != 0 (finite K)".into());
     }
     let path = symmetric_path_1d(kappa_star, 41)?;
-    let opts = TuningOptions { neurons: 200, seed: 1, tol_hz: 0.1 };
+    let opts = TuningOptions {
+        neurons: 200,
+        seed: 1,
+        tol_hz: 0.1,
+    };
     let c = tuning_contrast(&model, Limit::Finite, &path, &s, &opts)?;
     let wall = t0.elapsed().as_secs_f64();
 
-    println!("tuning: bistable preset (Sigma^nm = {} mV), finite K, kappa* = {kappa_star:.2} Hz, {wall:.2} s", presets::BISTABLE_SIGMA_NM);
+    println!(
+        "tuning: bistable preset (Sigma^nm = {} mV), finite K, kappa* = {kappa_star:.2} Hz, {wall:.2} s",
+        presets::BISTABLE_SIGMA_NM
+    );
     println!(
         "{:<54} {:>3} {:>13} {:>11} {:>7} {:>8} {:>8}",
         "mode", "pop", "non-monotone", "depth (Hz)", "peaks", "troughs", "untuned"

@@ -9,17 +9,23 @@
 //! `cargo run --release --example validate_brunel -- [peers.json] [duration_s]`
 
 use balnet::model::Connectivity;
-use balnet::sim::{simulate, RunOptions, SimResult};
+use balnet::sim::{RunOptions, SimResult, simulate};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let peers_path = args.first().cloned().unwrap_or_else(|| "/work/main/tests/data/peers_brunel.json".into());
+    let peers_path = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "/work/main/tests/data/peers_brunel.json".into());
     let duration: f64 = args.get(1).map_or(Ok(1.0), |s| s.parse())?;
-    let peers: Option<serde_json::Value> =
-        std::fs::read_to_string(&peers_path).ok().and_then(|t| serde_json::from_str(&t).ok());
+    let peers: Option<serde_json::Value> = std::fs::read_to_string(&peers_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
     match &peers {
         Some(_) => println!("reference numbers from {peers_path}"),
-        None => println!("{peers_path} not found: using NEST 38.13 Hz (g=5, eta=2) from shared/peers/README.md"),
+        None => println!(
+            "{peers_path} not found: using NEST 38.13 Hz (g=5, eta=2) from shared/peers/README.md"
+        ),
     }
     for (g, eta) in [(5.0, 2.0), (6.0, 1.0)] {
         let mut model = balnet::presets::brunel_a(g, eta, 0.1, 1000, 10_000, 2_500)?;
@@ -27,10 +33,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         model.sim.duration = duration;
         model.sim.warmup = 0.1;
         model.sim.dt = 1e-4;
-        println!("\n== Brunel A g={g} eta={eta}: nu_0 = {:.3} Hz x K_0 = {}", model.external.nu0, model.k_ext());
+        println!(
+            "\n== Brunel A g={g} eta={eta}: nu_0 = {:.3} Hz x K_0 = {}",
+            model.external.nu0,
+            model.k_ext()
+        );
         let mut first: Option<SimResult> = None;
         for threads in [1, 2] {
-            let r = simulate(&model, &RunOptions { threads, quiet: true, out_dir: None })?;
+            let r = simulate(
+                &model,
+                &RunOptions {
+                    threads,
+                    quiet: true,
+                    out_dir: None,
+                },
+            )?;
             let sim_t = r.duration + r.warmup;
             let cpu = r.cpu_s.unwrap_or(f64::NAN);
             println!(
@@ -46,13 +63,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 r.build_s
             );
             if let Some(f) = &first {
-                let same = f.populations.iter().zip(&r.populations).all(|(a, b)| a.rates_hz == b.rates_hz);
+                let same = f
+                    .populations
+                    .iter()
+                    .zip(&r.populations)
+                    .all(|(a, b)| a.rates_hz == b.rates_hz);
                 println!("  identical to 1 thread: {same}");
             } else {
                 for p in &r.populations {
                     println!(
                         "  {}: rate {:.3} Hz, CV {:.3}, <V> {:.2} mV, chi {:.3}, pop-rate CV (1 ms) {:.3}, Fano {:.1}, pair corr {:.4}",
-                        p.name, p.rate_hz, p.cv_isi, p.mean_v_mv, p.chi, p.pop_rate_cv, p.fano_1ms, p.pair_corr
+                        p.name,
+                        p.rate_hz,
+                        p.cv_isi,
+                        p.mean_v_mv,
+                        p.chi,
+                        p.pop_rate_cv,
+                        p.fano_1ms,
+                        p.pair_corr
                     );
                 }
                 println!(

@@ -149,7 +149,11 @@ pub fn epochs(model: &Model) -> Vec<[f64; 2]> {
 
 /// Mean over the time-series bins whose centres fall in `[a, b)`.
 fn window_mean(t: &[f64], y: &[f64], a: f64, b: f64) -> f64 {
-    let (s, n) = t.iter().zip(y).filter(|(t, _)| **t >= a && **t < b).fold((0.0, 0usize), |(s, n), (_, y)| (s + y, n + 1));
+    let (s, n) = t
+        .iter()
+        .zip(y)
+        .filter(|(t, _)| **t >= a && **t < b)
+        .fold((0.0, 0usize), |(s, n), (_, y)| (s + y, n + 1));
     if n == 0 { f64::NAN } else { s / n as f64 }
 }
 
@@ -184,7 +188,14 @@ fn count_cdf(nu: f64, window: f64, cv: f64, k: f64) -> f64 {
 /// rate distribution of population `a` in `state`, convolved with counting noise
 /// (MODEL.md section 3). Both CDFs are step functions on the lattice `k / window`, so the
 /// supremum is taken over that lattice.
-pub fn ks_counting(state: &State, model: &Model, a: usize, rates_sim: &[f64], window: f64, cv: f64) -> f64 {
+pub fn ks_counting(
+    state: &State,
+    model: &Model,
+    a: usize,
+    rates_sim: &[f64],
+    window: f64,
+    cv: f64,
+) -> f64 {
     if rates_sim.is_empty() {
         return f64::NAN;
     }
@@ -202,7 +213,11 @@ pub fn ks_counting(state: &State, model: &Model, a: usize, rates_sim: &[f64], wi
             idx += 1;
         }
         let emp = idx as f64 / n;
-        let th = gauss::expect(|x| count_cdf(t.rate(x), window, cv, kf), p.mean_input_mv, p.delta_mv2);
+        let th = gauss::expect(
+            |x| count_cdf(t.rate(x), window, cv, kf),
+            p.mean_input_mv,
+            p.delta_mv2,
+        );
         d = d.max((emp - th).abs());
     }
     d
@@ -211,7 +226,11 @@ pub fn ks_counting(state: &State, model: &Model, a: usize, rates_sim: &[f64], wi
 fn theory_silent(state: &State, model: &Model, a: usize, window: f64) -> f64 {
     let p = &state.populations[a];
     let t = crate::theory::closure::state_transfer_boxed(model, state, a);
-    gauss::expect(|x| (-t.rate(x) * window).exp(), p.mean_input_mv, p.delta_mv2)
+    gauss::expect(
+        |x| (-t.rate(x) * window).exp(),
+        p.mean_input_mv,
+        p.delta_mv2,
+    )
 }
 
 /// The Model with its loadings replaced by the moments drawn in the simulated network.
@@ -239,9 +258,21 @@ impl Variant {
     /// (with trajectories), and shot noise with the spectral closure (fixed points only).
     pub fn standard() -> Vec<Variant> {
         vec![
-            Variant { transfer: TransferKind::Siegert, noise: NoiseClosure::Poisson, trajectory: true },
-            Variant { transfer: TransferKind::ShotNoise, noise: NoiseClosure::Poisson, trajectory: true },
-            Variant { transfer: TransferKind::ShotNoise, noise: NoiseClosure::Spectral, trajectory: false },
+            Variant {
+                transfer: TransferKind::Siegert,
+                noise: NoiseClosure::Poisson,
+                trajectory: true,
+            },
+            Variant {
+                transfer: TransferKind::ShotNoise,
+                noise: NoiseClosure::Poisson,
+                trajectory: true,
+            },
+            Variant {
+                transfer: TransferKind::ShotNoise,
+                noise: NoiseClosure::Spectral,
+                trajectory: false,
+            },
         ]
     }
 
@@ -250,8 +281,16 @@ impl Variant {
     pub fn all() -> Vec<Variant> {
         let mut v = Vec::new();
         for transfer in [TransferKind::Siegert, TransferKind::ShotNoise] {
-            for noise in [NoiseClosure::Poisson, NoiseClosure::Renewal, NoiseClosure::Spectral] {
-                v.push(Variant { transfer, noise, trajectory: noise == NoiseClosure::Poisson });
+            for noise in [
+                NoiseClosure::Poisson,
+                NoiseClosure::Renewal,
+                NoiseClosure::Spectral,
+            ] {
+                v.push(Variant {
+                    transfer,
+                    noise,
+                    trajectory: noise == NoiseClosure::Poisson,
+                });
             }
         }
         v
@@ -259,7 +298,11 @@ impl Variant {
 }
 
 /// Compare one theory variant with a finished simulation.
-pub fn compare_theory(model: &Model, sim: &SimResult, variant: Variant) -> Result<TheoryComparison> {
+pub fn compare_theory(
+    model: &Model,
+    sim: &SimResult,
+    variant: Variant,
+) -> Result<TheoryComparison> {
     let mut m = with_drawn_loadings(model, sim);
     m.transfer = variant.transfer;
     m.noise = variant.noise;
@@ -273,21 +316,35 @@ pub fn compare_theory(model: &Model, sim: &SimResult, variant: Variant) -> Resul
     for (ei, w) in wins.iter().enumerate() {
         let s = m.signal(0.5 * (w[0] + w[1]));
         let kappa_sim: Vec<f64> = (0..d)
-            .map(|e| window_mean(&sim.time_s, &sim.kappa_t.iter().map(|k| k[e]).collect::<Vec<_>>(), w[0], w[1]))
+            .map(|e| {
+                window_mean(
+                    &sim.time_s,
+                    &sim.kappa_t.iter().map(|k| k[e]).collect::<Vec<_>>(),
+                    w[0],
+                    w[1],
+                )
+            })
             .collect();
         // the stable fixed point nearest to the simulated kappa (bistable models pick the branch)
         let state: State = if d == 0 {
             stationary::solve(&m, limit, &[], &s, None)?
         } else {
             let sol = latent::fixed_points(&m, limit, &s, &search)?;
-            let dist = |k: &[f64]| k.iter().zip(&kappa_sim).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+            let dist = |k: &[f64]| {
+                k.iter()
+                    .zip(&kappa_sim)
+                    .map(|(a, b)| (a - b).powi(2))
+                    .sum::<f64>()
+            };
             sol.fixed_points
                 .iter()
                 .filter(|f| f.stable)
                 .min_by(|a, b| dist(&a.kappa).total_cmp(&dist(&b.kappa)))
                 .map(|f| f.state.clone())
                 .or_else(|| sol.rings.first().map(|r| r.state.clone()))
-                .ok_or_else(|| Error::Domain(format!("no stable latent fixed point at s = {s:?}")))?
+                .ok_or_else(|| {
+                    Error::Domain(format!("no stable latent fixed point at s = {s:?}"))
+                })?
         };
         let window = w[1] - w[0];
         let mut pops = Vec::new();
@@ -296,11 +353,18 @@ pub fn compare_theory(model: &Model, sim: &SimResult, variant: Variant) -> Resul
             let rate_sim = window_mean(&sim.time_s, &pr.rate_t, w[0], w[1]);
             let v_sim = window_mean(&sim.time_s, &pr.mean_v_t, w[0], w[1]);
             let rates = pr.epoch_rates_hz.get(ei).cloned().unwrap_or_default();
-            let cv = if pr.cv_isi.is_finite() { pr.cv_isi } else { 1.0 };
+            let cv = if pr.cv_isi.is_finite() {
+                pr.cv_isi
+            } else {
+                1.0
+            };
             let ks = ks_counting(&state, &m, a, &rates, window, cv);
-            let silent_sim = rates.iter().filter(|&&r| r == 0.0).count() as f64 / rates.len().max(1) as f64;
+            let silent_sim =
+                rates.iter().filter(|&&r| r == 0.0).count() as f64 / rates.len().max(1) as f64;
             let mean_r = rates.iter().sum::<f64>() / rates.len().max(1) as f64;
-            let sd_sim = (rates.iter().map(|r| (r - mean_r).powi(2)).sum::<f64>() / rates.len().max(1) as f64).sqrt();
+            let sd_sim = (rates.iter().map(|r| (r - mean_r).powi(2)).sum::<f64>()
+                / rates.len().max(1) as f64)
+                .sqrt();
             pops.push(PopulationComparison {
                 name: th.name.clone(),
                 rate_theory_hz: th.rate_hz,
@@ -341,12 +405,28 @@ pub fn compare_theory(model: &Model, sim: &SimResult, variant: Variant) -> Resul
         _ => vec![],
     };
     let trajectory = if d > 0 && variant.trajectory {
-        let k0 = out_epochs.first().map_or(vec![0.0; d], |e| e.kappa_theory_hz.clone());
-        dynamics::integrate(&m, limit, &k0, t_end, m.sim.record_bin.max(0.01), &DynamicsOptions::default())?
+        let k0 = out_epochs
+            .first()
+            .map_or(vec![0.0; d], |e| e.kappa_theory_hz.clone());
+        dynamics::integrate(
+            &m,
+            limit,
+            &k0,
+            t_end,
+            m.sim.record_bin.max(0.01),
+            &DynamicsOptions::default(),
+        )?
     } else {
         Trajectory::default()
     };
-    Ok(TheoryComparison { transfer, noise: variant.noise, limit, epochs: out_epochs, dv_dkappa_mv_per_hz: dv_dkappa, trajectory })
+    Ok(TheoryComparison {
+        transfer,
+        noise: variant.noise,
+        limit,
+        epochs: out_epochs,
+        dv_dkappa_mv_per_hz: dv_dkappa,
+        trajectory,
+    })
 }
 
 /// Expected finite-N offset of `kappa` measured at `kappa = 0` (MODEL.md section 3).
@@ -356,7 +436,12 @@ fn finite_n_offset(model: &Model, state: &State) -> f64 {
         .populations
         .iter()
         .enumerate()
-        .map(|(b, p)| p.c * p.c * l.loadings[b].sigma_nn.first().map_or(0.0, |r| r[0]) * state.populations[b].q_hz2 / p.n as f64)
+        .map(|(b, p)| {
+            p.c * p.c
+                * l.loadings[b].sigma_nn.first().map_or(0.0, |r| r[0])
+                * state.populations[b].q_hz2
+                / p.n as f64
+        })
         .sum();
     let loop_gain = match latent::reduced_jacobian(model, Limit::Finite, state) {
         Ok(j) if j.nrows() > 0 => j[(0, 0)],
@@ -368,7 +453,10 @@ fn finite_n_offset(model: &Model, state: &State) -> f64 {
 /// Compare a finished simulation with the theory, for each variant.
 pub fn compare(model: &Model, sim: &SimResult, variants: &[Variant]) -> Result<Report> {
     let t0 = std::time::Instant::now();
-    let theories = variants.iter().map(|&v| compare_theory(model, sim, v)).collect::<Result<Vec<_>>>()?;
+    let theories = variants
+        .iter()
+        .map(|&v| compare_theory(model, sim, v))
+        .collect::<Result<Vec<_>>>()?;
     let m = with_drawn_loadings(model, sim);
     let st0 = stationary::solve(&m, Limit::Finite, &vec![0.0; m.d()], &m.signal(0.0), None)?;
     let sim_statistics: Vec<SimStatistics> = sim
@@ -425,12 +513,24 @@ pub fn table(r: &Report) -> String {
             st.pair_corr,
             st.chi,
             st.pop_rate_cv,
-            if st.synchronous_flag { "  ** NOT ASYNCHRONOUS (chi > 0.5): stationary theory not valid **" } else { "" }
+            if st.synchronous_flag {
+                "  ** NOT ASYNCHRONOUS (chi > 0.5): stationary theory not valid **"
+            } else {
+                ""
+            }
         );
     }
-    let _ = writeln!(s, "  finite-N kappa offset expected at kappa = 0: {:.3} Hz", r.kappa_finite_n_offset_hz);
+    let _ = writeln!(
+        s,
+        "  finite-N kappa offset expected at kappa = 0: {:.3} Hz",
+        r.kappa_finite_n_offset_hz
+    );
     for th in &r.theories {
-        let _ = writeln!(s, "\ntheory: finite K, transfer {:?}, noise {:?}, loadings as drawn in the network", th.transfer, th.noise);
+        let _ = writeln!(
+            s,
+            "\ntheory: finite K, transfer {:?}, noise {:?}, loadings as drawn in the network",
+            th.transfer, th.noise
+        );
         for e in &th.epochs {
             let _ = writeln!(
                 s,
@@ -438,9 +538,16 @@ pub fn table(r: &Report) -> String {
                 e.window_s[0],
                 e.window_s[1],
                 e.s,
-                e.kappa_theory_hz.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>(),
-                e.kappa_sim_hz.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>(),
-                e.kappa_rel_err.map_or(String::new(), |x| format!(" ({:+.1}%)", 100.0 * x))
+                e.kappa_theory_hz
+                    .iter()
+                    .map(|v| format!("{v:.3}"))
+                    .collect::<Vec<_>>(),
+                e.kappa_sim_hz
+                    .iter()
+                    .map(|v| format!("{v:.3}"))
+                    .collect::<Vec<_>>(),
+                e.kappa_rel_err
+                    .map_or(String::new(), |x| format!(" ({:+.1}%)", 100.0 * x))
             );
             let _ = writeln!(
                 s,
@@ -465,8 +572,15 @@ pub fn table(r: &Report) -> String {
             }
         }
         for (p, dv) in th.dv_dkappa_mv_per_hz.iter().enumerate() {
-            let name = th.epochs.first().map_or(String::new(), |e| e.populations[p].name.clone());
-            let _ = writeln!(s, "  coherent shift d<V>/dkappa, {name}: theory {:.4} mV/Hz, sim {:.4} mV/Hz", dv[0], dv[1]);
+            let name = th
+                .epochs
+                .first()
+                .map_or(String::new(), |e| e.populations[p].name.clone());
+            let _ = writeln!(
+                s,
+                "  coherent shift d<V>/dkappa, {name}: theory {:.4} mV/Hz, sim {:.4} mV/Hz",
+                dv[0], dv[1]
+            );
         }
     }
     s
@@ -474,31 +588,64 @@ pub fn table(r: &Report) -> String {
 
 /// Figures of a comparison in `dir` (PNG and SVG): `kappa_t`, `rates_mean_v`,
 /// `rate_distribution`, `tuning` (theory, Siegert, D = 1), `raster`.
-pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std::path::Path) -> Result<()> {
+pub fn write_figures(
+    model: &Model,
+    sim: &SimResult,
+    report: &Report,
+    dir: &std::path::Path,
+) -> Result<()> {
     use crate::plot::{Panel, Series, Style, save};
     let m = with_drawn_loadings(model, sim);
     // kappa(t)
     if m.d() > 0 {
         let mut series = vec![Series::new(
             "simulation",
-            sim.time_s.iter().zip(&sim.kappa_t).map(|(t, k)| (*t, k[0])).collect(),
+            sim.time_s
+                .iter()
+                .zip(&sim.kappa_t)
+                .map(|(t, k)| (*t, k[0]))
+                .collect(),
             Style::ThinLine,
             6,
         )];
-        for (i, th) in report.theories.iter().enumerate().filter(|(_, th)| !th.trajectory.t.is_empty()) {
+        for (i, th) in report
+            .theories
+            .iter()
+            .enumerate()
+            .filter(|(_, th)| !th.trajectory.t.is_empty())
+        {
             series.push(Series::new(
                 format!("theory ({:?}, {:?})", th.transfer, th.noise),
-                th.trajectory.t.iter().zip(&th.trajectory.kappa).map(|(t, k)| (*t, k[0])).collect(),
+                th.trajectory
+                    .t
+                    .iter()
+                    .zip(&th.trajectory.kappa)
+                    .map(|(t, k)| (*t, k[0]))
+                    .collect(),
                 Style::Line,
                 i,
             ));
         }
         // variants without a trajectory: their fixed points over each measured window
-        for (i, th) in report.theories.iter().enumerate().filter(|(_, th)| th.trajectory.t.is_empty()) {
+        for (i, th) in report
+            .theories
+            .iter()
+            .enumerate()
+            .filter(|(_, th)| th.trajectory.t.is_empty())
+        {
             for (k, e) in th.epochs.iter().enumerate() {
-                let name = if k == 0 { format!("fixed points ({:?}, {:?})", th.transfer, th.noise) } else { String::new() };
+                let name = if k == 0 {
+                    format!("fixed points ({:?}, {:?})", th.transfer, th.noise)
+                } else {
+                    String::new()
+                };
                 let y = e.kappa_theory_hz[0];
-                series.push(Series::new(name, vec![(e.window_s[0], y), (e.window_s[1], y)], Style::Line, i + 1));
+                series.push(Series::new(
+                    name,
+                    vec![(e.window_s[0], y), (e.window_s[1], y)],
+                    Style::Line,
+                    i + 1,
+                ));
             }
         }
         save(
@@ -515,29 +662,88 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
     // rates and mean V over time, smoothed to 50 ms
     let smooth = |y: &[f64]| -> Vec<(f64, f64)> {
         let w = ((0.05 / m.sim.record_bin).round() as usize).max(1);
-        sim.time_s.chunks(w).zip(y.chunks(w)).map(|(t, y)| (t.iter().sum::<f64>() / t.len() as f64, y.iter().sum::<f64>() / y.len() as f64)).collect()
+        sim.time_s
+            .chunks(w)
+            .zip(y.chunks(w))
+            .map(|(t, y)| {
+                (
+                    t.iter().sum::<f64>() / t.len() as f64,
+                    y.iter().sum::<f64>() / y.len() as f64,
+                )
+            })
+            .collect()
     };
     let mut rate_series = Vec::new();
     let mut v_series = Vec::new();
     for (a, p) in sim.populations.iter().enumerate() {
-        rate_series.push(Series::new(format!("{} sim", p.name), smooth(&p.rate_t), Style::ThinLine, a));
-        v_series.push(Series::new(format!("{} sim", p.name), smooth(&p.mean_v_t), Style::ThinLine, a));
-        if let Some(th) = report.theories.iter().rev().find(|th| !th.trajectory.t.is_empty())
+        rate_series.push(Series::new(
+            format!("{} sim", p.name),
+            smooth(&p.rate_t),
+            Style::ThinLine,
+            a,
+        ));
+        v_series.push(Series::new(
+            format!("{} sim", p.name),
+            smooth(&p.mean_v_t),
+            Style::ThinLine,
+            a,
+        ));
+        if let Some(th) = report
+            .theories
+            .iter()
+            .rev()
+            .find(|th| !th.trajectory.t.is_empty())
             && let Some(tr) = th.trajectory.populations.get(a)
         {
-            rate_series.push(Series::new(format!("{} theory", p.name), th.trajectory.t.iter().copied().zip(tr.rate_hz.iter().copied()).collect(), Style::Line, a));
-            v_series.push(Series::new(format!("{} theory", p.name), th.trajectory.t.iter().copied().zip(tr.mean_v_mv.iter().copied()).collect(), Style::Line, a));
+            rate_series.push(Series::new(
+                format!("{} theory", p.name),
+                th.trajectory
+                    .t
+                    .iter()
+                    .copied()
+                    .zip(tr.rate_hz.iter().copied())
+                    .collect(),
+                Style::Line,
+                a,
+            ));
+            v_series.push(Series::new(
+                format!("{} theory", p.name),
+                th.trajectory
+                    .t
+                    .iter()
+                    .copied()
+                    .zip(tr.mean_v_mv.iter().copied())
+                    .collect(),
+                Style::Line,
+                a,
+            ));
         }
     }
     save(
         &dir.join("rates_mean_v"),
         &[
-            Panel { title: "Population rates (50 ms bins): global activity stays nearly constant".into(), x_label: "time (s)".into(), y_label: "rate (Hz)".into(), series: rate_series, y_range: None },
-            Panel { title: "Population-mean membrane potential: coherent shift with kappa".into(), x_label: "time (s)".into(), y_label: "mean V (mV)".into(), series: v_series, y_range: None },
+            Panel {
+                title: "Population rates (50 ms bins): global activity stays nearly constant"
+                    .into(),
+                x_label: "time (s)".into(),
+                y_label: "rate (Hz)".into(),
+                series: rate_series,
+                y_range: None,
+            },
+            Panel {
+                title: "Population-mean membrane potential: coherent shift with kappa".into(),
+                x_label: "time (s)".into(),
+                y_label: "mean V (mV)".into(),
+                series: v_series,
+                y_range: None,
+            },
         ],
     )?;
     // rate distributions in the last epoch: simulated histogram vs theory with counting noise
-    if let (Some(th), Some(ei)) = (report.theories.last(), sim.epoch_windows.len().checked_sub(1)) {
+    if let (Some(th), Some(ei)) = (
+        report.theories.last(),
+        sim.epoch_windows.len().checked_sub(1),
+    ) {
         let w = sim.epoch_windows[ei];
         let window = w[1] - w[0];
         let e = &th.epochs[ei.min(th.epochs.len() - 1)];
@@ -561,15 +767,47 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
             let t = crate::theory::closure::state_transfer_boxed(&mt, &st, a);
             let cv = if p.cv_isi.is_finite() { p.cv_isi } else { 1.0 };
             // P(count < r window): bins are [k0, k1) in counts
-            let cdf = |r: f64| gauss::expect(|x| count_cdf(t.rate(x), window, cv, (r * window).round() - 1.0), ps.mean_input_mv, ps.delta_mv2);
-            let theory: Vec<(f64, f64)> = (0..nb).map(|b| (b as f64 * bw + 0.5 * bw, (cdf((b + 1) as f64 * bw) - cdf(b as f64 * bw)) / bw)).collect();
+            let cdf = |r: f64| {
+                gauss::expect(
+                    |x| count_cdf(t.rate(x), window, cv, (r * window).round() - 1.0),
+                    ps.mean_input_mv,
+                    ps.delta_mv2,
+                )
+            };
+            let theory: Vec<(f64, f64)> = (0..nb)
+                .map(|b| {
+                    (
+                        b as f64 * bw + 0.5 * bw,
+                        (cdf((b + 1) as f64 * bw) - cdf(b as f64 * bw)) / bw,
+                    )
+                })
+                .collect();
             panels.push(Panel {
-                title: format!("{}: single-neuron rates, s = {:?}, window {:.2} s", p.name, e.s, window),
+                title: format!(
+                    "{}: single-neuron rates, s = {:?}, window {:.2} s",
+                    p.name, e.s, window
+                ),
                 x_label: "rate (Hz)".into(),
                 y_label: "density (1/Hz)".into(),
                 series: vec![
-                    Series::new("simulation", hist.iter().enumerate().map(|(b, h)| (b as f64 * bw, *h)).collect(), Style::Bars(bw), 6),
-                    Series::new(format!("theory ({:?}, {:?}) + counting noise", th.transfer, th.noise), theory, Style::Line, a),
+                    Series::new(
+                        "simulation",
+                        hist.iter()
+                            .enumerate()
+                            .map(|(b, h)| (b as f64 * bw, *h))
+                            .collect(),
+                        Style::Bars(bw),
+                        6,
+                    ),
+                    Series::new(
+                        format!(
+                            "theory ({:?}, {:?}) + counting noise",
+                            th.transfer, th.noise
+                        ),
+                        theory,
+                        Style::Line,
+                        a,
+                    ),
                 ],
                 y_range: None,
             });
@@ -579,20 +817,40 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
     // tuning curves (MODEL.md 2.6.4) of the network as drawn, in the stepped input state,
     // along kappa in +-max(15 Hz, 2 |kappa|): balanced beside unbalanced
     if m.d() == 1 {
-        let s_last = report.theories.first().and_then(|t| t.epochs.last()).map_or_else(|| m.signal(0.0), |e| e.s.clone());
-        let k_last = report.theories.first().and_then(|t| t.epochs.last()).map_or(0.0, |e| e.kappa_sim_hz[0].abs());
+        let s_last = report
+            .theories
+            .first()
+            .and_then(|t| t.epochs.last())
+            .map_or_else(|| m.signal(0.0), |e| e.s.clone());
+        let k_last = report
+            .theories
+            .first()
+            .and_then(|t| t.epochs.last())
+            .map_or(0.0, |e| e.kappa_sim_hz[0].abs());
         let mut mt = m.clone();
         mt.transfer = TransferKind::Siegert;
         mt.noise = NoiseClosure::Poisson;
         let path = crate::theory::predictions::symmetric_path_1d((2.0 * k_last).max(15.0), 31)?;
-        let opts = crate::theory::predictions::TuningOptions { neurons: 100, seed: sim.seed, tol_hz: 0.1 };
-        let c = crate::theory::predictions::tuning_contrast(&mt, Limit::Finite, &path, &s_last, &opts)?;
+        let opts = crate::theory::predictions::TuningOptions {
+            neurons: 100,
+            seed: sim.seed,
+            tol_hz: 0.1,
+        };
+        let c =
+            crate::theory::predictions::tuning_contrast(&mt, Limit::Finite, &path, &s_last, &opts)?;
         save(&dir.join("tuning"), &crate::plot::tuning_panels(&c, 12))?;
     }
     // raster
     // 40 neurons per population over one second around the first change of s
-    let t_mid = m.latent.as_ref().and_then(|l| l.signal.breakpoints().first().copied()).unwrap_or(m.sim.warmup + 0.5);
-    let (t_lo, t_hi) = ((t_mid - 0.5).max(m.sim.warmup), (t_mid + 0.5).min(m.sim.warmup + m.sim.duration));
+    let t_mid = m
+        .latent
+        .as_ref()
+        .and_then(|l| l.signal.breakpoints().first().copied())
+        .unwrap_or(m.sim.warmup + 0.5);
+    let (t_lo, t_hi) = (
+        (t_mid - 0.5).max(m.sim.warmup),
+        (t_mid + 0.5).min(m.sim.warmup + m.sim.duration),
+    );
     let mut series = Vec::new();
     let mut offset = 0usize;
     for (a, p) in sim.populations.iter().enumerate() {
@@ -605,11 +863,24 @@ pub fn write_figures(model: &Model, sim: &SimResult, report: &Report, dir: &std:
             .iter()
             .zip(&p.raster_times)
             .filter(|(_, t)| **t >= t_lo && **t < t_hi)
-            .filter_map(|(id, t)| ids.binary_search(id).ok().map(|k| (*t, (offset + k) as f64)))
+            .filter_map(|(id, t)| {
+                ids.binary_search(id)
+                    .ok()
+                    .map(|k| (*t, (offset + k) as f64))
+            })
             .collect();
         offset += ids.len() + 3;
         series.push(Series::new(p.name.clone(), pts, Style::Dots, a));
     }
-    save(&dir.join("raster"), &[Panel { title: "Spike raster of sampled neurons".into(), x_label: "time (s)".into(), y_label: "neuron".into(), series, y_range: None }])?;
+    save(
+        &dir.join("raster"),
+        &[Panel {
+            title: "Spike raster of sampled neurons".into(),
+            x_label: "time (s)".into(),
+            y_label: "neuron".into(),
+            series,
+            y_range: None,
+        }],
+    )?;
     Ok(())
 }

@@ -31,7 +31,9 @@ pub enum Error {
         condition: f64,
     },
     /// A root finder did not converge.
-    #[error("{what} did not converge after {iterations} iterations (final residual {residual:.3e})")]
+    #[error(
+        "{what} did not converge after {iterations} iterations (final residual {residual:.3e})"
+    )]
     NoConvergence {
         /// What was being solved.
         what: String,
@@ -48,7 +50,11 @@ pub enum Error {
 impl Error {
     /// An invalid-field error: `field = value: rule`.
     pub fn invalid(field: impl Into<String>, value: impl Display, rule: impl Into<String>) -> Self {
-        Error::Invalid { field: field.into(), value: value.to_string(), rule: rule.into() }
+        Error::Invalid {
+            field: field.into(),
+            value: value.to_string(),
+            rule: rule.into(),
+        }
     }
 }
 

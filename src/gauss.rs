@@ -49,7 +49,12 @@ pub struct QuadConfig {
 
 impl Default for QuadConfig {
     fn default() -> Self {
-        QuadConfig { rtol: 1e-10, panels: 4, z_max: Z_MAX, hermite_nodes: 64 }
+        QuadConfig {
+            rtol: 1e-10,
+            panels: 4,
+            z_max: Z_MAX,
+            hermite_nodes: 64,
+        }
     }
 }
 
@@ -86,12 +91,25 @@ pub fn expect_split(f: impl Fn(f64) -> f64, mean: f64, var: f64, breakpoints: &[
     expect_split_with(f, mean, var, breakpoints, &QuadConfig::default())
 }
 
-fn expect_split_with(f: impl Fn(f64) -> f64, mean: f64, var: f64, breakpoints: &[f64], cfg: &QuadConfig) -> f64 {
+fn expect_split_with(
+    f: impl Fn(f64) -> f64,
+    mean: f64,
+    var: f64,
+    breakpoints: &[f64],
+    cfg: &QuadConfig,
+) -> f64 {
     if !(var > 0.0) {
         return f(mean);
     }
     let sd = var.sqrt();
-    let [v] = integrate_normal(|z| [normal_pdf(z) * f(mean + sd * z)], mean, sd, breakpoints, cfg, [0.0]);
+    let [v] = integrate_normal(
+        |z| [normal_pdf(z) * f(mean + sd * z)],
+        mean,
+        sd,
+        breakpoints,
+        cfg,
+        [0.0],
+    );
     v
 }
 
@@ -126,7 +144,12 @@ pub fn moments_numeric_with(t: &dyn Transfer, mean: f64, var: f64, cfg: &QuadCon
     };
     if !(var > 0.0) {
         let [nu, q, gain, mean_v] = eval(mean);
-        return Moments { nu, q, gain, mean_v };
+        return Moments {
+            nu,
+            q,
+            gain,
+            mean_v,
+        };
     }
     let sd = var.sqrt();
     let breakpoints = t.breakpoints();
@@ -147,9 +170,16 @@ pub fn moments_numeric_with(t: &dyn Transfer, mean: f64, var: f64, cfg: &QuadCon
         let (fine, coarse) = (hermite(cfg.hermite_nodes), hermite(cfg.hermite_nodes / 2));
         // The coarse rule's error bounds the fine one's by far for a smooth function.
         let atol = [0.0, 0.0, 0.0, atol_v];
-        if (0..4).all(|k| (fine[k] - coarse[k]).abs() <= (10.0 * cfg.rtol * fine[k].abs()).max(atol[k])) {
+        if (0..4)
+            .all(|k| (fine[k] - coarse[k]).abs() <= (10.0 * cfg.rtol * fine[k].abs()).max(atol[k]))
+        {
             let [nu, q, gain, mean_v] = fine;
-            return Moments { nu, q, gain, mean_v };
+            return Moments {
+                nu,
+                q,
+                gain,
+                mean_v,
+            };
         }
     }
     let [nu, q, gain, mean_v] = {
@@ -166,7 +196,12 @@ pub fn moments_numeric_with(t: &dyn Transfer, mean: f64, var: f64, cfg: &QuadCon
             [0.0, 0.0, 0.0, atol_v],
         )
     };
-    Moments { nu, q, gain, mean_v }
+    Moments {
+        nu,
+        q,
+        gain,
+        mean_v,
+    }
 }
 
 /// Bivariate Gaussian average `E[f(x_a, x_b)]` over `(x_a, x_b)` jointly Gaussian with
@@ -176,7 +211,14 @@ pub fn moments_numeric_with(t: &dyn Transfer, mean: f64, var: f64, cfg: &QuadCon
 /// Handles zero variances and correlation `+-1` (the inner average is then a point);
 /// `|cov|` is clipped to `sqrt(var_a var_b)`. Accuracy about `1e-9` relative for
 /// smooth `f`.
-pub fn expect2(f: impl Fn(f64, f64) -> f64, mean_a: f64, mean_b: f64, var_a: f64, var_b: f64, cov: f64) -> f64 {
+pub fn expect2(
+    f: impl Fn(f64, f64) -> f64,
+    mean_a: f64,
+    mean_b: f64,
+    var_a: f64,
+    var_b: f64,
+    cov: f64,
+) -> f64 {
     expect2_split(f, mean_a, mean_b, var_a, var_b, cov, &[], &[])
 }
 
@@ -207,15 +249,27 @@ pub fn expect2_split(
     let rho = (cov / (sa * sb)).clamp(-1.0, 1.0);
     // sqrt(1 - rho^2) without cancellation near |rho| = 1.
     let cond_sd = sb * ((1.0 - rho) * (1.0 + rho)).sqrt();
-    let outer = QuadConfig { rtol: 1e-10, ..QuadConfig::default() };
-    let inner = QuadConfig { rtol: 1e-11, ..QuadConfig::default() };
+    let outer = QuadConfig {
+        rtol: 1e-10,
+        ..QuadConfig::default()
+    };
+    let inner = QuadConfig {
+        rtol: 1e-11,
+        ..QuadConfig::default()
+    };
     expect_split_with(
         |x| {
             let cond_mean = mean_b + rho * sb * (x - mean_a) / sa;
             if cond_sd == 0.0 {
                 f(x, cond_mean)
             } else {
-                expect_split_with(|y| f(x, y), cond_mean, cond_sd * cond_sd, breakpoints_b, &inner)
+                expect_split_with(
+                    |y| f(x, y),
+                    cond_mean,
+                    cond_sd * cond_sd,
+                    breakpoints_b,
+                    &inner,
+                )
             }
         },
         mean_a,
@@ -244,11 +298,16 @@ fn integrate_normal<const N: usize>(
     atol: [f64; N],
 ) -> [f64; N] {
     const MARGIN: f64 = 5.0;
-    let zb: Vec<f64> =
-        breakpoints.iter().map(|&b| (b - mean) / sd).filter(|z| z.is_finite() && z.abs() < Z_LIMIT).collect();
+    let zb: Vec<f64> = breakpoints
+        .iter()
+        .map(|&b| (b - mean) / sd)
+        .filter(|z| z.is_finite() && z.abs() < Z_LIMIT)
+        .collect();
     let zm = cfg.z_max;
     let n = cfg.panels.max(1);
-    let mut cuts: Vec<f64> = (0..=n).map(|i| -zm + 2.0 * zm * i as f64 / n as f64).collect();
+    let mut cuts: Vec<f64> = (0..=n)
+        .map(|i| -zm + 2.0 * zm * i as f64 / n as f64)
+        .collect();
     // Breakpoints outside [-z_max, z_max] extend the range by panels of their own.
     let mut lo = zb.iter().fold(-zm, |a, &z| a.min(z - MARGIN)).max(-Z_LIMIT);
     let mut hi = zb.iter().fold(zm, |a, &z| a.max(z + MARGIN)).min(Z_LIMIT);
@@ -257,8 +316,9 @@ fn integrate_normal<const N: usize>(
     cuts.sort_by(f64::total_cmp);
     cuts.dedup_by(|a, b| (*a - *b).abs() <= 1e-12 * (hi - lo));
     let mut total = integrate_adaptive(&mut g, &cuts, cfg.rtol, atol);
-    let negligible =
-        |v: [f64; N], total: &[f64; N]| (0..N).all(|k| v[k].abs() <= (cfg.rtol * total[k].abs()).max(atol[k]));
+    let negligible = |v: [f64; N], total: &[f64; N]| {
+        (0..N).all(|k| v[k].abs() <= (cfg.rtol * total[k].abs()).max(atol[k]))
+    };
     while hi < Z_LIMIT && !negligible(g(hi), &total) {
         let next = (hi + MARGIN).min(Z_LIMIT);
         let add = integrate_adaptive(&mut g, &[hi, next], cfg.rtol, atol);
@@ -280,7 +340,12 @@ fn integrate_normal<const N: usize>(
 
 /// Gauss-Legendre sum of `f` over `[a, b]` with a symmetric half rule (`GL8` ...).
 #[inline]
-pub(crate) fn gauss_legendre(rule: &[(f64, f64)], a: f64, b: f64, mut f: impl FnMut(f64) -> f64) -> f64 {
+pub(crate) fn gauss_legendre(
+    rule: &[(f64, f64)],
+    a: f64,
+    b: f64,
+    mut f: impl FnMut(f64) -> f64,
+) -> f64 {
     let c = 0.5 * (a + b);
     let h = 0.5 * (b - a);
     let mut acc = 0.0;
@@ -291,7 +356,11 @@ pub(crate) fn gauss_legendre(rule: &[(f64, f64)], a: f64, b: f64, mut f: impl Fn
 }
 
 /// Vector-valued Gauss-Legendre sum over `[a, b]` with the 10-point rule.
-fn gauss_legendre_vec<const N: usize>(a: f64, b: f64, f: &mut impl FnMut(f64) -> [f64; N]) -> [f64; N] {
+fn gauss_legendre_vec<const N: usize>(
+    a: f64,
+    b: f64,
+    f: &mut impl FnMut(f64) -> [f64; N],
+) -> [f64; N] {
     let c = 0.5 * (a + b);
     let h = 0.5 * (b - a);
     let mut acc = [0.0; N];
@@ -328,7 +397,13 @@ impl<const N: usize> Panel<N> {
                 err[k] = f64::INFINITY;
             }
         }
-        Panel { a, b, left, right, err }
+        Panel {
+            a,
+            b,
+            left,
+            right,
+            err,
+        }
     }
 }
 
@@ -360,14 +435,18 @@ pub(crate) fn integrate_adaptive<const N: usize>(
                 err[k] += p.err[k];
             }
         }
-        let tol: [f64; N] = std::array::from_fn(|k| (rtol * total[k].abs()).max(atol[k]).max(f64::MIN_POSITIVE));
+        let tol: [f64; N] =
+            std::array::from_fn(|k| (rtol * total[k].abs()).max(atol[k]).max(f64::MIN_POSITIVE));
         if (0..N).all(|k| err[k] <= tol[k]) || panels.len() >= MAX_PANELS {
             return total;
         }
         // The panel contributing most to the worst component.
         let score = |p: &Panel<N>| (0..N).map(|k| p.err[k] / tol[k]).fold(0.0, f64::max);
-        let (i, _) =
-            panels.iter().enumerate().max_by(|x, y| score(x.1).total_cmp(&score(y.1))).expect("at least one panel");
+        let (i, _) = panels
+            .iter()
+            .enumerate()
+            .max_by(|x, y| score(x.1).total_cmp(&score(y.1)))
+            .expect("at least one panel");
         let p = panels.swap_remove(i);
         let m = 0.5 * (p.a + p.b);
         if !(m > p.a && m < p.b) {
@@ -400,7 +479,8 @@ pub fn hermite_rule(n: usize) -> std::borrow::Cow<'static, [(f64, f64)]> {
 
 fn compute_hermite_rule(n: usize) -> Vec<(f64, f64)> {
     let n = n.max(1);
-    let gw = gauss_quad::hermite::GaussHermite::new(std::num::NonZeroUsize::new(n).expect("n >= 1"));
+    let gw =
+        gauss_quad::hermite::GaussHermite::new(std::num::NonZeroUsize::new(n).expect("n >= 1"));
     // Orthonormal probabilists' Hermite polynomials: p_0 = 1,
     // p_{k+1} = (z p_k - sqrt(k) p_{k-1}) / sqrt(k+1). Returns (p_n, p_n', sum_{k<n} p_k^2).
     let eval = |z: f64| {
@@ -483,9 +563,16 @@ mod tests {
         for rule in rules {
             let n = 2 * rule.len();
             for k in 0..2 * n {
-                let exact = if k % 2 == 1 { 0.0 } else { 2.0 / (k + 1) as f64 };
+                let exact = if k % 2 == 1 {
+                    0.0
+                } else {
+                    2.0 / (k + 1) as f64
+                };
                 let v = gauss_legendre(rule, -1.0, 1.0, |x| x.powi(k as i32));
-                assert!((v - exact).abs() < 1e-14, "n = {n}, k = {k}: {v} vs {exact}");
+                assert!(
+                    (v - exact).abs() < 1e-14,
+                    "n = {n}, k = {k}: {v} vs {exact}"
+                );
             }
         }
     }
@@ -496,7 +583,11 @@ mod tests {
         // A layer much thinner than the distance of the first Gauss node from the
         // end (0.013 of the panel) needs a cut: that is what breakpoints are for.
         for eps in [1e-1, 1e-3, 1e-6] {
-            let cuts = if eps < 1e-3 { vec![0.0, 40.0 * eps, 1.0] } else { vec![0.0, 1.0] };
+            let cuts = if eps < 1e-3 {
+                vec![0.0, 40.0 * eps, 1.0]
+            } else {
+                vec![0.0, 1.0]
+            };
             let [v] = integrate_adaptive(|x: f64| [(-x / eps).exp() / eps], &cuts, 1e-12, [0.0]);
             let exact = -(-1.0 / eps).exp_m1();
             assert!((v / exact - 1.0).abs() < 1e-11, "eps {eps}: {v}");

@@ -462,16 +462,23 @@ impl Model {
     }
     /// Index of the population called `name`.
     pub fn population_index(&self, name: &str) -> Result<usize> {
-        self.populations.iter().position(|p| p.name == name).ok_or_else(|| {
-            Error::invalid(
-                "population",
-                name,
-                format!(
-                    "no such population (have: {})",
-                    self.populations.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
-                ),
-            )
-        })
+        self.populations
+            .iter()
+            .position(|p| p.name == name)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "population",
+                    name,
+                    format!(
+                        "no such population (have: {})",
+                        self.populations
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })
     }
     /// The latent input `s(t)` (empty without latent structure).
     pub fn signal(&self, t: f64) -> Vec<f64> {
@@ -535,7 +542,11 @@ impl Model {
     pub fn validate(&self) -> Result<()> {
         let p = self.p();
         if p == 0 {
-            return Err(Error::invalid("populations", "[]", "at least one population is needed"));
+            return Err(Error::invalid(
+                "populations",
+                "[]",
+                "at least one population is needed",
+            ));
         }
         finite_pos("k", self.k)?;
         if self.j.len() != p || self.j.iter().any(|r| r.len() != p) {
@@ -560,7 +571,11 @@ impl Model {
                 finite_nonneg("delay.min", min)?;
                 finite_nonneg("delay.max", max)?;
                 if max < min {
-                    return Err(Error::invalid("delay.max", max, format!("must be >= delay.min = {min}")));
+                    return Err(Error::invalid(
+                        "delay.max",
+                        max,
+                        format!("must be >= delay.min = {min}"),
+                    ));
                 }
             }
         }
@@ -568,16 +583,28 @@ impl Model {
         for (a, pop) in self.populations.iter().enumerate() {
             let f = |s: &str| format!("populations[{a}].{s}");
             if !names.insert(pop.name.clone()) {
-                return Err(Error::invalid(f("name"), &pop.name, "population names must be unique"));
+                return Err(Error::invalid(
+                    f("name"),
+                    &pop.name,
+                    "population names must be unique",
+                ));
             }
             if pop.n == 0 {
-                return Err(Error::invalid(f("n"), pop.n, "a population needs at least one neuron"));
+                return Err(Error::invalid(
+                    f("n"),
+                    pop.n,
+                    "a population needs at least one neuron",
+                ));
             }
             finite_nonneg(&f("c"), pop.c)?;
             finite_pos(&f("tau_m"), pop.tau_m)?;
             finite_nonneg(&f("tau_ref"), pop.tau_ref)?;
             if !pop.theta.is_finite() || !pop.v_reset.is_finite() {
-                return Err(Error::invalid(f("theta"), pop.theta, "theta and v_reset must be finite"));
+                return Err(Error::invalid(
+                    f("theta"),
+                    pop.theta,
+                    "theta and v_reset must be finite",
+                ));
             }
             if pop.theta <= pop.v_reset {
                 return Err(Error::invalid(
@@ -600,13 +627,17 @@ impl Model {
                 return Err(Error::invalid(
                     f("c"),
                     pop.c,
-                    format!("in-degree c*K = {kb} exceeds the population size n = {}", pop.n),
+                    format!(
+                        "in-degree c*K = {kb} exceeds the population size n = {}",
+                        pop.n
+                    ),
                 ));
             }
         }
         for (a, row) in self.j.iter().enumerate() {
             for (b, &v) in row.iter().enumerate() {
-                if self.populations[b].c > 0.0 && v != 0.0 && !(self.is_excitatory(b) == (v > 0.0)) {
+                if self.populations[b].c > 0.0 && v != 0.0 && !(self.is_excitatory(b) == (v > 0.0))
+                {
                     return Err(Error::invalid(
                         format!("j[{a}][{b}]"),
                         v,
@@ -637,7 +668,9 @@ impl Model {
             for (k, terms) in l.signal.components.iter().enumerate() {
                 for term in terms {
                     let ok = match *term {
-                        SignalTerm::Step { t0, amplitude } => t0.is_finite() && amplitude.is_finite(),
+                        SignalTerm::Step { t0, amplitude } => {
+                            t0.is_finite() && amplitude.is_finite()
+                        }
                         SignalTerm::Ramp { t0, t1, amplitude } => {
                             t0.is_finite() && t1.is_finite() && amplitude.is_finite() && t1 > t0
                         }
@@ -669,7 +702,11 @@ impl Model {
 
     /// Whether population `b` is excitatory: decided by the sign of its couplings.
     pub fn is_excitatory(&self, b: usize) -> bool {
-        self.j.iter().map(|row| row[b]).find(|&v| v != 0.0).is_none_or(|v| v > 0.0)
+        self.j
+            .iter()
+            .map(|row| row[b])
+            .find(|&v| v != 0.0)
+            .is_none_or(|v| v > 0.0)
     }
 }
 
@@ -691,7 +728,11 @@ fn validate_loadings(a: usize, l: &Loadings, d: usize, d_in: usize) -> Result<()
     let f = |s: &str| format!("latent.loadings[{a}].{s}");
     let check_vec = |name: &str, v: &[f64], n: usize| -> Result<()> {
         if v.len() != n {
-            return Err(Error::invalid(f(name), format!("{v:?}"), format!("must have length {n}")));
+            return Err(Error::invalid(
+                f(name),
+                format!("{v:?}"),
+                format!("must have length {n}"),
+            ));
         }
         if let Some(x) = v.iter().find(|x| !x.is_finite()) {
             return Err(Error::invalid(f(name), x, "must be finite"));
@@ -703,7 +744,11 @@ fn validate_loadings(a: usize, l: &Loadings, d: usize, d_in: usize) -> Result<()
     check_vec("wbar", &l.wbar, d_in)?;
     let check_mat = |name: &str, m: &[Vec<f64>], r: usize, c: usize| -> Result<()> {
         if m.len() != r || m.iter().any(|row| row.len() != c) {
-            return Err(Error::invalid(f(name), format!("{m:?}"), format!("must be a {r} x {c} matrix")));
+            return Err(Error::invalid(
+                f(name),
+                format!("{m:?}"),
+                format!("must be a {r} x {c} matrix"),
+            ));
         }
         if let Some(x) = m.iter().flatten().find(|x| !x.is_finite()) {
             return Err(Error::invalid(f(name), x, "must be finite"));
@@ -716,7 +761,11 @@ fn validate_loadings(a: usize, l: &Loadings, d: usize, d_in: usize) -> Result<()
     check_mat("sigma_mw", &l.sigma_mw, d, d_in)?;
     check_mat("sigma_nw", &l.sigma_nw, d, d_in)?;
     check_mat("sigma_ww", &l.sigma_ww, d_in, d_in)?;
-    for (name, m) in [("sigma_mm", &l.sigma_mm), ("sigma_nn", &l.sigma_nn), ("sigma_ww", &l.sigma_ww)] {
+    for (name, m) in [
+        ("sigma_mm", &l.sigma_mm),
+        ("sigma_nn", &l.sigma_nn),
+        ("sigma_ww", &l.sigma_ww),
+    ] {
         for i in 0..m.len() {
             for j in 0..i {
                 let (x, y) = (m[i][j], m[j][i]);
@@ -731,9 +780,17 @@ fn validate_loadings(a: usize, l: &Loadings, d: usize, d_in: usize) -> Result<()
         }
     }
     let c = l.joint_covariance();
-    let scale = c.diagonal().iter().fold(0.0f64, |acc, &v| acc.max(v.abs())).max(1e-300);
+    let scale = c
+        .diagonal()
+        .iter()
+        .fold(0.0f64, |acc, &v| acc.max(v.abs()))
+        .max(1e-300);
     let eig = c.symmetric_eigen();
-    let min = eig.eigenvalues.iter().cloned().fold(f64::INFINITY, f64::min);
+    let min = eig
+        .eigenvalues
+        .iter()
+        .cloned()
+        .fold(f64::INFINITY, f64::min);
     if min < -1e-9 * scale {
         return Err(Error::invalid(
             f("sigma_*"),

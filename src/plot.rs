@@ -40,8 +40,18 @@ pub struct Series {
 
 impl Series {
     /// A series from its name, points, style and palette index.
-    pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>, style: Style, color: usize) -> Self {
-        Series { name: name.into(), points, style, color }
+    pub fn new(
+        name: impl Into<String>,
+        points: Vec<(f64, f64)>,
+        style: Style,
+        color: usize,
+    ) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            style,
+            color,
+        }
     }
 }
 
@@ -75,8 +85,13 @@ fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // InvalidFont is not std::error::Error; the embedded font is known to be valid.
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::regular());
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+        let _ =
+            plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::regular());
     });
 }
 
@@ -86,7 +101,11 @@ fn bounds(panel: &Panel) -> ((f64, f64), (f64, f64)) {
     for s in &panel.series {
         for &(x, y) in &s.points {
             if x.is_finite() && y.is_finite() {
-                let x1 = if let Style::Bars(w) = s.style { x + w } else { x };
+                let x1 = if let Style::Bars(w) = s.style {
+                    x + w
+                } else {
+                    x
+                };
                 xr = (xr.0.min(x), xr.1.max(x1));
                 yr = (yr.0.min(y), yr.1.max(y));
             }
@@ -108,7 +127,11 @@ fn bounds(panel: &Panel) -> ((f64, f64), (f64, f64)) {
         let w = (r.1 - r.0).abs().max(1e-9 * (1.0 + r.0.abs()));
         (r.0 - 0.04 * w, r.1 + 0.04 * w)
     };
-    let x = if xr.1 > xr.0 { xr } else { (xr.0 - 0.5, xr.1 + 0.5) };
+    let x = if xr.1 > xr.0 {
+        xr
+    } else {
+        (xr.0 - 0.5, xr.1 + 0.5)
+    };
     (x, pad(yr))
 }
 
@@ -137,24 +160,44 @@ where
     let mut any_named = false;
     for s in &panel.series {
         let c = PALETTE[s.color % PALETTE.len()];
-        let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
-        let anno = match s.style {
-            Style::Line => chart.draw_series(LineSeries::new(pts, c.stroke_width(2))).map_err(err)?,
-            Style::ThinLine => chart.draw_series(LineSeries::new(pts, c.mix(0.6).stroke_width(1))).map_err(err)?,
-            Style::Points => chart
-                .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 2, c.filled())))
-                .map_err(err)?,
-            Style::Dots => chart
-                .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 1, c.filled())))
-                .map_err(err)?,
-            Style::Bars(w) => chart
-                .draw_series(pts.iter().map(|&(x, y)| Rectangle::new([(x, 0.0), (x + w, y)], c.mix(0.35).filled())))
-                .map_err(err)?,
-        };
+        let pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect();
+        let anno =
+            match s.style {
+                Style::Line => chart
+                    .draw_series(LineSeries::new(pts, c.stroke_width(2)))
+                    .map_err(err)?,
+                Style::ThinLine => chart
+                    .draw_series(LineSeries::new(pts, c.mix(0.6).stroke_width(1)))
+                    .map_err(err)?,
+                Style::Points => chart
+                    .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 2, c.filled())))
+                    .map_err(err)?,
+                Style::Dots => chart
+                    .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 1, c.filled())))
+                    .map_err(err)?,
+                Style::Bars(w) => chart
+                    .draw_series(pts.iter().map(|&(x, y)| {
+                        Rectangle::new([(x, 0.0), (x + w, y)], c.mix(0.35).filled())
+                    }))
+                    .map_err(err)?,
+            };
         if !s.name.is_empty() {
             any_named = true;
-            let lc = if matches!(s.style, Style::ThinLine | Style::Bars(_)) { c.mix(0.4) } else { c.mix(1.0) };
-            let h = if matches!(s.style, Style::ThinLine) { 1 } else { 5 };
+            let lc = if matches!(s.style, Style::ThinLine | Style::Bars(_)) {
+                c.mix(0.4)
+            } else {
+                c.mix(1.0)
+            };
+            let h = if matches!(s.style, Style::ThinLine) {
+                1
+            } else {
+                5
+            };
             anno.label(s.name.clone())
                 .legend(move |(x, y)| Rectangle::new([(x, y - h), (x + 16, y + h)], lc.filled()));
         }
@@ -176,12 +219,14 @@ fn render<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, panels: &[Panel]) ->
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE).map_err(|e| Error::Io(format!("plot: {e}")))?;
+    root.fill(&WHITE)
+        .map_err(|e| Error::Io(format!("plot: {e}")))?;
     let areas = root.split_evenly((panels.len(), 1));
     for (a, p) in areas.iter().zip(panels) {
         draw_panel(a, p)?;
     }
-    root.present().map_err(|e| Error::Io(format!("plot: {e}")))?;
+    root.present()
+        .map_err(|e| Error::Io(format!("plot: {e}")))?;
     Ok(())
 }
 
@@ -189,11 +234,15 @@ where
 pub fn save(stem: &Path, panels: &[Panel]) -> Result<()> {
     register_font();
     if let Some(dir) = stem.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
     }
     let h = 420 * panels.len() as u32;
     let png = stem.with_extension("png");
-    render(BitMapBackend::new(&png, (900, h)).into_drawing_area(), panels)?;
+    render(
+        BitMapBackend::new(&png, (900, h)).into_drawing_area(),
+        panels,
+    )?;
     let svg = stem.with_extension("svg");
     render(SVGBackend::new(&svg, (900, h)).into_drawing_area(), panels)?;
     Ok(())
@@ -201,20 +250,40 @@ pub fn save(stem: &Path, panels: &[Panel]) -> Result<()> {
 
 /// A heat map of `values[iy][ix]` over `xs` x `ys` to `<stem>.png` (NaN cells are drawn grey,
 /// e.g. where no stationary solution exists), with a colour bar.
-pub fn heatmap(stem: &Path, title: &str, x_label: &str, y_label: &str, bar_label: &str, xs: &[f64], ys: &[f64], values: &[Vec<f64>]) -> Result<()> {
+pub fn heatmap(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    bar_label: &str,
+    xs: &[f64],
+    ys: &[f64],
+    values: &[Vec<f64>],
+) -> Result<()> {
     register_font();
     let err = |e: DrawingAreaErrorKind<_>| Error::Io(format!("plot: {e:?}"));
     let png = stem.with_extension("png");
     if let Some(dir) = stem.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
     }
     let root = BitMapBackend::new(&png, (900, 720)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| Error::Io(format!("plot: {e}")))?;
+    root.fill(&WHITE)
+        .map_err(|e| Error::Io(format!("plot: {e}")))?;
     let (main, bar) = root.split_horizontally(780);
-    let finite: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+    let finite: Vec<f64> = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
     let vmin = finite.iter().copied().fold(f64::INFINITY, f64::min);
     let vmax = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (vmin, vmax) = if vmin.is_finite() && vmax > vmin { (vmin, vmax) } else { (0.0, 1.0) };
+    let (vmin, vmax) = if vmin.is_finite() && vmax > vmin {
+        (vmin, vmax)
+    } else {
+        (0.0, 1.0)
+    };
     let dx = if xs.len() > 1 { xs[1] - xs[0] } else { 1.0 };
     let dy = if ys.len() > 1 { ys[1] - ys[0] } else { 1.0 };
     let colour = |v: f64| -> RGBColor {
@@ -261,7 +330,12 @@ pub fn heatmap(stem: &Path, title: &str, x_label: &str, y_label: &str, bar_label
         .caption(bar_label, ("sans-serif", 14))
         .build_cartesian_2d(0.0..1.0, vmin..vmax)
         .map_err(err)?;
-    cb.configure_mesh().disable_x_axis().disable_mesh().label_style(("sans-serif", 13)).draw().map_err(err)?;
+    cb.configure_mesh()
+        .disable_x_axis()
+        .disable_mesh()
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(err)?;
     let steps = 100;
     cb.draw_series((0..steps).map(|i| {
         let a = vmin + (vmax - vmin) * i as f64 / steps as f64;
@@ -269,15 +343,21 @@ pub fn heatmap(stem: &Path, title: &str, x_label: &str, y_label: &str, bar_label
         Rectangle::new([(0.0, a), (1.0, b)], colour(0.5 * (a + b)).filled())
     }))
     .map_err(err)?;
-    root.present().map_err(|e| Error::Io(format!("plot: {e}")))?;
+    root.present()
+        .map_err(|e| Error::Io(format!("plot: {e}")))?;
     Ok(())
 }
 
 /// A five-anchor piecewise-linear approximation of the viridis colour map (perceptually
 /// ordered, readable in grey scale).
 fn viridis(t: f64) -> RGBColor {
-    const A: [(f64, f64, f64); 5] =
-        [(68.0, 1.0, 84.0), (59.0, 82.0, 139.0), (33.0, 145.0, 140.0), (94.0, 201.0, 98.0), (253.0, 231.0, 37.0)];
+    const A: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
     let x = t.clamp(0.0, 1.0) * 4.0;
     let i = (x.floor() as usize).min(3);
     let f = x - i as f64;
@@ -291,21 +371,51 @@ fn viridis(t: f64) -> RGBColor {
 /// frozen (bottom, monotone ridges), on one y scale, with the population rate.
 pub fn tuning_panels(c: &crate::theory::predictions::TuningContrast, shown: usize) -> Vec<Panel> {
     use crate::theory::predictions::TuningCurves;
-    let e_curves = |tc: &TuningCurves| tc.populations[0].curves.iter().take(shown).cloned().collect::<Vec<_>>();
-    let y_max = [&c.balanced, &c.unbalanced_frozen_noise].iter().flat_map(|tc| e_curves(tc)).flatten().fold(0.0f64, f64::max);
+    let e_curves = |tc: &TuningCurves| {
+        tc.populations[0]
+            .curves
+            .iter()
+            .take(shown)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let y_max = [&c.balanced, &c.unbalanced_frozen_noise]
+        .iter()
+        .flat_map(|tc| e_curves(tc))
+        .flatten()
+        .fold(0.0f64, f64::max);
     let panel = |tc: &TuningCurves, title: String| -> Panel {
         let e = &tc.populations[0];
         let mut series: Vec<Series> = e_curves(tc)
             .iter()
             .enumerate()
             .map(|(i, curve)| {
-                let name = if i == 0 { format!("{shown} sampled E neurons") } else { String::new() };
-                let pts = tc.kappa.iter().copied().zip(curve.iter().copied()).collect();
+                let name = if i == 0 {
+                    format!("{shown} sampled E neurons")
+                } else {
+                    String::new()
+                };
+                let pts = tc
+                    .kappa
+                    .iter()
+                    .copied()
+                    .zip(curve.iter().copied())
+                    .collect();
                 // skip grey (palette 6): it is the population rate
-                Series::new(name, pts, Style::Line, if i % 7 >= 6 { i % 7 + 1 } else { i % 7 })
+                Series::new(
+                    name,
+                    pts,
+                    Style::Line,
+                    if i % 7 >= 6 { i % 7 + 1 } else { i % 7 },
+                )
             })
             .collect();
-        let rate = tc.kappa.iter().copied().zip(e.rate_hz.iter().copied()).collect();
+        let rate = tc
+            .kappa
+            .iter()
+            .copied()
+            .zip(e.rate_hz.iter().copied())
+            .collect();
         series.push(Series::new("population rate nu_E", rate, Style::Line, 6));
         Panel {
             title,
@@ -318,10 +428,20 @@ pub fn tuning_panels(c: &crate::theory::predictions::TuningContrast, shown: usiz
     };
     let pct = |tc: &TuningCurves| 100.0 * tc.populations[0].stats.nonmonotone_fraction;
     vec![
-        panel(&c.balanced, format!("Balanced network ({}): {:.0}% of E curves non-monotone", c.balanced.mode, pct(&c.balanced))),
+        panel(
+            &c.balanced,
+            format!(
+                "Balanced network ({}): {:.0}% of E curves non-monotone",
+                c.balanced.mode,
+                pct(&c.balanced)
+            ),
+        ),
         panel(
             &c.unbalanced_frozen_noise,
-            format!("Unbalanced (mu, beta, sigma frozen): {:.0}% non-monotone", pct(&c.unbalanced_frozen_noise)),
+            format!(
+                "Unbalanced (mu, beta, sigma frozen): {:.0}% non-monotone",
+                pct(&c.unbalanced_frozen_noise)
+            ),
         ),
     ]
 }

@@ -32,7 +32,10 @@ pub fn default_d0() -> Model {
         connectivity: Connectivity::Bernoulli,
         j: vec![vec![5.0, -27.5], vec![5.0, -25.0]],
         external: External { c0: 1.0, nu0: 12.0 },
-        delay: Delay::Uniform { min: 0.0005, max: 0.0025 },
+        delay: Delay::Uniform {
+            min: 0.0005,
+            max: 0.0025,
+        },
         populations: vec![lif("E", 10_000, 1.0, 5.0), lif("I", 2_500, 0.25, 4.5)],
         latent: None,
         transfer: TransferKind::Siegert,
@@ -51,19 +54,32 @@ pub fn rank_one_latent(sigma_nm: f64) -> Latent {
         d_in: 1,
         tau_s: 0.1,
         loadings: vec![l.clone(), l],
-        signal: Signal { components: vec![vec![SignalTerm::Step { t0: 1.5, amplitude: 1.0 }]] },
+        signal: Signal {
+            components: vec![vec![SignalTerm::Step {
+                t0: 1.5,
+                amplitude: 1.0,
+            }]],
+        },
     }
 }
 
 /// The crate's default model: MODEL.md section 5 with Bernoulli connectivity, the
 /// rank-one structure below the bifurcation (`Sigma^{nm} = 11.65` mV) and the input step.
 pub fn default_model() -> Model {
-    Model { name: "default".into(), latent: Some(rank_one_latent(DEFAULT_SIGMA_NM)), ..default_d0() }
+    Model {
+        name: "default".into(),
+        latent: Some(rank_one_latent(DEFAULT_SIGMA_NM)),
+        ..default_d0()
+    }
 }
 
 /// The bistable variant: the default model at `Sigma^{nm} = 23.30` mV.
 pub fn latent_bistable() -> Model {
-    Model { name: "latent-bistable".into(), latent: Some(rank_one_latent(BISTABLE_SIGMA_NM)), ..default_d0() }
+    Model {
+        name: "latent-bistable".into(),
+        latent: Some(rank_one_latent(BISTABLE_SIGMA_NM)),
+        ..default_d0()
+    }
 }
 
 /// Brunel (2000) model A as MODEL.md section 4 maps it: `J_AE = J sqrt(K)`,
@@ -77,7 +93,11 @@ pub fn brunel_a(g: f64, eta: f64, j: f64, c_e: usize, n_e: usize, n_i: usize) ->
         }
     }
     if c_e == 0 || c_e > n_e {
-        return Err(Error::invalid("c_e", c_e, format!("must be in 1..={n_e} (N_E)")));
+        return Err(Error::invalid(
+            "c_e",
+            c_e,
+            format!("must be in 1..={n_e} (N_E)"),
+        ));
     }
     let k = c_e as f64;
     let js = j * k.sqrt();
@@ -96,7 +116,11 @@ pub fn brunel_a(g: f64, eta: f64, j: f64, c_e: usize, n_e: usize, n_i: usize) ->
         latent: None,
         transfer: TransferKind::Siegert,
         noise: NoiseClosure::Poisson,
-        sim: SimSettings { duration: 1.0, warmup: 0.1, ..SimSettings::default() },
+        sim: SimSettings {
+            duration: 1.0,
+            warmup: 0.1,
+            ..SimSettings::default()
+        },
     };
     m.validate()?;
     Ok(m)

@@ -3,27 +3,50 @@
 use std::f64::consts::PI;
 
 use balnet::gauss::{self, QuadConfig};
-use balnet::transfer::closed::{NormalCdf, ThresholdLinear, ThresholdPower, normal_cdf, normal_pdf};
+use balnet::transfer::closed::{
+    NormalCdf, ThresholdLinear, ThresholdPower, normal_cdf, normal_pdf,
+};
 use balnet::transfer::siegert::{self, Siegert};
 use balnet::transfer::{LifParams, Moments, Transfer};
 
 fn lif() -> LifParams {
-    LifParams { tau_m: 0.02, theta: 20.0, v_reset: 10.0, tau_ref: 0.002 }
+    LifParams {
+        tau_m: 0.02,
+        theta: 20.0,
+        v_reset: 10.0,
+        tau_ref: 0.002,
+    }
 }
 
 fn rel(a: f64, b: f64) -> f64 {
-    if a == b { 0.0 } else { (a - b).abs() / b.abs().max(a.abs()) }
+    if a == b {
+        0.0
+    } else {
+        (a - b).abs() / b.abs().max(a.abs())
+    }
 }
 
 /// Largest relative difference of `nu`, `q`, `gain`, and of `mean_v` relative to `scale`.
 fn moments_diff(a: &Moments, b: &Moments, scale: f64) -> f64 {
-    [rel(a.nu, b.nu), rel(a.q, b.q), rel(a.gain, b.gain), (a.mean_v - b.mean_v).abs() / scale]
-        .into_iter()
-        .fold(0.0, f64::max)
+    [
+        rel(a.nu, b.nu),
+        rel(a.q, b.q),
+        rel(a.gain, b.gain),
+        (a.mean_v - b.mean_v).abs() / scale,
+    ]
+    .into_iter()
+    .fold(0.0, f64::max)
 }
 
-const CASES: [(f64, f64); 7] =
-    [(0.0f64, 1.0f64), (12.0, 100.0), (-30.0, 25.0), (35.0, 4.0), (20.0, 0.01), (5.0, 400.0), (-3.0, 0.3)];
+const CASES: [(f64, f64); 7] = [
+    (0.0f64, 1.0f64),
+    (12.0, 100.0),
+    (-30.0, 25.0),
+    (35.0, 4.0),
+    (20.0, 0.01),
+    (5.0, 400.0),
+    (-3.0, 0.3),
+];
 
 #[test]
 fn expect_polynomials_and_exponentials() {
@@ -33,7 +56,10 @@ fn expect_polynomials_and_exponentials() {
         for a in [-0.3, 0.05, 0.2] {
             let exact = (a * m + 0.5 * a * a * v).exp();
             let e = gauss::expect(|x| (a * x).exp(), m, v);
-            assert!(rel(e, exact) < 1e-11, "E[exp({a} x)] at ({m}, {v}): {e} vs {exact}");
+            assert!(
+                rel(e, exact) < 1e-11,
+                "E[exp({a} x)] at ({m}, {v}): {e} vs {exact}"
+            );
         }
     }
     assert_eq!(gauss::expect(|x| x * x, 3.0, 0.0), 9.0);
@@ -41,7 +67,10 @@ fn expect_polynomials_and_exponentials() {
 
 #[test]
 fn threshold_linear_closed_form_vs_numerical() {
-    let t = ThresholdLinear { theta: 10.0, gain: 2.5 };
+    let t = ThresholdLinear {
+        theta: 10.0,
+        gain: 2.5,
+    };
     let mut worst: f64 = 0.0;
     for (m, v) in CASES {
         let closed = t.gaussian_moments(m, v).unwrap();
@@ -67,17 +96,34 @@ fn threshold_linear_closed_form_vs_numerical() {
 #[test]
 fn threshold_power_closed_form_vs_numerical() {
     for n in [1.0, 2.0, 3.0] {
-        let t = ThresholdPower { theta: 10.0, gain: 0.7, n };
+        let t = ThresholdPower {
+            theta: 10.0,
+            gain: 0.7,
+            n,
+        };
         for (m, v) in CASES {
-            let closed = t.gaussian_moments(m, v).expect("integer n has a closed form");
+            let closed = t
+                .gaussian_moments(m, v)
+                .expect("integer n has a closed form");
             let numeric = gauss::moments_numeric(&t, m, v);
             let d = moments_diff(&closed, &numeric, m.abs() + v.sqrt() + 1.0);
             assert!(d < 1e-9, "n {n} ({m}, {v}): {closed:?} vs {numeric:?}");
         }
     }
     // n = 1 is the threshold-linear function.
-    let p = ThresholdPower { theta: 1.0, gain: 3.0, n: 1.0 }.gaussian_moments(2.0, 9.0).unwrap();
-    let l = ThresholdLinear { theta: 1.0, gain: 3.0 }.gaussian_moments(2.0, 9.0).unwrap();
+    let p = ThresholdPower {
+        theta: 1.0,
+        gain: 3.0,
+        n: 1.0,
+    }
+    .gaussian_moments(2.0, 9.0)
+    .unwrap();
+    let l = ThresholdLinear {
+        theta: 1.0,
+        gain: 3.0,
+    }
+    .gaussian_moments(2.0, 9.0)
+    .unwrap();
     assert!(moments_diff(&p, &l, 1.0) < 1e-15);
 }
 
@@ -95,23 +141,44 @@ fn threshold_power_fractional_exponent() {
             // t = u^2 removes the endpoint singularity of t^{n-1}; u up to 14 sd.
             let u_max = (m - theta).max(0.0).sqrt() + (14.0 * s).sqrt();
             let ts = |k: f64| {
-                quadrature::integrate(|u: f64| 2.0 * u * u.powf(2.0 * k) * density(theta + u * u), 0.0, u_max, 1e-16)
-                    .integral
+                quadrature::integrate(
+                    |u: f64| 2.0 * u * u.powf(2.0 * k) * density(theta + u * u),
+                    0.0,
+                    u_max,
+                    1e-16,
+                )
+                .integral
             };
-            let (nu, q, g) = (gain * ts(n), gain * gain * ts(2.0 * n), gain * n * ts(n - 1.0));
+            let (nu, q, g) = (
+                gain * ts(n),
+                gain * gain * ts(2.0 * n),
+                gain * n * ts(n - 1.0),
+            );
             let num = gauss::moments(&t, m, v);
-            assert!(rel(num.nu, nu) < 1e-9, "n {n} ({m},{v}): nu {} vs {nu}", num.nu);
+            assert!(
+                rel(num.nu, nu) < 1e-9,
+                "n {n} ({m},{v}): nu {} vs {nu}",
+                num.nu
+            );
             assert!(rel(num.q, q) < 1e-9, "n {n} ({m},{v}): q {} vs {q}", num.q);
             // The gain of n < 1 has an integrable 1/sqrt singularity at theta.
             let tol = if n < 1.0 { 1e-6 } else { 1e-9 };
-            assert!(rel(num.gain, g) < tol, "n {n} ({m},{v}): gain {} vs {g}", num.gain);
+            assert!(
+                rel(num.gain, g) < tol,
+                "n {n} ({m},{v}): gain {} vs {g}",
+                num.gain
+            );
         }
     }
 }
 
 #[test]
 fn normal_cdf_closed_form_vs_numerical() {
-    let t = NormalCdf { theta: 15.0, width: 3.0, nu_max: 80.0 };
+    let t = NormalCdf {
+        theta: 15.0,
+        width: 3.0,
+        nu_max: 80.0,
+    };
     for (m, v) in CASES {
         let closed = t.gaussian_moments(m, v).unwrap();
         // E[Phi_N((x - theta)/s)] = Phi_N((m - theta)/sqrt(s^2 + v)), written out here.
@@ -137,10 +204,17 @@ fn hermite_path_falls_back_when_the_function_is_steep() {
         }
     }
     for width in [10.0, 0.05] {
-        let t = NormalCdf { theta: 15.0, width, nu_max: 80.0 };
+        let t = NormalCdf {
+            theta: 15.0,
+            width,
+            nu_max: 80.0,
+        };
         let closed = t.gaussian_moments(12.0, 100.0).unwrap();
         let numeric = gauss::moments(&Undeclared(t), 12.0, 100.0);
-        assert!(moments_diff(&closed, &numeric, 12.0) < 1e-9, "width {width}: {closed:?} vs {numeric:?}");
+        assert!(
+            moments_diff(&closed, &numeric, 12.0) < 1e-9,
+            "width {width}: {closed:?} vs {numeric:?}"
+        );
     }
 }
 
@@ -169,20 +243,38 @@ fn siegert_moments_converge() {
         let scale = mean.abs() + var.sqrt();
         let cfg = QuadConfig::default();
         for alt in [
-            QuadConfig { panels: 2 * cfg.panels, ..cfg },
-            QuadConfig { panels: 2 * cfg.panels, rtol: 1e-13, ..cfg },
+            QuadConfig {
+                panels: 2 * cfg.panels,
+                ..cfg
+            },
+            QuadConfig {
+                panels: 2 * cfg.panels,
+                rtol: 1e-13,
+                ..cfg
+            },
             QuadConfig { z_max: 12.0, ..cfg },
         ] {
             let other = gauss::moments_numeric_with(&t, mean, var, &alt);
             let d = moments_diff(&base, &other, scale);
             println!("siegert ({mean}, {var}, {sigma}): {alt:?}: max rel diff {d:.2e}");
-            assert!(d < 1e-9, "({mean}, {var}, {sigma}) {alt:?}: {base:?} vs {other:?}");
+            assert!(
+                d < 1e-9,
+                "({mean}, {var}, {sigma}) {alt:?}: {base:?} vs {other:?}"
+            );
         }
         // Each moment also equals its own one-dimensional average.
-        let nu = gauss::expect_split(|x| siegert::rate(&t.lif, x, sigma), mean, var, &[t.lif.theta]);
+        let nu = gauss::expect_split(
+            |x| siegert::rate(&t.lif, x, sigma),
+            mean,
+            var,
+            &[t.lif.theta],
+        );
         assert!(rel(base.nu, nu) < 1e-9);
     }
-    let t = Siegert { lif: lif(), sigma: 8.0 };
+    let t = Siegert {
+        lif: lif(),
+        sigma: 8.0,
+    };
     let base = gauss::moments(&t, 12.0, 100.0);
     let rule = gauss::hermite_rule(160);
     let (mut nu, mut gain) = (0.0, 0.0);
@@ -211,11 +303,17 @@ fn bivariate_products_and_exponentials() {
     ] {
         let cov = rho * f64::sqrt(va * vb);
         let exy = gauss::expect2(|x, y| x * y, ma, mb, va, vb, cov);
-        assert!((exy - (cov + ma * mb)).abs() < 1e-10 * (1.0 + (cov + ma * mb).abs()), "E[xy] {exy}");
+        assert!(
+            (exy - (cov + ma * mb)).abs() < 1e-10 * (1.0 + (cov + ma * mb).abs()),
+            "E[xy] {exy}"
+        );
         let (a, b) = (0.3, -0.2);
         let exact = (a * ma + b * mb + 0.5 * (a * a * va + b * b * vb + 2.0 * a * b * cov)).exp();
         let e = gauss::expect2(|x, y| (a * x + b * y).exp(), ma, mb, va, vb, cov);
-        assert!(rel(e, exact) < 1e-9, "E[exp] ({ma},{mb},{va},{vb},{rho}): {e} vs {exact}");
+        assert!(
+            rel(e, exact) < 1e-9,
+            "E[exp] ({ma},{mb},{va},{vb},{rho}): {e} vs {exact}"
+        );
     }
 }
 
@@ -225,7 +323,14 @@ fn bivariate_products_and_exponentials() {
 /// `1/4 + asin(rho')/(2 pi)`, `rho' = c/(1 + v)`.
 #[test]
 fn bivariate_normal_cdf_product_orthant() {
-    for (v, rho) in [(1.0, 0.5), (4.0, -0.8), (0.25, 0.99), (9.0, 1.0), (9.0, -1.0), (2.0, 0.0)] {
+    for (v, rho) in [
+        (1.0, 0.5),
+        (4.0, -0.8),
+        (0.25, 0.99),
+        (9.0, 1.0),
+        (9.0, -1.0),
+        (2.0, 0.0),
+    ] {
         let c = rho * v;
         let e = gauss::expect2(|x, y| normal_cdf(x) * normal_cdf(y), 0.0, 0.0, v, v, c);
         let exact = 0.25 + (c / (1.0 + v)).asin() / (2.0 * PI);
@@ -233,7 +338,11 @@ fn bivariate_normal_cdf_product_orthant() {
     }
     // Non-zero means, correlation 1: E[Phi_N(x)^2], the second moment of NormalCdf
     // (its closed form goes through Owen's T function).
-    let t = NormalCdf { theta: 0.0, width: 1.0, nu_max: 1.0 };
+    let t = NormalCdf {
+        theta: 0.0,
+        width: 1.0,
+        nu_max: 1.0,
+    };
     for (m, v) in [(0.7, 2.0), (-2.5, 0.5), (3.0, 6.0)] {
         let e = gauss::expect2(|x, y| normal_cdf(x) * normal_cdf(y), m, m, v, v, v);
         let q = t.gaussian_moments(m, v).unwrap().q;
@@ -245,12 +354,24 @@ fn bivariate_normal_cdf_product_orthant() {
 /// correlation 1 and equal means they are `q`.
 #[test]
 fn bivariate_siegert_reduces_to_q() {
-    let t = Siegert { lif: lif(), sigma: 2.0 };
+    let t = Siegert {
+        lif: lif(),
+        sigma: 2.0,
+    };
     let (m, v) = (14.0, 64.0);
     let q = gauss::moments(&t, m, v).q;
     let th = [t.lif.theta];
     let e = gauss::expect2_split(|x, y| t.rate(x) * t.rate(y), m, m, v, v, v, &th, &th);
     assert!(rel(e, q) < 1e-9, "{e} vs {q}");
-    let e_near = gauss::expect2_split(|x, y| t.rate(x) * t.rate(y), m, m, v, v, 0.999 * v, &th, &th);
+    let e_near = gauss::expect2_split(
+        |x, y| t.rate(x) * t.rate(y),
+        m,
+        m,
+        v,
+        v,
+        0.999 * v,
+        &th,
+        &th,
+    );
     assert!(e_near < q && e_near > 0.95 * q, "{e_near} vs {q}");
 }

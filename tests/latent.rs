@@ -42,7 +42,10 @@ fn generic_rank_one() -> Model {
     let mut i = Loadings::rank_one(20.0, 1.5, 8.0, Some(0.09));
     i.mbar = vec![-2.0];
     i.nbar = vec![-0.2];
-    m.latent = Some(Latent { loadings: vec![e, i], ..presets::rank_one_latent(11.65) });
+    m.latent = Some(Latent {
+        loadings: vec![e, i],
+        ..presets::rank_one_latent(11.65)
+    });
     m.validate().expect("valid model");
     m
 }
@@ -50,7 +53,10 @@ fn generic_rank_one() -> Model {
 /// Draws of a Gaussian vector with the given mean and (PSD, possibly singular) covariance.
 fn gaussian_factor(cov: &DMatrix<f64>) -> DMatrix<f64> {
     let eig = cov.clone().symmetric_eigen();
-    let sq = DVector::from_iterator(eig.eigenvalues.len(), eig.eigenvalues.iter().map(|&v| v.max(0.0).sqrt()));
+    let sq = DVector::from_iterator(
+        eig.eigenvalues.len(),
+        eig.eigenvalues.iter().map(|&v| v.max(0.0).sqrt()),
+    );
     &eig.eigenvectors * DMatrix::from_diagonal(&sq)
 }
 
@@ -71,11 +77,13 @@ fn a_brute_force_latent_map_matches_stein_lemma() {
         let t = population_transfer(&model, b, ps.sigma_mv);
         let (mut sum, mut sum2, mut rate_sum) = (0.0, 0.0, 0.0);
         for _ in 0..n {
-            let xi = DVector::from_iterator(3, (0..3).map(|_| rng.sample::<f64, _>(StandardNormal)));
+            let xi =
+                DVector::from_iterator(3, (0..3).map(|_| rng.sample::<f64, _>(StandardNormal)));
             let y = &factor * xi;
             let (mi, ni, wi) = (mean[0] + y[0], mean[1] + y[1], mean[2] + y[2]);
             let z: f64 = rng.sample(StandardNormal);
-            let x = ps.mu_mv + pop.tau_m * mi * kappa[0] + wi * s[0] + ps.quenched_var_mv2.sqrt() * z;
+            let x =
+                ps.mu_mv + pop.tau_m * mi * kappa[0] + wi * s[0] + ps.quenched_var_mv2.sqrt() * z;
             let r = t.rate(x);
             rate_sum += r;
             sum += ni * r;
@@ -112,7 +120,10 @@ fn b_mastrogiuseppe_ostojic_condition() {
     let eq = Equations { quenched: false };
     let net0 = stationary::solve_with(&model, Limit::Finite, &[0.0], &[0.0], None, &eq).unwrap();
     let mu: Vec<f64> = net0.populations.iter().map(|p| p.mu_mv).collect();
-    let mode = FastMode::FixedMu { mu_mv: mu.clone(), quenched: false };
+    let mode = FastMode::FixedMu {
+        mu_mv: mu.clone(),
+        quenched: false,
+    };
     let bif = bifurcation(&model, &mode).unwrap();
     // the condition, with the gains from an independent solve in the same mode
     let st = stationary::solve_fixed_mu(&model, &mu, &[0.0], &[0.0], None, &eq).unwrap();
@@ -148,7 +159,11 @@ fn b_mastrogiuseppe_ostojic_condition() {
     let mut guess: Option<State> = None;
     for k in [0.05, 0.2, 0.5, 1.0, 2.0, 4.0] {
         let (f, st) = reduced_map_mode(&model, &mode, &[k], &[0.0], guess.as_ref()).unwrap();
-        assert!(f[0] < k, "unexpected F({k}) = {} >= kappa below the bifurcation", f[0]);
+        assert!(
+            f[0] < k,
+            "unexpected F({k}) = {} >= kappa below the bifurcation",
+            f[0]
+        );
         guess = Some(st);
     }
 }
@@ -160,9 +175,22 @@ fn c_balanced_limit_rates_constant_while_mu_and_v_move() {
     let mut model = presets::default_model();
     // the default input step, moved to 50 ms so that a short run sees it
     if let Some(l) = model.latent.as_mut() {
-        l.signal = Signal { components: vec![vec![SignalTerm::Step { t0: 0.05, amplitude: 1.0 }]] };
+        l.signal = Signal {
+            components: vec![vec![SignalTerm::Step {
+                t0: 0.05,
+                amplitude: 1.0,
+            }]],
+        };
     }
-    let traj = dynamics::integrate(&model, Limit::Balanced, &[0.0], 0.35, 0.05, &DynamicsOptions::default()).unwrap();
+    let traj = dynamics::integrate(
+        &model,
+        Limit::Balanced,
+        &[0.0],
+        0.35,
+        0.05,
+        &DynamicsOptions::default(),
+    )
+    .unwrap();
     let kappa_end = traj.kappa.last().unwrap()[0];
     println!(
         "(c) balanced limit: kappa(0.35 s) = {kappa_end:.4} Hz after the step at 0.05 s ({} fast solves)",
@@ -171,14 +199,21 @@ fn c_balanced_limit_rates_constant_while_mu_and_v_move() {
     assert!(kappa_end > 1.0);
     for p in &traj.populations {
         let nu0 = p.rate_hz[0];
-        let dnu = p.rate_hz.iter().map(|v| ((v - nu0) / nu0).abs()).fold(0.0, f64::max);
+        let dnu = p
+            .rate_hz
+            .iter()
+            .map(|v| ((v - nu0) / nu0).abs())
+            .fold(0.0, f64::max);
         let dmu = p.mu_mv.last().unwrap() - p.mu_mv[0];
         let dv = p.mean_v_mv.last().unwrap() - p.mean_v_mv[0];
         println!(
             "(c) balanced limit, {}: nu = {nu0:.6} Hz, max relative change {dnu:.2e}; mu moves by {dmu:.4} mV, <V> by {dv:.4} mV",
             p.name
         );
-        assert!(dnu < 1e-8, "rate not constant in the balanced limit: {dnu:e}");
+        assert!(
+            dnu < 1e-8,
+            "rate not constant in the balanced limit: {dnu:e}"
+        );
         assert!(dmu.abs() > 0.1 && dv.abs() > 0.1);
     }
     // the same along an imposed path of latent states at s = 0
@@ -191,13 +226,20 @@ fn c_balanced_limit_rates_constant_while_mu_and_v_move() {
             p.dmu_dkappa_mv_per_hz.iter().flatten().collect::<Vec<_>>(),
             p.rate_hz
         );
-        assert!(p.rate_hz.iter().all(|v| (v / p.rate_hz[0] - 1.0).abs() < 1e-8));
+        assert!(
+            p.rate_hz
+                .iter()
+                .all(|v| (v / p.rate_hz[0] - 1.0).abs() < 1e-8)
+        );
         assert!(p.dmu_dkappa_mv_per_hz[4].unwrap() < -0.05);
     }
     let slopes = coherent_slopes_trajectory(&traj).unwrap();
     for p in &slopes.populations {
         let last = p.dv_dkappa_mv_per_hz.last().copied().flatten();
-        println!("(c) balanced limit, {}: d<V>/dkappa at the end of the run = {last:?} mV/Hz", p.name);
+        println!(
+            "(c) balanced limit, {}: d<V>/dkappa at the end of the run = {last:?} mV/Hz",
+            p.name
+        );
     }
 }
 
@@ -210,11 +252,20 @@ fn d_rate_distribution_normalised_with_the_state_moments() {
     let s1 = stationary::solve(&model, Limit::Finite, &[8.0], &[1.0], Some(&s0)).unwrap();
     for st in [&s0, &s1] {
         for pop in 0..model.p() {
-            let d = rate_distribution(&model, st, pop, &RateGrid::Auto { points: 801 }, DEFAULT_SILENT_THRESHOLD_HZ)
-                .unwrap();
+            let d = rate_distribution(
+                &model,
+                st,
+                pop,
+                &RateGrid::Auto { points: 801 },
+                DEFAULT_SILENT_THRESHOLD_HZ,
+            )
+            .unwrap();
             let p = &st.populations[pop];
-            let (e0, e1, e2) =
-                (d.normalization - 1.0, d.mean_hz / p.rate_hz - 1.0, d.second_moment_hz2 / p.q_hz2 - 1.0);
+            let (e0, e1, e2) = (
+                d.normalization - 1.0,
+                d.mean_hz / p.rate_hz - 1.0,
+                d.second_moment_hz2 / p.q_hz2 - 1.0,
+            );
             println!(
                 "(d) finite K, kappa = {:?}, s = {:?}, {}: int P = 1 {e0:+.1e}, mean = nu_A (1 {e1:+.1e}), \
                  second moment = q_A (1 {e2:+.1e}); silent (< {} Hz) {:.4}",
@@ -238,7 +289,16 @@ fn d_rate_distribution_normalised_with_the_state_moments() {
             assert_eq!(sf, d.mass_at_zero);
             // a given grid, fine near 0 (nu = nu_max u^2)
             let grid: Vec<f64> = (0..60).map(|i| 80.0 * (i as f64 / 59.0).powi(2)).collect();
-            let g = rate_distribution(&model, st, pop, &RateGrid::Rates { nu_hz: grid.clone() }, 1e-3).unwrap();
+            let g = rate_distribution(
+                &model,
+                st,
+                pop,
+                &RateGrid::Rates {
+                    nu_hz: grid.clone(),
+                },
+                1e-3,
+            )
+            .unwrap();
             assert!(g.cdf.windows(2).all(|w| w[1] >= w[0]));
             let c = rate_cdf(&model, st, pop, grid[30]).unwrap();
             assert!((c - g.cdf[30]).abs() < 1e-12);
@@ -265,7 +325,11 @@ fn d_counting_noise_matches_sampled_counts() {
             let z: f64 = rng.sample(StandardNormal);
             let nu = t.rate(p.mean_input_mv + p.delta_mv2.sqrt() * z);
             let lambda = nu * window;
-            let k: f64 = if lambda > 0.0 { rng.sample(Poisson::new(lambda).unwrap()) } else { 0.0 };
+            let k: f64 = if lambda > 0.0 {
+                rng.sample(Poisson::new(lambda).unwrap())
+            } else {
+                0.0
+            };
             k / window
         })
         .collect();
@@ -332,7 +396,13 @@ fn rotation_symmetric(d: usize, sigma_nm: f64) -> Model {
     }
     let mut m = presets::default_d0();
     m.name = format!("rotation-symmetric rank {d}");
-    m.latent = Some(Latent { d, d_in: 0, tau_s: 0.1, loadings: vec![l.clone(), l], signal: Signal::default() });
+    m.latent = Some(Latent {
+        d,
+        d_in: 0,
+        tau_s: 0.1,
+        loadings: vec![l.clone(), l],
+        signal: Signal::default(),
+    });
     m.validate().expect("valid model");
     m
 }
@@ -345,8 +415,17 @@ fn f_rank_two_ring() {
     let one = latent_root_1d(&rotation_symmetric(1, a), &finite(), &[], 0.5, 15.0).unwrap();
     let r1 = one.kappa[0];
     let model = rotation_symmetric(2, a);
-    let sol = latent::fixed_points(&model, Limit::Finite, &[], &SearchBox { kappa_max: 2.0 * r1, grid: 0, starts: 3 })
-        .unwrap();
+    let sol = latent::fixed_points(
+        &model,
+        Limit::Finite,
+        &[],
+        &SearchBox {
+            kappa_max: 2.0 * r1,
+            grid: 0,
+            starts: 3,
+        },
+    )
+    .unwrap();
     println!(
         "(f) finite K, D = 2, Sigma^nm = {a:.4} I mV (bifurcation {a_star:.4}): rank-one radius {r1:.6} Hz; \
          {} ring(s), {} isolated fixed point(s)",
@@ -363,11 +442,16 @@ fn f_rank_two_ring() {
     assert_eq!(ring.neutral_directions.len(), 1);
     // the neutral direction is tangent to the ring
     let k = &ring.representative;
-    let dot = (ring.neutral_directions[0][0] * k[0] + ring.neutral_directions[0][1] * k[1]) / ring.radius;
+    let dot =
+        (ring.neutral_directions[0][0] * k[0] + ring.neutral_directions[0][1] * k[1]) / ring.radius;
     assert!(dot.abs() < 1e-3);
     assert!(ring.transverse_stable && ring.transverse_eigenvalues.len() == 1);
     // the origin is an unstable isolated fixed point
-    assert!(sol.fixed_points.iter().any(|f| f.kappa.iter().all(|v| v.abs() < 1e-9) && !f.stable));
+    assert!(
+        sol.fixed_points
+            .iter()
+            .any(|f| f.kappa.iter().all(|v| v.abs() < 1e-9) && !f.stable)
+    );
 }
 
 // (g) ---------------------------------------------------------------------------------
@@ -375,8 +459,13 @@ fn f_rank_two_ring() {
 fn check_reference(what: &str, ours: f64, reference: f64, decimals: i32) {
     let rel = (ours / reference - 1.0).abs();
     let tol = half_unit(decimals);
-    println!("(g) {what}: {ours:.6} vs MODEL.md {reference} (relative deviation {rel:.1e}; printed precision +-{tol})");
-    assert!((ours - reference).abs() <= tol, "{what}: {ours} differs from {reference} beyond its printed precision");
+    println!(
+        "(g) {what}: {ours:.6} vs MODEL.md {reference} (relative deviation {rel:.1e}; printed precision +-{tol})"
+    );
+    assert!(
+        (ours - reference).abs() <= tol,
+        "{what}: {ours} differs from {reference} beyond its printed precision"
+    );
 }
 
 #[test]
@@ -385,13 +474,26 @@ fn g_fixed_indegree_reproduces_model_section_5() {
     model.connectivity = Connectivity::FixedIndegree;
     let snm = presets::DEFAULT_SIGMA_NM;
     let fin = bifurcation(&model, &finite()).unwrap();
-    check_reference("finite K bifurcation Sigma^nm* (mV)", fin.scale * snm, 16.64, 2);
+    check_reference(
+        "finite K bifurcation Sigma^nm* (mV)",
+        fin.scale * snm,
+        16.64,
+        2,
+    );
     // lambda* against the full reduced Jacobian (with the implicit dependence of the fast state)
     let jac = latent::reduced_jacobian(&model, Limit::Finite, &fin.state).unwrap();
-    println!("(g) finite K: lambda* dG/dkappa(0) = {:.8} (1 at the bifurcation)", fin.scale * jac[(0, 0)]);
+    println!(
+        "(g) finite K: lambda* dG/dkappa(0) = {:.8} (1 at the bifurcation)",
+        fin.scale * jac[(0, 0)]
+    );
     assert!((fin.scale * jac[(0, 0)] - 1.0).abs() < 1e-6);
     let bal = bifurcation(&model, &FastMode::network(Limit::Balanced)).unwrap();
-    check_reference("balanced-limit bifurcation Sigma^nm* (mV)", bal.scale * snm, 40.26, 2);
+    check_reference(
+        "balanced-limit bifurcation Sigma^nm* (mV)",
+        bal.scale * snm,
+        40.26,
+        2,
+    );
     println!(
         "(g) balanced limit: corr(n, m) needed {:.3}: realisable with sigma_m = 20 mV, sigma_n = 1.5: {}",
         bal.nm_correlation_star, bal.realizable
@@ -400,21 +502,47 @@ fn g_fixed_indegree_reproduces_model_section_5() {
     let mut bist = model.clone();
     bist.latent = Some(presets::rank_one_latent(presets::BISTABLE_SIGMA_NM));
     let kstar = latent_root_1d(&bist, &finite(), &[0.0], 12.0, 19.0).unwrap();
-    check_reference("finite K kappa* at Sigma^nm = 23.30 mV (Hz)", kstar.kappa[0], 17.64, 2);
+    check_reference(
+        "finite K kappa* at Sigma^nm = 23.30 mV (Hz)",
+        kstar.kappa[0],
+        17.64,
+        2,
+    );
     // the input step below the bifurcation
     let before = stationary::solve(&model, Limit::Finite, &[0.0], &[0.0], None).unwrap();
     let after = latent_root_1d(&model, &finite(), &[1.0], 0.5, 15.0).unwrap();
-    check_reference("finite K kappa after the step s: 0 -> 1 (Hz)", after.kappa[0], 6.20, 2);
+    check_reference(
+        "finite K kappa after the step s: 0 -> 1 (Hz)",
+        after.kappa[0],
+        6.20,
+        2,
+    );
     let shift = coherent_shift_states(&before, &after).unwrap();
-    check_reference("finite K mean-V shift of E (mV)", shift.populations[0].delta_mean_v_mv, -1.65, 2);
-    check_reference("finite K mean-V shift of I (mV)", shift.populations[1].delta_mean_v_mv, -1.35, 2);
+    check_reference(
+        "finite K mean-V shift of E (mV)",
+        shift.populations[0].delta_mean_v_mv,
+        -1.65,
+        2,
+    );
+    check_reference(
+        "finite K mean-V shift of I (mV)",
+        shift.populations[1].delta_mean_v_mv,
+        -1.35,
+        2,
+    );
     for p in &shift.populations {
         println!(
             "(g) finite K step, {}: delta mu {:.4} mV, delta nu {:+.4} Hz ({:+.2}%)",
             p.name,
             p.delta_mu_mv,
             p.delta_rate_hz,
-            100.0 * p.delta_rate_hz / before.populations.iter().find(|q| q.name == p.name).unwrap().rate_hz
+            100.0 * p.delta_rate_hz
+                / before
+                    .populations
+                    .iter()
+                    .find(|q| q.name == p.name)
+                    .unwrap()
+                    .rate_hz
         );
     }
 }
@@ -423,12 +551,27 @@ fn g_fixed_indegree_reproduces_model_section_5() {
 fn g_bernoulli_default_reproduces_model_section_5() {
     let model = presets::default_model();
     let fin = bifurcation_scale(&model, Limit::Finite).unwrap();
-    check_reference("Bernoulli finite K bifurcation Sigma^nm* (mV)", fin * presets::DEFAULT_SIGMA_NM, 19.66, 2);
+    check_reference(
+        "Bernoulli finite K bifurcation Sigma^nm* (mV)",
+        fin * presets::DEFAULT_SIGMA_NM,
+        19.66,
+        2,
+    );
     let before = stationary::solve(&model, Limit::Finite, &[0.0], &[0.0], None).unwrap();
     let after = latent_root_1d(&model, &finite(), &[1.0], 0.5, 15.0).unwrap();
-    check_reference("Bernoulli finite K kappa after the step (Hz)", after.kappa[0], 5.27, 2);
+    check_reference(
+        "Bernoulli finite K kappa after the step (Hz)",
+        after.kappa[0],
+        5.27,
+        2,
+    );
     let shift = coherent_shift_states(&before, &after).unwrap();
-    check_reference("Bernoulli finite K mean-V shift of E (mV)", shift.populations[0].delta_mean_v_mv, -1.130, 3);
+    check_reference(
+        "Bernoulli finite K mean-V shift of E (mV)",
+        shift.populations[0].delta_mean_v_mv,
+        -1.130,
+        3,
+    );
 }
 
 // tuning (MODEL.md 2.6.4) ----------------------------------------------------------------
@@ -437,7 +580,11 @@ fn g_bernoulli_default_reproduces_model_section_5() {
 fn tuning_balanced_bumps_versus_unbalanced_ridges() {
     let model = presets::default_model();
     let path = symmetric_path_1d(20.0, 21).unwrap();
-    let opts = TuningOptions { neurons: 400, seed: 3, tol_hz: 0.1 };
+    let opts = TuningOptions {
+        neurons: 400,
+        seed: 3,
+        tol_hz: 0.1,
+    };
     for limit in [Limit::Finite, Limit::Balanced] {
         let c = tuning_contrast(&model, limit, &path, &[0.0], &opts).unwrap();
         for tc in [&c.balanced, &c.unbalanced, &c.unbalanced_frozen_noise] {

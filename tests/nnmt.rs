@@ -7,7 +7,11 @@ use balnet::theory::{Limit, stationary};
 
 #[test]
 fn brunel_rates_match_nnmt() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/nnmt_brunel.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/nnmt_brunel.json"
+    ))
+    .unwrap();
     let data: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut worst_nnmt: f64 = 0.0;
     let mut worst_mp: f64 = 0.0;
@@ -23,13 +27,21 @@ fn brunel_rates_match_nnmt() {
             assert!(r < 1e-9, "g {g} eta {eta}: {e} vs mpmath {mp}");
         }
         if p["converged"].as_bool() == Some(true) {
-            let (ne, ni) = (p["rate_e_hz"].as_f64().unwrap(), p["rate_i_hz"].as_f64().unwrap());
+            let (ne, ni) = (
+                p["rate_e_hz"].as_f64().unwrap(),
+                p["rate_i_hz"].as_f64().unwrap(),
+            );
             let r = ((e - ne) / ne).abs().max(((i - ni) / ni).abs());
             worst_nnmt = worst_nnmt.max(r);
-            assert!(r < 1e-6, "g {g} eta {eta}: balnet ({e}, {i}) vs NNMT ({ne}, {ni}), rel {r:e}");
+            assert!(
+                r < 1e-6,
+                "g {g} eta {eta}: balnet ({e}, {i}) vs NNMT ({ne}, {ni}), rel {r:e}"
+            );
             checked += 1;
         }
     }
-    println!("{checked} NNMT points: max relative difference {worst_nnmt:.3e}; vs mpmath {worst_mp:.3e}");
+    println!(
+        "{checked} NNMT points: max relative difference {worst_nnmt:.3e}; vs mpmath {worst_mp:.3e}"
+    );
     assert!(checked >= 40, "only {checked} converged NNMT points");
 }

@@ -6,20 +6,31 @@
 //! Run with `cargo test --release --test shot_noise -- --nocapture` to see the figures.
 
 use balnet::presets;
-use balnet::transfer::shot_noise::{Resolution, ShotInput, ShotNoise, Stationary, stationary, stationary_with};
+use balnet::transfer::shot_noise::{
+    Resolution, ShotInput, ShotNoise, Stationary, stationary, stationary_with,
+};
 use balnet::transfer::{LifParams, Transfer, siegert};
 use rand::{RngExt, SeedableRng};
 use rand_distr::Exp1;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-const LIF: LifParams = LifParams { tau_m: 0.02, theta: 20.0, v_reset: 10.0, tau_ref: 0.002 };
+const LIF: LifParams = LifParams {
+    tau_m: 0.02,
+    theta: 20.0,
+    v_reset: 10.0,
+    tau_ref: 0.002,
+};
 
 /// The default model's inputs to an E neuron at the operating point (MODEL.md section 5):
 /// E 1000 x 11.6 Hz, I 250 x 14.4 Hz, external 1000 x 12 Hz.
 fn operating_input() -> ShotInput {
     let je = 5.0 / 1000f64.sqrt();
     let ji = -27.5 / 1000f64.sqrt();
-    ShotInput::new(vec![je, ji, je], vec![1000.0 * 11.6, 250.0 * 14.4, 1000.0 * 12.0]).unwrap()
+    ShotInput::new(
+        vec![je, ji, je],
+        vec![1000.0 * 11.6, 250.0 * 14.4, 1000.0 * 12.0],
+    )
+    .unwrap()
 }
 
 fn deterministic_rate(lif: &LifParams, b: f64) -> f64 {
@@ -45,7 +56,10 @@ fn converges_to_siegert_linearly_in_the_jump_size() {
             assert!((sigma - base.sigma(LIF.tau_m)).abs() < 1e-12);
             sieg = siegert::rate(&LIF, x, sigma);
             // resolve the smallest jump by 16 fine cells (2 on the coarsest grid)
-            let res = Resolution { dv: base.jumps_mv[0] / k / 16.0, ..Resolution::default() };
+            let res = Resolution {
+                dv: base.jumps_mv[0] / k / 16.0,
+                ..Resolution::default()
+            };
             let s = stationary_with(&LIF, &input, x - input.mean_drive(LIF.tau_m), &res).unwrap();
             dev.push(s.rate / sieg - 1.0);
         }
@@ -59,11 +73,23 @@ fn converges_to_siegert_linearly_in_the_jump_size() {
             dev[0], dev[1], dev[2], ratios[0], ratios[1]
         );
         for r in ratios {
-            assert!((r - 2.0).abs() < 0.05, "not first order in the jump size: ratio {r}");
+            assert!(
+                (r - 2.0).abs() < 0.05,
+                "not first order in the jump size: ratio {r}"
+            );
         }
-        assert!(dev.iter().all(|d| *d < 0.0), "shot noise fires below Siegert");
-        assert!(lin.abs() < 1e-4, "linear extrapolation misses Siegert by {lin:e}");
-        assert!(quad.abs() < 1e-4, "quadratic extrapolation misses Siegert by {quad:e}");
+        assert!(
+            dev.iter().all(|d| *d < 0.0),
+            "shot noise fires below Siegert"
+        );
+        assert!(
+            lin.abs() < 1e-4,
+            "linear extrapolation misses Siegert by {lin:e}"
+        );
+        assert!(
+            quad.abs() < 1e-4,
+            "quadratic extrapolation misses Siegert by {quad:e}"
+        );
     }
 }
 
@@ -77,13 +103,17 @@ fn no_noise_gives_the_deterministic_lif() {
         let err = s.rate / exact - 1.0;
         // <V>: exact time average of the deterministic trajectory, with refractory time at Vr
         let t_free = 1.0 / exact - LIF.tau_ref;
-        let int_v = b * t_free + (LIF.v_reset - b) * LIF.tau_m * (1.0 - (-t_free / LIF.tau_m).exp());
+        let int_v =
+            b * t_free + (LIF.v_reset - b) * LIF.tau_m * (1.0 - (-t_free / LIF.tau_m).exp());
         let v_exact = exact * (int_v + LIF.tau_ref * LIF.v_reset);
         println!(
             "b = {b}: rate {:.9} vs {exact:.9} Hz (rel {err:+.2e}); <V> {:.7} vs {v_exact:.7} mV",
             s.rate, s.mean_v
         );
-        assert!(err.abs() < 1e-6, "deterministic rate off by {err:e} at b = {b}");
+        assert!(
+            err.abs() < 1e-6,
+            "deterministic rate off by {err:e} at b = {b}"
+        );
         assert!((s.mean_v - v_exact).abs() < 1e-5);
         assert_eq!(s.overshoot, 0.0);
     }
@@ -129,7 +159,10 @@ fn mean_potential_obeys_the_lif_balance() {
 fn table_interpolates_direct_evaluations() {
     let t0 = std::time::Instant::now();
     let sn = ShotNoise::new(LIF, operating_input(), (0.0, 24.0)).unwrap();
-    println!("table over 0..24 mV built in {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "table over 0..24 mV built in {:.1} ms",
+        t0.elapsed().as_secs_f64() * 1e3
+    );
     assert_eq!(sn.limited_intervals(), 0);
     let nodes = sn.table_nodes();
     let dx = nodes[1].0 - nodes[0].0;
@@ -186,7 +219,10 @@ fn population_input_follows_the_model() {
     let inp = sn.input();
     let sk = 1000f64.sqrt();
     assert_eq!(inp.jumps_mv, vec![5.0 / sk, -27.5 / sk, 5.0 / sk]);
-    assert_eq!(inp.rates_hz, vec![1000.0 * 11.594, 250.0 * 14.383, 1000.0 * 12.0]);
+    assert_eq!(
+        inp.rates_hz,
+        vec![1000.0 * 11.594, 250.0 * 14.383, 1000.0 * 12.0]
+    );
     // MODEL.md section 5: sigma_E = 8.135 mV
     assert!((sn.siegert_sigma() - 8.135).abs() < 1e-3);
     let si = ShotNoise::for_population(&m, 1, &rates, (13.0, 15.0)).unwrap();
@@ -216,7 +252,10 @@ fn invalid_inputs_are_errors() {
     let bad = LifParams { theta: 5.0, ..LIF };
     assert!(ShotNoise::new(bad, operating_input(), (0.0, 1.0)).is_err());
     assert!(ShotNoise::new(LIF, operating_input(), (1.0, 0.0)).is_err());
-    assert!(ShotNoise::new(LIF, operating_input(), (-1e6, 0.0)).is_err(), "a grid beyond memory is an error");
+    assert!(
+        ShotNoise::new(LIF, operating_input(), (-1e6, 0.0)).is_err(),
+        "a grid beyond memory is an error"
+    );
     assert!(stationary_with(&LIF, &operating_input(), f64::NAN, &Resolution::default()).is_err());
 }
 
@@ -293,7 +332,8 @@ fn monte_carlo(lif: &LifParams, input: &ShotInput, b: f64, spikes: usize, seed: 
     }
     let se = |xs: &[f64]| {
         let m = xs.iter().sum::<f64>() / xs.len() as f64;
-        (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / ((xs.len() - 1) * xs.len()) as f64).sqrt()
+        (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / ((xs.len() - 1) * xs.len()) as f64)
+            .sqrt()
     };
     let n = batches * per_batch;
     McResult {
@@ -367,7 +407,9 @@ fn shot_noise_relative_to_siegert() {
     let sigma = input.sigma(LIF.tau_m);
     let sn = ShotNoise::new(LIF, input, (-10.0, 30.0)).unwrap();
     let mut prev = f64::NEG_INFINITY;
-    for x in [-10.0, -5.0, -3.0, -2.0, 0.0, 2.0, 5.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0] {
+    for x in [
+        -10.0, -5.0, -3.0, -2.0, 0.0, 2.0, 5.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0,
+    ] {
         let nu = sn.rate(x);
         let r = nu / siegert::rate(&LIF, x, sigma) - 1.0;
         println!("x = {x:6} mV: shot {nu:.4e} Hz, shot/Siegert - 1 = {r:+.4}");

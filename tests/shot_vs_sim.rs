@@ -19,7 +19,12 @@ fn shot_noise_matches_precise_single_neurons() {
     for (x, n_neurons, duration) in [(12.0, 400, 5.0), (6.0, 400, 10.0)] {
         let bias = x - drive;
         let theory = stationary(&lif, &input, bias).unwrap();
-        let sources: Vec<(f64, f64)> = input.jumps_mv.iter().copied().zip(input.rates_hz.iter().copied()).collect();
+        let sources: Vec<(f64, f64)> = input
+            .jumps_mv
+            .iter()
+            .copied()
+            .zip(input.rates_hz.iter().copied())
+            .collect();
         let sim = single_neuron(&SingleNeuronInput {
             lif,
             sources,
@@ -44,10 +49,24 @@ fn shot_noise_matches_precise_single_neurons() {
             theory.mean_v,
             sim.mean_v_mv
         );
-        assert!(z.abs() < 4.0, "shot-noise rate {} vs simulated {} +- {}", theory.rate, sim.rate_hz, sim.rate_se_hz);
-        assert!((sim.mean_v_mv - theory.mean_v).abs() < 0.03, "mean V {} vs {}", theory.mean_v, sim.mean_v_mv);
+        assert!(
+            z.abs() < 4.0,
+            "shot-noise rate {} vs simulated {} +- {}",
+            theory.rate,
+            sim.rate_hz,
+            sim.rate_se_hz
+        );
+        assert!(
+            (sim.mean_v_mv - theory.mean_v).abs() < 0.03,
+            "mean V {} vs {}",
+            theory.mean_v,
+            sim.mean_v_mv
+        );
         // the simulation resolves the Siegert overestimate (several standard errors)
-        assert!((sieg - sim.rate_hz) / sim.rate_se_hz > 4.0, "Siegert {sieg} indistinguishable from simulation");
+        assert!(
+            (sieg - sim.rate_hz) / sim.rate_se_hz > 4.0,
+            "Siegert {sieg} indistinguishable from simulation"
+        );
         // the tabulated transfer function agrees with the direct evaluation
         let t = ShotNoise::for_population(&model, 0, &rates, (x - 5.0, x + 5.0)).unwrap();
         assert!((t.rate(x) / theory.rate - 1.0).abs() < 1e-5);

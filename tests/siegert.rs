@@ -24,11 +24,18 @@ fn lif_of(doc: &Value) -> LifParams {
 }
 
 fn default_lif() -> LifParams {
-    LifParams { tau_m: 0.02, theta: 20.0, v_reset: 10.0, tau_ref: 0.002 }
+    LifParams {
+        tau_m: 0.02,
+        theta: 20.0,
+        v_reset: 10.0,
+        tau_ref: 0.002,
+    }
 }
 
 fn f(v: &Value, key: &str) -> f64 {
-    v[key].as_f64().unwrap_or_else(|| panic!("field {key} in {v}"))
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("field {key} in {v}"))
 }
 
 /// Largest relative error and where, with the count of compared points.
@@ -54,23 +61,41 @@ fn rate_and_derivative_match_mpmath() {
     let doc = load("siegert_mpmath.json");
     let lif = lif_of(&doc);
     let points = doc["points"].as_array().expect("points");
-    assert!(points.len() >= 600, "reference table too short: {}", points.len());
-    let (mut rate_w, mut drate_w, mut ln_w, mut ln_d_w) =
-        (Worst::default(), Worst::default(), Worst::default(), Worst::default());
+    assert!(
+        points.len() >= 600,
+        "reference table too short: {}",
+        points.len()
+    );
+    let (mut rate_w, mut drate_w, mut ln_w, mut ln_d_w) = (
+        Worst::default(),
+        Worst::default(),
+        Worst::default(),
+        Worst::default(),
+    );
     for p in points {
         let (mu, sigma) = (f(p, "mu"), f(p, "sigma"));
         let (r, d) = siegert::rate_and_drate(&lif, mu, sigma);
-        assert!(r.is_finite() && r >= 0.0 && d.is_finite() && d >= 0.0, "mu {mu} sigma {sigma}: {r} {d}");
+        assert!(
+            r.is_finite() && r >= 0.0 && d.is_finite() && d >= 0.0,
+            "mu {mu} sigma {sigma}: {r} {d}"
+        );
         if p["rate_above_1e-12"].as_bool().unwrap() {
             // Compare with the 20-digit strings (the floats are their rounding).
             let r_ref: f64 = p["rate_hz_str"].as_str().unwrap().parse().unwrap();
-            let d_ref: f64 = p["dphi_dmu_hz_per_mv_str"].as_str().unwrap().parse().unwrap();
+            let d_ref: f64 = p["dphi_dmu_hz_per_mv_str"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             rate_w.add((r / r_ref - 1.0).abs(), mu, sigma);
             drate_w.add((d / d_ref - 1.0).abs(), mu, sigma);
         }
         // Everywhere, including far below 1e-12 Hz and where the rate underflows:
         // the logarithms.
-        let (lr, ld) = (siegert::ln_rate(&lif, mu, sigma), siegert::ln_drate_dmu(&lif, mu, sigma));
+        let (lr, ld) = (
+            siegert::ln_rate(&lif, mu, sigma),
+            siegert::ln_drate_dmu(&lif, mu, sigma),
+        );
         let (lr_ref, ld_ref) = (f(p, "ln_rate"), f(p, "ln_dphi_dmu"));
         ln_w.add((lr - lr_ref).abs() / (1.0 + lr_ref.abs()), mu, sigma);
         ln_d_w.add((ld - ld_ref).abs() / (1.0 + ld_ref.abs()), mu, sigma);
@@ -79,14 +104,43 @@ fn rate_and_derivative_match_mpmath() {
         "rate:  max rel err {:.3e} at (mu, sigma) = {:?} over {} points with rate > 1e-12 Hz",
         rate_w.err, rate_w.at, rate_w.n
     );
-    println!("dPhi/dmu: max rel err {:.3e} at {:?} over {} points", drate_w.err, drate_w.at, drate_w.n);
-    println!("ln rate: max err/(1+|ln|) {:.3e} at {:?} over all {} points", ln_w.err, ln_w.at, ln_w.n);
-    println!("ln dPhi/dmu: max err/(1+|ln|) {:.3e} at {:?}", ln_d_w.err, ln_d_w.at);
+    println!(
+        "dPhi/dmu: max rel err {:.3e} at {:?} over {} points",
+        drate_w.err, drate_w.at, drate_w.n
+    );
+    println!(
+        "ln rate: max err/(1+|ln|) {:.3e} at {:?} over all {} points",
+        ln_w.err, ln_w.at, ln_w.n
+    );
+    println!(
+        "ln dPhi/dmu: max err/(1+|ln|) {:.3e} at {:?}",
+        ln_d_w.err, ln_d_w.at
+    );
     assert!(rate_w.n > 300);
-    assert!(rate_w.err < 1e-9, "rate error {:.3e} at {:?}", rate_w.err, rate_w.at);
-    assert!(drate_w.err < 1e-9, "derivative error {:.3e} at {:?}", drate_w.err, drate_w.at);
-    assert!(ln_w.err < 1e-12, "ln rate error {:.3e} at {:?}", ln_w.err, ln_w.at);
-    assert!(ln_d_w.err < 1e-12, "ln derivative error {:.3e} at {:?}", ln_d_w.err, ln_d_w.at);
+    assert!(
+        rate_w.err < 1e-9,
+        "rate error {:.3e} at {:?}",
+        rate_w.err,
+        rate_w.at
+    );
+    assert!(
+        drate_w.err < 1e-9,
+        "derivative error {:.3e} at {:?}",
+        drate_w.err,
+        drate_w.at
+    );
+    assert!(
+        ln_w.err < 1e-12,
+        "ln rate error {:.3e} at {:?}",
+        ln_w.err,
+        ln_w.at
+    );
+    assert!(
+        ln_d_w.err < 1e-12,
+        "ln derivative error {:.3e} at {:?}",
+        ln_d_w.err,
+        ln_d_w.at
+    );
 }
 
 #[test]
@@ -100,7 +154,10 @@ fn cv_matches_mpmath() {
         let cv = siegert::cv_isi(&lif, mu, sigma);
         w.add((cv / cv_ref - 1.0).abs(), mu, sigma);
     }
-    println!("CV: max rel err {:.3e} at {:?} over {} points", w.err, w.at, w.n);
+    println!(
+        "CV: max rel err {:.3e} at {:?} over {} points",
+        w.err, w.at, w.n
+    );
     assert!(w.n >= 10);
     assert!(w.err < 1e-6, "CV error {:.3e} at {:?}", w.err, w.at);
 }
@@ -119,7 +176,10 @@ fn cv_matches_mpmath_at_extreme_inputs() {
         println!("  CV at ({mu}, {sigma}): rel err {e:.2e}");
         w.add(e, mu, sigma);
     }
-    println!("CV (extreme inputs): max rel err {:.3e} at {:?} over {} points", w.err, w.at, w.n);
+    println!(
+        "CV (extreme inputs): max rel err {:.3e} at {:?} over {} points",
+        w.err, w.at, w.n
+    );
     assert!(w.n >= 10);
     assert!(w.err < 1e-6, "CV error {:.3e} at {:?}", w.err, w.at);
 }
@@ -134,10 +194,15 @@ fn cv_small_noise_asymptotics() {
     for mu in [22.0, 40.0, 200.0] {
         for sigma in [0.01, 0.003] {
             let nu = siegert::rate(&lif, mu, sigma);
-            let var_t = 0.5 * (sigma * lif.tau_m).powi(2) * ((mu - lif.theta).powi(-2) - (mu - lif.v_reset).powi(-2));
+            let var_t = 0.5
+                * (sigma * lif.tau_m).powi(2)
+                * ((mu - lif.theta).powi(-2) - (mu - lif.v_reset).powi(-2));
             let cv = siegert::cv_isi(&lif, mu, sigma);
             let ratio = cv * cv / (nu * nu * var_t);
-            assert!((ratio - 1.0).abs() < 100.0 * (sigma / (mu - lif.theta)).powi(2), "mu {mu} sigma {sigma}: {ratio}");
+            assert!(
+                (ratio - 1.0).abs() < 100.0 * (sigma / (mu - lif.theta)).powi(2),
+                "mu {mu} sigma {sigma}: {ratio}"
+            );
         }
     }
 }
@@ -158,14 +223,21 @@ fn small_noise_limit_is_the_deterministic_rate() {
             let r = siegert::rate(&lif, mu, sigma);
             let rel = (r / det - 1.0).abs();
             // Close to the limit...
-            assert!(rel < 2.0 * (sigma / (mu - lif.theta)).powi(2), "mu {mu} sigma {sigma}: rel {rel:.3e}");
+            assert!(
+                rel < 2.0 * (sigma / (mu - lif.theta)).powi(2),
+                "mu {mu} sigma {sigma}: rel {rel:.3e}"
+            );
             // ...and approaching it with the right sigma^2 coefficient.
             let c = (1.0 / r - t_det) / (sigma * sigma);
             let tol = 1e-3 * coeff.abs() + 1e-16 / (sigma * sigma);
-            assert!((c - coeff).abs() < tol, "mu {mu} sigma {sigma}: coefficient {c:.6e} vs {coeff:.6e}");
+            assert!(
+                (c - coeff).abs() < tol,
+                "mu {mu} sigma {sigma}: coefficient {c:.6e} vs {coeff:.6e}"
+            );
         }
         // The derivative approaches the deterministic one.
-        let d_det = det * det * lif.tau_m * (lif.theta - lif.v_reset) / ((mu - lif.theta) * (mu - lif.v_reset));
+        let d_det = det * det * lif.tau_m * (lif.theta - lif.v_reset)
+            / ((mu - lif.theta) * (mu - lif.v_reset));
         let d = siegert::drate_dmu(&lif, mu, 0.001);
         assert!((d / d_det - 1.0).abs() < 1e-4, "mu {mu}: {d} vs {d_det}");
     }
@@ -191,11 +263,17 @@ fn continuous_across_the_regime_boundaries() {
     boundaries.push(lif.theta - 2.9 * sigma);
     for x in boundaries {
         let h = 1e-9 * (1.0 + x.abs());
-        let (lo, hi) = (siegert::rate(&lif, x - h, sigma), siegert::rate(&lif, x + h, sigma));
+        let (lo, hi) = (
+            siegert::rate(&lif, x - h, sigma),
+            siegert::rate(&lif, x + h, sigma),
+        );
         let d = siegert::drate_dmu(&lif, x, sigma);
         // The jump over 2h must be what the derivative predicts, to 1e-12 relative.
         let jump = hi - lo - 2.0 * h * d;
-        assert!(jump.abs() <= 1e-12 * hi.max(lo), "x = {x}: {lo:e} .. {hi:e}, derivative {d:e}");
+        assert!(
+            jump.abs() <= 1e-12 * hi.max(lo),
+            "x = {x}: {lo:e} .. {hi:e}, derivative {d:e}"
+        );
     }
 }
 
@@ -210,7 +288,10 @@ fn inverse_mu_round_trip() {
             }
             let back = siegert::inverse_mu(&lif, nu, sigma).expect("rate in range");
             let nu_back = siegert::rate(&lif, back, sigma);
-            assert!((nu_back / nu - 1.0).abs() < 1e-11, "sigma {sigma} mu {mu}: {back} gives {nu_back} vs {nu}");
+            assert!(
+                (nu_back / nu - 1.0).abs() < 1e-11,
+                "sigma {sigma} mu {mu}: {back} gives {nu_back} vs {nu}"
+            );
         }
     }
     // Far tails of the range: rates that only the log form resolves, and saturation.
@@ -218,7 +299,10 @@ fn inverse_mu_round_trip() {
         for nu in [1e-300, 1e-100, 1e-12, 499.0, 499.99] {
             let x = siegert::inverse_mu(&lif, nu, sigma).expect("rate in range");
             let back = siegert::ln_rate(&lif, x, sigma);
-            assert!((back - nu.ln()).abs() < 1e-11 * (1.0 + nu.ln().abs()), "sigma {sigma} nu {nu}: {x} gives {back}");
+            assert!(
+                (back - nu.ln()).abs() < 1e-11 * (1.0 + nu.ln().abs()),
+                "sigma {sigma} nu {nu}: {x} gives {back}"
+            );
         }
     }
     assert_eq!(siegert::inverse_mu(&lif, 0.0, 5.0), None);
@@ -241,7 +325,8 @@ fn transfer_object_uses_the_lif_formulas() {
     let nu = siegert::rate(&lif, x, 8.135);
     assert_eq!(t.rate(x), nu);
     assert_eq!(t.drate_dx(x), siegert::drate_dmu(&lif, x, 8.135));
-    let v = (1.0 - nu * lif.tau_ref) * x - lif.tau_m * nu * (lif.theta - lif.v_reset) + nu * lif.tau_ref * lif.v_reset;
+    let v = (1.0 - nu * lif.tau_ref) * x - lif.tau_m * nu * (lif.theta - lif.v_reset)
+        + nu * lif.tau_ref * lif.v_reset;
     assert!((t.mean_v(x) - v).abs() < 1e-12);
     assert_eq!(t.breakpoints(), vec![lif.theta - 6.0 * 8.135, lif.theta]);
 }
@@ -257,7 +342,10 @@ fn cv_limits() {
     let regular = siegert::cv_isi(&lif, 40.0, 0.1);
     assert!(regular > 0.0 && regular < 0.02, "{regular}");
     // Small-noise scaling CV ~ sigma above threshold.
-    let (a, b) = (siegert::cv_isi(&lif, 40.0, 0.02), siegert::cv_isi(&lif, 40.0, 0.01));
+    let (a, b) = (
+        siegert::cv_isi(&lif, 40.0, 0.02),
+        siegert::cv_isi(&lif, 40.0, 0.01),
+    );
     assert!((a / b - 2.0).abs() < 1e-3, "{a} {b}");
 }
 

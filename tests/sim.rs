@@ -4,14 +4,26 @@
 
 use balnet::model::*;
 use balnet::presets;
-use balnet::sim::{self, network, RunOptions, SimMode, SingleNeuronInput};
+use balnet::sim::{self, RunOptions, SimMode, SingleNeuronInput, network};
 use balnet::transfer::LifParams;
 
 fn lif() -> LifParams {
-    LifParams { tau_m: 0.02, theta: 20.0, v_reset: 10.0, tau_ref: 0.002 }
+    LifParams {
+        tau_m: 0.02,
+        theta: 20.0,
+        v_reset: 10.0,
+        tau_ref: 0.002,
+    }
 }
 
-fn single(sources: Vec<(f64, f64)>, bias: f64, n: usize, duration: f64, mode: SimMode, seed: u64) -> sim::SingleNeuronResult {
+fn single(
+    sources: Vec<(f64, f64)>,
+    bias: f64,
+    n: usize,
+    duration: f64,
+    mode: SimMode,
+    seed: u64,
+) -> sim::SingleNeuronResult {
     sim::single_neuron(&SingleNeuronInput {
         lif: lif(),
         sources,
@@ -35,7 +47,11 @@ fn deterministic_lif_rate() {
         let t_free = l.tau_m * ((mu - l.v_reset) / (mu - l.theta)).ln();
         let exact = 1.0 / (l.tau_ref + t_free);
         let p = single(vec![], mu, 1, 2.0, SimMode::Precise, 1);
-        assert!((1.0 / p.mean_isi_s - exact).abs() < 1e-9 * exact, "precise {} vs {exact}", 1.0 / p.mean_isi_s);
+        assert!(
+            (1.0 / p.mean_isi_s - exact).abs() < 1e-9 * exact,
+            "precise {} vs {exact}",
+            1.0 / p.mean_isi_s
+        );
         let g = single(vec![], mu, 1, 2.0, SimMode::Grid, 1);
         let h = 1e-4;
         // smallest n with V_n >= theta
@@ -46,8 +62,15 @@ fn deterministic_lif_rate() {
             n += 1;
         }
         let grid_rate = 1.0 / ((n as f64 + (l.tau_ref / h).round()) * h);
-        assert!((1.0 / g.mean_isi_s - grid_rate).abs() < 1e-6 * grid_rate, "grid {} vs {grid_rate}", 1.0 / g.mean_isi_s);
-        assert!((grid_rate - exact).abs() <= exact * exact * h * 1.0001, "grid within one step");
+        assert!(
+            (1.0 / g.mean_isi_s - grid_rate).abs() < 1e-6 * grid_rate,
+            "grid {} vs {grid_rate}",
+            1.0 / g.mean_isi_s
+        );
+        assert!(
+            (grid_rate - exact).abs() <= exact * exact * h * 1.0001,
+            "grid within one step"
+        );
     }
 }
 
@@ -65,8 +88,16 @@ fn siegert_rate_precise_small_jumps() {
     let r = single(vec![(j, re), (-j, ri)], 0.0, 300, 2.0, SimMode::Precise, 3);
     let th = balnet::transfer::siegert::rate(&l, mu, sigma);
     let err = (r.rate_hz - th).abs();
-    println!("siegert {th:.4} Hz, precise {:.4} +- {:.4} Hz", r.rate_hz, r.rate_se_hz);
-    assert!(err < 4.0 * r.rate_se_hz + 0.01 * th, "precise {} +- {} vs Siegert {th}", r.rate_hz, r.rate_se_hz);
+    println!(
+        "siegert {th:.4} Hz, precise {:.4} +- {:.4} Hz",
+        r.rate_hz, r.rate_se_hz
+    );
+    assert!(
+        err < 4.0 * r.rate_se_hz + 0.01 * th,
+        "precise {} +- {} vs Siegert {th}",
+        r.rate_hz,
+        r.rate_se_hz
+    );
 }
 
 /// The default model's jumps on a 0.1 ms grid: the grid neuron fires below the precise one
@@ -85,8 +116,14 @@ fn grid_fires_below_precise_with_model_jumps() {
     let p = single(sources, 0.0, 2000, 4.0, SimMode::Precise, 6);
     let ratio = g.rate_hz / p.rate_hz;
     let se = ((g.rate_se_hz / g.rate_hz).powi(2) + (p.rate_se_hz / p.rate_hz).powi(2)).sqrt();
-    println!("grid {:.3} Hz, precise {:.3} Hz, ratio {ratio:.4} +- {se:.4}", g.rate_hz, p.rate_hz);
-    assert!(ratio < 1.0 - 3.0 * se, "grid should fire below precise: ratio {ratio} +- {se}");
+    println!(
+        "grid {:.3} Hz, precise {:.3} Hz, ratio {ratio:.4} +- {se:.4}",
+        g.rate_hz, p.rate_hz
+    );
+    assert!(
+        ratio < 1.0 - 3.0 * se,
+        "grid should fire below precise: ratio {ratio} +- {se}"
+    );
     assert!(ratio > 0.85, "but only by a few percent: ratio {ratio}");
 }
 
@@ -130,20 +167,33 @@ fn bernoulli_indegree_statistics() {
         // own population: N_B - 1 candidates for the neurons of B
         let expected_var = kb * (1.0 - p);
         println!("B={b}: mean {mean:.2} (cK = {kb}), var {var:.2} (cK(1-p) = {expected_var:.2})");
-        assert!((mean - kb).abs() < 4.0 * (expected_var / n).sqrt() + 0.25, "mean {mean} vs {kb}");
-        assert!((var / expected_var - 1.0).abs() < 0.1, "var {var} vs {expected_var}");
+        assert!(
+            (mean - kb).abs() < 4.0 * (expected_var / n).sqrt() + 0.25,
+            "mean {mean} vs {kb}"
+        );
+        assert!(
+            (var / expected_var - 1.0).abs() < 0.1,
+            "var {var} vs {expected_var}"
+        );
     }
 }
 
 #[test]
 fn fixed_indegree_exact_no_autapses() {
-    for conn in [Connectivity::FixedIndegree, Connectivity::FixedIndegreeReplacement] {
+    for conn in [
+        Connectivity::FixedIndegree,
+        Connectivity::FixedIndegreeReplacement,
+    ] {
         let m = small_model(conn, 2000, 500, 400.0);
         let net = network::build(&m).unwrap();
         let deg = indegrees(&net);
         for (i, d) in deg.iter().enumerate() {
             for b in 0..2 {
-                assert_eq!(d[b], m.k_in(b).round() as usize, "{conn:?}: neuron {i} from {b}");
+                assert_eq!(
+                    d[b],
+                    m.k_in(b).round() as usize,
+                    "{conn:?}: neuron {i} from {b}"
+                );
             }
         }
         if conn == Connectivity::FixedIndegree {
@@ -151,7 +201,9 @@ fn fixed_indegree_exact_no_autapses() {
             let mut pairs: Vec<(u32, u32)> = Vec::new();
             let g = net.groups();
             for j in 0..net.n {
-                for &i in &net.targets[net.group_off[j * g] as usize..net.group_off[(j + 1) * g] as usize] {
+                for &i in
+                    &net.targets[net.group_off[j * g] as usize..net.group_off[(j + 1) * g] as usize]
+                {
                     pairs.push((i, j as u32));
                 }
             }
@@ -178,7 +230,10 @@ fn loadings_moments_and_exact_loadings() {
         let want = m.loadings(a);
         let c1 = got.joint_covariance();
         let c2 = want.joint_covariance();
-        assert!((c1 - c2).abs().max() < 1e-9 * 400.0, "population {a} covariance");
+        assert!(
+            (c1 - c2).abs().max() < 1e-9 * 400.0,
+            "population {a} covariance"
+        );
         for (x, y) in got.joint_mean().iter().zip(want.joint_mean()) {
             assert!((x - y).abs() < 1e-9, "population {a} mean");
         }
@@ -202,37 +257,87 @@ fn kappa_relaxes_with_tau_s() {
         d_in: 1,
         tau_s,
         loadings: vec![l.clone(), l],
-        signal: Signal { components: vec![vec![SignalTerm::Step { t0: 0.4, amplitude: 1.0 }]] },
+        signal: Signal {
+            components: vec![vec![SignalTerm::Step {
+                t0: 0.4,
+                amplitude: 1.0,
+            }]],
+        },
     });
     m.sim.warmup = 0.1;
     m.sim.duration = 0.7;
     m.sim.record_bin = 0.002;
-    let r = sim::simulate(&m, &RunOptions { threads: 0, quiet: true, out_dir: None }).unwrap();
+    let r = sim::simulate(
+        &m,
+        &RunOptions {
+            threads: 0,
+            quiet: true,
+            out_dir: None,
+        },
+    )
+    .unwrap();
     // identity: kappa = sum_B c_B <n r_B>; check the plateau before the step
-    let before: Vec<f64> = r.time_s.iter().zip(&r.kappa_t).filter(|(t, _)| **t > 0.25 && **t < 0.4).map(|x| x.1[0]).collect();
+    let before: Vec<f64> = r
+        .time_s
+        .iter()
+        .zip(&r.kappa_t)
+        .filter(|(t, _)| **t > 0.25 && **t < 0.4)
+        .map(|x| x.1[0])
+        .collect();
     let k0 = before.iter().sum::<f64>() / before.len() as f64;
     let rates_before = |a: usize| {
-        let v: Vec<f64> = r.time_s.iter().zip(&r.populations[a].rate_t).filter(|(t, _)| **t > 0.25 && **t < 0.4).map(|x| *x.1).collect();
+        let v: Vec<f64> = r
+            .time_s
+            .iter()
+            .zip(&r.populations[a].rate_t)
+            .filter(|(t, _)| **t > 0.25 && **t < 0.4)
+            .map(|x| *x.1)
+            .collect();
         v.iter().sum::<f64>() / v.len() as f64
     };
     let nbar0 = r.loading_moments[0].nbar[0];
     let nbar1 = r.loading_moments[1].nbar[0];
     let pred = 1.0 * nbar0 * rates_before(0) + 0.25 * nbar1 * rates_before(1);
-    println!("plateau kappa {k0}, rates {} {}, nbar {nbar0} {nbar1}", rates_before(0), rates_before(1));
-    assert!((k0 / pred - 1.0).abs() < 0.05, "kappa plateau {k0} vs sum c <n r> {pred}");
+    println!(
+        "plateau kappa {k0}, rates {} {}, nbar {nbar0} {nbar1}",
+        rates_before(0),
+        rates_before(1)
+    );
+    assert!(
+        (k0 / pred - 1.0).abs() < 0.05,
+        "kappa plateau {k0} vs sum c <n r> {pred}"
+    );
     // exponential relaxation after the step, fitted from 40 ms on (the rates settle in ~tau_m)
-    let after: Vec<(f64, f64)> = r.time_s.iter().zip(&r.kappa_t).filter(|(t, _)| **t > 0.44).map(|(t, k)| (*t, k[0])).collect();
-    let k_inf = after.iter().filter(|x| x.0 > 0.7).map(|x| x.1).sum::<f64>() / after.iter().filter(|x| x.0 > 0.7).count() as f64;
-    assert!(k_inf > 1.3 * k0, "the step should raise kappa: {k0} -> {k_inf}");
+    let after: Vec<(f64, f64)> = r
+        .time_s
+        .iter()
+        .zip(&r.kappa_t)
+        .filter(|(t, _)| **t > 0.44)
+        .map(|(t, k)| (*t, k[0]))
+        .collect();
+    let k_inf = after.iter().filter(|x| x.0 > 0.7).map(|x| x.1).sum::<f64>()
+        / after.iter().filter(|x| x.0 > 0.7).count() as f64;
+    assert!(
+        k_inf > 1.3 * k0,
+        "the step should raise kappa: {k0} -> {k_inf}"
+    );
     // least squares of ln|kappa - k_inf| over 0.44..0.56 s
-    let pts: Vec<(f64, f64)> = after.iter().filter(|x| x.0 < 0.56).map(|x| (x.0, (k_inf - x.1).abs().ln())).collect();
+    let pts: Vec<(f64, f64)> = after
+        .iter()
+        .filter(|x| x.0 < 0.56)
+        .map(|x| (x.0, (k_inf - x.1).abs().ln()))
+        .collect();
     let n = pts.len() as f64;
     let (sx, sy) = pts.iter().fold((0.0, 0.0), |a, p| (a.0 + p.0, a.1 + p.1));
     let (mx, my) = (sx / n, sy / n);
-    let slope = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / pts.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>();
+    let slope = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>()
+        / pts.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>();
     let tau_fit = -1.0 / slope;
     println!("kappa {k0:.3} -> {k_inf:.3} Hz, fitted tau {tau_fit:.4} s (tau_s {tau_s})");
-    assert!((tau_fit / tau_s - 1.0).abs() < 0.15, "fitted tau {tau_fit} vs tau_s {tau_s}");
+    assert!(
+        (tau_fit / tau_s - 1.0).abs() < 0.15,
+        "fitted tau {tau_fit} vs tau_s {tau_s}"
+    );
 }
 
 fn strip(mut r: sim::SimResult) -> sim::SimResult {
@@ -250,18 +355,43 @@ fn deterministic_across_threads() {
         let mut m = small_model(Connectivity::Bernoulli, 3000, 750, 200.0);
         m.latent = Some(presets::rank_one_latent(presets::DEFAULT_SIGMA_NM));
         if let Some(l) = m.latent.as_mut() {
-            l.signal = Signal { components: vec![vec![SignalTerm::Step { t0: 0.15, amplitude: 1.0 }]] };
+            l.signal = Signal {
+                components: vec![vec![SignalTerm::Step {
+                    t0: 0.15,
+                    amplitude: 1.0,
+                }]],
+            };
         }
         m.populations[0].beta_ext = 4.0;
         m.sim.mode = mode;
         m.sim.warmup = 0.05;
         m.sim.duration = 0.2;
-        let r1 = sim::simulate(&m, &RunOptions { threads: 1, quiet: true, out_dir: None }).unwrap();
-        let r2 = sim::simulate(&m, &RunOptions { threads: 2, quiet: true, out_dir: None }).unwrap();
+        let r1 = sim::simulate(
+            &m,
+            &RunOptions {
+                threads: 1,
+                quiet: true,
+                out_dir: None,
+            },
+        )
+        .unwrap();
+        let r2 = sim::simulate(
+            &m,
+            &RunOptions {
+                threads: 2,
+                quiet: true,
+                out_dir: None,
+            },
+        )
+        .unwrap();
         assert!(r1.synaptic_events > 0);
         let (a, b) = (strip(r1), strip(r2));
         // bit identity of every measured number
-        assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap(), "{mode:?}");
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap(),
+            "{mode:?}"
+        );
     }
 }
 
@@ -271,10 +401,25 @@ fn brunel_a_rate() {
     let mut m = presets::brunel_a(5.0, 2.0, 0.1, 1000, 10_000, 2_500).unwrap();
     m.sim.duration = 0.3;
     m.sim.warmup = 0.1;
-    let r = sim::simulate(&m, &RunOptions { threads: 0, quiet: true, out_dir: None }).unwrap();
+    let r = sim::simulate(
+        &m,
+        &RunOptions {
+            threads: 0,
+            quiet: true,
+            out_dir: None,
+        },
+    )
+    .unwrap();
     let e = &r.populations[0];
-    println!("Brunel A: E {:.2} Hz, I {:.2} Hz, CV {:.3}, {:.3e} events/s", e.rate_hz, r.populations[1].rate_hz, e.cv_isi, r.events_per_s);
-    assert!((e.rate_hz / 38.13 - 1.0).abs() < 0.04, "E rate {}", e.rate_hz);
+    println!(
+        "Brunel A: E {:.2} Hz, I {:.2} Hz, CV {:.3}, {:.3e} events/s",
+        e.rate_hz, r.populations[1].rate_hz, e.cv_isi, r.events_per_s
+    );
+    assert!(
+        (e.rate_hz / 38.13 - 1.0).abs() < 0.04,
+        "E rate {}",
+        e.rate_hz
+    );
     assert!(e.cv_isi > 0.3 && e.cv_isi < 0.55, "CV {}", e.cv_isi);
 }
 
@@ -300,7 +445,15 @@ fn output_files() {
     m.sim.warmup = 0.05;
     m.sim.duration = 0.1;
     let dir = std::env::temp_dir().join(format!("balnet-sim-test-{}", std::process::id()));
-    let r = sim::simulate(&m, &RunOptions { threads: 1, quiet: true, out_dir: Some(dir.clone()) }).unwrap();
+    let r = sim::simulate(
+        &m,
+        &RunOptions {
+            threads: 1,
+            quiet: true,
+            out_dir: Some(dir.clone()),
+        },
+    )
+    .unwrap();
     let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();
     let back: sim::SimResult = serde_json::from_str(&text).unwrap();
     assert_eq!(back.populations.len(), 2);

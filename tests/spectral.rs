@@ -9,15 +9,28 @@ const TAU_M: f64 = 0.02;
 
 #[test]
 fn spectrum_limits() {
-    for (nu, cv, tr) in [(12.0, 0.7, 0.002), (40.0, 0.5, 0.002), (3.0, 1.2, 0.0), (15.0, 0.3, 0.002)] {
+    for (nu, cv, tr) in [
+        (12.0, 0.7, 0.002),
+        (40.0, 0.5, 0.002),
+        (3.0, 1.2, 0.0),
+        (15.0, 0.3, 0.002),
+    ] {
         let g = GammaRenewal::new(nu, cv, tr).unwrap();
         assert!((g.cv() - cv).abs() < 1e-12);
         // S(0) = nu CV^2, continuous down to tiny omega (series-free stable form)
         for w in [1e-12, 1e-8, 1e-4] {
-            assert!((g.spectrum(w) / (nu * cv * cv) - 1.0).abs() < 1e-6, "S({w}) = {}", g.spectrum(w));
+            assert!(
+                (g.spectrum(w) / (nu * cv * cv) - 1.0).abs() < 1e-6,
+                "S({w}) = {}",
+                g.spectrum(w)
+            );
         }
         // S -> nu at high frequency
-        assert!((g.spectrum(1e7) / nu - 1.0).abs() < 1e-3, "S(inf) {}", g.spectrum(1e7));
+        assert!(
+            (g.spectrum(1e7) / nu - 1.0).abs() < 1e-3,
+            "S(inf) {}",
+            g.spectrum(1e7)
+        );
     }
     // Poisson: flat
     let p = GammaRenewal::new(10.0, 1.0, 0.0).unwrap();
@@ -28,10 +41,20 @@ fn spectrum_limits() {
 
 #[test]
 fn fano_eff_closed_form_equals_frequency_integral() {
-    for (nu, cv, tr) in [(12.0, 0.7, 0.002), (15.0, 0.7, 0.002), (40.0, 0.6, 0.002), (1.0, 0.95, 0.002), (5.0, 0.5, 0.0), (80.0, 0.3, 0.002)] {
+    for (nu, cv, tr) in [
+        (12.0, 0.7, 0.002),
+        (15.0, 0.7, 0.002),
+        (40.0, 0.6, 0.002),
+        (1.0, 0.95, 0.002),
+        (5.0, 0.5, 0.0),
+        (80.0, 0.3, 0.002),
+    ] {
         let g = GammaRenewal::new(nu, cv, tr).unwrap();
         let (a, b) = (g.fano_eff(TAU_M), g.fano_eff_spectral(TAU_M));
-        assert!((a - b).abs() < 1e-6, "nu {nu} cv {cv}: closed {a} spectral {b}");
+        assert!(
+            (a - b).abs() < 1e-6,
+            "nu {nu} cv {cv}: closed {a} spectral {b}"
+        );
     }
 }
 
@@ -76,7 +99,10 @@ fn fano_eff_monte_carlo_gamma() {
     let f_mc = var / (nu * tau / 2.0);
     let f_th = g.fano_eff(tau);
     assert!((m - nu * tau).abs() / (nu * tau) < 0.01, "mean {m}");
-    assert!((f_mc - f_th).abs() < 0.02, "Monte Carlo F_eff {f_mc} vs closed form {f_th}");
+    assert!(
+        (f_mc - f_th).abs() < 0.02,
+        "Monte Carlo F_eff {f_mc} vs closed form {f_th}"
+    );
 }
 
 /// Short form of the single-neuron validation (doc of `colored_shift`): default-model
@@ -86,21 +112,56 @@ fn fano_eff_monte_carlo_gamma() {
 /// reference, which removes the shot-noise effect of the jump sizes).
 #[test]
 fn single_neuron_spectral_vs_simulation() {
-    let lif = LifParams { tau_m: TAU_M, theta: 20.0, v_reset: 10.0, tau_ref: 0.002 };
+    let lif = LifParams {
+        tau_m: TAU_M,
+        theta: 20.0,
+        v_reset: 10.0,
+        tau_ref: 0.002,
+    };
     let k = 1000f64;
     let (je, ji, j0) = (5.0 / k.sqrt(), -27.5 / k.sqrt(), 5.0 / k.sqrt());
     let (nue, nui, cv) = (12.0, 15.0, 0.7);
     let srcs = [
-        RenewalSource { jump: je, count: 1000, nu: nue, cv, tau_ref: 0.002 },
-        RenewalSource { jump: ji, count: 250, nu: nui, cv, tau_ref: 0.002 },
-        RenewalSource { jump: j0, count: 1000, nu: 12.0, cv: 1.0, tau_ref: 0.0 },
+        RenewalSource {
+            jump: je,
+            count: 1000,
+            nu: nue,
+            cv,
+            tau_ref: 0.002,
+        },
+        RenewalSource {
+            jump: ji,
+            count: 250,
+            nu: nui,
+            cv,
+            tau_ref: 0.002,
+        },
+        RenewalSource {
+            jump: j0,
+            count: 1000,
+            nu: 12.0,
+            cv: 1.0,
+            tau_ref: 0.0,
+        },
     ];
     let x = 12.0;
-    let drive: f64 = srcs.iter().map(|s| TAU_M * s.jump * s.count as f64 * s.nu).sum();
+    let drive: f64 = srcs
+        .iter()
+        .map(|s| TAU_M * s.jump * s.count as f64 * s.nu)
+        .sum();
     let sim = simulate_renewal_neuron(&lif, &srcs, x - drive, 40, 0.5, 5.0, 3);
-    let (fe, fi) = (fano_eff(nue, cv, 0.002, TAU_M), fano_eff(nui, cv, 0.002, TAU_M));
-    let s2 = |fe: f64, fi: f64| TAU_M * (1000.0 * je * je * nue * fe + 250.0 * ji * ji * nui * fi + 1000.0 * j0 * j0 * 12.0);
-    let (s_inf, s_ren, s_eff) = (s2(1.0, 1.0).sqrt(), s2(cv * cv, cv * cv).sqrt(), s2(fe, fi).sqrt());
+    let (fe, fi) = (
+        fano_eff(nue, cv, 0.002, TAU_M),
+        fano_eff(nui, cv, 0.002, TAU_M),
+    );
+    let s2 = |fe: f64, fi: f64| {
+        TAU_M * (1000.0 * je * je * nue * fe + 250.0 * ji * ji * nui * fi + 1000.0 * j0 * j0 * 12.0)
+    };
+    let (s_inf, s_ren, s_eff) = (
+        s2(1.0, 1.0).sqrt(),
+        s2(cv * cv, cv * cv).sqrt(),
+        s2(fe, fi).sqrt(),
+    );
     let shift = SHIFT_GAMMA * (s_inf * s_inf - s_eff * s_eff) / s_eff;
     let poisson = siegert::rate(&lif, x, s_inf);
     let renewal = siegert::rate(&lif, x, s_ren);
@@ -108,7 +169,14 @@ fn single_neuron_spectral_vs_simulation() {
     let spectral = siegert::rate(&lif, x + shift, s_eff);
     // Siegert ignores the shot noise of the jumps (about -5% here, MODEL.md 2.2): compare
     // the effect of regularity, sim(renewal)/sim(Poisson) against theory/Poisson theory
-    let pois_srcs: Vec<RenewalSource> = srcs.iter().map(|s| RenewalSource { cv: 1.0, tau_ref: 0.0, ..*s }).collect();
+    let pois_srcs: Vec<RenewalSource> = srcs
+        .iter()
+        .map(|s| RenewalSource {
+            cv: 1.0,
+            tau_ref: 0.0,
+            ..*s
+        })
+        .collect();
     let sim_p = simulate_renewal_neuron(&lif, &pois_srcs, x - drive, 40, 0.5, 5.0, 4);
     let ratio = sim.rate_hz / sim_p.rate_hz;
     let err = |r: f64| (r / poisson / ratio - 1.0).abs();
@@ -116,11 +184,19 @@ fn single_neuron_spectral_vs_simulation() {
         "sim renewal {:.3} +- {:.3} Hz, sim Poisson {:.3} +- {:.3} Hz; theory poisson {poisson:.3} renewal {renewal:.3} white {white:.3} spectral {spectral:.3}",
         sim.rate_hz, sim.rate_se_hz, sim_p.rate_hz, sim_p.rate_se_hz
     );
-    assert!(err(spectral) < 0.04, "spectral/poisson {} vs sim ratio {ratio}", spectral / poisson);
+    assert!(
+        err(spectral) < 0.04,
+        "spectral/poisson {} vs sim ratio {ratio}",
+        spectral / poisson
+    );
     for other in [renewal, white] {
         assert!(err(spectral) < err(other));
     }
     // mean V (MODEL.md 2.6.1) at the spectral rate with the shot-noise factor, vs simulation
     let v = siegert::lif_mean_v(&lif, x, spectral * sim_p.rate_hz / poisson);
-    assert!((v - sim.mean_v_mv).abs() < 0.15, "mean V {v} vs sim {}", sim.mean_v_mv);
+    assert!(
+        (v - sim.mean_v_mv).abs() < 0.15,
+        "mean V {v} vs sim {}",
+        sim.mean_v_mv
+    );
 }

@@ -2,10 +2,10 @@
 //! MODEL.md section 5 (an independent implementation), the van Vreeswijk-Sompolinsky
 //! existence conditions (closed form), and the 1/sqrt(K) approach to the balanced limit.
 
+use balnet::Error;
 use balnet::model::{Connectivity, Model};
 use balnet::presets;
 use balnet::theory::{Limit, stationary};
-use balnet::Error;
 
 fn d0_fixed_indegree() -> Model {
     let mut m = presets::default_d0();
@@ -28,12 +28,35 @@ fn default_d0_fixed_indegree_matches_model_md() {
         (14.383, 13.963, 7.457, 10.972),
     ];
     for (p, w) in st.populations.iter().zip(want) {
-        println!("{}: nu {} mu {} sigma {} V {}", p.name, p.rate_hz, p.mu_mv, p.sigma_mv, p.mean_v_mv);
+        println!(
+            "{}: nu {} mu {} sigma {} V {}",
+            p.name, p.rate_hz, p.mu_mv, p.sigma_mv, p.mean_v_mv
+        );
         // the MODEL.md values are rounded to 3 decimals: allow half a unit in the last place
-        assert!((p.rate_hz - w.0).abs() <= 5e-4 + 1e-4 * w.0, "rate {} vs {}", p.rate_hz, w.0);
-        assert!((p.mu_mv - w.1).abs() <= 5e-4 + 1e-4 * w.1, "mu {} vs {}", p.mu_mv, w.1);
-        assert!((p.sigma_mv - w.2).abs() <= 5e-4 + 1e-4 * w.2, "sigma {} vs {}", p.sigma_mv, w.2);
-        assert!((p.mean_v_mv - w.3).abs() <= 5e-4 + 1e-4 * w.3, "mean V {} vs {}", p.mean_v_mv, w.3);
+        assert!(
+            (p.rate_hz - w.0).abs() <= 5e-4 + 1e-4 * w.0,
+            "rate {} vs {}",
+            p.rate_hz,
+            w.0
+        );
+        assert!(
+            (p.mu_mv - w.1).abs() <= 5e-4 + 1e-4 * w.1,
+            "mu {} vs {}",
+            p.mu_mv,
+            w.1
+        );
+        assert!(
+            (p.sigma_mv - w.2).abs() <= 5e-4 + 1e-4 * w.2,
+            "sigma {} vs {}",
+            p.sigma_mv,
+            w.2
+        );
+        assert!(
+            (p.mean_v_mv - w.3).abs() <= 5e-4 + 1e-4 * w.3,
+            "mean V {} vs {}",
+            p.mean_v_mv,
+            w.3
+        );
         // identical neurons with fixed in-degree: beta = 0 is self-consistent (MODEL.md 2.1)
         assert!(p.quenched_var_mv2 < 1e-8, "beta = {}", p.quenched_var_mv2);
     }
@@ -45,10 +68,19 @@ fn default_balanced_rates() {
     let m = presets::default_d0();
     let (nu, cond) = stationary::balanced_rates(&m).unwrap();
     assert!(rel(nu[0], 1.2) < 1e-12 && rel(nu[1], 9.6) < 1e-12, "{nu:?}");
-    assert!(cond > 10.0, "the default balance matrix is ill-conditioned, got {cond}");
+    assert!(
+        cond > 10.0,
+        "the default balance matrix is ill-conditioned, got {cond}"
+    );
     let st = stationary::solve(&m, Limit::Balanced, &[], &[], None).unwrap();
     for (p, want) in st.populations.iter().zip(&nu) {
-        assert!(rel(p.rate_hz, *want) < 1e-9, "{} {} vs {}", p.name, p.rate_hz, want);
+        assert!(
+            rel(p.rate_hz, *want) < 1e-9,
+            "{} {} vs {}",
+            p.name,
+            p.rate_hz,
+            want
+        );
     }
 }
 
@@ -101,7 +133,10 @@ fn van_vreeswijk_sompolinsky_existence() {
             }
         }
     }
-    assert!(agree > 500 && both[0] > 50 && both[1] > 50, "grid covers both cases: {both:?}");
+    assert!(
+        agree > 500 && both[0] > 50 && both[1] > 50,
+        "grid covers both cases: {both:?}"
+    );
 }
 
 #[test]
@@ -109,11 +144,17 @@ fn balanced_errors_name_the_population() {
     // external drive to I too strong for E to be needed: E rate negative
     let m = two_pop(1.0, 2.0, 1.0, 1.0, 0.4, 1.0);
     let err = stationary::balanced_rates(&m).unwrap_err().to_string();
-    assert!(err.contains("population E") || err.contains("population I"), "{err}");
+    assert!(
+        err.contains("population E") || err.contains("population I"),
+        "{err}"
+    );
     assert!(err.contains("<= 0"), "{err}");
     // singular balance matrix
     let m = two_pop(1.0, 1.0, 1.0, 1.0, 1.0, 1.0);
-    assert!(matches!(stationary::balanced_rates(&m), Err(Error::SingularBalance { .. })));
+    assert!(matches!(
+        stationary::balanced_rates(&m),
+        Err(Error::SingularBalance { .. })
+    ));
 }
 
 /// Model at scale `k` with fixed connection probabilities (N grows with K), MODEL.md 2.4.
@@ -178,11 +219,21 @@ fn default_model_enters_sqrt_k_regime_late() {
     for (k, e, s) in &slopes {
         println!("default model K = {k:e}: max rel error {e:.3e}, local slope {s:.4}");
     }
-    let first = slopes.iter().find(|(_, _, s)| (s + 0.5).abs() < 0.05).map(|x| x.0);
+    let first = slopes
+        .iter()
+        .find(|(_, _, s)| (s + 0.5).abs() < 0.05)
+        .map(|x| x.0);
     println!("first K with slope within 0.05 of -1/2: {first:?}");
-    assert!((slopes[0].2 + 0.5).abs() > 0.1, "already in the regime at K = 1e4: {}", slopes[0].2);
+    assert!(
+        (slopes[0].2 + 0.5).abs() > 0.1,
+        "already in the regime at K = 1e4: {}",
+        slopes[0].2
+    );
     let last = slopes.last().unwrap().2;
-    assert!((last + 0.5).abs() < 0.05, "not in the regime by K = 1e8: slope {last}");
+    assert!(
+        (last + 0.5).abs() < 0.05,
+        "not in the regime by K = 1e8: slope {last}"
+    );
 }
 
 #[test]
@@ -190,17 +241,30 @@ fn invalid_models_are_rejected_with_the_field() {
     let mut m = presets::default_model();
     m.populations[0].theta = 5.0;
     let e = m.validate().unwrap_err().to_string();
-    assert!(e.contains("populations[0].theta") && e.contains("v_reset"), "{e}");
+    assert!(
+        e.contains("populations[0].theta") && e.contains("v_reset"),
+        "{e}"
+    );
     let mut m = presets::default_model();
     m.populations[1].tau_m = -0.01;
-    assert!(m.validate().unwrap_err().to_string().contains("populations[1].tau_m"));
+    assert!(
+        m.validate()
+            .unwrap_err()
+            .to_string()
+            .contains("populations[1].tau_m")
+    );
     let mut m = presets::default_model();
     m.latent.as_mut().unwrap().loadings[0].sigma_nm[0][0] = 100.0; // |Cov(n,m)| > sd_n sd_m
     let e = m.validate().unwrap_err().to_string();
     assert!(e.contains("positive semi-definite"), "{e}");
     let mut m = presets::default_model();
     m.populations[0].c = 20.0; // in-degree 20000 > N_E
-    assert!(m.validate().unwrap_err().to_string().contains("exceeds the population size"));
+    assert!(
+        m.validate()
+            .unwrap_err()
+            .to_string()
+            .contains("exceeds the population size")
+    );
     let mut m = presets::default_model();
     m.k = f64::NAN;
     assert!(m.validate().unwrap_err().to_string().contains("k = NaN"));
@@ -211,7 +275,11 @@ fn invalid_models_are_rejected_with_the_field() {
 
 #[test]
 fn presets_round_trip_through_toml_and_json() {
-    for m in [presets::default_model(), presets::latent_bistable(), presets::brunel_a(5.0, 2.0, 0.1, 1000, 10_000, 2_500).unwrap()] {
+    for m in [
+        presets::default_model(),
+        presets::latent_bistable(),
+        presets::brunel_a(5.0, 2.0, 0.1, 1000, 10_000, 2_500).unwrap(),
+    ] {
         let back = Model::from_toml(&m.to_toml()).unwrap();
         assert_eq!(back, m);
         let back = Model::from_json(&serde_json::to_string(&m).unwrap()).unwrap();

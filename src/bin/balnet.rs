@@ -12,7 +12,11 @@ use balnet::transfer::{LifParams, siegert};
 use balnet::{Error, Model};
 
 #[derive(Parser)]
-#[command(name = "balnet", version, about = "Balanced low-rank spiking networks: mean-field theory and simulation")]
+#[command(
+    name = "balnet",
+    version,
+    about = "Balanced low-rank spiking networks: mean-field theory and simulation"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -191,7 +195,13 @@ impl TheoryArgs {
             m.transfer = match t.as_str() {
                 "siegert" => TransferKind::Siegert,
                 "shot-noise" | "shot_noise" => TransferKind::ShotNoise,
-                other => return Err(Error::invalid("--transfer", other, "must be `siegert` or `shot-noise`")),
+                other => {
+                    return Err(Error::invalid(
+                        "--transfer",
+                        other,
+                        "must be `siegert` or `shot-noise`",
+                    ));
+                }
             };
         }
         if let Some(n) = &self.noise {
@@ -199,7 +209,13 @@ impl TheoryArgs {
                 "poisson" => NoiseClosure::Poisson,
                 "renewal" => NoiseClosure::Renewal,
                 "spectral" => NoiseClosure::Spectral,
-                other => return Err(Error::invalid("--noise", other, "must be `poisson`, `renewal` or `spectral`")),
+                other => {
+                    return Err(Error::invalid(
+                        "--noise",
+                        other,
+                        "must be `poisson`, `renewal` or `spectral`",
+                    ));
+                }
             };
         }
         m.validate()
@@ -208,7 +224,11 @@ impl TheoryArgs {
 
 fn check_len(field: &str, v: &[f64], n: usize) -> balnet::Result<()> {
     if v.len() != n {
-        return Err(Error::invalid(field, format!("{v:?}"), format!("needs {n} comma-separated values")));
+        return Err(Error::invalid(
+            field,
+            format!("{v:?}"),
+            format!("needs {n} comma-separated values"),
+        ));
     }
     if let Some(x) = v.iter().find(|x| !x.is_finite()) {
         return Err(Error::invalid(field, x, "must be finite"));
@@ -294,14 +314,23 @@ fn apply_sim_overrides(
         m.sim.mode = match v {
             "grid" => balnet::model::SimMode::Grid,
             "precise" => balnet::model::SimMode::Precise,
-            other => return Err(Error::invalid("--mode", other, "must be `grid` or `precise`")),
+            other => {
+                return Err(Error::invalid(
+                    "--mode",
+                    other,
+                    "must be `grid` or `precise`",
+                ));
+            }
         };
     }
     m.validate()
 }
 
 fn print(v: &Value) {
-    println!("{}", serde_json::to_string_pretty(v).expect("JSON values always serialise"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("JSON values always serialise")
+    );
 }
 
 fn population_json(p: &stationary::PopulationState) -> Value {
@@ -343,18 +372,38 @@ fn solve_cmd(model: &Model, limit: Limit) -> balnet::Result<Value> {
 
 fn run(cli: Cli) -> balnet::Result<()> {
     match cli.cmd {
-        Cmd::Siegert { mu, sigma, tau_m, tau_ref, theta, v_reset } => {
-            let lif = LifParams { tau_m, theta, v_reset, tau_ref };
+        Cmd::Siegert {
+            mu,
+            sigma,
+            tau_m,
+            tau_ref,
+            theta,
+            v_reset,
+        } => {
+            let lif = LifParams {
+                tau_m,
+                theta,
+                v_reset,
+                tau_ref,
+            };
             for (f, v) in [("tau_m", tau_m), ("sigma", sigma)] {
                 if !(v.is_finite() && v > 0.0) {
                     return Err(Error::invalid(f, v, "must be finite and > 0"));
                 }
             }
             if !(tau_ref.is_finite() && tau_ref >= 0.0) {
-                return Err(Error::invalid("tau_ref", tau_ref, "must be finite and >= 0"));
+                return Err(Error::invalid(
+                    "tau_ref",
+                    tau_ref,
+                    "must be finite and >= 0",
+                ));
             }
             if !(theta > v_reset) {
-                return Err(Error::invalid("theta", theta, format!("must exceed v_reset = {v_reset}")));
+                return Err(Error::invalid(
+                    "theta",
+                    theta,
+                    format!("must exceed v_reset = {v_reset}"),
+                ));
             }
             if !mu.is_finite() {
                 return Err(Error::invalid("mu", mu, "must be finite"));
@@ -369,14 +418,35 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 ModelCmd::Default => presets::default_model(),
                 ModelCmd::DefaultD0 => presets::default_d0(),
                 ModelCmd::LatentBistable => presets::latent_bistable(),
-                ModelCmd::BrunelA { g, eta, j, c_e, n_e, n_i } => presets::brunel_a(g, eta, j, c_e, n_e, n_i)?,
+                ModelCmd::BrunelA {
+                    g,
+                    eta,
+                    j,
+                    c_e,
+                    n_e,
+                    n_i,
+                } => presets::brunel_a(g, eta, j, c_e, n_e, n_i)?,
             };
             print!("{}", m.to_toml());
         }
-        Cmd::Simulate { model, duration, warmup, seed, threads, mode, dt, out, quiet } => {
+        Cmd::Simulate {
+            model,
+            duration,
+            warmup,
+            seed,
+            threads,
+            mode,
+            dt,
+            out,
+            quiet,
+        } => {
             let mut m = load(&model)?;
             apply_sim_overrides(&mut m, duration, warmup, seed, mode.as_deref(), dt)?;
-            let opts = balnet::sim::RunOptions { threads, quiet, out_dir: out };
+            let opts = balnet::sim::RunOptions {
+                threads,
+                quiet,
+                out_dir: out,
+            };
             let r = balnet::sim::simulate(&m, &opts)?;
             print(&json!({
                 "model": r.model,
@@ -398,27 +468,58 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 "memory_bytes_per_synapse": r.memory_bytes_per_synapse,
             }));
         }
-        Cmd::Compare { model, out, duration, seed, mode, threads, quiet, all_closures } => {
+        Cmd::Compare {
+            model,
+            out,
+            duration,
+            seed,
+            mode,
+            threads,
+            quiet,
+            all_closures,
+        } => {
             let mut m = load(&model)?;
             apply_sim_overrides(&mut m, duration, None, seed, Some(&mode), None)?;
-            std::fs::create_dir_all(&out).map_err(|e| Error::Io(format!("cannot create {}: {e}", out.display())))?;
-            let opts = balnet::sim::RunOptions { threads, quiet, out_dir: Some(out.join("sim")) };
+            std::fs::create_dir_all(&out)
+                .map_err(|e| Error::Io(format!("cannot create {}: {e}", out.display())))?;
+            let opts = balnet::sim::RunOptions {
+                threads,
+                quiet,
+                out_dir: Some(out.join("sim")),
+            };
             let sim = balnet::sim::simulate(&m, &opts)?;
-            let variants = if all_closures { balnet::compare::Variant::all() } else { balnet::compare::Variant::standard() };
+            let variants = if all_closures {
+                balnet::compare::Variant::all()
+            } else {
+                balnet::compare::Variant::standard()
+            };
             let report = balnet::compare::compare(&m, &sim, &variants)?;
             print!("{}", balnet::compare::table(&report));
             let path = out.join("report.json");
-            std::fs::write(&path, serde_json::to_string_pretty(&report).expect("plain structs"))
-                .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+            std::fs::write(
+                &path,
+                serde_json::to_string_pretty(&report).expect("plain structs"),
+            )
+            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
             balnet::compare::write_figures(&m, &sim, &report, &out)?;
-            println!("\nwrote {} and figures (kappa_t, rates_mean_v, rate_distribution, tuning, raster) in {}", path.display(), out.display());
+            println!(
+                "\nwrote {} and figures (kappa_t, rates_mean_v, rate_distribution, tuning, raster) in {}",
+                path.display(),
+                out.display()
+            );
         }
         Cmd::Solve { model, theory } => {
             let mut m = load(&model)?;
             theory.apply(&mut m)?;
             print(&solve_cmd(&m, theory.limit)?);
         }
-        Cmd::Dynamics { model, t_end, dt_out, kappa0, theory } => {
+        Cmd::Dynamics {
+            model,
+            t_end,
+            dt_out,
+            kappa0,
+            theory,
+        } => {
             let mut m = load(&model)?;
             theory.apply(&mut m)?;
             let t_end = t_end.unwrap_or(m.sim.warmup + m.sim.duration);
@@ -429,7 +530,14 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 }
                 None => default_kappa0(&m, theory.limit, &m.signal(0.0))?,
             };
-            let tr = dynamics::integrate(&m, theory.limit, &k0, t_end, dt_out, &dynamics::DynamicsOptions::default())?;
+            let tr = dynamics::integrate(
+                &m,
+                theory.limit,
+                &k0,
+                t_end,
+                dt_out,
+                &dynamics::DynamicsOptions::default(),
+            )?;
             print(&json!({
                 "model": m.name,
                 "limit": theory.limit.to_string(),
@@ -440,7 +548,14 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 "evaluations": tr.evaluations,
             }));
         }
-        Cmd::RateDistribution { model, pop, kappa, s, points, theory } => {
+        Cmd::RateDistribution {
+            model,
+            pop,
+            kappa,
+            s,
+            points,
+            theory,
+        } => {
             let mut m = load(&model)?;
             theory.apply(&mut m)?;
             let a = m.population_index(&pop)?;
@@ -474,7 +589,15 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 "mean_hz": rd.mean_hz,
             }));
         }
-        Cmd::Tuning { model, kappa_a, kappa_b, curves, points, seed, theory } => {
+        Cmd::Tuning {
+            model,
+            kappa_a,
+            kappa_b,
+            curves,
+            points,
+            seed,
+            theory,
+        } => {
             let mut m = load(&model)?;
             theory.apply(&mut m)?;
             check_len("--kappa-a", &kappa_a, m.d())?;
@@ -490,13 +613,27 @@ fn run(cli: Cli) -> balnet::Result<()> {
             let path: Vec<Vec<f64>> = (0..points)
                 .map(|i| {
                     let f = i as f64 / (points - 1) as f64;
-                    kappa_a.iter().zip(&kappa_b).map(|(a, b)| a + f * (b - a)).collect()
+                    kappa_a
+                        .iter()
+                        .zip(&kappa_b)
+                        .map(|(a, b)| a + f * (b - a))
+                        .collect()
                 })
                 .collect();
-            let opts = predictions::TuningOptions { neurons: curves.max(1), seed, ..Default::default() };
+            let opts = predictions::TuningOptions {
+                neurons: curves.max(1),
+                seed,
+                ..Default::default()
+            };
             let balanced = predictions::tuning_curves(&m, &mode, &path, &s, &opts)?;
             let k0 = stationary::solve(&m, theory.limit, &vec![0.0; m.d()], &s, None)?;
-            let unbalanced = predictions::tuning_curves(&m, &predictions::FastMode::unbalanced_at(&k0, true), &path, &s, &opts)?;
+            let unbalanced = predictions::tuning_curves(
+                &m,
+                &predictions::FastMode::unbalanced_at(&k0, true),
+                &path,
+                &s,
+                &opts,
+            )?;
             print(&json!({
                 "model": m.name,
                 "limit": theory.limit.to_string(),

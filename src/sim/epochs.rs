@@ -15,13 +15,22 @@ pub fn windows(model: &Model) -> Vec<[f64; 2]> {
     let tau_s = model.latent.as_ref().map_or(0.0, |l| l.tau_s);
     let mut cuts = vec![t0];
     if let Some(l) = &model.latent {
-        cuts.extend(l.signal.breakpoints().into_iter().filter(|&b| b > t0 && b < t1));
+        cuts.extend(
+            l.signal
+                .breakpoints()
+                .into_iter()
+                .filter(|&b| b > t0 && b < t1),
+        );
     }
     cuts.push(t1);
     cuts.windows(2)
         .enumerate()
         .filter_map(|(i, w)| {
-            let settle = if i == 0 { 0.0 } else { (SETTLE_TAU_S * tau_s).min(0.5 * (w[1] - w[0])) };
+            let settle = if i == 0 {
+                0.0
+            } else {
+                (SETTLE_TAU_S * tau_s).min(0.5 * (w[1] - w[0]))
+            };
             let a = w[0] + settle;
             (w[1] - a > 0.05).then_some([a, w[1]])
         })
@@ -58,6 +67,9 @@ impl EpochCounter {
     /// Rates (Hz) of the neurons `range` in window `e`.
     pub fn rates(&self, e: usize, range: std::ops::Range<usize>) -> Vec<f64> {
         let len = self.windows[e][1] - self.windows[e][0];
-        self.counts[e][range].iter().map(|&c| c as f64 / len).collect()
+        self.counts[e][range]
+            .iter()
+            .map(|&c| c as f64 / len)
+            .collect()
     }
 }

@@ -39,11 +39,11 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::model::SimMode;
 use crate::model::Loadings;
-pub use network::{build, Network};
+pub use crate::model::SimMode;
+pub use network::{Network, build};
 pub use run::simulate;
-pub use single::{single_neuron, SingleNeuronInput, SingleNeuronResult};
+pub use single::{SingleNeuronInput, SingleNeuronResult, single_neuron};
 
 /// How to run a simulation (everything else is in `Model::sim`).
 #[derive(Clone, Debug, Default)]
@@ -165,7 +165,11 @@ pub struct SimResult {
 pub(crate) mod nan_null {
     use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
-        if x.is_finite() { s.serialize_f64(*x) } else { s.serialize_none() }
+        if x.is_finite() {
+            s.serialize_f64(*x)
+        } else {
+            s.serialize_none()
+        }
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
@@ -175,9 +179,15 @@ pub(crate) mod nan_null {
 mod nan_null_vec {
     use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(x: &[f64], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(x.iter().map(|v| if v.is_finite() { Some(*v) } else { None }))
+        s.collect_seq(
+            x.iter()
+                .map(|v| if v.is_finite() { Some(*v) } else { None }),
+        )
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
-        Ok(Vec::<Option<f64>>::deserialize(d)?.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+        Ok(Vec::<Option<f64>>::deserialize(d)?
+            .into_iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect())
     }
 }

@@ -15,7 +15,7 @@
 
 use rayon::prelude::*;
 
-use super::rng::{below, normal, stream, uniform, SimRng, Stream};
+use super::rng::{SimRng, Stream, below, normal, stream, uniform};
 use crate::error::{Error, Result};
 use crate::model::{Connectivity, Delay, Loadings, Model};
 
@@ -121,7 +121,11 @@ pub fn build(model: &Model) -> Result<Network> {
     model.validate()?;
     let p = model.p();
     if p > 255 {
-        return Err(Error::invalid("populations", p, "the simulator supports at most 255 populations"));
+        return Err(Error::invalid(
+            "populations",
+            p,
+            "the simulator supports at most 255 populations",
+        ));
     }
     let mut pop_start = vec![0usize];
     for pop in &model.populations {
@@ -129,7 +133,11 @@ pub fn build(model: &Model) -> Result<Network> {
     }
     let n = pop_start[p];
     if n >= u32::MAX as usize {
-        return Err(Error::invalid("populations.n", n, "total size must fit in u32"));
+        return Err(Error::invalid(
+            "populations.n",
+            n,
+            "total size must fit in u32",
+        ));
     }
     let mut pop_of = vec![0u8; n];
     for a in 0..p {
@@ -141,7 +149,11 @@ pub fn build(model: &Model) -> Result<Network> {
     let dmax = steps(model.delay.max(), dt);
     let n_delays = dmax - dmin + 1;
     if dmax > 60_000 {
-        return Err(Error::invalid("delay", model.delay.max(), "more than 60000 steps of delay"));
+        return Err(Error::invalid(
+            "delay",
+            model.delay.max(),
+            "more than 60000 steps of delay",
+        ));
     }
 
     // 1. Incoming connections per target: (source, delay index).
@@ -173,7 +185,13 @@ pub fn build(model: &Model) -> Result<Network> {
             nl[i * d..(i + 1) * d].copy_from_slice(&row[d..2 * d]);
             w[i * d_in..(i + 1) * d_in].copy_from_slice(&row[2 * d..]);
         }
-        loading_moments.push(moments(&m[s * d..e * d], &nl[s * d..e * d], &w[s * d_in..e * d_in], d, d_in));
+        loading_moments.push(moments(
+            &m[s * d..e * d],
+            &nl[s * d..e * d],
+            &w[s * d_in..e * d_in],
+            d,
+            d_in,
+        ));
     }
     let has_slow = d > 0 && nl.iter().any(|&v| v != 0.0) && m.iter().any(|&v| v != 0.0);
     let bias: Vec<f64> = (0..n)
@@ -200,7 +218,11 @@ pub fn build(model: &Model) -> Result<Network> {
     }
     let total: u64 = count.iter().map(|&c| c as u64).sum();
     if total >= u32::MAX as u64 {
-        return Err(Error::invalid("k", model.k, "more than 4e9 synapses: too large for u32 offsets"));
+        return Err(Error::invalid(
+            "k",
+            model.k,
+            "more than 4e9 synapses: too large for u32 offsets",
+        ));
     }
     let mut group_off = vec![0u32; n * g + 1];
     let mut acc = 0u32;
@@ -221,7 +243,9 @@ pub fn build(model: &Model) -> Result<Network> {
     }
     drop(incoming);
 
-    let jump: Vec<Vec<f64>> = (0..p).map(|a| (0..p).map(|b| model.jump(a, b)).collect()).collect();
+    let jump: Vec<Vec<f64>> = (0..p)
+        .map(|a| (0..p).map(|b| model.jump(a, b)).collect())
+        .collect();
 
     // 4. Dale's law with the structured weights.
     let mut dale_violations = 0u64;
@@ -272,7 +296,13 @@ pub fn build(model: &Model) -> Result<Network> {
 }
 
 /// Incoming connections of neuron `i`: (source, delay index), from the neuron's stream.
-fn incoming_of(model: &Model, pop_start: &[usize], i: usize, dmin: usize, scratch: &mut [bool]) -> Vec<(u32, u16)> {
+fn incoming_of(
+    model: &Model,
+    pop_start: &[usize],
+    i: usize,
+    dmin: usize,
+    scratch: &mut [bool],
+) -> Vec<(u32, u16)> {
     let mut rng = stream(model.sim.seed, Stream::Connections, i as u64);
     let dt = model.sim.dt;
     let mut out: Vec<(u32, u16)> = Vec::with_capacity((model.k * 1.3) as usize + 8);
@@ -350,7 +380,13 @@ fn incoming_of(model: &Model, pop_start: &[usize], i: usize, dmin: usize, scratc
 /// `exact`, the `z` are first centred and whitened (sample covariance with divisor
 /// `count`), so the sample mean and covariance of the result equal the Model's
 /// exactly (to rounding).
-pub fn draw_loadings(ld: &Loadings, count: usize, seed: u64, pop: usize, exact: bool) -> Result<Vec<f64>> {
+pub fn draw_loadings(
+    ld: &Loadings,
+    count: usize,
+    seed: u64,
+    pop: usize,
+    exact: bool,
+) -> Result<Vec<f64>> {
     let mean = ld.joint_mean();
     let dim = mean.len();
     if dim == 0 {
@@ -359,7 +395,9 @@ pub fn draw_loadings(ld: &Loadings, count: usize, seed: u64, pop: usize, exact: 
     let cov = ld.joint_covariance();
     let eig = cov.symmetric_eigen();
     let scale = eig.eigenvalues.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
-    let keep: Vec<usize> = (0..dim).filter(|&k| eig.eigenvalues[k] > 1e-12 * scale && scale > 0.0).collect();
+    let keep: Vec<usize> = (0..dim)
+        .filter(|&k| eig.eigenvalues[k] > 1e-12 * scale && scale > 0.0)
+        .collect();
     let r = keep.len();
     let mut z = vec![0.0; count * r];
     let mut rng = stream(seed, Stream::Loadings, pop as u64);
@@ -371,7 +409,9 @@ pub fn draw_loadings(ld: &Loadings, count: usize, seed: u64, pop: usize, exact: 
             return Err(Error::invalid(
                 "sim.exact_loadings",
                 true,
-                format!("population {pop} has {count} neurons, too few to match a rank-{r} covariance"),
+                format!(
+                    "population {pop} has {count} neurons, too few to match a rank-{r} covariance"
+                ),
             ));
         }
         whiten(&mut z, count, r);
@@ -435,7 +475,13 @@ fn whiten(z: &mut [f64], count: usize, r: usize) {
 
 /// Sample means and covariances (divisor = population size) of drawn loadings.
 pub fn moments(m: &[f64], n: &[f64], w: &[f64], d: usize, d_in: usize) -> Loadings {
-    let count = if d > 0 { m.len() / d } else if d_in > 0 { w.len() / d_in } else { 0 };
+    let count = if d > 0 {
+        m.len() / d
+    } else if d_in > 0 {
+        w.len() / d_in
+    } else {
+        0
+    };
     let mut l = Loadings::zeros(d, d_in);
     if count == 0 {
         return l;
@@ -449,15 +495,21 @@ pub fn moments(m: &[f64], n: &[f64], w: &[f64], d: usize, d_in: usize) -> Loadin
     for k in 0..d_in {
         l.wbar[k] = mean(w, k, d_in);
     }
-    let cov = |x: &[f64], dx: usize, mx: &[f64], y: &[f64], dy: usize, my: &[f64]| -> Vec<Vec<f64>> {
-        (0..mx.len())
-            .map(|a| {
-                (0..my.len())
-                    .map(|b| (0..count).map(|i| (x[i * dx + a] - mx[a]) * (y[i * dy + b] - my[b])).sum::<f64>() / cf)
-                    .collect()
-            })
-            .collect()
-    };
+    let cov =
+        |x: &[f64], dx: usize, mx: &[f64], y: &[f64], dy: usize, my: &[f64]| -> Vec<Vec<f64>> {
+            (0..mx.len())
+                .map(|a| {
+                    (0..my.len())
+                        .map(|b| {
+                            (0..count)
+                                .map(|i| (x[i * dx + a] - mx[a]) * (y[i * dy + b] - my[b]))
+                                .sum::<f64>()
+                                / cf
+                        })
+                        .collect()
+                })
+                .collect()
+        };
     l.sigma_mm = cov(m, d, &l.mbar, m, d, &l.mbar);
     l.sigma_nm = cov(n, d, &l.nbar, m, d, &l.mbar);
     l.sigma_nn = cov(n, d, &l.nbar, n, d, &l.nbar);

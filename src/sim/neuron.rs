@@ -4,7 +4,7 @@
 //! constant part of the drive in this step (bias `sqrt(beta_ext) z_i` plus latent input
 //! `w_i . s(t)`, with `s` evaluated at the start of the step).
 
-use super::rng::{uniform, Poisson, SimRng};
+use super::rng::{Poisson, SimRng, uniform};
 use crate::model::Population;
 
 /// Per-population constants of the update for a step `h`.
@@ -49,7 +49,11 @@ impl PopConst {
             ref_steps: (pop.tau_ref / h).round() as u32,
             p_m,
             q_s,
-            ext: ext.iter().filter(|s| s.1 > 0.0 && s.0 != 0.0).map(|&(j, r)| (j, Poisson::new(r * h))).collect(),
+            ext: ext
+                .iter()
+                .filter(|s| s.1 > 0.0 && s.0 != 0.0)
+                .map(|&(j, r)| (j, Poisson::new(r * h)))
+                .collect(),
         }
     }
 }
@@ -108,7 +112,10 @@ pub fn draw_external(nr: &mut Neuron, pc: &PopConst, h: f64, out: &mut Vec<Arriv
     for (j, pois) in &pc.ext {
         let k = pois.sample(&mut nr.rng);
         for _ in 0..k {
-            out.push(Arrival { t: h * uniform(&mut nr.rng), w: *j });
+            out.push(Arrival {
+                t: h * uniform(&mut nr.rng),
+                w: *j,
+            });
         }
     }
 }
@@ -129,7 +136,14 @@ pub fn draw_external(nr: &mut Neuron, pc: &PopConst, h: f64, out: &mut Vec<Arriv
 /// held at its step-start value (it changes by a fraction `h/tau_s` ~ 1e-3 per step;
 /// across steps it is integrated exactly). Spike offsets are pushed to `spikes`;
 /// returns the exact integral of V over the step (mV s).
-pub fn precise_step(nr: &mut Neuron, pc: &PopConst, h: f64, drive: f64, arrivals: &mut [Arrival], spikes: &mut Vec<f64>) -> f64 {
+pub fn precise_step(
+    nr: &mut Neuron,
+    pc: &PopConst,
+    h: f64,
+    drive: f64,
+    arrivals: &mut [Arrival],
+    spikes: &mut Vec<f64>,
+) -> f64 {
     let tau = pc.tau_m;
     if nr.ref_left <= 0.0 {
         let mut up = 0.0;
@@ -153,7 +167,13 @@ pub fn precise_step(nr: &mut Neuron, pc: &PopConst, h: f64, drive: f64, arrivals
         }
     }
     sort_arrivals(arrivals);
-    let mut st = Precise { v: nr.v, t: 0.0, ref_end: nr.ref_left, vint: 0.0, drive };
+    let mut st = Precise {
+        v: nr.v,
+        t: 0.0,
+        ref_end: nr.ref_left,
+        vint: 0.0,
+        drive,
+    };
     for a in arrivals.iter() {
         st.advance(pc, a.t, spikes);
         if a.t < st.ref_end {
@@ -179,7 +199,12 @@ pub fn exp_neg(x: f64) -> f64 {
     if x < 1.0 / 64.0 {
         let y = -x;
         // Horner, degree 7: remainder x^8/8! < 1.5e-19
-        1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (1.0 / 120.0 + y * (1.0 / 720.0 + y * (1.0 / 5040.0)))))))
+        1.0 + y
+            * (1.0
+                + y * (0.5
+                    + y * (1.0 / 6.0
+                        + y * (1.0 / 24.0
+                            + y * (1.0 / 120.0 + y * (1.0 / 720.0 + y * (1.0 / 5040.0)))))))
     } else {
         (-x).exp()
     }
@@ -217,7 +242,8 @@ impl Precise {
                 // V(t) = vinf + (v - vinf) exp(-t/tau) reaches theta at
                 let tc = pc.tau_m * ((self.v - vinf) / (pc.theta - vinf)).ln();
                 if tc <= span {
-                    self.vint += vinf * tc + (self.v - vinf) * pc.tau_m * (1.0 - exp_neg(tc / pc.tau_m));
+                    self.vint +=
+                        vinf * tc + (self.v - vinf) * pc.tau_m * (1.0 - exp_neg(tc / pc.tau_m));
                     self.t += tc;
                     spikes.push(self.t);
                     self.v = pc.v_reset;

@@ -13,7 +13,7 @@
 //! - spike trains of sampled neurons.
 
 use super::network::Network;
-use super::rng::{below, stream, Stream};
+use super::rng::{Stream, below, stream};
 use crate::model::Model;
 
 /// Number of neurons per population used for the single-neuron V variances of chi.
@@ -131,7 +131,12 @@ impl Recorder {
             for i in sample_ids(&mut rng, st, na, s.raster_neurons) {
                 raster_of[i] = 1;
             }
-            chi_ids.push(sample_ids(&mut rng, st, na, CHI_SAMPLE).into_iter().map(|i| i as u32).collect::<Vec<_>>());
+            chi_ids.push(
+                sample_ids(&mut rng, st, na, CHI_SAMPLE)
+                    .into_iter()
+                    .map(|i| i as u32)
+                    .collect::<Vec<_>>(),
+            );
         }
         let c: Vec<f64> = model.populations.iter().map(|q| q.c).collect();
         let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
@@ -257,9 +262,13 @@ impl Recorder {
         for a in 0..p {
             let (st, en) = (self.pop_start[a], self.pop_start[a + 1]);
             let na = en - st;
-            let rates: Vec<f64> = self.counts[st..en].iter().map(|&c| c as f64 / duration).collect();
+            let rates: Vec<f64> = self.counts[st..en]
+                .iter()
+                .map(|&c| c as f64 / duration)
+                .collect();
             let rate = rates.iter().sum::<f64>() / na as f64;
-            let rate_sd = (rates.iter().map(|r| (r - rate).powi(2)).sum::<f64>() / na as f64).sqrt();
+            let rate_sd =
+                (rates.iter().map(|r| (r - rate).powi(2)).sum::<f64>() / na as f64).sqrt();
             let silent = self.counts[st..en].iter().filter(|&&c| c == 0).count() as f64 / na as f64;
             let cvs: Vec<f64> = (st..en)
                 .map(|i| {
@@ -274,7 +283,11 @@ impl Recorder {
                 })
                 .collect();
             let valid: Vec<f64> = cvs.iter().copied().filter(|x| !x.is_nan()).collect();
-            let cv = if valid.is_empty() { f64::NAN } else { valid.iter().sum::<f64>() / valid.len() as f64 };
+            let cv = if valid.is_empty() {
+                f64::NAN
+            } else {
+                valid.iter().sum::<f64>() / valid.len() as f64
+            };
             // pair correlations
             let mut csum = 0.0;
             let mut cn = 0usize;
@@ -292,7 +305,11 @@ impl Recorder {
             let (pop_rate_cv, fano) = if ms.len() >= 2 {
                 let m = ms.iter().map(|&c| c as f64).sum::<f64>() / ms.len() as f64;
                 let v = ms.iter().map(|&c| (c as f64 - m).powi(2)).sum::<f64>() / ms.len() as f64;
-                if m > 0.0 { (v.sqrt() / m, v / m) } else { (f64::NAN, f64::NAN) }
+                if m > 0.0 {
+                    (v.sqrt() / m, v / m)
+                } else {
+                    (f64::NAN, f64::NAN)
+                }
             } else {
                 (f64::NAN, f64::NAN)
             };
@@ -308,7 +325,11 @@ impl Recorder {
                 })
                 .sum::<f64>()
                 / ids.len().max(1) as f64;
-            let chi = if mean_var > 0.0 { (var_pop / mean_var).sqrt() } else { f64::NAN };
+            let chi = if mean_var > 0.0 {
+                (var_pop / mean_var).sqrt()
+            } else {
+                f64::NAN
+            };
             let rate_t: Vec<f64> = (0..nbins)
                 .map(|b| {
                     let steps = bin_steps(b, self.steps_per_bin, rec_steps);
@@ -338,10 +359,16 @@ impl Recorder {
         let kappa_t: Vec<Vec<f64>> = (0..nbins)
             .map(|b| {
                 let steps = bin_steps(b, self.steps_per_bin, rec_steps) as f64;
-                (0..d).map(|k| self.bin_kappa[0][b * d + k] / steps).collect()
+                (0..d)
+                    .map(|k| self.bin_kappa[0][b * d + k] / steps)
+                    .collect()
             })
             .collect();
-        let kappa_mean: Vec<f64> = self.kappa_sum.iter().map(|x| x / rec_steps.max(1) as f64).collect();
+        let kappa_mean: Vec<f64> = self
+            .kappa_sum
+            .iter()
+            .map(|x| x / rec_steps.max(1) as f64)
+            .collect();
         let t0 = self.warm_steps as f64 * self.dt;
         let time_s: Vec<f64> = (0..nbins)
             .map(|b| {
@@ -350,7 +377,12 @@ impl Recorder {
                 t0 + (s0 as f64 + 0.5 * steps as f64) * self.dt
             })
             .collect();
-        Recorded { pops, kappa_mean, kappa_t, time_s }
+        Recorded {
+            pops,
+            kappa_mean,
+            kappa_t,
+            time_s,
+        }
     }
 }
 
@@ -388,7 +420,11 @@ fn pearson(x: &[u16], y: &[u16]) -> Option<f64> {
         sxx += da * da;
         syy += db * db;
     }
-    if sxx > 0.0 && syy > 0.0 { Some(sxy / (sxx * syy).sqrt()) } else { None }
+    if sxx > 0.0 && syy > 0.0 {
+        Some(sxy / (sxx * syy).sqrt())
+    } else {
+        None
+    }
 }
 
 /// Recorded summaries of one population.

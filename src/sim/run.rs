@@ -7,10 +7,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::network::{self, Network};
-use super::neuron::{draw_external, grid_step, precise_step, Arrival, Neuron, PopConst};
+use super::neuron::{Arrival, Neuron, PopConst, draw_external, grid_step, precise_step};
 use super::record::{Recorder, StepData};
-use super::rng::{stream, uniform, Stream};
-use super::{output, PopulationResult, RunOptions, SimResult};
+use super::rng::{Stream, stream, uniform};
+use super::{PopulationResult, RunOptions, SimResult, output};
 use crate::error::{Error, Result};
 use crate::model::{Model, SimMode};
 
@@ -24,7 +24,13 @@ pub fn simulate(model: &Model, opts: &RunOptions) -> Result<SimResult> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
-        .map_err(|e| Error::invalid("threads", opts.threads, format!("cannot start a thread pool: {e}")))?;
+        .map_err(|e| {
+            Error::invalid(
+                "threads",
+                opts.threads,
+                format!("cannot start a thread pool: {e}"),
+            )
+        })?;
     let threads = pool.current_num_threads();
     let result = pool.install(|| run(model, opts, threads))?;
     if let Some(dir) = &opts.out_dir {
@@ -68,7 +74,14 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
 
     let rate_ext = model.k_ext() * model.external.nu0;
     let pcs: Vec<PopConst> = (0..p)
-        .map(|a| PopConst::new(&model.populations[a], h, tau_s, &[(model.jump_ext(a), rate_ext)]))
+        .map(|a| {
+            PopConst::new(
+                &model.populations[a],
+                h,
+                tau_s,
+                &[(model.jump_ext(a), rate_ext)],
+            )
+        })
         .collect();
     let tau_m: Vec<f64> = model.populations.iter().map(|q| q.tau_m).collect();
 
@@ -77,7 +90,12 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         .map(|i| {
             let mut r0 = stream(s.seed, Stream::Initial, i as u64);
             let theta = model.populations[net.pop_of[i] as usize].theta;
-            Neuron { v: uniform(&mut r0) * theta, refr: 0, ref_left: 0.0, rng: stream(s.seed, Stream::Drive, i as u64) }
+            Neuron {
+                v: uniform(&mut r0) * theta,
+                refr: 0,
+                ref_left: 0.0,
+                rng: stream(s.seed, Stream::Drive, i as u64),
+            }
         })
         .collect();
 
@@ -89,11 +107,19 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     // a few jumps carry relative rounding ~1e-7 (1e-7 mV), far below any effect here.
     let stride = 1 + if has_slow { d } else { 0 };
     let mut ring = vec![0.0f32; n_slots * n * stride];
-    let mut ev_slots: Vec<Vec<Event>> = if precise { vec![Vec::new(); n_slots] } else { Vec::new() };
+    let mut ev_slots: Vec<Vec<Event>> = if precise {
+        vec![Vec::new(); n_slots]
+    } else {
+        Vec::new()
+    };
     let mut ev_off = vec![0u32; if precise { n + 1 } else { 0 }];
     let mut ev_sorted: Vec<Arrival> = Vec::new();
     // n_j / (K tau_s): the jump of u_i per arrival
-    let nl_scaled: Vec<f32> = net.nl.iter().map(|x| (x / (model.k * tau_s)) as f32).collect();
+    let nl_scaled: Vec<f32> = net
+        .nl
+        .iter()
+        .map(|x| (x / (model.k * tau_s)) as f32)
+        .collect();
 
     let jump_flat: Vec<f64> = net.jump.iter().flatten().copied().collect();
     let mut rec = Recorder::new(model, &net, total, warm_steps);
@@ -101,7 +127,11 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let show_bar = !opts.quiet && std::io::stderr().is_terminal();
     let mut bar: Option<indicatif::ProgressBar> = None;
 
-    let shard_cuts = if !precise && threads > 1 { shard_cuts(&net, threads) } else { Vec::new() };
+    let shard_cuts = if !precise && threads > 1 {
+        shard_cuts(&net, threads)
+    } else {
+        Vec::new()
+    };
     let t_run = Instant::now();
     let mut epoch_counter = super::epochs::EpochCounter::new(model, n);
     let cpu0 = process_cpu_s();
@@ -111,7 +141,13 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         let slot = step % n_slots;
 
         if precise {
-            bucket_events(&mut ev_slots[slot], n, &jump_flat, &mut ev_off, &mut ev_sorted);
+            bucket_events(
+                &mut ev_slots[slot],
+                n,
+                &jump_flat,
+                &mut ev_off,
+                &mut ev_sorted,
+            );
         }
         let row: &mut [f32] = &mut ring[slot * n * stride..(slot + 1) * n * stride];
 
@@ -162,21 +198,31 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         // thread walks all spikes but writes only to its own contiguous range of
         // targets; otherwise one thread does everything.
         if !precise && threads > 1 && !spikes.is_empty() {
-            events += deliver_grid_sharded(&net, &spikes, step, n_slots, &mut ring, &nl_scaled, has_slow, &shard_cuts, threads);
-        } else {
-            for &(j, ts) in &spikes {
-            events += deliver(
+            events += deliver_grid_sharded(
                 &net,
-                j as usize,
+                &spikes,
                 step,
-                (ts - t).clamp(0.0, h),
                 n_slots,
                 &mut ring,
-                &mut ev_slots,
                 &nl_scaled,
-                precise,
                 has_slow,
+                &shard_cuts,
+                threads,
             );
+        } else {
+            for &(j, ts) in &spikes {
+                events += deliver(
+                    &net,
+                    j as usize,
+                    step,
+                    (ts - t).clamp(0.0, h),
+                    n_slots,
+                    &mut ring,
+                    &mut ev_slots,
+                    &nl_scaled,
+                    precise,
+                    has_slow,
+                );
             }
         }
 
@@ -184,14 +230,24 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
             epoch_counter.spike(i as usize, ts);
         }
         let vref = |i: usize| neurons[i].v;
-        rec.step(&StepData { step, spikes: &spikes, v_sum: &v_sum, v: &vref }, &net);
+        rec.step(
+            &StepData {
+                step,
+                spikes: &spikes,
+                v_sum: &v_sum,
+                v: &vref,
+            },
+            &net,
+        );
 
         if show_bar && step % 100 == 0 {
             if bar.is_none() && t_run.elapsed().as_secs_f64() > 1.0 {
                 let b = indicatif::ProgressBar::new(total as u64);
                 b.set_style(
-                    indicatif::ProgressStyle::with_template("simulate {bar:40} {percent}% eta {eta}")
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    indicatif::ProgressStyle::with_template(
+                        "simulate {bar:40} {percent}% eta {eta}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
                 );
                 bar = Some(b);
             }
@@ -285,7 +341,13 @@ fn process_cpu_s() -> Option<f64> {
 
 /// Sort the events of one slot by target (stable counting sort) into `off`/`sorted`,
 /// and empty the slot.
-fn bucket_events(slot: &mut Vec<Event>, n: usize, jumps: &[f64], off: &mut [u32], sorted: &mut Vec<Arrival>) {
+fn bucket_events(
+    slot: &mut Vec<Event>,
+    n: usize,
+    jumps: &[f64],
+    off: &mut [u32],
+    sorted: &mut Vec<Arrival>,
+) {
     // Counts in off[i + 1]; an exclusive prefix sum makes off[i + 1] the start of
     // target i, used as its fill cursor; after filling, off[i]..off[i + 1] spans target i.
     off.fill(0);
@@ -302,7 +364,10 @@ fn bucket_events(slot: &mut Vec<Event>, n: usize, jumps: &[f64], off: &mut [u32]
     sorted.resize(slot.len(), Arrival { t: 0.0, w: 0.0 });
     for e in slot.iter() {
         let f = &mut off[e.target as usize + 1];
-        sorted[*f as usize] = Arrival { t: e.t, w: jumps[e.wi as usize] };
+        sorted[*f as usize] = Arrival {
+            t: e.t,
+            w: jumps[e.wi as usize],
+        };
         *f += 1;
     }
     slot.clear();
@@ -332,7 +397,11 @@ fn deliver(
     let b = net.pop_of[j] as usize;
     let base = j * g;
     let d = net.d;
-    let nj: &[f32] = if has_slow { &nl_scaled[j * d..(j + 1) * d] } else { &[] };
+    let nj: &[f32] = if has_slow {
+        &nl_scaled[j * d..(j + 1) * d]
+    } else {
+        &[]
+    };
     let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
     let stride = 1 + if has_slow { d } else { 0 };
     let offs = &net.group_off[base..base + g + 1];
@@ -351,7 +420,11 @@ fn deliver(
             let row = &mut ring[slot * n * stride..(slot + 1) * n * stride];
             if precise {
                 let wi = (a * p + b) as u32;
-                ev_slots[slot].extend(tg.iter().map(|&i| Event { target: i, wi, t: off }));
+                ev_slots[slot].extend(tg.iter().map(|&i| Event {
+                    target: i,
+                    wi,
+                    t: off,
+                }));
                 if slow_here {
                     add_slow(row, tg, lo, &net.clipped, nj, stride);
                 }
@@ -385,15 +458,20 @@ fn shard_cuts(net: &Network, shards: usize) -> Vec<u32> {
     let g = net.groups();
     let bounds: Vec<u32> = (0..=shards).map(|s| (n * s / shards) as u32).collect();
     let mut cuts = vec![0u32; n * g * (shards + 1)];
-    cuts.par_chunks_mut(g * (shards + 1)).enumerate().for_each(|(j, c)| {
-        for gi in 0..g {
-            let (lo, hi) = (net.group_off[j * g + gi] as usize, net.group_off[j * g + gi + 1] as usize);
-            let tg = &net.targets[lo..hi];
-            for (s, &b) in bounds.iter().enumerate() {
-                c[gi * (shards + 1) + s] = tg.partition_point(|&x| x < b) as u32;
+    cuts.par_chunks_mut(g * (shards + 1))
+        .enumerate()
+        .for_each(|(j, c)| {
+            for gi in 0..g {
+                let (lo, hi) = (
+                    net.group_off[j * g + gi] as usize,
+                    net.group_off[j * g + gi + 1] as usize,
+                );
+                let tg = &net.targets[lo..hi];
+                for (s, &b) in bounds.iter().enumerate() {
+                    c[gi * (shards + 1) + s] = tg.partition_point(|&x| x < b) as u32;
+                }
             }
-        }
-    });
+        });
     cuts
 }
 
@@ -431,7 +509,11 @@ fn deliver_grid_sharded(
         for &(j, _) in spikes {
             let j = j as usize;
             let b = net.pop_of[j] as usize;
-            let nj: &[f32] = if has_slow { &nl_scaled[j * net.d..(j + 1) * net.d] } else { &[] };
+            let nj: &[f32] = if has_slow {
+                &nl_scaled[j * net.d..(j + 1) * net.d]
+            } else {
+                &[]
+            };
             let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
             let offs = &net.group_off[j * g..(j + 1) * g + 1];
             for a in 0..net.p() {
@@ -475,7 +557,10 @@ fn deliver_grid_sharded(
             }
         }
     });
-    spikes.iter().map(|&(j, _)| (net.group_off[(j as usize + 1) * g] - net.group_off[j as usize * g]) as u64).sum()
+    spikes
+        .iter()
+        .map(|&(j, _)| (net.group_off[(j as usize + 1) * g] - net.group_off[j as usize * g]) as u64)
+        .sum()
 }
 
 /// Add the slow increments `n_j/(K tau_s)` of one group, skipping clipped connections
@@ -542,7 +627,13 @@ impl StepCtx<'_> {
     }
 
     #[inline(never)]
-    fn grid_chunk(&self, start: usize, nc: &mut [Neuron], rc: &mut [f32], uc: &mut [f64]) -> ChunkOut {
+    fn grid_chunk(
+        &self,
+        start: usize,
+        nc: &mut [Neuron],
+        rc: &mut [f32],
+        uc: &mut [f64],
+    ) -> ChunkOut {
         let e = self.stride;
         let mut v_sum = vec![0.0; self.p];
         let mut spikes = Vec::new();
@@ -558,7 +649,12 @@ impl StepCtx<'_> {
                 let c = self.drive(i);
                 let mut i_s = 0.0;
                 if self.has_slow {
-                    i_s = self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut rc[k * e + 1..(k + 1) * e]);
+                    i_s = self.slow_in(
+                        i,
+                        a,
+                        &mut uc[k * d..(k + 1) * d],
+                        &mut rc[k * e + 1..(k + 1) * e],
+                    );
                 }
                 let fast = rc[k * e] as f64;
                 rc[k * e] = 0.0;
@@ -566,7 +662,9 @@ impl StepCtx<'_> {
                     spikes.push((i as u32, t_spike));
                 }
                 if self.has_slow {
-                    uc[k * d..(k + 1) * d].iter_mut().for_each(|x| *x *= self.e_s);
+                    uc[k * d..(k + 1) * d]
+                        .iter_mut()
+                        .for_each(|x| *x *= self.e_s);
                 }
                 acc += nr.v;
             }
@@ -576,7 +674,11 @@ impl StepCtx<'_> {
     }
 
     /// The (population, neuron range) pieces of the chunk `start .. start + len`.
-    fn segments(&self, start: usize, len: usize) -> impl Iterator<Item = (usize, (usize, usize))> + '_ {
+    fn segments(
+        &self,
+        start: usize,
+        len: usize,
+    ) -> impl Iterator<Item = (usize, (usize, usize))> + '_ {
         let ps = &self.net.pop_start;
         (0..self.p)
             .map(move |a| (a, (ps[a].max(start), ps[a + 1].min(start + len))))
@@ -605,10 +707,17 @@ impl StepCtx<'_> {
                 let mut drive = self.drive(i);
                 if self.has_slow {
                     let e = self.stride;
-                    drive += self.slow_in(i, a, &mut uc[k * d..(k + 1) * d], &mut rc[k * e + 1..(k + 1) * e]);
+                    drive += self.slow_in(
+                        i,
+                        a,
+                        &mut uc[k * d..(k + 1) * d],
+                        &mut rc[k * e + 1..(k + 1) * e],
+                    );
                 }
                 arr.clear();
-                arr.extend_from_slice(&self.ev_sorted[self.ev_off[i] as usize..self.ev_off[i + 1] as usize]);
+                arr.extend_from_slice(
+                    &self.ev_sorted[self.ev_off[i] as usize..self.ev_off[i + 1] as usize],
+                );
                 draw_external(nr, pc, self.h, arr);
                 sp.clear();
                 let vint = precise_step(nr, pc, self.h, drive, arr, sp);
@@ -616,7 +725,9 @@ impl StepCtx<'_> {
                     spikes.push((i as u32, self.t + o));
                 }
                 if self.has_slow {
-                    uc[k * d..(k + 1) * d].iter_mut().for_each(|x| *x *= self.e_s);
+                    uc[k * d..(k + 1) * d]
+                        .iter_mut()
+                        .for_each(|x| *x *= self.e_s);
                 }
                 acc += vint / self.h;
             }

@@ -4,8 +4,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::neuron::{draw_external, grid_step, precise_step, Neuron, PopConst};
-use super::rng::{stream, Stream};
+use super::neuron::{Neuron, PopConst, draw_external, grid_step, precise_step};
+use super::rng::{Stream, stream};
 use crate::error::{Error, Result};
 use crate::model::{Population, SimMode};
 use crate::transfer::LifParams;
@@ -57,7 +57,10 @@ pub fn single_neuron(inp: &SingleNeuronInput) -> Result<SingleNeuronResult> {
     if !(inp.dt > 0.0) || !(inp.duration > 0.0) || !(inp.warmup >= 0.0) || inp.n_neurons == 0 {
         return Err(Error::invalid(
             "single_neuron",
-            format!("dt={} duration={} warmup={} n={}", inp.dt, inp.duration, inp.warmup, inp.n_neurons),
+            format!(
+                "dt={} duration={} warmup={} n={}",
+                inp.dt, inp.duration, inp.warmup, inp.n_neurons
+            ),
             "dt and duration must be > 0, warmup >= 0, at least one neuron",
         ));
     }
@@ -79,7 +82,12 @@ pub fn single_neuron(inp: &SingleNeuronInput) -> Result<SingleNeuronResult> {
     let per: Vec<(u64, f64, f64, f64, u64)> = (0..inp.n_neurons)
         .into_par_iter()
         .map(|i| {
-            let mut nr = Neuron { v: pop.v_reset, refr: 0, ref_left: 0.0, rng: stream(inp.seed, Stream::Drive, i as u64) };
+            let mut nr = Neuron {
+                v: pop.v_reset,
+                refr: 0,
+                ref_left: 0.0,
+                rng: stream(inp.seed, Stream::Drive, i as u64),
+            };
             let mut arr = Vec::new();
             let mut sp = Vec::new();
             let (mut count, mut vsum) = (0u64, 0.0);
@@ -126,11 +134,21 @@ pub fn single_neuron(inp: &SingleNeuronInput) -> Result<SingleNeuronResult> {
     let t_rec = steps as f64 * h;
     let rates: Vec<f64> = per.iter().map(|x| x.0 as f64 / t_rec).collect();
     let rate = rates.iter().sum::<f64>() / nn;
-    let var = if inp.n_neurons > 1 { rates.iter().map(|r| (r - rate).powi(2)).sum::<f64>() / (nn - 1.0) } else { 0.0 };
+    let var = if inp.n_neurons > 1 {
+        rates.iter().map(|r| (r - rate).powi(2)).sum::<f64>() / (nn - 1.0)
+    } else {
+        0.0
+    };
     let mean_v = per.iter().map(|x| x.1).sum::<f64>() / nn;
-    let (s1, s2, ni) = per.iter().fold((0.0, 0.0, 0u64), |acc, x| (acc.0 + x.2, acc.1 + x.3, acc.2 + x.4));
+    let (s1, s2, ni) = per.iter().fold((0.0, 0.0, 0u64), |acc, x| {
+        (acc.0 + x.2, acc.1 + x.3, acc.2 + x.4)
+    });
     let mean_isi = if ni >= 1 { s1 / ni as f64 } else { f64::NAN };
-    let cv = if ni >= 2 { ((s2 / ni as f64 - mean_isi * mean_isi).max(0.0)).sqrt() / mean_isi } else { f64::NAN };
+    let cv = if ni >= 2 {
+        ((s2 / ni as f64 - mean_isi * mean_isi).max(0.0)).sqrt() / mean_isi
+    } else {
+        f64::NAN
+    };
     Ok(SingleNeuronResult {
         rate_hz: rate,
         rate_se_hz: (var / nn).sqrt(),

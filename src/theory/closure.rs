@@ -66,14 +66,33 @@ impl Transfer for SharedTransfer {
     }
 }
 
-fn shot_noise_cached(model: &Model, a: usize, nu: &[f64], fano: &[f64], range: (f64, f64)) -> Result<Arc<ShotNoise>> {
+fn shot_noise_cached(
+    model: &Model,
+    a: usize,
+    nu: &[f64],
+    fano: &[f64],
+    range: (f64, f64),
+) -> Result<Arc<ShotNoise>> {
     let lif = LifParams::of(model, a);
-    let mut key: Vec<u64> = vec![a as u64, lif.tau_m.to_bits(), lif.theta.to_bits(), lif.v_reset.to_bits(), lif.tau_ref.to_bits()];
+    let mut key: Vec<u64> = vec![
+        a as u64,
+        lif.tau_m.to_bits(),
+        lif.theta.to_bits(),
+        lif.v_reset.to_bits(),
+        lif.tau_ref.to_bits(),
+    ];
     key.extend(nu.iter().chain(fano).map(|v| v.to_bits()));
     key.extend((0..model.p()).map(|b| model.jump(a, b).to_bits()));
-    key.extend([model.jump_ext(a).to_bits(), model.k.to_bits(), model.external.nu0.to_bits()]);
+    key.extend([
+        model.jump_ext(a).to_bits(),
+        model.k.to_bits(),
+        model.external.nu0.to_bits(),
+    ]);
     if let Some(hit) = CACHE.with(|c| {
-        c.borrow().iter().find(|(k, r, _)| *k == key && r.0 <= range.0 && r.1 >= range.1).map(|(_, _, t)| t.clone())
+        c.borrow()
+            .iter()
+            .find(|(k, r, _)| *k == key && r.0 <= range.0 && r.1 >= range.1)
+            .map(|(_, _, t)| t.clone())
     }) {
         return Ok(hit);
     }
@@ -86,7 +105,13 @@ fn shot_noise_cached(model: &Model, a: usize, nu: &[f64], fano: &[f64], range: (
     // The coarser resolution (0.02 mV cells) is 4 times cheaper and accurate to 2e-5
     // relative at the operating point (3.6e-4 at 0.26 Hz): far below the percent-level
     // differences the theory is compared on.
-    let t = Arc::new(ShotNoise::with_resolution(lif, input, range, TABLE_SPACING, Resolution::fast())?);
+    let t = Arc::new(ShotNoise::with_resolution(
+        lif,
+        input,
+        range,
+        TABLE_SPACING,
+        Resolution::fast(),
+    )?);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= 16 {
@@ -114,7 +139,10 @@ pub fn transfer_for(
         return super::spectral::colored_transfer(model, a, nu, fano, sigma, mean, delta);
     }
     match model.transfer {
-        TransferKind::Siegert => Ok(SharedTransfer(Arc::new(Siegert { lif: LifParams::of(model, a), sigma }))),
+        TransferKind::Siegert => Ok(SharedTransfer(Arc::new(Siegert {
+            lif: LifParams::of(model, a),
+            sigma,
+        }))),
         TransferKind::ShotNoise => {
             // The table covers what the Gaussian averages sample (gauss::Z_MAX sd around the
             // mean, and 5 sd around each kink of the transfer function: b = theta, i.e.
@@ -134,9 +162,13 @@ pub fn transfer_for(
             // round outwards to 1 mV so that nearby requests share a table
             let range = ((lo - TABLE_MARGIN).floor(), (hi + TABLE_MARGIN).ceil());
             if !(range.0.is_finite() && range.1.is_finite()) {
-                return Err(Error::Domain(format!("shot-noise table range not finite: mean {mean}, delta {delta}")));
+                return Err(Error::Domain(format!(
+                    "shot-noise table range not finite: mean {mean}, delta {delta}"
+                )));
             }
-            Ok(SharedTransfer(shot_noise_cached(model, a, nu, fano, range)?))
+            Ok(SharedTransfer(shot_noise_cached(
+                model, a, nu, fano, range,
+            )?))
         }
     }
 }
@@ -144,7 +176,15 @@ pub fn transfer_for(
 /// The transfer function of population `a` in a solved `state` (MODEL.md 2.2).
 pub fn state_transfer(model: &Model, state: &State, a: usize) -> Result<SharedTransfer> {
     let p = &state.populations[a];
-    transfer_for(model, a, &state.rates(), &state.fano(), p.sigma_mv, p.mean_input_mv, p.delta_mv2)
+    transfer_for(
+        model,
+        a,
+        &state.rates(),
+        &state.fano(),
+        p.sigma_mv,
+        p.mean_input_mv,
+        p.delta_mv2,
+    )
 }
 
 /// Cache statistics are not exposed; this only empties the per-thread table cache.
@@ -180,16 +220,31 @@ pub fn rate_weighted_fano(
             let bps = [lif.theta - 6.0 * p.sigma_mv, lif.theta];
             let f = |x: f64| {
                 let nu = t.rate(x);
-                if nu <= 0.0 { 0.0 } else { nu * fano(&lif, nu, crate::transfer::siegert::cv_isi(&lif, x, p.sigma_mv)) }
+                if nu <= 0.0 {
+                    0.0
+                } else {
+                    nu * fano(
+                        &lif,
+                        nu,
+                        crate::transfer::siegert::cv_isi(&lif, x, p.sigma_mv),
+                    )
+                }
             };
             let num = if p.delta_mv2 > 0.0 {
                 crate::gauss::expect_split(f, p.mean_input_mv, p.delta_mv2, &bps)
             } else {
                 f(p.mean_input_mv)
             };
-            let value = if p.rate_hz > 0.0 { num / p.rate_hz } else { 1.0 };
+            let value = if p.rate_hz > 0.0 {
+                num / p.rate_hz
+            } else {
+                1.0
+            };
             if !value.is_finite() || value <= 0.0 {
-                return Err(Error::Domain(format!("{label} Fano factor of population {} is {value}", p.name)));
+                return Err(Error::Domain(format!(
+                    "{label} Fano factor of population {} is {value}",
+                    p.name
+                )));
             }
             Ok(value)
         })
@@ -203,6 +258,9 @@ pub fn rate_weighted_fano(
 pub fn state_transfer_boxed(model: &Model, state: &State, a: usize) -> Box<dyn Transfer> {
     match state_transfer(model, state, a) {
         Ok(t) => Box::new(t),
-        Err(_) => Box::new(Siegert { lif: LifParams::of(model, a), sigma: state.populations[a].sigma_mv }),
+        Err(_) => Box::new(Siegert {
+            lif: LifParams::of(model, a),
+            sigma: state.populations[a].sigma_mv,
+        }),
     }
 }

@@ -49,7 +49,10 @@ impl Trajectory {
             self.populations = st
                 .populations
                 .iter()
-                .map(|p| PopulationTrace { name: p.name.clone(), ..Default::default() })
+                .map(|p| PopulationTrace {
+                    name: p.name.clone(),
+                    ..Default::default()
+                })
                 .collect();
         }
         for (tr, p) in self.populations.iter_mut().zip(&st.populations) {
@@ -72,7 +75,10 @@ pub struct DynamicsOptions {
 
 impl Default for DynamicsOptions {
     fn default() -> Self {
-        DynamicsOptions { rtol: 1e-6, atol: 1e-6 }
+        DynamicsOptions {
+            rtol: 1e-6,
+            atol: 1e-6,
+        }
     }
 }
 
@@ -90,7 +96,11 @@ pub fn integrate(
 ) -> Result<Trajectory> {
     let d = model.d();
     if kappa0.len() != d {
-        return Err(Error::invalid("kappa0", format!("{kappa0:?}"), format!("must have length D = {d}")));
+        return Err(Error::invalid(
+            "kappa0",
+            format!("{kappa0:?}"),
+            format!("must have length D = {d}"),
+        ));
     }
     for (f, v) in [("t_end", t_end), ("dt_out", dt_out)] {
         if !(v.is_finite() && v > 0.0) {
@@ -98,8 +108,14 @@ pub fn integrate(
         }
     }
     let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
-    let breaks: Vec<f64> = model.latent.as_ref().map_or(vec![], |l| l.signal.breakpoints());
-    let mut traj = Trajectory { limit, ..Default::default() };
+    let breaks: Vec<f64> = model
+        .latent
+        .as_ref()
+        .map_or(vec![], |l| l.signal.breakpoints());
+    let mut traj = Trajectory {
+        limit,
+        ..Default::default()
+    };
     let mut evals = 0usize;
     let mut warm: Option<State> = None;
     // right-hand side at (t, kappa); the signal is evaluated just inside the current
@@ -109,7 +125,10 @@ pub fn integrate(
         let s = model.signal(t);
         let (g, st) = reduced_map(model, limit, k, &s, warm.as_ref())?;
         *warm = Some(st.clone());
-        Ok((g.iter().zip(k).map(|(gi, ki)| (gi - ki) / tau_s).collect(), st))
+        Ok((
+            g.iter().zip(k).map(|(gi, ki)| (gi - ki) / tau_s).collect(),
+            st,
+        ))
     };
     let mut t = 0.0;
     let mut k = kappa0.to_vec();
@@ -133,7 +152,9 @@ pub fn integrate(
             let (f2, _) = rhs(tm, &k2, &mut warm)?;
             let k3: Vec<f64> = k.iter().zip(&f2).map(|(a, b)| a + 0.75 * hh * b).collect();
             let (f3, _) = rhs(t + 0.75 * hh, &k3, &mut warm)?;
-            let knew: Vec<f64> = (0..d).map(|j| k[j] + hh * (2.0 * f0[j] + 3.0 * f2[j] + 4.0 * f3[j]) / 9.0).collect();
+            let knew: Vec<f64> = (0..d)
+                .map(|j| k[j] + hh * (2.0 * f0[j] + 3.0 * f2[j] + 4.0 * f3[j]) / 9.0)
+                .collect();
             // evaluate the end point just before t + hh (left limit of s at a breakpoint)
             let t_end_eval = t + hh * (1.0 - 1e-12);
             let (f4, st4) = rhs(t_end_eval, &knew, &mut warm)?;
@@ -162,7 +183,11 @@ pub fn integrate(
                     traj.push(t, &st4);
                 }
             }
-            let fac = if err > 0.0 { 0.9 * err.powf(-1.0 / 3.0) } else { 5.0 };
+            let fac = if err > 0.0 {
+                0.9 * err.powf(-1.0 / 3.0)
+            } else {
+                5.0
+            };
             h = (hh * fac.clamp(0.2, 5.0)).min(tau_s);
         }
     }

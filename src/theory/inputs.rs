@@ -13,7 +13,9 @@ pub fn mean_drive(model: &Model, a: usize, nu: &[f64]) -> f64 {
 /// `sum_B c_B J_AB nu_B + c_0 J_A0 nu_0` (mV Hz): the `O(sqrt K)` bracket that vanishes in
 /// the balanced limit (MODEL.md 2.4).
 pub fn balance_current(model: &Model, a: usize, nu: &[f64]) -> f64 {
-    let rec: f64 = (0..model.p()).map(|b| model.populations[b].c * model.j[a][b] * nu[b]).sum();
+    let rec: f64 = (0..model.p())
+        .map(|b| model.populations[b].c * model.j[a][b] * nu[b])
+        .sum();
     rec + model.external.c0 * model.populations[a].j_ext * model.external.nu0
 }
 
@@ -59,7 +61,9 @@ pub fn quenched_cross(model: &Model, a: usize, nu_prod: &[f64], cross: &[f64]) -
 /// `tau_m mbar . kappa + wbar . s` (mV) and the variance
 /// `tau_m^2 kappa' Smm kappa + s' Sww s + 2 tau_m kappa' Smw s` (mV^2).
 pub fn latent_input(model: &Model, a: usize, kappa: &[f64], s: &[f64]) -> (f64, f64) {
-    let Some(lat) = &model.latent else { return (0.0, 0.0) };
+    let Some(lat) = &model.latent else {
+        return (0.0, 0.0);
+    };
     let l = &lat.loadings[a];
     let tau = model.populations[a].tau_m;
     let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(x, y)| x * y).sum::<f64>();
@@ -77,13 +81,17 @@ pub fn latent_input(model: &Model, a: usize, kappa: &[f64], s: &[f64]) -> (f64, 
 /// `sum_B c_B [ nbar_B nu_B + (tau_m,B Sigma_B^{nm} kappa + Sigma_B^{nw} s) gain_B ]`,
 /// given each population's rate `nu` (Hz) and mean gain (Hz/mV).
 pub fn latent_map(model: &Model, kappa: &[f64], s: &[f64], nu: &[f64], gain: &[f64]) -> Vec<f64> {
-    let Some(lat) = &model.latent else { return Vec::new() };
+    let Some(lat) = &model.latent else {
+        return Vec::new();
+    };
     let mut f = vec![0.0; lat.d];
     for (b, pop) in model.populations.iter().enumerate() {
         let l = &lat.loadings[b];
         for d in 0..lat.d {
             let snm: f64 = (0..lat.d).map(|e| l.sigma_nm[d][e] * kappa[e]).sum();
-            let snw: f64 = (0..lat.d_in).map(|e| l.sigma_nw[d][e] * s.get(e).copied().unwrap_or(0.0)).sum();
+            let snw: f64 = (0..lat.d_in)
+                .map(|e| l.sigma_nw[d][e] * s.get(e).copied().unwrap_or(0.0))
+                .sum();
             f[d] += pop.c * (l.nbar[d] * nu[b] + (pop.tau_m * snm + snw) * gain[b]);
         }
     }

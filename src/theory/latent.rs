@@ -30,7 +30,11 @@ pub struct SearchBox {
 
 impl Default for SearchBox {
     fn default() -> Self {
-        SearchBox { kappa_max: 80.0, grid: 161, starts: 40 }
+        SearchBox {
+            kappa_max: 80.0,
+            grid: 161,
+            starts: 40,
+        }
     }
 }
 
@@ -93,7 +97,9 @@ pub fn reduced_map(
     let st = stationary::solve(model, limit, kappa, s, guess)?;
     let g = st.latent_map(model);
     if g.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Domain(format!("F(kappa) is not finite at kappa = {kappa:?}: {g:?}")));
+        return Err(Error::Domain(format!(
+            "F(kappa) is not finite at kappa = {kappa:?}: {g:?}"
+        )));
     }
     Ok((g, st))
 }
@@ -123,7 +129,11 @@ pub fn stability_eigenvalues(model: &Model, jac: &DMatrix<f64>) -> Vec<[f64; 2]>
     let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
     let d = jac.nrows();
     let a = (jac - DMatrix::identity(d, d)) / tau_s;
-    let mut ev: Vec<[f64; 2]> = a.complex_eigenvalues().iter().map(|c| [c.re, c.im]).collect();
+    let mut ev: Vec<[f64; 2]> = a
+        .complex_eigenvalues()
+        .iter()
+        .map(|c| [c.re, c.im])
+        .collect();
     ev.sort_by(|x, y| y[0].total_cmp(&x[0]));
     ev
 }
@@ -132,7 +142,12 @@ fn fixed_point_at(model: &Model, limit: Limit, state: State) -> Result<FixedPoin
     let jac = reduced_jacobian(model, limit, &state)?;
     let eigenvalues = stability_eigenvalues(model, &jac);
     let stable = eigenvalues.iter().all(|e| e[0] < 0.0);
-    Ok(FixedPoint { kappa: state.kappa.clone(), stable, eigenvalues, state })
+    Ok(FixedPoint {
+        kappa: state.kappa.clone(),
+        stable,
+        eigenvalues,
+        state,
+    })
 }
 
 struct Residual1D<'a> {
@@ -157,22 +172,51 @@ impl CostFunction for Residual1D<'_> {
 /// bracketing sign changes of `F(kappa) - kappa` on a grid (with continuation of the fast
 /// variables from `kappa = 0` outwards) refined by argmin's Brent root finder; for
 /// `D >= 2` by multi-start Newton with de-duplication and detection of rings.
-pub fn fixed_points(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -> Result<LatentSolution> {
+pub fn fixed_points(
+    model: &Model,
+    limit: Limit,
+    s: &[f64],
+    search: &SearchBox,
+) -> Result<LatentSolution> {
     let d = model.d();
     if d == 0 {
         let st = stationary::solve(model, limit, &[], s, None)?;
-        let fp = FixedPoint { kappa: vec![], stable: true, eigenvalues: vec![], state: st };
-        return Ok(LatentSolution { limit, s: s.to_vec(), fixed_points: vec![fp], rings: vec![] });
+        let fp = FixedPoint {
+            kappa: vec![],
+            stable: true,
+            eigenvalues: vec![],
+            state: st,
+        };
+        return Ok(LatentSolution {
+            limit,
+            s: s.to_vec(),
+            fixed_points: vec![fp],
+            rings: vec![],
+        });
     }
     if !(search.kappa_max > 0.0 && search.kappa_max.is_finite()) {
-        return Err(Error::invalid("kappa_max", search.kappa_max, "must be finite and > 0"));
+        return Err(Error::invalid(
+            "kappa_max",
+            search.kappa_max,
+            "must be finite and > 0",
+        ));
     }
-    if d == 1 { fixed_points_1d(model, limit, s, search) } else { fixed_points_nd(model, limit, s, search) }
+    if d == 1 {
+        fixed_points_1d(model, limit, s, search)
+    } else {
+        fixed_points_nd(model, limit, s, search)
+    }
 }
 
 /// A root of `h(kappa) = G(kappa) - kappa` near `k0` (1-D): bracket by stepping outwards
 /// from `k0` in both directions, then argmin's Brent root finder.
-fn refine_root_1d(model: &Model, limit: Limit, s: &[f64], k0: f64, warm: &State) -> Result<Option<State>> {
+fn refine_root_1d(
+    model: &Model,
+    limit: Limit,
+    s: &[f64],
+    k0: f64,
+    warm: &State,
+) -> Result<Option<State>> {
     let h = |k: f64, g: &State| -> Result<(f64, State)> {
         let (f, st) = reduced_map(model, limit, &[k], s, Some(g))?;
         Ok((f[0] - k, st))
@@ -191,11 +235,20 @@ fn refine_root_1d(model: &Model, limit: Limit, s: &[f64], k0: f64, warm: &State)
             }
             if h1.signum() != h0.signum() {
                 let (lo, hi) = if k1 < k0 { (k1, k0) } else { (k0, k1) };
-                let problem = Residual1D { model, limit, s, guess: RefCell::new(st0.clone()) };
+                let problem = Residual1D {
+                    model,
+                    limit,
+                    s,
+                    guess: RefCell::new(st0.clone()),
+                };
                 let res = Executor::new(problem, BrentRoot::new(lo, hi, 1e-10))
                     .configure(|st| st.max_iters(100))
                     .run()
-                    .map_err(|e| Error::NoConvergence { what: format!("latent root near {k0}: {e}"), iterations: 100, residual: f64::NAN })?;
+                    .map_err(|e| Error::NoConvergence {
+                        what: format!("latent root near {k0}: {e}"),
+                        iterations: 100,
+                        residual: f64::NAN,
+                    })?;
                 let k = *res.state().get_best_param().unwrap_or(&k0);
                 return Ok(Some(stationary::solve(model, limit, &[k], s, Some(&st0))?));
             }
@@ -205,7 +258,12 @@ fn refine_root_1d(model: &Model, limit: Limit, s: &[f64], k0: f64, warm: &State)
     Ok(None)
 }
 
-fn fixed_points_1d(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -> Result<LatentSolution> {
+fn fixed_points_1d(
+    model: &Model,
+    limit: Limit,
+    s: &[f64],
+    search: &SearchBox,
+) -> Result<LatentSolution> {
     if model.transfer == TransferKind::ShotNoise {
         // Shot-noise evaluations cost ~0.1 s: bracket with the diffusion approximation,
         // whose fixed points lie within a few percent, then refine each one.
@@ -216,13 +274,23 @@ fn fixed_points_1d(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -
         for fp in &base.fixed_points {
             let warm = stationary::solve(model, limit, &fp.kappa, s, Some(&fp.state))?;
             if let Some(st) = refine_root_1d(model, limit, s, fp.kappa[0], &warm)?
-                && !roots.iter().any(|r| (r.kappa[0] - st.kappa[0]).abs() < 1e-6 * (1.0 + st.kappa[0].abs()))
+                && !roots
+                    .iter()
+                    .any(|r| (r.kappa[0] - st.kappa[0]).abs() < 1e-6 * (1.0 + st.kappa[0].abs()))
             {
                 roots.push(st);
             }
         }
-        let fixed_points = roots.into_iter().map(|st| fixed_point_at(model, limit, st)).collect::<Result<Vec<_>>>()?;
-        return Ok(LatentSolution { limit, s: s.to_vec(), fixed_points, rings: vec![] });
+        let fixed_points = roots
+            .into_iter()
+            .map(|st| fixed_point_at(model, limit, st))
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(LatentSolution {
+            limit,
+            s: s.to_vec(),
+            fixed_points,
+            rings: vec![],
+        });
     }
     let half = (search.grid.max(3) / 2).max(1);
     let step = search.kappa_max / half as f64;
@@ -270,15 +338,27 @@ fn fixed_points_1d(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -
             && nx.1.abs() >= tol_h
             && p.1.signum() != nx.1.signum()
         {
-            let problem = Residual1D { model, limit, s, guess: RefCell::new(p.2.clone()) };
+            let problem = Residual1D {
+                model,
+                limit,
+                s,
+                guess: RefCell::new(p.2.clone()),
+            };
             let solver = BrentRoot::new(p.0, nx.0, 1e-11);
             let res = Executor::new(problem, solver)
                 .configure(|st| st.max_iters(100))
                 .run()
-                .map_err(|e| Error::NoConvergence { what: format!("latent root in [{}, {}]: {e}", p.0, nx.0), iterations: 100, residual: f64::NAN })?;
+                .map_err(|e| Error::NoConvergence {
+                    what: format!("latent root in [{}, {}]: {e}", p.0, nx.0),
+                    iterations: 100,
+                    residual: f64::NAN,
+                })?;
             let k = *res.state().get_best_param().unwrap_or(&p.0);
             // the two probes beside an exact root bracket that root again: keep it once
-            if roots.iter().any(|r| (r.kappa[0] - k).abs() < 1e-6 * (1.0 + k.abs())) {
+            if roots
+                .iter()
+                .any(|r| (r.kappa[0] - k).abs() < 1e-6 * (1.0 + k.abs()))
+            {
                 continue;
             }
             let st = stationary::solve(model, limit, &[k], s, Some(&p.2))?;
@@ -286,8 +366,16 @@ fn fixed_points_1d(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -
         }
     }
     roots.sort_by(|a, b| a.kappa[0].total_cmp(&b.kappa[0]));
-    let fixed_points = roots.into_iter().map(|st| fixed_point_at(model, limit, st)).collect::<Result<Vec<_>>>()?;
-    Ok(LatentSolution { limit, s: s.to_vec(), fixed_points, rings: vec![] })
+    let fixed_points = roots
+        .into_iter()
+        .map(|st| fixed_point_at(model, limit, st))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(LatentSolution {
+        limit,
+        s: s.to_vec(),
+        fixed_points,
+        rings: vec![],
+    })
 }
 
 /// Deterministic quasi-random points in `[-1, 1]^d` (Halton sequence).
@@ -307,12 +395,19 @@ fn halton(i: usize, d: usize) -> Vec<f64> {
         .collect()
 }
 
-fn fixed_points_nd(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -> Result<LatentSolution> {
+fn fixed_points_nd(
+    model: &Model,
+    limit: Limit,
+    s: &[f64],
+    search: &SearchBox,
+) -> Result<LatentSolution> {
     let d = model.d();
     let origin = stationary::solve(model, limit, &vec![0.0; d], s, None)?;
     let mut found: Vec<State> = Vec::new();
     let mut starts: Vec<Vec<f64>> = vec![vec![0.0; d]];
-    starts.extend((0..search.starts).map(|i| halton(i, d).iter().map(|x| x * search.kappa_max).collect()));
+    starts.extend(
+        (0..search.starts).map(|i| halton(i, d).iter().map(|x| x * search.kappa_max).collect()),
+    );
     for k0 in starts {
         let warm = RefCell::new(origin.clone());
         let residual = |x: &DVector<f64>| -> Option<DVector<f64>> {
@@ -323,16 +418,35 @@ fn fixed_points_nd(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -
             let g = warm.borrow().clone();
             let (f, st) = reduced_map(model, limit, &k, s, Some(&g)).ok()?;
             *warm.borrow_mut() = st;
-            Some(DVector::from_iterator(d, f.iter().zip(&k).map(|(a, b)| a - b)))
+            Some(DVector::from_iterator(
+                d,
+                f.iter().zip(&k).map(|(a, b)| a - b),
+            ))
         };
-        let opt = NewtonOptions { tol: 1e-9, max_iter: 60, max_step: 0.25 * search.kappa_max, fd_step: 1e-6 };
-        let Ok(rep) = newton::solve("latent fixed point", residual, DVector::from_vec(k0), &opt) else { continue };
+        let opt = NewtonOptions {
+            tol: 1e-9,
+            max_iter: 60,
+            max_step: 0.25 * search.kappa_max,
+            fd_step: 1e-6,
+        };
+        let Ok(rep) = newton::solve("latent fixed point", residual, DVector::from_vec(k0), &opt)
+        else {
+            continue;
+        };
         let k: Vec<f64> = rep.x.iter().copied().collect();
         if k.iter().any(|v| v.abs() > search.kappa_max) {
             continue;
         }
         let scale = 1e-5 * (1.0 + k.iter().map(|v| v * v).sum::<f64>().sqrt());
-        if found.iter().any(|f| f.kappa.iter().zip(&k).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt() < scale) {
+        if found.iter().any(|f| {
+            f.kappa
+                .iter()
+                .zip(&k)
+                .map(|(a, b)| (a - b).powi(2))
+                .sum::<f64>()
+                .sqrt()
+                < scale
+        }) {
             continue;
         }
         let g = warm.borrow().clone();
@@ -340,7 +454,10 @@ fn fixed_points_nd(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -
             found.push(st);
         }
     }
-    let fps = found.into_iter().map(|st| fixed_point_at(model, limit, st)).collect::<Result<Vec<_>>>()?;
+    let fps = found
+        .into_iter()
+        .map(|st| fixed_point_at(model, limit, st))
+        .collect::<Result<Vec<_>>>()?;
     let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
     let zero_tol = 1e-3 / tau_s;
     // group points with a neutral eigenvalue by their radius: a ring
@@ -349,7 +466,12 @@ fn fixed_points_nd(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -
     let radius = |k: &[f64]| k.iter().map(|v| v * v).sum::<f64>().sqrt();
     let mut neutral: Vec<FixedPoint> = Vec::new();
     for fp in fps {
-        if radius(&fp.kappa) > 1e-6 && fp.eigenvalues.iter().any(|e| e[0].abs() < zero_tol && e[1].abs() < zero_tol) {
+        if radius(&fp.kappa) > 1e-6
+            && fp
+                .eigenvalues
+                .iter()
+                .any(|e| e[0].abs() < zero_tol && e[1].abs() < zero_tol)
+        {
             neutral.push(fp);
         } else {
             isolated.push(fp);
@@ -357,7 +479,9 @@ fn fixed_points_nd(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -
     }
     while let Some(first) = neutral.pop() {
         let r0 = radius(&first.kappa);
-        let (same, rest): (Vec<_>, Vec<_>) = neutral.into_iter().partition(|f| (radius(&f.kappa) - r0).abs() < 1e-4 * r0);
+        let (same, rest): (Vec<_>, Vec<_>) = neutral
+            .into_iter()
+            .partition(|f| (radius(&f.kappa) - r0).abs() < 1e-4 * r0);
         neutral = rest;
         let hits = 1 + same.len();
         let jac = reduced_jacobian(model, limit, &first.state)?;
@@ -379,7 +503,12 @@ fn fixed_points_nd(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -
             t[0] = -k[1] / r0;
             t[1] = k[0] / r0;
             neutral_dirs.push(t);
-            transverse = first.eigenvalues.iter().filter(|e| e[0].abs() >= zero_tol).copied().collect();
+            transverse = first
+                .eigenvalues
+                .iter()
+                .filter(|e| e[0].abs() >= zero_tol)
+                .copied()
+                .collect();
         }
         let transverse_stable = transverse.iter().all(|e| e[0] < 0.0);
         rings.push(Ring {
@@ -393,5 +522,10 @@ fn fixed_points_nd(model: &Model, limit: Limit, s: &[f64], search: &SearchBox) -
             state: first.state,
         });
     }
-    Ok(LatentSolution { limit, s: s.to_vec(), fixed_points: isolated, rings })
+    Ok(LatentSolution {
+        limit,
+        s: s.to_vec(),
+        fixed_points: isolated,
+        rings,
+    })
 }

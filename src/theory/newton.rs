@@ -24,7 +24,12 @@ pub struct NewtonOptions {
 
 impl Default for NewtonOptions {
     fn default() -> Self {
-        NewtonOptions { tol: 1e-11, max_iter: 300, max_step: 4.0, fd_step: 1e-7 }
+        NewtonOptions {
+            tol: 1e-11,
+            max_iter: 300,
+            max_step: 4.0,
+            fd_step: 1e-7,
+        }
     }
 }
 
@@ -40,7 +45,13 @@ pub struct NewtonReport {
 }
 
 fn inf_norm(v: &DVector<f64>) -> f64 {
-    v.iter().fold(0.0f64, |a, &b| if b.is_nan() { f64::INFINITY } else { a.max(b.abs()) })
+    v.iter().fold(0.0f64, |a, &b| {
+        if b.is_nan() {
+            f64::INFINITY
+        } else {
+            a.max(b.abs())
+        }
+    })
 }
 
 /// Forward-difference Jacobian of `f` at `x` with residual `r0`.
@@ -79,10 +90,18 @@ pub fn solve(
     let mut norm = inf_norm(&r);
     for it in 0..opt.max_iter {
         if norm < opt.tol {
-            return Ok(NewtonReport { x, residual: norm, iterations: it });
+            return Ok(NewtonReport {
+                x,
+                residual: norm,
+                iterations: it,
+            });
         }
-        let Some(j) = jacobian(&mut f, &x, &r, opt.fd_step) else { break };
-        let Some(mut dx) = j.lu().solve(&(-&r)) else { break };
+        let Some(j) = jacobian(&mut f, &x, &r, opt.fd_step) else {
+            break;
+        };
+        let Some(mut dx) = j.lu().solve(&(-&r)) else {
+            break;
+        };
         let big = inf_norm(&dx);
         if !big.is_finite() {
             break;
@@ -112,7 +131,15 @@ pub fn solve(
     }
     if norm < opt.tol {
         let it = opt.max_iter;
-        return Ok(NewtonReport { x, residual: norm, iterations: it });
+        return Ok(NewtonReport {
+            x,
+            residual: norm,
+            iterations: it,
+        });
     }
-    Err(Error::NoConvergence { what: what.into(), iterations: opt.max_iter, residual: norm })
+    Err(Error::NoConvergence {
+        what: what.into(),
+        iterations: opt.max_iter,
+        residual: norm,
+    })
 }

@@ -25,7 +25,7 @@ use std::f64::consts::PI;
 
 use crate::error::Result;
 use crate::model::Model;
-use crate::sim::rng::{SimRng, normal, stream, uniform, Stream};
+use crate::sim::rng::{SimRng, Stream, normal, stream, uniform};
 use crate::transfer::{LifParams, Transfer};
 
 use super::stationary::State;
@@ -54,7 +54,12 @@ impl GammaRenewal {
         }
         let var = (cv / nu).powi(2);
         let theta = var / m;
-        Some(GammaRenewal { nu, tau_ref, k: m / theta, theta })
+        Some(GammaRenewal {
+            nu,
+            tau_ref,
+            k: m / theta,
+            theta,
+        })
     }
 
     /// ISI coefficient of variation.
@@ -112,7 +117,11 @@ impl GammaRenewal {
         let h = 0.5 * PI / panels as f64;
         let f = |phi: f64| {
             let omega = phi.tan() / tau_m;
-            if !omega.is_finite() { 0.0 } else { self.spectrum(omega) / self.nu - 1.0 }
+            if !omega.is_finite() {
+                0.0
+            } else {
+                self.spectrum(omega) / self.nu - 1.0
+            }
         };
         let mut sum = 0.0;
         for i in 0..panels {
@@ -159,7 +168,8 @@ fn sample_gamma(k: f64, rng: &mut SimRng) -> f64 {
         }
         let v = v * v * v;
         let u = uniform(rng);
-        if u < 1.0 - 0.0331 * x.powi(4) || u.max(1e-300).ln() < 0.5 * x * x + d * (1.0 - v + v.ln()) {
+        if u < 1.0 - 0.0331 * x.powi(4) || u.max(1e-300).ln() < 0.5 * x * x + d * (1.0 - v + v.ln())
+        {
             return d * v;
         }
     }
@@ -176,7 +186,11 @@ pub fn fano_eff(nu: f64, cv: f64, tau_ref: f64, tau_m: f64) -> f64 {
     if !(nu > 1e-9) || !cv.is_finite() {
         return 1.0;
     }
-    let nu_c = if tau_ref > 0.0 { nu.min(0.999 / tau_ref) } else { nu };
+    let nu_c = if tau_ref > 0.0 {
+        nu.min(0.999 / tau_ref)
+    } else {
+        nu
+    };
     match GammaRenewal::new(nu_c, cv.max(1e-3), tau_ref) {
         Some(g) => g.fano_eff(tau_m).clamp(0.0, f64::INFINITY),
         None => 1.0,
@@ -190,7 +204,9 @@ pub fn fano_eff(nu: f64, cv: f64, tau_ref: f64, tau_m: f64) -> f64 {
 /// that receives the input; with equal `tau_m` (all presets) one number per presynaptic
 /// population, computed with the presynaptic population's own `tau_m`.
 pub fn spectral_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
-    super::closure::rate_weighted_fano(model, state, "spectral", |lif, nu, cv| fano_eff(nu, cv, lif.tau_ref, lif.tau_m))
+    super::closure::rate_weighted_fano(model, state, "spectral", |lif, nu, cv| {
+        fano_eff(nu, cv, lif.tau_ref, lif.tau_m)
+    })
 }
 
 /// One presynaptic source of the renewal single-neuron simulator: `count` independent
@@ -240,10 +256,19 @@ pub fn simulate_renewal_neuron(
     let n = n_neurons as f64;
     let rates: Vec<f64> = per.iter().map(|p| p.0).collect();
     let mean = rates.iter().sum::<f64>() / n;
-    let var = if n_neurons > 1 { rates.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
+    let var = if n_neurons > 1 {
+        rates.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
     let mv = per.iter().map(|p| p.1).sum::<f64>() / n;
     let mv2 = per.iter().map(|p| p.2).sum::<f64>() / n;
-    RenewalNeuronResult { rate_hz: mean, rate_se_hz: (var / n).sqrt(), mean_v_mv: mv, var_v_mv2: mv2 - mv * mv }
+    RenewalNeuronResult {
+        rate_hz: mean,
+        rate_se_hz: (var / n).sqrt(),
+        mean_v_mv: mv,
+        var_v_mv2: mv2 - mv * mv,
+    }
 }
 
 fn one_neuron(
@@ -260,7 +285,13 @@ fn one_neuron(
     let mut rng = stream(seed, Stream::Drive, index);
     let procs: Vec<Option<GammaRenewal>> = sources
         .iter()
-        .map(|s| if s.cv == 1.0 && s.tau_ref == 0.0 { None } else { GammaRenewal::new(s.nu, s.cv, s.tau_ref) })
+        .map(|s| {
+            if s.cv == 1.0 && s.tau_ref == 0.0 {
+                None
+            } else {
+                GammaRenewal::new(s.nu, s.cv, s.tau_ref)
+            }
+        })
         .collect();
     // heap of (next time in integer ns-scaled key, source, train); f64 keys via bits of
     // positive numbers preserve order
@@ -289,34 +320,35 @@ fn one_neuron(
     let mut ref_until = lif.tau_ref.min(0.0);
     let (mut spikes, mut int_v, mut int_v2) = (0u64, 0.0, 0.0);
     // integrate V and V^2 over [t0, t1] (clipped to the recording window) and advance
-    let advance = |v: &mut f64, t0: f64, t1: f64, refr_end: f64, int_v: &mut f64, int_v2: &mut f64| {
-        // refractory part
-        let mut a = t0;
-        if refr_end > a {
-            let b = refr_end.min(t1);
-            let (ca, cb) = (a.max(warmup), b.max(warmup));
-            *int_v += lif.v_reset * (cb - ca);
-            *int_v2 += lif.v_reset * lif.v_reset * (cb - ca);
-            a = b;
-            *v = lif.v_reset;
-        }
-        if t1 > a {
-            let u0 = *v - bias;
-            // part before warmup: only advance
-            let ca = a.max(warmup);
-            let u_a = u0 * (-(ca - a) / tau).exp();
-            if t1 > ca {
-                let d = t1 - ca;
-                let e1 = (-d / tau).exp();
-                let e2 = (-2.0 * d / tau).exp();
-                let iu = u_a * tau * (1.0 - e1);
-                let iu2 = u_a * u_a * 0.5 * tau * (1.0 - e2);
-                *int_v += bias * d + iu;
-                *int_v2 += bias * bias * d + 2.0 * bias * iu + iu2;
+    let advance =
+        |v: &mut f64, t0: f64, t1: f64, refr_end: f64, int_v: &mut f64, int_v2: &mut f64| {
+            // refractory part
+            let mut a = t0;
+            if refr_end > a {
+                let b = refr_end.min(t1);
+                let (ca, cb) = (a.max(warmup), b.max(warmup));
+                *int_v += lif.v_reset * (cb - ca);
+                *int_v2 += lif.v_reset * lif.v_reset * (cb - ca);
+                a = b;
+                *v = lif.v_reset;
             }
-            *v = bias + u0 * (-(t1 - a) / tau).exp();
-        }
-    };
+            if t1 > a {
+                let u0 = *v - bias;
+                // part before warmup: only advance
+                let ca = a.max(warmup);
+                let u_a = u0 * (-(ca - a) / tau).exp();
+                if t1 > ca {
+                    let d = t1 - ca;
+                    let e1 = (-d / tau).exp();
+                    let e2 = (-2.0 * d / tau).exp();
+                    let iu = u_a * tau * (1.0 - e1);
+                    let iu2 = u_a * u_a * 0.5 * tau * (1.0 - e2);
+                    *int_v += bias * d + iu;
+                    *int_v2 += bias * bias * d + 2.0 * bias * iu + iu2;
+                }
+                *v = bias + u0 * (-(t1 - a) / tau).exp();
+            }
+        };
     loop {
         // next arrival
         let (mut tn, mut src, mut from_heap) = (f64::INFINITY, usize::MAX, false);
@@ -378,7 +410,11 @@ fn one_neuron(
             ref_until = t + lif.tau_ref;
         }
     }
-    (spikes as f64 / duration, int_v / duration, int_v2 / duration)
+    (
+        spikes as f64 / duration,
+        int_v / duration,
+        int_v2 / duration,
+    )
 }
 
 /// Calibration constant `gamma` of the colored-noise threshold shift (dimensionless),
@@ -413,7 +449,11 @@ pub fn colored_shift(model: &Model, a: usize, nu: &[f64], fano: &[f64]) -> (f64,
     let nu_fano: Vec<f64> = nu.iter().zip(fano).map(|(n, f)| n * f).collect();
     let s_inf = super::inputs::noise_sigma(model, a, nu);
     let s_eff = super::inputs::noise_sigma(model, a, &nu_fano);
-    let delta = if s_eff > 0.0 { SHIFT_GAMMA * (s_inf * s_inf - s_eff * s_eff) / s_eff } else { 0.0 };
+    let delta = if s_eff > 0.0 {
+        SHIFT_GAMMA * (s_inf * s_inf - s_eff * s_eff) / s_eff
+    } else {
+        0.0
+    };
     (delta, s_inf, s_eff)
 }
 
@@ -442,7 +482,11 @@ impl<T: Transfer> Transfer for Shifted<T> {
         self.base.mean_v(x + self.shift) - (1.0 - nu * self.tau_ref) * self.shift
     }
     fn breakpoints(&self) -> Vec<f64> {
-        self.base.breakpoints().into_iter().map(|b| b - self.shift).collect()
+        self.base
+            .breakpoints()
+            .into_iter()
+            .map(|b| b - self.shift)
+            .collect()
     }
     fn inverse(&self, nu: f64) -> Option<f64> {
         self.base.inverse(nu).map(|x| x - self.shift)
@@ -465,5 +509,9 @@ pub fn colored_transfer(
     let mut base_model = model.clone();
     base_model.noise = crate::model::NoiseClosure::Poisson;
     let base = super::closure::transfer_for(&base_model, a, nu, fano, sigma, mean + shift, delta)?;
-    Ok(super::closure::SharedTransfer::new(Shifted { base, shift, tau_ref: model.populations[a].tau_ref }))
+    Ok(super::closure::SharedTransfer::new(Shifted {
+        base,
+        shift,
+        tau_ref: model.populations[a].tau_ref,
+    }))
 }

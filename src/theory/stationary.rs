@@ -139,7 +139,10 @@ impl Default for Equations {
 /// noise `sigma` (MODEL.md 2.2), whatever the Model's `transfer`; for the Model's own
 /// choice use [`super::closure::state_transfer`].
 pub fn population_transfer(model: &Model, a: usize, sigma: f64) -> Box<dyn Transfer> {
-    Box::new(Siegert { lif: LifParams::of(model, a), sigma })
+    Box::new(Siegert {
+        lif: LifParams::of(model, a),
+        sigma,
+    })
 }
 
 /// Evaluate the right-hand sides of MODEL.md 2.1-2.3 for all populations at given input
@@ -163,15 +166,27 @@ pub(crate) fn evaluate(
                 MuClosure::Given(m) => m[a],
             };
             let sigma = noise_sigma(model, a, &nu_fano);
-            let beta = if eq.quenched { quenched_var(model, a, nu, q) } else { pop.beta_ext };
+            let beta = if eq.quenched {
+                quenched_var(model, a, nu, q)
+            } else {
+                pop.beta_ext
+            };
             let (shift, lvar) = latent_input(model, a, kappa, s);
             let mean = mu_a + shift;
             // A variance below 1e-12 sigma^2 changes the averages by less than 1e-12
             // relative (second-order term): treat it as zero and skip the quadrature.
-            let delta = if beta + lvar < 1e-12 * sigma * sigma { 0.0 } else { beta + lvar };
+            let delta = if beta + lvar < 1e-12 * sigma * sigma {
+                0.0
+            } else {
+                beta + lvar
+            };
             let t = super::closure::transfer_for(model, a, nu, fano, sigma, mean, delta)?;
             let m = gauss::moments(&t, mean, delta);
-            let ln_rate = if delta == 0.0 { t.ln_rate(mean) } else { m.nu.max(TINY).ln() };
+            let ln_rate = if delta == 0.0 {
+                t.ln_rate(mean)
+            } else {
+                m.nu.max(TINY).ln()
+            };
             Ok(PopulationState {
                 name: pop.name.clone(),
                 rate_hz: m.nu,
@@ -201,14 +216,23 @@ fn ln_ratio(out: &PopulationState) -> f64 {
 pub fn balanced_rates(model: &Model) -> Result<(Vec<f64>, f64)> {
     let p = model.p();
     let w = DMatrix::from_fn(p, p, |a, b| model.populations[b].c * model.j[a][b]);
-    let rhs = DVector::from_fn(p, |a, _| -model.external.c0 * model.populations[a].j_ext * model.external.nu0);
+    let rhs = DVector::from_fn(p, |a, _| {
+        -model.external.c0 * model.populations[a].j_ext * model.external.nu0
+    });
     let sv = w.clone().svd(false, false).singular_values;
     let (smax, smin) = (sv.max(), sv.min());
-    let condition = if smin > 0.0 { smax / smin } else { f64::INFINITY };
+    let condition = if smin > 0.0 {
+        smax / smin
+    } else {
+        f64::INFINITY
+    };
     if !(condition < 1e12) {
         return Err(Error::SingularBalance { condition });
     }
-    let nu = w.lu().solve(&rhs).ok_or(Error::SingularBalance { condition })?;
+    let nu = w
+        .lu()
+        .solve(&rhs)
+        .ok_or(Error::SingularBalance { condition })?;
     for (a, &v) in nu.iter().enumerate() {
         let pop = &model.populations[a];
         if v <= 0.0 {
@@ -231,7 +255,13 @@ pub fn balanced_rates(model: &Model) -> Result<(Vec<f64>, f64)> {
 
 /// Solve the fast variables at `(kappa, s)` in mode `limit`, starting from `guess`
 /// (a nearby state, e.g. the previous point of a continuation). MODEL.md 2.4.
-pub fn solve(model: &Model, limit: Limit, kappa: &[f64], s: &[f64], guess: Option<&State>) -> Result<State> {
+pub fn solve(
+    model: &Model,
+    limit: Limit,
+    kappa: &[f64],
+    s: &[f64],
+    guess: Option<&State>,
+) -> Result<State> {
     solve_with(model, limit, kappa, s, guess, &Equations::default())
 }
 
@@ -263,16 +293,28 @@ pub fn solve_with(
             // self-consistency around the inner solve, damped, each round warm-started
             let (target_of, damping, what): (fn(&Model, &State) -> Result<Vec<f64>>, f64, &str) =
                 if model.noise == NoiseClosure::Renewal {
-                    (super::closure::renewal_fano, 0.7, "renewal noise closure (Fano factors)")
+                    (
+                        super::closure::renewal_fano,
+                        0.7,
+                        "renewal noise closure (Fano factors)",
+                    )
                 } else {
-                    (super::spectral::spectral_fano, 0.8, "spectral noise closure (Fano factors)")
+                    (
+                        super::spectral::spectral_fano,
+                        0.8,
+                        "spectral noise closure (Fano factors)",
+                    )
                 };
             let mut fano = guess.map_or_else(|| vec![1.0; p], |g| g.fano());
             let mut st = solve_inner(model, limit, kappa, s, guess, eq, &fano)?;
             let mut change = f64::INFINITY;
             for _ in 0..200 {
                 let target = target_of(model, &st)?;
-                change = target.iter().zip(&fano).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+                change = target
+                    .iter()
+                    .zip(&fano)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f64::max);
                 if change < 1e-10 {
                     return Ok(st);
                 }
@@ -281,7 +323,11 @@ pub fn solve_with(
                 }
                 st = solve_inner(model, limit, kappa, s, Some(&st), eq, &fano)?;
             }
-            Err(Error::NoConvergence { what: what.into(), iterations: 200, residual: change })
+            Err(Error::NoConvergence {
+                what: what.into(),
+                iterations: 200,
+                residual: change,
+            })
         }
     }
 }
@@ -299,13 +345,33 @@ fn solve_inner(
         Limit::Finite => {
             if let Some(g) = guess {
                 let r0 = Some(g.populations.iter().map(ln_ratio).collect());
-                return solve_rates(model, kappa, s, &g.rates(), r0, &MuClosure::Drive, eq, Limit::Finite, fano);
+                return solve_rates(
+                    model,
+                    kappa,
+                    s,
+                    &g.rates(),
+                    r0,
+                    &MuClosure::Drive,
+                    eq,
+                    Limit::Finite,
+                    fano,
+                );
             }
             // no guess: a few uniform starting rates, the first that converges wins
             let mut last = None;
             for start in [10.0, 1.0, 1e-3, 50.0, 0.1, 150.0] {
                 let nu0 = vec![start; model.p()];
-                match solve_rates(model, kappa, s, &nu0, None, &MuClosure::Drive, eq, Limit::Finite, fano) {
+                match solve_rates(
+                    model,
+                    kappa,
+                    s,
+                    &nu0,
+                    None,
+                    &MuClosure::Drive,
+                    eq,
+                    Limit::Finite,
+                    fano,
+                ) {
                     Ok(st) => return Ok(st),
                     Err(e) => last = Some(e),
                 }
@@ -328,7 +394,17 @@ pub fn solve_fixed_mu(
 ) -> Result<State> {
     let nu0: Vec<f64> = guess.map_or_else(|| vec![10.0; model.p()], |g| g.rates());
     let r0 = guess.map(|g| g.populations.iter().map(|p| ln_ratio(p)).collect());
-    solve_rates(model, kappa, s, &nu0, r0, &MuClosure::Given(mu), eq, Limit::Finite, &vec![1.0; model.p()])
+    solve_rates(
+        model,
+        kappa,
+        s,
+        &nu0,
+        r0,
+        &MuClosure::Given(mu),
+        eq,
+        Limit::Finite,
+        &vec![1.0; model.p()],
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -347,11 +423,15 @@ fn solve_rates(
     // Without latent or frozen heterogeneity, fixed in-degree networks admit the
     // homogeneous solution q = nu^2 (MODEL.md 2.1): start there (ln r = 0).
     let homogeneous = model.connectivity != crate::model::Connectivity::Bernoulli
-        && (0..p).all(|a| model.populations[a].beta_ext == 0.0 && latent_input(model, a, kappa, s).1 == 0.0);
+        && (0..p).all(|a| {
+            model.populations[a].beta_ext == 0.0 && latent_input(model, a, kappa, s).1 == 0.0
+        });
     let mut x0 = DVector::zeros(2 * p);
     for a in 0..p {
         x0[a] = nu0[a].max(1e-12).ln();
-        x0[p + a] = lnr0.as_ref().map_or(if homogeneous { 0.0 } else { 0.3 }, |r| r[a]);
+        x0[p + a] = lnr0
+            .as_ref()
+            .map_or(if homogeneous { 0.0 } else { 0.3 }, |r| r[a]);
     }
     // In the homogeneous case the q equations are satisfied identically by q = nu^2:
     // solve for the rates alone (no Gaussian quadrature at all).
@@ -359,7 +439,9 @@ fn solve_rates(
     let x0 = x0.rows(0, unknowns).into_owned();
     let split = |x: &DVector<f64>| -> (Vec<f64>, Vec<f64>) {
         let nu: Vec<f64> = (0..p).map(|a| x[a].exp()).collect();
-        let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * if homogeneous { 1.0 } else { x[p + a].exp() }).collect();
+        let q: Vec<f64> = (0..p)
+            .map(|a| nu[a] * nu[a] * if homogeneous { 1.0 } else { x[p + a].exp() })
+            .collect();
         (nu, q)
     };
     let residual = |x: &DVector<f64>| -> Option<DVector<f64>> {
@@ -374,10 +456,21 @@ fn solve_rates(
         }
         r.iter().all(|v| v.is_finite()).then_some(r)
     };
-    let rep = newton::solve("finite-K stationary state", residual, x0, &NewtonOptions::default())?;
+    let rep = newton::solve(
+        "finite-K stationary state",
+        residual,
+        x0,
+        &NewtonOptions::default(),
+    )?;
     let (nu, q) = split(&rep.x);
     let pops = evaluate(model, kappa, s, &nu, &q, mu, eq, fano)?;
-    Ok(State { limit, kappa: kappa.to_vec(), s: s.to_vec(), populations: pops, residual: rep.residual })
+    Ok(State {
+        limit,
+        kappa: kappa.to_vec(),
+        s: s.to_vec(),
+        populations: pops,
+        residual: rep.residual,
+    })
 }
 
 fn solve_balanced(
@@ -417,12 +510,21 @@ fn solve_balanced(
         }
         r.iter().all(|v| v.is_finite()).then_some(r)
     };
-    let opt = NewtonOptions { max_step: 10.0, ..NewtonOptions::default() };
+    let opt = NewtonOptions {
+        max_step: 10.0,
+        ..NewtonOptions::default()
+    };
     let rep = newton::solve("balanced-limit stationary state", residual, x0, &opt)?;
     let mu: Vec<f64> = (0..p).map(|a| rep.x[a]).collect();
     let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * rep.x[p + a].exp()).collect();
     let pops = evaluate(model, kappa, s, &nu, &q, &MuClosure::Given(&mu), eq, fano)?;
-    Ok(State { limit: Limit::Balanced, kappa: kappa.to_vec(), s: s.to_vec(), populations: pops, residual: rep.residual })
+    Ok(State {
+        limit: Limit::Balanced,
+        kappa: kappa.to_vec(),
+        s: s.to_vec(),
+        populations: pops,
+        residual: rep.residual,
+    })
 }
 
 /// All finite-K stationary states at `(kappa, s)` found by multi-start Newton from a
@@ -449,7 +551,11 @@ pub fn solve_all(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Resul
                 Err(e) => last = Some(e),
             }
         }
-        return if out.is_empty() { Err(last.expect("at least one start")) } else { Ok(out) };
+        return if out.is_empty() {
+            Err(last.expect("at least one start"))
+        } else {
+            Ok(out)
+        };
     }
     let levels: [f64; 6] = [1e-3, 0.1, 3.0, 15.0, 60.0, 200.0];
     let eq = Equations::default();
@@ -465,8 +571,24 @@ pub fn solve_all(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Resul
                 v.min(0.9 / model.populations[a].tau_ref.max(1e-9))
             })
             .collect();
-        let solved = solve_rates(model, kappa, s, &nu0, None, &MuClosure::Drive, &eq, Limit::Finite, &vec![1.0; p])
-            .and_then(|st| if model.noise == NoiseClosure::Poisson { Ok(st) } else { solve(model, limit, kappa, s, Some(&st)) });
+        let solved = solve_rates(
+            model,
+            kappa,
+            s,
+            &nu0,
+            None,
+            &MuClosure::Drive,
+            &eq,
+            Limit::Finite,
+            &vec![1.0; p],
+        )
+        .and_then(|st| {
+            if model.noise == NoiseClosure::Poisson {
+                Ok(st)
+            } else {
+                solve(model, limit, kappa, s, Some(&st))
+            }
+        });
         match solved {
             Ok(st) => {
                 let dup = found.iter().any(|f| {
@@ -488,6 +610,10 @@ pub fn solve_all(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Resul
             residual: f64::NAN,
         }));
     }
-    found.sort_by(|a, b| b.populations[0].rate_hz.total_cmp(&a.populations[0].rate_hz));
+    found.sort_by(|a, b| {
+        b.populations[0]
+            .rate_hz
+            .total_cmp(&a.populations[0].rate_hz)
+    });
     Ok(found)
 }

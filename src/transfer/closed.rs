@@ -59,24 +59,34 @@ impl ThresholdPower {
 
     /// The exponent as an integer if it is one (and small enough for the closed form).
     fn integer_n(&self) -> Option<u32> {
-        (self.n.fract() == 0.0 && self.n >= 1.0 && self.n <= Self::MAX_CLOSED_FORM_N as f64).then_some(self.n as u32)
+        (self.n.fract() == 0.0 && self.n >= 1.0 && self.n <= Self::MAX_CLOSED_FORM_N as f64)
+            .then_some(self.n as u32)
     }
 }
 
 impl Transfer for ThresholdPower {
     fn rate(&self, x: f64) -> f64 {
         let t = x - self.theta;
-        if t > 0.0 { self.gain * t.powf(self.n) } else { 0.0 }
+        if t > 0.0 {
+            self.gain * t.powf(self.n)
+        } else {
+            0.0
+        }
     }
     fn drate_dx(&self, x: f64) -> f64 {
         let t = x - self.theta;
-        if t > 0.0 { self.gain * self.n * t.powf(self.n - 1.0) } else { 0.0 }
+        if t > 0.0 {
+            self.gain * self.n * t.powf(self.n - 1.0)
+        } else {
+            0.0
+        }
     }
     /// Closed form for integer `n` up to [`Self::MAX_CLOSED_FORM_N`] (MODEL.md 2.3):
     /// `nu = g v^{n/2} M_n`, `q = g^2 v^n M_{2n}`, `gain = g n v^{(n-1)/2} M_{n-1}`.
     /// Other `n`: `None`, and `gauss::moments` integrates numerically, split at `theta`.
     fn gaussian_moments(&self, mean: f64, var: f64) -> Option<Moments> {
-        self.integer_n().map(|n| power_moments(self.theta, self.gain, n, mean, var))
+        self.integer_n()
+            .map(|n| power_moments(self.theta, self.gain, n, mean, var))
     }
     fn breakpoints(&self) -> Vec<f64> {
         vec![self.theta]
@@ -140,7 +150,11 @@ impl Transfer for NormalCdf {
     /// which may be short against the spread of inputs, and the layers where it
     /// approaches 0 and `nu_max` must each hold quadrature nodes.
     fn breakpoints(&self) -> Vec<f64> {
-        vec![self.theta - 8.0 * self.width, self.theta, self.theta + 8.0 * self.width]
+        vec![
+            self.theta - 8.0 * self.width,
+            self.theta,
+            self.theta + 8.0 * self.width,
+        ]
     }
 }
 
@@ -161,8 +175,17 @@ fn power_moments(theta: f64, gain: f64, n: u32, mean: f64, var: f64) -> Moments 
     if !(var > 0.0) {
         let t = (mean - theta).max(0.0);
         let r = gain * t.powi(n as i32);
-        let d = if mean > theta { gain * n as f64 * t.powi(n as i32 - 1) } else { 0.0 };
-        return Moments { nu: r, q: r * r, gain: d, mean_v: mean };
+        let d = if mean > theta {
+            gain * n as f64 * t.powi(n as i32 - 1)
+        } else {
+            0.0
+        };
+        return Moments {
+            nu: r,
+            q: r * r,
+            gain: d,
+            mean_v: mean,
+        };
     }
     let sd = var.sqrt();
     let m = truncated_normal_moments((mean - theta) / sd, 2 * n);
@@ -197,7 +220,8 @@ pub fn truncated_normal_moments(a: f64, kmax: usize) -> Vec<f64> {
         return m;
     }
     let b = -a;
-    let f0 = (std::f64::consts::PI / 2.0).sqrt() * puruspe::erfcx(b * std::f64::consts::FRAC_1_SQRT_2);
+    let f0 =
+        (std::f64::consts::PI / 2.0).sqrt() * puruspe::erfcx(b * std::f64::consts::FRAC_1_SQRT_2);
     let mut f = vec![0.0; kmax + 1];
     f[0] = f0;
     if b <= 1.0 {
@@ -264,7 +288,11 @@ mod tests {
             let m = truncated_normal_moments(a, 6);
             for k in 0..=6 {
                 let r = brute(a, k);
-                assert!((m[k] / r - 1.0).abs() < 1e-11, "a = {a}, k = {k}: {} vs {r}", m[k]);
+                assert!(
+                    (m[k] / r - 1.0).abs() < 1e-11,
+                    "a = {a}, k = {k}: {} vs {r}",
+                    m[k]
+                );
             }
         }
     }

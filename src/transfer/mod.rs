@@ -28,7 +28,12 @@ impl LifParams {
     /// The parameters of population `a` of a Model.
     pub fn of(model: &crate::Model, a: usize) -> Self {
         let p = &model.populations[a];
-        LifParams { tau_m: p.tau_m, theta: p.theta, v_reset: p.v_reset, tau_ref: p.tau_ref }
+        LifParams {
+            tau_m: p.tau_m,
+            theta: p.theta,
+            v_reset: p.v_reset,
+            tau_ref: p.tau_ref,
+        }
     }
 }
 

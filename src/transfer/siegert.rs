@@ -87,7 +87,8 @@ pub fn deterministic_rate(lif: &LifParams, mu: f64) -> f64 {
 /// Time-averaged potential (mV) of a LIF neuron with mean input `x` (mV) firing at
 /// `nu` (Hz), MODEL.md 2.6.1: `(1 - nu tau_ref) x - tau_m nu (theta - Vr) + nu tau_ref Vr`.
 pub fn lif_mean_v(lif: &LifParams, x: f64, nu: f64) -> f64 {
-    (1.0 - nu * lif.tau_ref) * x - lif.tau_m * nu * (lif.theta - lif.v_reset) + nu * lif.tau_ref * lif.v_reset
+    (1.0 - nu * lif.tau_ref) * x - lif.tau_m * nu * (lif.theta - lif.v_reset)
+        + nu * lif.tau_ref * lif.v_reset
 }
 
 /// The mean input `mu` (mV) at which the Siegert rate with noise `sigma` (mV) equals
@@ -168,11 +169,19 @@ pub fn cv_isi(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
     let integrand = |y: f64| -> f64 {
         let m = y.max(y_r);
         // e^{-y^2} erfcx(-y)^2 = exp(e1) * m1
-        let m1 = if y <= 0.0 { erfcx(-y).powi(2) } else { (2.0 - (-y * y).exp() * erfcx(y)).powi(2) };
+        let m1 = if y <= 0.0 {
+            erfcx(-y).powi(2)
+        } else {
+            (2.0 - (-y * y).exp() * erfcx(y)).powi(2)
+        };
         // Int_m^Y e^{x^2} dx = exp(c) * m2, and the total exponent e1 + c - 2 s.
         let (ex, m2) = if m >= 0.0 {
             let m2 = d_big - ((m - big_y) * (m + big_y)).exp() * dawson(m);
-            let ex = if y > 0.0 { (y - big_y) * (y + big_y) } else { -y * y - s };
+            let ex = if y > 0.0 {
+                (y - big_y) * (y + big_y)
+            } else {
+                -y * y - s
+            };
             (ex, m2)
         } else if big_y >= 0.0 {
             let am = -m;
@@ -198,7 +207,11 @@ pub fn cv_isi(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
     // integrand goes to 0 (for y_th > 0 it is also where all of the integral is);
     // no quadrature node of a long panel would fall into it.
     let y_lo = -(y_r.min(0.0).powi(2) + 50.0).sqrt();
-    let layer = if big_y > 0.0 { (big_y * big_y - 50.0).max(0.0).sqrt() } else { -(big_y * big_y + 50.0).sqrt() };
+    let layer = if big_y > 0.0 {
+        (big_y * big_y - 50.0).max(0.0).sqrt()
+    } else {
+        -(big_y * big_y + 50.0).sqrt()
+    };
     let mut cuts = vec![y_lo, big_y];
     for c in [y_r, 0.0, layer] {
         if c > y_lo && c < big_y {
@@ -245,7 +258,11 @@ impl Transfer for Siegert {
     /// Above the threshold the rate grows like the noiseless `1/ln(1/(x - theta))`,
     /// which an adaptive rule sees and resolves.
     fn breakpoints(&self) -> Vec<f64> {
-        if self.sigma > 0.0 { vec![self.lif.theta - 6.0 * self.sigma, self.lif.theta] } else { vec![self.lif.theta] }
+        if self.sigma > 0.0 {
+            vec![self.lif.theta - 6.0 * self.sigma, self.lif.theta]
+        } else {
+            vec![self.lif.theta]
+        }
     }
     fn inverse(&self, nu: f64) -> Option<f64> {
         inverse_mu(&self.lif, nu, self.sigma)
@@ -269,7 +286,11 @@ struct Core {
 
 impl Core {
     fn rate(&self) -> f64 {
-        if self.s < 600.0 { (-self.s).exp() / self.den } else { (-self.s - self.den.ln()).exp() }
+        if self.s < 600.0 {
+            (-self.s).exp() / self.den
+        } else {
+            (-self.s - self.den.ln()).exp()
+        }
     }
     fn drate(&self) -> f64 {
         if self.s < 600.0 {
@@ -329,7 +350,11 @@ fn compute_core(lif: &LifParams, mu: f64, sigma: f64) -> Core {
                 dnum: lif.tau_m * (theta - vr) / ((mu - theta) * (mu - vr)),
             }
         } else {
-            Core { s: f64::INFINITY, den: 1.0, dnum: 0.0 }
+            Core {
+                s: f64::INFINITY,
+                den: 1.0,
+                dnum: 0.0,
+            }
         };
     }
     // k = exp(-s) I, g = exp(-s) (erfcx(-y_th) - erfcx(-y_r)).
@@ -343,13 +368,21 @@ fn compute_core(lif: &LifParams, mu: f64, sigma: f64) -> Core {
         let s = y * y;
         let e = (-s).exp();
         // Int_{y_r}^0 erfcx(|u|) + Int_0^y (2 e^{u^2} - erfcx(u)).
-        let j = if b >= y { int_erfcx(y, b) } else { -int_erfcx(b, y) };
+        let j = if b >= y {
+            int_erfcx(y, b)
+        } else {
+            -int_erfcx(b, y)
+        };
         (s, 2.0 * dawson(y) + e * j, 2.0 - e * (erfcx(y) + erfcx(b)))
     } else {
         subthreshold(y, yr)
     };
     let c = lif.tau_m * SQRT_PI;
-    Core { s, den: lif.tau_ref * (-s).exp() + c * k, dnum: c * g / sigma }
+    Core {
+        s,
+        den: lif.tau_ref * (-s).exp() + c * k,
+        dnum: c * g / sigma,
+    }
 }
 
 /// `(s, k, g)` of [`compute_core`] for `0 <= p = y_r < y = y_th`.
@@ -367,17 +400,28 @@ fn subthreshold(y: f64, p: f64) -> (f64, f64, f64) {
         if small_erfcx {
             gauss_legendre(rule, p, y, |u| 2.0 * ((u - y) * (u + y)).exp())
         } else {
-            gauss_legendre(rule, p, y, |u| 2.0 * ((u - y) * (u + y)).exp() - e * erfcx(u))
+            gauss_legendre(rule, p, y, |u| {
+                2.0 * ((u - y) * (u + y)).exp() - e * erfcx(u)
+            })
         }
     } else {
         // exp(-y^2) Int_p^y 2 e^{u^2} du = 2 (D(y) - exp(p^2 - y^2) D(p)); the second
         // term is at most e^{-4} of the first times D(p)/D(y) <= 3: no cancellation.
         let two_s = 2.0 * (dawson(y) - (-d2).exp() * dawson(p));
-        if small_erfcx { two_s } else { two_s - e * int_erfcx(p, y) }
+        if small_erfcx {
+            two_s
+        } else {
+            two_s - e * int_erfcx(p, y)
+        }
     };
     // exp(-y^2)(erfcx(-y) - erfcx(-p)) = 2 (1 - exp(p^2 - y^2)) + exp(-y^2)(erfcx(p) - erfcx(y)),
     // both terms positive.
-    let g = -2.0 * (-d2).exp_m1() + if y < 27.0 { e * (erfcx(p) - erfcx(y)) } else { 0.0 };
+    let g = -2.0 * (-d2).exp_m1()
+        + if y < 27.0 {
+            e * (erfcx(p) - erfcx(y))
+        } else {
+            0.0
+        };
     (s, k, g)
 }
 
@@ -396,7 +440,9 @@ fn int_erfcx(a: f64, b: f64) -> f64 {
     if a >= T_ASYMPTOTIC {
         return FRAC_1_SQRT_PI * ((b - a) / a).ln_1p() + (erfcx_tail(a) - erfcx_tail(b));
     }
-    gl_erfcx(a, T_ASYMPTOTIC) + FRAC_1_SQRT_PI * (b / T_ASYMPTOTIC).ln() + (erfcx_tail(T_ASYMPTOTIC) - erfcx_tail(b))
+    gl_erfcx(a, T_ASYMPTOTIC)
+        + FRAC_1_SQRT_PI * (b / T_ASYMPTOTIC).ln()
+        + (erfcx_tail(T_ASYMPTOTIC) - erfcx_tail(b))
 }
 
 /// Gauss-Legendre `Int_a^b erfcx`, `0 <= a < b <= 8`, with the order chosen by the

@@ -53,11 +53,19 @@ pub struct Bifurcation {
 /// through `s`, which is 0 here.
 pub fn bifurcation(model: &Model, mode: &FastMode) -> Result<Bifurcation> {
     let Some(lat) = &model.latent else {
-        return Err(Error::invalid("latent", "none", "a bifurcation of kappa needs latent structure (D >= 1)"));
+        return Err(Error::invalid(
+            "latent",
+            "none",
+            "a bifurcation of kappa needs latent structure (D >= 1)",
+        ));
     };
     let d = lat.d;
     if d == 0 {
-        return Err(Error::invalid("latent.d", 0, "a bifurcation of kappa needs D >= 1"));
+        return Err(Error::invalid(
+            "latent.d",
+            0,
+            "a bifurcation of kappa needs D >= 1",
+        ));
     }
     for (b, l) in lat.loadings.iter().enumerate() {
         if let Some(v) = l.nbar.iter().find(|v| **v != 0.0) {
@@ -73,7 +81,9 @@ pub fn bifurcation(model: &Model, mode: &FastMode) -> Result<Bifurcation> {
     let state = mode.solve(model, &zero_k, &zero_s, None)?;
     let gains = state.gains();
     if let Some((b, g)) = gains.iter().enumerate().find(|(_, g)| !g.is_finite()) {
-        return Err(Error::Domain(format!("gain of population {b} at kappa = 0 is not finite ({g})")));
+        return Err(Error::Domain(format!(
+            "gain of population {b} at kappa = 0 is not finite ({g})"
+        )));
     }
     let mut j = DMatrix::zeros(d, d);
     for (b, l) in lat.loadings.iter().enumerate() {
@@ -121,17 +131,31 @@ pub fn bifurcation(model: &Model, mode: &FastMode) -> Result<Bifurcation> {
                     }
                 }
             }
-            let size = joint.diagonal().iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-300);
-            if joint.symmetric_eigen().eigenvalues.iter().any(|&e| e < -1e-9 * size) {
+            let size = joint
+                .diagonal()
+                .iter()
+                .fold(0.0f64, |m, v| m.max(v.abs()))
+                .max(1e-300);
+            if joint
+                .symmetric_eigen()
+                .eigenvalues
+                .iter()
+                .any(|&e| e < -1e-9 * size)
+            {
                 realizable = false;
             }
-            l.sigma_nm.iter().map(|row| row.iter().map(|v| scale * v).collect()).collect()
+            l.sigma_nm
+                .iter()
+                .map(|row| row.iter().map(|v| scale * v).collect())
+                .collect()
         })
         .collect();
     Ok(Bifurcation {
         mode: mode.label(),
         scale,
-        jacobian: (0..d).map(|r| (0..d).map(|c| j[(r, c)]).collect()).collect(),
+        jacobian: (0..d)
+            .map(|r| (0..d).map(|c| j[(r, c)]).collect())
+            .collect(),
         leading_eigenvalue: lead,
         gains_hz_per_mv: gains,
         sigma_nm_star,

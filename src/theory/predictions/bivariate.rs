@@ -58,7 +58,11 @@ fn rule() -> &'static Rule {
         // orthogonality of the high Hermite coefficients in the extreme nodes (w ~ 1e-75).
         let gh = gauss_quad::hermite::GaussHermite::new(N.try_into().expect("N > 0"));
         let s2 = std::f64::consts::SQRT_2;
-        let mut z: Vec<f64> = gh.as_node_weight_pairs().iter().map(|&(x, _)| x * s2).collect();
+        let mut z: Vec<f64> = gh
+            .as_node_weight_pairs()
+            .iter()
+            .map(|&(x, _)| x * s2)
+            .collect();
         z.sort_by(f64::total_cmp);
         let w: Vec<f64> = z
             .iter_mut()
@@ -94,8 +98,14 @@ pub(crate) fn spectrum(f: impl Fn(f64) -> f64, mean: f64, var: f64) -> Vec<f64> 
         return c;
     }
     let sd = var.sqrt();
-    let g: Vec<f64> = r.z.iter().zip(&r.w).map(|(z, w)| w.sqrt() * f(mean + sd * z)).collect();
-    r.u.iter().map(|row| row.iter().zip(&g).map(|(a, b)| a * b).sum()).collect()
+    let g: Vec<f64> =
+        r.z.iter()
+            .zip(&r.w)
+            .map(|(z, w)| w.sqrt() * f(mean + sd * z))
+            .collect();
+    r.u.iter()
+        .map(|row| row.iter().zip(&g).map(|(a, b)| a * b).sum())
+        .collect()
 }
 
 /// Spectrum of a transfer function's rate (Hz), zero where the rate is not finite.
@@ -143,14 +153,21 @@ pub(crate) fn expect2_conditional(
     let r = rule();
     let sa = var_a.max(0.0).sqrt();
     let sb = var_b.max(0.0).sqrt();
-    let rho = if sa > 0.0 && sb > 0.0 { (cov / (sa * sb)).clamp(-1.0, 1.0) } else { 0.0 };
+    let rho = if sa > 0.0 && sb > 0.0 {
+        (cov / (sa * sb)).clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
     let cond_sd = sb * (1.0 - rho * rho).max(0.0).sqrt();
     let mut total = 0.0;
     for (z1, w1) in r.z.iter().zip(&r.w) {
         let xa = mean_a + sa * z1;
         let mb = mean_b + sb * rho * z1;
         let inner: f64 = if cond_sd > 0.0 {
-            r.z.iter().zip(&r.w).map(|(z2, w2)| w2 * f(xa, mb + cond_sd * z2)).sum()
+            r.z.iter()
+                .zip(&r.w)
+                .map(|(z2, w2)| w2 * f(xa, mb + cond_sd * z2))
+                .sum()
         } else {
             f(xa, mb)
         };

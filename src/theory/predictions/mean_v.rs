@@ -62,12 +62,26 @@ pub fn coherent_shift_states(a: &State, b: &State) -> Result<CoherentShift> {
 
 fn shift_with_label(mode: String, a: &State, b: &State) -> Result<CoherentShift> {
     if a.populations.len() != b.populations.len() || a.kappa.len() != b.kappa.len() {
-        return Err(Error::invalid("state_b", "", "the two states must belong to the same Model"));
+        return Err(Error::invalid(
+            "state_b",
+            "",
+            "the two states must belong to the same Model",
+        ));
     }
     if a.limit != b.limit {
-        return Err(Error::invalid("state_b.limit", b.limit, format!("must match state_a.limit = {}", a.limit)));
+        return Err(Error::invalid(
+            "state_b.limit",
+            b.limit,
+            format!("must match state_a.limit = {}", a.limit),
+        ));
     }
-    let dk = a.kappa.iter().zip(&b.kappa).map(|(x, y)| (y - x).powi(2)).sum::<f64>().sqrt();
+    let dk = a
+        .kappa
+        .iter()
+        .zip(&b.kappa)
+        .map(|(x, y)| (y - x).powi(2))
+        .sum::<f64>()
+        .sqrt();
     let slope = |d: f64| (dk > 0.0).then(|| d / dk);
     let populations = a
         .populations
@@ -143,7 +157,12 @@ fn path_coordinate(kappas: &[Vec<f64>]) -> Vec<f64> {
     }
     let mut c = vec![0.0];
     for w in kappas.windows(2) {
-        let d = w[0].iter().zip(&w[1]).map(|(x, y)| (y - x).powi(2)).sum::<f64>().sqrt();
+        let d = w[0]
+            .iter()
+            .zip(&w[1])
+            .map(|(x, y)| (y - x).powi(2))
+            .sum::<f64>()
+            .sqrt();
         c.push(c.last().copied().unwrap_or(0.0) + d);
     }
     c
@@ -168,7 +187,11 @@ fn derivative(x: &[f64], y: &[f64]) -> Vec<Option<f64>> {
             if h1.abs() <= tiny || h2.abs() <= tiny || (h1 + h2).abs() <= tiny {
                 return None;
             }
-            Some(-h2 / (h1 * (h1 + h2)) * y[i - 1] + (h2 - h1) / (h1 * h2) * y[i] + h1 / (h2 * (h1 + h2)) * y[i + 1])
+            Some(
+                -h2 / (h1 * (h1 + h2)) * y[i - 1]
+                    + (h2 - h1) / (h1 * h2) * y[i]
+                    + h1 / (h2 * (h1 + h2)) * y[i + 1],
+            )
         })
         .collect()
 }
@@ -189,7 +212,11 @@ fn slopes(mode: String, kappas: &[Vec<f64>], pops: Vec<PopulationSeries>) -> Coh
             rate_hz: nu,
         })
         .collect();
-    CoherentSlopes { mode, coordinate, populations }
+    CoherentSlopes {
+        mode,
+        coordinate,
+        populations,
+    }
 }
 
 /// Slopes of `mu_A` and `<V>_A` with respect to `kappa` along a path of solved states, e.g.
@@ -199,8 +226,15 @@ pub fn coherent_slopes(states: &[State]) -> Result<CoherentSlopes> {
         return Err(Error::invalid("states", "[]", "needs at least one state"));
     };
     let p = first.populations.len();
-    if states.iter().any(|s| s.populations.len() != p || s.kappa.len() != first.kappa.len()) {
-        return Err(Error::invalid("states", states.len(), "all states must belong to the same Model"));
+    if states
+        .iter()
+        .any(|s| s.populations.len() != p || s.kappa.len() != first.kappa.len())
+    {
+        return Err(Error::invalid(
+            "states",
+            states.len(),
+            "all states must belong to the same Model",
+        ));
     }
     let kappas: Vec<Vec<f64>> = states.iter().map(|s| s.kappa.clone()).collect();
     let pops = (0..p)
@@ -208,7 +242,12 @@ pub fn coherent_slopes(states: &[State]) -> Result<CoherentSlopes> {
             let col = |f: fn(&crate::theory::stationary::PopulationState) -> f64| -> Vec<f64> {
                 states.iter().map(|s| f(&s.populations[a])).collect()
             };
-            (first.populations[a].name.clone(), col(|p| p.mu_mv), col(|p| p.mean_v_mv), col(|p| p.rate_hz))
+            (
+                first.populations[a].name.clone(),
+                col(|p| p.mu_mv),
+                col(|p| p.mean_v_mv),
+                col(|p| p.rate_hz),
+            )
         })
         .collect();
     Ok(slopes(limit_label(first.limit), &kappas, pops))
@@ -217,9 +256,18 @@ pub fn coherent_slopes(states: &[State]) -> Result<CoherentSlopes> {
 /// Solve the fast variables in `mode` along a path of latent states `path[l]` at input `s`
 /// (by continuation from the state closest to `kappa = 0`) and report the slopes of `mu_A`
 /// and `<V>_A` with respect to `kappa` (MODEL.md 2.6.1).
-pub fn coherent_path(model: &Model, mode: &FastMode, path: &[Vec<f64>], s: &[f64]) -> Result<CoherentSlopes> {
+pub fn coherent_path(
+    model: &Model,
+    mode: &FastMode,
+    path: &[Vec<f64>],
+    s: &[f64],
+) -> Result<CoherentSlopes> {
     if path.is_empty() {
-        return Err(Error::invalid("path", "[]", "needs at least one latent state"));
+        return Err(Error::invalid(
+            "path",
+            "[]",
+            "needs at least one latent state",
+        ));
     }
     for k in path {
         check_dims(model, k, s)?;
@@ -234,12 +282,23 @@ pub fn coherent_path(model: &Model, mode: &FastMode, path: &[Vec<f64>], s: &[f64
 /// MODEL.md 2.5 (MODEL.md 2.6.1); `None` while `kappa` does not move.
 pub fn coherent_slopes_trajectory(traj: &Trajectory) -> Result<CoherentSlopes> {
     if traj.t.is_empty() {
-        return Err(Error::invalid("trajectory", "empty", "needs at least one output time"));
+        return Err(Error::invalid(
+            "trajectory",
+            "empty",
+            "needs at least one output time",
+        ));
     }
     let pops = traj
         .populations
         .iter()
-        .map(|p| (p.name.clone(), p.mu_mv.clone(), p.mean_v_mv.clone(), p.rate_hz.clone()))
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.mu_mv.clone(),
+                p.mean_v_mv.clone(),
+                p.rate_hz.clone(),
+            )
+        })
         .collect();
     Ok(slopes(limit_label(traj.limit), &traj.kappa, pops))
 }

@@ -27,10 +27,11 @@ pub use mean_v::{
 };
 pub use mode::{FastMode, latent_root_1d, reduced_map_mode};
 pub use rate_distribution::{
-    CountingNoiseCdf, RateDistribution, RateGrid, counting_noise_cdf, rate_cdf, rate_distribution, silent_fraction,
+    CountingNoiseCdf, RateDistribution, RateGrid, counting_noise_cdf, rate_cdf, rate_distribution,
+    silent_fraction,
 };
 pub use tuning::{
-    TuningContrast, TuningCurves, TuningOptions, TuningPopulation, TuningStats, symmetric_path_1d, tuning_contrast,
-    tuning_curves, tuning_stats,
+    TuningContrast, TuningCurves, TuningOptions, TuningPopulation, TuningStats, symmetric_path_1d,
+    tuning_contrast, tuning_curves, tuning_stats,
 };
 pub use two_state::{TwoState, TwoStatePopulation, two_state};

@@ -13,7 +13,9 @@ use crate::error::{Error, Result};
 use crate::gauss;
 use crate::model::Model;
 use crate::theory::inputs::{latent_input, quenched_cross};
-use crate::theory::stationary::{self, Equations, Limit, PopulationState, State, population_transfer};
+use crate::theory::stationary::{
+    self, Equations, Limit, PopulationState, State, population_transfer,
+};
 
 /// The closure of the fast variables used when a prediction solves a state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -71,14 +73,24 @@ impl FastMode {
     /// A short description for reports: every number names its mode.
     pub fn label(&self) -> String {
         match self {
-            FastMode::Network { limit: Limit::Finite } => "finite K".into(),
-            FastMode::Network { limit: Limit::Balanced } => "balanced limit".into(),
-            FastMode::FixedMu { quenched: true, .. } => "fixed mu (finite K, quenched variance solved)".into(),
-            FastMode::FixedMu { quenched: false, .. } => "fixed mu (finite K, quenched variance beta_ext only)".into(),
+            FastMode::Network {
+                limit: Limit::Finite,
+            } => "finite K".into(),
+            FastMode::Network {
+                limit: Limit::Balanced,
+            } => "balanced limit".into(),
+            FastMode::FixedMu { quenched: true, .. } => {
+                "fixed mu (finite K, quenched variance solved)".into()
+            }
+            FastMode::FixedMu {
+                quenched: false, ..
+            } => "fixed mu (finite K, quenched variance beta_ext only)".into(),
             FastMode::Unbalanced { sigma_mv: None, .. } => {
                 "unbalanced (mu and beta frozen, noise follows rates)".into()
             }
-            FastMode::Unbalanced { sigma_mv: Some(_), .. } => "unbalanced (mu, beta and noise frozen)".into(),
+            FastMode::Unbalanced {
+                sigma_mv: Some(_), ..
+            } => "unbalanced (mu, beta and noise frozen)".into(),
         }
     }
 
@@ -87,10 +99,18 @@ impl FastMode {
         let p = model.p();
         let check = |field: &str, v: &[f64], positive: bool| -> Result<()> {
             if v.len() != p {
-                return Err(Error::invalid(field, format!("{v:?}"), format!("needs one value per population ({p})")));
+                return Err(Error::invalid(
+                    field,
+                    format!("{v:?}"),
+                    format!("needs one value per population ({p})"),
+                ));
             }
             if let Some(x) = v.iter().find(|x| !x.is_finite() || (positive && **x < 0.0)) {
-                let rule = if positive { "must be finite and >= 0" } else { "must be finite" };
+                let rule = if positive {
+                    "must be finite and >= 0"
+                } else {
+                    "must be finite"
+                };
                 return Err(Error::invalid(field, x, rule));
             }
             Ok(())
@@ -98,7 +118,11 @@ impl FastMode {
         match self {
             FastMode::Network { .. } => Ok(()),
             FastMode::FixedMu { mu_mv, .. } => check("mode.mu_mv", mu_mv, false),
-            FastMode::Unbalanced { mu_mv, beta_mv2, sigma_mv } => {
+            FastMode::Unbalanced {
+                mu_mv,
+                beta_mv2,
+                sigma_mv,
+            } => {
                 check("mode.mu_mv", mu_mv, false)?;
                 check("mode.beta_mv2", beta_mv2, true)?;
                 if let Some(s) = sigma_mv {
@@ -114,22 +138,48 @@ impl FastMode {
 
     /// Solve the fast variables at `(kappa, s)` in this mode (MODEL.md 2.1-2.4 with the
     /// closure above), warm-started from `guess`.
-    pub fn solve(&self, model: &Model, kappa: &[f64], s: &[f64], guess: Option<&State>) -> Result<State> {
+    pub fn solve(
+        &self,
+        model: &Model,
+        kappa: &[f64],
+        s: &[f64],
+        guess: Option<&State>,
+    ) -> Result<State> {
         self.validate(model)?;
         check_dims(model, kappa, s)?;
         match self {
             FastMode::Network { limit } => stationary::solve(model, *limit, kappa, s, guess),
-            FastMode::FixedMu { mu_mv, quenched } => {
-                stationary::solve_fixed_mu(model, mu_mv, kappa, s, guess, &Equations { quenched: *quenched })
-            }
-            FastMode::Unbalanced { mu_mv, beta_mv2, sigma_mv: None } => {
+            FastMode::FixedMu { mu_mv, quenched } => stationary::solve_fixed_mu(
+                model,
+                mu_mv,
+                kappa,
+                s,
+                guess,
+                &Equations {
+                    quenched: *quenched,
+                },
+            ),
+            FastMode::Unbalanced {
+                mu_mv,
+                beta_mv2,
+                sigma_mv: None,
+            } => {
                 // beta frozen = beta_ext of a copy of the Model, with the connectivity term switched off
                 let frozen = frozen_beta_model(model, beta_mv2);
-                stationary::solve_fixed_mu(&frozen, mu_mv, kappa, s, guess, &Equations { quenched: false })
+                stationary::solve_fixed_mu(
+                    &frozen,
+                    mu_mv,
+                    kappa,
+                    s,
+                    guess,
+                    &Equations { quenched: false },
+                )
             }
-            FastMode::Unbalanced { mu_mv, beta_mv2, sigma_mv: Some(sigma) } => {
-                Ok(frozen_state(model, mu_mv, beta_mv2, sigma, kappa, s))
-            }
+            FastMode::Unbalanced {
+                mu_mv,
+                beta_mv2,
+                sigma_mv: Some(sigma),
+            } => Ok(frozen_state(model, mu_mv, beta_mv2, sigma, kappa, s)),
         }
     }
 
@@ -142,7 +192,9 @@ impl FastMode {
             FastMode::Network { .. } | FastMode::FixedMu { quenched: true, .. } => {
                 quenched_cross(model, a, nu_prod, cross)
             }
-            FastMode::FixedMu { quenched: false, .. } => model.populations[a].beta_ext,
+            FastMode::FixedMu {
+                quenched: false, ..
+            } => model.populations[a].beta_ext,
             FastMode::Unbalanced { beta_mv2, .. } => beta_mv2[a],
         }
     }
@@ -150,16 +202,27 @@ impl FastMode {
     /// Whether the quenched variance depends on the rates (so that the two-state equations of
     /// MODEL.md 2.6.4 have to be solved self-consistently).
     pub fn quenched_is_dynamic(&self) -> bool {
-        matches!(self, FastMode::Network { .. } | FastMode::FixedMu { quenched: true, .. })
+        matches!(
+            self,
+            FastMode::Network { .. } | FastMode::FixedMu { quenched: true, .. }
+        )
     }
 }
 
 pub(crate) fn check_dims(model: &Model, kappa: &[f64], s: &[f64]) -> Result<()> {
     if kappa.len() != model.d() {
-        return Err(Error::invalid("kappa", format!("{kappa:?}"), format!("must have length D = {}", model.d())));
+        return Err(Error::invalid(
+            "kappa",
+            format!("{kappa:?}"),
+            format!("must have length D = {}", model.d()),
+        ));
     }
     if s.len() != model.d_in() {
-        return Err(Error::invalid("s", format!("{s:?}"), format!("must have length D_in = {}", model.d_in())));
+        return Err(Error::invalid(
+            "s",
+            format!("{s:?}"),
+            format!("must have length D_in = {}", model.d_in()),
+        ));
     }
     if let Some(x) = kappa.iter().chain(s).find(|x| !x.is_finite()) {
         return Err(Error::invalid("kappa, s", x, "must be finite"));
@@ -169,9 +232,16 @@ pub(crate) fn check_dims(model: &Model, kappa: &[f64], s: &[f64]) -> Result<()> 
 
 /// Solve the fast variables along the path by continuation outwards from the point
 /// closest to `kappa = 0`.
-pub(crate) fn solve_path(model: &Model, mode: &FastMode, path: &[Vec<f64>], s: &[f64]) -> Result<Vec<State>> {
+pub(crate) fn solve_path(
+    model: &Model,
+    mode: &FastMode,
+    path: &[Vec<f64>],
+    s: &[f64],
+) -> Result<Vec<State>> {
     let norm = |k: &[f64]| k.iter().map(|v| v * v).sum::<f64>();
-    let start = (0..path.len()).min_by(|&i, &j| norm(&path[i]).total_cmp(&norm(&path[j]))).unwrap_or(0);
+    let start = (0..path.len())
+        .min_by(|&i, &j| norm(&path[i]).total_cmp(&norm(&path[j])))
+        .unwrap_or(0);
     let mut states: Vec<Option<State>> = vec![None; path.len()];
     let first = mode.solve(model, &path[start], s, None)?;
     states[start] = Some(first.clone());
@@ -200,7 +270,14 @@ fn frozen_beta_model(model: &Model, beta: &[f64]) -> Model {
 
 /// A state with every input statistic given: no self-consistency is left (MODEL.md 2.3
 /// evaluated once).
-fn frozen_state(model: &Model, mu: &[f64], beta: &[f64], sigma: &[f64], kappa: &[f64], s: &[f64]) -> State {
+fn frozen_state(
+    model: &Model,
+    mu: &[f64],
+    beta: &[f64],
+    sigma: &[f64],
+    kappa: &[f64],
+    s: &[f64],
+) -> State {
     let populations = (0..model.p())
         .map(|a| {
             let (shift, lvar) = latent_input(model, a, kappa, s);
@@ -224,7 +301,13 @@ fn frozen_state(model: &Model, mu: &[f64], beta: &[f64], sigma: &[f64], kappa: &
             }
         })
         .collect();
-    State { limit: Limit::Finite, kappa: kappa.to_vec(), s: s.to_vec(), populations, residual: 0.0 }
+    State {
+        limit: Limit::Finite,
+        kappa: kappa.to_vec(),
+        s: s.to_vec(),
+        populations,
+        residual: 0.0,
+    }
 }
 
 /// `G(kappa) = F(kappa, s)` (Hz) of MODEL.md 2.3 with the fast variables solved in `mode`
@@ -239,7 +322,10 @@ pub fn reduced_map_mode(
     let st = mode.solve(model, kappa, s, guess)?;
     let g = st.latent_map(model);
     if g.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Domain(format!("F(kappa) is not finite at kappa = {kappa:?} ({}): {g:?}", mode.label())));
+        return Err(Error::Domain(format!(
+            "F(kappa) is not finite at kappa = {kappa:?} ({}): {g:?}",
+            mode.label()
+        )));
     }
     Ok((g, st))
 }
@@ -265,12 +351,26 @@ impl CostFunction for Residual1D<'_> {
 /// A latent fixed point `kappa = F(kappa, s)` of a `D = 1` model inside the bracket
 /// `[lo, hi]` (Hz), fast variables solved in `mode` (MODEL.md 2.4), by argmin's Brent root
 /// finder to `1e-11` Hz. `F(kappa) - kappa` must change sign over the bracket.
-pub fn latent_root_1d(model: &Model, mode: &FastMode, s: &[f64], lo: f64, hi: f64) -> Result<State> {
+pub fn latent_root_1d(
+    model: &Model,
+    mode: &FastMode,
+    s: &[f64],
+    lo: f64,
+    hi: f64,
+) -> Result<State> {
     if model.d() != 1 {
-        return Err(Error::invalid("latent.d", model.d(), "a 1-D latent root needs D = 1"));
+        return Err(Error::invalid(
+            "latent.d",
+            model.d(),
+            "a 1-D latent root needs D = 1",
+        ));
     }
     if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-        return Err(Error::invalid("bracket", format!("[{lo}, {hi}]"), "must be finite with lo < hi"));
+        return Err(Error::invalid(
+            "bracket",
+            format!("[{lo}, {hi}]"),
+            "must be finite with lo < hi",
+        ));
     }
     let (flo, slo) = reduced_map_mode(model, mode, &[lo], s, None)?;
     let (fhi, _) = reduced_map_mode(model, mode, &[hi], s, Some(&slo))?;
@@ -282,17 +382,25 @@ pub fn latent_root_1d(model: &Model, mode: &FastMode, s: &[f64], lo: f64, hi: f6
         return Err(Error::invalid(
             "bracket",
             format!("[{lo}, {hi}]"),
-            format!("F(kappa) - kappa has the same sign at both ends ({rlo:.4e}, {rhi:.4e}; {})", mode.label()),
+            format!(
+                "F(kappa) - kappa has the same sign at both ends ({rlo:.4e}, {rhi:.4e}; {})",
+                mode.label()
+            ),
         ));
     }
-    let problem = Residual1D { model, mode, s, guess: RefCell::new(Some(slo.clone())) };
-    let res =
-        Executor::new(problem, BrentRoot::new(lo, hi, 1e-11)).configure(|st| st.max_iters(200)).run().map_err(|e| {
-            Error::NoConvergence {
-                what: format!("latent root in [{lo}, {hi}] ({}): {e}", mode.label()),
-                iterations: 200,
-                residual: f64::NAN,
-            }
+    let problem = Residual1D {
+        model,
+        mode,
+        s,
+        guess: RefCell::new(Some(slo.clone())),
+    };
+    let res = Executor::new(problem, BrentRoot::new(lo, hi, 1e-11))
+        .configure(|st| st.max_iters(200))
+        .run()
+        .map_err(|e| Error::NoConvergence {
+            what: format!("latent root in [{lo}, {hi}] ({}): {e}", mode.label()),
+            iterations: 200,
+            residual: f64::NAN,
         })?;
     let k = *res.state().get_best_param().unwrap_or(&lo);
     mode.solve(model, &[k], s, Some(&slo))

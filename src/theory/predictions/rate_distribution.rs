@@ -100,14 +100,22 @@ fn check_pop(model: &Model, state: &State, pop: usize) -> Result<()> {
         ));
     }
     if pop >= model.p() {
-        return Err(Error::invalid("pop", pop, format!("must be < P = {}", model.p())));
+        return Err(Error::invalid(
+            "pop",
+            pop,
+            format!("must be < P = {}", model.p()),
+        ));
     }
     Ok(())
 }
 
 fn check_threshold(threshold_hz: f64) -> Result<()> {
     if !(threshold_hz.is_finite() && threshold_hz > 0.0) {
-        return Err(Error::invalid("silent_threshold_hz", threshold_hz, "must be finite and > 0"));
+        return Err(Error::invalid(
+            "silent_threshold_hz",
+            threshold_hz,
+            "must be finite and > 0",
+        ));
     }
     Ok(())
 }
@@ -123,7 +131,11 @@ impl PushForward {
     fn new(model: &Model, state: &State, pop: usize) -> Self {
         let p = &state.populations[pop];
         let sd = p.delta_mv2.max(0.0).sqrt();
-        PushForward { mean: p.mean_input_mv, sd, t: crate::theory::closure::state_transfer_boxed(model, state, pop) }
+        PushForward {
+            mean: p.mean_input_mv,
+            sd,
+            t: crate::theory::closure::state_transfer_boxed(model, state, pop),
+        }
     }
 
     fn is_atom(&self) -> bool {
@@ -133,7 +145,11 @@ impl PushForward {
     /// `P(rate <= nu)`.
     fn cdf(&self, nu: f64) -> f64 {
         if self.is_atom() {
-            return if self.t.rate(self.mean) <= nu { 1.0 } else { 0.0 };
+            return if self.t.rate(self.mean) <= nu {
+                1.0
+            } else {
+                0.0
+            };
         }
         if nu <= 0.0 {
             return 0.0;
@@ -147,7 +163,11 @@ impl PushForward {
     /// `P(rate < threshold)`: the silent fraction.
     fn silent(&self, threshold: f64) -> f64 {
         if self.is_atom() {
-            return if self.t.rate(self.mean) < threshold { 1.0 } else { 0.0 };
+            return if self.t.rate(self.mean) < threshold {
+                1.0
+            } else {
+                0.0
+            };
         }
         self.cdf(threshold)
     }
@@ -156,7 +176,11 @@ impl PushForward {
     fn at_input(&self, x: f64) -> (f64, f64) {
         let z = (x - self.mean) / self.sd;
         let d = self.t.drate_dx(x);
-        let dens = if d.is_finite() && d > 0.0 { normal_pdf(z) / (self.sd * d) } else { 0.0 };
+        let dens = if d.is_finite() && d > 0.0 {
+            normal_pdf(z) / (self.sd * d)
+        } else {
+            0.0
+        };
         (if dens.is_finite() { dens } else { 0.0 }, normal_cdf(z))
     }
 }
@@ -180,15 +204,24 @@ pub fn rate_distribution(
     let (nu, density, cdf, atom) = match grid {
         RateGrid::Auto { points } => {
             if *points < 3 {
-                return Err(Error::invalid("grid.points", points, "needs at least 3 points"));
+                return Err(Error::invalid(
+                    "grid.points",
+                    points,
+                    "needs at least 3 points",
+                ));
             }
             if pf.is_atom() {
                 let r = pf.t.rate(pf.mean);
-                let nu: Vec<f64> = (0..*points).map(|i| 2.0 * r * i as f64 / (*points - 1) as f64).collect();
+                let nu: Vec<f64> = (0..*points)
+                    .map(|i| 2.0 * r * i as f64 / (*points - 1) as f64)
+                    .collect();
                 let cdf = nu.iter().map(|&v| if v >= r { 1.0 } else { 0.0 }).collect();
                 (nu.clone(), vec![0.0; nu.len()], cdf, Some(r))
             } else {
-                let (lo, hi) = (pf.mean - GRID_HALF_WIDTH_SD * pf.sd, pf.mean + GRID_HALF_WIDTH_SD * pf.sd);
+                let (lo, hi) = (
+                    pf.mean - GRID_HALF_WIDTH_SD * pf.sd,
+                    pf.mean + GRID_HALF_WIDTH_SD * pf.sd,
+                );
                 let mut nu = Vec::with_capacity(*points);
                 let mut dens = Vec::with_capacity(*points);
                 let mut cdf = Vec::with_capacity(*points);
@@ -204,17 +237,32 @@ pub fn rate_distribution(
         }
         RateGrid::Rates { nu_hz } => {
             if nu_hz.len() < 2 {
-                return Err(Error::invalid("grid.nu_hz", format!("{nu_hz:?}"), "needs at least 2 rates"));
+                return Err(Error::invalid(
+                    "grid.nu_hz",
+                    format!("{nu_hz:?}"),
+                    "needs at least 2 rates",
+                ));
             }
             if let Some(v) = nu_hz.iter().find(|v| !v.is_finite() || **v < 0.0) {
-                return Err(Error::invalid("grid.nu_hz", v, "rates must be finite and >= 0"));
+                return Err(Error::invalid(
+                    "grid.nu_hz",
+                    v,
+                    "rates must be finite and >= 0",
+                ));
             }
             if nu_hz.windows(2).any(|w| w[1] <= w[0]) {
-                return Err(Error::invalid("grid.nu_hz", format!("{nu_hz:?}"), "must be strictly increasing"));
+                return Err(Error::invalid(
+                    "grid.nu_hz",
+                    format!("{nu_hz:?}"),
+                    "must be strictly increasing",
+                ));
             }
             if pf.is_atom() {
                 let r = pf.t.rate(pf.mean);
-                let cdf = nu_hz.iter().map(|&v| if v >= r { 1.0 } else { 0.0 }).collect();
+                let cdf = nu_hz
+                    .iter()
+                    .map(|&v| if v >= r { 1.0 } else { 0.0 })
+                    .collect();
                 (nu_hz.clone(), vec![0.0; nu_hz.len()], cdf, Some(r))
             } else {
                 let mut dens = Vec::with_capacity(nu_hz.len());
@@ -282,7 +330,9 @@ fn integrate(x: &[f64], f: &[f64]) -> f64 {
         let (h0, h1) = (x[i + 1] - x[i], x[i + 2] - x[i + 1]);
         if h0 > 0.0 && h1 > 0.0 {
             s += (h0 + h1) / 6.0
-                * ((2.0 - h1 / h0) * f[i] + (h0 + h1).powi(2) / (h0 * h1) * f[i + 1] + (2.0 - h0 / h1) * f[i + 2]);
+                * ((2.0 - h1 / h0) * f[i]
+                    + (h0 + h1).powi(2) / (h0 * h1) * f[i + 1]
+                    + (2.0 - h0 / h1) * f[i + 2]);
         } else {
             s += 0.5 * h0 * (f[i] + f[i + 1]) + 0.5 * h1 * (f[i + 1] + f[i + 2]);
         }
@@ -329,13 +379,22 @@ pub struct CountingNoiseCdf {
 impl CountingNoiseCdf {
     /// `P(count <= k)`.
     pub fn count_cdf(&self, k: i64) -> f64 {
-        if k < 0 { 0.0 } else { self.cdf_by_count.get(k as usize).copied().unwrap_or(1.0) }
+        if k < 0 {
+            0.0
+        } else {
+            self.cdf_by_count.get(k as usize).copied().unwrap_or(1.0)
+        }
     }
 
     /// The measured rates `k / T` (Hz) with their probabilities.
     pub fn pmf(&self) -> Vec<(f64, f64)> {
         (0..self.cdf_by_count.len() as i64)
-            .map(|k| (k as f64 / self.window_s, self.count_cdf(k) - self.count_cdf(k - 1)))
+            .map(|k| {
+                (
+                    k as f64 / self.window_s,
+                    self.count_cdf(k) - self.count_cdf(k - 1),
+                )
+            })
             .collect()
     }
 
@@ -398,14 +457,25 @@ fn add_count_cdf(acc: &mut [f64], nu: f64, window: f64, cv: f64, w: f64) {
 /// mixed over `P_A(nu)` of `dist`. The mixture uses the exact CDF increments of `dist`
 /// between grid points (trapezoidal in the count probabilities), with the mass below and
 /// above the grid placed at its ends, so it needs no density near `nu = 0`.
-pub fn counting_noise_cdf(dist: &RateDistribution, window_s: f64, cv: f64) -> Result<CountingNoiseCdf> {
+pub fn counting_noise_cdf(
+    dist: &RateDistribution,
+    window_s: f64,
+    cv: f64,
+) -> Result<CountingNoiseCdf> {
     if !(window_s.is_finite() && window_s > 0.0) {
-        return Err(Error::invalid("window_s", window_s, "must be finite and > 0"));
+        return Err(Error::invalid(
+            "window_s",
+            window_s,
+            "must be finite and > 0",
+        ));
     }
     if !(cv.is_finite() && cv >= 0.0) {
         return Err(Error::invalid("cv", cv, "must be finite and >= 0"));
     }
-    let top = dist.atom_hz.unwrap_or(0.0).max(dist.nu_hz.last().copied().unwrap_or(0.0));
+    let top = dist
+        .atom_hz
+        .unwrap_or(0.0)
+        .max(dist.nu_hz.last().copied().unwrap_or(0.0));
     let lmax = top * window_s;
     let kmax = (lmax + 12.0 * (lmax * cv.max(1.0).powi(2)).sqrt() + 12.0).ceil() as usize;
     let mut acc = vec![0.0; kmax + 1];
@@ -420,7 +490,13 @@ pub fn counting_noise_cdf(dist: &RateDistribution, window_s: f64, cv: f64) -> Re
             add_count_cdf(&mut acc, nu[i], window_s, cv, w);
             add_count_cdf(&mut acc, nu[i + 1], window_s, cv, w);
         }
-        add_count_cdf(&mut acc, nu[n - 1], window_s, cv, (1.0 - cdf[n - 1]).max(0.0));
+        add_count_cdf(
+            &mut acc,
+            nu[n - 1],
+            window_s,
+            cv,
+            (1.0 - cdf[n - 1]).max(0.0),
+        );
     }
     // normalise the rounding of the mixture weights and enforce monotonicity
     let total = acc[kmax].max(f64::MIN_POSITIVE);
@@ -429,5 +505,10 @@ pub fn counting_noise_cdf(dist: &RateDistribution, window_s: f64, cv: f64) -> Re
         *a = (*a / total).clamp(prev, 1.0);
         prev = *a;
     }
-    Ok(CountingNoiseCdf { window_s, cv, poisson_below_counts: POISSON_BELOW_COUNTS, cdf_by_count: acc })
+    Ok(CountingNoiseCdf {
+        window_s,
+        cv,
+        poisson_below_counts: POISSON_BELOW_COUNTS,
+        cdf_by_count: acc,
+    })
 }

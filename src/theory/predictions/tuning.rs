@@ -28,7 +28,11 @@ pub struct TuningOptions {
 
 impl Default for TuningOptions {
     fn default() -> Self {
-        TuningOptions { neurons: 200, seed: 1, tol_hz: 0.1 }
+        TuningOptions {
+            neurons: 200,
+            seed: 1,
+            tol_hz: 0.1,
+        }
     }
 }
 
@@ -66,7 +70,11 @@ pub fn tuning_stats(curves: &[Vec<f64>], tol_hz: f64) -> Result<TuningStats> {
         (0usize, 0.0, 0usize, 0usize, 0.0, 0usize, 0usize);
     for c in curves {
         if c.len() < 2 || c.iter().any(|v| !v.is_finite()) {
-            return Err(Error::invalid("curves", c.len(), "each curve needs >= 2 finite rates"));
+            return Err(Error::invalid(
+                "curves",
+                c.len(),
+                "each curve needs >= 2 finite rates",
+            ));
         }
         let (mut run_min, mut run_max) = (c[0], c[0]);
         let (mut rise, mut fall) = (0.0f64, 0.0f64);
@@ -101,10 +109,18 @@ pub fn tuning_stats(curves: &[Vec<f64>], tol_hz: f64) -> Result<TuningStats> {
         neurons: n,
         tol_hz,
         nonmonotone_fraction: frac(nonmono),
-        mean_nonmonotone_depth_hz: if n > 0 { depth_sum / n as f64 } else { f64::NAN },
+        mean_nonmonotone_depth_hz: if n > 0 {
+            depth_sum / n as f64
+        } else {
+            f64::NAN
+        },
         interior_peak_fraction: frac(peaks),
         interior_trough_fraction: frac(troughs),
-        mean_endpoint_asymmetry: if tuned > 0 { asym_sum / tuned as f64 } else { f64::NAN },
+        mean_endpoint_asymmetry: if tuned > 0 {
+            asym_sum / tuned as f64
+        } else {
+            f64::NAN
+        },
         untuned_fraction: frac(untuned),
     })
 }
@@ -149,7 +165,12 @@ fn coordinate(path: &[Vec<f64>]) -> Vec<f64> {
     }
     let mut c = vec![0.0];
     for w in path.windows(2) {
-        let d = w[0].iter().zip(&w[1]).map(|(x, y)| (y - x).powi(2)).sum::<f64>().sqrt();
+        let d = w[0]
+            .iter()
+            .zip(&w[1])
+            .map(|(x, y)| (y - x).powi(2))
+            .sum::<f64>()
+            .sqrt();
         c.push(c.last().copied().unwrap_or(0.0) + d);
     }
     c
@@ -169,7 +190,11 @@ pub fn tuning_curves(
     opts: &TuningOptions,
 ) -> Result<TuningCurves> {
     if path.len() < 2 {
-        return Err(Error::invalid("path", path.len(), "needs at least 2 latent states"));
+        return Err(Error::invalid(
+            "path",
+            path.len(),
+            "needs at least 2 latent states",
+        ));
     }
     for k in path {
         check_dims(model, k, s)?;
@@ -184,16 +209,26 @@ pub fn tuning_curves(
         .map(|a| {
             let eig = cov[a].clone().symmetric_eigen();
             let clipped = eig.eigenvalues.iter().copied().fold(0.0f64, f64::min);
-            let sqrt_l = DVector::from_iterator(l, eig.eigenvalues.iter().map(|&e| e.max(0.0).sqrt()));
+            let sqrt_l =
+                DVector::from_iterator(l, eig.eigenvalues.iter().map(|&e| e.max(0.0).sqrt()));
             let factor = &eig.eigenvectors * nalgebra::DMatrix::from_diagonal(&sqrt_l);
-            let means: Vec<f64> = states.iter().map(|st| st.populations[a].mean_input_mv).collect();
-            let transfers: Vec<_> =
-                states.iter().map(|st| crate::theory::closure::state_transfer_boxed(model, st, a)).collect();
-            let mut rng =
-                Xoshiro256PlusPlus::seed_from_u64(opts.seed ^ (a as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let means: Vec<f64> = states
+                .iter()
+                .map(|st| st.populations[a].mean_input_mv)
+                .collect();
+            let transfers: Vec<_> = states
+                .iter()
+                .map(|st| crate::theory::closure::state_transfer_boxed(model, st, a))
+                .collect();
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(
+                opts.seed ^ (a as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
             let curves: Vec<Vec<f64>> = (0..opts.neurons)
                 .map(|_| {
-                    let xi = DVector::from_iterator(l, (0..l).map(|_| rng.sample::<f64, _>(StandardNormal)));
+                    let xi = DVector::from_iterator(
+                        l,
+                        (0..l).map(|_| rng.sample::<f64, _>(StandardNormal)),
+                    );
                     let x = &factor * xi;
                     (0..l).map(|j| transfers[j].rate(means[j] + x[j])).collect()
                 })
@@ -209,18 +244,30 @@ pub fn tuning_curves(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(TuningCurves { mode: mode.label(), kappa: coordinate(path), path: path.to_vec(), s: s.to_vec(), populations })
+    Ok(TuningCurves {
+        mode: mode.label(),
+        kappa: coordinate(path),
+        path: path.to_vec(),
+        s: s.to_vec(),
+        populations,
+    })
 }
 
 /// `points` latent states evenly spaced on `[-kappa_max, kappa_max]` (Hz), for `D = 1`.
 pub fn symmetric_path_1d(kappa_max: f64, points: usize) -> Result<Vec<Vec<f64>>> {
     if !(kappa_max.is_finite() && kappa_max > 0.0) {
-        return Err(Error::invalid("kappa_max", kappa_max, "must be finite and > 0"));
+        return Err(Error::invalid(
+            "kappa_max",
+            kappa_max,
+            "must be finite and > 0",
+        ));
     }
     if points < 2 {
         return Err(Error::invalid("points", points, "needs at least 2"));
     }
-    Ok((0..points).map(|i| vec![-kappa_max + 2.0 * kappa_max * i as f64 / (points - 1) as f64]).collect())
+    Ok((0..points)
+        .map(|i| vec![-kappa_max + 2.0 * kappa_max * i as f64 / (points - 1) as f64])
+        .collect())
 }
 
 /// Balanced tuning against the unbalanced mode on the same path (MODEL.md 2.6.4).
@@ -248,9 +295,29 @@ pub fn tuning_contrast(
     let net = FastMode::network(limit);
     let balanced = tuning_curves(model, &net, path, s, opts)?;
     let norm = |k: &[f64]| k.iter().map(|v| v * v).sum::<f64>();
-    let origin = path.iter().min_by(|x, y| norm(x).total_cmp(&norm(y))).cloned().unwrap_or_default();
+    let origin = path
+        .iter()
+        .min_by(|x, y| norm(x).total_cmp(&norm(y)))
+        .cloned()
+        .unwrap_or_default();
     let reference = net.solve(model, &origin, s, None)?;
-    let unbalanced = tuning_curves(model, &FastMode::unbalanced_at(&reference, false), path, s, opts)?;
-    let unbalanced_frozen_noise = tuning_curves(model, &FastMode::unbalanced_at(&reference, true), path, s, opts)?;
-    Ok(TuningContrast { balanced, unbalanced, unbalanced_frozen_noise })
+    let unbalanced = tuning_curves(
+        model,
+        &FastMode::unbalanced_at(&reference, false),
+        path,
+        s,
+        opts,
+    )?;
+    let unbalanced_frozen_noise = tuning_curves(
+        model,
+        &FastMode::unbalanced_at(&reference, true),
+        path,
+        s,
+        opts,
+    )?;
+    Ok(TuningContrast {
+        balanced,
+        unbalanced,
+        unbalanced_frozen_noise,
+    })
 }

@@ -84,19 +84,33 @@ pub(crate) fn prepare(model: &Model, st: &State) -> Prepared {
         .collect();
     Prepared {
         spectra,
-        sd: st.populations.iter().map(|p| p.delta_mv2.max(0.0).sqrt()).collect(),
+        sd: st
+            .populations
+            .iter()
+            .map(|p| p.delta_mv2.max(0.0).sqrt())
+            .collect(),
         kappa: st.kappa.clone(),
         s: st.s.clone(),
     }
 }
 
 /// The latent part of `C_A^{ab}` (mV^2), MODEL.md 2.6.4.
-pub(crate) fn latent_cov(model: &Model, a: usize, ka: &[f64], sa: &[f64], kb: &[f64], sb: &[f64]) -> f64 {
+pub(crate) fn latent_cov(
+    model: &Model,
+    a: usize,
+    ka: &[f64],
+    sa: &[f64],
+    kb: &[f64],
+    sb: &[f64],
+) -> f64 {
     let Some(lat) = &model.latent else { return 0.0 };
     let l = &lat.loadings[a];
     let tau = model.populations[a].tau_m;
     let bil = |m: &[Vec<f64>], u: &[f64], v: &[f64]| -> f64 {
-        m.iter().zip(u).map(|(row, ui)| ui * row.iter().zip(v).map(|(x, y)| x * y).sum::<f64>()).sum()
+        m.iter()
+            .zip(u)
+            .map(|(row, ui)| ui * row.iter().zip(v).map(|(x, y)| x * y).sum::<f64>())
+            .sum()
     };
     tau * tau * bil(&l.sigma_mm, ka, kb)
         + bil(&l.sigma_ww, sa, sb)
@@ -104,7 +118,11 @@ pub(crate) fn latent_cov(model: &Model, a: usize, ka: &[f64], sa: &[f64], kb: &[
 }
 
 fn rho_of(c: f64, sda: f64, sdb: f64) -> f64 {
-    if sda > 0.0 && sdb > 0.0 { (c / (sda * sdb)).clamp(-1.0, 1.0) } else { 0.0 }
+    if sda > 0.0 && sdb > 0.0 {
+        (c / (sda * sdb)).clamp(-1.0, 1.0)
+    } else {
+        0.0
+    }
 }
 
 /// Solution of the cross-covariance equations between two prepared states.
@@ -116,15 +134,36 @@ pub(crate) struct CrossSolution {
     pub residual: f64,
 }
 
-pub(crate) fn solve_cross(model: &Model, mode: &FastMode, pa: &Prepared, pb: &Prepared) -> Result<CrossSolution> {
+pub(crate) fn solve_cross(
+    model: &Model,
+    mode: &FastMode,
+    pa: &Prepared,
+    pb: &Prepared,
+) -> Result<CrossSolution> {
     let p = model.p();
-    let latent: Vec<f64> = (0..p).map(|a| latent_cov(model, a, &pa.kappa, &pa.s, &pb.kappa, &pb.s)).collect();
-    let nu_prod: Vec<f64> = (0..p).map(|b| pa.spectra[b][0] * pb.spectra[b][0]).collect();
+    let latent: Vec<f64> = (0..p)
+        .map(|a| latent_cov(model, a, &pa.kappa, &pa.s, &pb.kappa, &pb.s))
+        .collect();
+    let nu_prod: Vec<f64> = (0..p)
+        .map(|b| pa.spectra[b][0] * pb.spectra[b][0])
+        .collect();
     let crosses = |c: &[f64]| -> Vec<f64> {
-        (0..p).map(|b| cross_moment(&pa.spectra[b], &pb.spectra[b], rho_of(c[b], pa.sd[b], pb.sd[b]), 0)).collect()
+        (0..p)
+            .map(|b| {
+                cross_moment(
+                    &pa.spectra[b],
+                    &pb.spectra[b],
+                    rho_of(c[b], pa.sd[b], pb.sd[b]),
+                    0,
+                )
+            })
+            .collect()
     };
-    let betas =
-        |cross: &[f64]| -> Vec<f64> { (0..p).map(|a| mode.quenched_cross(model, a, &nu_prod, cross)).collect() };
+    let betas = |cross: &[f64]| -> Vec<f64> {
+        (0..p)
+            .map(|a| mode.quenched_cross(model, a, &nu_prod, cross))
+            .collect()
+    };
     let c = if mode.quenched_is_dynamic() {
         let scale = 1.0 + pa.sd.iter().chain(&pb.sd).fold(0.0f64, |m, s| m.max(s * s));
         let x0 = DVector::from_fn(p, |a, _| {
@@ -138,8 +177,18 @@ pub(crate) fn solve_cross(model: &Model, mode: &FastMode, pa: &Prepared, pb: &Pr
             let r = DVector::from_fn(p, |a, _| c[a] - b[a] - latent[a]);
             r.iter().all(|v| v.is_finite()).then_some(r)
         };
-        let opt = NewtonOptions { tol: 1e-12 * scale, max_iter: 100, max_step: scale, fd_step: 1e-7 };
-        let rep = newton::solve("two-state cross-covariance (MODEL.md 2.6.4)", residual, x0, &opt)?;
+        let opt = NewtonOptions {
+            tol: 1e-12 * scale,
+            max_iter: 100,
+            max_step: scale,
+            fd_step: 1e-7,
+        };
+        let rep = newton::solve(
+            "two-state cross-covariance (MODEL.md 2.6.4)",
+            residual,
+            x0,
+            &opt,
+        )?;
         rep.x.iter().copied().collect()
     } else {
         // the quenched field does not depend on the state: one evaluation
@@ -148,11 +197,21 @@ pub(crate) fn solve_cross(model: &Model, mode: &FastMode, pa: &Prepared, pb: &Pr
     };
     let cross = crosses(&c);
     let beta = betas(&cross);
-    let residual = (0..p).map(|a| (c[a] - beta[a] - latent[a]).abs()).fold(0.0, f64::max);
+    let residual = (0..p)
+        .map(|a| (c[a] - beta[a] - latent[a]).abs())
+        .fold(0.0, f64::max);
     if c.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Domain(format!("two-state cross-covariance is not finite: {c:?}")));
+        return Err(Error::Domain(format!(
+            "two-state cross-covariance is not finite: {c:?}"
+        )));
     }
-    Ok(CrossSolution { c, beta, latent, cross, residual })
+    Ok(CrossSolution {
+        c,
+        beta,
+        latent,
+        cross,
+        residual,
+    })
 }
 
 /// Rate correlation across neurons between two prepared states for population `b`.
@@ -214,7 +273,11 @@ pub fn two_state(model: &Model, mode: &FastMode, a: &State, b: &State) -> Result
 
 /// The `L x L` covariance across neurons of the inputs in `states` (MODEL.md 2.6.4), one
 /// matrix per population: `Delta_A` of each state on the diagonal, `C_A^{ll'}` off it.
-pub(crate) fn covariance_matrices(model: &Model, mode: &FastMode, states: &[State]) -> Result<Vec<DMatrix<f64>>> {
+pub(crate) fn covariance_matrices(
+    model: &Model,
+    mode: &FastMode,
+    states: &[State],
+) -> Result<Vec<DMatrix<f64>>> {
     let l = states.len();
     let prepared: Vec<Prepared> = states.iter().map(|st| prepare(model, st)).collect();
     let mut cov = vec![DMatrix::zeros(l, l); model.p()];

@@ -27,20 +27,33 @@ impl Band {
     /// A zero `n x n` matrix with `kl` sub- and `ku` super-diagonals.
     pub fn zeros(n: usize, kl: usize, ku: usize) -> Self {
         let width = kl + ku + 1;
-        Band { n, kl, ku, width, data: vec![0.0; n * width] }
+        Band {
+            n,
+            kl,
+            ku,
+            width,
+            data: vec![0.0; n * width],
+        }
     }
 
     /// Add `v` to entry `(i, j)`; the entry must lie inside the band.
     #[inline]
     pub fn add(&mut self, i: usize, j: usize, v: f64) {
-        debug_assert!(i < self.n && j < self.n && j + self.kl >= i && j <= i + self.ku, "({i}, {j}) outside the band");
+        debug_assert!(
+            i < self.n && j < self.n && j + self.kl >= i && j <= i + self.ku,
+            "({i}, {j}) outside the band"
+        );
         self.data[i * self.width + j + self.kl - i] += v;
     }
 
     /// Entry `(i, j)` (zero outside the band).
     #[cfg(test)]
     pub fn get(&self, i: usize, j: usize) -> f64 {
-        if j + self.kl < i || j > i + self.ku { 0.0 } else { self.data[i * self.width + j + self.kl - i] }
+        if j + self.kl < i || j > i + self.ku {
+            0.0
+        } else {
+            self.data[i * self.width + j + self.kl - i]
+        }
     }
 
     /// Factor in place into `L U` (`L` unit lower, stored below the diagonal; `U` on and
@@ -153,7 +166,13 @@ impl BandLu {
 
     #[inline(always)]
     fn solve_ut_kernel<const R: usize>(&self, w: &mut [Vec<f64>; R]) {
-        let Band { n, kl, ku, width, ref data } = self.band;
+        let Band {
+            n,
+            kl,
+            ku,
+            width,
+            ref data,
+        } = self.band;
         for i in 0..n {
             let row = &data[i * width + kl..i * width + kl + 1 + ku.min(n - 1 - i)];
             for rhs in w.iter_mut() {
@@ -177,7 +196,12 @@ impl BandLu {
 
     #[inline(always)]
     fn solve_l_kernel(&self, start: usize, m: usize, s: &[(usize, f64)], out: &mut Vec<f64>) {
-        let Band { kl, width, ref data, .. } = self.band;
+        let Band {
+            kl,
+            width,
+            ref data,
+            ..
+        } = self.band;
         out.clear();
         out.resize(m - start, 0.0);
         for &(r, v) in s {
@@ -197,7 +221,12 @@ impl BandLu {
     /// `count` rows `m - count..m` (they depend on `y` only through those rows):
     /// returns `p[m - count..m]`. `y` holds rows `start..m`.
     pub fn solve_u_top(&self, start: usize, m: usize, y: &[f64], count: usize) -> Vec<f64> {
-        let Band { kl, width, ref data, .. } = self.band;
+        let Band {
+            kl,
+            width,
+            ref data,
+            ..
+        } = self.band;
         let first = m.saturating_sub(count).max(start);
         let mut p = vec![0.0; m - first];
         for i in (first..m).rev() {
@@ -220,7 +249,9 @@ mod tests {
         let mut m: Vec<Vec<f64>> = a.to_vec();
         let mut x = b.to_vec();
         for k in 0..n {
-            let p = (k..n).max_by(|&i, &j| m[i][k].abs().total_cmp(&m[j][k].abs())).unwrap();
+            let p = (k..n)
+                .max_by(|&i, &j| m[i][k].abs().total_cmp(&m[j][k].abs()))
+                .unwrap();
             m.swap(k, p);
             x.swap(k, p);
             for i in k + 1..n {
@@ -244,7 +275,9 @@ mod tests {
         let mut band = Band::zeros(n, kl, ku);
         let mut seed = 12345u64;
         let mut rnd = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 11) as f64 / (1u64 << 53) as f64
         };
         let mut loss = vec![0.0; n];
@@ -260,7 +293,9 @@ mod tests {
             loss[j] = if j % 3 == 0 { 0.1 + rnd() } else { 0.0 };
             band.add(j, j, col + loss[j]);
         }
-        let dense: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| band.get(i, j)).collect()).collect();
+        let dense: Vec<Vec<f64>> = (0..n)
+            .map(|i| (0..n).map(|j| band.get(i, j)).collect())
+            .collect();
         let lu = band.factor(&loss).unwrap();
         let mut z = [vec![1.0; n]];
         lu.solve_ut_in_place(&mut z);
@@ -277,7 +312,10 @@ mod tests {
             let x = dense_solve(&a, &b);
             let total: f64 = x.iter().sum();
             let via_z: f64 = z[0][start..m].iter().zip(&y).map(|(a, b)| a * b).sum();
-            assert!((total - via_z).abs() < 1e-12 * total.abs(), "m={m}: {total} vs {via_z}");
+            assert!(
+                (total - via_z).abs() < 1e-12 * total.abs(),
+                "m={m}: {total} vs {via_z}"
+            );
             for (k, &v) in top.iter().enumerate() {
                 assert!((v - x[m - 4 + k]).abs() < 1e-12 * (1.0 + v.abs()));
             }

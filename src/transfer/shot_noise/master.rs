@@ -104,12 +104,26 @@ impl Ladder {
     /// for membrane time constant `tau_m` (s). Returns `None` if a pivot vanishes
     /// (no input can carry the neuron to threshold).
     #[allow(clippy::needless_range_loop)] // t is a cell index in several arrays and formulas
-    pub fn new(h: f64, u_min: f64, n: usize, tau_m: f64, jumps: &[Jump], spread: bool) -> Option<Self> {
-        let jumps: Vec<Jump> = jumps.iter().copied().filter(|j| j.a != 0.0 && j.rate > 0.0).collect();
+    pub fn new(
+        h: f64,
+        u_min: f64,
+        n: usize,
+        tau_m: f64,
+        jumps: &[Jump],
+        spread: bool,
+    ) -> Option<Self> {
+        let jumps: Vec<Jump> = jumps
+            .iter()
+            .copied()
+            .filter(|j| j.a != 0.0 && j.rate > 0.0)
+            .collect();
         let (kl, ku) = bandwidths(&jumps, h, spread);
         let mut a = Band::zeros(n, kl, ku);
         let edge = |k: usize| u_min + k as f64 * h;
-        let splits: Vec<(f64, [(f64, f64); 4])> = jumps.iter().map(|j| (j.rate, split(j.a / h, spread))).collect();
+        let splits: Vec<(f64, [(f64, f64); 4])> = jumps
+            .iter()
+            .map(|j| (j.rate, split(j.a / h, spread)))
+            .collect();
         let total_rate: f64 = jumps.iter().map(|j| j.rate).sum();
         // firing rate out of each cell (the column sums of the matrix), for the GTH pivots
         let mut loss = vec![0.0; n];
@@ -161,7 +175,10 @@ impl Ladder {
             }
         }
         let lu = a.factor(&loss).ok()?;
-        let mut z = [vec![1.0; n], (0..n).map(|i| u_min + (i as f64 + 0.5) * h).collect()];
+        let mut z = [
+            vec![1.0; n],
+            (0..n).map(|i| u_min + (i as f64 + 0.5) * h).collect(),
+        ];
         lu.solve_ut_in_place(&mut z);
         let reach = jumps
             .iter()
@@ -169,8 +186,19 @@ impl Ladder {
             .map(|j| (j.a / h).floor() as usize + 1 + usize::from(spread))
             .max()
             .unwrap_or(0);
-        let excitatory = jumps.iter().filter(|j| j.a > 0.0).map(|j| (j.rate, split(j.a / h, spread))).collect();
-        Some(Ladder { h, u_min, excitatory, lu, z, reach })
+        let excitatory = jumps
+            .iter()
+            .filter(|j| j.a > 0.0)
+            .map(|j| (j.rate, split(j.a / h, spread)))
+            .collect();
+        Some(Ladder {
+            h,
+            u_min,
+            excitatory,
+            lu,
+            z,
+            reach,
+        })
     }
 
     /// Passage integrals with the threshold at the top of cell `m - 1` (`u_theta = u_min + m h`)
@@ -180,7 +208,11 @@ impl Ladder {
         let q = (u_r - self.u_min) / h - 0.5;
         let i0 = q.floor().max(0.0) as usize;
         let w = (q - i0 as f64).clamp(0.0, 1.0);
-        let src: Vec<(usize, f64)> = if i0 + 1 >= m { vec![(m - 1, 1.0)] } else { vec![(i0, 1.0 - w), (i0 + 1, w)] };
+        let src: Vec<(usize, f64)> = if i0 + 1 >= m {
+            vec![(m - 1, 1.0)]
+        } else {
+            vec![(i0, 1.0 - w), (i0 + 1, w)]
+        };
         let start = src[0].0;
         self.lu.solve_l_from(start, m, &src, work);
         let time = dot(&self.z[0][start..m], work);
@@ -201,6 +233,10 @@ impl Ladder {
                 }
             }
         }
-        Passage { time, u_time, overshoot: over }
+        Passage {
+            time,
+            u_time,
+            overshoot: over,
+        }
     }
 }

@@ -97,12 +97,20 @@ impl ShotInput {
         }
         for (x, &a) in self.jumps_mv.iter().enumerate() {
             if !a.is_finite() {
-                return Err(Error::invalid(format!("ShotInput.jumps_mv[{x}]"), a, "must be finite"));
+                return Err(Error::invalid(
+                    format!("ShotInput.jumps_mv[{x}]"),
+                    a,
+                    "must be finite",
+                ));
             }
         }
         for (x, &r) in self.rates_hz.iter().enumerate() {
             if !r.is_finite() || r < 0.0 {
-                return Err(Error::invalid(format!("ShotInput.rates_hz[{x}]"), r, "must be finite and >= 0"));
+                return Err(Error::invalid(
+                    format!("ShotInput.rates_hz[{x}]"),
+                    r,
+                    "must be finite and >= 0",
+                ));
             }
         }
         Ok(())
@@ -111,13 +119,26 @@ impl ShotInput {
     /// Mean drive `tau_m sum_X a_X R_X` (mV) for membrane time constant `tau_m` (s):
     /// the mean input is `x = b + ` this.
     pub fn mean_drive(&self, tau_m: f64) -> f64 {
-        tau_m * self.jumps_mv.iter().zip(&self.rates_hz).map(|(a, r)| a * r).sum::<f64>()
+        tau_m
+            * self
+                .jumps_mv
+                .iter()
+                .zip(&self.rates_hz)
+                .map(|(a, r)| a * r)
+                .sum::<f64>()
     }
 
     /// Noise `sigma` (mV) of the diffusion approximation, `sigma^2 = tau_m sum_X a_X^2 R_X`
     /// (MODEL.md 2.1; the free membrane's standard deviation is `sigma / sqrt 2`).
     pub fn sigma(&self, tau_m: f64) -> f64 {
-        (tau_m * self.jumps_mv.iter().zip(&self.rates_hz).map(|(a, r)| a * a * r).sum::<f64>()).sqrt()
+        (tau_m
+            * self
+                .jumps_mv
+                .iter()
+                .zip(&self.rates_hz)
+                .map(|(a, r)| a * a * r)
+                .sum::<f64>())
+        .sqrt()
     }
 
     /// The input with source `source` replaced by its equivalent Poisson source for
@@ -133,7 +154,11 @@ impl ShotInput {
             ));
         }
         if !f.is_finite() || f <= 0.0 {
-            return Err(Error::invalid("f", f, "a Fano factor must be finite and > 0"));
+            return Err(Error::invalid(
+                "f",
+                f,
+                "a Fano factor must be finite and > 0",
+            ));
         }
         let mut s = self.clone();
         s.jumps_mv[source] *= f;
@@ -142,12 +167,19 @@ impl ShotInput {
     }
 
     fn jumps(&self) -> Vec<Jump> {
-        self.jumps_mv.iter().zip(&self.rates_hz).map(|(&a, &rate)| Jump { a, rate }).collect()
+        self.jumps_mv
+            .iter()
+            .zip(&self.rates_hz)
+            .map(|(&a, &rate)| Jump { a, rate })
+            .collect()
     }
 
     /// Whether some source can push the neuron up (positive jump at a positive rate).
     fn has_excitation(&self) -> bool {
-        self.jumps_mv.iter().zip(&self.rates_hz).any(|(&a, &r)| a > 0.0 && r > 0.0)
+        self.jumps_mv
+            .iter()
+            .zip(&self.rates_hz)
+            .any(|(&a, &r)| a > 0.0 && r > 0.0)
     }
 }
 
@@ -190,14 +222,21 @@ pub struct Resolution {
 
 impl Default for Resolution {
     fn default() -> Self {
-        Resolution { dv: 0.01, levels: 4, lower_sd: 7.0 }
+        Resolution {
+            dv: 0.01,
+            levels: 4,
+            lower_sd: 7.0,
+        }
     }
 }
 
 impl Resolution {
     /// A faster, coarser resolution: `dv = 0.02` mV, 4 levels (about 4x cheaper, see the table).
     pub fn fast() -> Self {
-        Resolution { dv: 0.02, ..Resolution::default() }
+        Resolution {
+            dv: 0.02,
+            ..Resolution::default()
+        }
     }
 
     /// The default resolution refined for small jumps: `dv = min(0.01, a_min / 16)` mV,
@@ -206,14 +245,22 @@ impl Resolution {
     /// (`8 dv`) to resolve every important jump by two cells; with the default model's
     /// jumps (0.158 mV) this is the default. Used by [`stationary`] and [`ShotNoise::new`].
     pub fn for_input(input: &ShotInput) -> Self {
-        let var: f64 = input.jumps_mv.iter().zip(&input.rates_hz).map(|(a, r)| a * a * r).sum();
+        let var: f64 = input
+            .jumps_mv
+            .iter()
+            .zip(&input.rates_hz)
+            .map(|(a, r)| a * a * r)
+            .sum();
         let a_min = input
             .jumps_mv
             .iter()
             .zip(&input.rates_hz)
             .filter(|(a, r)| **a != 0.0 && a.powi(2) * **r >= 0.05 * var)
             .fold(f64::INFINITY, |m, (a, _)| m.min(a.abs()));
-        Resolution { dv: (a_min / 16.0).clamp(0.001, 0.01), ..Resolution::default() }
+        Resolution {
+            dv: (a_min / 16.0).clamp(0.001, 0.01),
+            ..Resolution::default()
+        }
     }
 
     /// The finest cell width (mV) used for `lif`: `(theta - Vr) / (c k)`, `c = 2^(levels-1)`,
@@ -236,13 +283,25 @@ impl Resolution {
 
     fn validate(&self) -> Result<()> {
         if !self.dv.is_finite() || self.dv <= 0.0 {
-            return Err(Error::invalid("Resolution.dv", self.dv, "must be finite and > 0"));
+            return Err(Error::invalid(
+                "Resolution.dv",
+                self.dv,
+                "must be finite and > 0",
+            ));
         }
         if !(1..=6).contains(&self.levels) {
-            return Err(Error::invalid("Resolution.levels", self.levels, "must be 1 to 6"));
+            return Err(Error::invalid(
+                "Resolution.levels",
+                self.levels,
+                "must be 1 to 6",
+            ));
         }
         if !self.lower_sd.is_finite() || self.lower_sd < 0.0 {
-            return Err(Error::invalid("Resolution.lower_sd", self.lower_sd, "must be finite and >= 0"));
+            return Err(Error::invalid(
+                "Resolution.lower_sd",
+                self.lower_sd,
+                "must be finite and >= 0",
+            ));
         }
         Ok(())
     }
@@ -267,10 +326,18 @@ fn validate_lif(lif: &LifParams) -> Result<()> {
         return Err(Error::invalid("tau_m", lif.tau_m, "must be finite and > 0"));
     }
     if !lif.tau_ref.is_finite() || lif.tau_ref < 0.0 {
-        return Err(Error::invalid("tau_ref", lif.tau_ref, "must be finite and >= 0"));
+        return Err(Error::invalid(
+            "tau_ref",
+            lif.tau_ref,
+            "must be finite and >= 0",
+        ));
     }
     if !lif.theta.is_finite() || !lif.v_reset.is_finite() || lif.theta <= lif.v_reset {
-        return Err(Error::invalid("theta", lif.theta, format!("must be finite and exceed v_reset = {}", lif.v_reset)));
+        return Err(Error::invalid(
+            "theta",
+            lif.theta,
+            format!("must be finite and exceed v_reset = {}", lif.v_reset),
+        ));
     }
     Ok(())
 }
@@ -292,14 +359,24 @@ pub fn stationary(lif: &LifParams, input: &ShotInput, bias: f64) -> Result<Stati
 /// on its position in the cell (about 1e-7 relative in the rate, 2e-5 mV in `<V>` at
 /// 2 mHz) and would make the result wiggle with period `h` in the bias. The four biases
 /// stay on one side of `b = theta`, where the rate is not smooth.
-pub fn stationary_with(lif: &LifParams, input: &ShotInput, bias: f64, res: &Resolution) -> Result<Stationary> {
+pub fn stationary_with(
+    lif: &LifParams,
+    input: &ShotInput,
+    bias: f64,
+    res: &Resolution,
+) -> Result<Stationary> {
     Ok(stationary_and_slope(lif, input, bias, res)?.0)
 }
 
 /// [`stationary_with`] and the slope `d rate / d bias` (Hz/mV) of the cubic through the
 /// four lattice biases (relative error about 1e-7; a centred finite difference for the
 /// drift-only case, which has no lattice).
-fn stationary_and_slope(lif: &LifParams, input: &ShotInput, bias: f64, res: &Resolution) -> Result<(Stationary, f64)> {
+fn stationary_and_slope(
+    lif: &LifParams,
+    input: &ShotInput,
+    bias: f64,
+    res: &Resolution,
+) -> Result<(Stationary, f64)> {
     validate_lif(lif)?;
     input.validate()?;
     res.validate()?;
@@ -336,20 +413,32 @@ fn stationary_and_slope(lif: &LifParams, input: &ShotInput, bias: f64, res: &Res
         -((t - 1.0) * (t - 3.0) + t * (t - 3.0) + t * (t - 1.0)) / 2.0,
         ((t - 1.0) * (t - 2.0) + t * (t - 2.0) + t * (t - 1.0)) / 6.0,
     ];
-    let mix =
-        |w: &[f64; 4], f: &dyn Fn(&Stationary) -> f64| -> f64 { nodes.iter().zip(w).map(|(n, w)| w * f(n)).sum() };
+    let mix = |w: &[f64; 4], f: &dyn Fn(&Stationary) -> f64| -> f64 {
+        nodes.iter().zip(w).map(|(n, w)| w * f(n)).sum()
+    };
     let (rate, slope) = if nodes.iter().all(|n| n.rate > 0.0) {
         let rate = mix(&w, &|n| n.rate.ln()).exp();
         (rate, rate * mix(&dw, &|n| n.rate.ln()) / c)
     } else {
         (mix(&w, &|n| n.rate).max(0.0), mix(&dw, &|n| n.rate) / c)
     };
-    Ok((Stationary { rate, mean_v: mix(&w, &|n| n.mean_v), overshoot: mix(&w, &|n| n.overshoot) }, slope))
+    Ok((
+        Stationary {
+            rate,
+            mean_v: mix(&w, &|n| n.mean_v),
+            overshoot: mix(&w, &|n| n.overshoot),
+        },
+        slope,
+    ))
 }
 
 /// The never-firing state: no input can reach the threshold (no excitation, `b <= theta`).
 fn silent(lif: &LifParams, input: &ShotInput, bias: f64) -> Stationary {
-    Stationary { rate: 0.0, mean_v: bias + input.mean_drive(lif.tau_m), overshoot: 0.0 }
+    Stationary {
+        rate: 0.0,
+        mean_v: bias + input.mean_drive(lif.tau_m),
+        overshoot: 0.0,
+    }
 }
 
 /// Solve for the biases `b0 + k * step * c h`, `k = 0..count` (`h` the fine cell width of
@@ -395,7 +484,10 @@ fn ladder_factored(
     let b_max = bias(count - 1);
     let sd_free = input.sigma(tau) / 2f64.sqrt();
     let a_max = input.jumps_mv.iter().fold(0.0f64, |m, a| m.max(a.abs()));
-    let u_low = (lif.v_reset - b_max).min(input.mean_drive(tau)) - res.lower_sd * sd_free - 2.0 * a_max - 1.0;
+    let u_low = (lif.v_reset - b_max).min(input.mean_drive(tau))
+        - res.lower_sd * sd_free
+        - 2.0 * a_max
+        - 1.0;
     let u_top0 = lif.theta - b0;
     let n_coarse = ((u_top0 - u_low) / coarse).ceil() as usize;
     let u_min = u_top0 - n_coarse as f64 * coarse;
@@ -424,7 +516,13 @@ fn ladder_factored(
         let mut work = Vec::new();
         passages.push(
             (0..count)
-                .map(|k| lad.passage((n_coarse - k * step) * per_coarse, lif.v_reset - bias(k), &mut work))
+                .map(|k| {
+                    lad.passage(
+                        (n_coarse - k * step) * per_coarse,
+                        lif.v_reset - bias(k),
+                        &mut work,
+                    )
+                })
                 .collect(),
         );
     }
@@ -518,7 +616,11 @@ impl Table {
     }
 
     fn piece(&self, x: f64) -> Option<&Piece> {
-        if x >= self.x_min() && x <= self.x_max() { self.pieces.iter().find(|p| x <= p.log_rate.x_max()) } else { None }
+        if x >= self.x_min() && x <= self.x_max() {
+            self.pieces.iter().find(|p| x <= p.log_rate.x_max())
+        } else {
+            None
+        }
     }
 }
 
@@ -539,7 +641,13 @@ impl ShotNoise {
     /// across a population (MODEL.md 2.3), `width` the reach of the quadrature in standard
     /// deviations (the Gaussian averages of `gauss` start from [`crate::gauss::Z_MAX`] = 10
     /// and widen their range by themselves where needed).
-    pub fn around(lif: LifParams, input: ShotInput, mean: f64, sd: f64, width: f64) -> Result<Self> {
+    pub fn around(
+        lif: LifParams,
+        input: ShotInput,
+        mean: f64,
+        sd: f64,
+        width: f64,
+    ) -> Result<Self> {
         let half = (width * sd).max(1.0);
         Self::new(lif, input, (mean - half, mean + half))
     }
@@ -557,13 +665,23 @@ impl ShotNoise {
         res.validate()?;
         let (x_min, x_max) = x_range;
         if !x_min.is_finite() || !x_max.is_finite() || x_max < x_min {
-            return Err(Error::invalid("x_range", format!("({x_min}, {x_max})"), "must be finite with x_min <= x_max"));
+            return Err(Error::invalid(
+                "x_range",
+                format!("({x_min}, {x_max})"),
+                "must be finite with x_min <= x_max",
+            ));
         }
         if !spacing.is_finite() || spacing <= 0.0 {
             return Err(Error::invalid("spacing", spacing, "must be finite and > 0"));
         }
         let mean_drive = input.mean_drive(lif.tau_m);
-        let mut me = ShotNoise { lif, input, res, mean_drive, table: None };
+        let mut me = ShotNoise {
+            lif,
+            input,
+            res,
+            mean_drive,
+            table: None,
+        };
         if me.input.has_excitation() {
             me.table = me.build_table(x_min, x_max, spacing)?;
         }
@@ -574,7 +692,12 @@ impl ShotNoise {
     /// `rates_hz` (Hz, one per population): sources `B` with jump `J_AB / sqrt K` and rate
     /// `K_B nu_B`, and the external drive with jump `J_A0 / sqrt K` and rate `K_0 nu_0`
     /// (MODEL.md section 1), tabulated over `x_range` (mV).
-    pub fn for_population(model: &Model, a: usize, rates_hz: &[f64], x_range: (f64, f64)) -> Result<Self> {
+    pub fn for_population(
+        model: &Model,
+        a: usize,
+        rates_hz: &[f64],
+        x_range: (f64, f64),
+    ) -> Result<Self> {
         let input = population_input(model, a, rates_hz)?;
         Self::new(LifParams::of(model, a), input, x_range)
     }
@@ -595,10 +718,24 @@ impl ShotNoise {
             count = count.max(k_kink as usize + 4);
         }
         let x0 = kink - k_kink as f64 * dx;
-        let nodes = ladder(&self.lif, &self.input, x0 - self.mean_drive, step, count, &self.res)?;
+        let nodes = ladder(
+            &self.lif,
+            &self.input,
+            x0 - self.mean_drive,
+            step,
+            count,
+            &self.res,
+        )?;
         // drop the low end where the rate underflows (direct evaluation serves it)
-        let first = nodes.iter().position(|s| s.rate > 1e-300 && s.rate.is_finite()).unwrap_or(count);
-        if count - first < 4 || nodes[first..].iter().any(|s| !s.rate.is_finite() || !s.mean_v.is_finite()) {
+        let first = nodes
+            .iter()
+            .position(|s| s.rate > 1e-300 && s.rate.is_finite())
+            .unwrap_or(count);
+        if count - first < 4
+            || nodes[first..]
+                .iter()
+                .any(|s| !s.rate.is_finite() || !s.mean_v.is_finite())
+        {
             return Ok(None);
         }
         let x_first = x0 + first as f64 * dx;
@@ -624,7 +761,12 @@ impl ShotNoise {
         } else {
             vec![piece(0, last)]
         };
-        Ok(Some(Table { x0: x_first, dx, nodes, pieces }))
+        Ok(Some(Table {
+            x0: x_first,
+            dx,
+            nodes,
+            pieces,
+        }))
     }
 
     /// The LIF parameters.
@@ -655,14 +797,21 @@ impl ShotNoise {
     /// Number of table intervals where the monotone limiter changed the spline of
     /// `log(rate)` (0 for smooth data: the spline is then the plain C2 spline).
     pub fn limited_intervals(&self) -> usize {
-        self.table.as_ref().map_or(0, |t| t.pieces.iter().map(|p| p.log_rate.limited).sum())
+        self.table
+            .as_ref()
+            .map_or(0, |t| t.pieces.iter().map(|p| p.log_rate.limited).sum())
     }
 
     /// The table's nodes `(x, rate, mean_v)` (mV, Hz, mV).
     pub fn table_nodes(&self) -> Vec<(f64, f64, f64)> {
         match &self.table {
             None => Vec::new(),
-            Some(t) => t.nodes.iter().enumerate().map(|(k, s)| (t.x0 + k as f64 * t.dx, s.rate, s.mean_v)).collect(),
+            Some(t) => t
+                .nodes
+                .iter()
+                .enumerate()
+                .map(|(k, s)| (t.x0 + k as f64 * t.dx, s.rate, s.mean_v))
+                .collect(),
         }
     }
 
@@ -683,14 +832,22 @@ impl ShotNoise {
     /// Direct evaluation for the trait methods, which cannot return errors: the inputs
     /// were validated at construction, so only a non-finite `x` can fail here.
     fn direct_or_nan(&self, x: f64) -> Stationary {
-        self.direct(x).unwrap_or(Stationary { rate: f64::NAN, mean_v: f64::NAN, overshoot: f64::NAN })
+        self.direct(x).unwrap_or(Stationary {
+            rate: f64::NAN,
+            mean_v: f64::NAN,
+            overshoot: f64::NAN,
+        })
     }
 }
 
 /// The [`ShotInput`] of population `a` of `model` at population rates `rates_hz` (Hz).
 pub fn population_input(model: &Model, a: usize, rates_hz: &[f64]) -> Result<ShotInput> {
     if a >= model.p() {
-        return Err(Error::invalid("a", a, format!("no such population (have {})", model.p())));
+        return Err(Error::invalid(
+            "a",
+            a,
+            format!("no such population (have {})", model.p()),
+        ));
     }
     if rates_hz.len() != model.p() {
         return Err(Error::invalid(
@@ -703,7 +860,11 @@ pub fn population_input(model: &Model, a: usize, rates_hz: &[f64]) -> Result<Sho
     let mut rates = Vec::with_capacity(model.p() + 1);
     for (b, &nu) in rates_hz.iter().enumerate() {
         if !nu.is_finite() || nu < 0.0 {
-            return Err(Error::invalid(format!("rates_hz[{b}]"), nu, "must be finite and >= 0"));
+            return Err(Error::invalid(
+                format!("rates_hz[{b}]"),
+                nu,
+                "must be finite and >= 0",
+            ));
         }
         jumps.push(model.jump(a, b));
         rates.push(model.k_in(b) * nu);
@@ -727,7 +888,8 @@ impl Transfer for ShotNoise {
             return lr.exp() * d;
         }
         // outside the table: the slope of the direct evaluation's interpolant
-        stationary_and_slope(&self.lif, &self.input, self.bias(x), &self.res).map_or(f64::NAN, |(_, d)| d)
+        stationary_and_slope(&self.lif, &self.input, self.bias(x), &self.res)
+            .map_or(f64::NAN, |(_, d)| d)
     }
 
     fn mean_v(&self, x: f64) -> f64 {

@@ -43,10 +43,18 @@ impl UniformSpline {
                 }
                 let denom = if k == 0 { 4.0 } else { 4.0 - c[k - 1] };
                 c[k] = 1.0 / denom;
-                d[k] = if k == 0 { rhs / denom } else { (rhs - d[k - 1]) / denom };
+                d[k] = if k == 0 {
+                    rhs / denom
+                } else {
+                    (rhs - d[k - 1]) / denom
+                };
             }
             for k in (0..m).rev() {
-                s[k + 1] = if k == m - 1 { d[k] } else { d[k] - c[k] * s[k + 2] };
+                s[k + 1] = if k == m - 1 {
+                    d[k]
+                } else {
+                    d[k] - c[k] * s[k + 2]
+                };
             }
         }
         let mut limited = 0;
@@ -85,7 +93,13 @@ impl UniformSpline {
                 }
             }
         }
-        UniformSpline { x0, dx, y, s, limited }
+        UniformSpline {
+            x0,
+            dx,
+            y,
+            s,
+            limited,
+        }
     }
 
     pub fn x_min(&self) -> f64 {
@@ -110,8 +124,10 @@ impl UniformSpline {
         let (y0, y1, m0, m1) = (self.y[k], self.y[k + 1], self.s[k] * h, self.s[k + 1] * h);
         let t2 = t * t;
         let t3 = t2 * t;
-        let v =
-            (2.0 * t3 - 3.0 * t2 + 1.0) * y0 + (t3 - 2.0 * t2 + t) * m0 + (-2.0 * t3 + 3.0 * t2) * y1 + (t3 - t2) * m1;
+        let v = (2.0 * t3 - 3.0 * t2 + 1.0) * y0
+            + (t3 - 2.0 * t2 + t) * m0
+            + (-2.0 * t3 + 3.0 * t2) * y1
+            + (t3 - t2) * m1;
         let d = ((6.0 * t2 - 6.0 * t) * y0
             + (3.0 * t2 - 4.0 * t + 1.0) * m0
             + (-6.0 * t2 + 6.0 * t) * y1
@@ -128,7 +144,12 @@ mod tests {
     #[test]
     fn reproduces_cubics_and_converges() {
         let f = |x: f64| 0.3 * x * x * x - x * x + 2.0 * x - 1.0;
-        let sp = UniformSpline::new(-1.0, 0.5, (0..9).map(|k| f(-1.0 + 0.5 * k as f64)).collect(), false);
+        let sp = UniformSpline::new(
+            -1.0,
+            0.5,
+            (0..9).map(|k| f(-1.0 + 0.5 * k as f64)).collect(),
+            false,
+        );
         for i in 0..=80 {
             let x = -1.0 + 4.0 * i as f64 / 80.0;
             assert!((sp.eval(x).0 - f(x)).abs() < 1e-12);
@@ -136,8 +157,16 @@ mod tests {
         }
         let err = |dx: f64| {
             let n = (3.0 / dx) as usize + 1;
-            let sp = UniformSpline::new(0.0, dx, (0..n).map(|k| (k as f64 * dx).sin()).collect(), false);
-            (0..=300).map(|i| 3.0 * i as f64 / 300.0).map(|x| (sp.eval(x).0 - x.sin()).abs()).fold(0.0, f64::max)
+            let sp = UniformSpline::new(
+                0.0,
+                dx,
+                (0..n).map(|k| (k as f64 * dx).sin()).collect(),
+                false,
+            );
+            (0..=300)
+                .map(|i| 3.0 * i as f64 / 300.0)
+                .map(|x| (sp.eval(x).0 - x.sin()).abs())
+                .fold(0.0, f64::max)
         };
         let (e1, e2) = (err(0.1), err(0.05));
         assert!(e1 / e2 > 12.0, "fourth order expected: {e1} {e2}");
