@@ -2,8 +2,8 @@
 //!
 //! The two-state theory uses the product form [`cross_moment`]: it needs `n` transfer
 //! evaluations per state instead of `n^2` per pair of states, which is what makes the
-//! `L x L` covariances of the tuning curves cheap. [`expect2_conditional`] is its
-//! reference in the unit tests (the public nested adaptive quadrature is `gauss::expect2`).
+//! `L x L` covariances of the tuning curves cheap. Its reference in the unit tests is the
+//! nested adaptive quadrature `gauss::expect2`.
 //!
 //! The product form is Mehler's expansion: for `x^a = M^a + s_a z_1`, `x^b = M^b + s_b z_2`,
 //! `corr(z_1, z_2) = rho`,
@@ -138,44 +138,6 @@ pub(crate) fn spectral_variance(f: &[f64]) -> f64 {
     f.iter().skip(1).map(|c| c * c).sum()
 }
 
-/// `E[f(x_a, x_b)]` over the bivariate Gaussian with means `mean_a`, `mean_b`, variances
-/// `var_a`, `var_b` and covariance `cov`, by Gauss-Hermite in `x_a` and in `x_b` given `x_a`
-/// (MODEL.md 2.6.4). The reference for [`cross_moment`].
-#[allow(dead_code)]
-pub(crate) fn expect2_conditional(
-    f: impl Fn(f64, f64) -> f64,
-    mean_a: f64,
-    mean_b: f64,
-    var_a: f64,
-    var_b: f64,
-    cov: f64,
-) -> f64 {
-    let r = rule();
-    let sa = var_a.max(0.0).sqrt();
-    let sb = var_b.max(0.0).sqrt();
-    let rho = if sa > 0.0 && sb > 0.0 {
-        (cov / (sa * sb)).clamp(-1.0, 1.0)
-    } else {
-        0.0
-    };
-    let cond_sd = sb * (1.0 - rho * rho).max(0.0).sqrt();
-    let mut total = 0.0;
-    for (z1, w1) in r.z.iter().zip(&r.w) {
-        let xa = mean_a + sa * z1;
-        let mb = mean_b + sb * rho * z1;
-        let inner: f64 = if cond_sd > 0.0 {
-            r.z.iter()
-                .zip(&r.w)
-                .map(|(z2, w2)| w2 * f(xa, mb + cond_sd * z2))
-                .sum()
-        } else {
-            f(xa, mb)
-        };
-        total += w1 * inner;
-    }
-    total
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,7 +166,7 @@ mod tests {
         let fb = spectrum(g, mb, vb);
         for rho in [-0.9, -0.3, 0.0, 0.4, 0.8, 0.95, 0.999, 1.0] {
             let cov = rho * (va * vb).sqrt();
-            let direct = expect2_conditional(|a, b| f(a) * g(b), ma, mb, va, vb, cov);
+            let direct = crate::gauss::expect2(|a, b| f(a) * g(b), ma, mb, va, vb, cov);
             let mehler = cross_moment(&fa, &fb, rho, 0);
             assert!(
                 (direct - mehler).abs() < 1e-9 * direct.abs().max(1.0),

@@ -151,7 +151,8 @@ pub struct CoherentSlopes {
     pub populations: Vec<SlopePopulation>,
 }
 
-fn path_coordinate(kappas: &[Vec<f64>]) -> Vec<f64> {
+/// Path coordinate (Hz): `kappa` itself for `D = 1`, the arc length otherwise.
+pub(crate) fn path_coordinate(kappas: &[Vec<f64>]) -> Vec<f64> {
     if kappas.first().is_some_and(|k| k.len() == 1) {
         return kappas.iter().map(|k| k[0]).collect();
     }

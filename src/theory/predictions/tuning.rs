@@ -159,23 +159,6 @@ pub struct TuningCurves {
     pub populations: Vec<TuningPopulation>,
 }
 
-fn coordinate(path: &[Vec<f64>]) -> Vec<f64> {
-    if path.first().is_some_and(|k| k.len() == 1) {
-        return path.iter().map(|k| k[0]).collect();
-    }
-    let mut c = vec![0.0];
-    for w in path.windows(2) {
-        let d = w[0]
-            .iter()
-            .zip(&w[1])
-            .map(|(x, y)| (y - x).powi(2))
-            .sum::<f64>()
-            .sqrt();
-        c.push(c.last().copied().unwrap_or(0.0) + d);
-    }
-    c
-}
-
 /// Sample `opts.neurons` neurons per population and their rates along a path of latent
 /// states `path[l]` at fixed input `s` (MODEL.md 2.6.4). The fast variables are solved at
 /// every path point in `mode`; a neuron's inputs `x_i(kappa_l)` are jointly Gaussian
@@ -246,7 +229,7 @@ pub fn tuning_curves(
         .collect::<Result<Vec<_>>>()?;
     Ok(TuningCurves {
         mode: mode.label(),
-        kappa: coordinate(path),
+        kappa: super::mean_v::path_coordinate(path),
         path: path.to_vec(),
         s: s.to_vec(),
         populations,
