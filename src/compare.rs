@@ -49,6 +49,14 @@ pub struct PopulationComparison {
     pub rate_sd_theory_hz: f64,
     /// Simulation: standard deviation of measured rates across neurons (Hz).
     pub rate_sd_sim_hz: f64,
+    /// Theory: membrane Fano factor `F` of the population's spike trains under the
+    /// spectral closure at this state (MODEL.md 2.1; the closure's own `F` enters the
+    /// theory only with `noise = "spectral"`, Poisson uses 1, renewal its `CV^2` mean).
+    pub membrane_fano_theory: f64,
+    /// Simulation: membrane Fano factor measured from the spike trains of the window
+    /// ([`crate::sim::epochs::EpochCounter::membrane_fano`]); null if not recorded.
+    #[serde(with = "crate::sim::nan_null")]
+    pub membrane_fano_sim: f64,
 }
 
 /// One epoch of constant input.
@@ -347,6 +355,8 @@ pub fn compare_theory(
                 })?
         };
         let window = w[1] - w[0];
+        let fano_theory = crate::theory::spectral::spectral_fano(&m, &state)
+            .unwrap_or_else(|_| vec![f64::NAN; state.populations.len()]);
         let mut pops = Vec::new();
         for (a, pr) in sim.populations.iter().enumerate() {
             let th = &state.populations[a];
@@ -378,6 +388,12 @@ pub fn compare_theory(
                 silent_sim,
                 rate_sd_theory_hz: (th.q_hz2 - th.rate_hz * th.rate_hz).max(0.0).sqrt(),
                 rate_sd_sim_hz: sd_sim,
+                membrane_fano_theory: fano_theory[a],
+                membrane_fano_sim: pr
+                    .epoch_membrane_fano
+                    .get(ei)
+                    .copied()
+                    .unwrap_or(f64::NAN),
             });
         }
         // a relative error of kappa near 0 says nothing (finite-N offset, MODEL.md section 3)
@@ -551,13 +567,24 @@ pub fn table(r: &Report) -> String {
             );
             let _ = writeln!(
                 s,
-                "    {:<4} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7} {:>6} {:>7} {:>7}",
-                "pop", "nu th", "nu sim", "err", "V th", "V sim", "dV", "KS", "sil th", "sil sim"
+                "    {:<4} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7} {:>6} {:>7} {:>7} {:>6} {:>6}",
+                "pop",
+                "nu th",
+                "nu sim",
+                "err",
+                "V th",
+                "V sim",
+                "dV",
+                "KS",
+                "sil th",
+                "sil sim",
+                "F th",
+                "F sim"
             );
             for p in &e.populations {
                 let _ = writeln!(
                     s,
-                    "    {:<4} {:>9.3} {:>9.3} {:>+6.1}% {:>9.3} {:>9.3} {:>+7.3} {:>6.3} {:>7.3} {:>7.3}",
+                    "    {:<4} {:>9.3} {:>9.3} {:>+6.1}% {:>9.3} {:>9.3} {:>+7.3} {:>6.3} {:>7.3} {:>7.3} {:>6.3} {:>6.3}",
                     p.name,
                     p.rate_theory_hz,
                     p.rate_sim_hz,
@@ -567,7 +594,9 @@ pub fn table(r: &Report) -> String {
                     p.mean_v_diff_mv,
                     p.ks_counting,
                     p.silent_theory,
-                    p.silent_sim
+                    p.silent_sim,
+                    p.membrane_fano_theory,
+                    p.membrane_fano_sim
                 );
             }
         }

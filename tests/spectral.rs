@@ -200,3 +200,62 @@ fn single_neuron_spectral_vs_simulation() {
         sim.mean_v_mv
     );
 }
+
+/// `L(1/tau_m)` of the white-noise LIF ISI (closed form with `erfcx`) and the membrane
+/// Fano factor built on it, against mpmath at 30 digits: parabolic cylinder functions
+/// `D_{-s tau_m}` for `L`, the Siegert integral for the rate
+/// (`tools/reference/lif_spectrum_mpmath.py`). The reference rows at `s tau_m = 0.5` and
+/// `2` are not used by the closed form; they check the sign conventions of the script
+/// (L decreasing in `s`).
+#[test]
+fn lif_laplace_and_fano_vs_mpmath() {
+    let data: serde_json::Value =
+        serde_json::from_str(include_str!("data/lif_spectrum_mpmath.json")).unwrap();
+    let lif = LifParams {
+        tau_m: data["tau_m"].as_f64().unwrap(),
+        theta: data["theta"].as_f64().unwrap(),
+        v_reset: data["v_reset"].as_f64().unwrap(),
+        tau_ref: data["tau_ref"].as_f64().unwrap(),
+    };
+    let rows = |k: &str| -> Vec<Vec<f64>> {
+        data[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
+            .collect()
+    };
+    let mut n = 0;
+    for r in rows("laplace") {
+        if r[2] != 1.0 {
+            continue;
+        }
+        let got = lif_laplace_at_inv_tau(&lif, r[0], r[1]);
+        assert!(
+            (got - r[3]).abs() <= 1e-12 * r[3].abs() + 1e-300,
+            "mu {} sigma {}: L {got} vs {}",
+            r[0],
+            r[1],
+            r[3]
+        );
+        n += 1;
+    }
+    assert_eq!(n, 10);
+    for r in rows("fano") {
+        let nu = siegert::rate(&lif, r[0], r[1]);
+        assert!((nu - r[2]).abs() <= 1e-12 * r[2], "rate {nu} vs {}", r[2]);
+        let f = lif_fano_eff(&lif, r[0], r[1]);
+        assert!(
+            (f - r[3]).abs() < 1e-11,
+            "mu {} sigma {}: F_eff {f} vs {}",
+            r[0],
+            r[1],
+            r[3]
+        );
+    }
+    // sigma -> 0 above threshold: the deterministic ISI's exp(-ISI/tau_m)
+    let (mu, t_isi) = (25.0, 0.002 + 0.02 * (15.0f64 / 5.0).ln());
+    let det = (-t_isi / 0.02).exp();
+    assert!((lif_laplace_at_inv_tau(&lif, mu, 1e-3) - det).abs() < 1e-3 * det);
+    assert!((lif_laplace_at_inv_tau(&lif, mu, 0.0) - det).abs() < 1e-14);
+}

@@ -37,13 +37,22 @@ pub fn windows(model: &Model) -> Vec<[f64; 2]> {
         .collect()
 }
 
-/// Counts spikes per neuron and epoch window.
+/// Counts spikes per neuron and epoch window, and the pair sums behind the membrane
+/// Fano factor ([`EpochCounter::membrane_fano`]).
 #[derive(Clone, Debug)]
 pub struct EpochCounter {
     /// The epoch windows of [`windows`] (s from the start of the run).
     pub windows: Vec<[f64; 2]>,
     /// `counts[e][i]`: spikes of neuron `i` in window `e`.
     pub counts: Vec<Vec<u32>>,
+    /// `pair_sums[e][i]`: `sum_{k,l} exp(-|t_k - t_l| / tau_m)` over the spikes of neuron
+    /// `i` in window `e` (the diagonal included).
+    pub pair_sums: Vec<Vec<f64>>,
+    /// Membrane time constant of each neuron (s).
+    tau_m: Vec<f64>,
+    /// Per neuron: window of its last spike (`usize::MAX` before the first), its time,
+    /// and `sum_k exp(-(t_last - t_k)/tau_m)` over its spikes in that window.
+    last: Vec<(usize, f64, f64)>,
 }
 
 impl EpochCounter {
@@ -51,17 +60,56 @@ impl EpochCounter {
     pub fn new(model: &Model, n: usize) -> Self {
         let windows = windows(model);
         let counts = vec![vec![0; n]; windows.len()];
-        EpochCounter { windows, counts }
+        let pair_sums = vec![vec![0.0; n]; windows.len()];
+        let mut tau_m: Vec<f64> = model
+            .populations
+            .iter()
+            .flat_map(|p| std::iter::repeat_n(p.tau_m, p.n))
+            .collect();
+        tau_m.resize(n, model.populations.last().map_or(0.02, |p| p.tau_m));
+        EpochCounter {
+            windows,
+            counts,
+            pair_sums,
+            tau_m,
+            last: vec![(usize::MAX, 0.0, 0.0); n],
+        }
     }
 
     /// Record a spike of neuron `i` at time `t` (s).
     #[inline]
     pub fn spike(&mut self, i: usize, t: f64) {
-        for (w, c) in self.windows.iter().zip(&mut self.counts) {
+        for (e, w) in self.windows.iter().enumerate() {
             if t >= w[0] && t < w[1] {
-                c[i] += 1;
+                self.counts[e][i] += 1;
+                let (le, lt, trace) = self.last[i];
+                let a = if le == e {
+                    trace * (-(t - lt) / self.tau_m[i]).exp()
+                } else {
+                    0.0
+                };
+                self.pair_sums[e][i] += 1.0 + 2.0 * a;
+                self.last[i] = (e, t, a + 1.0);
             }
         }
+    }
+
+    /// Membrane Fano factor of the neurons `range` in window `e` (MODEL.md 2.1): the
+    /// variance of each spike train filtered by `exp(-t/tau_m)` over the window, divided
+    /// by its Poisson value `nu tau_m / 2`, averaged with weights `nu` (the quantity
+    /// `F_B = E[nu F_eff] / nu_B` of the spectral closure). With `y(t) = sum_k
+    /// exp(-(t - t_k)/tau_m)`, `Int y^2 = (tau_m/2) sum_{k,l} exp(-|t_k - t_l|/tau_m)` and
+    /// `Int y = tau_m n`, so `nu F = S/T - 2 tau_m nu^2` (`S` the pair sum, `T` the window);
+    /// edge effects are of order `tau_m / T`. NaN if the neurons did not spike.
+    pub fn membrane_fano(&self, e: usize, range: std::ops::Range<usize>) -> f64 {
+        let len = self.windows[e][1] - self.windows[e][0];
+        let (mut num, mut den) = (0.0, 0.0);
+        for i in range {
+            let nu = self.counts[e][i] as f64 / len;
+            num += self.pair_sums[e][i] / len - 2.0 * self.tau_m[i] * nu * nu;
+            den += nu;
+        }
+        if den > 0.0 { num / den } else { f64::NAN }
     }
 
     /// Rates (Hz) of the neurons `range` in window `e`.

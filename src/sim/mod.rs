@@ -94,6 +94,11 @@ pub struct PopulationResult {
     pub cv_isi_per_neuron: Vec<f64>,
     /// Rates of every neuron (Hz) in each epoch window of `SimResult::epoch_windows`.
     pub epoch_rates_hz: Vec<Vec<f64>>,
+    /// Membrane Fano factor of the population's spike trains in each epoch window
+    /// ([`epochs::EpochCounter::membrane_fano`]; the measured counterpart of the noise
+    /// closures' `F`, MODEL.md 2.1). Null where no neuron spiked.
+    #[serde(default, with = "nan_null_vec")]
+    pub epoch_membrane_fano: Vec<f64>,
     /// Population rate in bins of `record_bin` (Hz), on `SimResult::time_s`.
     pub rate_t: Vec<f64>,
     /// Population-mean V in bins of `record_bin` (mV), on `SimResult::time_s`.

@@ -197,18 +197,21 @@ pub fn clear_cache() {
 /// appendix) at each neuron's mean input and the population's `sigma`, averaged over the
 /// Gaussian of inputs. The same `F_B` is used with the shot-noise transfer function.
 pub fn renewal_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
-    rate_weighted_fano(model, state, "renewal", |_, _, cv| cv * cv)
+    rate_weighted_fano(model, state, "renewal", |_, lif, x, sigma| {
+        crate::transfer::siegert::cv_isi(lif, x, sigma).powi(2)
+    })
 }
 
-/// `F_B = E_B[nu F(nu, CV)] / nu_B` for each population (MODEL.md 2.1): a per-neuron Fano
-/// factor `fano(lif, nu, cv)` (`cv` the diffusion LIF's ISI CV at the neuron's input)
-/// weighted by the rate and averaged over the population's Gaussian of inputs. Shared by
-/// the renewal and spectral closures; `label` names the closure in errors.
+/// `F_B = E_B[nu F] / nu_B` for each population (MODEL.md 2.1): a per-neuron Fano factor
+/// `fano(b, lif, x, sigma)` (population `b`, its LIF parameters, the neuron's mean input
+/// `x` and the population's `sigma`, both mV) weighted by the neuron's rate and averaged
+/// over the population's Gaussian of inputs. Shared by the renewal and spectral closures;
+/// `label` names the closure in errors.
 pub fn rate_weighted_fano(
     model: &Model,
     state: &State,
     label: &str,
-    fano: impl Fn(&LifParams, f64, f64) -> f64,
+    fano: impl Fn(usize, &LifParams, f64, f64) -> f64,
 ) -> Result<Vec<f64>> {
     state
         .populations
@@ -223,11 +226,7 @@ pub fn rate_weighted_fano(
                 if nu <= 0.0 {
                     0.0
                 } else {
-                    nu * fano(
-                        &lif,
-                        nu,
-                        crate::transfer::siegert::cv_isi(&lif, x, p.sigma_mv),
-                    )
+                    nu * fano(b, &lif, x, p.sigma_mv)
                 }
             };
             let num = if p.delta_mv2 > 0.0 {
