@@ -299,6 +299,10 @@ pub struct RenewalNeuronResult {
     /// Variance of the free membrane potential would need a separate run; this is the
     /// time-averaged V^2 minus mean^2 (mV^2) including resets.
     pub var_v_mv2: f64,
+    /// Membrane Fano factor of the output spike trains (filtered by `exp(-t/tau_m)`,
+    /// rate-weighted over neurons, as [`crate::sim::epochs::EpochCounter::membrane_fano`]);
+    /// NaN without spikes.
+    pub output_fano: f64,
 }
 
 /// Event-driven exact simulation of `n_neurons` independent LIF neurons (MODEL.md
@@ -315,7 +319,7 @@ pub fn simulate_renewal_neuron(
     seed: u64,
 ) -> RenewalNeuronResult {
     use rayon::prelude::*;
-    let per: Vec<(f64, f64, f64)> = (0..n_neurons)
+    let per: Vec<(f64, f64, f64, f64)> = (0..n_neurons)
         .into_par_iter()
         .map(|i| one_neuron(lif, sources, bias, warmup, duration, seed, i as u64))
         .collect();
@@ -329,11 +333,21 @@ pub fn simulate_renewal_neuron(
     };
     let mv = per.iter().map(|p| p.1).sum::<f64>() / n;
     let mv2 = per.iter().map(|p| p.2).sum::<f64>() / n;
+    let fano_num: f64 = per
+        .iter()
+        .map(|p| p.3 / duration - 2.0 * lif.tau_m * p.0 * p.0)
+        .sum();
+    let output_fano = if mean > 0.0 {
+        fano_num / (mean * n)
+    } else {
+        f64::NAN
+    };
     RenewalNeuronResult {
         rate_hz: mean,
         rate_se_hz: (var / n).sqrt(),
         mean_v_mv: mv,
         var_v_mv2: mv2 - mv * mv,
+        output_fano,
     }
 }
 
@@ -345,7 +359,7 @@ fn one_neuron(
     duration: f64,
     seed: u64,
     index: u64,
-) -> (f64, f64, f64) {
+) -> (f64, f64, f64, f64) {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     let mut rng = stream(seed, Stream::Drive, index);
@@ -385,6 +399,18 @@ fn one_neuron(
     let (mut t, mut v) = (0.0f64, lif.v_reset);
     let mut ref_until = lif.tau_ref.min(0.0);
     let (mut spikes, mut int_v, mut int_v2) = (0u64, 0.0, 0.0);
+    // output pair sum sum_{k,l} exp(-|t_k - t_l|/tau_m) over recorded spikes, and the
+    // trace sum_k exp(-(t_last - t_k)/tau_m) at the last one
+    let (mut pair_sum, mut trace, mut t_last) = (0.0f64, 0.0f64, f64::NEG_INFINITY);
+    let mut record = |t: f64, spikes: &mut u64| {
+        if t >= warmup {
+            *spikes += 1;
+            let a = trace * (-(t - t_last) / tau).exp();
+            pair_sum += 1.0 + 2.0 * a;
+            trace = a + 1.0;
+            t_last = t;
+        }
+    };
     // integrate V and V^2 over [t0, t1] (clipped to the recording window) and advance
     let advance =
         |v: &mut f64, t0: f64, t1: f64, refr_end: f64, int_v: &mut f64, int_v2: &mut f64| {
@@ -439,9 +465,7 @@ fn one_neuron(
                 if tc < tn && tc < end {
                     advance(&mut v, t, tc, ref_until, &mut int_v, &mut int_v2);
                     t = tc;
-                    if t >= warmup {
-                        spikes += 1;
-                    }
+                    record(t, &mut spikes);
                     v = lif.v_reset;
                     ref_until = t + lif.tau_ref;
                     continue;
@@ -469,9 +493,7 @@ fn one_neuron(
         }
         v += s.jump;
         if v >= lif.theta {
-            if t >= warmup {
-                spikes += 1;
-            }
+            record(t, &mut spikes);
             v = lif.v_reset;
             ref_until = t + lif.tau_ref;
         }
@@ -480,6 +502,7 @@ fn one_neuron(
         spikes as f64 / duration,
         int_v / duration,
         int_v2 / duration,
+        pair_sum,
     )
 }
 
