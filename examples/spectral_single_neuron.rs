@@ -93,8 +93,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut poisson_model = m.clone();
     poisson_model.noise = NoiseClosure::Poisson;
     println!(
-        "\n{:<4} {:>8} | {:>9} {:>7} {:>9} {:>9} | {:>7} {:>7} {:>8}",
-        "pop", "x (mV)", "sim (Hz)", "se", "spectral", "poisson", "F sim", "F th", "time (s)"
+        "\n{:<4} {:>8} | {:>9} {:>7} {:>9} {:>9} {:>9} | {:>7} {:>7} {:>8}",
+        "pop",
+        "x (mV)",
+        "sim (Hz)",
+        "se",
+        "spectral",
+        "white",
+        "poisson",
+        "F sim",
+        "F th",
+        "time (s)"
     );
     for a in 0..p {
         let pa = &st.populations[a];

@@ -389,11 +389,7 @@ pub fn compare_theory(
                 rate_sd_theory_hz: (th.q_hz2 - th.rate_hz * th.rate_hz).max(0.0).sqrt(),
                 rate_sd_sim_hz: sd_sim,
                 membrane_fano_theory: fano_theory[a],
-                membrane_fano_sim: pr
-                    .epoch_membrane_fano
-                    .get(ei)
-                    .copied()
-                    .unwrap_or(f64::NAN),
+                membrane_fano_sim: pr.epoch_membrane_fano.get(ei).copied().unwrap_or(f64::NAN),
             });
         }
         // a relative error of kappa near 0 says nothing (finite-N offset, MODEL.md section 3)

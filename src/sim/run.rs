@@ -281,9 +281,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
                 .map(|e| epoch_counter.rates(e, net.pop_start[a]..net.pop_start[a + 1]))
                 .collect(),
             epoch_membrane_fano: (0..epoch_counter.windows.len())
-                .map(|e| {
-                    epoch_counter.membrane_fano(e, net.pop_start[a]..net.pop_start[a + 1])
-                })
+                .map(|e| epoch_counter.membrane_fano(e, net.pop_start[a]..net.pop_start[a + 1]))
                 .collect(),
             name: pop.name.clone(),
             n: pop.n,
