@@ -301,7 +301,7 @@ pub struct Latent {
 }
 
 /// Transfer function used by the theory (MODEL.md 2.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TransferKind {
     /// LIF with delta synapses in the diffusion approximation.
@@ -312,7 +312,7 @@ pub enum TransferKind {
 }
 
 /// Closure of the recurrent temporal noise (MODEL.md 2.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum NoiseClosure {
     /// Presynaptic Fano factor 1.

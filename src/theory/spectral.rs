@@ -2,18 +2,21 @@
 //! discrepancy"): the recurrent input seen as colored noise whose spectrum is the
 //! presynaptic spike-train power spectrum.
 //!
-//! - Presynaptic trains are renewal processes: ISI = `tau_ref + Gamma(k, theta)` with
-//!   mean `1/nu` and the ISI CV of the diffusion LIF ([`crate::transfer::siegert::cv_isi`]).
-//!   Laplace transform of the ISI density `L(s) = exp(-s tau_ref) (1 + s theta)^(-k)`.
-//! - Spike-train power spectrum (renewal formula) `S(omega) = nu Re[(1 + L)/(1 - L)]`,
-//!   `L = L(i omega)`: `S(0) = nu CV^2`, `S -> nu` as `omega -> infinity` ([`GammaRenewal::spectrum`]).
+//! - Renewal spike-train spectrum `S(omega) = nu Re[(1 + L)/(1 - L)]`, `L = L(i omega)` the
+//!   Laplace transform of the ISI density: `S(0) = nu CV^2`, `S -> nu` as
+//!   `omega -> infinity`.
 //! - Effective Fano factor seen by a free membrane of time constant `tau_m`:
 //!   `F_eff = Int S |H|^2 / (nu Int |H|^2)`, `H = 1/(1 + i omega tau_m)`. For a renewal
 //!   process this has the time-domain closed form (renewal density `m`, its Laplace
-//!   transform `L/(1-L)`): `F_eff = 1 + 2 [L(s)/(1 - L(s)) - nu/s]` at `s = 1/tau_m`
-//!   ([`GammaRenewal::fano_eff`]); the frequency integral ([`GammaRenewal::fano_eff_spectral`])
-//!   is kept as the independent check. `F_eff` lies between `CV^2` (slow membrane) and 1.
-//! - Population average (as [`super::closure::renewal_fano`]): `F_B = E_B[nu F_eff] / nu_B`.
+//!   transform `L/(1-L)`): `F_eff = 1 + 2 [L(s)/(1 - L(s)) - nu/s]` at `s = 1/tau_m`.
+//! - The closure's presynaptic trains are those of the white-noise LIF behind each
+//!   neuron's rate, whose `L(1/tau_m)` is a ratio of `erfcx` ([`lif_laplace_at_inv_tau`],
+//!   [`lif_fano_eff`]); population average `F_B = E_B[nu F_eff] / nu_B`
+//!   ([`spectral_fano`]).
+//! - [`GammaRenewal`] (ISI = `tau_ref + Gamma(k, theta)`, `L(s) = exp(-s tau_ref) (1 + s
+//!   theta)^(-k)`) has the spectrum in closed form and a frequency-integral `F_eff`
+//!   ([`GammaRenewal::fano_eff_spectral`]), the independent check of the time-domain
+//!   identity; it also generates the input trains of the single-neuron reference.
 //!
 //! A gamma-renewal single-neuron simulator ([`simulate_renewal_neuron`]) is the reference
 //! for the colored-noise rate correction: superposed independent gamma trains per source,
@@ -175,8 +178,9 @@ fn sample_gamma(k: f64, rng: &mut SimRng) -> f64 {
     }
 }
 
-/// Effective membrane Fano factor (MODEL.md 2.1, spectral closure) of one presynaptic
-/// neuron with rate `nu` (Hz) and ISI CV `cv`, dead time `tau_ref`, seen by a membrane of
+/// Effective membrane Fano factor (MODEL.md 2.1) of a gamma renewal train (the input
+/// model of [`simulate_renewal_neuron`]; the closure itself uses [`lif_fano_eff`]) with
+/// rate `nu` (Hz) and ISI CV `cv`, dead time `tau_ref`, seen by a membrane of
 /// time constant `tau_m` (s). Rates at or above `1/tau_ref` or CV not positive: the
 /// regular limit is approached, returned as the `CV -> 0` value of a train at 0.999 of
 /// the maximal rate; `nu <= 0`: 1 (Poisson, irrelevant as it is weighted by `nu`).
