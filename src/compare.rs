@@ -57,6 +57,92 @@ pub struct PopulationComparison {
     /// ([`crate::sim::epochs::EpochCounter::membrane_fano`]); null if not recorded.
     #[serde(with = "crate::sim::nan_null")]
     pub membrane_fano_sim: f64,
+    /// The membrane Fano factor by band of single-neuron rate, theory (spectral-closure
+    /// model at this state) and simulation: does a neuron of a given rate fire as
+    /// regularly as the theory says, apart from how many neurons have that rate?
+    pub fano_by_rate: Vec<FanoBand>,
+}
+
+/// Membrane Fano factor of the neurons whose rate lies in `[lo_hz, hi_hz)`, rate-weighted
+/// (MODEL.md 2.1). The simulated rates carry counting noise (`1 / window` Hz), which
+/// mixes neighbouring bands at low rates.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FanoBand {
+    pub lo_hz: f64,
+    pub hi_hz: f64,
+    /// `E[nu F_LIF(x + delta, sigma_eff) ; nu(x) in band] / E[nu ; band]` over the
+    /// population's Gaussian of mean inputs (null if the band is empty in theory).
+    #[serde(with = "crate::sim::nan_null")]
+    pub fano_theory: f64,
+    /// `sum nu_i F_i / sum nu_i` over the simulated neurons of the band (null if none).
+    #[serde(with = "crate::sim::nan_null")]
+    pub fano_sim: f64,
+    /// Simulated neurons in the band.
+    pub n_sim: usize,
+}
+
+/// Rate bands of [`FanoBand`] (Hz).
+pub const FANO_BANDS_HZ: [f64; 7] = [1.0, 3.0, 6.0, 12.0, 24.0, 48.0, f64::INFINITY];
+
+fn fano_by_rate(
+    model: &Model,
+    state: &State,
+    a: usize,
+    rates_sim: &[f64],
+    fano_sim: &[f64],
+) -> Vec<FanoBand> {
+    let p = &state.populations[a];
+    let lif = crate::transfer::LifParams::of(model, a);
+    let t = crate::theory::closure::state_transfer_boxed(model, state, a);
+    let (delta, _, s_eff) =
+        crate::theory::spectral::colored_shift(model, a, &state.rates(), &state.fano());
+    FANO_BANDS_HZ
+        .windows(2)
+        .map(|w| {
+            let (lo, hi) = (w[0], w[1]);
+            let in_band = |x: f64| {
+                let r = t.rate(x);
+                (r >= lo && r < hi).then_some(r)
+            };
+            let mut bps: Vec<f64> = [lo, hi]
+                .iter()
+                .filter(|v| v.is_finite())
+                .filter_map(|&v| t.inverse(v))
+                .collect();
+            bps.push(lif.theta);
+            let num = gauss::expect_split(
+                |x| {
+                    in_band(x).map_or(0.0, |r| {
+                        r * crate::theory::spectral::lif_fano_eff(&lif, x + delta, s_eff)
+                    })
+                },
+                p.mean_input_mv,
+                p.delta_mv2,
+                &bps,
+            );
+            let den = gauss::expect_split(
+                |x| in_band(x).unwrap_or(0.0),
+                p.mean_input_mv,
+                p.delta_mv2,
+                &bps,
+            );
+            let (mut sn, mut sd, mut n) = (0.0, 0.0, 0);
+            for (r, f) in rates_sim.iter().zip(fano_sim) {
+                if *r >= lo && *r < hi && f.is_finite() {
+                    sn += r * f;
+                    sd += r;
+                    n += 1;
+                }
+            }
+            FanoBand {
+                lo_hz: lo,
+                hi_hz: hi,
+                fano_theory: if den > 0.0 { num / den } else { f64::NAN },
+                fano_sim: if sd > 0.0 { sn / sd } else { f64::NAN },
+                n_sim: n,
+            }
+        })
+        .collect()
 }
 
 /// One epoch of constant input.
@@ -390,6 +476,15 @@ pub fn compare_theory(
                 rate_sd_sim_hz: sd_sim,
                 membrane_fano_theory: fano_theory[a],
                 membrane_fano_sim: pr.epoch_membrane_fano.get(ei).copied().unwrap_or(f64::NAN),
+                fano_by_rate: fano_by_rate(
+                    &m,
+                    &state,
+                    a,
+                    &rates,
+                    pr.epoch_membrane_fano_per_neuron
+                        .get(ei)
+                        .map_or(&[][..], |v| &v[..]),
+                ),
             });
         }
         // a relative error of kappa near 0 says nothing (finite-N offset, MODEL.md section 3)
@@ -593,6 +688,22 @@ pub fn table(r: &Report) -> String {
                     p.silent_sim,
                     p.membrane_fano_theory,
                     p.membrane_fano_sim
+                );
+                let bands: Vec<String> = p
+                    .fano_by_rate
+                    .iter()
+                    .filter(|b| b.n_sim > 0)
+                    .map(|b| {
+                        format!(
+                            "[{}, {}) {:.2}/{:.2}",
+                            b.lo_hz, b.hi_hz, b.fano_theory, b.fano_sim
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "         F by rate band (Hz) th/sim: {}",
+                    bands.join("  ")
                 );
             }
         }

@@ -99,6 +99,10 @@ pub struct PopulationResult {
     /// closures' `F`, MODEL.md 2.1). Null where no neuron spiked.
     #[serde(default, with = "nan_null_vec")]
     pub epoch_membrane_fano: Vec<f64>,
+    /// Membrane Fano factor of every neuron's own train in each epoch window (the
+    /// per-neuron terms of `epoch_membrane_fano`); null where the neuron did not spike.
+    #[serde(default, with = "nan_null_vec2")]
+    pub epoch_membrane_fano_per_neuron: Vec<Vec<f64>>,
     /// Population rate in bins of `record_bin` (Hz), on `SimResult::time_s`.
     pub rate_t: Vec<f64>,
     /// Population-mean V in bins of `record_bin` (mV), on `SimResult::time_s`.
@@ -178,6 +182,23 @@ pub(crate) mod nan_null {
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
+mod nan_null_vec2 {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(x: &[Vec<f64>], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(x.iter().map(|row| {
+            row.iter()
+                .map(|v| if v.is_finite() { Some(*v) } else { None })
+                .collect::<Vec<_>>()
+        }))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<f64>>, D::Error> {
+        Ok(Vec::<Vec<Option<f64>>>::deserialize(d)?
+            .into_iter()
+            .map(|row| row.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+            .collect())
     }
 }
 

@@ -283,6 +283,12 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
             epoch_membrane_fano: (0..epoch_counter.windows.len())
                 .map(|e| epoch_counter.membrane_fano(e, net.pop_start[a]..net.pop_start[a + 1]))
                 .collect(),
+            epoch_membrane_fano_per_neuron: (0..epoch_counter.windows.len())
+                .map(|e| {
+                    epoch_counter
+                        .membrane_fano_per_neuron(e, net.pop_start[a]..net.pop_start[a + 1])
+                })
+                .collect(),
             name: pop.name.clone(),
             n: pop.n,
             rate_hz: r.rate_hz,
