@@ -364,40 +364,113 @@ fn one_neuron(
     seed: u64,
     index: u64,
 ) -> (f64, f64, f64, f64) {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    let mut rng = stream(seed, Stream::Drive, index);
-    let procs: Vec<Option<GammaRenewal>> = sources
-        .iter()
-        .map(|s| {
-            if s.cv == 1.0 && s.tau_ref == 0.0 {
-                None
-            } else {
-                GammaRenewal::new(s.nu, s.cv, s.tau_ref)
-            }
-        })
-        .collect();
-    // heap of (next time in integer ns-scaled key, source, train); f64 keys via bits of
-    // positive numbers preserve order
-    let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
-    let mut poisson_next: Vec<f64> = vec![f64::INFINITY; sources.len()];
-    for (si, s) in sources.iter().enumerate() {
-        match &procs[si] {
-            Some(g) => {
-                for _ in 0..s.count {
-                    let t = g.sample_forward(&mut rng);
-                    heap.push(Reverse((t.to_bits(), si as u32)));
+    let events = RenewalEvents::new(sources, stream(seed, Stream::Drive, index));
+    lif_response(lif, bias, warmup, duration, events)
+}
+
+/// The merged input events `(time s, jump mV)` of independent renewal sources in time
+/// order: gamma trains (stationary start) on a heap, Poisson sources as one merged train
+/// each.
+struct RenewalEvents<'a> {
+    sources: &'a [RenewalSource],
+    procs: Vec<Option<GammaRenewal>>,
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<(u64, u32)>>,
+    poisson_next: Vec<f64>,
+    rng: SimRng,
+}
+
+impl<'a> RenewalEvents<'a> {
+    fn new(sources: &'a [RenewalSource], mut rng: SimRng) -> Self {
+        use std::cmp::Reverse;
+        let procs: Vec<Option<GammaRenewal>> = sources
+            .iter()
+            .map(|s| {
+                if s.cv == 1.0 && s.tau_ref == 0.0 {
+                    None
+                } else {
+                    GammaRenewal::new(s.nu, s.cv, s.tau_ref)
                 }
-            }
-            None => {
-                // Poisson: one merged train of rate count * nu
-                let r = s.count as f64 * s.nu;
-                if r > 0.0 {
-                    poisson_next[si] = -uniform(&mut rng).max(1e-300).ln() / r;
+            })
+            .collect();
+        // heap of (time as f64 bits, source): bits of positive f64 preserve order
+        let mut heap = std::collections::BinaryHeap::new();
+        let mut poisson_next: Vec<f64> = vec![f64::INFINITY; sources.len()];
+        for (si, s) in sources.iter().enumerate() {
+            match &procs[si] {
+                Some(g) => {
+                    for _ in 0..s.count {
+                        let t = g.sample_forward(&mut rng);
+                        heap.push(Reverse((t.to_bits(), si as u32)));
+                    }
+                }
+                None => {
+                    // Poisson: one merged train of rate count * nu
+                    let r = s.count as f64 * s.nu;
+                    if r > 0.0 {
+                        poisson_next[si] = -uniform(&mut rng).max(1e-300).ln() / r;
+                    }
                 }
             }
         }
+        RenewalEvents {
+            sources,
+            procs,
+            heap,
+            poisson_next,
+            rng,
+        }
     }
+}
+
+impl Iterator for RenewalEvents<'_> {
+    type Item = (f64, f64);
+    fn next(&mut self) -> Option<(f64, f64)> {
+        use std::cmp::Reverse;
+        let (mut tn, mut src, mut from_heap) = (f64::INFINITY, usize::MAX, false);
+        if let Some(Reverse((bits, si))) = self.heap.peek() {
+            tn = f64::from_bits(*bits);
+            src = *si as usize;
+            from_heap = true;
+        }
+        for (si, &tp) in self.poisson_next.iter().enumerate() {
+            if tp < tn {
+                tn = tp;
+                src = si;
+                from_heap = false;
+            }
+        }
+        if !tn.is_finite() {
+            return None;
+        }
+        let s = &self.sources[src];
+        if from_heap {
+            self.heap.pop();
+            let g = self.procs[src].as_ref().expect("renewal source");
+            let next = tn + g.sample_isi(&mut self.rng);
+            self.heap.push(Reverse((next.to_bits(), src as u32)));
+        } else {
+            let r = s.count as f64 * s.nu;
+            self.poisson_next[src] = tn - uniform(&mut self.rng).max(1e-300).ln() / r;
+        }
+        Some((tn, s.jump))
+    }
+}
+
+/// Exact event-driven response of one LIF neuron (MODEL.md section 1) with constant input
+/// `bias` (mV) to input jumps `events` (`(time s, jump mV)`, non-decreasing times from
+/// 0): exponential decay between events, threshold checked at events and at the
+/// deterministic crossing when `bias > theta`, reset and refractoriness with input
+/// discarded. Starts at `V_r`; `warmup` (s) is discarded, `duration` (s) recorded.
+/// Returns (rate Hz, time-averaged V mV, time-averaged V^2 mV^2, output pair sum
+/// `sum_{k,l} exp(-|t_k - t_l|/tau_m)` of the recorded spikes).
+pub fn lif_response(
+    lif: &LifParams,
+    bias: f64,
+    warmup: f64,
+    duration: f64,
+    events: impl Iterator<Item = (f64, f64)>,
+) -> (f64, f64, f64, f64) {
+    let mut events = events.peekable();
     let end = warmup + duration;
     let tau = lif.tau_m;
     let (mut t, mut v) = (0.0f64, lif.v_reset);
@@ -447,19 +520,7 @@ fn one_neuron(
         };
     loop {
         // next arrival
-        let (mut tn, mut src, mut from_heap) = (f64::INFINITY, usize::MAX, false);
-        if let Some(Reverse((bits, si))) = heap.peek() {
-            tn = f64::from_bits(*bits);
-            src = *si as usize;
-            from_heap = true;
-        }
-        for (si, &tp) in poisson_next.iter().enumerate() {
-            if tp < tn {
-                tn = tp;
-                src = si;
-                from_heap = false;
-            }
-        }
+        let tn = events.peek().map_or(f64::INFINITY, |e| e.0);
         // deterministic crossing before the arrival (suprathreshold bias)
         let t_free = t.max(ref_until);
         if bias > lif.theta {
@@ -482,20 +543,11 @@ fn one_neuron(
         }
         advance(&mut v, t, tn, ref_until, &mut int_v, &mut int_v2);
         t = tn;
-        let s = &sources[src];
-        if from_heap {
-            heap.pop();
-            let g = procs[src].as_ref().expect("renewal source");
-            let next = t + g.sample_isi(&mut rng);
-            heap.push(Reverse((next.to_bits(), src as u32)));
-        } else {
-            let r = s.count as f64 * s.nu;
-            poisson_next[src] = t - uniform(&mut rng).max(1e-300).ln() / r;
-        }
+        let (_, jump) = events.next().expect("peeked event");
         if t < ref_until {
             continue; // input discarded while refractory
         }
-        v += s.jump;
+        v += jump;
         if v >= lif.theta {
             record(t, &mut spikes);
             v = lif.v_reset;
