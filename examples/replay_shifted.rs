@@ -243,7 +243,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ratio =
         gains.iter().map(|g| g.0 * g.1).sum::<f64>() / gains.iter().map(|g| g.0 * g.2).sum::<f64>();
     println!(
-        "\nsize-weighted gain ratio (b)/closure {ratio:.4} ({} neurons); linearised kappa change {:+.1}% (loop gain {loop_gain:.3}); measured kappa sim/theory - 1 = {:+.1}%",
+        "\nsize-weighted gain ratio {}/closure {ratio:.4} ({} neurons); linearised kappa change {:+.1}% (loop gain {loop_gain:.3}); measured kappa sim/theory - 1 = {:+.1}%",
+        if poisson_control { "(c)" } else { "(b)" },
         n_tot,
         100.0 * (ratio - 1.0) / (1.0 - loop_gain),
         100.0 * (kappa_sim / state.kappa.first().copied().unwrap_or(f64::NAN) - 1.0)
