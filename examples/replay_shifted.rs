@@ -179,8 +179,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let pa = &state.populations[a];
         let lif = LifParams::of(&th, a);
         let t = state_transfer(&th, &state, a)?;
+        // the Poisson closure (F = 1, shot noise) at the same state: the reference for (c)
+        let mut pois_model = th.clone();
+        pois_model.noise = NoiseClosure::Poisson;
+        let mut ones = state.clone();
+        for q in &mut ones.populations {
+            q.fano = 1.0;
+        }
+        let t_pois = state_transfer(&pois_model, &ones, a)?;
         let sd = pa.delta_mv2.max(0.0).sqrt();
         let (mut r_s, mut r_t, mut g_s, mut g_t) = (0.0, 0.0, 0.0, 0.0);
+        let (mut r_p, mut g_p, mut se_r, mut se_g) = (0.0, 0.0, 0.0, 0.0);
         for (k, &(z, wgt)) in nodes.iter().enumerate() {
             let x = pa.mean_input_mv + sd * z;
             if t.rate(x) < 0.01 {
@@ -210,8 +219,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     (0.5 * (lo + hi), (hi - lo) / (2.0 * H_MV))
                 })
                 .collect();
-            let rate = per.iter().map(|p| p.0).sum::<f64>() / NEURONS as f64;
-            let slope = per.iter().map(|p| p.1).sum::<f64>() / NEURONS as f64;
+            let nn = NEURONS as f64;
+            let rate = per.iter().map(|p| p.0).sum::<f64>() / nn;
+            let slope = per.iter().map(|p| p.1).sum::<f64>() / nn;
+            let var_r = per.iter().map(|p| (p.0 - rate).powi(2)).sum::<f64>() / (nn - 1.0);
+            let var_g = per.iter().map(|p| (p.1 - slope).powi(2)).sum::<f64>() / (nn - 1.0);
+            se_r += wgt * wgt * var_r / nn;
+            se_g += wgt * wgt * var_g / nn;
+            r_p += wgt * 0.5 * (t_pois.rate(x - H_MV) + t_pois.rate(x + H_MV));
+            g_p += wgt * (t_pois.rate(x + H_MV) - t_pois.rate(x - H_MV)) / (2.0 * H_MV);
             // the closure averaged over the same +-h (the surrogate's rate is that average)
             let th_rate = 0.5 * (t.rate(x - H_MV) + t.rate(x + H_MV));
             let th_slope = (t.rate(x + H_MV) - t.rate(x - H_MV)) / (2.0 * H_MV);
@@ -232,10 +248,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             g_t += wgt * th_slope;
         }
         println!(
-            "{}: population rate surrogate {r_s:.3} Hz vs closure {r_t:.3} Hz ({:+.1}%); gain {g_s:.4} vs {g_t:.4} Hz/mV ({:+.1}%)",
+            "{}: population rate surrogate {r_s:.3} +- {:.3} Hz vs closure {r_t:.3} Hz ({:+.1}%); gain {g_s:.4} +- {:.4} vs {g_t:.4} Hz/mV ({:+.1}%)",
             pa.name,
+            se_r.sqrt(),
             100.0 * (r_s / r_t - 1.0),
+            se_g.sqrt(),
             100.0 * (g_s / g_t - 1.0)
+        );
+        println!(
+            "   Poisson closure (F = 1) at the same state: rate {r_p:.3} Hz ({:+.1}% surrogate vs it), gain {g_p:.4} ({:+.1}%)",
+            100.0 * (r_s / r_p - 1.0),
+            100.0 * (g_s / g_p - 1.0)
         );
         gains.push((th.populations[a].n as f64, g_s, g_t));
     }
