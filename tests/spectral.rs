@@ -265,3 +265,48 @@ fn lif_laplace_and_fano_vs_mpmath() {
     assert!((lif_laplace_at_inv_tau(&lif, mu, 1e-3) - det).abs() < 1e-3 * det);
     assert!((lif_laplace_at_inv_tau(&lif, mu, 0.0) - det).abs() < 1e-14);
 }
+
+/// `lif_response` against closed forms of the deterministic LIF (MODEL.md section 1):
+/// without input events a suprathreshold bias `mu` fires with period
+/// `tau_ref + tau_m ln((mu - V_r)/(mu - theta))`, and the time-averaged V over one
+/// period is `[tau_ref V_r + Int_0^T (mu - (mu - V_r) e^{-t/tau}) dt] / (tau_ref + T)`;
+/// a subthreshold bias with a kick every 10 ms fires on every second kick or on every
+/// kick, depending on the kick size (worked out in the comments).
+#[test]
+fn lif_response_deterministic_closed_forms() {
+    let lif = LifParams {
+        tau_m: TAU_M,
+        theta: 20.0,
+        v_reset: 10.0,
+        tau_ref: 0.002,
+    };
+    let mu = 25.0;
+    let t_free = TAU_M * ((mu - 10.0) / (mu - 20.0f64)).ln();
+    let period = lif.tau_ref + t_free;
+    let (rate, mean_v, _, pairs) = lif_response(&lif, mu, 1.0, 100.0, std::iter::empty());
+    assert!(
+        (rate - 1.0 / period).abs() < 1e-3 * rate,
+        "{rate} vs {}",
+        1.0 / period
+    );
+    let int_v =
+        lif.tau_ref * 10.0 + mu * t_free - (mu - 10.0) * TAU_M * (1.0 - (-t_free / TAU_M).exp());
+    let want_v = int_v / period;
+    assert!((mean_v - want_v).abs() < 1e-3, "{mean_v} vs {want_v}");
+    // a regular output train: membrane Fano factor 1 + 2 [L/(1-L) - tau/T], L = e^{-T/tau}
+    let l = (-period / TAU_M).exp();
+    let f_want = 1.0 + 2.0 * (l / (1.0 - l) - TAU_M / period);
+    let n = rate * 100.0;
+    let f = pairs / n - 2.0 * TAU_M * rate;
+    assert!((f - f_want).abs() < 0.01, "F {f} vs {f_want}");
+    // subthreshold bias 15 mV, kicks every 10 ms. Kick 6 mV: after a reset (and 2 ms dead
+    // time) V reaches 15 - 5 e^{-8/20} = 11.65 at the next kick, 17.65 after it (no spike);
+    // 10 ms later 15 + 2.65 e^{-1/2} = 16.61, + 6 = 22.61 (spike): every second kick fires
+    let kicks = (1..=2000).map(|i| (i as f64 * 0.01, 6.0));
+    let (rate, ..) = lif_response(&lif, 15.0, 1.0, 18.0, kicks);
+    assert!((rate - 50.0).abs() < 0.1, "{rate}");
+    let kicks = (1..=2000).map(|i| (i as f64 * 0.01, 9.0));
+    let (rate, ..) = lif_response(&lif, 15.0, 1.0, 18.0, kicks);
+    // 11.65 + 9 = 20.65 >= 20: every kick fires
+    assert!((rate - 100.0).abs() < 0.1, "{rate}");
+}
