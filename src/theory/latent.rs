@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::newton::{self, NewtonOptions};
 use super::stationary::{self, Limit, State};
 use crate::error::{Error, Result};
-use crate::model::{Model, TransferKind};
+use crate::model::{Model, NoiseClosure, TransferKind};
 
 /// Where and how finely to look for latent fixed points.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -405,9 +405,23 @@ fn fixed_points_nd(
     let origin = stationary::solve(model, limit, &vec![0.0; d], s, None)?;
     let mut found: Vec<State> = Vec::new();
     let mut starts: Vec<Vec<f64>> = vec![vec![0.0; d]];
-    starts.extend(
-        (0..search.starts).map(|i| halton(i, d).iter().map(|x| x * search.kappa_max).collect()),
-    );
+    if model.transfer != TransferKind::Siegert || model.noise != NoiseClosure::Poisson {
+        // Shot noise and the renewal/spectral closures cost 10-100 times a Siegert solve
+        // per evaluation, and the multi-start search makes thousands of them (a 3-population
+        // D = 2 model ran for over 14 minutes). Search with Siegert + Poisson, whose fixed
+        // points and rings lie within 10-20 % in kappa, and start Newton from each of them
+        // (and from the origin) with the full model.
+        let mut cheap = model.clone();
+        cheap.transfer = TransferKind::Siegert;
+        cheap.noise = NoiseClosure::Poisson;
+        let base = fixed_points_nd(&cheap, limit, s, search)?;
+        starts.extend(base.fixed_points.iter().map(|f| f.kappa.clone()));
+        starts.extend(base.rings.iter().map(|r| r.representative.clone()));
+    } else {
+        starts.extend(
+            (0..search.starts).map(|i| halton(i, d).iter().map(|x| x * search.kappa_max).collect()),
+        );
+    }
     for k0 in starts {
         let warm = RefCell::new(origin.clone());
         let residual = |x: &DVector<f64>| -> Option<DVector<f64>> {
