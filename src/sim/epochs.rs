@@ -37,6 +37,13 @@ pub fn windows(model: &Model) -> Vec<[f64; 2]> {
         .collect()
 }
 
+/// `nu F` of one spike train from its pair sum `S = sum_{k,l} exp(-|t_k - t_l|/tau_m)`
+/// over a window of `len` seconds and its rate `nu` (Hz): `S/len - 2 tau_m nu^2` (see
+/// [`EpochCounter::membrane_fano`]). Shared with the single-neuron reference simulator.
+pub fn rate_times_membrane_fano(pair_sum: f64, len: f64, tau_m: f64, nu: f64) -> f64 {
+    pair_sum / len - 2.0 * tau_m * nu * nu
+}
+
 /// Counts spikes per neuron and epoch window, and the pair sums behind the membrane
 /// Fano factor ([`EpochCounter::membrane_fano`]).
 #[derive(Clone, Debug)]
@@ -102,7 +109,7 @@ impl EpochCounter {
             .map(|i| {
                 let nu = self.counts[e][i] as f64 / len;
                 if nu > 0.0 {
-                    (self.pair_sums[e][i] / len - 2.0 * self.tau_m[i] * nu * nu) / nu
+                    rate_times_membrane_fano(self.pair_sums[e][i], len, self.tau_m[i], nu) / nu
                 } else {
                     f64::NAN
                 }
@@ -122,7 +129,7 @@ impl EpochCounter {
         let (mut num, mut den) = (0.0, 0.0);
         for i in range {
             let nu = self.counts[e][i] as f64 / len;
-            num += self.pair_sums[e][i] / len - 2.0 * self.tau_m[i] * nu * nu;
+            num += rate_times_membrane_fano(self.pair_sums[e][i], len, self.tau_m[i], nu);
             den += nu;
         }
         if den > 0.0 { num / den } else { f64::NAN }

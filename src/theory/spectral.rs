@@ -339,7 +339,7 @@ pub fn simulate_renewal_neuron(
     let mv2 = per.iter().map(|p| p.2).sum::<f64>() / n;
     let fano_num: f64 = per
         .iter()
-        .map(|p| p.3 / duration - 2.0 * lif.tau_m * p.0 * p.0)
+        .map(|p| crate::sim::epochs::rate_times_membrane_fano(p.3, duration, lif.tau_m, p.0))
         .sum();
     let output_fano = if mean > 0.0 {
         fano_num / (mean * n)
