@@ -1,4 +1,4 @@
-//! Latent fixed points and latent dynamics (MODEL.md 2.4-2.5) with the provisional Siegert
+//! Latent fixed points and latent dynamics (docs/theory.md 2.4-2.5) with the provisional Siegert
 //! transfer function: `cargo bench --bench latent`.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Cost of the shot-noise transfer function (MODEL.md 2.2): one direct evaluation of the
+//! Cost of the shot-noise transfer function (docs/theory.md 2.2): one direct evaluation of the
 //! master equation, one table construction, one table lookup.
 //! `cargo bench --bench shot_noise`
 
@@ -17,7 +17,7 @@ fn setup() -> (LifParams, ShotInput) {
     };
     let je = 5.0 / 1000f64.sqrt();
     let ji = -27.5 / 1000f64.sqrt();
-    // the default model's E neuron at its operating point (MODEL.md section 5)
+    // the default model's E neuron at its operating point (docs/theory.md section 5)
     let input = ShotInput::new(vec![je, ji, je], vec![11_600.0, 3_600.0, 12_000.0]).unwrap();
     (lif, input)
 }

@@ -1,9 +1,9 @@
-//! The spiking simulator (MODEL.md section 1): Brunel model A (g = 5, eta = 2, J = 0.1 mV,
+//! The spiking simulator (docs/theory.md section 1): Brunel model A (g = 5, eta = 2, J = 0.1 mV,
 //! C_E = 1000, 12,500 neurons, 1.5 ms delay), 0.2 s after 0.05 s of warm-up, grid mode
 //! (dt 0.1 ms) and precise mode, one thread and all threads; network construction
-//! separately. NEST 3.10 and Brian2 2.9 on the same network: `../shared/peers/` and
+//! separately. NEST 3.10 and Brian2 2.9 on the same network: `tools/peers/` and
 //! `docs/simulator.md`. Also the noise closures' cost: the default model's finite-K solve
-//! with shot noise and the renewal / spectral closures (MODEL.md 2.1).
+//! with shot noise and the renewal / spectral closures (docs/theory.md 2.1).
 
 use balnet::model::{NoiseClosure, SimMode, TransferKind};
 use balnet::sim::{RunOptions, build, simulate};

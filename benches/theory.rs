@@ -1,4 +1,4 @@
-//! Stationary solves (MODEL.md 2.4): one finite-K Brunel model-A fixed point and one
+//! Stationary solves (docs/theory.md 2.4): one finite-K Brunel model-A fixed point and one
 //! balanced-limit solve of the default model. Compare with NNMT's
 //! `nnmt.lif.delta.firing_rates` on the same Brunel network (tests/data/nnmt_brunel.json).
 

@@ -1,4 +1,4 @@
-//! Cost of the transfer functions (MODEL.md 2.2) and of their Gaussian averages (2.3).
+//! Cost of the transfer functions (docs/theory.md 2.2) and of their Gaussian averages (2.3).
 //!
 //! The Siegert function caches its last evaluation (per thread), so the single-point
 //! benchmarks alternate between two inputs 1e-12 mV apart: every call is a real

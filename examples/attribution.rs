@@ -1,12 +1,12 @@
-//! Replay-style check "(c) Poisson" of /work/shared/STUDIES.md for the stepped state of
-//! the default model (MODEL.md section 5, "Open discrepancy"; results in docs/attribution.md).
+//! Replay-style check "(c) Poisson" of the attribution study (docs/attribution.md) for the stepped state of
+//! the default model (docs/theory.md section 5, "Open discrepancy"; results in docs/attribution.md).
 //!
 //! Unconnected neurons are driven by independent Poisson trains with the network's jump
 //! sizes at the rates measured in the network after the step (`K_E nu_E`, `K_I nu_I`,
 //! `K_0 nu_0`) plus a constant bias, in precise mode. Their rates are compared with the
 //! shot-noise transfer function (and Siegert) at the same inputs, at the
 //! Gauss-Hermite nodes of the population's input distribution `N(M_A, Delta_A)`
-//! (MODEL.md 2.3, with `M_A`, `Delta_A` built from the measured rates, rate spread and
+//! (docs/theory.md 2.3, with `M_A`, `Delta_A` built from the measured rates, rate spread and
 //! `kappa`). The Gauss-Hermite sums give the population rate and the gain `E[Phi']`
 //! (Stein: `E[z Phi]/sqrt(Delta)`) that a mean field closed with surrogate (c) would use:
 //! if surrogate (c) agrees with the shot-noise theory, the theory's transfer function is
@@ -114,7 +114,7 @@ fn main() {
         let input = population_input(&model, a, &m.rate).expect("input");
         let drive = input.mean_drive(tau_m);
         let sigma = input.sigma(tau_m);
-        // M_A and Delta_A (MODEL.md 2.1, 2.3), Bernoulli quenched variance with q = nu^2 + sd^2
+        // M_A and Delta_A (docs/theory.md 2.1, 2.3), Bernoulli quenched variance with q = nu^2 + sd^2
         let beta: f64 = (0..model.p())
             .map(|b| {
                 let q = m.rate[b] * m.rate[b] + m.sd[b] * m.sd[b];
@@ -211,7 +211,7 @@ fn main() {
         gains.push((g_sim, var_g.sqrt(), g_shot));
     }
     // What the gain difference does to kappa, with the rates held at their measured values:
-    // kappa = sum_B c_B Sigma_B^nw s g_B / (1 - sum_B c_B tau_m Sigma_B^nm g_B) (MODEL.md 2.3,
+    // kappa = sum_B c_B Sigma_B^nw s g_B / (1 - sum_B c_B tau_m Sigma_B^nm g_B) (docs/theory.md 2.3,
     // zero loading means), evaluated with the surrogate's and the theory's gains.
     let kappa_of = |g: &[f64]| {
         let (mut num, mut loop_gain) = (0.0, 0.0);

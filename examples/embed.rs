@@ -1,5 +1,5 @@
 //! balnet as a library: build your own Model in code, check it, and ask the theory for
-//! everything MODEL.md section 2 predicts. Here: the default E-I network (MODEL.md section 5)
+//! everything docs/theory.md section 2 predicts. Here: the default E-I network (docs/theory.md section 5)
 //! with a rank-TWO latent structure (D = 2) and one input channel (D_in = 1):
 //! latent direction 1 is above its bifurcation (two stable states), direction 2 below.
 //!
@@ -16,7 +16,7 @@ use balnet::theory::{Limit, stationary};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // --- 1. The Model: start from the D = 0 network and add latent structure. -------------
     // Loadings per neuron: m in R^2 (mV), n in R^2, w in R^1 (mV), jointly Gaussian with
-    // zero means. Index convention (MODEL.md 1): sigma_nm[d][e] = Cov(n_d, m_e).
+    // zero means. Index convention (docs/theory.md 1): sigma_nm[d][e] = Cov(n_d, m_e).
     let (var_m, var_n) = (20.0_f64.powi(2), 1.5_f64.powi(2)); // sigma_m = 20 mV, sigma_n = 1.5
     let (nm1, nm2) = (23.3, 8.0); // overlaps (mV): direction 1 bistable, direction 2 not
     let mut l = Loadings::zeros(2, 1);
@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Errors are values naming the field at fault, e.g. "invalid model: j[0][1] = 5: ...".
     model.validate()?;
 
-    // --- 2. Stationary state at kappa = 0, s = 0 (MODEL.md 2.4), both modes. ---------------
+    // --- 2. Stationary state at kappa = 0, s = 0 (docs/theory.md 2.4), both modes. ---------------
     let (k0, s0) = ([0.0, 0.0], [0.0]);
     let finite = stationary::solve(&model, Limit::Finite, &k0, &s0, None)?;
     let balanced = stationary::solve(&model, Limit::Balanced, &k0, &s0, None)?;
@@ -66,7 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    // --- 3. Latent fixed points and their stability (MODEL.md 2.4-2.5). -------------------
+    // --- 3. Latent fixed points and their stability (docs/theory.md 2.4-2.5). -------------------
     // D >= 2: multi-start Newton from `starts` points in the box |kappa_d| <= kappa_max (Hz).
     let search = SearchBox {
         kappa_max: 60.0,
@@ -95,7 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max_by(|a, b| a.kappa[0].total_cmp(&b.kappa[0]))
         .ok_or("no stable fixed point found")?;
 
-    // --- 4. Latent dynamics: tau_s dkappa/dt = -kappa + F(kappa, s(t)) (MODEL.md 2.5). ------
+    // --- 4. Latent dynamics: tau_s dkappa/dt = -kappa + F(kappa, s(t)) (docs/theory.md 2.5). ------
     // Start near the upper state; the input step at 0.3 s pushes kappa_1 down.
     let traj = integrate(
         &model,
@@ -117,7 +117,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    // --- 5. Rate distribution of E (MODEL.md 2.6.2) at kappa = 0 and at the upper state. -----
+    // --- 5. Rate distribution of E (docs/theory.md 2.6.2) at kappa = 0 and at the upper state. -----
     for (label, st) in [("kappa = 0", &finite), ("upper state", &up.state)] {
         let dist = rate_distribution(
             &model,
@@ -140,7 +140,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    // --- 6. Two states (MODEL.md 2.6.4): how similar is each neuron's rate in both? -------
+    // --- 6. Two states (docs/theory.md 2.6.4): how similar is each neuron's rate in both? -------
     let two = two_state(
         &model,
         &FastMode::network(Limit::Finite),

@@ -1,4 +1,4 @@
-//! Phase diagram of Brunel (2000) model A from the finite-K theory (MODEL.md 2.4, 4):
+//! Phase diagram of Brunel (2000) model A from the finite-K theory (docs/theory.md 2.4, 4):
 //! E rate over (g, eta), parallel over grid points, with the region where no stationary
 //! solution is found marked (grey in the heat map, `null` in the JSON).
 //!

@@ -1,4 +1,4 @@
-//! Phase diagram of the latent fixed points of the default model family (MODEL.md 2.4-2.6.1,
+//! Phase diagram of the latent fixed points of the default model family (docs/theory.md 2.4-2.6.1,
 //! section 5): rank-one Gaussian loadings on E and I (`sigma_m = 20` mV, `sigma_n = 1.5`,
 //! `w = 0.09 m`, so `Sigma^{nw} = 0.09 Sigma^{nm}`), Bernoulli connectivity, `s = 0`, finite K,
 //! over the overlap `Sigma^{nm}` (0..30 mV; 30 = `sigma_n sigma_m` is the realizability bound)
@@ -94,7 +94,7 @@ impl Axis {
             .latent
             .as_mut()
             .expect("the default model has latent structure");
-        // rank_one with w = 0.09 m sets Sigma^{nw} = 0.09 Sigma^{nm}, as in MODEL.md section 5
+        // rank_one with w = 0.09 m sets Sigma^{nw} = 0.09 Sigma^{nm}, as in docs/theory.md section 5
         let l = Loadings::rank_one(20.0, 1.5, sigma_nm, Some(0.09));
         lat.loadings = vec![l.clone(), l];
         match self {
@@ -143,7 +143,7 @@ struct Point {
 
 /// A stable `kappa* > 0` that the coarse search missed: Brent's method on
 /// `(1e-3 Hz, one bracket)` and on `(kappa_max, 3 kappa_max)`, stability from the reduced
-/// Jacobian (MODEL.md 2.5).
+/// Jacobian (docs/theory.md 2.5).
 fn rescue(m: &Model) -> Option<(FixedPoint, &'static str)> {
     let step = 2.0 * SEARCH.kappa_max / (SEARCH.grid - 1) as f64;
     let mode = FastMode::network(Limit::Finite);
@@ -301,7 +301,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .collect()
         })
         .collect();
-    // the bifurcation line Sigma^{nm}_* (mV) per row, both modes (exact at kappa = 0, MODEL.md 2.4)
+    // the bifurcation line Sigma^{nm}_* (mV) per row, both modes (exact at kappa = 0, docs/theory.md 2.4)
     let bif: Vec<(Option<f64>, Option<f64>)> = ys
         .par_iter()
         .map(|&y| {

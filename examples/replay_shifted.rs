@@ -1,4 +1,4 @@
-//! Replay surrogate (b) of `../shared/STUDIES.md` (issue 5, attribution of the `kappa`
+//! Replay surrogate (b) of the attribution study (docs/attribution.md; the `kappa`
 //! gap): single neurons driven by the network's own recorded spike trains, each
 //! circularly shifted by a random offset. This keeps every train's rate and interval
 //! statistics (the regularity the spectral closure models, and the real mix of rates)

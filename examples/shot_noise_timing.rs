@@ -1,5 +1,5 @@
 //! Cost of the shot-noise transfer function, and its difference to Siegert at the default
-//! model's operating point (MODEL.md 2.2, section 5).
+//! model's operating point (docs/theory.md 2.2, section 5).
 //! `cargo run --release --example shot_noise_timing`
 //!
 //! Times are the minimum over repetitions (the least disturbed run on a shared machine).
@@ -23,7 +23,7 @@ fn best_ms(reps: usize, mut f: impl FnMut()) -> f64 {
 
 fn main() {
     let model = presets::default_d0();
-    // finite-K Siegert theory of MODEL.md section 5: nu = (11.594, 14.383) Hz, mu = (12.072, 13.963) mV
+    // finite-K Siegert theory of docs/theory.md section 5: nu = (11.594, 14.383) Hz, mu = (12.072, 13.963) mV
     let rates = [11.594, 14.383];
     let mu = [12.072, 13.963];
     for a in 0..2 {

@@ -1,5 +1,5 @@
 //! Grid vs precise integration and convergence in dt for the default model
-//! (MODEL.md section 3): rates, mean V and kappa before and after the input step, at
+//! (docs/theory.md section 3): rates, mean V and kappa before and after the input step, at
 //! dt = 0.1, 0.05, 0.025 ms, grid and precise, same network (same seed).
 //!
 //! `cargo run --release --example sim_dt_convergence -- [end_time_s] [threads]`

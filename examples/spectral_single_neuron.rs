@@ -1,5 +1,4 @@
-//! Validation of the spectral closure's single-neuron approximations (MODEL.md 2.1,
-//! issue 5 item 3) against event-driven LIF neurons driven by renewal inputs of the
+//! Validation of the spectral closure's single-neuron approximations (docs/theory.md 2.1) against event-driven LIF neurons driven by renewal inputs of the
 //! network's regularity.
 //!
 //! The default model (shot-noise transfer, spectral closure) is solved at the latent

@@ -1,4 +1,4 @@
-//! The tuning-curve figure of MODEL.md 2.6.4: single-neuron rates along a symmetric path of
+//! The tuning-curve figure of docs/theory.md 2.6.4: single-neuron rates along a symmetric path of
 //! latent states `kappa in [-kappa*, kappa*]` (the two stable states of the bistable preset,
 //! finite K), sampled from the theory's joint Gaussian of each neuron's inputs across states.
 //!

@@ -1,6 +1,6 @@
-//! Theory versus simulation (MODEL.md section 3): the same Model is simulated and solved,
+//! Theory versus simulation (docs/theory.md section 3): the same Model is simulated and solved,
 //! the theory evaluated with the loading moments actually drawn in the simulated network
-//! (MODEL.md section 5), and the two put side by side per epoch of constant input `s`.
+//! (docs/theory.md section 5), and the two put side by side per epoch of constant input `s`.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +16,7 @@ use crate::theory::{Limit, State, stationary};
 /// finite-N offset of the readout (about 0.7 Hz for the default model) dominates.
 pub const KAPPA_REL_MIN_HZ: f64 = 1.0;
 
-/// Golomb's chi above which a state is flagged as not asynchronous (MODEL.md 2.7).
+/// Golomb's chi above which a state is flagged as not asynchronous (docs/theory.md 2.7).
 /// Asynchronous states of finite networks have chi of order 1/sqrt(N) to 0.3 (the
 /// default model's fast ripple gives about 0.3); synchronous-irregular states approach 1.
 pub const CHI_ASYNC_THRESHOLD: f64 = 0.5;
@@ -32,7 +32,7 @@ pub struct PopulationComparison {
     pub rate_sim_hz: f64,
     /// `(sim - theory) / theory`.
     pub rate_rel_err: f64,
-    /// Theory: population-mean membrane potential `<V>_A` (mV), MODEL.md 2.6.1.
+    /// Theory: population-mean membrane potential `<V>_A` (mV), docs/theory.md 2.6.1.
     pub mean_v_theory_mv: f64,
     /// Simulation: population-mean membrane potential averaged over the epoch window (mV).
     pub mean_v_sim_mv: f64,
@@ -50,7 +50,7 @@ pub struct PopulationComparison {
     /// Simulation: standard deviation of measured rates across neurons (Hz).
     pub rate_sd_sim_hz: f64,
     /// Theory: membrane Fano factor `F` of the population's spike trains under the
-    /// spectral closure at this state (MODEL.md 2.1; the closure's own `F` enters the
+    /// spectral closure at this state (docs/theory.md 2.1; the closure's own `F` enters the
     /// theory only with `noise = "spectral"`, Poisson uses 1, renewal its `CV^2` mean).
     pub membrane_fano_theory: f64,
     /// Simulation: membrane Fano factor measured from the spike trains of the window
@@ -64,7 +64,7 @@ pub struct PopulationComparison {
 }
 
 /// Membrane Fano factor of the neurons whose rate lies in `[lo_hz, hi_hz)`, rate-weighted
-/// (MODEL.md 2.1). The simulated rates carry counting noise (`1 / window` Hz), which
+/// (docs/theory.md 2.1). The simulated rates carry counting noise (`1 / window` Hz), which
 /// mixes neighbouring bands at low rates.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FanoBand {
@@ -167,7 +167,7 @@ pub struct EpochComparison {
 pub struct TheoryComparison {
     /// `siegert` or `shot_noise`.
     pub transfer: TransferKind,
-    /// `poisson`, `renewal` or `spectral` (MODEL.md 2.1).
+    /// `poisson`, `renewal` or `spectral` (docs/theory.md 2.1).
     pub noise: NoiseClosure,
     /// Always `finite` here: a simulated network has finite K.
     pub limit: Limit,
@@ -201,7 +201,7 @@ pub struct Report {
     pub sim_statistics: Vec<SimStatistics>,
     /// Whether every population passed the asynchrony check (chi below [`CHI_ASYNC_THRESHOLD`]).
     pub asynchronous: bool,
-    /// Expected finite-N offset of a `kappa` measured at `kappa = 0` (Hz), MODEL.md section 3:
+    /// Expected finite-N offset of a `kappa` measured at `kappa = 0` (Hz), docs/theory.md section 3:
     /// `sqrt(sum_B c_B^2 Var(n) q_B / N_B) / |1 - L|` with `L` the latent loop gain.
     pub kappa_finite_n_offset_hz: f64,
     /// One comparison per transfer function requested.
@@ -223,7 +223,7 @@ pub struct SimStatistics {
     /// Mean Pearson correlation of spike counts in 50 ms bins over sampled pairs.
     #[serde(with = "crate::sim::nan_null")]
     pub pair_corr: f64,
-    /// Golomb's synchrony measure chi (0 asynchronous, 1 fully synchronous), MODEL.md 2.7.
+    /// Golomb's synchrony measure chi (0 asynchronous, 1 fully synchronous), docs/theory.md 2.7.
     #[serde(with = "crate::sim::nan_null")]
     pub chi: f64,
     /// CV of the population spike count in 1 ms bins.
@@ -232,7 +232,7 @@ pub struct SimStatistics {
     /// Fano factor of the population spike count in 1 ms bins.
     #[serde(with = "crate::sim::nan_null")]
     pub fano_1ms: f64,
-    /// `chi > CHI_ASYNC_THRESHOLD`: the state is flagged as not asynchronous (MODEL.md 2.7).
+    /// `chi > CHI_ASYNC_THRESHOLD`: the state is flagged as not asynchronous (docs/theory.md 2.7).
     pub synchronous_flag: bool,
 }
 
@@ -253,7 +253,7 @@ fn window_mean(t: &[f64], y: &[f64], a: f64, b: f64) -> f64 {
 
 /// Probability that a neuron of rate `nu` (Hz) emits at most `k` spikes in `window` s.
 /// Counts are Poisson for small expected counts and, above 20 expected spikes, Gaussian
-/// with the renewal variance `nu T CV^2` (continuity-corrected), MODEL.md section 3.
+/// with the renewal variance `nu T CV^2` (continuity-corrected), docs/theory.md section 3.
 fn count_cdf(nu: f64, window: f64, cv: f64, k: f64) -> f64 {
     let m = nu * window;
     if m < 20.0 {
@@ -280,7 +280,7 @@ fn count_cdf(nu: f64, window: f64, cv: f64, k: f64) -> f64 {
 
 /// Kolmogorov-Smirnov distance between measured rates `counts / window` and the theory's
 /// rate distribution of population `a` in `state`, convolved with counting noise
-/// (MODEL.md section 3). Both CDFs are step functions on the lattice `k / window`, so the
+/// (docs/theory.md section 3). Both CDFs are step functions on the lattice `k / window`, so the
 /// supremum is taken over that lattice.
 pub fn ks_counting(
     state: &State,
@@ -370,7 +370,7 @@ impl Variant {
         ]
     }
 
-    /// Every transfer function with every noise closure (MODEL.md 2.1-2.2); trajectories
+    /// Every transfer function with every noise closure (docs/theory.md 2.1-2.2); trajectories
     /// only for the Poisson closure.
     pub fn all() -> Vec<Variant> {
         let mut v = Vec::new();
@@ -487,7 +487,7 @@ pub fn compare_theory(
                 ),
             });
         }
-        // a relative error of kappa near 0 says nothing (finite-N offset, MODEL.md section 3)
+        // a relative error of kappa near 0 says nothing (finite-N offset, docs/theory.md section 3)
         let kappa_rel_err = (d > 0 && state.kappa[0].abs() > KAPPA_REL_MIN_HZ)
             .then(|| (kappa_sim[0] - state.kappa[0]) / state.kappa[0].abs());
         out_epochs.push(EpochComparison {
@@ -536,7 +536,7 @@ pub fn compare_theory(
     })
 }
 
-/// Expected finite-N offset of `kappa` measured at `kappa = 0` (MODEL.md section 3).
+/// Expected finite-N offset of `kappa` measured at `kappa = 0` (docs/theory.md section 3).
 fn finite_n_offset(model: &Model, state: &State) -> f64 {
     let Some(l) = &model.latent else { return 0.0 };
     let var: f64 = model
@@ -950,7 +950,7 @@ pub fn write_figures(
         }
         save(&dir.join("rate_distribution"), &panels)?;
     }
-    // tuning curves (MODEL.md 2.6.4) of the network as drawn, in the stepped input state,
+    // tuning curves (docs/theory.md 2.6.4) of the network as drawn, in the stepped input state,
     // along kappa in +-max(15 Hz, 2 |kappa|): balanced beside unbalanced
     if m.d() == 1 {
         let s_last = report

@@ -5,7 +5,7 @@ use std::fmt::Display;
 /// Everything that can go wrong in balnet on user input or in a solve.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A Model field (or another input) breaks a rule of MODEL.md section 1.
+    /// A Model field (or another input) breaks a rule of docs/theory.md section 1.
     #[error("invalid {field} = {value}: {rule}")]
     Invalid {
         /// The field at fault, e.g. `populations[0].tau_m`.
@@ -21,7 +21,7 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("{0}")]
     Io(String),
-    /// The balanced limit (MODEL.md 2.4) has no solution.
+    /// The balanced limit (docs/theory.md 2.4) has no solution.
     #[error("no balanced state: {0}")]
     NoBalancedState(String),
     /// The balance matrix `W_AB = c_B J_AB` is singular.

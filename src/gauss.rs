@@ -1,4 +1,4 @@
-//! Gaussian averages (MODEL.md 2.3, 2.6.4) and the quadrature rules behind them.
+//! Gaussian averages (docs/theory.md 2.3, 2.6.4) and the quadrature rules behind them.
 //!
 //! Population averages `E_z[f(M + sqrt(Delta) z)]`, `z ~ N(0, 1)`, are computed on
 //! the standard-normal variable `z`:
@@ -22,7 +22,7 @@
 //! therefore declares breakpoints (its threshold, and 6 sigma below it).
 //!
 //! `nu`, `q`, `gain` and `mean_v` come from one evaluation of the rate (and one of
-//! its derivative) per node. Bivariate averages (MODEL.md 2.6.4) are nested:
+//! its derivative) per node. Bivariate averages (docs/theory.md 2.6.4) are nested:
 //! outer over `x_a`, inner over the conditional Gaussian of `x_b` given `x_a`.
 
 use std::sync::OnceLock;
@@ -75,7 +75,7 @@ fn normal_pdf(z: f64) -> f64 {
 // Public averages
 // ---------------------------------------------------------------------------------
 
-/// `E_z[f(mean + sqrt(var) z)]`, `z ~ N(0, 1)` (MODEL.md 2.3), to relative accuracy
+/// `E_z[f(mean + sqrt(var) z)]`, `z ~ N(0, 1)` (docs/theory.md 2.3), to relative accuracy
 /// about `1e-10` (adaptive Gauss-Legendre on `z` in `[-Z_MAX, Z_MAX]`, initially in
 /// panels of width 5; `f` must be negligible against its average beyond). The
 /// adaptive rule refines where it sees variation: a feature narrower than about
@@ -86,7 +86,7 @@ pub fn expect(f: impl Fn(f64) -> f64, mean: f64, var: f64) -> f64 {
 }
 
 /// [`expect`] with the quadrature split at the inputs `breakpoints` (same units as
-/// `mean`), where `f` has kinks or changes steeply (MODEL.md 2.3).
+/// `mean`), where `f` has kinks or changes steeply (docs/theory.md 2.3).
 pub fn expect_split(f: impl Fn(f64) -> f64, mean: f64, var: f64, breakpoints: &[f64]) -> f64 {
     expect_split_with(f, mean, var, breakpoints, &QuadConfig::default())
 }
@@ -114,7 +114,7 @@ fn expect_split_with(
 }
 
 /// Rate, second moment, gain and mean potential of `t` averaged over
-/// `x ~ N(mean, var)` (MODEL.md 2.3 and 2.6.1): the transfer's closed form if it
+/// `x ~ N(mean, var)` (docs/theory.md 2.3 and 2.6.1): the transfer's closed form if it
 /// offers one, else [`moments_numeric`].
 pub fn moments(t: &dyn Transfer, mean: f64, var: f64) -> Moments {
     if let Some(m) = t.gaussian_moments(mean, var) {
@@ -123,7 +123,7 @@ pub fn moments(t: &dyn Transfer, mean: f64, var: f64) -> Moments {
     moments_numeric(t, mean, var)
 }
 
-/// The numerical path of [`moments`] (MODEL.md 2.3), ignoring any closed form:
+/// The numerical path of [`moments`] (docs/theory.md 2.3), ignoring any closed form:
 /// adaptive Gauss-Legendre split at the breakpoints of `t`, or, if it has none,
 /// safeguarded Gauss-Hermite (see the module documentation). Relative accuracy about
 /// `1e-10` (`mean_v`: absolute, relative to `|mean| + sqrt(var)`). `var <= 0`: the
@@ -132,7 +132,7 @@ pub fn moments_numeric(t: &dyn Transfer, mean: f64, var: f64) -> Moments {
     moments_numeric_with(t, mean, var, &QuadConfig::default())
 }
 
-/// [`moments_numeric`] with explicit quadrature options (MODEL.md 2.3).
+/// [`moments_numeric`] with explicit quadrature options (docs/theory.md 2.3).
 pub fn moments_numeric_with(t: &dyn Transfer, mean: f64, var: f64, cfg: &QuadConfig) -> Moments {
     // One rate, one derivative and one mean-V call per node; a transfer whose
     // `mean_v` needs the rate again (Siegert) answers it from its one-entry cache.
@@ -206,7 +206,7 @@ pub fn moments_numeric_with(t: &dyn Transfer, mean: f64, var: f64, cfg: &QuadCon
 
 /// Bivariate Gaussian average `E[f(x_a, x_b)]` over `(x_a, x_b)` jointly Gaussian with
 /// means `mean_a`, `mean_b`, variances `var_a`, `var_b` and covariance `cov`
-/// (MODEL.md 2.6.4). Conditional decomposition: the outer average over `x_a`, the
+/// (docs/theory.md 2.6.4). Conditional decomposition: the outer average over `x_a`, the
 /// inner over `x_b | x_a ~ N(mean_b + cov/var_a (x_a - mean_a), var_b - cov^2/var_a)`.
 /// Handles zero variances and correlation `+-1` (the inner average is then a point);
 /// `|cov|` is clipped to `sqrt(var_a var_b)`. Accuracy about `1e-9` relative for
@@ -223,7 +223,7 @@ pub fn expect2(
 }
 
 /// [`expect2`] with the quadratures split at `breakpoints_a` (inputs `x_a`) and
-/// `breakpoints_b` (inputs `x_b`), where `f` has kinks or steep regions (MODEL.md 2.6.4).
+/// `breakpoints_b` (inputs `x_b`), where `f` has kinks or steep regions (docs/theory.md 2.6.4).
 #[allow(clippy::too_many_arguments)]
 pub fn expect2_split(
     f: impl Fn(f64, f64) -> f64,
@@ -283,7 +283,7 @@ pub fn expect2_split(
 const Z_LIMIT: f64 = 38.0;
 
 /// Adaptive integral over the `z` line of `g(z)`, a Gaussian density times a function
-/// of `x = mean + sd z` (MODEL.md 2.3). The range is `[-z_max, z_max]` in
+/// of `x = mean + sd z` (docs/theory.md 2.3). The range is `[-z_max, z_max]` in
 /// `cfg.panels` equal panels, widened to hold every breakpoint (mapped to `z`) with a
 /// margin of 5, and cut at the breakpoints. If the integrand at an end is not negligible
 /// against the integral (a tiny average carried by the far tail, or a function that

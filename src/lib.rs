@@ -2,7 +2,7 @@
 //!
 //! Mean-field theory of balanced excitatory-inhibitory spiking networks that carry
 //! low-dimensional latent variables, and an embedded spiking simulator that checks it.
-//! The scientific specification is `MODEL.md` (kept beside the crate); the equations as
+//! The scientific specification is `docs/theory.md` (kept beside the crate); the equations as
 //! this crate implements them are in `docs/theory.md`, the user guide in `docs/guide.md`,
 //! the simulator's conventions in `docs/simulator.md`.
 //!
@@ -21,23 +21,23 @@
 //!                      +--> sim     (spiking network, recorders) --+
 //! ```
 //!
-//! - [`model`]: the one serde-serialisable [`Model`] (MODEL.md section 1: populations,
+//! - [`model`]: the one serde-serialisable [`Model`] (docs/theory.md section 1: populations,
 //!   connectivity rule, couplings, external drive, delays, low-rank loadings, latent input
 //!   signal, the theory's transfer function and noise closure, simulator settings), its
-//!   validation and TOML/JSON I/O. [`presets`] holds the default model of MODEL.md
+//!   validation and TOML/JSON I/O. [`presets`] holds the default model of docs/theory.md
 //!   section 5, its `D = 0` and bistable variants, and Brunel (2000) model A.
-//! - [`transfer`]: single-neuron transfer functions `Phi` (MODEL.md 2.2): the LIF Siegert
+//! - [`transfer`]: single-neuron transfer functions `Phi` (docs/theory.md 2.2): the LIF Siegert
 //!   formula (diffusion approximation), the shot-noise master equation (finite jumps), and
 //!   closed-form test functions, all behind the [`transfer::Transfer`] trait.
 //! - [`gauss`]: Gaussian and bivariate-Gaussian averages over the quenched input
-//!   distribution (MODEL.md 2.3).
+//!   distribution (docs/theory.md 2.3).
 //! - [`theory`]: input statistics ([`theory::inputs`], 2.1), stationary states of the fast
 //!   variables in the finite-K and balanced-limit modes ([`theory::stationary`], 2.4), the
 //!   noise closures ([`theory::closure`]), latent fixed points, rings and their stability
 //!   ([`theory::latent`], 2.4-2.5), the slow latent dynamics ([`theory::dynamics`], 2.5), and
 //!   the predictions of 2.6 ([`theory::predictions`]: coherent mean-potential shifts, rate
 //!   distributions, two-state theory, tuning curves, the rank-one bifurcation).
-//! - [`sim`]: the reference spiking simulator (MODEL.md section 3), grid or precise
+//! - [`sim`]: the reference spiking simulator (docs/theory.md section 3), grid or precise
 //!   integration, bit-identical for any number of threads; [`sim::SimResult`] plus NPY files.
 //! - [`compare`]: theory (finite K, evaluated with the loading moments actually drawn in the
 //!   simulated network) against a finished simulation, per epoch of constant input.
@@ -54,9 +54,9 @@
 //! use balnet::theory::{Limit, dynamics, latent, stationary};
 //!
 //! # fn main() -> balnet::Result<()> {
-//! let model = presets::default_model(); // MODEL.md section 5, D = D_in = 1
+//! let model = presets::default_model(); // docs/theory.md section 5, D = D_in = 1
 //!
-//! // fast variables at kappa = 0, s = 0 (MODEL.md 2.4)
+//! // fast variables at kappa = 0, s = 0 (docs/theory.md 2.4)
 //! let state = stationary::solve(&model, Limit::Finite, &[0.0], &[0.0], None)?;
 //! for p in &state.populations {
 //!     println!("{}: nu = {:.3} Hz, mu = {:.3} mV, <V> = {:.3} mV", p.name, p.rate_hz, p.mu_mv, p.mean_v_mv);
@@ -68,7 +68,7 @@
 //!     println!("kappa* = {:?} Hz, stable: {}", fp.kappa, fp.stable);
 //! }
 //!
-//! // tau_s dkappa/dt = -kappa + F(kappa, s(t)) through the step of s at 1.5 s (MODEL.md 2.5)
+//! // tau_s dkappa/dt = -kappa + F(kappa, s(t)) through the step of s at 1.5 s (docs/theory.md 2.5)
 //! let traj = dynamics::integrate(&model, Limit::Finite, &[0.0], 3.5, 0.01, &Default::default())?;
 //! println!("kappa(3.5 s) = {:?} Hz", traj.kappa.last());
 //!

@@ -1,4 +1,4 @@
-//! The network description of MODEL.md section 1, read by both the theory and
+//! The network description of docs/theory.md section 1, read by both the theory and
 //! the simulator.
 //!
 //! One serde-serialisable [`Model`] is the single source of parameters: the
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// One population of current-based LIF neurons (MODEL.md section 1).
+/// One population of current-based LIF neurons (docs/theory.md section 1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Population {
@@ -34,7 +34,7 @@ pub struct Population {
     pub beta_ext: f64,
 }
 
-/// Connectivity rule of the random part (MODEL.md section 1).
+/// Connectivity rule of the random part (docs/theory.md section 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Connectivity {
@@ -46,7 +46,7 @@ pub enum Connectivity {
     FixedIndegreeReplacement,
 }
 
-/// Synaptic delay of the fast (and slow) synapses (MODEL.md section 1).
+/// Synaptic delay of the fast (and slow) synapses (docs/theory.md section 1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Delay {
@@ -85,7 +85,7 @@ impl Delay {
     }
 }
 
-/// External Poisson drive (MODEL.md section 1): `K_0 = round(c_0 K)` trains of rate `nu_0`.
+/// External Poisson drive (docs/theory.md section 1): `K_0 = round(c_0 K)` trains of rate `nu_0`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct External {
@@ -95,7 +95,7 @@ pub struct External {
     pub nu0: f64,
 }
 
-/// Low-rank loadings of one population (MODEL.md section 1, index convention there).
+/// Low-rank loadings of one population (docs/theory.md section 1, index convention there).
 ///
 /// Means `mbar` (mV, length D), `nbar` (dimensionless, D), `wbar` (mV, D_in) and the
 /// covariance blocks of the joint Gaussian of `(m, n, w)`. Matrices are row-major
@@ -150,7 +150,7 @@ impl Loadings {
 
     /// Rank-one isotropic structure with zero means: `Var m = sigma_m^2`,
     /// `Var n = sigma_n^2`, `Cov(n, m) = sigma_nm`; with `D_in = 1` the input
-    /// loading is `w = w_scale * m` (MODEL.md section 5).
+    /// loading is `w = w_scale * m` (docs/theory.md section 5).
     pub fn rank_one(sigma_m: f64, sigma_n: f64, sigma_nm: f64, w_scale: Option<f64>) -> Self {
         let d_in = usize::from(w_scale.is_some());
         let mut l = Loadings::zeros(1, d_in);
@@ -248,7 +248,7 @@ impl SignalTerm {
 }
 
 /// The latent input `s(t) in R^{D_in}`: each component a sum of steps and ramps
-/// (MODEL.md section 1, "Latent input").
+/// (docs/theory.md section 1, "Latent input").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Signal {
@@ -283,7 +283,7 @@ impl Signal {
     }
 }
 
-/// Low-rank latent structure (MODEL.md section 1).
+/// Low-rank latent structure (docs/theory.md section 1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Latent {
@@ -300,7 +300,7 @@ pub struct Latent {
     pub signal: Signal,
 }
 
-/// Transfer function used by the theory (MODEL.md 2.2).
+/// Transfer function used by the theory (docs/theory.md 2.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TransferKind {
@@ -311,7 +311,7 @@ pub enum TransferKind {
     ShotNoise,
 }
 
-/// Closure of the recurrent temporal noise (MODEL.md 2.1).
+/// Closure of the recurrent temporal noise (docs/theory.md 2.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum NoiseClosure {
@@ -324,7 +324,7 @@ pub enum NoiseClosure {
     Spectral,
 }
 
-/// Time integration scheme of the simulator (MODEL.md section 3).
+/// Time integration scheme of the simulator (docs/theory.md section 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum SimMode {
@@ -335,7 +335,7 @@ pub enum SimMode {
     Precise,
 }
 
-/// Simulation settings (MODEL.md section 3).
+/// Simulation settings (docs/theory.md section 3).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimSettings {
@@ -395,7 +395,7 @@ impl Default for SimSettings {
 }
 
 /// The whole network: populations, connectivity, drive, latent structure, and the
-/// choices the theory and simulator make (MODEL.md sections 1-3).
+/// choices the theory and simulator make (docs/theory.md sections 1-3).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Model {
@@ -538,7 +538,7 @@ impl Model {
         toml::to_string(self).expect("a Model always serialises")
     }
 
-    /// Check every rule of MODEL.md section 1; the error names the field, the value and the rule.
+    /// Check every rule of docs/theory.md section 1; the error names the field, the value and the rule.
     pub fn validate(&self) -> Result<()> {
         let p = self.p();
         if p == 0 {

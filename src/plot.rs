@@ -366,7 +366,7 @@ fn viridis(t: f64) -> RGBColor {
     RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
 }
 
-/// The tuning-curve figure of MODEL.md 2.6.4: `shown` sampled E neurons along the latent
+/// The tuning-curve figure of docs/theory.md 2.6.4: `shown` sampled E neurons along the latent
 /// path in the balanced network (top) and the unbalanced mode with `mu`, `beta`, `sigma`
 /// frozen (bottom, monotone ridges), on one y scale, with the population rate.
 pub fn tuning_panels(c: &crate::theory::predictions::TuningContrast, shown: usize) -> Vec<Panel> {

@@ -1,10 +1,10 @@
-//! The embedded models: the default of MODEL.md section 5, its bistable variant and
-//! Brunel (2000) model A (MODEL.md section 4).
+//! The embedded models: the default of docs/theory.md section 5, its bistable variant and
+//! Brunel (2000) model A (docs/theory.md section 4).
 
 use crate::error::{Error, Result};
 use crate::model::*;
 
-/// `Sigma^{nm}` (mV) of the default model: below the rank-one bifurcation (MODEL.md section 5).
+/// `Sigma^{nm}` (mV) of the default model: below the rank-one bifurcation (docs/theory.md section 5).
 pub const DEFAULT_SIGMA_NM: f64 = 11.65;
 /// `Sigma^{nm}` (mV) of the bistable preset: 1.4 x the finite-K fixed-in-degree bifurcation 16.64 mV.
 pub const BISTABLE_SIGMA_NM: f64 = 23.30;
@@ -23,7 +23,7 @@ fn lif(name: &str, n: usize, c: f64, j_ext: f64) -> Population {
     }
 }
 
-/// The D = 0 network of MODEL.md section 5 (Bernoulli connectivity, delays uniform in
+/// The D = 0 network of docs/theory.md section 5 (Bernoulli connectivity, delays uniform in
 /// [0.5, 2.5] ms), without latent structure.
 pub fn default_d0() -> Model {
     Model {
@@ -46,7 +46,7 @@ pub fn default_d0() -> Model {
 
 /// Rank-one structure on both populations with zero means, `sigma_m = 20` mV,
 /// `sigma_n = 1.5`, `Cov(n, m) = sigma_nm`, `tau_s = 0.1` s, input loading `w = 0.09 m`
-/// and a step of `s` from 0 to 1 at 1.5 s (MODEL.md section 5).
+/// and a step of `s` from 0 to 1 at 1.5 s (docs/theory.md section 5).
 pub fn rank_one_latent(sigma_nm: f64) -> Latent {
     let l = Loadings::rank_one(20.0, 1.5, sigma_nm, Some(0.09));
     Latent {
@@ -63,7 +63,7 @@ pub fn rank_one_latent(sigma_nm: f64) -> Latent {
     }
 }
 
-/// The crate's default model: MODEL.md section 5 with Bernoulli connectivity, the
+/// The crate's default model: docs/theory.md section 5 with Bernoulli connectivity, the
 /// rank-one structure below the bifurcation (`Sigma^{nm} = 11.65` mV) and the input step.
 pub fn default_model() -> Model {
     Model {
@@ -82,7 +82,7 @@ pub fn latent_bistable() -> Model {
     }
 }
 
-/// Brunel (2000) model A as MODEL.md section 4 maps it: `J_AE = J sqrt(K)`,
+/// Brunel (2000) model A as docs/theory.md section 4 maps it: `J_AE = J sqrt(K)`,
 /// `J_AI = -g J sqrt(K)`, `c_E = 1`, `c_I = 0.25` (so `C_I = C_E/4` with `N_I = N_E/4`),
 /// `K = C_E`, `c_0 = 1`, `J_A0 = J sqrt(K)`, `nu_0 = eta theta / (J C_E tau_m)`, fixed
 /// in-degree, one delay of 1.5 ms. `j` in mV, `c_e` the number of excitatory inputs.

@@ -1,5 +1,5 @@
-//! Issue 5 "Done means": every transfer function x noise closure solves every preset
-//! (MODEL.md 2.1-2.4) at finite K, and the solutions obey what the closures imply
+//! Every transfer function x noise closure solves every preset
+//! (docs/theory.md 2.1-2.4) at finite K, and the solutions obey what the closures imply
 //! independently of how they were computed:
 //!
 //! - Fano factors: 1 for Poisson; in `(0, 1.05]` for renewal (rate-weighted `CV^2`; the
@@ -7,7 +7,7 @@
 //!   spectral (membrane-filtered, with 2 ms dead time);
 //! - regular trains reduce the input noise: `sigma(renewal) < sigma(spectral) <
 //!   sigma(poisson)` for every population (same transfer function);
-//! - the rate with shot noise is within 15% of Siegert at the same closure (MODEL.md 2.2:
+//! - the rate with shot noise is within 15% of Siegert at the same closure (docs/theory.md 2.2:
 //!   7% at the operating point).
 
 use balnet::model::{Model, NoiseClosure, TransferKind};

@@ -1,4 +1,4 @@
-//! The renewal and spectral noise closures (MODEL.md 2.1) of the finite-K stationary
+//! The renewal and spectral noise closures (docs/theory.md 2.1) of the finite-K stationary
 //! state of the `default-d0` preset (Bernoulli, D = 0, K = 1000, Siegert transfer)
 //! against an independent Python implementation.
 //!
@@ -20,7 +20,7 @@
 //!
 //! So the reference is good to about 1e-14 relative (mean V to 1e-13 mV). The crate's
 //! own accuracy sets the tolerance: its Gaussian averages are specified to 1e-8
-//! relative (MODEL.md 2.3) and its Fano iteration stops at a change below 1e-10. Hence
+//! relative (docs/theory.md 2.3) and its Fano iteration stops at a change below 1e-10. Hence
 //! 1e-8 relative on rates, q, sigma, F (and delta), 1e-8 mV on mu and mean V.
 //!
 //! Measured (2 cores, release): largest differences 3.8e-10 relative (F, delta) and

@@ -1,4 +1,4 @@
-//! The comparison pipeline (MODEL.md section 3) end to end on a small version of the
+//! The comparison pipeline (docs/theory.md section 3) end to end on a small version of the
 //! default model: simulation, theory with the drawn loadings, counting-noise KS, report and
 //! figures. Short run; the full comparison is `cargo run --release -- compare`.
 
@@ -60,7 +60,7 @@ fn small_default_network_compares_with_theory() {
             );
         }
     }
-    // the input step moves kappa up in both, and the mean V down in both (MODEL.md 2.6.1)
+    // the input step moves kappa up in both, and the mean V down in both (docs/theory.md 2.6.1)
     let (a, b) = (&th.epochs[0], &th.epochs[1]);
     assert!(b.kappa_theory_hz[0] > a.kappa_theory_hz[0] + 3.0);
     assert!(

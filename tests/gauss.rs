@@ -1,4 +1,4 @@
-//! Gaussian and bivariate-Gaussian averages (MODEL.md 2.3, 2.6.4) against closed forms.
+//! Gaussian and bivariate-Gaussian averages (docs/theory.md 2.3, 2.6.4) against closed forms.
 
 use std::f64::consts::PI;
 
@@ -350,7 +350,7 @@ fn bivariate_normal_cdf_product_orthant() {
     }
 }
 
-/// Siegert cross moments (MODEL.md 2.6.4) with the threshold as breakpoint: at
+/// Siegert cross moments (docs/theory.md 2.6.4) with the threshold as breakpoint: at
 /// correlation 1 and equal means they are `q`.
 #[test]
 fn bivariate_siegert_reduces_to_q() {

@@ -1,6 +1,6 @@
-//! Latent-variable predictions of the theory (MODEL.md 2.3-2.6) against independent
+//! Latent-variable predictions of the theory (docs/theory.md 2.3-2.6) against independent
 //! references: brute-force sampling of the network's loadings, the Mastrogiuseppe-Ostojic
-//! condition (MODEL.md section 4), exact identities, and the numbers of MODEL.md section 5.
+//! condition (docs/theory.md section 4), exact identities, and the numbers of docs/theory.md section 5.
 //!
 //! Every printed number names its mode (finite K, balanced limit, fixed mu, unbalanced).
 //! Run with `cargo test --release --test latent -- --nocapture` to see them.
@@ -115,7 +115,7 @@ fn a_brute_force_latent_map_matches_stein_lemma() {
 
 #[test]
 fn b_mastrogiuseppe_ostojic_condition() {
-    // mu held at the network's value, no quenched variance (beta_ext = 0): MODEL.md section 4
+    // mu held at the network's value, no quenched variance (beta_ext = 0): docs/theory.md section 4
     let mut model = presets::default_model();
     let eq = Equations { quenched: false };
     let net0 = stationary::solve_with(&model, Limit::Finite, &[0.0], &[0.0], None, &eq).unwrap();
@@ -309,7 +309,7 @@ fn d_rate_distribution_normalised_with_the_state_moments() {
 #[test]
 fn d_counting_noise_matches_sampled_counts() {
     // rates drawn from the theory, counted over 1 s as Poisson trains: the counting-noise CDF
-    // fits them, the bare P(nu) does not (MODEL.md section 3)
+    // fits them, the bare P(nu) does not (docs/theory.md section 3)
     let model = presets::default_model();
     let st = stationary::solve(&model, Limit::Finite, &[0.0], &[0.0], None).unwrap();
     let pop = 0;
@@ -460,7 +460,7 @@ fn check_reference(what: &str, ours: f64, reference: f64, decimals: i32) {
     let rel = (ours / reference - 1.0).abs();
     let tol = half_unit(decimals);
     println!(
-        "(g) {what}: {ours:.6} vs MODEL.md {reference} (relative deviation {rel:.1e}; printed precision +-{tol})"
+        "(g) {what}: {ours:.6} vs docs/theory.md section 5 {reference} (relative deviation {rel:.1e}; printed precision +-{tol})"
     );
     assert!(
         (ours - reference).abs() <= tol,
@@ -574,7 +574,7 @@ fn g_bernoulli_default_reproduces_model_section_5() {
     );
 }
 
-// tuning (MODEL.md 2.6.4) ----------------------------------------------------------------
+// tuning (docs/theory.md 2.6.4) ----------------------------------------------------------------
 
 #[test]
 fn tuning_balanced_bumps_versus_unbalanced_ridges() {

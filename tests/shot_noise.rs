@@ -1,4 +1,4 @@
-//! The shot-noise transfer function (MODEL.md 2.2) against independent references:
+//! The shot-noise transfer function (docs/theory.md 2.2) against independent references:
 //! the Siegert formula in the diffusion limit, the deterministic LIF, the mean-potential
 //! balance, direct evaluations (for the table), and an exact event-driven Monte Carlo
 //! simulation of the single neuron written here.
@@ -21,7 +21,7 @@ const LIF: LifParams = LifParams {
     tau_ref: 0.002,
 };
 
-/// The default model's inputs to an E neuron at the operating point (MODEL.md section 5):
+/// The default model's inputs to an E neuron at the operating point (docs/theory.md section 5):
 /// E 1000 x 11.6 Hz, I 250 x 14.4 Hz, external 1000 x 12 Hz.
 fn operating_input() -> ShotInput {
     let je = 5.0 / 1000f64.sqrt();
@@ -126,7 +126,7 @@ fn no_noise_gives_the_deterministic_lif() {
 
 /// (c) The mean-potential balance of a LIF with delta synapses, NEST convention:
 /// `<V> = (1 - nu tau_ref) x - tau_m nu (theta - Vr + overshoot) + nu tau_ref Vr`.
-/// MODEL.md 2.6.1 omits the overshoot (exact in the diffusion limit); with finite jumps
+/// docs/theory.md 2.6.1 omits the overshoot (exact in the diffusion limit); with finite jumps
 /// the crossing jump lands `overshoot` above threshold before the reset.
 #[test]
 fn mean_potential_obeys_the_lif_balance() {
@@ -223,7 +223,7 @@ fn population_input_follows_the_model() {
         inp.rates_hz,
         vec![1000.0 * 11.594, 250.0 * 14.383, 1000.0 * 12.0]
     );
-    // MODEL.md section 5: sigma_E = 8.135 mV
+    // docs/theory.md section 5: sigma_E = 8.135 mV
     assert!((sn.siegert_sigma() - 8.135).abs() < 1e-3);
     let si = ShotNoise::for_population(&m, 1, &rates, (13.0, 15.0)).unwrap();
     assert_eq!(si.input().jumps_mv[2], 4.5 / sk);
@@ -399,7 +399,7 @@ fn monte_carlo_mean_driven() {
     compare_with_monte_carlo(40.0, 100_000, 3);
 }
 
-/// MODEL.md 2.2: shot noise fires about 7% below Siegert at the operating point and up to
+/// docs/theory.md 2.2: shot noise fires about 7% below Siegert at the operating point and up to
 /// 63% below in the low-rate tail. Printed for the record; the ratio falls monotonically.
 #[test]
 fn shot_noise_relative_to_siegert() {

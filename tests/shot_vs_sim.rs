@@ -1,5 +1,5 @@
-//! The shot-noise transfer function (MODEL.md 2.2) against the crate's own simulator in
-//! precise mode (MODEL.md section 3), driving unconnected neurons with the default
+//! The shot-noise transfer function (docs/theory.md 2.2) against the crate's own simulator in
+//! precise mode (docs/theory.md section 3), driving unconnected neurons with the default
 //! model's jump sizes and input rates at its operating point. Short version; the long
 //! runs over biases from -15 to +10 mV are in `examples/shot_noise_accuracy.rs`.
 
@@ -12,7 +12,7 @@ use balnet::transfer::{LifParams, Transfer, siegert};
 #[test]
 fn shot_noise_matches_precise_single_neurons() {
     let model = presets::default_d0();
-    let rates = [11.594, 14.383]; // operating point of MODEL.md section 5 (fixed in-degree)
+    let rates = [11.594, 14.383]; // operating point of docs/theory.md section 5 (fixed in-degree)
     let lif = LifParams::of(&model, 0);
     let input = population_input(&model, 0, &rates).unwrap();
     let drive = input.mean_drive(lif.tau_m);

@@ -1,4 +1,4 @@
-//! The Siegert transfer function (MODEL.md 2.2) against 30-digit mpmath references
+//! The Siegert transfer function (docs/theory.md 2.2) against 30-digit mpmath references
 //! (`tests/data/siegert_mpmath.json`, `tests/data/lif_cv_mpmath.json`, written by
 //! `tools/reference/siegert_mpmath.py`), its noiseless limit, and its properties.
 

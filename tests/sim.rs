@@ -1,4 +1,4 @@
-//! Validation of the reference simulator (MODEL.md section 3) against closed forms,
+//! Validation of the reference simulator (docs/theory.md section 3) against closed forms,
 //! the Siegert formula, construction statistics and the Brunel (2000) anchor.
 //! Short runs: the whole file takes well under two minutes in release.
 
@@ -106,7 +106,7 @@ fn siegert_rate_precise_small_jumps() {
 fn grid_fires_below_precise_with_model_jumps() {
     let m = presets::default_d0();
     let k = m.k;
-    let (nu_e, nu_i) = (11.594, 14.383); // MODEL.md section 5 operating point
+    let (nu_e, nu_i) = (11.594, 14.383); // docs/theory.md section 5 operating point
     let sources = vec![
         (m.jump(0, 0), m.populations[0].c * k * nu_e),
         (m.jump(0, 1), m.populations[1].c * k * nu_i),
@@ -430,7 +430,7 @@ fn dale_violations_and_clipping() {
     let net = network::build(&m).unwrap();
     let frac = net.dale_violations as f64 / net.n_synapses() as f64;
     println!("Dale violations {frac:.3e}");
-    // MODEL.md section 5: 0.07% (m_i and n_j of different neurons are independent)
+    // docs/theory.md section 5: 0.07% (m_i and n_j of different neurons are independent)
     assert!(frac > 4e-4 && frac < 1e-3, "fraction {frac}");
     assert!(net.clipped.is_empty());
     m.sim.clip_dale = true;
@@ -466,7 +466,7 @@ fn output_files() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// The frozen bias current has variance `beta_ext` (MODEL.md 2.1) and only where asked.
+/// The frozen bias current has variance `beta_ext` (docs/theory.md 2.1) and only where asked.
 #[test]
 fn bias_current_variance() {
     let mut m = small_model(Connectivity::Bernoulli, 4000, 1000, 50.0);

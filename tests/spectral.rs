@@ -1,4 +1,4 @@
-//! Spectral noise closure (MODEL.md 2.1): renewal spike-train spectrum identities, the
+//! Spectral noise closure (docs/theory.md 2.1): renewal spike-train spectrum identities, the
 //! membrane-filtered effective Fano factor, and a short single-neuron validation of the
 //! colored-noise rate correction against event-driven gamma-renewal input.
 
@@ -167,7 +167,7 @@ fn single_neuron_spectral_vs_simulation() {
     let renewal = siegert::rate(&lif, x, s_ren);
     let white = siegert::rate(&lif, x, s_eff);
     let spectral = siegert::rate(&lif, x + shift, s_eff);
-    // Siegert ignores the shot noise of the jumps (about -5% here, MODEL.md 2.2): compare
+    // Siegert ignores the shot noise of the jumps (about -5% here, docs/theory.md 2.2): compare
     // the effect of regularity, sim(renewal)/sim(Poisson) against theory/Poisson theory
     let pois_srcs: Vec<RenewalSource> = srcs
         .iter()
@@ -192,7 +192,7 @@ fn single_neuron_spectral_vs_simulation() {
     for other in [renewal, white] {
         assert!(err(spectral) < err(other));
     }
-    // mean V (MODEL.md 2.6.1) at the spectral rate with the shot-noise factor, vs simulation
+    // mean V (docs/theory.md 2.6.1) at the spectral rate with the shot-noise factor, vs simulation
     let v = siegert::lif_mean_v(&lif, x, spectral * sim_p.rate_hz / poisson);
     assert!(
         (v - sim.mean_v_mv).abs() < 0.15,
@@ -266,7 +266,7 @@ fn lif_laplace_and_fano_vs_mpmath() {
     assert!((lif_laplace_at_inv_tau(&lif, mu, 0.0) - det).abs() < 1e-14);
 }
 
-/// `lif_response` against closed forms of the deterministic LIF (MODEL.md section 1):
+/// `lif_response` against closed forms of the deterministic LIF (docs/theory.md section 1):
 /// without input events a suprathreshold bias `mu` fires with period
 /// `tau_ref + tau_m ln((mu - V_r)/(mu - theta))`, and the time-averaged V over one
 /// period is `[tau_ref V_r + Int_0^T (mu - (mu - V_r) e^{-t/tau}) dt] / (tau_ref + T)`;

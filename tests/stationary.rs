@@ -1,5 +1,5 @@
-//! Stationary states (MODEL.md 2.1-2.4) against independent references:
-//! MODEL.md section 5 (an independent implementation), the van Vreeswijk-Sompolinsky
+//! Stationary states (docs/theory.md 2.1-2.4) against independent references:
+//! docs/theory.md section 5 (an independent implementation), the van Vreeswijk-Sompolinsky
 //! existence conditions (closed form), and the 1/sqrt(K) approach to the balanced limit.
 
 use balnet::Error;
@@ -17,7 +17,7 @@ fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs()
 }
 
-/// MODEL.md section 5, fixed in-degree, D = 0: nu = (11.594, 14.383) Hz, mu = (12.072,
+/// docs/theory.md section 5, fixed in-degree, D = 0: nu = (11.594, 14.383) Hz, mu = (12.072,
 /// 13.963) mV, sigma = (8.135, 7.457) mV, mean V = (9.706, 10.972) mV, to 1e-4 relative.
 #[test]
 fn default_d0_fixed_indegree_matches_model_md() {
@@ -32,7 +32,7 @@ fn default_d0_fixed_indegree_matches_model_md() {
             "{}: nu {} mu {} sigma {} V {}",
             p.name, p.rate_hz, p.mu_mv, p.sigma_mv, p.mean_v_mv
         );
-        // the MODEL.md values are rounded to 3 decimals: allow half a unit in the last place
+        // the docs/theory.md section 5 values are rounded to 3 decimals: allow half a unit in the last place
         assert!(
             (p.rate_hz - w.0).abs() <= 5e-4 + 1e-4 * w.0,
             "rate {} vs {}",
@@ -57,12 +57,12 @@ fn default_d0_fixed_indegree_matches_model_md() {
             p.mean_v_mv,
             w.3
         );
-        // identical neurons with fixed in-degree: beta = 0 is self-consistent (MODEL.md 2.1)
+        // identical neurons with fixed in-degree: beta = 0 is self-consistent (docs/theory.md 2.1)
         assert!(p.quenched_var_mv2 < 1e-8, "beta = {}", p.quenched_var_mv2);
     }
 }
 
-/// MODEL.md section 5: the balanced limit of the default model is nu = (1.2, 9.6) Hz.
+/// docs/theory.md section 5: the balanced limit of the default model is nu = (1.2, 9.6) Hz.
 #[test]
 fn default_balanced_rates() {
     let m = presets::default_d0();
@@ -157,7 +157,7 @@ fn balanced_errors_name_the_population() {
     ));
 }
 
-/// Model at scale `k` with fixed connection probabilities (N grows with K), MODEL.md 2.4.
+/// Model at scale `k` with fixed connection probabilities (N grows with K), docs/theory.md 2.4.
 fn at_k(base: &Model, k: f64, p_conn: f64) -> Model {
     let mut m = base.clone();
     m.k = k;
@@ -210,7 +210,7 @@ fn finite_k_converges_like_inverse_sqrt_k() {
 }
 
 /// The default model (condition number of W about 30) reaches the 1/sqrt(K) regime only
-/// at K of order 1e6 (MODEL.md 2.4); at K = 1e3-1e4 the local slope is far from -1/2.
+/// at K of order 1e6 (docs/theory.md 2.4); at K = 1e3-1e4 the local slope is far from -1/2.
 #[test]
 fn default_model_enters_sqrt_k_regime_late() {
     let base = d0_fixed_indegree();

@@ -24,7 +24,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// LIF Siegert rate and its derivative (MODEL.md 2.2).
+    /// LIF Siegert rate and its derivative (docs/theory.md 2.2).
     Siegert {
         /// Mean input (mV).
         #[arg(long, allow_hyphen_values = true)]
@@ -50,14 +50,14 @@ enum Cmd {
         #[command(subcommand)]
         which: ModelCmd,
     },
-    /// Stationary states (MODEL.md 2.4) of a Model (default: the embedded default model).
+    /// Stationary states (docs/theory.md 2.4) of a Model (default: the embedded default model).
     Solve {
         /// Model file (.toml or .json); none: the embedded default.
         model: Option<PathBuf>,
         #[command(flatten)]
         theory: TheoryArgs,
     },
-    /// Latent dynamics along the Model's signal (MODEL.md 2.5): time series as JSON.
+    /// Latent dynamics along the Model's signal (docs/theory.md 2.5): time series as JSON.
     Dynamics {
         /// Model file (.toml or .json); none: the embedded default.
         model: Option<PathBuf>,
@@ -73,7 +73,7 @@ enum Cmd {
         #[command(flatten)]
         theory: TheoryArgs,
     },
-    /// Rate distribution P(nu) of a population (MODEL.md 2.6.2) at a latent state.
+    /// Rate distribution P(nu) of a population (docs/theory.md 2.6.2) at a latent state.
     RateDistribution {
         /// Model file (.toml or .json); none: the embedded default.
         model: Option<PathBuf>,
@@ -92,7 +92,7 @@ enum Cmd {
         #[command(flatten)]
         theory: TheoryArgs,
     },
-    /// Two-state theory (MODEL.md 2.6.4): rate correlation across neurons between two latent
+    /// Two-state theory (docs/theory.md 2.6.4): rate correlation across neurons between two latent
     /// states, and sampled tuning curves along the segment between them, balanced vs unbalanced.
     Tuning {
         /// Model file (.toml or .json); none: the embedded default.
@@ -115,7 +115,7 @@ enum Cmd {
         #[command(flatten)]
         theory: TheoryArgs,
     },
-    /// Run the embedded spiking simulator (MODEL.md section 3); JSON summary on stdout.
+    /// Run the embedded spiking simulator (docs/theory.md section 3); JSON summary on stdout.
     Simulate {
         /// Model file (.toml or .json); none: the embedded default.
         model: Option<PathBuf>,
@@ -255,7 +255,7 @@ fn default_kappa0(m: &Model, limit: Limit, s: &[f64]) -> balnet::Result<Vec<f64>
 
 #[derive(Subcommand)]
 enum ModelCmd {
-    /// The default model of MODEL.md section 5 (Bernoulli, rank one below the bifurcation, input step).
+    /// The default model of docs/theory.md section 5 (Bernoulli, rank one below the bifurcation, input step).
     Default,
     /// The default model without latent structure.
     DefaultD0,

@@ -1,4 +1,4 @@
-//! Per-neuron spike counts in epochs of constant latent input (MODEL.md section 3): the
+//! Per-neuron spike counts in epochs of constant latent input (docs/theory.md section 3): the
 //! rate distribution changes when `s` steps, so it is measured per epoch.
 
 use crate::model::Model;
@@ -117,7 +117,7 @@ impl EpochCounter {
             .collect()
     }
 
-    /// Membrane Fano factor of the neurons `range` in window `e` (MODEL.md 2.1): the
+    /// Membrane Fano factor of the neurons `range` in window `e` (docs/theory.md 2.1): the
     /// variance of each spike train filtered by `exp(-t/tau_m)` over the window, divided
     /// by its Poisson value `nu tau_m / 2`, averaged with weights `nu` (the quantity
     /// `F_B = E[nu F_eff] / nu_B` of the spectral closure). With `y(t) = sum_k
@@ -150,7 +150,7 @@ mod tests {
     use super::*;
 
     /// A perfectly regular train of period `T` has `F_eff = 1 + 2 [L/(1 - L) - tau_m/T]`,
-    /// `L = exp(-T/tau_m)` (renewal identity of MODEL.md 2.1 with a delta ISI density);
+    /// `L = exp(-T/tau_m)` (renewal identity of docs/theory.md 2.1 with a delta ISI density);
     /// a Poisson train has 1. Neuron 0 regular at 50 Hz, neuron 1 Poisson at 20 Hz.
     #[test]
     fn membrane_fano_of_regular_and_poisson_trains() {

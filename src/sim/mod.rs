@@ -1,6 +1,6 @@
-//! The reference spiking simulator (MODEL.md section 3).
+//! The reference spiking simulator (docs/theory.md section 3).
 //!
-//! It runs exactly the network of MODEL.md section 1: current-based LIF neurons with
+//! It runs exactly the network of docs/theory.md section 1: current-based LIF neurons with
 //! exact subthreshold integration, delta synapses with per-connection delays through
 //! a ring buffer, Poisson external drive, the slow structured currents of the
 //! low-rank part, a frozen bias current of variance `beta_ext`, and the latent input
@@ -21,7 +21,7 @@
 //! order, and spikes are delivered in neuron order.
 //!
 //! **The slow structured current.** Each neuron keeps `u_i in R^D` (Hz); the arrival of
-//! a spike of `j` adds `n_j / (K tau_s)` (MODEL.md section 1 puts the `1/tau_s` into the
+//! a spike of `j` adds `n_j / (K tau_s)` (docs/theory.md section 1 puts the `1/tau_s` into the
 //! jump of `I^s`), `u_i` decays with `tau_s`, and `I^s_i = tau_m m_i . u_i`, so that in
 //! the stationary state `I^s_i = tau_m m_i . kappa`. `u` keeps integrating during
 //! refractoriness.
@@ -96,7 +96,7 @@ pub struct PopulationResult {
     pub epoch_rates_hz: Vec<Vec<f64>>,
     /// Membrane Fano factor of the population's spike trains in each epoch window
     /// ([`epochs::EpochCounter::membrane_fano`]; the measured counterpart of the noise
-    /// closures' `F`, MODEL.md 2.1). Null where no neuron spiked.
+    /// closures' `F`, docs/theory.md 2.1). Null where no neuron spiked.
     #[serde(default, with = "nan_null_vec")]
     pub epoch_membrane_fano: Vec<f64>,
     /// Membrane Fano factor of every neuron's own train in each epoch window (the

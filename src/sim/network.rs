@@ -1,4 +1,4 @@
-//! Network construction from a [`Model`] and a seed (MODEL.md section 1).
+//! Network construction from a [`Model`] and a seed (docs/theory.md section 1).
 //!
 //! Neurons are numbered population by population. Connections are drawn per
 //! postsynaptic neuron from its own random stream (so the network does not depend on

@@ -1,4 +1,4 @@
-//! Single-neuron dynamics over one time step: grid and precise (MODEL.md sections 1, 3).
+//! Single-neuron dynamics over one time step: grid and precise (docs/theory.md sections 1, 3).
 //!
 //! Potential from rest, `tau_m dV/dt = -V + c + I^s(t) + fast jumps`, with `c` the
 //! constant part of the drive in this step (bias `sqrt(beta_ext) z_i` plus latent input

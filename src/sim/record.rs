@@ -1,4 +1,4 @@
-//! Recorders (MODEL.md sections 2.7 and 3). Everything is measured after the warm-up.
+//! Recorders (docs/theory.md sections 2.7 and 3). Everything is measured after the warm-up.
 //!
 //! - population rates and population-mean V in bins of `record_bin`;
 //! - per-neuron spike counts and ISI statistics (CV for neurons with >= 3 spikes);

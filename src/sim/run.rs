@@ -18,7 +18,7 @@ use crate::model::{Model, SimMode};
 /// count) so that partial sums, and hence results, do not depend on the thread count.
 const CHUNK: usize = 1024;
 
-/// Simulate `model` (MODEL.md section 3) and return what was measured; with
+/// Simulate `model` (docs/theory.md section 3) and return what was measured; with
 /// `opts.out_dir`, also write `summary.json` and NPY arrays there.
 pub fn simulate(model: &Model, opts: &RunOptions) -> Result<SimResult> {
     let pool = rayon::ThreadPoolBuilder::new()

@@ -1,5 +1,5 @@
 //! Unconnected neurons driven by Poisson sources and a bias current: the single-neuron
-//! reference for transfer functions (Siegert, shot noise; MODEL.md 2.2).
+//! reference for transfer functions (Siegert, shot noise; docs/theory.md 2.2).
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -52,7 +52,7 @@ pub struct SingleNeuronResult {
 }
 
 /// Simulate `n_neurons` unconnected LIF neurons (independent streams) with the given
-/// Poisson inputs and bias, in grid or precise mode (MODEL.md sections 1 and 3).
+/// Poisson inputs and bias, in grid or precise mode (docs/theory.md sections 1 and 3).
 pub fn single_neuron(inp: &SingleNeuronInput) -> Result<SingleNeuronResult> {
     if !(inp.dt > 0.0) || !(inp.duration > 0.0) || !(inp.warmup >= 0.0) || inp.n_neurons == 0 {
         return Err(Error::invalid(

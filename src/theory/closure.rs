@@ -1,13 +1,13 @@
 //! Which transfer function and which temporal-noise closure the theory uses
-//! (MODEL.md 2.1 and 2.2), in one place: every theory computation builds the transfer
+//! (docs/theory.md 2.1 and 2.2), in one place: every theory computation builds the transfer
 //! function of a population through [`transfer_for`] or [`state_transfer`].
 //!
-//! - `siegert`: the diffusion approximation with noise `sigma_A` of MODEL.md 2.1.
+//! - `siegert`: the diffusion approximation with noise `sigma_A` of docs/theory.md 2.1.
 //! - `shot_noise`: Poisson shot noise with the Model's jump sizes and the presynaptic
-//!   population rates (MODEL.md 2.2), tabulated over the range of the population's inputs.
+//!   population rates (docs/theory.md 2.2), tabulated over the range of the population's inputs.
 //!
 //! Noise closures: `poisson` (`F = 1`) and `renewal` (`F_B = E_B[nu CV^2] / nu_B` from the
-//! diffusion LIF's ISI CV, MODEL.md 2.1). With shot noise a presynaptic Fano factor `F`
+//! diffusion LIF's ISI CV, docs/theory.md 2.1). With shot noise a presynaptic Fano factor `F`
 //! is represented by one Poisson source of jumps `F a` at rate `R / F`: same mean, variance
 //! times `F` (see `ShotInput::with_fano`).
 
@@ -122,7 +122,7 @@ fn shot_noise_cached(
     Ok(t)
 }
 
-/// The transfer function of population `a` (MODEL.md 2.2) for the Model's `transfer`
+/// The transfer function of population `a` (docs/theory.md 2.2) for the Model's `transfer`
 /// choice, at presynaptic rates `nu` (Hz), effective presynaptic Fano factors `fano`
 /// (1 for Poisson), white-noise `sigma` (mV, used by Siegert), for inputs around
 /// `N(mean, delta)` (mV, mV^2; sets the range of a shot-noise table).
@@ -173,7 +173,7 @@ pub fn transfer_for(
     }
 }
 
-/// The transfer function of population `a` in a solved `state` (MODEL.md 2.2).
+/// The transfer function of population `a` in a solved `state` (docs/theory.md 2.2).
 pub fn state_transfer(model: &Model, state: &State, a: usize) -> Result<SharedTransfer> {
     let p = &state.populations[a];
     transfer_for(
@@ -192,7 +192,7 @@ pub fn clear_cache() {
     CACHE.with(|c| c.borrow_mut().clear());
 }
 
-/// Renewal closure (MODEL.md 2.1): the effective Fano factor of each population's spike
+/// Renewal closure (docs/theory.md 2.1): the effective Fano factor of each population's spike
 /// trains, `F_B = E_B[nu CV^2] / nu_B`, with the ISI CV of the diffusion LIF (Brunel 2000,
 /// appendix) at each neuron's mean input and the population's `sigma`, averaged over the
 /// Gaussian of inputs. The same `F_B` is used with the shot-noise transfer function.
@@ -202,7 +202,7 @@ pub fn renewal_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
     })
 }
 
-/// `F_B = E_B[nu F] / nu_B` for each population (MODEL.md 2.1): a per-neuron Fano factor
+/// `F_B = E_B[nu F] / nu_B` for each population (docs/theory.md 2.1): a per-neuron Fano factor
 /// `fano(b, lif, x, sigma)` (population `b`, its LIF parameters, the neuron's mean input
 /// `x` and the population's `sigma`, both mV) weighted by the neuron's rate and averaged
 /// over the population's Gaussian of inputs. Shared by the renewal and spectral closures;

@@ -1,5 +1,5 @@
 //! Slow latent dynamics `tau_s dkappa/dt = -kappa + F(kappa, s(t))` with the fast
-//! variables re-solved at every evaluation (MODEL.md 2.5, a differential-algebraic system).
+//! variables re-solved at every evaluation (docs/theory.md 2.5, a differential-algebraic system).
 
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +17,7 @@ pub struct PopulationTrace {
     pub rate_hz: Vec<f64>,
     /// `mu_A(t)` (mV).
     pub mu_mv: Vec<f64>,
-    /// Population mean membrane potential `<V>_A(t)` (mV), MODEL.md 2.6.1.
+    /// Population mean membrane potential `<V>_A(t)` (mV), docs/theory.md 2.6.1.
     pub mean_v_mv: Vec<f64>,
     /// Input variance across neurons `Delta_A(t)` (mV^2).
     pub delta_mv2: Vec<f64>,
@@ -82,7 +82,7 @@ impl Default for DynamicsOptions {
     }
 }
 
-/// Integrate the latent dynamics of MODEL.md 2.5 from `kappa0` at `t = 0` to `t_end` (s),
+/// Integrate the latent dynamics of docs/theory.md 2.5 from `kappa0` at `t = 0` to `t_end` (s),
 /// with output every `dt_out` (s), using the Bogacki-Shampine 3(2) pair with adaptive
 /// steps that never cross an output time or a breakpoint of `s(t)`. The fast variables
 /// are warm-started from the previous evaluation.

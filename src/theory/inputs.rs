@@ -1,17 +1,17 @@
-//! Input statistics of one neuron and of a population (MODEL.md 2.1 and 2.3), as plain
+//! Input statistics of one neuron and of a population (docs/theory.md 2.1 and 2.3), as plain
 //! functions of the population rates, second moments, `kappa` and `s`.
 
 use crate::model::{Connectivity, Model};
 
 /// `mu_A = tau_m,A sqrt(K) (sum_B c_B J_AB nu_B + c_0 J_A0 nu_0)` (mV), the finite-K
-/// mean drive of MODEL.md 2.1. `nu` in Hz.
+/// mean drive of docs/theory.md 2.1. `nu` in Hz.
 pub fn mean_drive(model: &Model, a: usize, nu: &[f64]) -> f64 {
     let pop = &model.populations[a];
     pop.tau_m * model.k.sqrt() * (balance_current(model, a, nu))
 }
 
 /// `sum_B c_B J_AB nu_B + c_0 J_A0 nu_0` (mV Hz): the `O(sqrt K)` bracket that vanishes in
-/// the balanced limit (MODEL.md 2.4).
+/// the balanced limit (docs/theory.md 2.4).
 pub fn balance_current(model: &Model, a: usize, nu: &[f64]) -> f64 {
     let rec: f64 = (0..model.p())
         .map(|b| model.populations[b].c * model.j[a][b] * nu[b])
@@ -19,7 +19,7 @@ pub fn balance_current(model: &Model, a: usize, nu: &[f64]) -> f64 {
     rec + model.external.c0 * model.populations[a].j_ext * model.external.nu0
 }
 
-/// Temporal noise `sigma_A` (mV) of MODEL.md 2.1:
+/// Temporal noise `sigma_A` (mV) of docs/theory.md 2.1:
 /// `sigma_A^2 = tau_m,A (sum_B c_B J_AB^2 E_B[nu F] + c_0 J_A0^2 nu_0)`.
 /// `nu_fano[b]` is `E_B[nu F(nu)]` (Hz): `nu_B` under the Poisson closure.
 pub fn noise_sigma(model: &Model, a: usize, nu_fano: &[f64]) -> f64 {
@@ -31,16 +31,16 @@ pub fn noise_sigma(model: &Model, a: usize, nu_fano: &[f64]) -> f64 {
     (pop.tau_m * (rec + ext)).sqrt()
 }
 
-/// Quenched variance `beta_A` (mV^2) of MODEL.md 2.1 for the Model's connectivity rule,
+/// Quenched variance `beta_A` (mV^2) of docs/theory.md 2.1 for the Model's connectivity rule,
 /// from the population rates `nu` (Hz) and second moments `q` (Hz^2). For the two-state
-/// cross-covariance of MODEL.md 2.6.4, pass the cross moments as `q` and `nu_a nu_b`
+/// cross-covariance of docs/theory.md 2.6.4, pass the cross moments as `q` and `nu_a nu_b`
 /// products via [`quenched_cross`].
 pub fn quenched_var(model: &Model, a: usize, nu: &[f64], q: &[f64]) -> f64 {
     let prod: Vec<f64> = nu.iter().map(|v| v * v).collect();
     quenched_cross(model, a, &prod, q)
 }
 
-/// `beta_A^{ab}` (mV^2) of MODEL.md 2.6.4: `nu_prod[b] = nu_B^a nu_B^b`, `cross[b] = E[Phi_B(x^a) Phi_B(x^b)]`.
+/// `beta_A^{ab}` (mV^2) of docs/theory.md 2.6.4: `nu_prod[b] = nu_B^a nu_B^b`, `cross[b] = E[Phi_B(x^a) Phi_B(x^b)]`.
 pub fn quenched_cross(model: &Model, a: usize, nu_prod: &[f64], cross: &[f64]) -> f64 {
     let pop = &model.populations[a];
     let sum: f64 = (0..model.p())
@@ -57,7 +57,7 @@ pub fn quenched_cross(model: &Model, a: usize, nu_prod: &[f64], cross: &[f64]) -
     (pop.tau_m * pop.tau_m * sum).max(0.0) + pop.beta_ext
 }
 
-/// Latent contributions to the population input (MODEL.md 2.3): the mean shift
+/// Latent contributions to the population input (docs/theory.md 2.3): the mean shift
 /// `tau_m mbar . kappa + wbar . s` (mV) and the variance
 /// `tau_m^2 kappa' Smm kappa + s' Sww s + 2 tau_m kappa' Smw s` (mV^2).
 pub fn latent_input(model: &Model, a: usize, kappa: &[f64], s: &[f64]) -> (f64, f64) {
@@ -77,7 +77,7 @@ pub fn latent_input(model: &Model, a: usize, kappa: &[f64], s: &[f64]) -> (f64, 
     (shift, var.max(0.0))
 }
 
-/// Latent self-consistency map `F(kappa, s)` (Hz) of MODEL.md 2.3 (Stein's lemma):
+/// Latent self-consistency map `F(kappa, s)` (Hz) of docs/theory.md 2.3 (Stein's lemma):
 /// `sum_B c_B [ nbar_B nu_B + (tau_m,B Sigma_B^{nm} kappa + Sigma_B^{nw} s) gain_B ]`,
 /// given each population's rate `nu` (Hz) and mean gain (Hz/mV).
 pub fn latent_map(model: &Model, kappa: &[f64], s: &[f64], nu: &[f64], gain: &[f64]) -> Vec<f64> {

@@ -1,4 +1,4 @@
-//! Latent fixed points and their stability (MODEL.md 2.4, 2.5).
+//! Latent fixed points and their stability (docs/theory.md 2.4, 2.5).
 //!
 //! The fast variables follow `kappa` adiabatically, so everything here works on the
 //! reduced map `G(kappa) = F(kappa, s; nu(kappa), q(kappa), mu(kappa))` with the fast
@@ -38,7 +38,7 @@ impl Default for SearchBox {
     }
 }
 
-/// An isolated latent fixed point with its stability (MODEL.md 2.4-2.5).
+/// An isolated latent fixed point with its stability (docs/theory.md 2.4-2.5).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FixedPoint {
     /// `kappa*` (Hz).
@@ -85,7 +85,7 @@ pub struct LatentSolution {
     pub rings: Vec<Ring>,
 }
 
-/// `G(kappa) = F(kappa, s)` with the fast variables solved at `kappa` (MODEL.md 2.3-2.5),
+/// `G(kappa) = F(kappa, s)` with the fast variables solved at `kappa` (docs/theory.md 2.3-2.5),
 /// warm-started from `guess`. Returns `G` and the fast state.
 pub fn reduced_map(
     model: &Model,
@@ -105,7 +105,7 @@ pub fn reduced_map(
 }
 
 /// `dG/dkappa` by central differences on the reduced map, which includes the implicit
-/// dependence of `mu_A`, `nu_A`, `q_A` on `kappa` (MODEL.md 2.5).
+/// dependence of `mu_A`, `nu_A`, `q_A` on `kappa` (docs/theory.md 2.5).
 pub fn reduced_jacobian(model: &Model, limit: Limit, state: &State) -> Result<DMatrix<f64>> {
     let d = state.kappa.len();
     let mut j = DMatrix::zeros(d, d);
@@ -124,7 +124,7 @@ pub fn reduced_jacobian(model: &Model, limit: Limit, state: &State) -> Result<DM
     Ok(j)
 }
 
-/// Eigenvalues `[re, im]` (1/s) of `(-I + dF/dkappa)/tau_s` (MODEL.md 2.5), sorted by real part.
+/// Eigenvalues `[re, im]` (1/s) of `(-I + dF/dkappa)/tau_s` (docs/theory.md 2.5), sorted by real part.
 pub fn stability_eigenvalues(model: &Model, jac: &DMatrix<f64>) -> Vec<[f64; 2]> {
     let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
     let d = jac.nrows();
@@ -168,7 +168,7 @@ impl CostFunction for Residual1D<'_> {
     }
 }
 
-/// Every latent fixed point in the box at input `s` (MODEL.md 2.4): for `D = 1` by
+/// Every latent fixed point in the box at input `s` (docs/theory.md 2.4): for `D = 1` by
 /// bracketing sign changes of `F(kappa) - kappa` on a grid (with continuation of the fast
 /// variables from `kappa = 0` outwards) refined by argmin's Brent root finder; for
 /// `D >= 2` by multi-start Newton with de-duplication and detection of rings.

@@ -1,4 +1,4 @@
-//! Mean-field theory (MODEL.md section 2): input statistics, stationary states,
+//! Mean-field theory (docs/theory.md section 2): input statistics, stationary states,
 //! latent fixed points, latent dynamics and the predictions of 2.6.
 
 pub mod inputs;

@@ -1,4 +1,4 @@
-//! Spectral noise closure (MODEL.md 2.1, "Why more is needed"; section 5 "Open
+//! Spectral noise closure (docs/theory.md 2.1, "Why more is needed"; section 5 "Open
 //! discrepancy"): the recurrent input seen as colored noise whose spectrum is the
 //! presynaptic spike-train power spectrum.
 //!
@@ -22,7 +22,7 @@
 //! for the colored-noise rate correction: superposed independent gamma trains per source,
 //! exact exponential decay between arrivals, threshold checked at arrivals (and at the
 //! deterministic crossing when the bias is suprathreshold), reset and refractoriness
-//! with input discarded (MODEL.md section 1).
+//! with input discarded (docs/theory.md section 1).
 
 use std::f64::consts::PI;
 
@@ -178,7 +178,7 @@ fn sample_gamma(k: f64, rng: &mut SimRng) -> f64 {
     }
 }
 
-/// Effective membrane Fano factor (MODEL.md 2.1) of a gamma renewal train (the input
+/// Effective membrane Fano factor (docs/theory.md 2.1) of a gamma renewal train (the input
 /// model of [`simulate_renewal_neuron`]; the closure itself uses [`lif_fano_eff`]) with
 /// rate `nu` (Hz) and ISI CV `cv`, dead time `tau_ref`, seen by a membrane of
 /// time constant `tau_m` (s). Rates at or above `1/tau_ref` or CV not positive: the
@@ -212,7 +212,7 @@ fn ln_erfcx(x: f64) -> f64 {
 }
 
 /// Laplace transform `L(s) = E[exp(-s ISI)]` of the inter-spike interval of the LIF
-/// neuron driven by white noise (MODEL.md 2.1, the Siegert model: `tau_m dV/dt = mu - V +
+/// neuron driven by white noise (docs/theory.md 2.1, the Siegert model: `tau_m dV/dt = mu - V +
 /// sigma sqrt(tau_m) xi`), at `s = 1/tau_m`, closed form:
 ///
 /// ```text
@@ -240,7 +240,7 @@ pub fn lif_laplace_at_inv_tau(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
 }
 
 /// Membrane Fano factor of the spike train of a LIF neuron driven by white noise
-/// (MODEL.md 2.1, spectral closure), exact for this renewal process:
+/// (docs/theory.md 2.1, spectral closure), exact for this renewal process:
 /// `F_eff = 1 + 2 [L/(1 - L) - nu tau_m]` with `L` = [`lif_laplace_at_inv_tau`] and `nu`
 /// the Siegert rate at the same `(mu, sigma)` (the renewal-density form of
 /// [`GammaRenewal::fano_eff`]; equals `Int S |H|^2 / (nu Int |H|^2)` with the LIF's own
@@ -255,7 +255,7 @@ pub fn lif_fano_eff(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
     1.0 + 2.0 * (l / (1.0 - l) - nu * lif.tau_m)
 }
 
-/// Spectral closure (MODEL.md 2.1): `F_B = E_B[nu F_eff] / nu_B` for each population,
+/// Spectral closure (docs/theory.md 2.1): `F_B = E_B[nu F_eff] / nu_B` for each population,
 /// the rate from the population's (colored) transfer function and `F_eff` that of the
 /// spike train of the white-noise LIF model behind that rate: [`lif_fano_eff`] at the
 /// shifted input `x + delta` and `sigma_eff` (see [`colored_transfer`]), so that the
@@ -309,7 +309,7 @@ pub struct RenewalNeuronResult {
     pub output_fano: f64,
 }
 
-/// Event-driven exact simulation of `n_neurons` independent LIF neurons (MODEL.md
+/// Event-driven exact simulation of `n_neurons` independent LIF neurons (docs/theory.md
 /// section 1) with constant input `bias` (mV) and renewal sources: trains start in
 /// their stationary state (forward recurrence time), neurons at `Vr`, `warmup` (s)
 /// discarded, `duration` (s) recorded per neuron. Neuron `i` uses stream `(seed, i)`.
@@ -456,7 +456,7 @@ impl Iterator for RenewalEvents<'_> {
     }
 }
 
-/// Exact event-driven response of one LIF neuron (MODEL.md section 1) with constant input
+/// Exact event-driven response of one LIF neuron (docs/theory.md section 1) with constant input
 /// `bias` (mV) to input jumps `events` (`(time s, jump mV)`, non-decreasing times from
 /// 0): exponential decay between events, threshold checked at events and at the
 /// deterministic crossing when `bias > theta`, reset and refractoriness with input
@@ -566,7 +566,7 @@ pub fn lif_response(
 /// see [`colored_shift`].
 pub const SHIFT_GAMMA: f64 = 0.27;
 
-/// Colored-noise correction of the firing rate (MODEL.md 2.1, spectral closure).
+/// Colored-noise correction of the firing rate (docs/theory.md 2.1, spectral closure).
 ///
 /// The recurrent input of regular trains keeps the full Poisson power at high
 /// frequencies (`S -> nu`) and lacks power below about the presynaptic rate. White noise
@@ -589,7 +589,7 @@ pub const SHIFT_GAMMA: f64 = 0.27;
 /// integration, 100 neurons x 10 s) of the default model's jump sizes at mean inputs
 /// 8-20 mV, for presynaptic (rate, CV) = (12/15 Hz, 0.7), (30 Hz, 0.5), (5/8 Hz, 0.85):
 /// the equivalent shift was 0.70, 2.4 and 0.15 mV, i.e. gamma = 0.28, 0.28, 0.23.
-/// The mean potential uses the true `x` (MODEL.md 2.6.1 at the corrected rate).
+/// The mean potential uses the true `x` (docs/theory.md 2.6.1 at the corrected rate).
 pub fn colored_shift(model: &Model, a: usize, nu: &[f64], fano: &[f64]) -> (f64, f64, f64) {
     let nu_fano: Vec<f64> = nu.iter().zip(fano).map(|(n, f)| n * f).collect();
     let s_inf = super::inputs::noise_sigma(model, a, nu);
@@ -604,7 +604,7 @@ pub fn colored_shift(model: &Model, a: usize, nu: &[f64], fano: &[f64]) -> (f64,
 
 /// A transfer function evaluated at a shifted input, `Phi(x + shift)`, whose mean
 /// potential is that of the unshifted input at the same rate:
-/// `<V>(x) = <V>_base(x + shift) - (1 - nu tau_ref) shift` (MODEL.md 2.6.1 is linear in
+/// `<V>(x) = <V>_base(x + shift) - (1 - nu tau_ref) shift` (docs/theory.md 2.6.1 is linear in
 /// `x` at fixed `nu`).
 pub struct Shifted<T: Transfer> {
     pub base: T,
@@ -638,7 +638,7 @@ impl<T: Transfer> Transfer for Shifted<T> {
     }
 }
 
-/// The spectral closure's transfer function of population `a` (MODEL.md 2.1-2.2): the
+/// The spectral closure's transfer function of population `a` (docs/theory.md 2.1-2.2): the
 /// Model's transfer (Siegert at `sigma` = `sigma_eff`, or shot noise with the Fano-scaled
 /// sources) shifted by [`colored_shift`]. Arguments as [`super::closure::transfer_for`].
 pub fn colored_transfer(

@@ -1,4 +1,4 @@
-//! Stationary states of the fast variables (MODEL.md 2.1-2.4): population rates
+//! Stationary states of the fast variables (docs/theory.md 2.1-2.4): population rates
 //! `nu_A`, second moments `q_A` and mean drives `mu_A` at given latent state
 //! `kappa` and input `s`, in the finite-K and balanced-limit modes.
 
@@ -12,7 +12,7 @@ use crate::gauss;
 use crate::model::{Model, NoiseClosure, TransferKind};
 use crate::transfer::{LifParams, Transfer, siegert::Siegert};
 
-/// Which mean-field equations close `mu_A` (MODEL.md 2.4).
+/// Which mean-field equations close `mu_A` (docs/theory.md 2.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Limit {
@@ -64,10 +64,10 @@ pub struct PopulationState {
     pub delta_mv2: f64,
     /// Mean gain `E[dPhi/dmu]` (Hz/mV).
     pub gain_hz_per_mv: f64,
-    /// Population mean of the time-averaged membrane potential (mV), MODEL.md 2.6.1.
+    /// Population mean of the time-averaged membrane potential (mV), docs/theory.md 2.6.1.
     pub mean_v_mv: f64,
     /// Effective presynaptic Fano factor of this population's spike trains used by the
-    /// noise closure (1 for Poisson; `E[nu CV^2]/nu` for renewal), MODEL.md 2.1.
+    /// noise closure (1 for Poisson; `E[nu CV^2]/nu` for renewal), docs/theory.md 2.1.
     #[serde(default = "one")]
     pub fano: f64,
     /// `ln nu_A`, finite even where the rate underflows (used by the solvers).
@@ -107,7 +107,7 @@ impl State {
     pub fn gains(&self) -> Vec<f64> {
         self.populations.iter().map(|p| p.gain_hz_per_mv).collect()
     }
-    /// `F(kappa, s)` at this state (MODEL.md 2.3).
+    /// `F(kappa, s)` at this state (docs/theory.md 2.3).
     pub fn latent_map(&self, model: &Model) -> Vec<f64> {
         super::inputs::latent_map(model, &self.kappa, &self.s, &self.rates(), &self.gains())
     }
@@ -136,7 +136,7 @@ impl Default for Equations {
 }
 
 /// The diffusion-approximation (Siegert) transfer function of population `a` at temporal
-/// noise `sigma` (MODEL.md 2.2), whatever the Model's `transfer`; for the Model's own
+/// noise `sigma` (docs/theory.md 2.2), whatever the Model's `transfer`; for the Model's own
 /// choice use [`super::closure::state_transfer`].
 pub fn population_transfer(model: &Model, a: usize, sigma: f64) -> Box<dyn Transfer> {
     Box::new(Siegert {
@@ -145,7 +145,7 @@ pub fn population_transfer(model: &Model, a: usize, sigma: f64) -> Box<dyn Trans
     })
 }
 
-/// Evaluate the right-hand sides of MODEL.md 2.1-2.3 for all populations at given input
+/// Evaluate the right-hand sides of docs/theory.md 2.1-2.3 for all populations at given input
 /// rates `nu`, second moments `q`, `kappa`, `s`.
 pub(crate) fn evaluate(
     model: &Model,
@@ -211,7 +211,7 @@ fn ln_ratio(out: &PopulationState) -> f64 {
     (out.q_hz2.max(TINY) / out.rate_hz.max(TINY).powi(2)).ln()
 }
 
-/// Balanced-limit rates from `sum_B c_B J_AB nu_B + c_0 J_A0 nu_0 = 0` (MODEL.md 2.4),
+/// Balanced-limit rates from `sum_B c_B J_AB nu_B + c_0 J_A0 nu_0 = 0` (docs/theory.md 2.4),
 /// with the condition number of the balance matrix `W_AB = c_B J_AB`.
 pub fn balanced_rates(model: &Model) -> Result<(Vec<f64>, f64)> {
     let p = model.p();
@@ -254,7 +254,7 @@ pub fn balanced_rates(model: &Model) -> Result<(Vec<f64>, f64)> {
 }
 
 /// Solve the fast variables at `(kappa, s)` in mode `limit`, starting from `guess`
-/// (a nearby state, e.g. the previous point of a continuation). MODEL.md 2.4.
+/// (a nearby state, e.g. the previous point of a continuation). docs/theory.md 2.4.
 pub fn solve(
     model: &Model,
     limit: Limit,
@@ -266,7 +266,7 @@ pub fn solve(
 }
 
 /// [`solve`] with explicit [`Equations`] options. With the `renewal` noise closure the
-/// presynaptic Fano factors `F_B = E_B[nu CV^2] / nu_B` (MODEL.md 2.1; CV of the diffusion
+/// presynaptic Fano factors `F_B = E_B[nu CV^2] / nu_B` (docs/theory.md 2.1; CV of the diffusion
 /// LIF) are iterated to self-consistency around the inner solve (Anderson-accelerated,
 /// see `AndersonMixer`).
 pub fn solve_with(
@@ -289,7 +289,7 @@ pub fn solve_with(
     match model.noise {
         NoiseClosure::Poisson => solve_inner(model, limit, kappa, s, guess, eq, &vec![1.0; p]),
         NoiseClosure::Renewal | NoiseClosure::Spectral => {
-            // MODEL.md 2.1: presynaptic Fano factors (renewal: CV^2; spectral: the
+            // docs/theory.md 2.1: presynaptic Fano factors (renewal: CV^2; spectral: the
             // membrane-filtered renewal spectrum of theory::spectral) iterated to
             // self-consistency around the inner solve, damped, each round warm-started
             let (target_of, damping, what): (fn(&Model, &State) -> Result<Vec<f64>>, f64, &str) =
@@ -407,7 +407,7 @@ fn solve_inner(
 }
 
 /// Solve with `mu_A` held fixed at `mu` (mV) instead of closing it with the rates: the
-/// "unbalanced mode" of standard low-rank networks (MODEL.md 2.6.4). Reported as finite K.
+/// "unbalanced mode" of standard low-rank networks (docs/theory.md 2.6.4). Reported as finite K.
 pub fn solve_fixed_mu(
     model: &Model,
     mu: &[f64],
@@ -445,7 +445,7 @@ fn solve_rates(
 ) -> Result<State> {
     let p = model.p();
     // Without latent or frozen heterogeneity, fixed in-degree networks admit the
-    // homogeneous solution q = nu^2 (MODEL.md 2.1): start there (ln r = 0).
+    // homogeneous solution q = nu^2 (docs/theory.md 2.1): start there (ln r = 0).
     let homogeneous = model.connectivity != crate::model::Connectivity::Bernoulli
         && (0..p).all(|a| {
             model.populations[a].beta_ext == 0.0 && latent_input(model, a, kappa, s).1 == 0.0
@@ -554,7 +554,7 @@ fn solve_balanced(
 /// All finite-K stationary states at `(kappa, s)` found by multi-start Newton from a
 /// grid of initial rates (`{1e-3, 0.1, 3, 15, 60, 200}` Hz per population, capped at
 /// `0.9 / tau_ref`), de-duplicated, sorted by the first population's rate, highest first
-/// (MODEL.md 2.4). The default models have a single stationary state: no nearly silent
+/// (docs/theory.md 2.4). The default models have a single stationary state: no nearly silent
 /// second state exists there. In the balanced limit the rates are fixed by the linear
 /// balance, so the one solution of [`solve`] is returned.
 pub fn solve_all(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Result<Vec<State>> {
@@ -643,7 +643,7 @@ pub fn solve_all(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Resul
 }
 
 /// Anderson acceleration (type II, Walker & Ni 2011) of the outer fixed-point iteration
-/// `F = G(F)` of the renewal and spectral closures (MODEL.md 2.1): with the residuals
+/// `F = G(F)` of the renewal and spectral closures (docs/theory.md 2.1): with the residuals
 /// `r_k = G(F_k) - F_k` of the last `m <= P` iterates, `gamma` minimises
 /// `|r_k - dR gamma|` and `F_{k+1} = F_k + beta r_k - (dF + beta dR) gamma`. With `m = P`
 /// this is a secant (Broyden-like) method on the `P` Fano factors; the plain damped

@@ -1,4 +1,4 @@
-//! Transfer functions with closed-form Gaussian averages (MODEL.md 2.2, "optional
+//! Transfer functions with closed-form Gaussian averages (docs/theory.md 2.2, "optional
 //! others"): threshold-linear, threshold-power-law and the binary-neuron normal CDF.
 //! They serve as exact references for the numerical averages of `gauss` and as
 //! simple alternatives to the Siegert function. Non-LIF: `mean_v(x) = x`.
@@ -13,7 +13,7 @@ use crate::gauss::integrate_adaptive;
 /// `1/sqrt(2 pi)`.
 const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 
-/// `gain * [x - theta]_+` (Hz), MODEL.md 2.2.
+/// `gain * [x - theta]_+` (Hz), docs/theory.md 2.2.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ThresholdLinear {
     /// Threshold (mV).
@@ -29,7 +29,7 @@ impl Transfer for ThresholdLinear {
     fn drate_dx(&self, x: f64) -> f64 {
         if x > self.theta { self.gain } else { 0.0 }
     }
-    /// Closed form (MODEL.md 2.3): `nu = g s M_1`, `q = g^2 v M_2`, `gain = g M_0`.
+    /// Closed form (docs/theory.md 2.3): `nu = g s M_1`, `q = g^2 v M_2`, `gain = g M_0`.
     fn gaussian_moments(&self, mean: f64, var: f64) -> Option<Moments> {
         Some(power_moments(self.theta, self.gain, 1, mean, var))
     }
@@ -42,7 +42,7 @@ impl Transfer for ThresholdLinear {
     }
 }
 
-/// `gain * [x - theta]_+^n` (Hz), `n > 0` real, MODEL.md 2.2.
+/// `gain * [x - theta]_+^n` (Hz), `n > 0` real, docs/theory.md 2.2.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ThresholdPower {
     /// Threshold (mV).
@@ -81,7 +81,7 @@ impl Transfer for ThresholdPower {
             0.0
         }
     }
-    /// Closed form for integer `n` up to [`Self::MAX_CLOSED_FORM_N`] (MODEL.md 2.3):
+    /// Closed form for integer `n` up to [`Self::MAX_CLOSED_FORM_N`] (docs/theory.md 2.3):
     /// `nu = g v^{n/2} M_n`, `q = g^2 v^n M_{2n}`, `gain = g n v^{(n-1)/2} M_{n-1}`.
     /// Other `n`: `None`, and `gauss::moments` integrates numerically, split at `theta`.
     fn gaussian_moments(&self, mean: f64, var: f64) -> Option<Moments> {
@@ -98,7 +98,7 @@ impl Transfer for ThresholdPower {
     }
 }
 
-/// The binary-neuron transfer `nu_max * Phi_N((x - theta)/width)` (Hz), MODEL.md 2.2,
+/// The binary-neuron transfer `nu_max * Phi_N((x - theta)/width)` (Hz), docs/theory.md 2.2,
 /// with `Phi_N` the standard normal distribution function.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NormalCdf {
@@ -117,7 +117,7 @@ impl Transfer for NormalCdf {
     fn drate_dx(&self, x: f64) -> f64 {
         self.nu_max * normal_pdf((x - self.theta) / self.width) / self.width
     }
-    /// Closed form (MODEL.md 2.3), with `S = sqrt(s^2 + v)`, `h = (m - theta)/S`:
+    /// Closed form (docs/theory.md 2.3), with `S = sqrt(s^2 + v)`, `h = (m - theta)/S`:
     /// `nu = nu_max Phi_N(h)`, `gain = nu_max phi(h)/S`, and
     /// `q = nu_max^2 Phi_2(h, h; rho)`, `rho = v/S^2`, the bivariate normal orthant
     /// probability, written without cancellation via Owen's T function as
@@ -158,7 +158,7 @@ impl Transfer for NormalCdf {
     }
 }
 
-/// Standard normal distribution function `Phi_N` of MODEL.md 2.2, accurate in both
+/// Standard normal distribution function `Phi_N` of docs/theory.md 2.2, accurate in both
 /// tails (libm erfc).
 pub fn normal_cdf(z: f64) -> f64 {
     0.5 * libm::erfc(-z * std::f64::consts::FRAC_1_SQRT_2)
@@ -169,7 +169,7 @@ pub fn normal_pdf(z: f64) -> f64 {
     FRAC_1_SQRT_2PI * (-0.5 * z * z).exp()
 }
 
-/// Moments of `gain [x - theta]_+^n` over `x ~ N(mean, var)` (MODEL.md 2.3).
+/// Moments of `gain [x - theta]_+^n` over `x ~ N(mean, var)` (docs/theory.md 2.3).
 fn power_moments(theta: f64, gain: f64, n: u32, mean: f64, var: f64) -> Moments {
     let n = n as usize;
     if !(var > 0.0) {
@@ -198,7 +198,7 @@ fn power_moments(theta: f64, gain: f64, n: u32, mean: f64, var: f64) -> Moments 
 }
 
 /// `M_k(a) = Int_{-a}^inf (z + a)^k phi(z) dz = E[(z + a)_+^k]` for `k = 0..=kmax`:
-/// the truncated-normal moments behind the closed forms of MODEL.md 2.3.
+/// the truncated-normal moments behind the closed forms of docs/theory.md 2.3.
 ///
 /// `a >= 0`: the forward recurrence `M_k = a M_{k-1} + (k-1) M_{k-2}`
 /// (`M_0 = Phi_N(a)`, `M_1 = a Phi_N(a) + phi(a)`), all terms positive.

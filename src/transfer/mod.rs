@@ -1,4 +1,4 @@
-//! Single-neuron transfer functions `Phi` (MODEL.md 2.2).
+//! Single-neuron transfer functions `Phi` (docs/theory.md 2.2).
 //!
 //! Two layers, as in NNMT: parameter-level functions with explicit arguments
 //! (e.g. [`siegert::rate`]) and objects implementing [`Transfer`], which fix the
@@ -11,7 +11,7 @@ pub mod siegert;
 
 use serde::{Deserialize, Serialize};
 
-/// LIF neuron parameters of one population (MODEL.md section 1). Units: s, mV.
+/// LIF neuron parameters of one population (docs/theory.md section 1). Units: s, mV.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LifParams {
     /// Membrane time constant (s).
@@ -37,7 +37,7 @@ impl LifParams {
     }
 }
 
-/// Population averages of a transfer function over a Gaussian input (MODEL.md 2.3).
+/// Population averages of a transfer function over a Gaussian input (docs/theory.md 2.3).
 #[derive(Clone, Copy, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct Moments {
     /// `E_z[Phi]` (Hz).
@@ -46,7 +46,7 @@ pub struct Moments {
     pub q: f64,
     /// `E_z[dPhi/dx]` (Hz/mV).
     pub gain: f64,
-    /// `E_z[<V>(x)]`: population mean of the per-neuron time-averaged potential (mV), MODEL.md 2.6.1.
+    /// `E_z[<V>(x)]`: population mean of the per-neuron time-averaged potential (mV), docs/theory.md 2.6.1.
     pub mean_v: f64,
 }
 
@@ -66,13 +66,13 @@ pub trait Transfer: Send + Sync {
         self.rate(x).ln()
     }
 
-    /// Time-averaged membrane potential of a neuron with mean input `x` (mV), MODEL.md 2.6.1.
+    /// Time-averaged membrane potential of a neuron with mean input `x` (mV), docs/theory.md 2.6.1.
     /// The default is the LIF formula with refractoriness; non-LIF transfer functions return `x`.
     fn mean_v(&self, x: f64) -> f64 {
         x
     }
 
-    /// Closed-form Gaussian averages over `x ~ N(mean, var)` when available (MODEL.md 2.3).
+    /// Closed-form Gaussian averages over `x ~ N(mean, var)` when available (docs/theory.md 2.3).
     fn gaussian_moments(&self, _mean: f64, _var: f64) -> Option<Moments> {
         None
     }

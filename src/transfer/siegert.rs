@@ -1,4 +1,4 @@
-//! The LIF Siegert transfer function (MODEL.md 2.2): rate, derivative, inverse,
+//! The LIF Siegert transfer function (docs/theory.md 2.2): rate, derivative, inverse,
 //! ISI CV, and the [`Transfer`] object at fixed noise.
 //!
 //! `Phi(mu, sigma) = 1 / (tau_ref + tau_m sqrt(pi) I)`, `I = Int_{y_r}^{y_th} erfcx(-u) du`,
@@ -42,7 +42,7 @@ const T_ASYMPTOTIC: f64 = 8.0;
 // ---------------------------------------------------------------------------------
 
 /// Siegert rate (Hz) of a LIF neuron with white-noise input of mean `mu` (mV) and
-/// standard deviation `sigma` (mV), MODEL.md 2.2. Relative error below `1e-9`
+/// standard deviation `sigma` (mV), docs/theory.md 2.2. Relative error below `1e-9`
 /// wherever the rate exceeds `1e-12` Hz (mu in [-200, 200] mV, sigma in [0.01, 100]
 /// mV); finite, non-negative, monotone in `mu`; 0 where it underflows.
 /// `sigma <= 0` gives the deterministic limit ([`deterministic_rate`]).
@@ -50,31 +50,31 @@ pub fn rate(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
     core(lif, mu, sigma).rate()
 }
 
-/// `dPhi/dmu` (Hz/mV) of the Siegert rate, MODEL.md 2.2:
+/// `dPhi/dmu` (Hz/mV) of the Siegert rate, docs/theory.md 2.2:
 /// `Phi^2 tau_m sqrt(pi) (erfcx(-y_th) - erfcx(-y_r)) / sigma`, formed without overflow.
 pub fn drate_dmu(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
     core(lif, mu, sigma).drate()
 }
 
-/// Rate (Hz) and `dPhi/dmu` (Hz/mV) from one evaluation, MODEL.md 2.2.
+/// Rate (Hz) and `dPhi/dmu` (Hz/mV) from one evaluation, docs/theory.md 2.2.
 pub fn rate_and_drate(lif: &LifParams, mu: f64, sigma: f64) -> (f64, f64) {
     let c = core(lif, mu, sigma);
     (c.rate(), c.drate())
 }
 
-/// Natural logarithm of the Siegert rate (ln Hz), MODEL.md 2.2: finite where the
+/// Natural logarithm of the Siegert rate (ln Hz), docs/theory.md 2.2: finite where the
 /// rate itself underflows (`-inf` only for the deterministic limit below threshold).
 pub fn ln_rate(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
     core(lif, mu, sigma).ln_rate()
 }
 
-/// Natural logarithm of `dPhi/dmu` (ln(Hz/mV)), MODEL.md 2.2; finite where the
+/// Natural logarithm of `dPhi/dmu` (ln(Hz/mV)), docs/theory.md 2.2; finite where the
 /// derivative underflows.
 pub fn ln_drate_dmu(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
     core(lif, mu, sigma).ln_drate()
 }
 
-/// The noiseless limit of the Siegert rate (Hz), MODEL.md 2.2:
+/// The noiseless limit of the Siegert rate (Hz), docs/theory.md 2.2:
 /// `1 / (tau_ref + tau_m ln((mu - Vr)/(mu - theta)))` for `mu > theta`, else 0.
 pub fn deterministic_rate(lif: &LifParams, mu: f64) -> f64 {
     if mu > lif.theta {
@@ -85,14 +85,14 @@ pub fn deterministic_rate(lif: &LifParams, mu: f64) -> f64 {
 }
 
 /// Time-averaged potential (mV) of a LIF neuron with mean input `x` (mV) firing at
-/// `nu` (Hz), MODEL.md 2.6.1: `(1 - nu tau_ref) x - tau_m nu (theta - Vr) + nu tau_ref Vr`.
+/// `nu` (Hz), docs/theory.md 2.6.1: `(1 - nu tau_ref) x - tau_m nu (theta - Vr) + nu tau_ref Vr`.
 pub fn lif_mean_v(lif: &LifParams, x: f64, nu: f64) -> f64 {
     (1.0 - nu * lif.tau_ref) * x - lif.tau_m * nu * (lif.theta - lif.v_reset)
         + nu * lif.tau_ref * lif.v_reset
 }
 
 /// The mean input `mu` (mV) at which the Siegert rate with noise `sigma` (mV) equals
-/// `nu` (Hz), MODEL.md 2.2; `None` unless `0 < nu < 1/tau_ref`. Safeguarded Newton
+/// `nu` (Hz), docs/theory.md 2.2; `None` unless `0 < nu < 1/tau_ref`. Safeguarded Newton
 /// on `ln Phi` (concave and increasing in `mu`), to relative accuracy about `1e-13`
 /// in the rate.
 pub fn inverse_mu(lif: &LifParams, nu: f64, sigma: f64) -> Option<f64> {
@@ -145,8 +145,8 @@ pub fn inverse_mu(lif: &LifParams, nu: f64, sigma: f64) -> Option<f64> {
 }
 
 /// ISI coefficient of variation of the LIF neuron with white-noise input of mean `mu`
-/// (mV) and standard deviation `sigma` (mV), refractoriness included (MODEL.md 2.1,
-/// renewal closure; Brunel 2000, appendix; STUDIES.md last section):
+/// (mV) and standard deviation `sigma` (mV), refractoriness included (docs/theory.md 2.1,
+/// renewal closure; Brunel 2000, appendix; Lindner, Schimansky-Geier & Longtin 2002):
 /// `CV^2 = 2 pi (nu tau_m)^2 Int_{y_r}^{y_th} e^{x^2} dx Int_{-inf}^x e^{y^2} (1 + erf y)^2 dy`.
 ///
 /// Computed with the order of integration swapped, the `x` integral in closed form
@@ -229,12 +229,12 @@ pub fn cv_isi(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
 // ---------------------------------------------------------------------------------
 
 /// The Siegert transfer function at fixed noise `sigma` (mV): a [`Transfer`] of the
-/// mean input (MODEL.md 2.2).
+/// mean input (docs/theory.md 2.2).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Siegert {
     /// LIF parameters of the population.
     pub lif: LifParams,
-    /// Temporal noise `sigma` (mV), MODEL.md 2.1.
+    /// Temporal noise `sigma` (mV), docs/theory.md 2.1.
     pub sigma: f64,
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Independent reference for the finite-K stationary state of the `default-d0`
-preset (MODEL.md section 5 parameters, Bernoulli connectivity, D = 0, no latent
+preset (docs/theory.md section 5 parameters, Bernoulli connectivity, D = 0, no latent
 variables, K = 1000) with the Siegert transfer function under the two noise
-closures beyond Poisson (MODEL.md 2.1): `renewal` and `spectral`.
+closures beyond Poisson (docs/theory.md 2.1): `renewal` and `spectral`.
 
 Not part of the crate and not needed at test time: writes
 tests/data/default_d0_closures.json, which tests/closures_reference.rs reads.
@@ -19,7 +19,7 @@ Common to both closures (as tools/reference/default_model_siegert.py):
     x ~ N(mu_A, beta_A) over the neurons of A (quenched mean input),
     nu_A = E_x[nu(x)], q_A = E_x[nu(x)^2], F_B = E_x[nu_B(x) F_B(x)] / nu_B,
     mean V = E_x[(1 - nu tau_ref) x - tau_m nu (theta - Vr) + nu tau_ref Vr]
-             (MODEL.md 2.6.1, at the true input x and the closure's rate nu(x)).
+             (docs/theory.md 2.6.1, at the true input x and the closure's rate nu(x)).
 
 Renewal closure:
     sigma_A^2 = tau_m (sum_B c_B J_AB^2 nu_B F_B + c_0 J_A0^2 nu_0)
@@ -460,7 +460,7 @@ def main():
                      "mpmath": mp.__version__, "python": sys.version.split()[0]},
         "description": "Finite-K (K = 1000) stationary mean field of the default-d0 preset "
                        "(Bernoulli, D = 0), Siegert transfer, under the renewal and the "
-                       "spectral noise closures (MODEL.md 2.1-2.4, 2.6.1); independent of "
+                       "spectral noise closures (docs/theory.md 2.1-2.4, 2.6.1); independent of "
                        "the crate. Double precision: Siegert rate with scipy erfcx/dawsn + "
                        "quad; ISI CV^2 by a swapped-order single quad in log space (Dawson "
                        "closed form for the inner integral); L(1/tau_m) from scipy pbdv "
@@ -479,7 +479,7 @@ def main():
             "sigma_mv": "temporal noise used by the transfer function (renewal: with F; "
                         "spectral: sigma_eff)",
             "fano": "F_A = E_x[nu F(x)] / nu_A (renewal: CV^2; spectral: LIF membrane Fano)",
-            "mean_v_mv": "population mean V, MODEL.md 2.6.1 at the true input x",
+            "mean_v_mv": "population mean V, docs/theory.md 2.6.1 at the true input x",
             "beta_mv2": "quenched variance tau_m^2 sum_B c_B J_AB^2 (1 - p_B) q_B",
             "delta_mv": "spectral: colored-noise shift gamma (sigma_inf^2 - sigma_eff^2)/sigma_eff",
             "sigma_inf_mv": "spectral: Poisson (F = 1) noise",

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Independent reference for the MODEL.md section-5 default network at D = 0:
-finite-K Siegert mean field with the Poisson closure (MODEL.md 2.1-2.4), for
+"""Independent reference for the docs/theory.md section-5 default network at D = 0:
+finite-K Siegert mean field with the Poisson closure (docs/theory.md 2.1-2.4), for
 fixed_indegree (without replacement) and bernoulli connectivity, plus the
 balanced limit.
 
@@ -502,7 +502,7 @@ def main():
     bal = balanced_limit()
     print("balanced:", bal, flush=True)
 
-    # comparison with MODEL.md section 5
+    # comparison with docs/theory.md section 5
     cmp = {}
     for key, ours in [("nu", main_rec["nu_hz"]), ("mu", main_rec["mu_mv"]),
                       ("sigma", main_rec["sigma_mv"]), ("mean_v", main_rec["mean_v_mv"]),
@@ -519,8 +519,8 @@ def main():
                 f"(erfcx/dawsn + quad Siegert, optimize.root hybr xtol 1e-14), "
                 f"numpy {np.__version__} ({GH_N}-point Gauss-Hermite); python "
                 f"{sys.version.split()[0]}",
-        "model": "MODEL.md section 5 default parameters, D = 0, finite K = 1000, "
-                 "Siegert transfer, Poisson closure (MODEL.md 2.1-2.4)",
+        "model": "docs/theory.md section 5 default parameters, D = 0, finite K = 1000, "
+                 "Siegert transfer, Poisson closure (docs/theory.md 2.1-2.4)",
         "params": {"N": N.tolist(), "K": K, "c": C.tolist(), "c_0": C0,
                    "nu_0_hz": NU0, "J_mv": JM.tolist(), "J_0_mv": J0.tolist(),
                    "tau_m_s": TAU_M, "theta_mv": THETA, "vr_mv": VR,
@@ -561,7 +561,7 @@ def main():
             "balanced_limit": "solution of sum_B c_B J_AB nu_B + c_0 J_A0 nu_0 = 0; "
                               "sigma_A from those rates; mu_A (and for bernoulli "
                               "q_A, beta_A) solving nu_A = E_z[Phi] with nu_A given",
-            "model_md_comparison": "ours vs the rounded MODEL.md section-5 numbers",
+            "model_md_comparison": "ours vs the rounded docs/theory.md section-5 numbers",
         },
         "wall_time_s": None,
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ISI CV of the diffusion LIF (Brunel 2000 appendix; STUDIES.md last section) at
+"""ISI CV of the diffusion LIF (Brunel 2000 appendix; Lindner et al. 2002) at
 inputs outside the grid of tests/data/lif_cv_mpmath.json: strong noise (CV > 1),
 tiny noise above threshold (CV -> 0, boundary layers of width sigma), rare firing
 (CV -> 1). Writes tests/data/lif_cv_extreme_mpmath.json.

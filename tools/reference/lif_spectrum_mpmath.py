@@ -1,10 +1,10 @@
 """Reference values for the exact white-noise LIF spike-train statistics used by the
-spectral noise closure (balnet src/theory/spectral.rs, MODEL.md 2.1).
+spectral noise closure (balnet src/theory/spectral.rs, docs/theory.md 2.1).
 
 Independent of balnet: mpmath at 30 digits, parabolic cylinder functions `pcfd`.
 
 LIF: tau_m dV/dt = mu - V + sigma sqrt(tau_m) xi(t), threshold theta, reset V_r,
-dead time tau_ref (the Siegert convention of MODEL.md 2.1: free-membrane std sigma/sqrt 2).
+dead time tau_ref (the Siegert convention of docs/theory.md 2.1: free-membrane std sigma/sqrt 2).
 Laplace transform of the first-passage time from V_r to theta (Lindner, Schimansky-Geier
 & Longtin 2002; Dummer, Wieland & Lindner 2014):
     L_T(s) = phi_s(V_r)/phi_s(theta),

@@ -10,7 +10,7 @@ scipy:
 
     python tools/reference/nnmt_brunel.py
 
-Model (MODEL.md section 4): N_E=10000, N_I=2500, C_E=1000, C_I=250,
+Model (docs/theory.md section 4): N_E=10000, N_I=2500, C_E=1000, C_I=250,
 J=0.1 mV, J_I=-g J, tau_m=20 ms, theta=20 mV, Vr=10 mV, tau_ref=2 ms,
 external C_E Poisson inputs per neuron of rate nu_ext = eta theta/(J C_E tau_m)
 with jump J to E and I. NNMT works in SI units (V, s, Hz); the JSON is in
@@ -264,7 +264,7 @@ def main():
                  "C_E=1000, C_I=250, J=0.1 mV, J_I=-g J, tau_m=0.02 s, "
                  "theta=20 mV, Vr=10 mV, tau_ref=0.002 s; external: C_E inputs "
                  "of rate nu_ext = eta theta/(J C_E tau_m) with jump J to E and I. "
-                 "Balnet notation (MODEL.md 4): K=1000, c_E=1, c_I=0.25, c_0=1, "
+                 "Balnet notation (docs/theory.md 4): K=1000, c_E=1, c_I=0.25, c_0=1, "
                  "J_AE = J sqrt(K), J_AI = -g J sqrt(K), J_A0 = J sqrt(K), "
                  "nu_0 = nu_ext.",
         "nnmt_settings": NNMT_KW,

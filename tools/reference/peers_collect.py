@@ -2,7 +2,7 @@
 """Collect the NEST / Brian2 peer runs of Brunel (2000) model A into
 tests/data/peers_brunel.json.
 
-The runs themselves use the scripts in /work/shared/peers (copied to a
+The runs themselves use the scripts in tools/peers (copied to a
 scratch folder, unmodified; they are not part of this repository), each under
 `/usr/bin/time -v`; see COMMANDS below. This script only reads their JSON
 outputs and the `time -v` reports:
@@ -32,7 +32,7 @@ RUNS = [
     ("brian2_cpp_standalone", 6.0, 1.0, "brian2_g6_eta1"),
 ]
 
-SETUP = ("cp /work/shared/peers/*.py /tmp/peers/ && cd /tmp/peers && mkdir -p out; "
+SETUP = ("cp tools/peers/*.py /tmp/peers/ && cd /tmp/peers && mkdir -p out; "
          "venv: python3 -m venv /work/refvenv && /work/refvenv/bin/pip install nnmt "
          "mpmath \"numpy<2.4\" scipy brian2 nest-simulator==3.10.0")
 COMMANDS = {
@@ -139,7 +139,7 @@ def main(outdir):
         "script": SCRIPT,
         "tool": "NEST 3.10.0 (iaf_psc_delta, 1 thread, OMP_NUM_THREADS=1) and "
                 "Brian2 2.9.0 cpp_standalone (openmp_threads=0), run with the "
-                "unmodified /work/shared/peers scripts; numpy<2.4",
+                "unmodified tools/peers scripts; numpy<2.4",
         "model": "Brunel (2000) model A, delta synapses: N_E=10000, N_I=2500, "
                  "fixed in-degree 1000/250 with multapses, no autapses, J=0.1 mV, "
                  "delay 1.5 ms, tau_m=20 ms, theta=20 mV, Vr=10 mV, t_ref=2 ms, "
@@ -154,7 +154,7 @@ def main(outdir):
         "units": "seconds, mV, Hz; memory MiB",
         "fields": {
             "simulator / version / g / eta": "what was run",
-            "command": "exact command (run in /tmp/peers, a copy of /work/shared/peers)",
+            "command": "exact command (run in /tmp/peers, a copy of tools/peers)",
             "rate_e_hz, rate_i_hz, rate_all_hz": "population rates in the timed 1-s window",
             "cv_isi_mean(_e,_i)": "mean ISI CV over neurons with >= 5 spikes in the window",
             "n_neurons_cv": "number of neurons that entered the CV mean",

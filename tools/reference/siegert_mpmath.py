@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Reference values of the LIF Siegert transfer function (MODEL.md 2.2), its
+"""Reference values of the LIF Siegert transfer function (docs/theory.md 2.2), its
 derivative with respect to mu, and the ISI CV of the diffusion LIF
-(Brunel 2000 appendix; STUDIES.md last section), computed with mpmath.
+(Brunel 2000 appendix; Lindner et al. 2002), computed with mpmath.
 
 Not part of the crate and not needed at test time: the Rust tests only read
 the JSON files this script writes:
@@ -262,7 +262,7 @@ def run_siegert():
         "script": SCRIPT,
         "tool": f"mpmath {mp.__version__}, mp.dps={DPS}; numpy {np.__version__} "
                 f"(only for the random points); python {sys.version.split()[0]}",
-        "model": "LIF Siegert rate, MODEL.md 2.2: Phi(mu,sigma) = 1/(tau_ref + "
+        "model": "LIF Siegert rate, docs/theory.md 2.2: Phi(mu,sigma) = 1/(tau_ref + "
                  "tau_m sqrt(pi) Int_{y_r}^{y_th} exp(u^2)(1+erf u) du)",
         "params": {"tau_m_s": 0.02, "tau_ref_s": 0.002, "theta_mv": 20.0,
                    "vr_mv": 10.0},
@@ -290,7 +290,7 @@ def run_siegert():
             "dphi_dmu_hz_per_mv_str": "same, 20 significant digits",
             "ln_dphi_dmu": "natural log of dPhi/dmu (Hz/mV) as a float",
             "rate_above_1e-12": "true if Phi > 1e-12 Hz (the region where "
-                                "MODEL.md requires relative error < 1e-9)",
+                                "docs/theory.md section 4 requires relative error < 1e-9)",
         },
         "checks": {
             "max_rel_diff_dps30_vs_dps50_rate_above_1e-12": float(max_rel_dps50),
@@ -404,7 +404,7 @@ def run_cv():
         "tool": f"mpmath {mp.__version__}, mp.dps={CV_DPS} (nested mpmath.quad, "
                 "tanh-sinh)",
         "model": "ISI CV of the diffusion LIF with white noise (Brunel 2000, "
-                 "appendix; STUDIES.md last section): CV^2 = 2 pi (nu tau_m)^2 "
+                 "appendix; Lindner et al. 2002): CV^2 = 2 pi (nu tau_m)^2 "
                  "Int_{y_r}^{y_th} e^{x^2} dx Int_{-inf}^{x} e^{y^2} (1+erf y)^2 dy, "
                  "nu = Siegert rate (including tau_ref)",
         "params": {"tau_m_s": 0.02, "tau_ref_s": 0.002, "theta_mv": 20.0,

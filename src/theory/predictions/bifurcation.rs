@@ -1,5 +1,5 @@
 //! Where the trivial latent fixed point `kappa = 0` loses stability as the overlap
-//! `Sigma^{nm}` grows (MODEL.md 2.4-2.5; section 4 for the Mastrogiuseppe-Ostojic check).
+//! `Sigma^{nm}` grows (docs/theory.md 2.4-2.5; section 4 for the Mastrogiuseppe-Ostojic check).
 
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
@@ -39,15 +39,15 @@ pub struct Bifurcation {
 
 /// The factor `lambda*` by which every `Sigma_B^{nm}` must be multiplied for the trivial
 /// fixed point `kappa = 0` (at `s = 0`) to lose stability, with the fast variables closed by
-/// `mode` (MODEL.md 2.4-2.5): `lambda* = 1 / max Re eig(J)` with
+/// `mode` (docs/theory.md 2.4-2.5): `lambda* = 1 / max Re eig(J)` with
 /// `J = dF/dkappa|_{kappa=0} = sum_B c_B tau_m,B gain_B(0) Sigma_B^{nm}`.
 ///
 /// Why this is exact: `kappa = 0` is a fixed point for every `lambda` only if `nbar_B = 0`
 /// (checked: otherwise `F(0) = sum_B c_B nbar_B nu_B != 0`). With `nbar = 0` and `s = 0`,
 /// `dF/dkappa` at 0 is `sum_B c_B [tau_m,B Sigma^{nm} gain_B + (tau_m,B Sigma^{nm} kappa) dgain_B/dkappa]`
 /// and the second term vanishes at `kappa = 0`, so the implicit dependence of `mu_A`, `q_A`,
-/// `nu_A` on `kappa` (MODEL.md 2.5) drops out. The fast state at `kappa = 0` depends on the
-/// loadings only through `M_A`, `Delta_A` (MODEL.md 2.3), i.e. through `mbar`, `Sigma^{mm}`,
+/// `nu_A` on `kappa` (docs/theory.md 2.5) drops out. The fast state at `kappa = 0` depends on the
+/// loadings only through `M_A`, `Delta_A` (docs/theory.md 2.3), i.e. through `mbar`, `Sigma^{mm}`,
 /// `Sigma^{mw}`, `Sigma^{ww}`, never through `Sigma^{nm}`; so `J(lambda) = lambda J(1)` and the
 /// eigenvalues of `(-I + lambda J)/tau_s` cross zero at `lambda*`. `Sigma^{nw}` only acts
 /// through `s`, which is 0 here.
@@ -165,7 +165,7 @@ pub fn bifurcation(model: &Model, mode: &FastMode) -> Result<Bifurcation> {
     })
 }
 
-/// `lambda*` of [`bifurcation`] with the network's own closure in `limit` (MODEL.md 2.4):
+/// `lambda*` of [`bifurcation`] with the network's own closure in `limit` (docs/theory.md 2.4):
 /// the rank-one bifurcation of the default model is at `lambda* Sigma^{nm}`.
 pub fn bifurcation_scale(model: &Model, limit: Limit) -> Result<f64> {
     Ok(bifurcation(model, &FastMode::network(limit))?.scale)

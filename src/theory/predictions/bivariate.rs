@@ -1,4 +1,4 @@
-//! Bivariate Gaussian averages for the two-state theory (MODEL.md 2.6.4).
+//! Bivariate Gaussian averages for the two-state theory (docs/theory.md 2.6.4).
 //!
 //! The two-state theory uses the product form [`cross_moment`]: it needs `n` transfer
 //! evaluations per state instead of `n^2` per pair of states, which is what makes the
@@ -88,7 +88,7 @@ fn rule() -> &'static Rule {
     })
 }
 
-/// Hermite coefficients `f_k = E[f(mean + sqrt(var) z) h_k(z)]`, `k = 0..N` (MODEL.md 2.6.4).
+/// Hermite coefficients `f_k = E[f(mean + sqrt(var) z) h_k(z)]`, `k = 0..N` (docs/theory.md 2.6.4).
 /// `f_0` is the Gaussian average of `f`, `sum_{k>=1} f_k^2` its variance.
 pub(crate) fn spectrum(f: impl Fn(f64) -> f64, mean: f64, var: f64) -> Vec<f64> {
     let r = rule();

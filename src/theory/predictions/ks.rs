@@ -1,5 +1,5 @@
 //! Kolmogorov-Smirnov distances between a theoretical distribution and samples, or between
-//! two samples (MODEL.md section 3: rate distributions are compared by their KS distance).
+//! two samples (docs/theory.md section 3: rate distributions are compared by their KS distance).
 //! Public so that the theory-vs-simulation comparison uses the same definitions.
 
 use crate::error::{Error, Result};
@@ -37,7 +37,7 @@ fn sorted(samples: &[f64], what: &str) -> Result<Vec<f64>> {
 }
 
 /// The Kolmogorov-Smirnov distance `sup_x |F_n(x) - F(x)|` between the empirical CDF `F_n`
-/// of `samples` and a theoretical CDF `F` (MODEL.md section 3). Exact for any `F` that
+/// of `samples` and a theoretical CDF `F` (docs/theory.md section 3). Exact for any `F` that
 /// reports its atoms through [`Cdf::cdf_left`]: the supremum is attained at a sample, on
 /// one side or the other, so both one-sided limits are checked at every distinct sample.
 pub fn ks_distance<C: Cdf + ?Sized>(theory: &C, samples: &[f64]) -> Result<f64> {

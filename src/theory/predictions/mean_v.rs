@@ -1,4 +1,4 @@
-//! Coherent mean-potential shifts (MODEL.md 2.6.1): in the balanced limit `mu_A` and the
+//! Coherent mean-potential shifts (docs/theory.md 2.6.1): in the balanced limit `mu_A` and the
 //! population mean membrane potential `<V>_A` move with the latent state while `nu_A` does
 //! not. The per-state `<V>_A` is `PopulationState::mean_v_mv`; here are its changes
 //! between states and its slope along a path of states.
@@ -25,7 +25,7 @@ pub struct ShiftPopulation {
     pub name: String,
     /// `Delta mu_A` (mV).
     pub delta_mu_mv: f64,
-    /// `Delta <V>_A` (mV), MODEL.md 2.6.1.
+    /// `Delta <V>_A` (mV), docs/theory.md 2.6.1.
     pub delta_mean_v_mv: f64,
     /// `Delta nu_A` (Hz): zero in the balanced limit.
     pub delta_rate_hz: f64,
@@ -37,7 +37,7 @@ pub struct ShiftPopulation {
     pub dv_dkappa_mv_per_hz: Option<f64>,
 }
 
-/// The coherent shift between two latent states (MODEL.md 2.6.1).
+/// The coherent shift between two latent states (docs/theory.md 2.6.1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CoherentShift {
     /// Mode of the states.
@@ -55,7 +55,7 @@ pub struct CoherentShift {
 }
 
 /// The shift of `mu_A`, `<V>_A`, `nu_A` and `M_A` from state `a` to state `b`
-/// (MODEL.md 2.6.1), both solved already (same Model); the mode is read from `a.limit`.
+/// (docs/theory.md 2.6.1), both solved already (same Model); the mode is read from `a.limit`.
 pub fn coherent_shift_states(a: &State, b: &State) -> Result<CoherentShift> {
     shift_with_label(limit_label(a.limit), a, b)
 }
@@ -108,7 +108,7 @@ fn shift_with_label(mode: String, a: &State, b: &State) -> Result<CoherentShift>
 }
 
 /// Solve the fast variables at `(kappa_a, s_a)` and `(kappa_b, s_b)` in `mode` and report the
-/// coherent shift between them (MODEL.md 2.6.1).
+/// coherent shift between them (docs/theory.md 2.6.1).
 pub fn coherent_shift(
     model: &Model,
     mode: &FastMode,
@@ -130,7 +130,7 @@ pub struct SlopePopulation {
     pub name: String,
     /// `mu_A` at each path point (mV).
     pub mu_mv: Vec<f64>,
-    /// `<V>_A` at each path point (mV), MODEL.md 2.6.1.
+    /// `<V>_A` at each path point (mV), docs/theory.md 2.6.1.
     pub mean_v_mv: Vec<f64>,
     /// `nu_A` at each path point (Hz).
     pub rate_hz: Vec<f64>,
@@ -140,7 +140,7 @@ pub struct SlopePopulation {
     pub dv_dkappa_mv_per_hz: Vec<Option<f64>>,
 }
 
-/// Coherent slopes along a path (MODEL.md 2.6.1).
+/// Coherent slopes along a path (docs/theory.md 2.6.1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CoherentSlopes {
     /// Mode of the fast variables (every number names its mode).
@@ -221,7 +221,7 @@ fn slopes(mode: String, kappas: &[Vec<f64>], pops: Vec<PopulationSeries>) -> Coh
 }
 
 /// Slopes of `mu_A` and `<V>_A` with respect to `kappa` along a path of solved states, e.g.
-/// a family of fixed points (MODEL.md 2.6.1), by finite differences.
+/// a family of fixed points (docs/theory.md 2.6.1), by finite differences.
 pub fn coherent_slopes(states: &[State]) -> Result<CoherentSlopes> {
     let Some(first) = states.first() else {
         return Err(Error::invalid("states", "[]", "needs at least one state"));
@@ -256,7 +256,7 @@ pub fn coherent_slopes(states: &[State]) -> Result<CoherentSlopes> {
 
 /// Solve the fast variables in `mode` along a path of latent states `path[l]` at input `s`
 /// (by continuation from the state closest to `kappa = 0`) and report the slopes of `mu_A`
-/// and `<V>_A` with respect to `kappa` (MODEL.md 2.6.1).
+/// and `<V>_A` with respect to `kappa` (docs/theory.md 2.6.1).
 pub fn coherent_path(
     model: &Model,
     mode: &FastMode,
@@ -280,7 +280,7 @@ pub fn coherent_path(
 }
 
 /// Slopes of `mu_A` and `<V>_A` with respect to `kappa` along a latent trajectory of
-/// MODEL.md 2.5 (MODEL.md 2.6.1); `None` while `kappa` does not move.
+/// docs/theory.md 2.5 (docs/theory.md 2.6.1); `None` while `kappa` does not move.
 pub fn coherent_slopes_trajectory(traj: &Trajectory) -> Result<CoherentSlopes> {
     if traj.t.is_empty() {
         return Err(Error::invalid(

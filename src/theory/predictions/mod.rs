@@ -1,4 +1,4 @@
-//! The predictions of MODEL.md 2.6, computed from stationary states of the theory:
+//! The predictions of docs/theory.md 2.6, computed from stationary states of the theory:
 //!
 //! - [`mode`]: how the fast variables are re-solved (finite K, balanced limit, or the
 //!   "unbalanced mode" of 2.6.4 with `mu_A` held fixed), and 1-D latent roots in any mode;

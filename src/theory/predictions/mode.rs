@@ -1,7 +1,7 @@
 //! How a prediction re-solves the fast variables (`nu_A`, `q_A`, `mu_A`) at a latent
-//! state: the two modes of MODEL.md 2.4, or `mu_A` held fixed (the "unbalanced mode" of a
-//! standard low-rank network, MODEL.md 2.6.4, and the Mastrogiuseppe-Ostojic setting of
-//! MODEL.md section 4).
+//! state: the two modes of docs/theory.md 2.4, or `mu_A` held fixed (the "unbalanced mode" of a
+//! standard low-rank network, docs/theory.md 2.6.4, and the Mastrogiuseppe-Ostojic setting of
+//! docs/theory.md section 4).
 
 use std::cell::RefCell;
 
@@ -21,27 +21,27 @@ use crate::theory::stationary::{
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FastMode {
-    /// MODEL.md 2.4: `mu_A` from its definition (finite K) or from fixed balanced rates
+    /// docs/theory.md 2.4: `mu_A` from its definition (finite K) or from fixed balanced rates
     /// (balanced limit); quenched variance `beta_A` from the connectivity (2.1).
     Network {
         /// Finite K or balanced limit.
         limit: Limit,
     },
     /// `mu_A` held at `mu_mv` (mV); the rates, `q_A` and `sigma_A` are solved. With
-    /// `quenched = false` the quenched variance is only `beta_ext,A` (MODEL.md section 4:
+    /// `quenched = false` the quenched variance is only `beta_ext,A` (docs/theory.md section 4:
     /// Mastrogiuseppe & Ostojic with `beta = 0` when `beta_ext = 0`).
     FixedMu {
         /// `mu_A` per population (mV).
         mu_mv: Vec<f64>,
-        /// Solve `beta_A` from the connectivity (MODEL.md 2.1); `false`: `beta_ext,A` only.
+        /// Solve `beta_A` from the connectivity (docs/theory.md 2.1); `false`: `beta_ext,A` only.
         quenched: bool,
     },
-    /// The "unbalanced mode" of MODEL.md 2.6.4: `mu_A` held at `mu_mv` (mV) and the
+    /// The "unbalanced mode" of docs/theory.md 2.6.4: `mu_A` held at `mu_mv` (mV) and the
     /// quenched variance frozen at `beta_mv2` (mV^2, including `beta_ext`): every neuron keeps
     /// the same quenched field `sqrt(beta_A) z_i` in every latent state. `sigma_mv`: the
     /// temporal noise (mV) frozen too (a fixed transfer function, the standard low-rank rate
     /// network `Phi(const + tau_m m_i . kappa)`), or `None` to let it follow the population
-    /// rates through MODEL.md 2.1 (as `stationary::solve_fixed_mu` does).
+    /// rates through docs/theory.md 2.1 (as `stationary::solve_fixed_mu` does).
     Unbalanced {
         /// Frozen `mu_A` per population (mV).
         mu_mv: Vec<f64>,
@@ -53,12 +53,12 @@ pub enum FastMode {
 }
 
 impl FastMode {
-    /// The network's own closure in `limit` (MODEL.md 2.4).
+    /// The network's own closure in `limit` (docs/theory.md 2.4).
     pub fn network(limit: Limit) -> Self {
         FastMode::Network { limit }
     }
 
-    /// The unbalanced mode of MODEL.md 2.6.4 frozen at a reference state (normally the
+    /// The unbalanced mode of docs/theory.md 2.6.4 frozen at a reference state (normally the
     /// `kappa = 0` state of the network): `mu_A` and `beta_A` from `reference`, and
     /// `sigma_A` too if `freeze_noise`.
     pub fn unbalanced_at(reference: &State, freeze_noise: bool) -> Self {
@@ -136,7 +136,7 @@ impl FastMode {
         }
     }
 
-    /// Solve the fast variables at `(kappa, s)` in this mode (MODEL.md 2.1-2.4 with the
+    /// Solve the fast variables at `(kappa, s)` in this mode (docs/theory.md 2.1-2.4 with the
     /// closure above), warm-started from `guess`.
     pub fn solve(
         &self,
@@ -184,7 +184,7 @@ impl FastMode {
     }
 
     /// The quenched part `beta_A^{ab}` (mV^2) of the cross-covariance of the inputs in two
-    /// states (MODEL.md 2.6.4) given `nu_prod[B] = nu_B^a nu_B^b` (Hz^2) and the cross
+    /// states (docs/theory.md 2.6.4) given `nu_prod[B] = nu_B^a nu_B^b` (Hz^2) and the cross
     /// moments `cross[B] = E[Phi_B(x^a) Phi_B(x^b)]` (Hz^2). In the unbalanced mode the
     /// quenched field is frozen, so it is the same `beta_A` in every state.
     pub fn quenched_cross(&self, model: &Model, a: usize, nu_prod: &[f64], cross: &[f64]) -> f64 {
@@ -200,7 +200,7 @@ impl FastMode {
     }
 
     /// Whether the quenched variance depends on the rates (so that the two-state equations of
-    /// MODEL.md 2.6.4 have to be solved self-consistently).
+    /// docs/theory.md 2.6.4 have to be solved self-consistently).
     pub fn quenched_is_dynamic(&self) -> bool {
         matches!(
             self,
@@ -268,7 +268,7 @@ fn frozen_beta_model(model: &Model, beta: &[f64]) -> Model {
     m
 }
 
-/// A state with every input statistic given: no self-consistency is left (MODEL.md 2.3
+/// A state with every input statistic given: no self-consistency is left (docs/theory.md 2.3
 /// evaluated once).
 fn frozen_state(
     model: &Model,
@@ -310,8 +310,8 @@ fn frozen_state(
     }
 }
 
-/// `G(kappa) = F(kappa, s)` (Hz) of MODEL.md 2.3 with the fast variables solved in `mode`
-/// (the reduced map of MODEL.md 2.5 for any closure), and the fast state.
+/// `G(kappa) = F(kappa, s)` (Hz) of docs/theory.md 2.3 with the fast variables solved in `mode`
+/// (the reduced map of docs/theory.md 2.5 for any closure), and the fast state.
 pub fn reduced_map_mode(
     model: &Model,
     mode: &FastMode,
@@ -349,7 +349,7 @@ impl CostFunction for Residual1D<'_> {
 }
 
 /// A latent fixed point `kappa = F(kappa, s)` of a `D = 1` model inside the bracket
-/// `[lo, hi]` (Hz), fast variables solved in `mode` (MODEL.md 2.4), by argmin's Brent root
+/// `[lo, hi]` (Hz), fast variables solved in `mode` (docs/theory.md 2.4), by argmin's Brent root
 /// finder to `1e-11` Hz. `F(kappa) - kappa` must change sign over the bracket.
 pub fn latent_root_1d(
     model: &Model,

@@ -1,5 +1,5 @@
-//! The distribution of single-neuron rates (MODEL.md 2.6.2), the silent fraction, and the
-//! distribution of rates *measured* as spike counts over a finite window (MODEL.md
+//! The distribution of single-neuron rates (docs/theory.md 2.6.2), the silent fraction, and the
+//! distribution of rates *measured* as spike counts over a finite window (docs/theory.md
 //! section 3), which is what a simulated rate distribution is compared with.
 
 use serde::{Deserialize, Serialize};
@@ -41,7 +41,7 @@ pub enum RateGrid {
     },
 }
 
-/// The rate distribution `P_A(nu)` of one population (MODEL.md 2.6.2). Units in the names.
+/// The rate distribution `P_A(nu)` of one population (docs/theory.md 2.6.2). Units in the names.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RateDistribution {
     /// Population name.
@@ -185,7 +185,7 @@ impl PushForward {
     }
 }
 
-/// The rate distribution of population `pop` in `state` (MODEL.md 2.6.2): the push-forward
+/// The rate distribution of population `pop` in `state` (docs/theory.md 2.6.2): the push-forward
 /// of `N(M_A, Delta_A)` through `Phi_A(., sigma_A)`,
 /// `P_A(nu) = N(x*; M_A, Delta_A) / Phi'_A(x*)`, `x* = Phi_A^{-1}(nu)`, with its exact CDF
 /// and the silent fraction `P(nu < silent_threshold_hz)` (see
@@ -345,7 +345,7 @@ fn integrate(x: &[f64], f: &[f64]) -> f64 {
 }
 
 /// The fraction of silent neurons `P(nu_i < threshold_hz)` of population `pop` in `state`
-/// (MODEL.md 2.6.2): `Phi_N((Phi^{-1}(threshold) - M_A)/sqrt(Delta_A))`.
+/// (docs/theory.md 2.6.2): `Phi_N((Phi^{-1}(threshold) - M_A)/sqrt(Delta_A))`.
 pub fn silent_fraction(model: &Model, state: &State, pop: usize, threshold_hz: f64) -> Result<f64> {
     check_pop(model, state, pop)?;
     check_threshold(threshold_hz)?;
@@ -353,7 +353,7 @@ pub fn silent_fraction(model: &Model, state: &State, pop: usize, threshold_hz: f
 }
 
 /// The exact CDF `P(nu_i <= nu_hz)` of the rates of population `pop` in `state`
-/// (MODEL.md 2.6.2), for Kolmogorov-Smirnov distances against the bare distribution.
+/// (docs/theory.md 2.6.2), for Kolmogorov-Smirnov distances against the bare distribution.
 pub fn rate_cdf(model: &Model, state: &State, pop: usize, nu_hz: f64) -> Result<f64> {
     check_pop(model, state, pop)?;
     if nu_hz.is_nan() {
@@ -362,7 +362,7 @@ pub fn rate_cdf(model: &Model, state: &State, pop: usize, nu_hz: f64) -> Result<
     Ok(PushForward::new(model, state, pop).cdf(nu_hz))
 }
 
-/// Distribution of rates measured as `count / T` (MODEL.md section 3), see
+/// Distribution of rates measured as `count / T` (docs/theory.md section 3), see
 /// [`counting_noise_cdf`]. Implements [`Cdf`] with the atoms at `k / T`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CountingNoiseCdf {
@@ -450,7 +450,7 @@ fn add_count_cdf(acc: &mut [f64], nu: f64, window: f64, cv: f64, w: f64) {
     }
 }
 
-/// The distribution of rates measured over a window `T = window_s` (MODEL.md section 3):
+/// The distribution of rates measured over a window `T = window_s` (docs/theory.md section 3):
 /// the count of a neuron with rate `nu` is Poisson with mean `nu T` when `nu T <`
 /// [`POISSON_BELOW_COUNTS`], and otherwise Gaussian with mean `nu T` and the renewal-process
 /// variance `nu T CV^2` (with a continuity correction, mass below zero counted at zero),

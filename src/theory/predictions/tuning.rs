@@ -1,4 +1,4 @@
-//! Single-neuron tuning curves to the latent state (MODEL.md 2.6.4): neurons sampled from
+//! Single-neuron tuning curves to the latent state (docs/theory.md 2.6.4): neurons sampled from
 //! the theory's joint Gaussian of their inputs along a path of latent states, in the
 //! balanced network and in the "unbalanced mode" of a standard low-rank network.
 
@@ -60,7 +60,7 @@ pub struct TuningStats {
 }
 
 /// Shape statistics of tuning curves (`curves[i][l]`: neuron `i` at path point `l`, Hz),
-/// for theory samples and simulated per-neuron rates alike (MODEL.md 2.6.4).
+/// for theory samples and simulated per-neuron rates alike (docs/theory.md 2.6.4).
 pub fn tuning_stats(curves: &[Vec<f64>], tol_hz: f64) -> Result<TuningStats> {
     if !(tol_hz.is_finite() && tol_hz >= 0.0) {
         return Err(Error::invalid("tol_hz", tol_hz, "must be finite and >= 0"));
@@ -144,7 +144,7 @@ pub struct TuningPopulation {
     pub clipped_eigenvalue_mv2: f64,
 }
 
-/// Tuning curves along a latent path (MODEL.md 2.6.4).
+/// Tuning curves along a latent path (docs/theory.md 2.6.4).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TuningCurves {
     /// How the fast variables were solved along the path.
@@ -160,7 +160,7 @@ pub struct TuningCurves {
 }
 
 /// Sample `opts.neurons` neurons per population and their rates along a path of latent
-/// states `path[l]` at fixed input `s` (MODEL.md 2.6.4). The fast variables are solved at
+/// states `path[l]` at fixed input `s` (docs/theory.md 2.6.4). The fast variables are solved at
 /// every path point in `mode`; a neuron's inputs `x_i(kappa_l)` are jointly Gaussian
 /// across `l` with means `M_A(kappa_l)` and covariance `C_A^{ll'}` from the two-state
 /// theory (pairwise; `Delta_A` on the diagonal), made positive semi-definite by clipping
@@ -253,7 +253,7 @@ pub fn symmetric_path_1d(kappa_max: f64, points: usize) -> Result<Vec<Vec<f64>>>
         .collect())
 }
 
-/// Balanced tuning against the unbalanced mode on the same path (MODEL.md 2.6.4).
+/// Balanced tuning against the unbalanced mode on the same path (docs/theory.md 2.6.4).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TuningContrast {
     /// The network's own closure (finite K or balanced limit).
@@ -267,7 +267,7 @@ pub struct TuningContrast {
 }
 
 /// Tuning curves of the network in `limit` and of the two unbalanced variants, with the same
-/// seed (MODEL.md 2.6.4).
+/// seed (docs/theory.md 2.6.4).
 pub fn tuning_contrast(
     model: &Model,
     limit: Limit,

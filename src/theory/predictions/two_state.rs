@@ -1,4 +1,4 @@
-//! Two-state theory (MODEL.md 2.6.4): the inputs `(x_i^a, x_i^b)` of one neuron in two
+//! Two-state theory (docs/theory.md 2.6.4): the inputs `(x_i^a, x_i^b)` of one neuron in two
 //! latent states are jointly Gaussian across neurons with cross-covariance
 //!
 //! `C_A^{ab} = beta_A^{ab} + tau_m^2 kappa_a' Smm kappa_b + s_a' Sww s_b
@@ -18,7 +18,7 @@ use crate::model::Model;
 use crate::theory::newton::{self, NewtonOptions};
 use crate::theory::stationary::State;
 
-/// Two-state statistics of one population (MODEL.md 2.6.4). Units in the names.
+/// Two-state statistics of one population (docs/theory.md 2.6.4). Units in the names.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TwoStatePopulation {
     /// Population name.
@@ -43,7 +43,7 @@ pub struct TwoStatePopulation {
     pub rate_b_hz: f64,
 }
 
-/// The two-state theory between states `a` and `b` (MODEL.md 2.6.4).
+/// The two-state theory between states `a` and `b` (docs/theory.md 2.6.4).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TwoState {
     /// How the fast variables and the quenched field were closed.
@@ -94,7 +94,7 @@ pub(crate) fn prepare(model: &Model, st: &State) -> Prepared {
     }
 }
 
-/// The latent part of `C_A^{ab}` (mV^2), MODEL.md 2.6.4.
+/// The latent part of `C_A^{ab}` (mV^2), docs/theory.md 2.6.4.
 pub(crate) fn latent_cov(
     model: &Model,
     a: usize,
@@ -184,7 +184,7 @@ pub(crate) fn solve_cross(
             fd_step: 1e-7,
         };
         let rep = newton::solve(
-            "two-state cross-covariance (MODEL.md 2.6.4)",
+            "two-state cross-covariance (docs/theory.md 2.6.4)",
             residual,
             x0,
             &opt,
@@ -226,7 +226,7 @@ fn rate_corr(pa: &Prepared, pb: &Prepared, b: usize, c: f64) -> Option<f64> {
     Some(cross_moment(fa, fb, rho, 1) / (va * vb).sqrt())
 }
 
-/// The two-state theory of MODEL.md 2.6.4 between two solved states `a` and `b` (solved
+/// The two-state theory of docs/theory.md 2.6.4 between two solved states `a` and `b` (solved
 /// in `mode`, which also fixes how the quenched field changes between them: through the
 /// rates for the network's own closure, frozen in the unbalanced mode). The
 /// cross-covariances are solved by Newton's method; bivariate averages by Mehler's
@@ -271,7 +271,7 @@ pub fn two_state(model: &Model, mode: &FastMode, a: &State, b: &State) -> Result
     })
 }
 
-/// The `L x L` covariance across neurons of the inputs in `states` (MODEL.md 2.6.4), one
+/// The `L x L` covariance across neurons of the inputs in `states` (docs/theory.md 2.6.4), one
 /// matrix per population: `Delta_A` of each state on the diagonal, `C_A^{ll'}` off it.
 pub(crate) fn covariance_matrices(
     model: &Model,

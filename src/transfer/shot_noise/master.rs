@@ -1,6 +1,5 @@
 //! The first-passage master equation of a LIF neuron driven by Poisson shot noise,
-//! on a finite-volume voltage grid (STUDIES.md, "A shot-noise transfer function by a
-//! master equation"; MODEL.md 2.2).
+//! on a finite-volume voltage grid (docs/theory.md 2.2, "Shot noise").
 //!
 //! Coordinates are shifted by the bias, `u = V - b`, so that the leak drift `-u/tau_m`
 //! and the jump operator do not depend on `b`: the bias only moves the threshold

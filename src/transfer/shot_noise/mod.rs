@@ -1,7 +1,7 @@
-//! Shot-noise transfer function (MODEL.md 2.2, "Shot noise"): a LIF neuron driven by
+//! Shot-noise transfer function (docs/theory.md 2.2, "Shot noise"): a LIF neuron driven by
 //! Poisson inputs with finite jumps, without the diffusion approximation.
 //!
-//! The neuron (MODEL.md section 1, NEST `iaf_psc_delta` convention):
+//! The neuron (docs/theory.md section 1, NEST `iaf_psc_delta` convention):
 //!
 //! ```text
 //! tau_m dV/dt = -(V - b) + tau_m sum_X a_X sum_k delta(t - t_k^X)
@@ -15,7 +15,7 @@
 //! Two layers, as everywhere in [`crate::transfer`]:
 //! - [`stationary`] (parameter level): rate, time-averaged potential and mean overshoot for
 //!   given [`LifParams`], [`ShotInput`] and bias, by the first-passage master equation on a
-//!   voltage grid (the method of STUDIES.md; `master.rs`), first order in the cell width,
+//!   voltage grid (docs/theory.md 2.2; `master.rs`), first order in the cell width,
 //!   Richardson-extrapolated over four grids;
 //! - [`ShotNoise`] (a [`Transfer`] of `x` at fixed input rates): a table over `x` with a
 //!   cubic spline in `log(rate)`, built from one banded factorisation per grid (in
@@ -33,12 +33,12 @@
 //! With finite jumps the crossing jump overshoots the threshold (by about 0.06 mV in the
 //! default model), and the mean-potential balance becomes
 //! `<V> = (1 - nu tau_ref) x - tau_m nu (theta - Vr + overshoot) + nu tau_ref Vr`:
-//! the formula of MODEL.md 2.6.1 (no overshoot) is then too high by 0.014 mV at the
+//! the formula of docs/theory.md 2.6.1 (no overshoot) is then too high by 0.014 mV at the
 //! operating point (10.6 Hz), 0.05 mV at 35 Hz and 0.14 mV at 100 Hz (where the Monte
 //! Carlo of the tests confirms it at 40 standard errors). [`Transfer::mean_v`] of
 //! [`ShotNoise`] is the solver's time average, which includes it.
 //!
-//! # Non-Poisson recurrent input (the `renewal` / `spectral` closures of MODEL.md 2.1)
+//! # Non-Poisson recurrent input (the `renewal` / `spectral` closures of docs/theory.md 2.1)
 //!
 //! Shot noise describes each source as Poisson. Recommendation: represent a presynaptic
 //! population whose spike counts have Fano factor `F` by the *equivalent Poisson source*
@@ -49,7 +49,7 @@
 //! that drives the shot-noise correction scales correctly too. Membrane time scales are
 //! shorter than inter-spike intervals, so use an *effective* `F` (the ratio of the
 //! membrane-filtered input variance to its Poisson value, 0.40 in the bistable
-//! scenario of MODEL.md 2.1, as a spectral closure would give) rather than the
+//! scenario of docs/theory.md 2.1, as a spectral closure would give) rather than the
 //! low-frequency `CV^2`, which cuts the variance too much. (Note: scaling the rates by
 //! `F` and the jumps by `1/F` would scale the variance by `1/F`.) The alternative that
 //! keeps the jump size, a Poisson part of rate `R F` plus a constant current for the
@@ -129,7 +129,7 @@ impl ShotInput {
     }
 
     /// Noise `sigma` (mV) of the diffusion approximation, `sigma^2 = tau_m sum_X a_X^2 R_X`
-    /// (MODEL.md 2.1; the free membrane's standard deviation is `sigma / sqrt 2`).
+    /// (docs/theory.md 2.1; the free membrane's standard deviation is `sigma / sqrt 2`).
     pub fn sigma(&self, tau_m: f64) -> f64 {
         (tau_m
             * self
@@ -199,7 +199,7 @@ impl ShotInput {
 ///
 /// | `dv` (mV), levels | 10.6 Hz | 1.77 Hz | 0.26 Hz | `<V>` (mV) | cost |
 /// |---|---|---|---|---|---|
-/// | 0.01, 2 (as STUDIES.md) | 1.0e-4 | 9.6e-5 | 2.3e-4 | 2.4e-4 | 2.5 ms |
+/// | 0.01, 2 (two grids) | 1.0e-4 | 9.6e-5 | 2.3e-4 | 2.4e-4 | 2.5 ms |
 /// | 0.01, 4 (default) | 2.4e-6 | 5.4e-6 | 7.2e-6 | 1.0e-5 | 2.7 ms |
 /// | 0.02, 4 ([`Resolution::fast`]) | 1.9e-5 | 1.8e-5 | 3.6e-4 | 1.1e-4 | 0.6 ms |
 ///
@@ -215,7 +215,7 @@ pub struct Resolution {
     /// Number of grids for the Richardson extrapolation (1 = none).
     pub levels: usize,
     /// Extent of the grid below the lower of reset and free-membrane mean, in
-    /// free-membrane standard deviations (`sigma / sqrt 2`). STUDIES.md used 9; at the default
+    /// free-membrane standard deviations (`sigma / sqrt 2`). A first study used 9; at the default
     /// model, 7 and 12 give the same rate to 1e-12 relative, 5 to 1e-7.
     pub lower_sd: f64,
 }
@@ -317,7 +317,7 @@ pub struct Stationary {
     /// Mean overshoot of the potential above `theta` at the spike (mV): the jump that
     /// crosses lands above threshold. It enters the mean potential,
     /// `<V> = (1 - nu tau_ref) x - tau_m nu (theta - Vr + overshoot) + nu tau_ref Vr`,
-    /// a term the diffusion formula of MODEL.md 2.6.1 does not have.
+    /// a term the diffusion formula of docs/theory.md 2.6.1 does not have.
     pub overshoot: f64,
 }
 
@@ -344,7 +344,7 @@ fn validate_lif(lif: &LifParams) -> Result<()> {
 
 /// Stationary rate (Hz), mean potential (mV) and overshoot of a LIF neuron (`lif`) with
 /// shot-noise input `input` and bias `bias` (mV), at [`Resolution::for_input`]
-/// (MODEL.md 2.2). Cost: one banded factorisation per grid, 1.5-3 ms for the default model.
+/// (docs/theory.md 2.2). Cost: one banded factorisation per grid, 1.5-3 ms for the default model.
 pub fn stationary(lif: &LifParams, input: &ShotInput, bias: f64) -> Result<Stationary> {
     stationary_with(lif, input, bias, &Resolution::for_input(input))
 }
@@ -638,7 +638,7 @@ impl ShotNoise {
     }
 
     /// Tabulated over `mean +- width * sd` (mV, at least +-1 mV): e.g. the Gaussian of `x`
-    /// across a population (MODEL.md 2.3), `width` the reach of the quadrature in standard
+    /// across a population (docs/theory.md 2.3), `width` the reach of the quadrature in standard
     /// deviations (the Gaussian averages of `gauss` start from [`crate::gauss::Z_MAX`] = 10
     /// and widen their range by themselves where needed).
     pub fn around(
@@ -691,7 +691,7 @@ impl ShotNoise {
     /// The transfer function of population `a` of `model` at presynaptic population rates
     /// `rates_hz` (Hz, one per population): sources `B` with jump `J_AB / sqrt K` and rate
     /// `K_B nu_B`, and the external drive with jump `J_A0 / sqrt K` and rate `K_0 nu_0`
-    /// (MODEL.md section 1), tabulated over `x_range` (mV).
+    /// (docs/theory.md section 1), tabulated over `x_range` (mV).
     pub fn for_population(
         model: &Model,
         a: usize,
