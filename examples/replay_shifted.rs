@@ -12,7 +12,7 @@
 //!    circularly by a uniform offset in `[0, T)` and repeated with period `T`; the
 //!    external input is Poisson; the bias makes the mean input `x` (drive computed from
 //!    the replayed trains' mean rates). Exact event-driven integration
-//!    (`theory::spectral::lif_response`), 0.4 s warm-up, 6 s recorded, 100 neurons.
+//!    (`sim::single::lif_response`), 0.4 s warm-up, 6 s recorded, 100 neurons.
 //! 3. At the 12 Gauss-Hermite nodes of the theory's input distribution of A (shot noise +
 //!    spectral closure at the simulated epoch, drawn loadings), the surrogate rate and its
 //!    slope (central difference, +-0.5 mV, same inputs) against the closure's `Phi_A(x)`
@@ -32,7 +32,7 @@ use balnet::sim::rng::{Stream, stream, uniform};
 use balnet::theory::Limit;
 use balnet::theory::closure::state_transfer;
 use balnet::theory::latent::{SearchBox, fixed_points, reduced_jacobian};
-use balnet::theory::spectral::lif_response;
+use balnet::sim::single::lif_response;
 use balnet::transfer::{LifParams, Transfer};
 use rayon::prelude::*;
 

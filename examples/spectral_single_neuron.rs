@@ -26,9 +26,8 @@ use balnet::model::{NoiseClosure, TransferKind};
 use balnet::theory::Limit;
 use balnet::theory::closure::state_transfer;
 use balnet::theory::latent::{SearchBox, fixed_points};
-use balnet::theory::spectral::{
-    RenewalSource, colored_shift, lif_fano_eff, simulate_renewal_neuron,
-};
+use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
+use balnet::theory::spectral::{colored_shift, lif_fano_eff};
 use balnet::transfer::{LifParams, Transfer, siegert};
 
 /// Inverse standard normal CDF by bisection on `erfc` (only 16 values are needed).

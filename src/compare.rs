@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::gauss;
+use crate::theory::predictions::counting::count_cdf;
 use crate::model::{Model, NoiseClosure, TransferKind};
 use crate::sim::SimResult;
 use crate::theory::dynamics::{self, DynamicsOptions, Trajectory};
@@ -251,33 +252,6 @@ fn window_mean(t: &[f64], y: &[f64], a: f64, b: f64) -> f64 {
     if n == 0 { f64::NAN } else { s / n as f64 }
 }
 
-/// Probability that a neuron of rate `nu` (Hz) emits at most `k` spikes in `window` s.
-/// Counts are Poisson for small expected counts and, above 20 expected spikes, Gaussian
-/// with the renewal variance `nu T CV^2` (continuity-corrected), docs/theory.md section 3.
-fn count_cdf(nu: f64, window: f64, cv: f64, k: f64) -> f64 {
-    let m = nu * window;
-    if m < 20.0 {
-        if k < 0.0 {
-            return 0.0;
-        }
-        // Poisson CDF by summation (m < 20: at most a few dozen terms matter)
-        let mut term = (-m).exp();
-        let mut acc = term;
-        let kmax = k.floor() as usize;
-        for j in 1..=kmax {
-            term *= m / j as f64;
-            acc += term;
-            if term < 1e-17 * acc && j as f64 > m {
-                break;
-            }
-        }
-        acc.min(1.0)
-    } else {
-        let sd = (m * cv * cv).max(1e-12).sqrt();
-        0.5 * libm::erfc(-(k + 0.5 - m) / (sd * std::f64::consts::SQRT_2))
-    }
-}
-
 /// Kolmogorov-Smirnov distance between measured rates `counts / window` and the theory's
 /// rate distribution of population `a` in `state`, convolved with counting noise
 /// (docs/theory.md section 3). Both CDFs are step functions on the lattice `k / window`, so the
@@ -308,7 +282,7 @@ pub fn ks_counting(
         }
         let emp = idx as f64 / n;
         let th = gauss::expect(
-            |x| count_cdf(t.rate(x), window, cv, kf),
+            |x| count_cdf(t.rate(x), window, cv, k as i64),
             p.mean_input_mv,
             p.delta_mv2,
         );

@@ -2,7 +2,9 @@
 //! membrane-filtered effective Fano factor, and a short single-neuron validation of the
 //! colored-noise rate correction against event-driven gamma-renewal input.
 
+use balnet::sim::single::{RenewalSource, lif_response, simulate_renewal_neuron};
 use balnet::theory::spectral::*;
+use balnet::transfer::renewal::{GammaRenewal, fano_eff};
 use balnet::transfer::{LifParams, siegert};
 
 const TAU_M: f64 = 0.02;

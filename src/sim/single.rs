@@ -1,11 +1,15 @@
 //! Unconnected neurons driven by Poisson sources and a bias current: the single-neuron
-//! reference for transfer functions (Siegert, shot noise; docs/theory.md 2.2).
+//! reference for transfer functions (Siegert, shot noise; docs/theory.md 2.2); and the
+//! event-driven exact LIF driven by renewal trains or any recorded event stream, the
+//! reference for the spectral closure (docs/theory.md 2.1).
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::neuron::{Neuron, PopConst, draw_external, grid_step, precise_step};
-use super::rng::{Stream, stream};
+use super::rng::{SimRng, Stream, stream, uniform};
+use crate::transfer::renewal::GammaRenewal;
+use rand::RngExt;
 use crate::error::{Error, Result};
 use crate::model::{Population, SimMode};
 use crate::transfer::LifParams;
@@ -157,4 +161,315 @@ pub fn single_neuron(inp: &SingleNeuronInput) -> Result<SingleNeuronResult> {
         mean_isi_s: mean_isi,
         n_spikes: per.iter().map(|x| x.0).sum(),
     })
+}
+
+/// One presynaptic source of the renewal single-neuron simulator: `count` independent
+/// trains of rate `nu` (Hz) and ISI CV `cv` (gamma with dead time `tau_ref`; `cv = 1`
+/// and `tau_ref = 0` is Poisson), each spike a jump `jump` (mV).
+#[derive(Clone, Copy, Debug)]
+pub struct RenewalSource {
+    pub jump: f64,
+    pub count: usize,
+    pub nu: f64,
+    pub cv: f64,
+    pub tau_ref: f64,
+}
+
+/// What [`simulate_renewal_neuron`] measured.
+#[derive(Clone, Copy, Debug)]
+pub struct RenewalNeuronResult {
+    /// Rate (Hz).
+    pub rate_hz: f64,
+    /// Standard error of the rate across neurons (Hz).
+    pub rate_se_hz: f64,
+    /// Exact time-averaged membrane potential (mV).
+    pub mean_v_mv: f64,
+    /// Variance of the free membrane potential would need a separate run; this is the
+    /// time-averaged V^2 minus mean^2 (mV^2) including resets.
+    pub var_v_mv2: f64,
+    /// Membrane Fano factor of the output spike trains (filtered by `exp(-t/tau_m)`,
+    /// rate-weighted over neurons, as [`super::epochs::EpochCounter::membrane_fano`]);
+    /// NaN without spikes.
+    pub output_fano: f64,
+}
+
+/// Event-driven exact simulation of `n_neurons` independent LIF neurons (docs/theory.md
+/// section 1) with constant input `bias` (mV) and renewal sources: trains start in
+/// their stationary state (forward recurrence time), neurons at `Vr`, `warmup` (s)
+/// discarded, `duration` (s) recorded per neuron. Neuron `i` uses stream `(seed, i)`.
+pub fn simulate_renewal_neuron(
+    lif: &LifParams,
+    sources: &[RenewalSource],
+    bias: f64,
+    n_neurons: usize,
+    warmup: f64,
+    duration: f64,
+    seed: u64,
+) -> RenewalNeuronResult {
+    use rayon::prelude::*;
+    let per: Vec<(f64, f64, f64, f64)> = (0..n_neurons)
+        .into_par_iter()
+        .map(|i| one_neuron(lif, sources, bias, warmup, duration, seed, i as u64))
+        .collect();
+    let n = n_neurons as f64;
+    let rates: Vec<f64> = per.iter().map(|p| p.0).collect();
+    let mean = rates.iter().sum::<f64>() / n;
+    let var = if n_neurons > 1 {
+        rates.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    let mv = per.iter().map(|p| p.1).sum::<f64>() / n;
+    let mv2 = per.iter().map(|p| p.2).sum::<f64>() / n;
+    let fano_num: f64 = per
+        .iter()
+        .map(|p| super::epochs::rate_times_membrane_fano(p.3, duration, lif.tau_m, p.0))
+        .sum();
+    let output_fano = if mean > 0.0 {
+        fano_num / (mean * n)
+    } else {
+        f64::NAN
+    };
+    RenewalNeuronResult {
+        rate_hz: mean,
+        rate_se_hz: (var / n).sqrt(),
+        mean_v_mv: mv,
+        var_v_mv2: mv2 - mv * mv,
+        output_fano,
+    }
+}
+
+fn one_neuron(
+    lif: &LifParams,
+    sources: &[RenewalSource],
+    bias: f64,
+    warmup: f64,
+    duration: f64,
+    seed: u64,
+    index: u64,
+) -> (f64, f64, f64, f64) {
+    let events = RenewalEvents::new(sources, stream(seed, Stream::Drive, index));
+    lif_response(lif, bias, warmup, duration, events)
+}
+
+/// The merged input events `(time s, jump mV)` of independent renewal sources in time
+/// order: gamma trains (stationary start) on a heap, Poisson sources as one merged train
+/// each.
+struct RenewalEvents<'a> {
+    sources: &'a [RenewalSource],
+    procs: Vec<Option<GammaRenewal>>,
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<(u64, u32)>>,
+    poisson_next: Vec<f64>,
+    rng: SimRng,
+}
+
+impl<'a> RenewalEvents<'a> {
+    fn new(sources: &'a [RenewalSource], mut rng: SimRng) -> Self {
+        use std::cmp::Reverse;
+        let procs: Vec<Option<GammaRenewal>> = sources
+            .iter()
+            .map(|s| {
+                if s.cv == 1.0 && s.tau_ref == 0.0 {
+                    None
+                } else {
+                    GammaRenewal::new(s.nu, s.cv, s.tau_ref)
+                }
+            })
+            .collect();
+        // heap of (time as f64 bits, source): bits of positive f64 preserve order
+        let mut heap = std::collections::BinaryHeap::new();
+        let mut poisson_next: Vec<f64> = vec![f64::INFINITY; sources.len()];
+        for (si, s) in sources.iter().enumerate() {
+            match &procs[si] {
+                Some(g) => {
+                    for _ in 0..s.count {
+                        let t = sample_forward(g, &mut rng);
+                        heap.push(Reverse((t.to_bits(), si as u32)));
+                    }
+                }
+                None => {
+                    // Poisson: one merged train of rate count * nu
+                    let r = s.count as f64 * s.nu;
+                    if r > 0.0 {
+                        poisson_next[si] = -uniform(&mut rng).max(1e-300).ln() / r;
+                    }
+                }
+            }
+        }
+        RenewalEvents {
+            sources,
+            procs,
+            heap,
+            poisson_next,
+            rng,
+        }
+    }
+}
+
+impl Iterator for RenewalEvents<'_> {
+    type Item = (f64, f64);
+    fn next(&mut self) -> Option<(f64, f64)> {
+        use std::cmp::Reverse;
+        let (mut tn, mut src, mut from_heap) = (f64::INFINITY, usize::MAX, false);
+        if let Some(Reverse((bits, si))) = self.heap.peek() {
+            tn = f64::from_bits(*bits);
+            src = *si as usize;
+            from_heap = true;
+        }
+        for (si, &tp) in self.poisson_next.iter().enumerate() {
+            if tp < tn {
+                tn = tp;
+                src = si;
+                from_heap = false;
+            }
+        }
+        if !tn.is_finite() {
+            return None;
+        }
+        let s = &self.sources[src];
+        if from_heap {
+            self.heap.pop();
+            let g = self.procs[src].as_ref().expect("renewal source");
+            let next = tn + sample_isi(g, &mut self.rng);
+            self.heap.push(Reverse((next.to_bits(), src as u32)));
+        } else {
+            let r = s.count as f64 * s.nu;
+            self.poisson_next[src] = tn - uniform(&mut self.rng).max(1e-300).ln() / r;
+        }
+        Some((tn, s.jump))
+    }
+}
+
+/// Exact event-driven response of one LIF neuron (docs/theory.md section 1) with constant input
+/// `bias` (mV) to input jumps `events` (`(time s, jump mV)`, non-decreasing times from
+/// 0): exponential decay between events, threshold checked at events and at the
+/// deterministic crossing when `bias > theta`, reset and refractoriness with input
+/// discarded. Starts at `V_r`; `warmup` (s) is discarded, `duration` (s) recorded.
+/// Returns (rate Hz, time-averaged V mV, time-averaged V^2 mV^2, output pair sum
+/// `sum_{k,l} exp(-|t_k - t_l|/tau_m)` of the recorded spikes).
+pub fn lif_response(
+    lif: &LifParams,
+    bias: f64,
+    warmup: f64,
+    duration: f64,
+    events: impl Iterator<Item = (f64, f64)>,
+) -> (f64, f64, f64, f64) {
+    let mut events = events.peekable();
+    let end = warmup + duration;
+    let tau = lif.tau_m;
+    let (mut t, mut v) = (0.0f64, lif.v_reset);
+    let mut ref_until = lif.tau_ref.min(0.0);
+    let (mut spikes, mut int_v, mut int_v2) = (0u64, 0.0, 0.0);
+    // output pair sum sum_{k,l} exp(-|t_k - t_l|/tau_m) over recorded spikes, and the
+    // trace sum_k exp(-(t_last - t_k)/tau_m) at the last one
+    let (mut pair_sum, mut trace, mut t_last) = (0.0f64, 0.0f64, f64::NEG_INFINITY);
+    let mut record = |t: f64, spikes: &mut u64| {
+        if t >= warmup {
+            *spikes += 1;
+            let a = trace * (-(t - t_last) / tau).exp();
+            pair_sum += 1.0 + 2.0 * a;
+            trace = a + 1.0;
+            t_last = t;
+        }
+    };
+    // integrate V and V^2 over [t0, t1] (clipped to the recording window) and advance
+    let advance =
+        |v: &mut f64, t0: f64, t1: f64, refr_end: f64, int_v: &mut f64, int_v2: &mut f64| {
+            // refractory part
+            let mut a = t0;
+            if refr_end > a {
+                let b = refr_end.min(t1);
+                let (ca, cb) = (a.max(warmup), b.max(warmup));
+                *int_v += lif.v_reset * (cb - ca);
+                *int_v2 += lif.v_reset * lif.v_reset * (cb - ca);
+                a = b;
+                *v = lif.v_reset;
+            }
+            if t1 > a {
+                let u0 = *v - bias;
+                // part before warmup: only advance
+                let ca = a.max(warmup);
+                let u_a = u0 * (-(ca - a) / tau).exp();
+                if t1 > ca {
+                    let d = t1 - ca;
+                    let e1 = (-d / tau).exp();
+                    let e2 = (-2.0 * d / tau).exp();
+                    let iu = u_a * tau * (1.0 - e1);
+                    let iu2 = u_a * u_a * 0.5 * tau * (1.0 - e2);
+                    *int_v += bias * d + iu;
+                    *int_v2 += bias * bias * d + 2.0 * bias * iu + iu2;
+                }
+                *v = bias + u0 * (-(t1 - a) / tau).exp();
+            }
+        };
+    loop {
+        // next arrival
+        let tn = events.peek().map_or(f64::INFINITY, |e| e.0);
+        // deterministic crossing before the arrival (suprathreshold bias)
+        let t_free = t.max(ref_until);
+        if bias > lif.theta {
+            let v_free = if ref_until > t { lif.v_reset } else { v };
+            if v_free < lif.theta {
+                let tc = t_free + tau * ((bias - v_free) / (bias - lif.theta)).ln();
+                if tc < tn && tc < end {
+                    advance(&mut v, t, tc, ref_until, &mut int_v, &mut int_v2);
+                    t = tc;
+                    record(t, &mut spikes);
+                    v = lif.v_reset;
+                    ref_until = t + lif.tau_ref;
+                    continue;
+                }
+            }
+        }
+        if tn >= end {
+            advance(&mut v, t, end, ref_until, &mut int_v, &mut int_v2);
+            break;
+        }
+        advance(&mut v, t, tn, ref_until, &mut int_v, &mut int_v2);
+        t = tn;
+        let (_, jump) = events.next().expect("peeked event");
+        if t < ref_until {
+            continue; // input discarded while refractory
+        }
+        v += jump;
+        if v >= lif.theta {
+            record(t, &mut spikes);
+            v = lif.v_reset;
+            ref_until = t + lif.tau_ref;
+        }
+    }
+    (
+        spikes as f64 / duration,
+        int_v / duration,
+        int_v2 / duration,
+        pair_sum,
+    )
+}
+
+/// Draw one ISI (s) of `g`: `tau_ref + Gamma(k, theta)`.
+pub fn sample_isi(g: &GammaRenewal, rng: &mut SimRng) -> f64 {
+    g.tau_ref + g.theta * sample_gamma(g.k, rng)
+}
+
+/// Forward recurrence time of `g` (time to the next event from a random moment in the
+/// stationary process), by length-biased sampling: an interval drawn with probability
+/// proportional to its length, then a uniform point in it.
+pub fn sample_forward(g: &GammaRenewal, rng: &mut SimRng) -> f64 {
+    // length-biased ISI: tau_ref + Gamma w.p. proportional to (tau_ref + G); mixture
+    // of Gamma(k) (weight tau_ref) and Gamma(k+1) (weight k theta)
+    let m = g.k * g.theta;
+    let shape = if uniform(rng) * (g.tau_ref + m) < g.tau_ref {
+        g.k
+    } else {
+        g.k + 1.0
+    };
+    uniform(rng) * (g.tau_ref + g.theta * sample_gamma(shape, rng))
+}
+
+/// A gamma deviate of shape `k` and scale 1 (rand_distr's Marsaglia-Tsang sampler).
+fn sample_gamma(k: f64, rng: &mut SimRng) -> f64 {
+    match rand_distr::Gamma::new(k, 1.0) {
+        Ok(d) => rng.sample(d),
+        Err(_) => 0.0, // k is positive and finite for every valid GammaRenewal
+    }
 }

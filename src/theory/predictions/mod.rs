@@ -4,6 +4,8 @@
 //!   "unbalanced mode" of 2.6.4 with `mu_A` held fixed), and 1-D latent roots in any mode;
 //! - [`mod@rate_distribution`]: the push-forward rate distribution `P_A(nu)` (2.6.2), the
 //!   silent fraction, and the counting-noise convolution used against simulations (section 3);
+//! - [`counting`]: the counting noise of a rate measured over a window (section 3), the one
+//!   implementation behind both of the above and the comparison;
 //! - [`ks`]: Kolmogorov-Smirnov distances (section 3), shared with the comparison code;
 //! - [`mean_v`]: coherent shifts of `mu_A` and `<V>_A` with the latent state (2.6.1);
 //! - [`mod@two_state`]: cross-covariance of inputs in two latent states and signal correlations (2.6.4);
@@ -12,6 +14,7 @@
 
 pub mod bifurcation;
 mod bivariate;
+pub mod counting;
 pub mod ks;
 pub mod mean_v;
 pub mod mode;

@@ -19,8 +19,7 @@ pub const DEFAULT_SILENT_THRESHOLD_HZ: f64 = 1e-3;
 /// `2 Phi_N(-8) = 1.2e-15`).
 const GRID_HALF_WIDTH_SD: f64 = 8.0;
 
-/// Expected count below which [`counting_noise_cdf`] uses Poisson counts.
-pub const POISSON_BELOW_COUNTS: f64 = 10.0;
+pub use super::counting::{POISSON_BELOW_COUNTS, count_cdf};
 
 /// Where the rate distribution is evaluated.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -418,35 +417,13 @@ impl Cdf for CountingNoiseCdf {
     }
 }
 
-/// `P(count <= k | rate nu)` for `k = 0..=kmax`, added with weight `w` into `acc`.
+/// `P(count <= k | rate nu)` for `k = 0..=kmax` ([`count_cdf`]), added with weight `w` into `acc`.
 fn add_count_cdf(acc: &mut [f64], nu: f64, window: f64, cv: f64, w: f64) {
     if w == 0.0 {
         return;
     }
-    let lambda = (nu * window).max(0.0);
-    if lambda < POISSON_BELOW_COUNTS {
-        let mut pmf = (-lambda).exp();
-        let mut c = 0.0;
-        for (k, a) in acc.iter_mut().enumerate() {
-            if k > 0 {
-                pmf *= lambda / k as f64;
-            }
-            c += pmf;
-            *a += w * c.min(1.0);
-        }
-    } else {
-        let sd = (lambda * cv * cv).sqrt();
-        for (k, a) in acc.iter_mut().enumerate() {
-            let edge = k as f64 + 0.5 - lambda;
-            let p = if sd > 0.0 {
-                normal_cdf(edge / sd)
-            } else if edge >= 0.0 {
-                1.0
-            } else {
-                0.0
-            };
-            *a += w * p;
-        }
+    for (k, a) in acc.iter_mut().enumerate() {
+        *a += w * count_cdf(nu, window, cv, k as i64);
     }
 }
 
