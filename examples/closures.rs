@@ -58,12 +58,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let t0 = Instant::now();
                 let sol = fixed_points(&m, Limit::Finite, &[s], &search);
                 let dt = t0.elapsed().as_secs_f64();
-                let fp = sol.ok().and_then(|sol| {
-                    sol.fixed_points
-                        .into_iter()
-                        .filter(|f| f.stable && f.kappa[0] >= 0.0)
-                        .max_by(|a, b| a.kappa[0].total_cmp(&b.kappa[0]))
-                });
+                let fp = sol
+                    .ok()
+                    .and_then(|sol| sol.stable_upper().filter(|f| f.kappa[0] >= 0.0).cloned());
                 let tn = format!("{transfer:?}").to_lowercase();
                 let nn = format!("{noise:?}").to_lowercase();
                 match fp {

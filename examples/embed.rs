@@ -88,12 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ev.join(", ")
         );
     }
-    let up = sol
-        .fixed_points
-        .iter()
-        .filter(|f| f.stable)
-        .max_by(|a, b| a.kappa[0].total_cmp(&b.kappa[0]))
-        .ok_or("no stable fixed point found")?;
+    let up = sol.stable_upper().ok_or("no stable fixed point found")?;
 
     // --- 4. Latent dynamics: tau_s dkappa/dt = -kappa + F(kappa, s(t)) (docs/theory.md 2.5). ------
     // Start near the upper state; the input step at 0.3 s pushes kappa_1 down.

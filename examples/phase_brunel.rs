@@ -35,8 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .par_iter()
         .map(|&eta| {
             let mut guess: Option<balnet::theory::State> = None;
-            let row = gs
-                .iter()
+            gs.iter()
                 .map(|&g| {
                     pb.inc(1);
                     let m = presets::brunel_a(g, eta, 0.1, 1000, 10_000, 2_500).ok()?;
@@ -46,8 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     guess = st.clone();
                     st.map(|s| [s.populations[0].rate_hz, s.populations[1].rate_hz])
                 })
-                .collect();
-            row
+                .collect()
         })
         .collect();
     pb.finish_and_clear();
@@ -85,13 +83,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     balnet::plot::heatmap(
         &out.join("phase_brunel"),
-        "Brunel model A, finite-K theory: E rate (grey: no solution)",
-        "g (relative inhibition)",
-        "eta (external drive / threshold drive)",
-        "log10 rate (Hz)",
-        &gs,
-        &etas,
-        &log_rates,
+        &balnet::plot::Heatmap {
+            title: "Brunel model A, finite-K theory: E rate (grey: no solution)",
+            x_label: "g (relative inhibition)",
+            y_label: "eta (external drive / threshold drive)",
+            bar_label: "log10 rate (Hz)",
+            xs: &gs,
+            ys: &etas,
+            values: &log_rates,
+        },
     )?;
     println!("wrote {}/phase_brunel.{{csv,json,png}}", out.display());
     Ok(())

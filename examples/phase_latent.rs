@@ -387,13 +387,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let heat = |stem: &str, title: &str, bar: &str, v: Vec<Vec<f64>>| {
         balnet::plot::heatmap(
             &out.join(stem),
-            title,
-            x_label,
-            axis.label(),
-            bar,
-            &sigmas,
-            &ys,
-            &v,
+            &balnet::plot::Heatmap {
+                title,
+                x_label,
+                y_label: axis.label(),
+                bar_label: bar,
+                xs: &sigmas,
+                ys: &ys,
+                values: &v,
+            },
         )
     };
     heat(

@@ -29,10 +29,10 @@ use std::time::Instant;
 
 use balnet::model::{NoiseClosure, TransferKind};
 use balnet::sim::rng::{Stream, stream, uniform};
+use balnet::sim::single::lif_response;
 use balnet::theory::Limit;
 use balnet::theory::closure::state_transfer;
 use balnet::theory::latent::{SearchBox, fixed_points, reduced_jacobian};
-use balnet::sim::single::lif_response;
 use balnet::transfer::{LifParams, Transfer};
 use rayon::prelude::*;
 
@@ -129,14 +129,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         balnet::theory::stationary::solve(&th, Limit::Finite, &[], &s, None)?
     } else {
         let sol = fixed_points(&th, Limit::Finite, &s, &SearchBox::default())?;
-        sol.fixed_points
-            .iter()
-            .filter(|f| f.stable)
-            .min_by(|a, b| {
-                (a.kappa[0] - kappa_sim)
-                    .abs()
-                    .total_cmp(&(b.kappa[0] - kappa_sim).abs())
-            })
+        sol.stable_nearest(&[kappa_sim])
             .ok_or("no stable fixed point")?
             .state
             .clone()

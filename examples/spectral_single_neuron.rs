@@ -23,10 +23,10 @@
 use std::time::Instant;
 
 use balnet::model::{NoiseClosure, TransferKind};
+use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
 use balnet::theory::Limit;
 use balnet::theory::closure::state_transfer;
 use balnet::theory::latent::{SearchBox, fixed_points};
-use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
 use balnet::theory::spectral::{colored_shift, lif_fano_eff};
 use balnet::transfer::{LifParams, Transfer, siegert};
 
@@ -51,12 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let s = 1.0;
     let t0 = Instant::now();
     let sol = fixed_points(&m, Limit::Finite, &[s], &SearchBox::default())?;
-    let fp = sol
-        .fixed_points
-        .iter()
-        .filter(|f| f.stable)
-        .max_by(|a, b| a.kappa[0].total_cmp(&b.kappa[0]))
-        .ok_or("no stable fixed point")?;
+    let fp = sol.stable_upper().ok_or("no stable fixed point")?;
     let st = &fp.state;
     println!(
         "default model, shot noise + spectral, s = {s}: kappa* = {:.3} Hz ({:.1} s)",

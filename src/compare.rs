@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::gauss;
-use crate::theory::predictions::counting::count_cdf;
 use crate::model::{Model, NoiseClosure, TransferKind};
 use crate::sim::SimResult;
 use crate::theory::dynamics::{self, DynamicsOptions, Trajectory};
 use crate::theory::latent::{self, SearchBox};
+use crate::theory::predictions::counting::count_cdf;
 use crate::theory::{Limit, State, stationary};
 
 /// `|kappa|` (Hz) below which no relative error of `kappa` is reported: there the
@@ -95,8 +95,7 @@ fn fano_by_rate(
     let p = &state.populations[a];
     let lif = crate::transfer::LifParams::of(model, a);
     let t = crate::theory::closure::state_transfer_boxed(model, state, a);
-    let (delta, _, s_eff) =
-        crate::theory::spectral::colored_shift(model, a, &state.rates(), &state.fano());
+    let fano_of = crate::theory::spectral::neuron_fano(model, state, a);
     FANO_BANDS_HZ
         .windows(2)
         .map(|w| {
@@ -112,11 +111,7 @@ fn fano_by_rate(
                 .collect();
             bps.push(lif.theta);
             let num = gauss::expect_split(
-                |x| {
-                    in_band(x).map_or(0.0, |r| {
-                        r * crate::theory::spectral::lif_fano_eff(&lif, x + delta, s_eff)
-                    })
-                },
+                |x| in_band(x).map_or(0.0, |r| r * fano_of(x)),
                 p.mean_input_mv,
                 p.delta_mv2,
                 &bps,
@@ -398,16 +393,7 @@ pub fn compare_theory(
             stationary::solve(&m, limit, &[], &s, None)?
         } else {
             let sol = latent::fixed_points(&m, limit, &s, &search)?;
-            let dist = |k: &[f64]| {
-                k.iter()
-                    .zip(&kappa_sim)
-                    .map(|(a, b)| (a - b).powi(2))
-                    .sum::<f64>()
-            };
-            sol.fixed_points
-                .iter()
-                .filter(|f| f.stable)
-                .min_by(|a, b| dist(&a.kappa).total_cmp(&dist(&b.kappa)))
+            sol.stable_nearest(&kappa_sim)
                 .map(|f| f.state.clone())
                 .or_else(|| sol.rings.first().map(|r| r.state.clone()))
                 .ok_or_else(|| {
@@ -415,7 +401,7 @@ pub fn compare_theory(
                 })?
         };
         let window = w[1] - w[0];
-        let fano_theory = crate::theory::spectral::spectral_fano(&m, &state)
+        let fano_theory = crate::theory::closure::spectral_fano(&m, &state)
             .unwrap_or_else(|_| vec![f64::NAN; state.populations.len()]);
         let mut pops = Vec::new();
         for (a, pr) in sim.populations.iter().enumerate() {
@@ -879,7 +865,7 @@ pub fn write_figures(
             // P(count < r window): bins are [k0, k1) in counts
             let cdf = |r: f64| {
                 gauss::expect(
-                    |x| count_cdf(t.rate(x), window, cv, (r * window).round() - 1.0),
+                    |x| count_cdf(t.rate(x), window, cv, (r * window).round() as i64 - 1),
                     ps.mean_input_mv,
                     ps.delta_mv2,
                 )

@@ -248,18 +248,30 @@ pub fn save(stem: &Path, panels: &[Panel]) -> Result<()> {
     Ok(())
 }
 
-/// A heat map of `values[iy][ix]` over `xs` x `ys` to `<stem>.png` (NaN cells are drawn grey,
-/// e.g. where no stationary solution exists), with a colour bar.
-pub fn heatmap(
-    stem: &Path,
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    bar_label: &str,
-    xs: &[f64],
-    ys: &[f64],
-    values: &[Vec<f64>],
-) -> Result<()> {
+/// A heat map: `values[iy][ix]` over the cell centres `xs` x `ys`.
+pub struct Heatmap<'a> {
+    pub title: &'a str,
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    /// Label of the colour bar (name and unit of the value).
+    pub bar_label: &'a str,
+    pub xs: &'a [f64],
+    pub ys: &'a [f64],
+    pub values: &'a [Vec<f64>],
+}
+
+/// Draw `map` to `<stem>.png` (NaN cells are drawn grey, e.g. where no stationary solution
+/// exists), with a colour bar.
+pub fn heatmap(stem: &Path, map: &Heatmap) -> Result<()> {
+    let Heatmap {
+        title,
+        x_label,
+        y_label,
+        bar_label,
+        xs,
+        ys,
+        values,
+    } = *map;
     register_font();
     let err = |e: DrawingAreaErrorKind<_>| Error::Io(format!("plot: {e:?}"));
     let png = stem.with_extension("png");

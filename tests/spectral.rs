@@ -2,7 +2,7 @@
 //! membrane-filtered effective Fano factor, and a short single-neuron validation of the
 //! colored-noise rate correction against event-driven gamma-renewal input.
 
-use balnet::sim::single::{RenewalSource, lif_response, simulate_renewal_neuron};
+use balnet::sim::single::{RenewalSource, lif_response, sample_isi, simulate_renewal_neuron};
 use balnet::theory::spectral::*;
 use balnet::transfer::renewal::{GammaRenewal, fano_eff};
 use balnet::transfer::{LifParams, siegert};
@@ -86,7 +86,7 @@ fn fano_eff_monte_carlo_gamma() {
     let total = 2000.0;
     let warm = 1.0;
     while t < total {
-        let d = g.sample_isi(&mut rng);
+        let d = sample_isi(&g, &mut rng);
         if t > warm {
             // integrals of y e^{-s/tau} and its square over the interval
             i1 += y * tau * (1.0 - (-d / tau).exp());

@@ -242,12 +242,8 @@ fn default_kappa0(m: &Model, limit: Limit, s: &[f64]) -> balnet::Result<Vec<f64>
         return Ok(vec![]);
     }
     let sol = latent::fixed_points(m, limit, s, &latent::SearchBox::default())?;
-    let norm = |k: &[f64]| k.iter().map(|v| v * v).sum::<f64>();
     Ok(sol
-        .fixed_points
-        .iter()
-        .filter(|f| f.stable)
-        .min_by(|a, b| norm(&a.kappa).total_cmp(&norm(&b.kappa)))
+        .stable_nearest(&vec![0.0; m.d()])
         .map(|f| f.kappa.clone())
         .or_else(|| sol.rings.first().map(|r| r.representative.clone()))
         .unwrap_or_else(|| vec![0.0; m.d()]))

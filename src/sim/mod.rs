@@ -33,7 +33,7 @@ pub mod output;
 pub mod record;
 pub mod rng;
 mod run;
-mod single;
+pub mod single;
 
 use std::path::PathBuf;
 

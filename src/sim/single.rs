@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use super::neuron::{Neuron, PopConst, draw_external, grid_step, precise_step};
 use super::rng::{SimRng, Stream, stream, uniform};
-use crate::transfer::renewal::GammaRenewal;
-use rand::RngExt;
 use crate::error::{Error, Result};
 use crate::model::{Population, SimMode};
 use crate::transfer::LifParams;
+use crate::transfer::renewal::GammaRenewal;
+use rand::RngExt;
 
 /// Input and settings of a single-neuron run.
 #[derive(Clone, Debug, Serialize, Deserialize)]

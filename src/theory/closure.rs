@@ -20,7 +20,7 @@ use crate::transfer::shot_noise::{Resolution, ShotNoise, TABLE_SPACING, populati
 use crate::transfer::siegert::Siegert;
 use crate::transfer::{LifParams, Transfer};
 
-use super::stationary::State;
+use super::state::State;
 
 /// Margin of the table beyond that reach (mV).
 const TABLE_MARGIN: f64 = 3.0;
@@ -136,7 +136,7 @@ pub fn transfer_for(
     delta: f64,
 ) -> Result<SharedTransfer> {
     if model.noise == crate::model::NoiseClosure::Spectral {
-        return super::spectral::colored_transfer(model, a, nu, fano, sigma, mean, delta);
+        return colored_transfer(model, a, nu, fano, sigma, mean, delta);
     }
     match model.transfer {
         TransferKind::Siegert => Ok(SharedTransfer(Arc::new(Siegert {
@@ -262,4 +262,51 @@ pub fn state_transfer_boxed(model: &Model, state: &State, a: usize) -> Box<dyn T
             sigma: state.populations[a].sigma_mv,
         }),
     }
+}
+
+/// Spectral closure (docs/theory.md 2.1): `F_B = E_B[nu F_eff] / nu_B` for each population,
+/// the rate from the population's (colored) transfer function and `F_eff` that of the
+/// spike train of the white-noise LIF model behind that rate: [`super::spectral::lif_fano_eff`] at the
+/// shifted input `x + delta` and `sigma_eff` (see [`colored_transfer`]), so that the
+/// train's spectrum and the neuron's rate come from one renewal model (Dummer, Wieland &
+/// Lindner 2014 close the same loop with the full spectrum). Averaged over the Gaussian
+/// of inputs. The presynaptic `tau_m` filters the train: with equal `tau_m` (all
+/// presets) this is the receiving membrane's.
+///
+/// Measured against the network (`balnet compare`, column `F`): this `F` is still about
+/// 15% above the simulated trains' membrane Fano factor, because neurons driven by input
+/// that lacks slow fluctuations fire more regularly than under white noise of the same
+/// variance; see `docs/closures.md`.
+pub fn spectral_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
+    let nu = state.rates();
+    let fano = state.fano();
+    let shifts: Vec<f64> = (0..state.populations.len())
+        .map(|b| super::spectral::colored_shift(model, b, &nu, &fano).0)
+        .collect();
+    rate_weighted_fano(model, state, "spectral", |b, lif, x, sigma| {
+        super::spectral::lif_fano_eff(lif, x + shifts[b], sigma)
+    })
+}
+
+/// The spectral closure's transfer function of population `a` (docs/theory.md 2.1-2.2): the
+/// Model's transfer (Siegert at `sigma` = `sigma_eff`, or shot noise with the Fano-scaled
+/// sources) shifted by [`super::spectral::colored_shift`]. Arguments as [`transfer_for`].
+pub fn colored_transfer(
+    model: &Model,
+    a: usize,
+    nu: &[f64],
+    fano: &[f64],
+    sigma: f64,
+    mean: f64,
+    delta: f64,
+) -> Result<SharedTransfer> {
+    let (shift, _, _) = super::spectral::colored_shift(model, a, nu, fano);
+    let mut base_model = model.clone();
+    base_model.noise = crate::model::NoiseClosure::Poisson;
+    let base = transfer_for(&base_model, a, nu, fano, sigma, mean + shift, delta)?;
+    Ok(SharedTransfer::new(super::spectral::Shifted {
+        base,
+        shift,
+        tau_ref: model.populations[a].tau_ref,
+    }))
 }

@@ -85,6 +85,34 @@ pub struct LatentSolution {
     pub rings: Vec<Ring>,
 }
 
+impl LatentSolution {
+    /// The stable isolated fixed point nearest (Euclidean) to `kappa` (Hz), e.g. the
+    /// origin for the state a network starts in, or a simulated `kappa` to pick the
+    /// branch a bistable network chose. `None` without a stable fixed point; a `kappa` of
+    /// the wrong length is compared on the common components.
+    pub fn stable_nearest(&self, kappa: &[f64]) -> Option<&FixedPoint> {
+        let dist = |k: &[f64]| {
+            k.iter()
+                .zip(kappa)
+                .map(|(a, b)| (a - b).powi(2))
+                .sum::<f64>()
+        };
+        self.fixed_points
+            .iter()
+            .filter(|f| f.stable)
+            .min_by(|a, b| dist(&a.kappa).total_cmp(&dist(&b.kappa)))
+    }
+
+    /// The stable isolated fixed point with the largest first component (the upper
+    /// branch of a rank-one model); `None` without a stable fixed point or for `D = 0`.
+    pub fn stable_upper(&self) -> Option<&FixedPoint> {
+        self.fixed_points
+            .iter()
+            .filter(|f| f.stable && !f.kappa.is_empty())
+            .max_by(|a, b| a.kappa[0].total_cmp(&b.kappa[0]))
+    }
+}
+
 /// `G(kappa) = F(kappa, s)` with the fast variables solved at `kappa` (docs/theory.md 2.3-2.5),
 /// warm-started from `guess`. Returns `G` and the fast state.
 pub fn reduced_map(

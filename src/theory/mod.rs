@@ -3,9 +3,10 @@
 
 pub mod inputs;
 pub mod newton;
+pub mod state;
 pub mod stationary;
 
-pub use stationary::{Limit, PopulationState, State};
+pub use state::{Limit, PopulationState, State};
 pub mod closure;
 pub mod dynamics;
 pub mod latent;

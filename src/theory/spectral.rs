@@ -20,11 +20,10 @@
 //! The reference for the colored-noise rate correction is the event-driven single-neuron
 //! simulator `sim::single::simulate_renewal_neuron` (the theory does not depend on it).
 
-use crate::error::Result;
 use crate::model::Model;
 use crate::transfer::{LifParams, Transfer};
 
-use super::stationary::State;
+use super::state::State;
 
 /// `ln erfcx(x)` for every real `x`: below `-25`, `erfcx(x) = 2 exp(x^2) - erfcx(-x)`
 /// and the second term is below `1e-270` of the first.
@@ -80,28 +79,15 @@ pub fn lif_fano_eff(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
     1.0 + 2.0 * (l / (1.0 - l) - nu * lif.tau_m)
 }
 
-/// Spectral closure (docs/theory.md 2.1): `F_B = E_B[nu F_eff] / nu_B` for each population,
-/// the rate from the population's (colored) transfer function and `F_eff` that of the
-/// spike train of the white-noise LIF model behind that rate: [`lif_fano_eff`] at the
-/// shifted input `x + delta` and `sigma_eff` (see [`colored_transfer`]), so that the
-/// train's spectrum and the neuron's rate come from one renewal model (Dummer, Wieland &
-/// Lindner 2014 close the same loop with the full spectrum). Averaged over the Gaussian
-/// of inputs. The presynaptic `tau_m` filters the train: with equal `tau_m` (all
-/// presets) this is the receiving membrane's.
-///
-/// Measured against the network (`balnet compare`, column `F`): this `F` is still about
-/// 15% above the simulated trains' membrane Fano factor, because neurons driven by input
-/// that lacks slow fluctuations fire more regularly than under white noise of the same
-/// variance; see `docs/closures.md`.
-pub fn spectral_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
-    let nu = state.rates();
-    let fano = state.fano();
-    let shifts: Vec<f64> = (0..state.populations.len())
-        .map(|b| colored_shift(model, b, &nu, &fano).0)
-        .collect();
-    super::closure::rate_weighted_fano(model, state, "spectral", |b, lif, x, sigma| {
-        lif_fano_eff(lif, x + shifts[b], sigma)
-    })
+/// The membrane Fano factor of the spike train of one neuron of population `a` with mean
+/// input `x` (mV), as the spectral closure models it at `state` (docs/theory.md 2.1):
+/// [`lif_fano_eff`] at the shifted input `x + delta` and `sigma_eff` of [`colored_shift`].
+/// The population average of `nu F` under this model is [`spectral_fano`]; the comparison
+/// evaluates it by band of single-neuron rate.
+pub fn neuron_fano(model: &Model, state: &State, a: usize) -> impl Fn(f64) -> f64 + use<> {
+    let lif = LifParams::of(model, a);
+    let (delta, _, s_eff) = colored_shift(model, a, &state.rates(), &state.fano());
+    move |x| lif_fano_eff(&lif, x + delta, s_eff)
 }
 
 /// Calibration constant `gamma` of the colored-noise threshold shift (dimensionless),
@@ -178,27 +164,4 @@ impl<T: Transfer> Transfer for Shifted<T> {
     fn inverse(&self, nu: f64) -> Option<f64> {
         self.base.inverse(nu).map(|x| x - self.shift)
     }
-}
-
-/// The spectral closure's transfer function of population `a` (docs/theory.md 2.1-2.2): the
-/// Model's transfer (Siegert at `sigma` = `sigma_eff`, or shot noise with the Fano-scaled
-/// sources) shifted by [`colored_shift`]. Arguments as [`super::closure::transfer_for`].
-pub fn colored_transfer(
-    model: &Model,
-    a: usize,
-    nu: &[f64],
-    fano: &[f64],
-    sigma: f64,
-    mean: f64,
-    delta: f64,
-) -> Result<super::closure::SharedTransfer> {
-    let (shift, _, _) = colored_shift(model, a, nu, fano);
-    let mut base_model = model.clone();
-    base_model.noise = crate::model::NoiseClosure::Poisson;
-    let base = super::closure::transfer_for(&base_model, a, nu, fano, sigma, mean + shift, delta)?;
-    Ok(super::closure::SharedTransfer::new(Shifted {
-        base,
-        shift,
-        tau_ref: model.populations[a].tau_ref,
-    }))
 }

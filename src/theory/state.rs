@@ -1,0 +1,108 @@
+//! The plain result types every layer of the theory passes up (docs/theory.md 2.4): the
+//! mode of the fast variables and a stationary state with its per-population quantities.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::Model;
+
+/// Which mean-field equations close `mu_A` (docs/theory.md 2.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    /// Finite K: `mu_A` from its definition in 2.1.
+    #[default]
+    Finite,
+    /// `K -> infinity` at fixed `c_B`, `p_B`: rates from the linear balance, `mu_A` unknown.
+    Balanced,
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Limit::Finite => "finite",
+            Limit::Balanced => "balanced",
+        })
+    }
+}
+
+impl std::str::FromStr for Limit {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "finite" => Ok(Limit::Finite),
+            "balanced" => Ok(Limit::Balanced),
+            _ => Err(Error::invalid("limit", s, "must be `finite` or `balanced`")),
+        }
+    }
+}
+
+/// Mean-field quantities of one population in a stationary state. Units in the names.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PopulationState {
+    /// Population name.
+    pub name: String,
+    /// Population rate `nu_A` (Hz).
+    pub rate_hz: f64,
+    /// Mean squared rate `q_A` (Hz^2).
+    pub q_hz2: f64,
+    /// Mean drive `mu_A` (mV).
+    pub mu_mv: f64,
+    /// Temporal noise `sigma_A` (mV).
+    pub sigma_mv: f64,
+    /// Quenched variance from the random connectivity `beta_A` (mV^2).
+    pub quenched_var_mv2: f64,
+    /// Population mean input `M_A` (mV).
+    pub mean_input_mv: f64,
+    /// Total variance of the input across neurons `Delta_A` (mV^2).
+    pub delta_mv2: f64,
+    /// Mean gain `E[dPhi/dmu]` (Hz/mV).
+    pub gain_hz_per_mv: f64,
+    /// Population mean of the time-averaged membrane potential (mV), docs/theory.md 2.6.1.
+    pub mean_v_mv: f64,
+    /// Effective presynaptic Fano factor of this population's spike trains used by the
+    /// noise closure (1 for Poisson; `E[nu CV^2]/nu` for renewal), docs/theory.md 2.1.
+    #[serde(default = "one")]
+    pub fano: f64,
+    /// `ln nu_A`, finite even where the rate underflows (used by the solvers).
+    #[serde(skip, default)]
+    pub(crate) ln_rate: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// A stationary state of the fast variables at given `kappa` and `s`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// Finite K or balanced limit.
+    pub limit: Limit,
+    /// Latent state `kappa` (Hz).
+    pub kappa: Vec<f64>,
+    /// Latent input `s` (dimensionless).
+    pub s: Vec<f64>,
+    /// Per population, in Model order.
+    pub populations: Vec<PopulationState>,
+    /// Largest residual of the self-consistency equations at convergence.
+    pub residual: f64,
+}
+
+impl State {
+    /// Population rates `nu_A` (Hz).
+    pub fn rates(&self) -> Vec<f64> {
+        self.populations.iter().map(|p| p.rate_hz).collect()
+    }
+    /// Effective Fano factors of the noise closure, one per population.
+    pub fn fano(&self) -> Vec<f64> {
+        self.populations.iter().map(|p| p.fano).collect()
+    }
+    /// Mean gains (Hz/mV).
+    pub fn gains(&self) -> Vec<f64> {
+        self.populations.iter().map(|p| p.gain_hz_per_mv).collect()
+    }
+    /// `F(kappa, s)` at this state (docs/theory.md 2.3).
+    pub fn latent_map(&self, model: &Model) -> Vec<f64> {
+        super::inputs::latent_map(model, &self.kappa, &self.s, &self.rates(), &self.gains())
+    }
+}
