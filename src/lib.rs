@@ -2,9 +2,9 @@
 //!
 //! Mean-field theory of balanced excitatory-inhibitory spiking networks that carry
 //! low-dimensional latent variables, and an embedded spiking simulator that checks it.
-//! The scientific specification is `docs/theory.md` (kept beside the crate); the equations as
-//! this crate implements them are in `docs/theory.md`, the user guide in `docs/guide.md`,
-//! the simulator's conventions in `docs/simulator.md`.
+//! The specification (the network, the equations as implemented, the validated numbers and
+//! the literature) is `docs/theory.md`; the user guide is `docs/guide.md`, the simulator's
+//! conventions are in `docs/simulator.md`, the layers of the code in `docs/architecture.md`.
 //!
 //! Units everywhere in the public API: time in seconds, potentials in mV, rates in Hz
 //! (so `tau_m = 0.020`, not `20`). Field and function names carry the unit when it is not
@@ -49,7 +49,7 @@
 //! The finite-K stationary state of the default network, its latent fixed points, and the
 //! response of `kappa` to the input step of the default model:
 //!
-//! ```no_run
+//! ```
 //! use balnet::presets;
 //! use balnet::theory::{Limit, dynamics, latent, stationary};
 //!
@@ -70,7 +70,10 @@
 //!
 //! // tau_s dkappa/dt = -kappa + F(kappa, s(t)) through the step of s at 1.5 s (docs/theory.md 2.5)
 //! let traj = dynamics::integrate(&model, Limit::Finite, &[0.0], 3.5, 0.01, &Default::default())?;
-//! println!("kappa(3.5 s) = {:?} Hz", traj.kappa.last());
+//! let kappa_end = traj.kappa.last().expect("output at 3.5 s")[0];
+//! println!("kappa(3.5 s) = {kappa_end:.3} Hz");
+//! // docs/theory.md section 5: the step moves kappa to 5.27 Hz (Siegert, Bernoulli)
+//! assert!((kappa_end - 5.27).abs() < 0.01);
 //!
 //! // the same Model runs in the simulator: `balnet::sim::simulate(&model, &Default::default())`
 //! # Ok(())

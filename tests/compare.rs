@@ -42,21 +42,48 @@ fn small_default_network_compares_with_theory() {
         2,
         "one epoch before and one after the step"
     );
-    for e in &th.epochs {
-        for p in &e.populations {
-            // grid mode fires a few percent low; a 5000-neuron network adds finite-N effects
+    // Bounds: mean +- 3 standard deviations over 8 network seeds of this configuration
+    // (`cargo run --release --example compare_spread`, Siegert + Poisson, grid mode). The
+    // spread is the network-to-network (finite-size) scatter of a 5,000-neuron network;
+    // the offsets of the means are the known biases of this closure and of the grid
+    // (docs/closures.md: rates a few % low, mean V about +0.9 mV). A wrong sign of the
+    // coherent shift (about 1.1 mV) or a broken closure moves a quantity out of its band.
+    // [pre-step, post-step] x [E, I]: (mean, sd)
+    let rate_err = [
+        [(-0.022, 0.035), (-0.017, 0.022)],
+        [(-0.058, 0.036), (-0.044, 0.023)],
+    ];
+    let mean_v_diff = [
+        [(0.847, 0.134), (0.790, 0.110)],
+        [(0.958, 0.290), (0.814, 0.275)],
+    ];
+    let ks = [
+        [(0.092, 0.008), (0.081, 0.016)],
+        [(0.172, 0.017), (0.155, 0.027)],
+    ];
+    let within = |x: f64, (m, sd): (f64, f64)| (x - m).abs() <= 3.0 * sd;
+    for (e, epoch) in th.epochs.iter().enumerate() {
+        for (a, p) in epoch.populations.iter().enumerate() {
             assert!(
-                p.rate_rel_err.abs() < 0.12,
-                "{}: rate error {}",
+                within(p.rate_rel_err, rate_err[e][a]),
+                "epoch {e} {}: rate error {} outside {:?} (mean, sd)",
                 p.name,
-                p.rate_rel_err
+                p.rate_rel_err,
+                rate_err[e][a]
             );
-            assert!(p.ks_counting < 0.2, "{}: KS {}", p.name, p.ks_counting);
             assert!(
-                p.mean_v_diff_mv.abs() < 2.0,
-                "{}: mean V off by {}",
+                within(p.mean_v_diff_mv, mean_v_diff[e][a]),
+                "epoch {e} {}: mean V off by {} mV, outside {:?}",
                 p.name,
-                p.mean_v_diff_mv
+                p.mean_v_diff_mv,
+                mean_v_diff[e][a]
+            );
+            assert!(
+                within(p.ks_counting, ks[e][a]),
+                "epoch {e} {}: KS {} outside {:?}",
+                p.name,
+                p.ks_counting,
+                ks[e][a]
             );
         }
     }
@@ -69,8 +96,22 @@ fn small_default_network_compares_with_theory() {
         a.kappa_sim_hz,
         b.kappa_sim_hz
     );
+    // kappa: 0.184 +- 0.148 over the seeds (the finite-N offset of docs/theory.md section 3
+    // dominates at this size)
     let rel = b.kappa_rel_err.unwrap();
-    assert!(rel.abs() < 0.4, "kappa relative error {rel}");
+    assert!(within(rel, (0.184, 0.148)), "kappa relative error {rel}");
+    // d<V>/dkappa of E: theory -0.200 +- 0.022, simulation -0.169 +- 0.061 mV/Hz
+    let dv = th.dv_dkappa_mv_per_hz[0];
+    assert!(
+        within(dv[0], (-0.200, 0.022)),
+        "E d<V>/dkappa theory {}",
+        dv[0]
+    );
+    assert!(
+        within(dv[1], (-0.169, 0.061)),
+        "E d<V>/dkappa sim {}",
+        dv[1]
+    );
     for (p, dv) in th.dv_dkappa_mv_per_hz.iter().enumerate() {
         assert!(
             dv[0] < 0.0 && dv[1] < 0.0,

@@ -375,23 +375,26 @@ fn deterministic_across_threads() {
             },
         )
         .unwrap();
-        let r2 = sim::simulate(
-            &m,
-            &RunOptions {
-                threads: 2,
-                quiet: true,
-                out_dir: None,
-            },
-        )
-        .unwrap();
         assert!(r1.synaptic_events > 0);
-        let (a, b) = (strip(r1), strip(r2));
-        // bit identity of every measured number
-        assert_eq!(
-            serde_json::to_string(&a).unwrap(),
-            serde_json::to_string(&b).unwrap(),
-            "{mode:?}"
-        );
+        let a = serde_json::to_string(&strip(r1)).unwrap();
+        // bit identity of every measured number, for thread counts that do and do not
+        // divide the network's shards evenly, and more threads than cores
+        for threads in [2, 3, 8] {
+            let r = sim::simulate(
+                &m,
+                &RunOptions {
+                    threads,
+                    quiet: true,
+                    out_dir: None,
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                a,
+                serde_json::to_string(&strip(r)).unwrap(),
+                "{mode:?}, {threads} threads"
+            );
+        }
     }
 }
 
