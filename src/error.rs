@@ -3,7 +3,10 @@
 use std::fmt::Display;
 
 /// Everything that can go wrong in balnet on user input or in a solve.
+///
+/// Non-exhaustive: later versions may add variants; match with a wildcard arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A Model field (or another input) breaks a rule of docs/theory.md section 1.
     #[error("invalid {field} = {value}: {rule}")]
@@ -18,9 +21,20 @@ pub enum Error {
     /// A Model file could not be parsed.
     #[error("cannot parse model: {0}")]
     Parse(String),
-    /// Reading or writing a file failed.
+    /// Reading or writing a file failed (a message only; see [`Error::File`] for the
+    /// variant that keeps the operating-system error as its source).
     #[error("{0}")]
     Io(String),
+    /// Reading or writing a file failed: what was being done (with the path) and the
+    /// operating-system error, kept as the [`std::error::Error::source`].
+    #[error("{what}: {source}")]
+    File {
+        /// What failed, e.g. `cannot read model file m.toml`.
+        what: String,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The balanced limit (docs/theory.md 2.4) has no solution.
     #[error("no balanced state: {0}")]
     NoBalancedState(String),
@@ -48,6 +62,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// A file error that keeps the I/O error as its source.
+    pub fn file(what: impl Into<String>, source: std::io::Error) -> Self {
+        Error::File {
+            what: what.into(),
+            source,
+        }
+    }
+
     /// An invalid-field error: `field = value: rule`.
     pub fn invalid(field: impl Into<String>, value: impl Display, rule: impl Into<String>) -> Self {
         Error::Invalid {

@@ -65,10 +65,19 @@ const MAX_PANELS: usize = 2000;
 /// `1/sqrt(2 pi)`.
 const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 
-/// Standard normal density.
+/// Standard normal density `phi(z) = exp(-z^2/2) / sqrt(2 pi)` (the one implementation
+/// in the crate).
 #[inline]
-fn normal_pdf(z: f64) -> f64 {
+pub fn normal_pdf(z: f64) -> f64 {
     FRAC_1_SQRT_2PI * (-0.5 * z * z).exp()
+}
+
+/// Standard normal distribution function `Phi_N(z)` (the one implementation in the
+/// crate), from libm's `erfc`, which keeps full relative accuracy in both tails (statrs'
+/// `erf` is accurate to about 1e-10 only).
+#[inline]
+pub fn normal_cdf(z: f64) -> f64 {
+    0.5 * libm::erfc(-z * std::f64::consts::FRAC_1_SQRT_2)
 }
 
 // ---------------------------------------------------------------------------------

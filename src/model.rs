@@ -525,7 +525,7 @@ impl Model {
     /// Read a Model from a `.toml` or `.json` file.
     pub fn from_file(path: &std::path::Path) -> Result<Model> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Io(format!("cannot read model file {}: {e}", path.display())))?;
+            .map_err(|e| Error::file(format!("cannot read model file {}", path.display()), e))?;
         if path.extension().is_some_and(|e| e == "json") {
             Model::from_json(&text)
         } else {
@@ -558,9 +558,7 @@ impl Model {
         }
         for (a, row) in self.j.iter().enumerate() {
             for (b, &v) in row.iter().enumerate() {
-                if !v.is_finite() {
-                    return Err(Error::invalid(format!("j[{a}][{b}]"), v, "must be finite"));
-                }
+                finite_bounded(&format!("j[{a}][{b}]"), v)?;
             }
         }
         finite_nonneg("external.c0", self.external.c0)?;
@@ -599,13 +597,8 @@ impl Model {
             finite_nonneg(&f("c"), pop.c)?;
             finite_pos(&f("tau_m"), pop.tau_m)?;
             finite_nonneg(&f("tau_ref"), pop.tau_ref)?;
-            if !pop.theta.is_finite() || !pop.v_reset.is_finite() {
-                return Err(Error::invalid(
-                    f("theta"),
-                    pop.theta,
-                    "theta and v_reset must be finite",
-                ));
-            }
+            finite_bounded(&f("theta"), pop.theta)?;
+            finite_bounded(&f("v_reset"), pop.v_reset)?;
             if pop.theta <= pop.v_reset {
                 return Err(Error::invalid(
                     f("theta"),
@@ -613,9 +606,7 @@ impl Model {
                     format!("must exceed v_reset = {}", pop.v_reset),
                 ));
             }
-            if !pop.j_ext.is_finite() {
-                return Err(Error::invalid(f("j_ext"), pop.j_ext, "must be finite"));
-            }
+            finite_bounded(&f("j_ext"), pop.j_ext)?;
             finite_nonneg(&f("beta_ext"), pop.beta_ext)?;
             let kb = self.k_in(a);
             let allowed = match self.connectivity {
@@ -666,20 +657,22 @@ impl Model {
                 ));
             }
             for (k, terms) in l.signal.components.iter().enumerate() {
+                let ok_val = |v: f64| v.is_finite() && v.abs() <= MAX_MAGNITUDE;
                 for term in terms {
                     let ok = match *term {
-                        SignalTerm::Step { t0, amplitude } => {
-                            t0.is_finite() && amplitude.is_finite()
-                        }
+                        SignalTerm::Step { t0, amplitude } => ok_val(t0) && ok_val(amplitude),
                         SignalTerm::Ramp { t0, t1, amplitude } => {
-                            t0.is_finite() && t1.is_finite() && amplitude.is_finite() && t1 > t0
+                            ok_val(t0) && ok_val(t1) && ok_val(amplitude) && t1 > t0
                         }
                     };
                     if !ok {
                         return Err(Error::invalid(
                             format!("latent.signal.components[{k}]"),
                             format!("{term:?}"),
-                            "times and amplitudes must be finite, and a ramp needs t1 > t0",
+                            format!(
+                                "times and amplitudes must be finite with magnitude <= \
+                                 {MAX_MAGNITUDE:e} (docs/theory.md section 7), and a ramp needs t1 > t0"
+                            ),
                         ));
                     }
                 }
@@ -710,16 +703,61 @@ impl Model {
     }
 }
 
+/// Largest magnitude any real-valued Model parameter may have, in the crate's units
+/// (mV, s, Hz, mV^2, dimensionless): the "theory input rules" of docs/theory.md section 7.
+/// With every factor at most `1e12`, the mean drive, the noise variance and the latent
+/// terms (products of at most five parameters, or squares of such) stay far below the
+/// largest `f64` (`1.8e308`), so no intermediate of the theory overflows.
+pub const MAX_MAGNITUDE: f64 = 1e12;
+
+/// Smallest value of a parameter that must be strictly positive (`k`, `tau_m`, `tau_s`,
+/// `sim.dt`, ...), in its unit (docs/theory.md section 7): below it the scale ratios of
+/// the theory (e.g. `1/sqrt(k)`, `tau_s / tau_m`) would exceed `MAX_MAGNITUDE`.
+pub const MIN_POSITIVE: f64 = 1e-12;
+
+/// A number for an error message: plain where that is short, scientific otherwise
+/// (a value of 1e300 printed in full is 300 digits).
+pub(crate) fn num(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-4..1e6).contains(&v.abs()) {
+        v.to_string()
+    } else {
+        format!("{v:e}")
+    }
+}
+
 fn finite_pos(field: &str, v: f64) -> Result<()> {
-    if !v.is_finite() || v <= 0.0 {
-        return Err(Error::invalid(field, v, "must be finite and > 0"));
+    if !v.is_finite() || !(MIN_POSITIVE..=MAX_MAGNITUDE).contains(&v) {
+        return Err(Error::invalid(
+            field,
+            num(v),
+            format!(
+                "must be finite, >= {MIN_POSITIVE:e} and <= {MAX_MAGNITUDE:e} \
+                 (docs/theory.md section 7)"
+            ),
+        ));
     }
     Ok(())
 }
 
 fn finite_nonneg(field: &str, v: f64) -> Result<()> {
-    if !v.is_finite() || v < 0.0 {
-        return Err(Error::invalid(field, v, "must be finite and >= 0"));
+    if !v.is_finite() || v < 0.0 || v > MAX_MAGNITUDE {
+        return Err(Error::invalid(
+            field,
+            num(v),
+            format!("must be finite, >= 0 and <= {MAX_MAGNITUDE:e} (docs/theory.md section 7)"),
+        ));
+    }
+    Ok(())
+}
+
+/// A signed parameter: finite, `|v| <= MAX_MAGNITUDE`.
+fn finite_bounded(field: &str, v: f64) -> Result<()> {
+    if !v.is_finite() || v.abs() > MAX_MAGNITUDE {
+        return Err(Error::invalid(
+            field,
+            num(v),
+            format!("must be finite with |value| <= {MAX_MAGNITUDE:e} (docs/theory.md section 7)"),
+        ));
     }
     Ok(())
 }
@@ -734,8 +772,8 @@ fn validate_loadings(a: usize, l: &Loadings, d: usize, d_in: usize) -> Result<()
                 format!("must have length {n}"),
             ));
         }
-        if let Some(x) = v.iter().find(|x| !x.is_finite()) {
-            return Err(Error::invalid(f(name), x, "must be finite"));
+        for (i, &x) in v.iter().enumerate() {
+            finite_bounded(&format!("{}[{i}]", f(name)), x)?;
         }
         Ok(())
     };
@@ -750,8 +788,10 @@ fn validate_loadings(a: usize, l: &Loadings, d: usize, d_in: usize) -> Result<()
                 format!("must be a {r} x {c} matrix"),
             ));
         }
-        if let Some(x) = m.iter().flatten().find(|x| !x.is_finite()) {
-            return Err(Error::invalid(f(name), x, "must be finite"));
+        for (i, row) in m.iter().enumerate() {
+            for (j, &x) in row.iter().enumerate() {
+                finite_bounded(&format!("{}[{i}][{j}]", f(name)), x)?;
+            }
         }
         Ok(())
     };
@@ -780,6 +820,10 @@ fn validate_loadings(a: usize, l: &Loadings, d: usize, d_in: usize) -> Result<()
         }
     }
     let c = l.joint_covariance();
+    if c.nrows() == 0 {
+        // D = D_in = 0: nothing to decompose (nalgebra rejects an empty matrix)
+        return Ok(());
+    }
     let scale = c
         .diagonal()
         .iter()

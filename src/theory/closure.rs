@@ -220,7 +220,7 @@ pub fn rate_weighted_fano(
         .map(|(b, p)| {
             let lif = LifParams::of(model, b);
             let t = state_transfer(model, state, b)?;
-            let bps = [lif.theta - 6.0 * p.sigma_mv, lif.theta];
+            let bps = crate::transfer::siegert::breakpoints(&lif, p.sigma_mv);
             let f = |x: f64| {
                 let nu = t.rate(x);
                 if nu <= 0.0 {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::latent::reduced_map;
+use super::latent::reduced_map_valid;
 use super::stationary::{Limit, State};
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -82,10 +82,27 @@ impl Default for DynamicsOptions {
     }
 }
 
+/// Largest number of output times `t_end / dt_out` that [`integrate`] accepts
+/// (docs/theory.md section 7): each output time needs at least one step of four fast
+/// solves (about 1-100 ms each).
+pub const MAX_OUTPUT_TIMES: f64 = 1e5;
+
+/// Largest number of right-hand-side evaluations (fast solves) of one [`integrate`] call
+/// (docs/theory.md section 7): beyond it the integration stops with an error.
+pub const MAX_EVALUATIONS: usize = 2_000_000;
+
 /// Integrate the latent dynamics of docs/theory.md 2.5 from `kappa0` at `t = 0` to `t_end` (s),
 /// with output every `dt_out` (s), using the Bogacki-Shampine 3(2) pair with adaptive
 /// steps that never cross an output time or a breakpoint of `s(t)`. The fast variables
 /// are warm-started from the previous evaluation.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] for a Model that breaks [`Model::validate`], a `kappa0` (Hz) whose
+/// length is not `D` or with non-finite entries, `t_end` or `dt_out` not finite and
+/// positive, more than [`MAX_OUTPUT_TIMES`] output times (raise `dt_out` or lower
+/// `t_end`), or tolerances not finite and positive; [`Error::NoConvergence`] after
+/// [`MAX_EVALUATIONS`] fast solves; the errors of [`super::stationary::solve`] along the way.
 pub fn integrate(
     model: &Model,
     limit: Limit,
@@ -95,6 +112,7 @@ pub fn integrate(
     opt: &DynamicsOptions,
 ) -> Result<Trajectory> {
     let d = model.d();
+    model.validate()?;
     if kappa0.len() != d {
         return Err(Error::invalid(
             "kappa0",
@@ -102,10 +120,28 @@ pub fn integrate(
             format!("must have length D = {d}"),
         ));
     }
+    super::check_values("kappa0", kappa0)?;
     for (f, v) in [("t_end", t_end), ("dt_out", dt_out)] {
         if !(v.is_finite() && v > 0.0) {
             return Err(Error::invalid(f, v, "must be finite and > 0"));
         }
+    }
+    for (f, v) in [("opt.rtol", opt.rtol), ("opt.atol", opt.atol)] {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(Error::invalid(f, v, "must be finite and > 0"));
+        }
+    }
+    let outputs = (t_end / dt_out).round();
+    if outputs > MAX_OUTPUT_TIMES {
+        return Err(Error::invalid(
+            "dt_out",
+            dt_out,
+            format!(
+                "t_end / dt_out = {outputs:.3e} output times exceeds the limit of \
+                 {MAX_OUTPUT_TIMES:e} (each needs at least four fast solves); raise dt_out \
+                 or lower t_end (docs/theory.md section 7)"
+            ),
+        ));
     }
     let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
     let breaks: Vec<f64> = model
@@ -122,8 +158,18 @@ pub fn integrate(
     // interval so that a step ending on a breakpoint sees the value before it.
     let mut rhs = |t: f64, k: &[f64], warm: &mut Option<State>| -> Result<(Vec<f64>, State)> {
         evals += 1;
+        if evals > MAX_EVALUATIONS {
+            return Err(Error::NoConvergence {
+                what: format!(
+                    "latent dynamics (stopped at t = {t:.6e} s of {t_end:.6e} s after \
+                     {MAX_EVALUATIONS} fast solves; loosen opt.rtol / opt.atol)"
+                ),
+                iterations: MAX_EVALUATIONS,
+                residual: f64::NAN,
+            });
+        }
         let s = model.signal(t);
-        let (g, st) = reduced_map(model, limit, k, &s, warm.as_ref())?;
+        let (g, st) = reduced_map_valid(model, limit, k, &s, warm.as_ref())?;
         *warm = Some(st.clone());
         Ok((
             g.iter().zip(k).map(|(gi, ki)| (gi - ki) / tau_s).collect(),

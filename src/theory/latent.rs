@@ -38,6 +38,10 @@ impl Default for SearchBox {
     }
 }
 
+/// Largest `SearchBox::grid` and `SearchBox::starts` accepted by [`fixed_points`]: each
+/// point costs one stationary solve (1-100 ms), so `10^5` points are minutes to hours.
+pub const MAX_SEARCH_POINTS: usize = 100_000;
+
 /// An isolated latent fixed point with its stability (docs/theory.md 2.4-2.5).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FixedPoint {
@@ -115,6 +119,10 @@ impl LatentSolution {
 
 /// `G(kappa) = F(kappa, s)` with the fast variables solved at `kappa` (docs/theory.md 2.3-2.5),
 /// warm-started from `guess`. Returns `G` and the fast state.
+///
+/// # Errors
+///
+/// As [`stationary::solve`]; [`Error::Domain`] if `F` is not finite.
 pub fn reduced_map(
     model: &Model,
     limit: Limit,
@@ -122,7 +130,20 @@ pub fn reduced_map(
     s: &[f64],
     guess: Option<&State>,
 ) -> Result<(Vec<f64>, State)> {
-    let st = stationary::solve(model, limit, kappa, s, guess)?;
+    crate::theory::check_inputs(model, kappa, s)?;
+    stationary::check_guess(model, guess)?;
+    reduced_map_valid(model, limit, kappa, s, guess)
+}
+
+/// [`reduced_map`] for checked inputs.
+pub(crate) fn reduced_map_valid(
+    model: &Model,
+    limit: Limit,
+    kappa: &[f64],
+    s: &[f64],
+    guess: Option<&State>,
+) -> Result<(Vec<f64>, State)> {
+    let st = stationary::solve_valid(model, limit, kappa, s, guess)?;
     let g = st.latent_map(model);
     if g.iter().any(|v| !v.is_finite()) {
         return Err(Error::Domain(format!(
@@ -134,7 +155,18 @@ pub fn reduced_map(
 
 /// `dG/dkappa` by central differences on the reduced map, which includes the implicit
 /// dependence of `mu_A`, `nu_A`, `q_A` on `kappa` (docs/theory.md 2.5).
+///
+/// # Errors
+///
+/// As [`reduced_map`] (the `state` must belong to `model`: its `kappa`, `s` and
+/// populations are checked).
 pub fn reduced_jacobian(model: &Model, limit: Limit, state: &State) -> Result<DMatrix<f64>> {
+    crate::theory::check_inputs(model, &state.kappa, &state.s)?;
+    stationary::check_guess(model, Some(state))?;
+    reduced_jacobian_valid(model, limit, state)
+}
+
+fn reduced_jacobian_valid(model: &Model, limit: Limit, state: &State) -> Result<DMatrix<f64>> {
     let d = state.kappa.len();
     let mut j = DMatrix::zeros(d, d);
     for e in 0..d {
@@ -143,8 +175,8 @@ pub fn reduced_jacobian(model: &Model, limit: Limit, state: &State) -> Result<DM
         let mut km = state.kappa.clone();
         kp[e] += h;
         km[e] -= h;
-        let (gp, _) = reduced_map(model, limit, &kp, &state.s, Some(state))?;
-        let (gm, _) = reduced_map(model, limit, &km, &state.s, Some(state))?;
+        let (gp, _) = reduced_map_valid(model, limit, &kp, &state.s, Some(state))?;
+        let (gm, _) = reduced_map_valid(model, limit, &km, &state.s, Some(state))?;
         for dd in 0..d {
             j[(dd, e)] = (gp[dd] - gm[dd]) / (2.0 * h);
         }
@@ -167,7 +199,7 @@ pub fn stability_eigenvalues(model: &Model, jac: &DMatrix<f64>) -> Vec<[f64; 2]>
 }
 
 fn fixed_point_at(model: &Model, limit: Limit, state: State) -> Result<FixedPoint> {
-    let jac = reduced_jacobian(model, limit, &state)?;
+    let jac = reduced_jacobian_valid(model, limit, &state)?;
     let eigenvalues = stability_eigenvalues(model, &jac);
     let stable = eigenvalues.iter().all(|e| e[0] < 0.0);
     Ok(FixedPoint {
@@ -190,7 +222,7 @@ impl CostFunction for Residual1D<'_> {
     type Output = f64;
     fn cost(&self, k: &f64) -> std::result::Result<f64, argmin::core::Error> {
         let g = self.guess.borrow().clone();
-        let (f, st) = reduced_map(self.model, self.limit, &[*k], self.s, Some(&g))?;
+        let (f, st) = reduced_map_valid(self.model, self.limit, &[*k], self.s, Some(&g))?;
         *self.guess.borrow_mut() = st;
         Ok(f[0] - k)
     }
@@ -200,6 +232,14 @@ impl CostFunction for Residual1D<'_> {
 /// bracketing sign changes of `F(kappa) - kappa` on a grid (with continuation of the fast
 /// variables from `kappa = 0` outwards) refined by argmin's Brent root finder; for
 /// `D >= 2` by multi-start Newton with de-duplication and detection of rings.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] for a Model that breaks [`Model::validate`], an `s` whose length is
+/// not `D_in` or with non-finite entries, a `search` box with `kappa_max` not finite and
+/// positive, or a search larger than [`MAX_SEARCH_POINTS`] grid points or starts
+/// (docs/theory.md section 7); the errors of [`stationary::solve`] at `kappa = 0` and at
+/// the roots found.
 pub fn fixed_points(
     model: &Model,
     limit: Limit,
@@ -207,8 +247,21 @@ pub fn fixed_points(
     search: &SearchBox,
 ) -> Result<LatentSolution> {
     let d = model.d();
+    crate::theory::check_inputs(model, &vec![0.0; d], s)?;
+    for (field, n) in [("search.grid", search.grid), ("search.starts", search.starts)] {
+        if n > MAX_SEARCH_POINTS {
+            return Err(Error::invalid(
+                field,
+                n,
+                format!(
+                    "at most {MAX_SEARCH_POINTS} (each point is a full stationary solve, \
+                     about 1-100 ms; docs/theory.md section 7)"
+                ),
+            ));
+        }
+    }
     if d == 0 {
-        let st = stationary::solve(model, limit, &[], s, None)?;
+        let st = stationary::solve_valid(model, limit, &[], s, None)?;
         let fp = FixedPoint {
             kappa: vec![],
             stable: true,
@@ -246,7 +299,7 @@ fn refine_root_1d(
     warm: &State,
 ) -> Result<Option<State>> {
     let h = |k: f64, g: &State| -> Result<(f64, State)> {
-        let (f, st) = reduced_map(model, limit, &[k], s, Some(g))?;
+        let (f, st) = reduced_map_valid(model, limit, &[k], s, Some(g))?;
         Ok((f[0] - k, st))
     };
     let (h0, st0) = h(k0, warm)?;
@@ -278,7 +331,7 @@ fn refine_root_1d(
                         residual: f64::NAN,
                     })?;
                 let k = *res.state().get_best_param().unwrap_or(&k0);
-                return Ok(Some(stationary::solve(model, limit, &[k], s, Some(&st0))?));
+                return Ok(Some(stationary::solve_valid(model, limit, &[k], s, Some(&st0))?));
             }
         }
         step *= 2.0;
@@ -300,7 +353,7 @@ fn fixed_points_1d(
         let base = fixed_points_1d(&diffusion, limit, s, search)?;
         let mut roots: Vec<State> = Vec::new();
         for fp in &base.fixed_points {
-            let warm = stationary::solve(model, limit, &fp.kappa, s, Some(&fp.state))?;
+            let warm = stationary::solve_valid(model, limit, &fp.kappa, s, Some(&fp.state))?;
             if let Some(st) = refine_root_1d(model, limit, s, fp.kappa[0], &warm)?
                 && !roots
                     .iter()
@@ -323,13 +376,13 @@ fn fixed_points_1d(
     let half = (search.grid.max(3) / 2).max(1);
     let step = search.kappa_max / half as f64;
     // continuation from kappa = 0 outwards in both directions
-    let origin = stationary::solve(model, limit, &[0.0], s, None)?;
+    let origin = stationary::solve_valid(model, limit, &[0.0], s, None)?;
     let mut pts: Vec<(f64, f64, State)> = vec![(0.0, origin.latent_map(model)[0], origin.clone())];
     for dir in [1.0, -1.0] {
         let mut prev = origin.clone();
         for i in 1..=half {
             let k = dir * step * i as f64;
-            match reduced_map(model, limit, &[k], s, Some(&prev)) {
+            match reduced_map_valid(model, limit, &[k], s, Some(&prev)) {
                 Ok((g, st)) => {
                     pts.push((k, g[0] - k, st.clone()));
                     prev = st;
@@ -351,7 +404,7 @@ fn fixed_points_1d(
             let eps = 1e-3 * step;
             for (side, k) in [(-1.0, p.0 - eps), (1.0, p.0 + eps)] {
                 let exists = if side < 0.0 { i > 0 } else { i + 1 < pts.len() };
-                if exists && let Ok((g, st)) = reduced_map(model, limit, &[k], s, Some(&p.2)) {
+                if exists && let Ok((g, st)) = reduced_map_valid(model, limit, &[k], s, Some(&p.2)) {
                     cells.push((k, g[0] - k, st));
                 }
             }
@@ -389,7 +442,7 @@ fn fixed_points_1d(
             {
                 continue;
             }
-            let st = stationary::solve(model, limit, &[k], s, Some(&p.2))?;
+            let st = stationary::solve_valid(model, limit, &[k], s, Some(&p.2))?;
             roots.push(st);
         }
     }
@@ -430,7 +483,7 @@ fn fixed_points_nd(
     search: &SearchBox,
 ) -> Result<LatentSolution> {
     let d = model.d();
-    let origin = stationary::solve(model, limit, &vec![0.0; d], s, None)?;
+    let origin = stationary::solve_valid(model, limit, &vec![0.0; d], s, None)?;
     let mut found: Vec<State> = Vec::new();
     let mut starts: Vec<Vec<f64>> = vec![vec![0.0; d]];
     if model.transfer != TransferKind::Siegert || model.noise != NoiseClosure::Poisson {
@@ -458,7 +511,7 @@ fn fixed_points_nd(
                 return None;
             }
             let g = warm.borrow().clone();
-            let (f, st) = reduced_map(model, limit, &k, s, Some(&g)).ok()?;
+            let (f, st) = reduced_map_valid(model, limit, &k, s, Some(&g)).ok()?;
             *warm.borrow_mut() = st;
             Some(DVector::from_iterator(
                 d,
@@ -492,7 +545,7 @@ fn fixed_points_nd(
             continue;
         }
         let g = warm.borrow().clone();
-        if let Ok(st) = stationary::solve(model, limit, &k, s, Some(&g)) {
+        if let Ok(st) = stationary::solve_valid(model, limit, &k, s, Some(&g)) {
             found.push(st);
         }
     }
@@ -526,7 +579,7 @@ fn fixed_points_nd(
             .partition(|f| (radius(&f.kappa) - r0).abs() < 1e-4 * r0);
         neutral = rest;
         let hits = 1 + same.len();
-        let jac = reduced_jacobian(model, limit, &first.state)?;
+        let jac = reduced_jacobian_valid(model, limit, &first.state)?;
         let a = (&jac - DMatrix::identity(d, d)) / tau_s;
         let eig = a.clone().symmetric_eigen(); // for directions; the matrix is symmetric for isotropic rings
         let mut neutral_dirs = Vec::new();

@@ -113,7 +113,18 @@ fn ln_ratio(out: &PopulationState) -> f64 {
 
 /// Balanced-limit rates from `sum_B c_B J_AB nu_B + c_0 J_A0 nu_0 = 0` (docs/theory.md 2.4),
 /// with the condition number of the balance matrix `W_AB = c_B J_AB`.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] for a Model that breaks [`Model::validate`];
+/// [`Error::SingularBalance`] if `W` has condition number `>= 1e12`;
+/// [`Error::NoBalancedState`] if a population would need a rate `<= 0` or `>= 1/tau_ref`.
 pub fn balanced_rates(model: &Model) -> Result<(Vec<f64>, f64)> {
+    model.validate()?;
+    balanced_rates_valid(model)
+}
+
+fn balanced_rates_valid(model: &Model) -> Result<(Vec<f64>, f64)> {
     let p = model.p();
     let w = DMatrix::from_fn(p, p, |a, b| model.populations[b].c * model.j[a][b]);
     let rhs = DVector::from_fn(p, |a, _| {
@@ -155,6 +166,15 @@ pub fn balanced_rates(model: &Model) -> Result<(Vec<f64>, f64)> {
 
 /// Solve the fast variables at `(kappa, s)` in mode `limit`, starting from `guess`
 /// (a nearby state, e.g. the previous point of a continuation). docs/theory.md 2.4.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] for a Model that breaks [`Model::validate`], a `kappa` (Hz) whose
+/// length is not `D`, an `s` whose length is not `D_in`, or non-finite entries
+/// (docs/theory.md section 7); a `guess` with the wrong number of populations;
+/// [`Error::NoConvergence`] if no start converges within the iteration caps (the error
+/// carries the final residual); [`Error::Domain`] if the solution is not finite;
+/// the balanced-limit errors of [`balanced_rates`].
 pub fn solve(
     model: &Model,
     limit: Limit,
@@ -169,7 +189,90 @@ pub fn solve(
 /// presynaptic Fano factors `F_B = E_B[nu CV^2] / nu_B` (docs/theory.md 2.1; CV of the diffusion
 /// LIF) are iterated to self-consistency around the inner solve (Anderson-accelerated,
 /// see `AndersonMixer`).
+///
+/// # Errors
+///
+/// As [`solve`].
 pub fn solve_with(
+    model: &Model,
+    limit: Limit,
+    kappa: &[f64],
+    s: &[f64],
+    guess: Option<&State>,
+    eq: &Equations,
+) -> Result<State> {
+    super::check_inputs(model, kappa, s)?;
+    check_guess(model, guess)?;
+    solve_with_valid(model, limit, kappa, s, guess, eq)
+}
+
+/// A warm start must describe the same populations.
+pub(crate) fn check_guess(model: &Model, guess: Option<&State>) -> Result<()> {
+    if let Some(g) = guess
+        && g.populations.len() != model.p()
+    {
+        return Err(Error::invalid(
+            "guess",
+            format!("a state of {} populations", g.populations.len()),
+            format!("must have one entry per population ({})", model.p()),
+        ));
+    }
+    Ok(())
+}
+
+/// [`solve`] for inputs already checked by [`super::check_inputs`] (internal callers that
+/// re-solve many times at nearby `kappa`).
+pub(crate) fn solve_valid(
+    model: &Model,
+    limit: Limit,
+    kappa: &[f64],
+    s: &[f64],
+    guess: Option<&State>,
+) -> Result<State> {
+    solve_with_valid(model, limit, kappa, s, guess, &Equations::default())
+}
+
+/// Every reported number of a state must be finite (docs/theory.md section 7): a
+/// non-finite one means the equations left the range where the numerics hold.
+fn check_finite(st: State) -> Result<State> {
+    for p in &st.populations {
+        for (field, v) in [
+            ("rate_hz", p.rate_hz),
+            ("q_hz2", p.q_hz2),
+            ("mu_mv", p.mu_mv),
+            ("sigma_mv", p.sigma_mv),
+            ("quenched_var_mv2", p.quenched_var_mv2),
+            ("mean_input_mv", p.mean_input_mv),
+            ("delta_mv2", p.delta_mv2),
+            ("gain_hz_per_mv", p.gain_hz_per_mv),
+            ("mean_v_mv", p.mean_v_mv),
+            ("fano", p.fano),
+        ] {
+            if !v.is_finite() {
+                return Err(Error::Domain(format!(
+                    "the stationary state of population {} has {field} = {v}: the input \
+                     statistics are outside the range the transfer function can evaluate \
+                     (docs/theory.md section 7)",
+                    p.name
+                )));
+            }
+        }
+    }
+    Ok(st)
+}
+
+pub(crate) fn solve_with_valid(
+    model: &Model,
+    limit: Limit,
+    kappa: &[f64],
+    s: &[f64],
+    guess: Option<&State>,
+    eq: &Equations,
+) -> Result<State> {
+    solve_with_unchecked_result(model, limit, kappa, s, guess, eq).and_then(check_finite)
+}
+
+fn solve_with_unchecked_result(
     model: &Model,
     limit: Limit,
     kappa: &[f64],
@@ -183,8 +286,8 @@ pub fn solve_with(
         // milliseconds, so the multi-start search is left to the Siegert function
         let mut diffusion = model.clone();
         diffusion.transfer = TransferKind::Siegert;
-        let start = solve_with(&diffusion, limit, kappa, s, None, eq)?;
-        return solve_with(model, limit, kappa, s, Some(&start), eq);
+        let start = solve_with_valid(&diffusion, limit, kappa, s, None, eq)?;
+        return solve_with_valid(model, limit, kappa, s, Some(&start), eq);
     }
     match model.noise {
         NoiseClosure::Poisson => solve_inner(model, limit, kappa, s, guess, eq, &vec![1.0; p]),
@@ -308,7 +411,33 @@ fn solve_inner(
 
 /// Solve with `mu_A` held fixed at `mu` (mV) instead of closing it with the rates: the
 /// "unbalanced mode" of standard low-rank networks (docs/theory.md 2.6.4). Reported as finite K.
+///
+/// # Errors
+///
+/// As [`solve`]; also [`Error::Invalid`] if `mu` does not have one finite entry per
+/// population.
 pub fn solve_fixed_mu(
+    model: &Model,
+    mu: &[f64],
+    kappa: &[f64],
+    s: &[f64],
+    guess: Option<&State>,
+    eq: &Equations,
+) -> Result<State> {
+    super::check_inputs(model, kappa, s)?;
+    check_guess(model, guess)?;
+    if mu.len() != model.p() {
+        return Err(Error::invalid(
+            "mu",
+            format!("{mu:?}"),
+            format!("needs one value per population ({})", model.p()),
+        ));
+    }
+    super::check_values("mu", mu)?;
+    solve_fixed_mu_valid(model, mu, kappa, s, guess, eq)
+}
+
+pub(crate) fn solve_fixed_mu_valid(
     model: &Model,
     mu: &[f64],
     kappa: &[f64],
@@ -329,6 +458,7 @@ pub fn solve_fixed_mu(
         Limit::Finite,
         &vec![1.0; model.p()],
     )
+    .and_then(check_finite)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -406,7 +536,7 @@ fn solve_balanced(
     fano: &[f64],
 ) -> Result<State> {
     let p = model.p();
-    let (nu, _) = balanced_rates(model)?;
+    let (nu, _) = balanced_rates_valid(model)?;
     let mut x0 = DVector::zeros(2 * p);
     for a in 0..p {
         match guess {
@@ -457,20 +587,29 @@ fn solve_balanced(
 /// (docs/theory.md 2.4). The default models have a single stationary state: no nearly silent
 /// second state exists there. In the balanced limit the rates are fixed by the linear
 /// balance, so the one solution of [`solve`] is returned.
+///
+/// # Errors
+///
+/// As [`solve`]; [`Error::NoConvergence`] (or the last start's error) if no start converges.
 pub fn solve_all(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Result<Vec<State>> {
+    super::check_inputs(model, kappa, s)?;
+    solve_all_valid(model, limit, kappa, s)
+}
+
+fn solve_all_valid(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Result<Vec<State>> {
     if limit == Limit::Balanced {
-        return Ok(vec![solve(model, limit, kappa, s, None)?]);
+        return Ok(vec![solve_valid(model, limit, kappa, s, None)?]);
     }
     let p = model.p();
     if model.transfer == TransferKind::ShotNoise {
         // every shot-noise state continues a diffusion-approximation state
         let mut diffusion = model.clone();
         diffusion.transfer = TransferKind::Siegert;
-        let starts = solve_all(&diffusion, limit, kappa, s)?;
+        let starts = solve_all_valid(&diffusion, limit, kappa, s)?;
         let mut out: Vec<State> = Vec::new();
         let mut last = None;
         for st in &starts {
-            match solve(model, limit, kappa, s, Some(st)) {
+            match solve_valid(model, limit, kappa, s, Some(st)) {
                 Ok(x) => out.push(x),
                 Err(e) => last = Some(e),
             }
@@ -508,9 +647,9 @@ pub fn solve_all(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Resul
         )
         .and_then(|st| {
             if model.noise == NoiseClosure::Poisson {
-                Ok(st)
+                check_finite(st)
             } else {
-                solve(model, limit, kappa, s, Some(&st))
+                solve_valid(model, limit, kappa, s, Some(&st))
             }
         });
         match solved {

@@ -10,9 +10,6 @@
 use super::{Moments, Transfer};
 use crate::gauss::integrate_adaptive;
 
-/// `1/sqrt(2 pi)`.
-const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
-
 /// `gain * [x - theta]_+` (Hz), docs/theory.md 2.2.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ThresholdLinear {
@@ -158,16 +155,9 @@ impl Transfer for NormalCdf {
     }
 }
 
-/// Standard normal distribution function `Phi_N` of docs/theory.md 2.2, accurate in both
-/// tails (libm erfc).
-pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * libm::erfc(-z * std::f64::consts::FRAC_1_SQRT_2)
-}
-
-/// Standard normal density.
-pub fn normal_pdf(z: f64) -> f64 {
-    FRAC_1_SQRT_2PI * (-0.5 * z * z).exp()
-}
+/// The standard normal distribution function and density of docs/theory.md 2.2, defined
+/// once in [`crate::gauss`].
+pub use crate::gauss::{normal_cdf, normal_pdf};
 
 /// Moments of `gain [x - theta]_+^n` over `x ~ N(mean, var)` (docs/theory.md 2.3).
 fn power_moments(theta: f64, gain: f64, n: u32, mean: f64, var: f64) -> Moments {

@@ -27,6 +27,10 @@ pub struct LifParams {
 
 impl LifParams {
     /// The parameters of population `a` of a Model.
+    ///
+    /// # Panics
+    ///
+    /// If `a >= model.p()`, like slice indexing; [`LifParams::try_of`] returns an error instead.
     pub fn of(model: &crate::Model, a: usize) -> Self {
         let p = &model.populations[a];
         LifParams {
@@ -35,6 +39,22 @@ impl LifParams {
             v_reset: p.v_reset,
             tau_ref: p.tau_ref,
         }
+    }
+
+    /// The parameters of population `a` of a Model, checked.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Invalid`] naming `a` if the Model has no population `a`.
+    pub fn try_of(model: &crate::Model, a: usize) -> crate::Result<Self> {
+        if a >= model.p() {
+            return Err(crate::Error::invalid(
+                "a",
+                a,
+                format!("no such population index (the Model has {})", model.p()),
+            ));
+        }
+        Ok(Self::of(model, a))
     }
 }
 
@@ -95,6 +115,10 @@ pub trait Transfer: Send + Sync {
 /// Invert a non-decreasing function `f` at level `y` by bracketing and the Brent/Illinois
 /// method (written here: a scalar root with a guaranteed bracket is all that is needed,
 /// and calling argmin for it per grid point would cost more than the function).
+///
+/// Returns `None` if `y` is not finite, if no bracket is found within 60 (lower) and
+/// 120 (upper) doublings of the search step, or if 200 rounds leave the bracket wider
+/// than `1e-8` relative (no silent midpoint).
 pub fn invert_monotone(f: impl Fn(f64) -> f64, y: f64) -> Option<f64> {
     if !y.is_finite() {
         return None;
@@ -153,5 +177,8 @@ pub fn invert_monotone(f: impl Fn(f64) -> f64, y: f64) -> Option<f64> {
             side = 1;
         }
     }
-    Some(0.5 * (lo + hi))
+    // 200 rounds without meeting the tolerance (a function that is not monotone, or
+    // noisy at the level of the bracket): accept the bracket's midpoint only if the
+    // bracket is still narrow, and report failure otherwise.
+    ((hi - lo) <= 1e-8 * (1.0 + lo.abs().max(hi.abs()))).then_some(0.5 * (lo + hi))
 }

@@ -224,6 +224,17 @@ pub fn cv_isi(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
     cv2.max(0.0).sqrt()
 }
 
+/// Where a Gaussian average of a function of the Siegert rate at noise `sigma` (mV)
+/// should split its quadrature (docs/theory.md 2.3): the threshold and, for `sigma > 0`,
+/// `6 sigma` below it (see [`Siegert`]'s [`Transfer::breakpoints`]).
+pub fn breakpoints(lif: &LifParams, sigma: f64) -> Vec<f64> {
+    if sigma > 0.0 {
+        vec![lif.theta - 6.0 * sigma, lif.theta]
+    } else {
+        vec![lif.theta]
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // The Transfer object
 // ---------------------------------------------------------------------------------
@@ -258,11 +269,7 @@ impl Transfer for Siegert {
     /// Above the threshold the rate grows like the noiseless `1/ln(1/(x - theta))`,
     /// which an adaptive rule sees and resolves.
     fn breakpoints(&self) -> Vec<f64> {
-        if self.sigma > 0.0 {
-            vec![self.lif.theta - 6.0 * self.sigma, self.lif.theta]
-        } else {
-            vec![self.lif.theta]
-        }
+        breakpoints(&self.lif, self.sigma)
     }
     fn inverse(&self, nu: f64) -> Option<f64> {
         inverse_mu(&self.lif, nu, self.sigma)

@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::mode::{FastMode, check_dims, solve_path};
+use super::mode::{FastMode, solve_path};
+use crate::theory::check_dims;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::theory::dynamics::Trajectory;

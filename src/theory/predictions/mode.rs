@@ -146,10 +146,11 @@ impl FastMode {
         guess: Option<&State>,
     ) -> Result<State> {
         self.validate(model)?;
-        check_dims(model, kappa, s)?;
+        crate::theory::check_inputs(model, kappa, s)?;
+        stationary::check_guess(model, guess)?;
         match self {
-            FastMode::Network { limit } => stationary::solve(model, *limit, kappa, s, guess),
-            FastMode::FixedMu { mu_mv, quenched } => stationary::solve_fixed_mu(
+            FastMode::Network { limit } => stationary::solve_valid(model, *limit, kappa, s, guess),
+            FastMode::FixedMu { mu_mv, quenched } => stationary::solve_fixed_mu_valid(
                 model,
                 mu_mv,
                 kappa,
@@ -166,7 +167,7 @@ impl FastMode {
             } => {
                 // beta frozen = beta_ext of a copy of the Model, with the connectivity term switched off
                 let frozen = frozen_beta_model(model, beta_mv2);
-                stationary::solve_fixed_mu(
+                stationary::solve_fixed_mu_valid(
                     &frozen,
                     mu_mv,
                     kappa,
@@ -207,27 +208,6 @@ impl FastMode {
             FastMode::Network { .. } | FastMode::FixedMu { quenched: true, .. }
         )
     }
-}
-
-pub(crate) fn check_dims(model: &Model, kappa: &[f64], s: &[f64]) -> Result<()> {
-    if kappa.len() != model.d() {
-        return Err(Error::invalid(
-            "kappa",
-            format!("{kappa:?}"),
-            format!("must have length D = {}", model.d()),
-        ));
-    }
-    if s.len() != model.d_in() {
-        return Err(Error::invalid(
-            "s",
-            format!("{s:?}"),
-            format!("must have length D_in = {}", model.d_in()),
-        ));
-    }
-    if let Some(x) = kappa.iter().chain(s).find(|x| !x.is_finite()) {
-        return Err(Error::invalid("kappa, s", x, "must be finite"));
-    }
-    Ok(())
 }
 
 /// Solve the fast variables along the path by continuation outwards from the point

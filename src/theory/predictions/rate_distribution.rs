@@ -82,13 +82,7 @@ pub struct RateDistribution {
     pub second_moment_hz2: f64,
 }
 
-fn normal_cdf(z: f64) -> f64 {
-    0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)
-}
-
-fn normal_pdf(z: f64) -> f64 {
-    (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
-}
+use crate::gauss::{normal_cdf, normal_pdf};
 
 fn check_pop(model: &Model, state: &State, pop: usize) -> Result<()> {
     if state.populations.len() != model.p() {
@@ -127,14 +121,14 @@ struct PushForward {
 }
 
 impl PushForward {
-    fn new(model: &Model, state: &State, pop: usize) -> Self {
+    fn new(model: &Model, state: &State, pop: usize) -> Result<Self> {
         let p = &state.populations[pop];
         let sd = p.delta_mv2.max(0.0).sqrt();
-        PushForward {
+        Ok(PushForward {
             mean: p.mean_input_mv,
             sd,
-            t: crate::theory::closure::state_transfer_boxed(model, state, pop),
-        }
+            t: Box::new(crate::theory::closure::state_transfer(model, state, pop)?),
+        })
     }
 
     fn is_atom(&self) -> bool {
@@ -198,7 +192,7 @@ pub fn rate_distribution(
 ) -> Result<RateDistribution> {
     check_pop(model, state, pop)?;
     check_threshold(silent_threshold_hz)?;
-    let pf = PushForward::new(model, state, pop);
+    let pf = PushForward::new(model, state, pop)?;
     let p = &state.populations[pop];
     let (nu, density, cdf, atom) = match grid {
         RateGrid::Auto { points } => {
@@ -348,7 +342,7 @@ fn integrate(x: &[f64], f: &[f64]) -> f64 {
 pub fn silent_fraction(model: &Model, state: &State, pop: usize, threshold_hz: f64) -> Result<f64> {
     check_pop(model, state, pop)?;
     check_threshold(threshold_hz)?;
-    Ok(PushForward::new(model, state, pop).silent(threshold_hz))
+    Ok(PushForward::new(model, state, pop)?.silent(threshold_hz))
 }
 
 /// The exact CDF `P(nu_i <= nu_hz)` of the rates of population `pop` in `state`
@@ -358,7 +352,7 @@ pub fn rate_cdf(model: &Model, state: &State, pop: usize, nu_hz: f64) -> Result<
     if nu_hz.is_nan() {
         return Err(Error::invalid("nu_hz", nu_hz, "must not be NaN"));
     }
-    Ok(PushForward::new(model, state, pop).cdf(nu_hz))
+    Ok(PushForward::new(model, state, pop)?.cdf(nu_hz))
 }
 
 /// Distribution of rates measured as `count / T` (docs/theory.md section 3), see

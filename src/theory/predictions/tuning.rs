@@ -8,7 +8,9 @@ use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
-use super::mode::{FastMode, check_dims, solve_path};
+use super::mode::{FastMode, solve_path};
+use crate::theory::check_dims;
+use crate::transfer::Transfer;
 use super::two_state::covariance_matrices;
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -199,10 +201,10 @@ pub fn tuning_curves(
                 .iter()
                 .map(|st| st.populations[a].mean_input_mv)
                 .collect();
-            let transfers: Vec<_> = states
+            let transfers = states
                 .iter()
-                .map(|st| crate::theory::closure::state_transfer_boxed(model, st, a))
-                .collect();
+                .map(|st| crate::theory::closure::state_transfer(model, st, a))
+                .collect::<Result<Vec<_>>>()?;
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(
                 opts.seed ^ (a as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
             );

@@ -72,17 +72,17 @@ pub(crate) struct Prepared {
     s: Vec<f64>,
 }
 
-pub(crate) fn prepare(model: &Model, st: &State) -> Prepared {
+pub(crate) fn prepare(model: &Model, st: &State) -> Result<Prepared> {
     let spectra = st
         .populations
         .iter()
         .enumerate()
         .map(|(a, p)| {
-            let t = crate::theory::closure::state_transfer_boxed(model, st, a);
-            rate_spectrum(t.as_ref(), p.mean_input_mv, p.delta_mv2)
+            let t = crate::theory::closure::state_transfer(model, st, a)?;
+            Ok(rate_spectrum(&t, p.mean_input_mv, p.delta_mv2))
         })
-        .collect();
-    Prepared {
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Prepared {
         spectra,
         sd: st
             .populations
@@ -91,7 +91,7 @@ pub(crate) fn prepare(model: &Model, st: &State) -> Prepared {
             .collect(),
         kappa: st.kappa.clone(),
         s: st.s.clone(),
-    }
+    })
 }
 
 /// The latent part of `C_A^{ab}` (mV^2), docs/theory.md 2.6.4.
@@ -242,7 +242,7 @@ pub fn two_state(model: &Model, mode: &FastMode, a: &State, b: &State) -> Result
         }
     }
     mode.validate(model)?;
-    let (pa, pb) = (prepare(model, a), prepare(model, b));
+    let (pa, pb) = (prepare(model, a)?, prepare(model, b)?);
     let sol = solve_cross(model, mode, &pa, &pb)?;
     let populations = (0..model.p())
         .map(|i| {
@@ -279,7 +279,10 @@ pub(crate) fn covariance_matrices(
     states: &[State],
 ) -> Result<Vec<DMatrix<f64>>> {
     let l = states.len();
-    let prepared: Vec<Prepared> = states.iter().map(|st| prepare(model, st)).collect();
+    let prepared: Vec<Prepared> = states
+        .iter()
+        .map(|st| prepare(model, st))
+        .collect::<Result<_>>()?;
     let mut cov = vec![DMatrix::zeros(l, l); model.p()];
     for i in 0..l {
         for (a, m) in cov.iter_mut().enumerate() {
