@@ -119,10 +119,20 @@ enum Cmd {
         #[arg(help = MODEL_HELP)]
         model: Option<PathBuf>,
         /// Latent state a (Hz, D comma-separated values).
-        #[arg(long, required = true, value_delimiter = ',', allow_hyphen_values = true)]
+        #[arg(
+            long,
+            required = true,
+            value_delimiter = ',',
+            allow_hyphen_values = true
+        )]
         kappa_a: Vec<f64>,
         /// Latent state b (Hz, D comma-separated values).
-        #[arg(long, required = true, value_delimiter = ',', allow_hyphen_values = true)]
+        #[arg(
+            long,
+            required = true,
+            value_delimiter = ',',
+            allow_hyphen_values = true
+        )]
         kappa_b: Vec<f64>,
         /// Number of sampled tuning curves per population (1 to 10000).
         #[arg(long, default_value_t = 5)]

@@ -122,9 +122,7 @@ pub fn write_with_atomic(
     f: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<Vec<(String, u64)>> {
     let stem = dir.join(format!("{TMP_PREFIX}{}-{name}", std::process::id()));
-    let tmp_of = |e: &str| {
-        dir.join(format!("{TMP_PREFIX}{}-{name}.{e}", std::process::id()))
-    };
+    let tmp_of = |e: &str| dir.join(format!("{TMP_PREFIX}{}-{name}.{e}", std::process::id()));
     let cleanup = || {
         for e in exts {
             let _ = std::fs::remove_file(tmp_of(e));
@@ -434,9 +432,9 @@ fn remove_stale_tmp(dir: &Path) {
             continue;
         };
         let pid = rest.split('-').next().unwrap_or("");
-        let alive = pid.parse::<u32>().is_ok_and(|p| {
-            p == std::process::id() || Path::new("/proc").join(pid).exists()
-        });
+        let alive = pid
+            .parse::<u32>()
+            .is_ok_and(|p| p == std::process::id() || Path::new("/proc").join(pid).exists());
         if !alive {
             let _ = remove_if_file(&e.path());
         }
