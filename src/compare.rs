@@ -556,16 +556,27 @@ pub fn compare(model: &Model, sim: &SimResult, variants: &[Variant]) -> Result<R
     })
 }
 
+/// The name of a unit-like enum value as in `report.json` (e.g. `shot_noise`), so that the
+/// table, the figures and the files spell variants alike.
+fn label<T: Serialize>(x: &T) -> String {
+    use serde_json::Value;
+    match serde_json::to_value(x) {
+        Ok(Value::String(s)) => s,
+        Ok(v) => v.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
 /// The side-by-side table printed by `balnet compare`.
 pub fn table(r: &Report) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "balnet compare: model `{}`, N = {}, simulation {:?} mode dt = {} ms, {:.3} s after {:.3} s warm-up, seed {}",
+        "balnet compare: model `{}`, N = {}, simulation {} mode dt = {} ms, {:.3} s after {:.3} s warm-up, seed {}",
         r.model,
         r.n_neurons,
-        r.sim_mode,
+        label(&r.sim_mode),
         r.dt_s * 1e3,
         r.duration_s,
         r.warmup_s,
@@ -595,8 +606,9 @@ pub fn table(r: &Report) -> String {
     for th in &r.theories {
         let _ = writeln!(
             s,
-            "\ntheory: finite K, transfer {:?}, noise {:?}, loadings as drawn in the network",
-            th.transfer, th.noise
+            "\ntheory: finite K, transfer {}, noise {}, loadings as drawn in the network",
+            label(&th.transfer),
+            label(&th.noise)
         );
         for e in &th.epochs {
             let _ = writeln!(
@@ -683,14 +695,71 @@ pub fn table(r: &Report) -> String {
 }
 
 /// Figures of a comparison in `dir` (PNG and SVG): `kappa_t`, `rates_mean_v`,
-/// `rate_distribution`, `tuning` (theory, Siegert, D = 1), `raster`.
+/// `rate_distribution`, `tuning` (theory, Siegert, D = 1), `raster`. Each file is written
+/// under a temporary name and renamed into place. Returns the names (without extension)
+/// of the figures written; which are drawn depends on the Model (`kappa_t` and `tuning`
+/// need D >= 1).
 pub fn write_figures(
     model: &Model,
     sim: &SimResult,
     report: &Report,
     dir: &std::path::Path,
-) -> Result<()> {
-    use crate::plot::{Panel, Series, Style, save};
+) -> Result<Vec<String>> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| crate::Error::Io(format!("cannot create {}: {e}", dir.display())))?;
+    figures(model, sim, report, &mut |name, panels| {
+        crate::sim::output::write_with_atomic(dir, name, FIGURE_EXTS, |stem| {
+            crate::plot::save(stem, panels)
+        })
+        .map(|_| ())
+    })
+}
+
+/// [`write_figures`] into the output folder of a run, which records every file written
+/// for its completeness marker.
+pub fn write_figures_to(
+    model: &Model,
+    sim: &SimResult,
+    report: &Report,
+    out: &mut crate::sim::output::RunDir,
+) -> Result<Vec<String>> {
+    out.announce(
+        &FIGURE_NAMES
+            .iter()
+            .flat_map(|n| FIGURE_EXTS.iter().map(move |e| format!("{n}.{e}")))
+            .collect::<Vec<_>>(),
+    )?;
+    figures(model, sim, report, &mut |name, panels| {
+        out.write_with(name, FIGURE_EXTS, |stem| crate::plot::save(stem, panels))
+    })
+}
+
+/// Names of every figure [`write_figures`] may draw.
+pub const FIGURE_NAMES: &[&str] = &[
+    "kappa_t",
+    "rates_mean_v",
+    "rate_distribution",
+    "tuning",
+    "raster",
+];
+/// File types of every figure.
+const FIGURE_EXTS: &[&str] = &["png", "svg"];
+
+type SaveFn<'a> = dyn FnMut(&str, &[crate::plot::Panel]) -> Result<()> + 'a;
+
+fn figures(
+    model: &Model,
+    sim: &SimResult,
+    report: &Report,
+    save: &mut SaveFn<'_>,
+) -> Result<Vec<String>> {
+    use crate::plot::{Panel, Series, Style};
+    let mut written: Vec<String> = Vec::new();
+    let mut save = |name: &str, panels: &[Panel]| -> Result<()> {
+        save(name, panels)?;
+        written.push(name.to_string());
+        Ok(())
+    };
     let m = with_drawn_loadings(model, sim);
     // kappa(t)
     if m.d() > 0 {
@@ -711,7 +780,7 @@ pub fn write_figures(
             .filter(|(_, th)| !th.trajectory.t.is_empty())
         {
             series.push(Series::new(
-                format!("theory ({:?}, {:?})", th.transfer, th.noise),
+                format!("theory ({}, {})", label(&th.transfer), label(&th.noise)),
                 th.trajectory
                     .t
                     .iter()
@@ -731,7 +800,11 @@ pub fn write_figures(
         {
             for (k, e) in th.epochs.iter().enumerate() {
                 let name = if k == 0 {
-                    format!("fixed points ({:?}, {:?})", th.transfer, th.noise)
+                    format!(
+                        "fixed points ({}, {})",
+                        label(&th.transfer),
+                        label(&th.noise)
+                    )
                 } else {
                     String::new()
                 };
@@ -745,7 +818,7 @@ pub fn write_figures(
             }
         }
         save(
-            &dir.join("kappa_t"),
+            "kappa_t",
             &[Panel {
                 title: "Latent variable kappa(t): theory vs simulation".into(),
                 x_label: "time (s)".into(),
@@ -816,7 +889,7 @@ pub fn write_figures(
         }
     }
     save(
-        &dir.join("rates_mean_v"),
+        "rates_mean_v",
         &[
             Panel {
                 title: "Population rates (50 ms bins): global activity stays nearly constant"
@@ -897,8 +970,9 @@ pub fn write_figures(
                     ),
                     Series::new(
                         format!(
-                            "theory ({:?}, {:?}) + counting noise",
-                            th.transfer, th.noise
+                            "theory ({}, {}) + counting noise",
+                            label(&th.transfer),
+                            label(&th.noise)
                         ),
                         theory,
                         Style::Line,
@@ -908,7 +982,7 @@ pub fn write_figures(
                 y_range: None,
             });
         }
-        save(&dir.join("rate_distribution"), &panels)?;
+        save("rate_distribution", &panels)?;
     }
     // tuning curves (docs/theory.md 2.6.4) of the network as drawn, in the stepped input state,
     // along kappa in +-max(15 Hz, 2 |kappa|): balanced beside unbalanced
@@ -934,7 +1008,7 @@ pub fn write_figures(
         };
         let c =
             crate::theory::predictions::tuning_contrast(&mt, Limit::Finite, &path, &s_last, &opts)?;
-        save(&dir.join("tuning"), &crate::plot::tuning_panels(&c, 12))?;
+        save("tuning", &crate::plot::tuning_panels(&c, 12))?;
     }
     // raster
     // 40 neurons per population over one second around the first change of s
@@ -969,7 +1043,7 @@ pub fn write_figures(
         series.push(Series::new(p.name.clone(), pts, Style::Dots, a));
     }
     save(
-        &dir.join("raster"),
+        "raster",
         &[Panel {
             title: "Spike raster of sampled neurons".into(),
             x_label: "time (s)".into(),
@@ -978,5 +1052,5 @@ pub fn write_figures(
             y_range: None,
         }],
     )?;
-    Ok(())
+    Ok(written)
 }

@@ -1,21 +1,41 @@
 //! The balnet command line: thin wrappers around the library, JSON on stdout.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 
 use balnet::presets;
+use balnet::sim::output::{self, RunDir};
 use balnet::theory::{Limit, dynamics, latent, predictions, stationary};
 use balnet::transfer::{LifParams, siegert};
 use balnet::{Error, Model};
+
+/// Help text of every MODEL argument.
+const MODEL_HELP: &str = "Model file (.toml or .json, any case) or preset name (default, default-d0, \
+latent-bistable, brunel-a); none: the embedded default";
+
+/// Largest number of grid points of `rate-distribution` (the JSON holds 3 numbers per point).
+const MAX_RATE_POINTS: usize = 1_000_000;
+/// Largest number of output samples of `dynamics` (`t_end / dt_out`).
+const MAX_DYNAMICS_SAMPLES: f64 = 1e6;
+/// Largest `--points` and `--curves` of `tuning`, and largest number of tuning values
+/// (points x curves x populations) it prints.
+const MAX_TUNING_POINTS: usize = 10_000;
+const MAX_TUNING_CURVES: usize = 10_000;
+const MAX_TUNING_VALUES: usize = 2_000_000;
 
 #[derive(Parser)]
 #[command(
     name = "balnet",
     version,
-    about = "Balanced low-rank spiking networks: mean-field theory and simulation"
+    about = "Balanced low-rank spiking networks: mean-field theory and simulation",
+    after_help = "Model arguments take a file (.toml or .json) or a preset name: default, \
+default-d0, latent-bistable, brunel-a. Results are JSON on stdout. Output folders (--out) \
+are checked before any work; files are written atomically and the folder's marker \
+(summary.json, report.json) is written last, listing every file of the run."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -52,20 +72,21 @@ enum Cmd {
     },
     /// Stationary states (docs/theory.md 2.4) of a Model (default: the embedded default model).
     Solve {
-        /// Model file (.toml or .json); none: the embedded default.
+        #[arg(help = MODEL_HELP)]
         model: Option<PathBuf>,
         #[command(flatten)]
         theory: TheoryArgs,
     },
     /// Latent dynamics along the Model's signal (docs/theory.md 2.5): time series as JSON.
     Dynamics {
-        /// Model file (.toml or .json); none: the embedded default.
+        #[arg(help = MODEL_HELP)]
         model: Option<PathBuf>,
-        /// End time (s); default: warm-up plus duration of the Model's simulation.
-        #[arg(long)]
+        /// End time (s); default: warm-up plus duration of the Model's simulation. At most
+        /// 1e6 output samples (t_end / dt_out).
+        #[arg(long, allow_negative_numbers = true)]
         t_end: Option<f64>,
         /// Output interval (s).
-        #[arg(long, default_value_t = 0.01)]
+        #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
         dt_out: f64,
         /// Initial kappa (Hz, comma-separated); default: the stable fixed point at s(0) nearest 0.
         #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
@@ -75,7 +96,7 @@ enum Cmd {
     },
     /// Rate distribution P(nu) of a population (docs/theory.md 2.6.2) at a latent state.
     RateDistribution {
-        /// Model file (.toml or .json); none: the embedded default.
+        #[arg(help = MODEL_HELP)]
         model: Option<PathBuf>,
         /// Population name.
         #[arg(long)]
@@ -86,7 +107,7 @@ enum Cmd {
         /// Latent input s (comma-separated); default s(0) of the Model.
         #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
         s: Option<Vec<f64>>,
-        /// Number of grid points.
+        /// Number of grid points (3 to 1000000).
         #[arg(long, default_value_t = 400)]
         points: usize,
         #[command(flatten)]
@@ -95,18 +116,28 @@ enum Cmd {
     /// Two-state theory (docs/theory.md 2.6.4): rate correlation across neurons between two latent
     /// states, and sampled tuning curves along the segment between them, balanced vs unbalanced.
     Tuning {
-        /// Model file (.toml or .json); none: the embedded default.
+        #[arg(help = MODEL_HELP)]
         model: Option<PathBuf>,
-        /// Latent state a (Hz, comma-separated).
-        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        /// Latent state a (Hz, D comma-separated values).
+        #[arg(
+            long,
+            required = true,
+            value_delimiter = ',',
+            allow_hyphen_values = true
+        )]
         kappa_a: Vec<f64>,
-        /// Latent state b (Hz, comma-separated).
-        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        /// Latent state b (Hz, D comma-separated values).
+        #[arg(
+            long,
+            required = true,
+            value_delimiter = ',',
+            allow_hyphen_values = true
+        )]
         kappa_b: Vec<f64>,
-        /// Number of sampled tuning curves per population.
+        /// Number of sampled tuning curves per population (1 to 10000).
         #[arg(long, default_value_t = 5)]
         curves: usize,
-        /// Points along the path from a to b.
+        /// Points along the path from a to b (2 to 10000).
         #[arg(long, default_value_t = 21)]
         points: usize,
         /// Seed of the sampled neurons.
@@ -117,27 +148,29 @@ enum Cmd {
     },
     /// Run the embedded spiking simulator (docs/theory.md section 3); JSON summary on stdout.
     Simulate {
-        /// Model file (.toml or .json); none: the embedded default.
+        #[arg(help = MODEL_HELP)]
         model: Option<PathBuf>,
         /// Simulated time after the warm-up (s).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         duration: Option<f64>,
         /// Warm-up (s).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         warmup: Option<f64>,
         /// Random seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// Worker threads (0: all cores). Results do not depend on it.
+        /// Worker threads (0: all cores; more than the cores available: capped, with a
+        /// warning). Results do not depend on it.
         #[arg(long, default_value_t = 0)]
         threads: usize,
-        /// `grid` or `precise` integration.
+        /// `grid` or `precise` integration (any case); default: the Model's `[sim] mode`.
         #[arg(long)]
         mode: Option<String>,
         /// Time step (s).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         dt: Option<f64>,
-        /// Directory for summary.json and NPY arrays.
+        /// Folder for summary.json and NPY arrays (created; checked before the run). Files of
+        /// an earlier balnet run there that this run does not write are removed.
         #[arg(long)]
         out: Option<PathBuf>,
         /// No progress bar.
@@ -147,21 +180,24 @@ enum Cmd {
     /// Theory vs simulation on a Model (default: the embedded default model): table on
     /// stdout, report.json and figures in --out.
     Compare {
-        /// Model file (.toml or .json); none: the embedded default.
+        #[arg(help = MODEL_HELP)]
         model: Option<PathBuf>,
-        /// Output directory.
+        /// Output folder (created; checked before the run): report.json, figures, and the
+        /// simulation in `sim/`. Files of an earlier balnet run there that this run does not
+        /// write are removed.
         #[arg(long, default_value = "out")]
         out: PathBuf,
         /// Simulated time after the warm-up (s).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         duration: Option<f64>,
         /// Random seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// `grid` or `precise` integration (the theory describes continuous time: precise).
-        #[arg(long, default_value = "precise")]
-        mode: String,
-        /// Worker threads (0: all cores).
+        /// `grid` or `precise` integration (any case); default: the Model's `[sim] mode`
+        /// (the theory describes continuous time: precise).
+        #[arg(long)]
+        mode: Option<String>,
+        /// Worker threads (0: all cores; capped at the cores available).
         #[arg(long, default_value_t = 0)]
         threads: usize,
         /// No progress bar.
@@ -177,7 +213,7 @@ enum Cmd {
 #[derive(clap::Args, Clone)]
 struct TheoryArgs {
     /// `finite` (K as given) or `balanced` (K -> infinity).
-    #[arg(long, default_value = "finite")]
+    #[arg(long, default_value = "finite", value_parser = parse_limit)]
     limit: Limit,
     /// Transfer function: `siegert` or `shot-noise` (default: the Model's).
     #[arg(long)]
@@ -192,9 +228,9 @@ impl TheoryArgs {
     fn apply(&self, m: &mut Model) -> balnet::Result<()> {
         use balnet::model::{NoiseClosure, TransferKind};
         if let Some(t) = &self.transfer {
-            m.transfer = match t.as_str() {
+            m.transfer = match t.to_ascii_lowercase().as_str() {
                 "siegert" => TransferKind::Siegert,
-                "shot-noise" | "shot_noise" => TransferKind::ShotNoise,
+                "shot-noise" | "shot_noise" | "shotnoise" => TransferKind::ShotNoise,
                 other => {
                     return Err(Error::invalid(
                         "--transfer",
@@ -205,7 +241,7 @@ impl TheoryArgs {
             };
         }
         if let Some(n) = &self.noise {
-            m.noise = match n.as_str() {
+            m.noise = match n.to_ascii_lowercase().as_str() {
                 "poisson" => NoiseClosure::Poisson,
                 "renewal" => NoiseClosure::Renewal,
                 "spectral" => NoiseClosure::Spectral,
@@ -259,8 +295,10 @@ enum ModelCmd {
     LatentBistable,
     /// Brunel (2000) model A.
     BrunelA {
+        /// Relative inhibitory strength g (J_I = -g J).
         #[arg(long)]
         g: f64,
+        /// External drive eta = nu_ext / nu_thr (Brunel 2000).
         #[arg(long)]
         eta: f64,
         /// Coupling J (mV).
@@ -278,10 +316,78 @@ enum ModelCmd {
     },
 }
 
+/// `--limit` (any case).
+fn parse_limit(s: &str) -> Result<Limit, String> {
+    s.to_ascii_lowercase()
+        .parse::<Limit>()
+        .map_err(|e| e.to_string())
+}
+
+/// A preset by name (any case, `_` or `-`), if `name` is one.
+fn preset(name: &str) -> Option<Model> {
+    let key = name.to_ascii_lowercase().replace('_', "-");
+    ["default", "default-d0", "latent-bistable", "brunel-a"]
+        .contains(&key.as_str())
+        .then(|| presets::by_name(&key).ok())
+        .flatten()
+}
+
+/// The Model of a MODEL argument: a file (`.json` in any case is JSON, everything else
+/// TOML), else a preset name, else the embedded default.
 fn load(path: &Option<PathBuf>) -> balnet::Result<Model> {
-    match path {
-        Some(p) => Model::from_file(p),
-        None => Ok(presets::default_model()),
+    let Some(p) = path else {
+        return Ok(presets::default_model());
+    };
+    if !p.exists() {
+        if let Some(m) = p.to_str().and_then(preset) {
+            return Ok(m);
+        }
+        return Err(Error::Io(format!(
+            "no model file {} and no preset of that name (presets: default, default-d0, \
+             latent-bistable, brunel-a)",
+            p.display()
+        )));
+    }
+    let text = std::fs::read_to_string(p)
+        .map_err(|e| Error::Io(format!("cannot read model file {}: {e}", p.display())))?;
+    let json = p
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if json {
+        Model::from_json(&text)
+    } else {
+        Model::from_toml(&text)
+    }
+}
+
+/// `v` must be finite and > 0 (or >= 0 with `zero_ok`).
+fn check_time(flag: &str, v: f64, zero_ok: bool) -> balnet::Result<()> {
+    let ok = v.is_finite() && (v > 0.0 || (zero_ok && v == 0.0));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            flag,
+            v,
+            if zero_ok {
+                "must be finite and >= 0 (s)"
+            } else {
+                "must be finite and > 0 (s)"
+            },
+        ))
+    }
+}
+
+/// `grid` or `precise`, in any case.
+fn parse_mode(v: &str) -> balnet::Result<balnet::model::SimMode> {
+    match v.to_ascii_lowercase().as_str() {
+        "grid" => Ok(balnet::model::SimMode::Grid),
+        "precise" => Ok(balnet::model::SimMode::Precise),
+        _ => Err(Error::invalid(
+            "--mode",
+            v,
+            "must be `grid` or `precise` (any case)",
+        )),
     }
 }
 
@@ -295,38 +401,68 @@ fn apply_sim_overrides(
     dt: Option<f64>,
 ) -> balnet::Result<()> {
     if let Some(v) = duration {
+        check_time("--duration", v, false)?;
         m.sim.duration = v;
     }
     if let Some(v) = warmup {
+        check_time("--warmup", v, true)?;
         m.sim.warmup = v;
     }
     if let Some(v) = seed {
         m.sim.seed = v;
     }
     if let Some(v) = dt {
+        check_time("--dt", v, false)?;
         m.sim.dt = v;
     }
     if let Some(v) = mode {
-        m.sim.mode = match v {
-            "grid" => balnet::model::SimMode::Grid,
-            "precise" => balnet::model::SimMode::Precise,
-            other => {
-                return Err(Error::invalid(
-                    "--mode",
-                    other,
-                    "must be `grid` or `precise`",
-                ));
-            }
-        };
+        m.sim.mode = parse_mode(v)?;
     }
     m.validate()
 }
 
+/// Worker threads: 0 stays 0 (all cores); more than the cores available is capped with a
+/// warning (oversubscription only slows the run: results do not depend on the count).
+fn cap_threads(threads: usize) -> usize {
+    let avail = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads > avail {
+        eprintln!(
+            "balnet: warning: --threads {threads} exceeds the {avail} cores available; using {avail}"
+        );
+        avail
+    } else {
+        threads
+    }
+}
+
+/// Write `text` to stdout. A reader that went away (`balnet ... | head`) ends the program
+/// quietly with status 0: there is no one left to tell.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("balnet: error: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
 fn print(v: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).expect("JSON values always serialise")
+    let mut text = serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("\"{e}\""));
+    text.push('\n');
+    emit(&text);
+}
+
+/// After a finished run whose files could not be written: say so on stderr and print the
+/// result on stdout instead, so that nothing computed is lost.
+fn fallback(what: &str, dir: &Path, e: &Error, v: &Value) {
+    eprintln!(
+        "balnet: error: {e}\nbalnet: the {what} finished but could not be saved in {}; \
+         its full result is printed on stdout instead",
+        dir.display()
     );
+    print(v);
 }
 
 fn population_json(p: &stationary::PopulationState) -> Value {
@@ -423,7 +559,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
                     n_i,
                 } => presets::brunel_a(g, eta, j, c_e, n_e, n_i)?,
             };
-            print!("{}", m.to_toml());
+            emit(&m.to_toml());
         }
         Cmd::Simulate {
             model,
@@ -438,17 +574,32 @@ fn run(cli: Cli) -> balnet::Result<()> {
         } => {
             let mut m = load(&model)?;
             apply_sim_overrides(&mut m, duration, warmup, seed, mode.as_deref(), dt)?;
+            let threads = cap_threads(threads);
+            // refuse too large runs and unusable output folders before any work
+            balnet::sim::limits::check(&m, threads)?;
+            let dir = match &out {
+                Some(d) => Some(output::prepare_sim_dir(d, &m)?),
+                None => None,
+            };
             let opts = balnet::sim::RunOptions {
                 threads,
                 quiet,
-                out_dir: out,
+                out_dir: None,
             };
             let r = balnet::sim::simulate(&m, &opts)?;
+            if let Some(dir) = dir {
+                let path = dir.path().to_path_buf();
+                if let Err(e) = output::write_result(dir, &r) {
+                    fallback("simulation", &path, &e, &output::summary_json(&r)?);
+                    return Err(e);
+                }
+            }
             print(&json!({
                 "model": r.model,
                 "mode": r.mode,
-                "dt": r.dt,
-                "duration": r.duration,
+                "dt_s": r.dt,
+                "duration_s": r.duration,
+                "warmup_s": r.warmup,
                 "seed": r.seed,
                 "populations": r.populations.iter().map(|p| json!({
                     "name": p.name, "rate_hz": p.rate_hz, "rate_sd_hz": p.rate_sd_hz, "cv_isi": p.cv_isi,
@@ -475,34 +626,49 @@ fn run(cli: Cli) -> balnet::Result<()> {
             all_closures,
         } => {
             let mut m = load(&model)?;
-            apply_sim_overrides(&mut m, duration, None, seed, Some(&mode), None)?;
-            std::fs::create_dir_all(&out)
-                .map_err(|e| Error::Io(format!("cannot create {}: {e}", out.display())))?;
+            apply_sim_overrides(&mut m, duration, None, seed, mode.as_deref(), None)?;
+            let threads = cap_threads(threads);
+            balnet::sim::limits::check(&m, threads)?;
+            let mut dir = RunDir::prepare(&out, "report.json")?;
+            let sim_dir = output::prepare_sim_dir(&out.join("sim"), &m)?;
             let opts = balnet::sim::RunOptions {
                 threads,
                 quiet,
-                out_dir: Some(out.join("sim")),
+                out_dir: None,
             };
             let sim = balnet::sim::simulate(&m, &opts)?;
+            let sim_path = sim_dir.path().to_path_buf();
+            if let Err(e) = output::write_result(sim_dir, &sim) {
+                fallback("simulation", &sim_path, &e, &output::summary_json(&sim)?);
+                return Err(e);
+            }
             let variants = if all_closures {
                 balnet::compare::Variant::all()
             } else {
                 balnet::compare::Variant::standard()
             };
             let report = balnet::compare::compare(&m, &sim, &variants)?;
-            print!("{}", balnet::compare::table(&report));
-            let path = out.join("report.json");
-            std::fs::write(
-                &path,
-                serde_json::to_string_pretty(&report).expect("plain structs"),
-            )
-            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
-            balnet::compare::write_figures(&m, &sim, &report, &out)?;
-            println!(
-                "\nwrote {} and figures (kappa_t, rates_mean_v, rate_distribution, tuning, raster) in {}",
-                path.display(),
-                out.display()
-            );
+            emit(&balnet::compare::table(&report));
+            let report_json = serde_json::to_value(&report)
+                .map_err(|e| Error::Io(format!("cannot serialise the report: {e}")))?;
+            let saved = balnet::compare::write_figures_to(&m, &sim, &report, &mut dir)
+                .and_then(|figs| dir.finish(report_json.clone()).map(|()| figs));
+            match saved {
+                Ok(figs) => emit(&format!(
+                    "\nwrote {} (report), figures ({}) and the simulation (sim/) in {}\n",
+                    out.join("report.json").display(),
+                    if figs.is_empty() {
+                        "none".to_string()
+                    } else {
+                        figs.join(", ")
+                    },
+                    out.display()
+                )),
+                Err(e) => {
+                    fallback("comparison", &out, &e, &report_json);
+                    return Err(e);
+                }
+            }
         }
         Cmd::Solve { model, theory } => {
             let mut m = load(&model)?;
@@ -519,6 +685,19 @@ fn run(cli: Cli) -> balnet::Result<()> {
             let mut m = load(&model)?;
             theory.apply(&mut m)?;
             let t_end = t_end.unwrap_or(m.sim.warmup + m.sim.duration);
+            check_time("--t-end", t_end, true)?;
+            check_time("--dt-out", dt_out, false)?;
+            let samples = t_end / dt_out;
+            if !(samples <= MAX_DYNAMICS_SAMPLES) {
+                return Err(Error::invalid(
+                    "--t-end / --dt-out",
+                    format!("{t_end:e} s / {dt_out:e} s = {samples:.3e} samples"),
+                    format!(
+                        "at most {MAX_DYNAMICS_SAMPLES:e} output samples: increase --dt-out or \
+                         shorten --t-end"
+                    ),
+                ));
+            }
             let k0 = match kappa0 {
                 Some(k) => {
                     check_len("--kappa0", &k, m.d())?;
@@ -559,8 +738,14 @@ fn run(cli: Cli) -> balnet::Result<()> {
             check_len("--kappa", &kappa, m.d())?;
             let s = s.unwrap_or_else(|| m.signal(0.0));
             check_len("--s", &s, m.d_in())?;
-            if points < 3 {
-                return Err(Error::invalid("--points", points, "need at least 3"));
+            if !(3..=MAX_RATE_POINTS).contains(&points) {
+                return Err(Error::invalid(
+                    "--points",
+                    points,
+                    format!(
+                        "must be 3 to {MAX_RATE_POINTS} (the JSON output holds 3 numbers per point)"
+                    ),
+                ));
             }
             let st = stationary::solve(&m, theory.limit, &kappa, &s, None)?;
             let rd = predictions::rate_distribution(
@@ -598,8 +783,30 @@ fn run(cli: Cli) -> balnet::Result<()> {
             theory.apply(&mut m)?;
             check_len("--kappa-a", &kappa_a, m.d())?;
             check_len("--kappa-b", &kappa_b, m.d())?;
-            if points < 2 {
-                return Err(Error::invalid("--points", points, "need at least 2"));
+            if !(2..=MAX_TUNING_POINTS).contains(&points) {
+                return Err(Error::invalid(
+                    "--points",
+                    points,
+                    format!("must be 2 to {MAX_TUNING_POINTS}"),
+                ));
+            }
+            if !(1..=MAX_TUNING_CURVES).contains(&curves) {
+                return Err(Error::invalid(
+                    "--curves",
+                    curves,
+                    format!("must be 1 to {MAX_TUNING_CURVES}"),
+                ));
+            }
+            let values = points * curves * m.p();
+            if values > MAX_TUNING_VALUES {
+                return Err(Error::invalid(
+                    "--points x --curves",
+                    format!("{points} x {curves} x {} populations = {values}", m.p()),
+                    format!(
+                        "at most {MAX_TUNING_VALUES} tuning values per curve family: lower \
+                         --points or --curves"
+                    ),
+                ));
             }
             let s = m.signal(0.0);
             let mode = predictions::FastMode::network(theory.limit);

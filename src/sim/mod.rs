@@ -27,6 +27,7 @@
 //! refractoriness.
 
 pub mod epochs;
+pub mod limits;
 pub mod network;
 pub mod neuron;
 pub mod output;
@@ -121,10 +122,13 @@ pub struct SimResult {
     /// Integration scheme.
     pub mode: SimMode,
     /// Time step (s).
+    #[serde(rename = "dt_s", alias = "dt")]
     pub dt: f64,
     /// Recorded time after the warm-up (s).
+    #[serde(rename = "duration_s", alias = "duration")]
     pub duration: f64,
     /// Warm-up (s).
+    #[serde(rename = "warmup_s", alias = "warmup")]
     pub warmup: f64,
     /// Seed.
     pub seed: u64,

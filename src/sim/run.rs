@@ -21,6 +21,12 @@ const CHUNK: usize = 1024;
 /// Simulate `model` (docs/theory.md section 3) and return what was measured; with
 /// `opts.out_dir`, also write `summary.json` and NPY arrays there.
 pub fn simulate(model: &Model, opts: &RunOptions) -> Result<SimResult> {
+    // refuse before any allocation or work (docs/theory.md 7)
+    super::limits::check(model, opts.threads)?;
+    let out = match &opts.out_dir {
+        Some(dir) => Some(output::prepare_sim_dir(dir, model)?),
+        None => None,
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
@@ -33,8 +39,8 @@ pub fn simulate(model: &Model, opts: &RunOptions) -> Result<SimResult> {
         })?;
     let threads = pool.current_num_threads();
     let result = pool.install(|| run(model, opts, threads))?;
-    if let Some(dir) = &opts.out_dir {
-        output::write_dir(dir, &result)?;
+    if let Some(out) = out {
+        output::write_result(out, &result)?;
     }
     Ok(result)
 }
