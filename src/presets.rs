@@ -40,7 +40,12 @@ pub fn default_d0() -> Model {
         latent: None,
         transfer: TransferKind::Siegert,
         noise: NoiseClosure::Poisson,
-        sim: SimSettings::default(),
+        // precise: the theory describes continuous time, and `compare` honours the
+        // Model's mode (docs/theory.md section 3)
+        sim: SimSettings {
+            mode: SimMode::Precise,
+            ..SimSettings::default()
+        },
     }
 }
 

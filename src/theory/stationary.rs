@@ -359,6 +359,36 @@ fn solve_with_unchecked_result(
     }
 }
 
+/// Population rate (Hz) below which a population counts as silent when the network is
+/// evaluated at zero recurrent activity (see [`silent_state`]).
+const SILENT_HZ: f64 = 1e-300;
+
+/// The silent state, if the network is silent at finite K: when the inputs at zero
+/// recurrent activity (external drive, bias, latent input) make no population fire
+/// (every rate below `SILENT_HZ`), `nu = q = 0` solves the equations of docs/theory.md
+/// 2.4, a solution the logarithmic unknowns of the Newton solve could only approach as
+/// `ln nu -> -inf`. A self-sustained active state of such a network is not searched for.
+fn silent_state(
+    model: &Model,
+    kappa: &[f64],
+    s: &[f64],
+    eq: &Equations,
+    fano: &[f64],
+) -> Option<State> {
+    let zeros = vec![0.0; model.p()];
+    let pops = evaluate(model, kappa, s, &zeros, &zeros, &MuClosure::Drive, eq, fano).ok()?;
+    let silent = pops
+        .iter()
+        .all(|p| p.rate_hz < SILENT_HZ && p.mu_mv.is_finite() && p.mean_v_mv.is_finite());
+    silent.then(|| State {
+        limit: Limit::Finite,
+        kappa: kappa.to_vec(),
+        s: s.to_vec(),
+        populations: pops,
+        residual: 0.0,
+    })
+}
+
 fn solve_inner(
     model: &Model,
     limit: Limit,
@@ -370,6 +400,9 @@ fn solve_inner(
 ) -> Result<State> {
     match limit {
         Limit::Finite => {
+            if let Some(st) = silent_state(model, kappa, s, eq, fano) {
+                return Ok(st);
+            }
             if let Some(g) = guess {
                 let r0 = Some(g.populations.iter().map(ln_ratio).collect());
                 return solve_rates(
@@ -620,8 +653,11 @@ fn solve_all_valid(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Res
             Ok(out)
         };
     }
-    let levels: [f64; 6] = [1e-3, 0.1, 3.0, 15.0, 60.0, 200.0];
     let eq = Equations::default();
+    if let Some(st) = silent_state(model, kappa, s, &eq, &vec![1.0; p]) {
+        return Ok(vec![st]);
+    }
+    let levels: [f64; 6] = [1e-3, 0.1, 3.0, 15.0, 60.0, 200.0];
     let mut found: Vec<State> = Vec::new();
     let mut last_err = None;
     let total = levels.len().pow(p as u32);
