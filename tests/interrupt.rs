@@ -1,7 +1,7 @@
 //! Interrupting `balnet simulate --out` while it writes (SIGINT, SIGTERM) never leaves a
 //! truncated file under a final name, a folder without `summary.json` is recognisably
 //! unfinished, and a rerun into the same folder succeeds and leaves exactly the files its
-//! `summary.json` lists (docs/guide.md, "Output folders").
+//! `summary.json` lists (docs/theory.md 7, "Output folders").
 
 #![cfg(unix)]
 
