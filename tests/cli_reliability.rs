@@ -1,6 +1,6 @@
 //! The `balnet` command line on bad and extreme input: every case ends in bounded time with
 //! a clear error or a correct, finite result (docs/theory.md 7, "Simulator run limits";
-//! docs/guide.md for the output folders).
+//! docs/theory.md 7, "Output folders").
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

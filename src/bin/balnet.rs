@@ -530,7 +530,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
                     "must be finite and >= 0",
                 ));
             }
-            if !(theta > v_reset) {
+            if theta.partial_cmp(&v_reset) != Some(std::cmp::Ordering::Greater) {
                 return Err(Error::invalid(
                     "theta",
                     theta,
@@ -688,7 +688,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
             check_time("--t-end", t_end, true)?;
             check_time("--dt-out", dt_out, false)?;
             let samples = t_end / dt_out;
-            if !(samples <= MAX_DYNAMICS_SAMPLES) {
+            if samples.is_nan() || samples > MAX_DYNAMICS_SAMPLES {
                 return Err(Error::invalid(
                     "--t-end / --dt-out",
                     format!("{t_end:e} s / {dt_out:e} s = {samples:.3e} samples"),

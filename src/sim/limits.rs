@@ -176,6 +176,11 @@ pub fn memory_limit() -> f64 {
         .map_or(FALLBACK_MEMORY_BYTES, |kb| kb * 1024.0)
 }
 
+/// `x <= limit`, false for NaN.
+fn within(x: f64, limit: f64) -> bool {
+    x <= limit
+}
+
 fn gib(b: f64) -> String {
     format!("{:.3e} bytes ({:.3} GiB)", b, b / (1u64 << 30) as f64)
 }
@@ -197,7 +202,7 @@ pub fn check(model: &Model, threads: usize) -> Result<RunEstimate> {
     }
     let e = estimate(model, threads);
     let t_total = s.warmup + s.duration;
-    if !(e.neuron_steps <= MAX_NEURON_STEPS) {
+    if !within(e.neuron_steps, MAX_NEURON_STEPS) {
         return Err(Error::invalid(
             "sim.duration + sim.warmup",
             format!("{t_total:e} s"),
@@ -209,7 +214,7 @@ pub fn check(model: &Model, threads: usize) -> Result<RunEstimate> {
             ),
         ));
     }
-    if !(e.events_bound <= MAX_EVENTS) {
+    if !within(e.events_bound, MAX_EVENTS) {
         return Err(Error::invalid(
             "sim.duration + sim.warmup",
             format!("{t_total:e} s"),
@@ -223,7 +228,7 @@ pub fn check(model: &Model, threads: usize) -> Result<RunEstimate> {
     }
     let total = e.memory_bytes();
     let limit = memory_limit();
-    if !(total <= limit) {
+    if !within(total, limit) {
         let (what, bytes, field) = e
             .memory
             .iter()

@@ -1,7 +1,7 @@
 //! Writing results: a minimal NPY writer (format version 1.0, little-endian `<f8`/`<u4`,
 //! C order), `summary.json`, and [`RunDir`], the output folder of one run.
 //!
-//! **Output folders** (docs/guide.md, "Output folders"). Every file is written under a
+//! **Output folders** (docs/theory.md 7, "Output folders"). Every file is written under a
 //! temporary name in the same folder ([`TMP_PREFIX`]) and renamed into place, so a file
 //! that exists under its final name is complete. The run's completeness marker
 //! (`summary.json` for `simulate`, `report.json` for `compare`) is written last and lists
