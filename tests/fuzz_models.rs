@@ -292,7 +292,13 @@ fn run_case(m: Model, budget: Duration) -> Vec<(&'static str, Outcome)> {
     if m.d() > 0 {
         let (mc, s) = (m.clone(), s0.clone());
         let (o, sol) = budgeted(budget, move || {
-            latent::fixed_points(&mc, Limit::Finite, &s, &latent::SearchBox::default())
+            // a coarse search: the harness tests robustness, not completeness
+            let search = latent::SearchBox {
+                kappa_max: 40.0,
+                grid: 41,
+                starts: 8,
+            };
+            latent::fixed_points(&mc, Limit::Finite, &s, &search)
         });
         let o = match (o, sol) {
             (Outcome::Ok, Some(sol)) => sol
@@ -398,18 +404,24 @@ fn fuzz(cases: usize, seed: u8, budget: Duration) -> (BTreeMap<String, usize>, V
     let strategy = case_strategy(bases.len());
     let mut counts = BTreeMap::new();
     let mut failures = Vec::new();
+    // generate every case first (deterministic), then run them on all cores
+    let mut jobs = Vec::new();
     for _ in 0..cases {
         let case = strategy.new_tree(&mut runner).expect("strategy").current();
         let (model, desc) = mutate(&bases[case.base], &case.mutations);
         let desc = format!("base {} ({}): {desc}", case.base, bases[case.base].name);
-        let model = match model {
-            Ok(m) => m,
-            Err(_) => {
-                *counts.entry("parse: typed error".to_string()).or_insert(0) += 1;
-                continue;
-            }
-        };
-        for (stage, o) in run_case(model, budget) {
+        match model {
+            Ok(m) => jobs.push((desc, m)),
+            Err(_) => *counts.entry("parse: typed error".to_string()).or_insert(0) += 1,
+        }
+    }
+    use rayon::prelude::*;
+    let results: Vec<(String, Vec<(&'static str, Outcome)>)> = jobs
+        .into_par_iter()
+        .map(|(desc, m)| (desc, run_case(m, budget)))
+        .collect();
+    for (desc, stages) in results {
+        for (stage, o) in stages {
             *counts.entry(class(stage, &o)).or_insert(0) += 1;
             if matches!(o, Outcome::Panic | Outcome::Timeout | Outcome::NonFinite(_)) {
                 failures.push(format!("{desc} -> {}: {o:?}", class(stage, &o)));
