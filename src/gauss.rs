@@ -59,8 +59,23 @@ impl Default for QuadConfig {
 }
 
 /// Maximum number of panels of one adaptive integral (the rule then returns its best
-/// estimate): 2000 panels are 60,000 evaluations.
-const MAX_PANELS: usize = 2000;
+/// estimate and counts the event, see [`take_cap_hits`]): 2000 panels are 60,000
+/// evaluations.
+pub const MAX_PANELS: usize = 2000;
+
+thread_local! {
+    /// Adaptive integrals on this thread that stopped at [`MAX_PANELS`] before meeting
+    /// their tolerance (typically an integrand whose rounding noise exceeds the tolerance).
+    static CAP_HITS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The number of adaptive integrals on this thread that stopped at [`MAX_PANELS`] panels
+/// without meeting their tolerance since the last call, and reset the count. The averages
+/// of this module return their best estimate in that case; a caller that must not accept
+/// it (the stationary solver, for its final state) checks here and reports an error.
+pub fn take_cap_hits() -> usize {
+    CAP_HITS.replace(0)
+}
 
 /// `1/sqrt(2 pi)`.
 const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
@@ -447,6 +462,9 @@ pub(crate) fn integrate_adaptive<const N: usize>(
         let tol: [f64; N] =
             std::array::from_fn(|k| (rtol * total[k].abs()).max(atol[k]).max(f64::MIN_POSITIVE));
         if (0..N).all(|k| err[k] <= tol[k]) || panels.len() >= MAX_PANELS {
+            if panels.len() >= MAX_PANELS && !(0..N).all(|k| err[k] <= tol[k]) {
+                CAP_HITS.set(CAP_HITS.get() + 1);
+            }
             return total;
         }
         // The panel contributing most to the worst component.

@@ -75,6 +75,15 @@ pub fn jacobian(
 
 /// Solve `f(x) = 0` from `x0` by Newton's method with a finite-difference Jacobian,
 /// step limiting and backtracking on `|r|`. `f` returns `None` where it is undefined.
+///
+/// Bounded: at most `opt.max_iter` iterations of at most `n + 31` evaluations of `f`, and
+/// the solve stops early when `max |r|` falls by less than 10% over 20 iterations.
+///
+/// # Errors
+///
+/// [`Error::NoConvergence`] with the iterations spent and the final `max |r|` if `f` is
+/// undefined at `x0`, the Jacobian is singular, no step reduces `|r|`, the solve stalls,
+/// or `opt.max_iter` is reached.
 pub fn solve(
     what: &str,
     mut f: impl FnMut(&DVector<f64>) -> Option<DVector<f64>>,
@@ -88,13 +97,25 @@ pub fn solve(
         residual: f64::NAN,
     })?;
     let mut norm = inf_norm(&r);
+    // |r| at the start of each window of STALL_WINDOW iterations: a solve that has not cut
+    // it by STALL_FACTOR within a window is stalled (e.g. creeping along an asymptote
+    // towards a state at infinity) and stops instead of spending the whole budget.
+    let mut window_start = norm;
+    let mut spent = 0;
     for it in 0..opt.max_iter {
+        spent = it;
         if norm < opt.tol {
             return Ok(NewtonReport {
                 x,
                 residual: norm,
                 iterations: it,
             });
+        }
+        if it > 0 && it % STALL_WINDOW == 0 {
+            if norm > STALL_FACTOR * window_start {
+                break;
+            }
+            window_start = norm;
         }
         let Some(j) = jacobian(&mut f, &x, &r, opt.fd_step) else {
             break;
@@ -139,7 +160,12 @@ pub fn solve(
     }
     Err(Error::NoConvergence {
         what: what.into(),
-        iterations: opt.max_iter,
+        iterations: spent + 1,
         residual: norm,
     })
 }
+
+/// Iterations per stall check of [`solve`].
+const STALL_WINDOW: usize = 20;
+/// Least reduction of `max |r|` per [`STALL_WINDOW`] iterations.
+const STALL_FACTOR: f64 = 0.9;

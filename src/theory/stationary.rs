@@ -105,7 +105,48 @@ pub(crate) fn evaluate(
         .collect()
 }
 
+/// [`evaluate`] at a converged solution: the Gaussian averages that make up the reported
+/// state must have met their tolerance (docs/theory.md 2.3). During the iterations a
+/// capped average is accepted as the best estimate; in the result it is an error.
+#[allow(clippy::too_many_arguments)]
+fn evaluate_final(
+    model: &Model,
+    kappa: &[f64],
+    s: &[f64],
+    nu: &[f64],
+    q: &[f64],
+    mu: &MuClosure,
+    eq: &Equations,
+    fano: &[f64],
+) -> Result<Vec<PopulationState>> {
+    gauss::take_cap_hits();
+    let pops = evaluate(model, kappa, s, nu, q, mu, eq, fano)?;
+    let hits = gauss::take_cap_hits();
+    if hits > 0 {
+        return Err(Error::NoConvergence {
+            what: format!(
+                "Gaussian average of the transfer function at the solution (adaptive \
+                 quadrature stopped at {} panels in {hits} integral(s) without reaching its \
+                 tolerance; input statistics outside the range where the transfer function \
+                 is accurate, docs/theory.md section 7)",
+                gauss::MAX_PANELS
+            ),
+            iterations: gauss::MAX_PANELS,
+            residual: f64::NAN,
+        });
+    }
+    Ok(pops)
+}
+
 const TINY: f64 = 1e-300;
+
+/// Largest population rate (Hz) the finite-K solvers consider (docs/theory.md section 7):
+/// an inter-spike interval of 10 us, far beyond any LIF population with a refractory
+/// period (whose rate stays below `1/tau_ref`). Without refractoriness (`tau_ref = 0`) the
+/// Siegert rate grows without bound with the input, and a network with strong recurrent
+/// excitation has a runaway branch on which the rates go to infinity; Newton iterations
+/// that follow it are cut back here, and fail fast, instead of creeping along it.
+pub const MAX_RATE_HZ: f64 = 1e5;
 
 fn ln_ratio(out: &PopulationState) -> f64 {
     (out.q_hz2.max(TINY) / out.rate_hz.max(TINY).powi(2)).ln()
@@ -531,7 +572,12 @@ fn solve_rates(
             .collect();
         (nu, q)
     };
+    let ln_max = MAX_RATE_HZ.ln();
     let residual = |x: &DVector<f64>| -> Option<DVector<f64>> {
+        if (0..p).any(|a| x[a] > ln_max) {
+            // outside the domain of the theory: the step is cut back
+            return None;
+        }
         let (nu, q) = split(x);
         let out = evaluate(model, kappa, s, &nu, &q, mu, eq, fano).ok()?;
         let mut r = DVector::zeros(unknowns);
@@ -550,7 +596,7 @@ fn solve_rates(
         &NewtonOptions::default(),
     )?;
     let (nu, q) = split(&rep.x);
-    let pops = evaluate(model, kappa, s, &nu, &q, mu, eq, fano)?;
+    let pops = evaluate_final(model, kappa, s, &nu, &q, mu, eq, fano)?;
     Ok(State {
         limit,
         kappa: kappa.to_vec(),
@@ -604,7 +650,7 @@ fn solve_balanced(
     let rep = newton::solve("balanced-limit stationary state", residual, x0, &opt)?;
     let mu: Vec<f64> = (0..p).map(|a| rep.x[a]).collect();
     let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * rep.x[p + a].exp()).collect();
-    let pops = evaluate(model, kappa, s, &nu, &q, &MuClosure::Given(&mu), eq, fano)?;
+    let pops = evaluate_final(model, kappa, s, &nu, &q, &MuClosure::Given(&mu), eq, fano)?;
     Ok(State {
         limit: Limit::Balanced,
         kappa: kappa.to_vec(),

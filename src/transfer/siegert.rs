@@ -364,6 +364,12 @@ fn compute_core(lif: &LifParams, mu: f64, sigma: f64) -> Core {
             }
         };
     }
+    // The reset within a small fraction of sigma below the threshold: y_th - y_r taken
+    // from (theta - Vr)/sigma, not from the difference of the rounded y_th and y_r.
+    let gap = (theta - vr) / sigma;
+    if gap < SHORT_GAP && gap * (y.abs() + yr.abs()) < 1.0 {
+        return short_gap_core(lif, y, yr, gap, sigma);
+    }
     // k = exp(-s) I, g = exp(-s) (erfcx(-y_th) - erfcx(-y_r)).
     let (s, k, g) = if y <= 0.0 {
         // Suprathreshold: the whole integrand on u <= 0.
@@ -388,6 +394,42 @@ fn compute_core(lif: &LifParams, mu: f64, sigma: f64) -> Core {
     Core {
         s,
         den: lif.tau_ref * (-s).exp() + c * k,
+        dnum: c * g / sigma,
+    }
+}
+
+/// Below this `(theta - Vr)/sigma` the Siegert integrals are taken over the short
+/// interval directly (see [`short_gap_core`]).
+const SHORT_GAP: f64 = 0.01;
+
+/// [`compute_core`] when the reset lies within `gap = (theta - Vr)/sigma < SHORT_GAP` of the
+/// threshold (and `gap (|y_th| + |y_r|) < 1`). The general formulas take `y_th - y_r` as a
+/// difference of rounded numbers, which loses `log10(y/gap)` digits (all of them at
+/// `theta - Vr = 1e-12` mV), and `erfcx(-y_th) - erfcx(-y_r)` cancels the same way. Here
+/// both integrals run over `t` in `[0, gap]`, `u = y_r + t`, by 10-point Gauss-Legendre
+/// (exact to rounding on an interval this short): `k = Int exp(-s) erfcx(-u)` and
+/// `g = Int exp(-s) (2 u erfcx(-u) + 2/sqrt(pi))`, since
+/// `d erfcx(-u)/du = 2 u erfcx(-u) + 2/sqrt(pi) > 0` (one sign: no cancellation). For `u > 0`
+/// the scaled `exp(-s) erfcx(-u) = 2 exp((t - gap)(u + y_th)) - exp(-s) erfcx(u)`.
+fn short_gap_core(lif: &LifParams, y: f64, yr: f64, gap: f64, sigma: f64) -> Core {
+    let s = y.max(0.0).powi(2);
+    let e = (-s).exp();
+    let scaled = |t: f64| -> f64 {
+        let u = yr + t;
+        if u <= 0.0 || y <= 0.0 {
+            e * erfcx(-u)
+        } else {
+            2.0 * ((t - gap) * (u + y)).exp() - e * erfcx(u)
+        }
+    };
+    let k = gauss_legendre(&GL10, 0.0, gap, scaled);
+    let g = gauss_legendre(&GL10, 0.0, gap, |t| {
+        2.0 * (yr + t) * scaled(t) + 2.0 * FRAC_1_SQRT_PI * e
+    });
+    let c = lif.tau_m * SQRT_PI;
+    Core {
+        s,
+        den: lif.tau_ref * e + c * k,
         dnum: c * g / sigma,
     }
 }
@@ -431,6 +473,7 @@ fn subthreshold(y: f64, p: f64) -> (f64, f64, f64) {
         };
     (s, k, g)
 }
+
 
 // ---------------------------------------------------------------------------------
 // Special functions
