@@ -54,7 +54,7 @@ fn bench_response(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(20);
+    config = Criterion::default().sample_size(20).without_plots();
     targets = bench_response
 }
 criterion_main!(benches);
