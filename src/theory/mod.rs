@@ -10,4 +10,5 @@ pub mod closure;
 pub mod dynamics;
 pub mod latent;
 pub mod predictions;
+pub mod response;
 pub mod spectral;

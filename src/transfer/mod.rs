@@ -6,6 +6,7 @@
 //! input rates for shot noise) and map the neuron's mean input `x` (mV) to its rate (Hz).
 
 pub mod closed;
+pub mod response;
 pub mod shot_noise;
 pub mod siegert;
 
