@@ -75,8 +75,9 @@ fn two_population_low_pass_roots_are_lambert_w() {
     let d = 0.002;
     model.delay = Delay::Fixed { d };
     let state = stationary::solve(&model, Limit::Finite, &[], &[], None).unwrap();
-    let tau = 0.01;
-    let (ge, gi) = (0.9, 0.5);
+    // tau small enough that the test neuron's own pole -1/tau lies outside the box
+    let tau = 0.005;
+    let (ge, gi) = (2.7, 1.5);
     let neuron = LowPass {
         gains: vec![
             (model.populations[0].theta, ge),

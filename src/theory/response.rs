@@ -402,6 +402,53 @@ impl<'a> NetworkResponse<'a> {
         Ok(m.determinant())
     }
 
+    /// Population averages `(E_A[chi_mu], E_A[chi_sigma2])` (Hz/mV, Hz/mV^2) at
+    /// `lambda = i omega` (`omega` in rad/s), one per population.
+    pub fn mean_susceptibility(&self, omega: f64) -> Result<Vec<(Complex64, Complex64)>> {
+        let lambda = Complex64::new(0.0, omega);
+        (0..self.model.p())
+            .map(|a| self.moments(a, lambda).map(|m| (m.g[0], m.h[0])))
+            .collect()
+    }
+
+    /// Population-averaged pairwise spike-count covariance (spikes^2) for a counting
+    /// window `t` (s), docs/theory.md 6.3: `c_ab(T) = Int dω/2π C_ab(ω) (2 sin(ωT/2)/ω)^2`,
+    /// with the average pairwise cross-spectrum `C_ab = P_ab` for `a != b` and
+    /// `C_aa = (P_aa - nu_a/N_a) / (1 - 1/N_a)`; trapezoidal rule on `points` frequencies
+    /// up to `f_max` (Hz), the tail beyond it neglected (the kernel falls like `1/ω^2`).
+    pub fn count_covariance(&self, t: f64, f_max: f64, points: usize) -> Result<DMatrix<f64>> {
+        if !(t > 0.0 && t.is_finite() && f_max > 0.0 && points >= 2) {
+            return Err(Error::invalid(
+                "window",
+                t,
+                "needs a window > 0 s, f_max > 0 Hz and at least 2 points",
+            ));
+        }
+        let p = self.model.p();
+        let mut acc = DMatrix::<f64>::zeros(p, p);
+        let df = f_max / (points - 1) as f64;
+        for k in 0..points {
+            let f = k as f64 * df;
+            // omega = 0 is the limit omega -> 0 (kernel T^2); avoid the singular point
+            let omega = 2.0 * PI * f.max(1e-6 * df);
+            let s = self.population_spectrum(omega)?;
+            let kern = (2.0 * (omega * t / 2.0).sin() / omega).powi(2);
+            let wgt = if k == 0 || k + 1 == points { 0.5 } else { 1.0 } * df;
+            for a in 0..p {
+                let na = self.model.populations[a].n as f64;
+                for b in 0..p {
+                    let mut c = s[(a, b)].re;
+                    if a == b {
+                        c = (c - self.state.populations[a].rate_hz / na) / (1.0 - 1.0 / na);
+                    }
+                    // two-sided integral over omega = 2 pi f: 2 * Int_0^inf df
+                    acc[(a, b)] += 2.0 * wgt * c * kern;
+                }
+            }
+        }
+        Ok(acc)
+    }
+
     /// Population spike-train cross-spectra `P_ab(omega)` (Hz, per population pair, for the
     /// population-averaged spike train `(1/N_a) sum_i s_i(t)`) at angular frequency `omega`
     /// (rad/s), docs/theory.md 6.3:

@@ -1,0 +1,159 @@
+//! Phase diagram of Brunel (2000) model A from the linear stability of the asynchronous
+//! state (docs/theory.md 6.3): the leading root of det(I - W(lambda)) = 0 over the
+//! (g, eta = nu_ext / nu_thr) plane. Regions: asynchronous-irregular (every root has
+//! Re < 0) and oscillatory (a root with Re > 0), the boundary between them, and the
+//! frequency of the leading root as colour.
+//!
+//! `cargo run --release --example phase_brunel_stability -- [N] [OUT_DIR]`
+//! (default 60 x 60, ./out). Each row of eta is continued along g: the previous point's
+//! roots are refined by Newton's method, and every 8th point (and any point where a
+//! refinement fails) searches the whole box by the argument principle.
+
+use std::time::Instant;
+
+use balnet::presets;
+use balnet::theory::response::{
+    Eigenvalue, NetworkResponse, ResponseOptions, RootBox, ThresholdIntegration, refine_root,
+    stability,
+};
+use balnet::theory::{Limit, stationary};
+use num_complex::Complex64;
+use rayon::prelude::*;
+
+#[derive(Clone, Copy)]
+struct Point {
+    growth: f64,
+    freq: f64,
+}
+
+fn leading(
+    g: f64,
+    eta: f64,
+    prev: &[Eigenvalue],
+    full: bool,
+    guess: &mut Option<balnet::theory::State>,
+) -> Option<(Point, Vec<Eigenvalue>)> {
+    let m = presets::brunel_a(g, eta, 0.1, 1000, 10_000, 2_500).ok()?;
+    let st = stationary::solve(&m, Limit::Finite, &[], &[], guess.as_ref())
+        .or_else(|_| stationary::solve(&m, Limit::Finite, &[], &[], None))
+        .ok()?;
+    *guess = Some(st.clone());
+    let net = NetworkResponse::new(&m, &st, &ThresholdIntegration, ResponseOptions::default()).ok()?;
+    let search = RootBox {
+        re_min: -60.0,
+        re_max: 600.0,
+        f_max: 800.0,
+    };
+    let roots: Vec<Eigenvalue> = if full || prev.is_empty() {
+        stability(&net, &search).ok()?.eigenvalues
+    } else {
+        let mut r = Vec::new();
+        for e in prev.iter().take(4) {
+            let z0 = Complex64::new(e.growth_rate_hz, 2.0 * std::f64::consts::PI * e.frequency_hz);
+            match refine_root(&net, z0) {
+                Ok(Some(z)) => r.push(z),
+                _ => return leading(g, eta, &[], true, &mut Some(st)),
+            }
+        }
+        r.sort_by(|a, b| b.growth_rate_hz.total_cmp(&a.growth_rate_hz));
+        r
+    };
+    let lead = roots.first()?;
+    Some((
+        Point {
+            growth: lead.growth_rate_hz,
+            freq: lead.frequency_hz,
+        },
+        roots,
+    ))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(60);
+    let out = std::path::PathBuf::from(args.get(2).cloned().unwrap_or_else(|| "out".into()));
+    std::fs::create_dir_all(&out)?;
+    let gs: Vec<f64> = (0..n)
+        .map(|i| 2.0 + 6.0 * i as f64 / (n - 1).max(1) as f64)
+        .collect();
+    let etas: Vec<f64> = (0..n)
+        .map(|i| 0.8 + 3.2 * i as f64 / (n - 1).max(1) as f64)
+        .collect();
+    let t0 = Instant::now();
+    let rows: Vec<Vec<Option<Point>>> = etas
+        .par_iter()
+        .map(|&eta| {
+            let mut prev: Vec<Eigenvalue> = Vec::new();
+            let mut guess = None;
+            gs.iter()
+                .enumerate()
+                .map(|(i, &g)| {
+                    let r = leading(g, eta, &prev, i % 8 == 0, &mut guess);
+                    match r {
+                        Some((p, roots)) => {
+                            prev = roots;
+                            Some(p)
+                        }
+                        None => {
+                            prev.clear();
+                            None
+                        }
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let wall = t0.elapsed().as_secs_f64();
+    let unstable = rows.iter().flatten().flatten().filter(|p| p.growth > 0.0).count();
+    let failed = rows.iter().flatten().filter(|p| p.is_none()).count();
+    println!(
+        "phase_brunel_stability: {n} x {n} points in {wall:.2} s on {} threads ({:.2} ms per point); {unstable} oscillatory, {failed} without a result",
+        rayon::current_num_threads(),
+        1e3 * wall / (n * n) as f64
+    );
+    // colour: frequency of the leading root where it is unstable, NaN (grey) where stable
+    let freq: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|p| match p {
+                    Some(p) if p.growth > 0.0 => p.freq,
+                    _ => f64::NAN,
+                })
+                .collect()
+        })
+        .collect();
+    let growth: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|r| r.iter().map(|p| p.map_or(f64::NAN, |p| p.growth)).collect())
+        .collect();
+    balnet::plot::heatmap(
+        &out.join("phase_brunel_stability_freq"),
+        "Brunel A: frequency of the unstable leading root (grey: asynchronous, stable)",
+        "g (relative inhibition)",
+        "eta = nu_ext / nu_thr",
+        "frequency (Hz)",
+        &gs,
+        &etas,
+        &freq,
+    )?;
+    balnet::plot::heatmap(
+        &out.join("phase_brunel_stability_growth"),
+        "Brunel A: growth rate Re(lambda) of the leading root (> 0: oscillatory)",
+        "g (relative inhibition)",
+        "eta = nu_ext / nu_thr",
+        "Re lambda (1/s)",
+        &gs,
+        &etas,
+        &growth,
+    )?;
+    let json = serde_json::json!({
+        "g": gs, "eta": etas,
+        "growth_rate_hz": growth, "frequency_hz": rows.iter().map(|r| r.iter().map(|p| p.map(|p| p.freq)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "wall_s": wall, "threads": rayon::current_num_threads(),
+        "mode": "finite K, Siegert state, diffusion response by threshold integration",
+    });
+    std::fs::write(out.join("phase_brunel_stability.json"), serde_json::to_string(&json)?)?;
+    println!("wrote {}/phase_brunel_stability_{{freq,growth}}.png and .json", out.display());
+    Ok(())
+}
