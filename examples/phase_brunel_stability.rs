@@ -5,19 +5,17 @@
 //! frequency of the leading root as colour.
 //!
 //! `cargo run --release --example phase_brunel_stability -- [N] [OUT_DIR]`
-//! (default 60 x 60, ./out). Each row of eta is continued along g: the previous point's
-//! roots are refined by Newton's method, and every 8th point (and any point where a
-//! refinement fails) searches the whole box by the argument principle.
+//! (default 30 x 30, ./out). Every point searches the box -30 <= Re lambda <= 500 1/s,
+//! frequencies up to 700 Hz, by the argument principle; the stationary state is continued
+//! along each row of eta.
 
 use std::time::Instant;
 
 use balnet::presets;
 use balnet::theory::response::{
-    Eigenvalue, NetworkResponse, ResponseOptions, RootBox, ThresholdIntegration, refine_root,
-    stability,
+    NetworkResponse, ResponseOptions, RootBox, ThresholdIntegration, stability,
 };
 use balnet::theory::{Limit, stationary};
-use num_complex::Complex64;
 use rayon::prelude::*;
 
 #[derive(Clone, Copy)]
@@ -26,13 +24,13 @@ struct Point {
     freq: f64,
 }
 
+/// Leading root of the Brunel A network at (g, eta) in the search box, or `None` when
+/// the stationary state or the response cannot be computed. `Some(None)`: no root in the box.
 fn leading(
     g: f64,
     eta: f64,
-    prev: &[Eigenvalue],
-    full: bool,
     guess: &mut Option<balnet::theory::State>,
-) -> Option<(Point, Vec<Eigenvalue>)> {
+) -> Option<Option<Point>> {
     let m = presets::brunel_a(g, eta, 0.1, 1000, 10_000, 2_500).ok()?;
     let st = stationary::solve(&m, Limit::Finite, &[], &[], guess.as_ref())
         .or_else(|_| stationary::solve(&m, Limit::Finite, &[], &[], None))
@@ -40,37 +38,20 @@ fn leading(
     *guess = Some(st.clone());
     let net = NetworkResponse::new(&m, &st, &ThresholdIntegration, ResponseOptions::default()).ok()?;
     let search = RootBox {
-        re_min: -60.0,
-        re_max: 600.0,
-        f_max: 800.0,
+        re_min: -30.0,
+        re_max: 500.0,
+        f_max: 700.0,
     };
-    let roots: Vec<Eigenvalue> = if full || prev.is_empty() {
-        stability(&net, &search).ok()?.eigenvalues
-    } else {
-        let mut r = Vec::new();
-        for e in prev.iter().take(4) {
-            let z0 = Complex64::new(e.growth_rate_hz, 2.0 * std::f64::consts::PI * e.frequency_hz);
-            match refine_root(&net, z0) {
-                Ok(Some(z)) => r.push(z),
-                _ => return leading(g, eta, &[], true, &mut Some(st)),
-            }
-        }
-        r.sort_by(|a, b| b.growth_rate_hz.total_cmp(&a.growth_rate_hz));
-        r
-    };
-    let lead = roots.first()?;
-    Some((
-        Point {
-            growth: lead.growth_rate_hz,
-            freq: lead.frequency_hz,
-        },
-        roots,
-    ))
+    let roots = stability(&net, &search).ok()?.eigenvalues;
+    Some(roots.first().map(|lead| Point {
+        growth: lead.growth_rate_hz,
+        freq: lead.frequency_hz,
+    }))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let n: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(60);
+    let n: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(30);
     let out = std::path::PathBuf::from(args.get(2).cloned().unwrap_or_else(|| "out".into()));
     std::fs::create_dir_all(&out)?;
     let gs: Vec<f64> = (0..n)
@@ -80,31 +61,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|i| 0.8 + 3.2 * i as f64 / (n - 1).max(1) as f64)
         .collect();
     let t0 = Instant::now();
-    let rows: Vec<Vec<Option<Point>>> = etas
+    let rows: Vec<Vec<Option<Option<Point>>>> = etas
         .par_iter()
         .map(|&eta| {
-            let mut prev: Vec<Eigenvalue> = Vec::new();
             let mut guess = None;
-            gs.iter()
-                .enumerate()
-                .map(|(i, &g)| {
-                    let r = leading(g, eta, &prev, i % 8 == 0, &mut guess);
-                    match r {
-                        Some((p, roots)) => {
-                            prev = roots;
-                            Some(p)
-                        }
-                        None => {
-                            prev.clear();
-                            None
-                        }
-                    }
-                })
-                .collect()
+            gs.iter().map(|&g| leading(g, eta, &mut guess)).collect()
         })
         .collect();
     let wall = t0.elapsed().as_secs_f64();
-    let unstable = rows.iter().flatten().flatten().filter(|p| p.growth > 0.0).count();
+    let unstable = rows
+        .iter()
+        .flatten()
+        .flatten()
+        .flatten()
+        .filter(|p| p.growth > 0.0)
+        .count();
     let failed = rows.iter().flatten().filter(|p| p.is_none()).count();
     println!(
         "phase_brunel_stability: {n} x {n} points in {wall:.2} s on {} threads ({:.2} ms per point); {unstable} oscillatory, {failed} without a result",
@@ -117,7 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|r| {
             r.iter()
                 .map(|p| match p {
-                    Some(p) if p.growth > 0.0 => p.freq,
+                    Some(Some(p)) if p.growth > 0.0 => p.freq,
                     _ => f64::NAN,
                 })
                 .collect()
@@ -125,7 +96,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let growth: Vec<Vec<f64>> = rows
         .iter()
-        .map(|r| r.iter().map(|p| p.map_or(f64::NAN, |p| p.growth)).collect())
+        .map(|r| {
+            r.iter()
+                .map(|p| match p {
+                    Some(Some(p)) => p.growth,
+                    // no root with Re > -30 1/s: stable, drawn at the box edge
+                    Some(None) => -30.0,
+                    None => f64::NAN,
+                })
+                .collect()
+        })
         .collect();
     balnet::plot::heatmap(
         &out.join("phase_brunel_stability_freq"),
@@ -149,7 +129,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let json = serde_json::json!({
         "g": gs, "eta": etas,
-        "growth_rate_hz": growth, "frequency_hz": rows.iter().map(|r| r.iter().map(|p| p.map(|p| p.freq)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "growth_rate_hz_or_box_edge": growth, "frequency_hz": rows.iter().map(|r| r.iter().map(|p| p.flatten().map(|p| p.freq)).collect::<Vec<_>>()).collect::<Vec<_>>(),
         "wall_s": wall, "threads": rayon::current_num_threads(),
         "mode": "finite K, Siegert state, diffusion response by threshold integration",
     });

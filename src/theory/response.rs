@@ -538,6 +538,8 @@ pub struct Stability {
 
 struct Counter<'a, 'b> {
     net: &'a NetworkResponse<'b>,
+    /// Largest delay (s), sets the sampling of the contour.
+    d_max: f64,
     evals: usize,
     memo: HashMap<(u64, u64), Complex64>,
 }
@@ -567,7 +569,7 @@ impl Counter<'_, '_> {
         let fa = self.f(a)?;
         let fb = self.f(b)?;
         let dl = (fb / fa).ln();
-        if dl.im.abs() < 0.6 || depth > 22 {
+        if (dl.im.abs() < 0.6 && dl.re.abs() < 0.7) || depth > 22 {
             let mid = 0.5 * (a + b);
             return Ok([dl, mid * dl, mid * mid * dl]);
         }
@@ -589,7 +591,10 @@ impl Counter<'_, '_> {
         for k in 0..4 {
             // start each side with a few pieces so that no phase jump of 2 pi hides
             let (a, b) = (c[k], c[(k + 1) % 4]);
-            let pieces = 8;
+            // enough pieces that the delay factor exp(-lambda d) turns by < 0.4 rad in
+            // each, so that no whole turn of the phase can hide between two samples
+            let len = (b - a).norm();
+            let pieces = ((len * self.d_max / 0.4).ceil() as usize).clamp(16, 100_000);
             for s in 0..pieces {
                 let u = a + (b - a) * (s as f64 / pieces as f64);
                 let v = a + (b - a) * ((s + 1) as f64 / pieces as f64);
@@ -644,6 +649,7 @@ pub fn stability(net: &NetworkResponse, search: &RootBox) -> Result<Stability> {
     }
     let mut c = Counter {
         net,
+        d_max: net.model.delay.max().max(net.model.populations.iter().map(|p| p.tau_ref).fold(0.0, f64::max)),
         evals: 0,
         memo: HashMap::new(),
     };
@@ -660,7 +666,7 @@ pub fn stability(net: &NetworkResponse, search: &RootBox) -> Result<Stability> {
         }
         let size = (re.1 - re.0).max(im.1 - im.0);
         let mut found = Vec::new();
-        if n <= 2 && depth > 0 || n <= 2 && (re.1 - re.0) * (im.1 - im.0) > 0.0 {
+        if n <= 2 {
             // roots of z^2 - s1 z + (s1^2 - s2)/2 (Newton's identities) or z = s1
             let guesses = if n == 1 {
                 vec![mom[1]]
@@ -734,6 +740,7 @@ pub fn stability(net: &NetworkResponse, search: &RootBox) -> Result<Stability> {
 pub fn refine_root(net: &NetworkResponse, lambda0: Complex64) -> Result<Option<Eigenvalue>> {
     let mut c = Counter {
         net,
+        d_max: net.model.delay.max().max(net.model.populations.iter().map(|p| p.tau_ref).fold(0.0, f64::max)),
         evals: 0,
         memo: HashMap::new(),
     };
