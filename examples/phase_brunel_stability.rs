@@ -26,17 +26,14 @@ struct Point {
 
 /// Leading root of the Brunel A network at (g, eta) in the search box, or `None` when
 /// the stationary state or the response cannot be computed. `Some(None)`: no root in the box.
-fn leading(
-    g: f64,
-    eta: f64,
-    guess: &mut Option<balnet::theory::State>,
-) -> Option<Option<Point>> {
+fn leading(g: f64, eta: f64, guess: &mut Option<balnet::theory::State>) -> Option<Option<Point>> {
     let m = presets::brunel_a(g, eta, 0.1, 1000, 10_000, 2_500).ok()?;
     let st = stationary::solve(&m, Limit::Finite, &[], &[], guess.as_ref())
         .or_else(|_| stationary::solve(&m, Limit::Finite, &[], &[], None))
         .ok()?;
     *guess = Some(st.clone());
-    let net = NetworkResponse::new(&m, &st, &ThresholdIntegration, ResponseOptions::default()).ok()?;
+    let net =
+        NetworkResponse::new(&m, &st, &ThresholdIntegration, ResponseOptions::default()).ok()?;
     let search = RootBox {
         re_min: -30.0,
         re_max: 500.0,
@@ -109,7 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     balnet::plot::heatmap(
         &out.join("phase_brunel_stability_freq"),
-        "Brunel A: frequency of the unstable leading root (grey: asynchronous, stable)",
+        "Brunel A: frequency of the unstable leading root (grey: no unstable root below 700 Hz)",
         "g (relative inhibition)",
         "eta = nu_ext / nu_thr",
         "frequency (Hz)",
@@ -133,7 +130,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "wall_s": wall, "threads": rayon::current_num_threads(),
         "mode": "finite K, Siegert state, diffusion response by threshold integration",
     });
-    std::fs::write(out.join("phase_brunel_stability.json"), serde_json::to_string(&json)?)?;
-    println!("wrote {}/phase_brunel_stability_{{freq,growth}}.png and .json", out.display());
+    std::fs::write(
+        out.join("phase_brunel_stability.json"),
+        serde_json::to_string(&json)?,
+    )?;
+    println!(
+        "wrote {}/phase_brunel_stability_{{freq,growth}}.png and .json",
+        out.display()
+    );
     Ok(())
 }

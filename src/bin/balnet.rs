@@ -557,7 +557,13 @@ fn run(cli: Cli) -> balnet::Result<()> {
         } => {
             let mut m = load_named(&model)?;
             theory.apply(&mut m)?;
-            print(&stability_cmd(&m, theory.limit, kappa, search_box, hermite_nodes)?);
+            print(&stability_cmd(
+                &m,
+                theory.limit,
+                kappa,
+                search_box,
+                hermite_nodes,
+            )?);
         }
         Cmd::Spectrum {
             model,
@@ -569,7 +575,14 @@ fn run(cli: Cli) -> balnet::Result<()> {
         } => {
             let mut m = load_named(&model)?;
             theory.apply(&mut m)?;
-            print(&spectrum_cmd(&m, theory.limit, kappa, f_max, points, hermite_nodes)?);
+            print(&spectrum_cmd(
+                &m,
+                theory.limit,
+                kappa,
+                f_max,
+                points,
+                hermite_nodes,
+            )?);
         }
         Cmd::Solve { model, theory } => {
             let mut m = load(&model)?;
@@ -813,9 +826,15 @@ fn spectrum_cmd(
     points: usize,
     hermite_nodes: usize,
 ) -> balnet::Result<Value> {
-    use balnet::theory::response::{NetworkResponse, ResponseOptions, ThresholdIntegration};
+    use balnet::theory::response::{
+        NetworkResponse, ResponseOptions, SpikeSpectrum, ThresholdIntegration,
+    };
     if !(f_max > 0.0 && f_max.is_finite()) {
-        return Err(Error::invalid("--f-max", f_max, "must be finite and > 0 (Hz)"));
+        return Err(Error::invalid(
+            "--f-max",
+            f_max,
+            "must be finite and > 0 (Hz)",
+        ));
     }
     if points == 0 || points > 100_000 {
         return Err(Error::invalid("--points", points, "must be in 1..=100000"));
@@ -827,12 +846,14 @@ fn spectrum_cmd(
     };
     let net = NetworkResponse::new(m, &state, &ThresholdIntegration, opts)?;
     let p = m.p();
-    let freqs: Vec<f64> = (1..=points).map(|k| f_max * k as f64 / points as f64).collect();
+    let freqs: Vec<f64> = (1..=points)
+        .map(|k| f_max * k as f64 / points as f64)
+        .collect();
     let mut spectra = vec![vec![Vec::new(); p]; p];
     let mut chi = vec![Vec::new(); p];
     for &f in &freqs {
         let omega = 2.0 * std::f64::consts::PI * f;
-        let s = net.population_spectrum(omega)?;
+        let s = net.population_spectrum_with(omega, SpikeSpectrum::Renewal)?;
         for a in 0..p {
             for b in 0..p {
                 spectra[a][b].push([s[(a, b)].re, s[(a, b)].im]);
@@ -840,7 +861,9 @@ fn spectrum_cmd(
         }
         let c = net.mean_susceptibility(omega)?;
         for a in 0..p {
-            chi[a].push(json!({"chi_mu": [c[a].0.re, c[a].0.im], "chi_sigma2": [c[a].1.re, c[a].1.im]}));
+            chi[a].push(
+                json!({"chi_mu": [c[a].0.re, c[a].0.im], "chi_sigma2": [c[a].1.re, c[a].1.im]}),
+            );
         }
     }
     let names: Vec<&str> = m.populations.iter().map(|q| q.name.as_str()).collect();
@@ -850,7 +873,7 @@ fn spectrum_cmd(
         "kappa_hz": state.kappa,
         "rates_hz": state.rates(),
         "populations": names,
-        "spike_spectrum": "Poisson level S0 = nu (the LIF renewal spectrum is not used)",
+        "spike_spectrum": "renewal spectrum of the white-noise LIF (docs/theory.md 6.1), averaged over each population's input distribution",
         "frequencies_hz": freqs,
         "population_spectra_hz": spectra,
         "population_spectra_note": "P_ab(f) of the population-averaged spike trains (1/N_a) sum_i s_i, [re, im], docs/theory.md 6.3",

@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::gauss;
 use crate::model::{Connectivity, Delay, Model};
 use crate::transfer::LifParams;
-use crate::transfer::response::threshold;
+use crate::transfer::response::{diffusion, threshold};
 
 /// Complex zero.
 const C0: Complex64 = Complex64::new(0.0, 0.0);
@@ -70,6 +70,31 @@ impl NeuronResponse for ThresholdIntegration {
     }
     fn name(&self) -> &'static str {
         "diffusion (threshold integration)"
+    }
+}
+
+/// Diffusion (white-noise LIF) response in closed form with parabolic cylinder functions
+/// (docs/theory.md 6.1; Brunel & Hakim 1999, Lindner & Schimansky-Geier 2001).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClosedForm;
+
+impl NeuronResponse for ClosedForm {
+    fn response(
+        &self,
+        lif: &LifParams,
+        mu: f64,
+        sigma: f64,
+        lambda: Complex64,
+    ) -> Result<(f64, Complex64, Complex64)> {
+        let c = diffusion::susceptibility(lif, mu, sigma, lambda)?;
+        Ok((
+            crate::transfer::siegert::rate(lif, mu, sigma),
+            c.chi_mu,
+            c.chi_sigma2,
+        ))
+    }
+    fn name(&self) -> &'static str {
+        "diffusion (closed form, parabolic cylinder functions)"
     }
 }
 
@@ -156,6 +181,9 @@ pub struct NetworkResponse<'a> {
 pub enum SpikeSpectrum {
     /// `S0 = nu`: Poisson trains (the white level of the spectrum).
     Poisson,
+    /// `S0 = E_A[S_LIF(omega; x_i, sigma_A)]`: the renewal spectrum of the white-noise LIF
+    /// (docs/theory.md 6.1) averaged over the population's input distribution.
+    Renewal,
 }
 
 impl<'a> NetworkResponse<'a> {
@@ -455,6 +483,31 @@ impl<'a> NetworkResponse<'a> {
     /// `P = (I - W)^{-1} diag(S0_a / N_a) (I - W)^{-H}` restricted to the rate block,
     /// with `S0_a = nu_a` (Poisson level).
     pub fn population_spectrum(&self, omega: f64) -> Result<DMatrix<Complex64>> {
+        self.population_spectrum_with(omega, SpikeSpectrum::Poisson)
+    }
+
+    /// The intrinsic spike spectrum `S0_A(omega)` (Hz) of population `a`.
+    pub fn spike_spectrum(&self, a: usize, omega: f64, s0: SpikeSpectrum) -> Result<f64> {
+        match s0 {
+            SpikeSpectrum::Poisson => Ok(self.state.populations[a].rate_hz),
+            SpikeSpectrum::Renewal => {
+                let p = &self.pops[a];
+                let mut acc = 0.0;
+                for &(z, w) in &p.nodes {
+                    acc +=
+                        w * diffusion::spike_spectrum(&p.lif, p.mean + p.sd * z, p.sigma, omega)?;
+                }
+                Ok(acc)
+            }
+        }
+    }
+
+    /// [`Self::population_spectrum`] with a chosen intrinsic spike spectrum.
+    pub fn population_spectrum_with(
+        &self,
+        omega: f64,
+        s0_kind: SpikeSpectrum,
+    ) -> Result<DMatrix<Complex64>> {
         let lambda = Complex64::new(0.0, omega);
         let w = self.matrix(lambda)?;
         let n = w.nrows();
@@ -465,13 +518,12 @@ impl<'a> NetworkResponse<'a> {
                 "I - W(i omega) is singular at omega = {omega} rad/s: the state is marginally stable there"
             ))
         })?;
-        // Intrinsic (finite-size) noise enters the rate rows nu_a and the Q rows
-        // (E[nu_i xi_i], covariance nu_a q_a / N_a ... approximated by its Poisson level).
+        // Intrinsic (finite-size) noise enters the rate rows only; that of the Q and
+        // latent read-outs is neglected (docs/theory.md 6.3).
         let mut s0 = DMatrix::<Complex64>::zeros(n, n);
         for a in 0..p {
-            let ps = &self.state.populations[a];
             let na = self.model.populations[a].n as f64;
-            s0[(a, a)] = Complex64::new(ps.rate_hz / na, 0.0);
+            s0[(a, a)] = Complex64::new(self.spike_spectrum(a, omega, s0_kind)? / na, 0.0);
         }
         let full = &inv * s0 * inv.adjoint();
         Ok(full.view((0, 0), (p, p)).into_owned())
@@ -649,7 +701,13 @@ pub fn stability(net: &NetworkResponse, search: &RootBox) -> Result<Stability> {
     }
     let mut c = Counter {
         net,
-        d_max: net.model.delay.max().max(net.model.populations.iter().map(|p| p.tau_ref).fold(0.0, f64::max)),
+        d_max: net.model.delay.max().max(
+            net.model
+                .populations
+                .iter()
+                .map(|p| p.tau_ref)
+                .fold(0.0, f64::max),
+        ),
         evals: 0,
         memo: HashMap::new(),
     };
@@ -740,7 +798,13 @@ pub fn stability(net: &NetworkResponse, search: &RootBox) -> Result<Stability> {
 pub fn refine_root(net: &NetworkResponse, lambda0: Complex64) -> Result<Option<Eigenvalue>> {
     let mut c = Counter {
         net,
-        d_max: net.model.delay.max().max(net.model.populations.iter().map(|p| p.tau_ref).fold(0.0, f64::max)),
+        d_max: net.model.delay.max().max(
+            net.model
+                .populations
+                .iter()
+                .map(|p| p.tau_ref)
+                .fold(0.0, f64::max),
+        ),
         evals: 0,
         memo: HashMap::new(),
     };
