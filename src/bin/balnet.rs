@@ -188,6 +188,10 @@ enum Cmd {
         /// Gauss-Hermite nodes of the average over each population's input distribution.
         #[arg(long, default_value_t = 48)]
         hermite_nodes: usize,
+        /// Single-neuron response: `closed-form` (parabolic cylinder functions,
+        /// docs/theory.md 6.1) or `threshold` (threshold integration, 6.2).
+        #[arg(long, default_value = "closed-form")]
+        response: String,
         #[command(flatten)]
         theory: TheoryArgs,
     },
@@ -208,6 +212,10 @@ enum Cmd {
         /// Gauss-Hermite nodes of the average over each population's input distribution.
         #[arg(long, default_value_t = 48)]
         hermite_nodes: usize,
+        /// Single-neuron response: `closed-form` (parabolic cylinder functions,
+        /// docs/theory.md 6.1) or `threshold` (threshold integration, 6.2).
+        #[arg(long, default_value = "closed-form")]
+        response: String,
         #[command(flatten)]
         theory: TheoryArgs,
     },
@@ -553,16 +561,19 @@ fn run(cli: Cli) -> balnet::Result<()> {
             search_box,
             kappa,
             hermite_nodes,
+            response,
             theory,
         } => {
             let mut m = load_named(&model)?;
             theory.apply(&mut m)?;
+            let r = neuron_response(&response)?;
             print(&stability_cmd(
                 &m,
                 theory.limit,
                 kappa,
                 search_box,
                 hermite_nodes,
+                r,
             )?);
         }
         Cmd::Spectrum {
@@ -571,10 +582,12 @@ fn run(cli: Cli) -> balnet::Result<()> {
             points,
             kappa,
             hermite_nodes,
+            response,
             theory,
         } => {
             let mut m = load_named(&model)?;
             theory.apply(&mut m)?;
+            let r = neuron_response(&response)?;
             print(&spectrum_cmd(
                 &m,
                 theory.limit,
@@ -582,6 +595,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 f_max,
                 points,
                 hermite_nodes,
+                r,
             )?);
         }
         Cmd::Solve { model, theory } => {
@@ -785,10 +799,9 @@ fn stability_cmd(
     kappa: Option<Vec<f64>>,
     search_box: Option<Vec<f64>>,
     hermite_nodes: usize,
+    response: &dyn balnet::theory::response::NeuronResponse,
 ) -> balnet::Result<Value> {
-    use balnet::theory::response::{
-        NetworkResponse, ResponseOptions, RootBox, ThresholdIntegration, stability,
-    };
+    use balnet::theory::response::{NetworkResponse, ResponseOptions, RootBox, stability};
     let search = match search_box {
         None => RootBox::default(),
         Some(v) => {
@@ -806,7 +819,7 @@ fn stability_cmd(
         hermite_nodes,
         ..Default::default()
     };
-    let net = NetworkResponse::new(m, &state, &ThresholdIntegration, opts)?;
+    let net = NetworkResponse::new(m, &state, response, opts)?;
     let st = stability(&net, &search)?;
     Ok(json!({
         "model": m.name,
@@ -825,10 +838,9 @@ fn spectrum_cmd(
     f_max: f64,
     points: usize,
     hermite_nodes: usize,
+    response: &dyn balnet::theory::response::NeuronResponse,
 ) -> balnet::Result<Value> {
-    use balnet::theory::response::{
-        NetworkResponse, ResponseOptions, SpikeSpectrum, ThresholdIntegration,
-    };
+    use balnet::theory::response::{NetworkResponse, ResponseOptions, SpikeSpectrum};
     if !(f_max > 0.0 && f_max.is_finite()) {
         return Err(Error::invalid(
             "--f-max",
@@ -844,7 +856,7 @@ fn spectrum_cmd(
         hermite_nodes,
         ..Default::default()
     };
-    let net = NetworkResponse::new(m, &state, &ThresholdIntegration, opts)?;
+    let net = NetworkResponse::new(m, &state, response, opts)?;
     let p = m.p();
     let freqs: Vec<f64> = (1..=points)
         .map(|k| f_max * k as f64 / points as f64)
@@ -880,4 +892,22 @@ fn spectrum_cmd(
         "susceptibility_hz_per_mv": chi,
         "susceptibility_note": "population averages E_A[chi_mu] (Hz/mV) and E_A[chi_sigma2] (Hz/mV^2) over the quenched input distribution, [re, im]",
     }))
+}
+
+/// The single-neuron response named on the command line (docs/theory.md 6.1, 6.2).
+fn neuron_response(
+    name: &str,
+) -> balnet::Result<&'static dyn balnet::theory::response::NeuronResponse> {
+    use balnet::theory::response::{ClosedForm, ThresholdIntegration};
+    static CLOSED: ClosedForm = ClosedForm;
+    static THRESHOLD: ThresholdIntegration = ThresholdIntegration;
+    match name {
+        "closed-form" | "closed_form" => Ok(&CLOSED),
+        "threshold" => Ok(&THRESHOLD),
+        other => Err(Error::invalid(
+            "--response",
+            other,
+            "must be `closed-form` or `threshold`",
+        )),
+    }
 }

@@ -214,7 +214,7 @@ impl<'a> NetworkResponse<'a> {
         let rule = gauss::hermite_rule(opts.hermite_nodes);
         let mut pops = Vec::with_capacity(model.p());
         for (a, ps) in state.populations.iter().enumerate() {
-            if !(ps.sigma_mv > 0.0) {
+            if ps.sigma_mv.is_nan() || ps.sigma_mv <= 0.0 {
                 return Err(Error::invalid(
                     format!("populations[{a}] ({}).sigma", ps.name),
                     ps.sigma_mv,
@@ -224,22 +224,22 @@ impl<'a> NetworkResponse<'a> {
             let sd = ps.delta_mv2.max(0.0).sqrt();
             let tau = model.populations[a].tau_m;
             let (mut rho_m, mut rho_n) = (vec![0.0; d], vec![0.0; d]);
-            if sd > 0.0 {
-                if let Some(lat) = &model.latent {
-                    let l = &lat.loadings[a];
-                    let s = |e: usize| state.s.get(e).copied().unwrap_or(0.0);
-                    for e in 0..d {
-                        let cm: f64 = (0..d)
-                            .map(|f| tau * l.sigma_mm[e][f] * state.kappa[f])
-                            .sum::<f64>()
-                            + (0..lat.d_in).map(|f| l.sigma_mw[e][f] * s(f)).sum::<f64>();
-                        let cn: f64 = (0..d)
-                            .map(|f| tau * l.sigma_nm[e][f] * state.kappa[f])
-                            .sum::<f64>()
-                            + (0..lat.d_in).map(|f| l.sigma_nw[e][f] * s(f)).sum::<f64>();
-                        rho_m[e] = cm / sd;
-                        rho_n[e] = cn / sd;
-                    }
+            if let Some(lat) = &model.latent
+                && sd > 0.0
+            {
+                let l = &lat.loadings[a];
+                let s = |e: usize| state.s.get(e).copied().unwrap_or(0.0);
+                for e in 0..d {
+                    let cm: f64 = (0..d)
+                        .map(|f| tau * l.sigma_mm[e][f] * state.kappa[f])
+                        .sum::<f64>()
+                        + (0..lat.d_in).map(|f| l.sigma_mw[e][f] * s(f)).sum::<f64>();
+                    let cn: f64 = (0..d)
+                        .map(|f| tau * l.sigma_nm[e][f] * state.kappa[f])
+                        .sum::<f64>()
+                        + (0..lat.d_in).map(|f| l.sigma_nw[e][f] * s(f)).sum::<f64>();
+                    rho_m[e] = cm / sd;
+                    rho_n[e] = cn / sd;
                 }
             }
             pops.push(Pop {
@@ -290,8 +290,8 @@ impl<'a> NetworkResponse<'a> {
             let x = p.mean + p.sd * z;
             let (nu, cm, cs) = self.response.response(&p.lif, x, p.sigma, lambda)?;
             let he = [1.0, z, z * z - 1.0];
-            for k in 0..3 {
-                let wk = w * he[k];
+            for (k, hk) in he.iter().enumerate() {
+                let wk = w * hk;
                 m.g[k] += cm * wk;
                 m.h[k] += cs * wk;
                 m.ng[k] += cm * (nu * wk);

@@ -90,7 +90,7 @@ fn check(lif: &LifParams, mu: f64, sigma: f64, lambda: Complex64) -> Result<()> 
     if !mu.is_finite() {
         return Err(Error::invalid("mu", mu, "must be finite (mV)"));
     }
-    if !(lif.theta > lif.v_reset) {
+    if lif.theta.is_nan() || lif.v_reset.is_nan() || lif.theta <= lif.v_reset {
         return Err(Error::invalid(
             "theta",
             lif.theta,
