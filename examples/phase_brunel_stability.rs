@@ -5,16 +5,14 @@
 //! frequency of the leading root as colour.
 //!
 //! `cargo run --release --example phase_brunel_stability -- [N] [OUT_DIR]`
-//! (default 30 x 30, ./out). Every point searches the box -30 <= Re lambda <= 500 1/s,
+//! (default 100 x 100, ./out). Every point searches the box -30 <= Re lambda <= 500 1/s,
 //! frequencies up to 700 Hz, by the argument principle; the stationary state is continued
 //! along each row of eta.
 
 use std::time::Instant;
 
 use balnet::presets;
-use balnet::theory::response::{
-    NetworkResponse, ResponseOptions, RootBox, ThresholdIntegration, stability,
-};
+use balnet::theory::response::{ClosedForm, NetworkResponse, ResponseOptions, RootBox, stability};
 use balnet::theory::{Limit, stationary};
 use rayon::prelude::*;
 
@@ -32,8 +30,7 @@ fn leading(g: f64, eta: f64, guess: &mut Option<balnet::theory::State>) -> Optio
         .or_else(|_| stationary::solve(&m, Limit::Finite, &[], &[], None))
         .ok()?;
     *guess = Some(st.clone());
-    let net =
-        NetworkResponse::new(&m, &st, &ThresholdIntegration, ResponseOptions::default()).ok()?;
+    let net = NetworkResponse::new(&m, &st, &ClosedForm, ResponseOptions::default()).ok()?;
     let search = RootBox {
         re_min: -30.0,
         re_max: 500.0,
@@ -48,7 +45,7 @@ fn leading(g: f64, eta: f64, guess: &mut Option<balnet::theory::State>) -> Optio
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let n: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(30);
+    let n: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(100);
     let out = std::path::PathBuf::from(args.get(2).cloned().unwrap_or_else(|| "out".into()));
     std::fs::create_dir_all(&out)?;
     let gs: Vec<f64> = (0..n)
@@ -128,7 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "g": gs, "eta": etas,
         "growth_rate_hz_or_box_edge": growth, "frequency_hz": rows.iter().map(|r| r.iter().map(|p| p.flatten().map(|p| p.freq)).collect::<Vec<_>>()).collect::<Vec<_>>(),
         "wall_s": wall, "threads": rayon::current_num_threads(),
-        "mode": "finite K, Siegert state, diffusion response by threshold integration",
+        "mode": "finite K, Siegert state, diffusion response in closed form (parabolic cylinder functions)",
     });
     std::fs::write(
         out.join("phase_brunel_stability.json"),
