@@ -103,7 +103,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     balnet::plot::heatmap(
         &out.join("phase_brunel_stability_freq"),
-        "Brunel A: frequency of the unstable leading root (grey: no unstable root below 700 Hz)",
+        "Brunel A: frequency of the unstable root (grey: none below 700 Hz)",
         "g (relative inhibition)",
         "eta = nu_ext / nu_thr",
         "frequency (Hz)",
@@ -113,7 +113,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     balnet::plot::heatmap(
         &out.join("phase_brunel_stability_growth"),
-        "Brunel A: growth rate Re(lambda) of the leading root (> 0: oscillatory)",
+        "Brunel A: leading Re(lambda) (> 0 oscillatory; -30: no root in box)",
         "g (relative inhibition)",
         "eta = nu_ext / nu_thr",
         "Re lambda (1/s)",
