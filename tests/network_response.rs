@@ -6,7 +6,8 @@ use std::f64::consts::PI;
 use balnet::model::{Connectivity, Delay};
 use balnet::presets;
 use balnet::theory::response::{
-    NetworkResponse, NeuronResponse, ResponseOptions, RootBox, ThresholdIntegration, stability,
+    ClosedForm, NetworkResponse, NeuronResponse, ResponseOptions, RootBox, ThresholdIntegration,
+    stability,
 };
 use balnet::theory::{Limit, latent, stationary};
 use balnet::transfer::LifParams;
