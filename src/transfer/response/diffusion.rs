@@ -104,7 +104,7 @@ pub fn spike_spectrum(lif: &LifParams, mu: f64, sigma: f64, omega: f64) -> Resul
         let cv = siegert::cv_isi(lif, mu, sigma);
         return Ok(nu * cv * cv);
     }
-    if !(nu > 0.0) {
+    if nu <= 0.0 || nu.is_nan() {
         return Ok(0.0);
     }
     let p = pieces(lif, mu, sigma, lambda)?;

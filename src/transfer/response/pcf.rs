@@ -51,8 +51,9 @@ const STIRLING: [f64; 10] = [
 /// non-positive integer. Stirling's series with 10 terms at `|z| >= 15` (truncation
 /// error below `1e-20`), the recurrence `Gamma(z) = Gamma(z + n)/(z (z+1) ... (z+n-1))`
 /// to get there, and the reflection formula for `Re z < 1/2` (with `ln sin(pi z)`
-/// formed from exponentials that cannot overflow). Absolute error about
-/// `2e-16 |ln Gamma(z)|` (rounding only).
+/// formed from exponentials that cannot overflow). Rounding only: absolute error about
+/// `2e-16 max(|ln Gamma(z)|, 30)` (the upward shift to `|z| >= 15` subtracts two terms
+/// of size ~30); `1.1e-14` relative in `|Gamma(i)|^2`.
 pub fn ln_gamma(z: Complex64) -> Complex64 {
     if z.re < 0.5 {
         // Gamma(z) Gamma(1 - z) = pi / sin(pi z)
@@ -228,7 +229,7 @@ fn check_args(a: Complex64, zs: &[f64]) -> Result<()> {
 /// `zs[0]`.
 pub fn ratios(a: Complex64, zs: &[f64]) -> Result<Vec<Ratios>> {
     check_args(a, zs)?;
-    if zs.windows(2).any(|w| !(w[1] < w[0])) {
+    if zs.windows(2).any(|w| w[1] >= w[0]) {
         return Err(Error::Domain(
             "parabolic cylinder ratios: arguments must be strictly decreasing".into(),
         ));
@@ -381,7 +382,8 @@ mod tests {
         assert!((ln_gamma(c(0.5, 0.0)).exp().re - PI.sqrt()).abs() < 1e-14);
         assert!((ln_gamma(c(5.0, 0.0)).exp().re - 24.0).abs() < 1e-12);
         let g = ln_gamma(c(0.0, 1.0)).exp().norm_sqr();
-        assert!((g / (PI / PI.sinh()) - 1.0).abs() < 1e-14);
+        // Shifted to |z| >= 15 and back: ~30 * 2e-16 absolute in ln Gamma, twice.
+        assert!((g / (PI / PI.sinh()) - 1.0).abs() < 3e-14);
         // Reflection: Gamma(-2.5) = -8 sqrt(pi)/15.
         let g = ln_gamma(c(-2.5, 0.0)).exp();
         assert!((g.re / (-8.0 * PI.sqrt() / 15.0) - 1.0).abs() < 1e-14);
