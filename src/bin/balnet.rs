@@ -207,6 +207,54 @@ enum Cmd {
         #[arg(long)]
         all_closures: bool,
     },
+    /// Linear stability of the stationary state (docs/theory.md 6.3): every root of
+    /// det(I - W(lambda)) = 0 in a box of the complex plane, as JSON (growth rate 1/s,
+    /// frequency Hz).
+    Stability {
+        /// Model file (.toml or .json) or preset name (`default`, `default-d0`,
+        /// `latent-bistable`, `brunel-a`); none: the embedded default.
+        model: Option<String>,
+        /// Search box `re_min,re_max,f_max`: Re lambda from re_min to re_max (1/s),
+        /// frequencies up to f_max (Hz). Default -20,400,600.
+        #[arg(long = "box", value_delimiter = ',', allow_hyphen_values = true)]
+        search_box: Option<Vec<f64>>,
+        /// Latent state kappa (Hz, comma-separated); default: the stable fixed point nearest 0.
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        kappa: Option<Vec<f64>>,
+        /// Gauss-Hermite nodes of the average over each population's input distribution.
+        #[arg(long, default_value_t = 48)]
+        hermite_nodes: usize,
+        /// Single-neuron response: `closed-form` (parabolic cylinder functions,
+        /// docs/theory.md 6.1) or `threshold` (threshold integration, 6.2).
+        #[arg(long, default_value = "closed-form")]
+        response: String,
+        #[command(flatten)]
+        theory: TheoryArgs,
+    },
+    /// Population spike spectra and susceptibilities of the stationary state
+    /// (docs/theory.md 6.3) as JSON.
+    Spectrum {
+        /// Model file (.toml or .json) or preset name; none: the embedded default.
+        model: Option<String>,
+        /// Largest frequency (Hz).
+        #[arg(long, default_value_t = 500.0)]
+        f_max: f64,
+        /// Number of frequencies (from f_max/points to f_max).
+        #[arg(long, default_value_t = 100)]
+        points: usize,
+        /// Latent state kappa (Hz, comma-separated); default: the stable fixed point nearest 0.
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        kappa: Option<Vec<f64>>,
+        /// Gauss-Hermite nodes of the average over each population's input distribution.
+        #[arg(long, default_value_t = 48)]
+        hermite_nodes: usize,
+        /// Single-neuron response: `closed-form` (parabolic cylinder functions,
+        /// docs/theory.md 6.1) or `threshold` (threshold integration, 6.2).
+        #[arg(long, default_value = "closed-form")]
+        response: String,
+        #[command(flatten)]
+        theory: TheoryArgs,
+    },
 }
 
 /// Options shared by the theory commands.
@@ -670,6 +718,48 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 }
             }
         }
+        Cmd::Stability {
+            model,
+            search_box,
+            kappa,
+            hermite_nodes,
+            response,
+            theory,
+        } => {
+            let mut m = load_named(&model)?;
+            theory.apply(&mut m)?;
+            let r = neuron_response(&response)?;
+            print(&stability_cmd(
+                &m,
+                theory.limit,
+                kappa,
+                search_box,
+                hermite_nodes,
+                r,
+            )?);
+        }
+        Cmd::Spectrum {
+            model,
+            f_max,
+            points,
+            kappa,
+            hermite_nodes,
+            response,
+            theory,
+        } => {
+            let mut m = load_named(&model)?;
+            theory.apply(&mut m)?;
+            let r = neuron_response(&response)?;
+            print(&spectrum_cmd(
+                &m,
+                theory.limit,
+                kappa,
+                f_max,
+                points,
+                hermite_nodes,
+                r,
+            )?);
+        }
         Cmd::Solve { model, theory } => {
             let mut m = load(&model)?;
             theory.apply(&mut m)?;
@@ -858,5 +948,169 @@ fn main() -> ExitCode {
             eprintln!("balnet: error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A Model from a file, or a preset by name when no such file exists.
+fn load_named(arg: &Option<String>) -> balnet::Result<Model> {
+    match arg {
+        None => Ok(presets::default_model()),
+        Some(name) => {
+            let path = std::path::Path::new(name);
+            if path.exists() {
+                Model::from_file(path)
+            } else {
+                presets::by_name(name).map_err(|_| {
+                    Error::invalid(
+                        "MODEL",
+                        name,
+                        "is neither a model file (.toml or .json) nor a preset (`default`, `default-d0`, `latent-bistable`, `brunel-a`)",
+                    )
+                })
+            }
+        }
+    }
+}
+
+/// The stationary state the linear response is taken around (docs/theory.md 6.3).
+fn response_state(
+    m: &Model,
+    limit: Limit,
+    kappa: Option<Vec<f64>>,
+) -> balnet::Result<stationary::State> {
+    if limit == Limit::Balanced {
+        return Err(Error::invalid(
+            "--limit",
+            "balanced",
+            "the network linear response is defined at finite K only (docs/theory.md 6.3)",
+        ));
+    }
+    let s = m.signal(0.0);
+    let k = match kappa {
+        Some(k) => {
+            check_len("--kappa", &k, m.d())?;
+            k
+        }
+        None => default_kappa0(m, limit, &s)?,
+    };
+    stationary::solve(m, limit, &k, &s, None)
+}
+
+fn stability_cmd(
+    m: &Model,
+    limit: Limit,
+    kappa: Option<Vec<f64>>,
+    search_box: Option<Vec<f64>>,
+    hermite_nodes: usize,
+    response: &dyn balnet::theory::response::NeuronResponse,
+) -> balnet::Result<Value> {
+    use balnet::theory::response::{NetworkResponse, ResponseOptions, RootBox, stability};
+    let search = match search_box {
+        None => RootBox::default(),
+        Some(v) => {
+            check_len("--box", &v, 3)?;
+            RootBox {
+                re_min: v[0],
+                re_max: v[1],
+                f_max: v[2],
+            }
+        }
+    };
+    let state = response_state(m, limit, kappa)?;
+    let t0 = std::time::Instant::now();
+    let opts = ResponseOptions {
+        hermite_nodes,
+        ..Default::default()
+    };
+    let net = NetworkResponse::new(m, &state, response, opts)?;
+    let st = stability(&net, &search)?;
+    Ok(json!({
+        "model": m.name,
+        "limit": limit.to_string(),
+        "kappa_hz": state.kappa,
+        "rates_hz": state.rates(),
+        "stability": st,
+        "time_s": t0.elapsed().as_secs_f64(),
+    }))
+}
+
+fn spectrum_cmd(
+    m: &Model,
+    limit: Limit,
+    kappa: Option<Vec<f64>>,
+    f_max: f64,
+    points: usize,
+    hermite_nodes: usize,
+    response: &dyn balnet::theory::response::NeuronResponse,
+) -> balnet::Result<Value> {
+    use balnet::theory::response::{NetworkResponse, ResponseOptions, SpikeSpectrum};
+    if !(f_max > 0.0 && f_max.is_finite()) {
+        return Err(Error::invalid(
+            "--f-max",
+            f_max,
+            "must be finite and > 0 (Hz)",
+        ));
+    }
+    if points == 0 || points > 100_000 {
+        return Err(Error::invalid("--points", points, "must be in 1..=100000"));
+    }
+    let state = response_state(m, limit, kappa)?;
+    let opts = ResponseOptions {
+        hermite_nodes,
+        ..Default::default()
+    };
+    let net = NetworkResponse::new(m, &state, response, opts)?;
+    let p = m.p();
+    let freqs: Vec<f64> = (1..=points)
+        .map(|k| f_max * k as f64 / points as f64)
+        .collect();
+    let mut spectra = vec![vec![Vec::new(); p]; p];
+    let mut chi = vec![Vec::new(); p];
+    for &f in &freqs {
+        let omega = 2.0 * std::f64::consts::PI * f;
+        let s = net.population_spectrum_with(omega, SpikeSpectrum::Renewal)?;
+        for a in 0..p {
+            for b in 0..p {
+                spectra[a][b].push([s[(a, b)].re, s[(a, b)].im]);
+            }
+        }
+        let c = net.mean_susceptibility(omega)?;
+        for a in 0..p {
+            chi[a].push(
+                json!({"chi_mu": [c[a].0.re, c[a].0.im], "chi_sigma2": [c[a].1.re, c[a].1.im]}),
+            );
+        }
+    }
+    let names: Vec<&str> = m.populations.iter().map(|q| q.name.as_str()).collect();
+    Ok(json!({
+        "model": m.name,
+        "limit": limit.to_string(),
+        "kappa_hz": state.kappa,
+        "rates_hz": state.rates(),
+        "populations": names,
+        "spike_spectrum": "renewal spectrum of the white-noise LIF (docs/theory.md 6.1), averaged over each population's input distribution",
+        "frequencies_hz": freqs,
+        "population_spectra_hz": spectra,
+        "population_spectra_note": "P_ab(f) of the population-averaged spike trains (1/N_a) sum_i s_i, [re, im], docs/theory.md 6.3",
+        "susceptibility_hz_per_mv": chi,
+        "susceptibility_note": "population averages E_A[chi_mu] (Hz/mV) and E_A[chi_sigma2] (Hz/mV^2) over the quenched input distribution, [re, im]",
+    }))
+}
+
+/// The single-neuron response named on the command line (docs/theory.md 6.1, 6.2).
+fn neuron_response(
+    name: &str,
+) -> balnet::Result<&'static dyn balnet::theory::response::NeuronResponse> {
+    use balnet::theory::response::{ClosedForm, ThresholdIntegration};
+    static CLOSED: ClosedForm = ClosedForm;
+    static THRESHOLD: ThresholdIntegration = ThresholdIntegration;
+    match name {
+        "closed-form" | "closed_form" => Ok(&CLOSED),
+        "threshold" => Ok(&THRESHOLD),
+        other => Err(Error::invalid(
+            "--response",
+            other,
+            "must be `closed-form` or `threshold`",
+        )),
     }
 }

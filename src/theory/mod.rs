@@ -15,6 +15,7 @@ pub mod closure;
 pub mod dynamics;
 pub mod latent;
 pub mod predictions;
+pub mod response;
 pub mod spectral;
 
 use crate::error::{Error, Result};

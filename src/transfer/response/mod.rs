@@ -6,6 +6,9 @@
 //!   Lindner & Schimansky-Geier 2001; Lindner, Schimansky-Geier & Longtin 2002): rate
 //!   susceptibilities to the mean and to the variance of the input, the ISI Laplace
 //!   transform and the spike-train power spectrum (docs/theory.md 6.1).
+//! - [`threshold`]: the same susceptibilities by threshold integration of the
+//!   Fokker-Planck equation (Richardson 2007), docs/theory.md 6.2.
 
 pub mod diffusion;
 pub mod pcf;
+pub mod threshold;
