@@ -8,7 +8,6 @@
 pub mod closed;
 pub mod renewal;
 pub mod response;
-pub mod response;
 pub mod shot_noise;
 pub mod siegert;
 
