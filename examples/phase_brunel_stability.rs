@@ -103,23 +103,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     balnet::plot::heatmap(
         &out.join("phase_brunel_stability_freq"),
-        "Brunel A: frequency of the unstable root (grey: none below 700 Hz)",
-        "g (relative inhibition)",
-        "eta = nu_ext / nu_thr",
-        "frequency (Hz)",
-        &gs,
-        &etas,
-        &freq,
+        &balnet::plot::Heatmap {
+            title: "Brunel A: frequency of the unstable root (grey: none below 700 Hz)",
+            x_label: "g (relative inhibition)",
+            y_label: "eta = nu_ext / nu_thr",
+            bar_label: "frequency (Hz)",
+            xs: &gs,
+            ys: &etas,
+            values: &freq,
+        },
     )?;
     balnet::plot::heatmap(
         &out.join("phase_brunel_stability_growth"),
-        "Brunel A: leading Re(lambda) (> 0 oscillatory; -30: no root in box)",
-        "g (relative inhibition)",
-        "eta = nu_ext / nu_thr",
-        "Re lambda (1/s)",
-        &gs,
-        &etas,
-        &growth,
+        &balnet::plot::Heatmap {
+            title: "Brunel A: leading Re(lambda) (> 0 oscillatory; -30: no root in box)",
+            x_label: "g (relative inhibition)",
+            y_label: "eta = nu_ext / nu_thr",
+            bar_label: "Re lambda (1/s)",
+            xs: &gs,
+            ys: &etas,
+            values: &growth,
+        },
     )?;
     let json = serde_json::json!({
         "g": gs, "eta": etas,

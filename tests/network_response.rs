@@ -6,8 +6,7 @@ use std::f64::consts::PI;
 use balnet::model::{Connectivity, Delay};
 use balnet::presets;
 use balnet::theory::response::{
-    ClosedForm, NetworkResponse, NeuronResponse, ResponseOptions, RootBox, ThresholdIntegration,
-    stability,
+    NetworkResponse, NeuronResponse, ResponseOptions, RootBox, ThresholdIntegration, stability,
 };
 use balnet::theory::{Limit, latent, stationary};
 use balnet::transfer::LifParams;

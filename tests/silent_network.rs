@@ -19,11 +19,20 @@ fn silent_network_is_the_silent_state() {
         assert_eq!(p.rate_hz, 0.0, "{}", p.name);
         // the mean input is the external drive alone, tau_m sqrt(K) c0 J_A0 nu0 (2.1)
         let want = pop.tau_m * m.k.sqrt() * m.external.c0 * pop.j_ext * m.external.nu0;
-        assert!((p.mu_mv - want).abs() <= 1e-12 * want, "{}: mu {}", p.name, p.mu_mv);
+        assert!(
+            (p.mu_mv - want).abs() <= 1e-12 * want,
+            "{}: mu {}",
+            p.name,
+            p.mu_mv
+        );
         assert!(p.mean_v_mv.is_finite() && p.sigma_mv.is_finite());
     }
     let all = stationary::solve_all(&m, Limit::Finite, &[0.0], &[0.0]).unwrap();
     assert_eq!(all.len(), 1);
     let sol = fixed_points(&m, Limit::Finite, &[0.0], &SearchBox::default()).unwrap();
-    assert!(sol.fixed_points.iter().all(|f| f.kappa[0] == 0.0 && f.stable));
+    assert!(
+        sol.fixed_points
+            .iter()
+            .all(|f| f.kappa[0] == 0.0 && f.stable)
+    );
 }
