@@ -220,7 +220,10 @@ pub fn fixed_points(
 ) -> Result<LatentSolution> {
     let d = model.d();
     crate::theory::check_inputs(model, &vec![0.0; d], s)?;
-    for (field, n) in [("search.grid", search.grid), ("search.starts", search.starts)] {
+    for (field, n) in [
+        ("search.grid", search.grid),
+        ("search.starts", search.starts),
+    ] {
         if n > MAX_SEARCH_POINTS {
             return Err(Error::invalid(
                 field,
@@ -303,7 +306,13 @@ fn refine_root_1d(
                         residual: f64::NAN,
                     })?;
                 let k = *res.state().get_best_param().unwrap_or(&k0);
-                return Ok(Some(stationary::solve_valid(model, limit, &[k], s, Some(&st0))?));
+                return Ok(Some(stationary::solve_valid(
+                    model,
+                    limit,
+                    &[k],
+                    s,
+                    Some(&st0),
+                )?));
             }
         }
         step *= 2.0;
@@ -376,7 +385,8 @@ fn fixed_points_1d(
             let eps = 1e-3 * step;
             for (side, k) in [(-1.0, p.0 - eps), (1.0, p.0 + eps)] {
                 let exists = if side < 0.0 { i > 0 } else { i + 1 < pts.len() };
-                if exists && let Ok((g, st)) = reduced_map_valid(model, limit, &[k], s, Some(&p.2)) {
+                if exists && let Ok((g, st)) = reduced_map_valid(model, limit, &[k], s, Some(&p.2))
+                {
                     cells.push((k, g[0] - k, st));
                 }
             }

@@ -38,14 +38,20 @@ pub(crate) fn check_dims(model: &Model, kappa: &[f64], s: &[f64]) -> Result<()> 
         return Err(Error::invalid(
             "kappa",
             format!("{kappa:?}"),
-            format!("must have length D = {} (one entry per latent dimension)", model.d()),
+            format!(
+                "must have length D = {} (one entry per latent dimension)",
+                model.d()
+            ),
         ));
     }
     if s.len() != model.d_in() {
         return Err(Error::invalid(
             "s",
             format!("{s:?}"),
-            format!("must have length D_in = {} (one entry per input dimension)", model.d_in()),
+            format!(
+                "must have length D_in = {} (one entry per input dimension)",
+                model.d_in()
+            ),
         ));
     }
     check_values("kappa", kappa)?;
@@ -59,7 +65,9 @@ pub(crate) fn check_values(name: &str, v: &[f64]) -> Result<()> {
             return Err(Error::invalid(
                 format!("{name}[{i}]"),
                 crate::model::num(x),
-                format!("must be finite with magnitude <= {MAX_MAGNITUDE:e} (docs/theory.md section 7)"),
+                format!(
+                    "must be finite with magnitude <= {MAX_MAGNITUDE:e} (docs/theory.md section 7)"
+                ),
             ));
         }
     }

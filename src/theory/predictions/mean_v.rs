@@ -6,9 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::mode::{FastMode, solve_path};
-use crate::theory::check_dims;
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::theory::check_dims;
 use crate::theory::dynamics::Trajectory;
 use crate::theory::stationary::{Limit, State};
 

@@ -9,12 +9,12 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use super::mode::{FastMode, solve_path};
-use crate::theory::check_dims;
-use crate::transfer::Transfer;
 use super::two_state::covariance_matrices;
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::theory::check_dims;
 use crate::theory::stationary::Limit;
+use crate::transfer::Transfer;
 
 /// Sampling and classification settings of [`tuning_curves`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
