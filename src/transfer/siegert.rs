@@ -364,6 +364,17 @@ fn compute_core(lif: &LifParams, mu: f64, sigma: f64) -> Core {
             }
         };
     }
+    if yr > FAR_BELOW {
+        // More than 1e6 sigma below threshold: k = 2 D(y_th) (1 + O(y^-2)) = 1/y_th,
+        // g = 2 (1 + O(exp(-y_th^2))); the rate is exp(-y_th^2) y_th / (tau_m sqrt(pi)),
+        // i.e. 0 in floating point, and ln_rate stays finite up to y_th = 1e154.
+        let c = lif.tau_m * SQRT_PI;
+        return Core {
+            s: y * y,
+            den: c / y,
+            dnum: 2.0 * c / sigma,
+        };
+    }
     // The reset within a small fraction of sigma below the threshold: y_th - y_r taken
     // from (theta - Vr)/sigma, not from the difference of the rounded y_th and y_r.
     let gap = (theta - vr) / sigma;
@@ -397,6 +408,9 @@ fn compute_core(lif: &LifParams, mu: f64, sigma: f64) -> Core {
         dnum: c * g / sigma,
     }
 }
+
+/// `(Vr - mu)/sigma` beyond which the asymptotic form of [`compute_core`] is used.
+const FAR_BELOW: f64 = 1e6;
 
 /// Below this `(theta - Vr)/sigma` the Siegert integrals are taken over the short
 /// interval directly (see [`short_gap_core`]).

@@ -96,11 +96,14 @@ impl ShotInput {
             ));
         }
         for (x, &a) in self.jumps_mv.iter().enumerate() {
-            if !a.is_finite() {
+            if !a.is_finite() || a.abs() > crate::model::MAX_MAGNITUDE {
                 return Err(Error::invalid(
                     format!("ShotInput.jumps_mv[{x}]"),
-                    a,
-                    "must be finite",
+                    crate::model::num(a),
+                    format!(
+                        "must be finite with magnitude <= {:e} mV (docs/theory.md section 7)",
+                        crate::model::MAX_MAGNITUDE
+                    ),
                 ));
             }
         }
@@ -537,6 +540,11 @@ fn ladder_factored(
                 p.overshoot += w * lev[k].overshoot;
             }
             let rate = 1.0 / (p.time + lif.tau_ref);
+            if !(rate > 0.0 && p.time.is_finite() && p.u_time.is_finite()) {
+                // the passage time overflows (input far below threshold): the limit of
+                // a neuron that never fires, whose time average is the free mean
+                return silent(lif, input, b);
+            }
             Stationary {
                 rate,
                 mean_v: rate * (p.u_time + b * p.time + lif.tau_ref * lif.v_reset),
