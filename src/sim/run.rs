@@ -82,7 +82,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
                 &[(model.jump_ext(a), rate_ext)],
             )
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let tau_m: Vec<f64> = model.populations.iter().map(|q| q.tau_m).collect();
 
     // Initial potentials uniform in [0, theta) (as the NEST/Brian2 Brunel scripts).
@@ -264,9 +264,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
 
     let recorded = rec.finish(rec_steps as f64 * h);
     let n_syn = net.n_synapses() as u64;
-    let state_bytes = net.targets.len() * 4
-        + net.group_off.len() * 4
-        + net.clipped.len() * 4
+    let state_bytes = net.connectivity_bytes()
         + ring.len() * 4
         + u.len() * 8
         + neurons.len() * std::mem::size_of::<Neuron>()
@@ -404,7 +402,7 @@ fn deliver(
     let nd = net.n_delays;
     let g = p * nd;
     let b = net.pop_of[j] as usize;
-    let base = j * g;
+    let base = net.src_off[j] as usize;
     let d = net.d;
     let nj: &[f32] = if has_slow {
         &nl_scaled[j * d..(j + 1) * d]
@@ -413,13 +411,13 @@ fn deliver(
     };
     let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
     let stride = 1 + if has_slow { d } else { 0 };
-    let offs = &net.group_off[base..base + g + 1];
+    let offs = &net.group_off[j * (g + 1)..(j + 1) * (g + 1)];
     let mut count = 0u64;
     for a in 0..p {
         let w = net.jump[a][b] as f32;
         for k in 0..nd {
             let gi = a * nd + k;
-            let (lo, hi) = (offs[gi] as usize, offs[gi + 1] as usize);
+            let (lo, hi) = (base + offs[gi] as usize, base + offs[gi + 1] as usize);
             if lo == hi {
                 continue;
             }
@@ -471,11 +469,7 @@ fn shard_cuts(net: &Network, shards: usize) -> Vec<u32> {
         .enumerate()
         .for_each(|(j, c)| {
             for gi in 0..g {
-                let (lo, hi) = (
-                    net.group_off[j * g + gi] as usize,
-                    net.group_off[j * g + gi + 1] as usize,
-                );
-                let tg = &net.targets[lo..hi];
+                let tg = &net.targets[net.group(j, gi)];
                 for (s, &b) in bounds.iter().enumerate() {
                     c[gi * (shards + 1) + s] = tg.partition_point(|&x| x < b) as u32;
                 }
@@ -524,12 +518,13 @@ fn deliver_grid_sharded(
                 &[]
             };
             let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
-            let offs = &net.group_off[j * g..(j + 1) * g + 1];
+            let base = net.src_off[j] as usize;
+            let offs = &net.group_off[j * (g + 1)..(j + 1) * (g + 1)];
             for a in 0..net.p() {
                 let w = net.jump[a][b] as f32;
                 for k in 0..net.n_delays {
                     let gi = a * net.n_delays + k;
-                    let (lo, hi) = (offs[gi] as usize, offs[gi + 1] as usize);
+                    let (lo, hi) = (base + offs[gi] as usize, base + offs[gi + 1] as usize);
                     if lo == hi {
                         continue;
                     }
@@ -568,14 +563,14 @@ fn deliver_grid_sharded(
     });
     spikes
         .iter()
-        .map(|&(j, _)| (net.group_off[(j as usize + 1) * g] - net.group_off[j as usize * g]) as u64)
+        .map(|&(j, _)| net.source_range(j as usize).len() as u64)
         .sum()
 }
 
 /// Add the slow increments `n_j/(K tau_s)` of one group, skipping clipped connections
 /// (`clipped` holds sorted positions in the target table; `lo` is the group's first).
 #[inline]
-fn add_slow(row: &mut [f32], tg: &[u32], lo: usize, clipped: &[u32], nj: &[f32], stride: usize) {
+fn add_slow(row: &mut [f32], tg: &[u32], lo: usize, clipped: &[u64], nj: &[f32], stride: usize) {
     let mut c = clipped.partition_point(|&q| (q as usize) < lo);
     for (pos, &i) in (lo..).zip(tg) {
         if c < clipped.len() && clipped[c] as usize == pos {
