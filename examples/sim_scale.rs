@@ -5,7 +5,9 @@
 //! recurrent synaptic events per CPU-second and the peak memory of the whole run.
 //! Results and commands: docs/simulator.md ("Scaling").
 //!
-//! `cargo run --release --example sim_scale -- N_E [duration_s] [threads] [grid|precise] [warmup_s]`
+//! `cargo run --release --example sim_scale -- N_E [duration_s] [threads] [grid|precise] [warmup_s] [build]`
+//!
+//! With `build` as the last argument only the construction is measured.
 
 use balnet::model::SimMode;
 use balnet::sim::{RunOptions, network, simulate};
@@ -49,7 +51,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     m.sim.warmup = warmup;
     m.sim.seed = 1;
     m.sim.mode = mode;
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
 
     // construction alone: its peak against what the finished network holds
     let rss0 = status_bytes("VmRSS:");
@@ -61,6 +65,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let synapses = net.n_synapses();
     let net_bytes = net.connectivity_bytes();
     drop(net);
+    if args.get(5).is_some_and(|a| a == "build") {
+        println!(
+            "{{\"n\": {}, \"synapses\": {synapses}, \"threads\": {threads}, \
+             \"build_wall_s\": {build_wall:.3}, \"build_cpu_s\": {build_cpu:.2}, \
+             \"build_ns_per_synapse_cpu\": {:.1}, \"connectivity_bytes_per_synapse\": {:.3}, \
+             \"build_rss_gib\": {:.3}, \"build_peak_gib\": {:.3}, \"build_peak_over_built\": {:.3}}}",
+            m.populations.iter().map(|p| p.n).sum::<usize>(),
+            build_cpu * 1e9 / synapses.max(1) as f64,
+            net_bytes as f64 / synapses.max(1) as f64,
+            (rss_built - rss0) / 1073741824.0,
+            (hwm_build - rss0) / 1073741824.0,
+            (hwm_build - rss0) / (rss_built - rss0),
+        );
+        return Ok(());
+    }
 
     let r = simulate(
         &m,

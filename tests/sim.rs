@@ -143,7 +143,7 @@ fn indegrees(net: &network::Network) -> Vec<Vec<usize>> {
     let mut deg = vec![vec![0usize; p]; net.n];
     for j in 0..net.n {
         let b = net.pop_of[j] as usize;
-        for &i in &net.targets[net.source_range(j)] {
+        for i in net.targets.range(net.source_range(j)) {
             assert_ne!(i as usize, j, "autapse at {j}");
             deg[i as usize][b] += 1;
         }
@@ -199,7 +199,7 @@ fn fixed_indegree_exact_no_autapses() {
             // no multapses: every (source, target) pair at most once
             let mut pairs: Vec<(u32, u32)> = Vec::new();
             for j in 0..net.n {
-                for &i in &net.targets[net.source_range(j)] {
+                for i in net.targets.range(net.source_range(j)) {
                     pairs.push((i, j as u32));
                 }
             }

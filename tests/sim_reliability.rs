@@ -33,7 +33,10 @@ struct Fit {
 
 impl Fit {
     fn passes(&self) -> bool {
-        self.bins >= 2 && self.mean_z.abs() < Z_ALPHA && self.var_z.abs() < Z_ALPHA && self.chi2_p > ALPHA
+        self.bins >= 2
+            && self.mean_z.abs() < Z_ALPHA
+            && self.var_z.abs() < Z_ALPHA
+            && self.chi2_p > ALPHA
     }
 }
 
@@ -43,7 +46,11 @@ impl Fit {
 /// are merged into the end bins.
 fn fit(draws: &Histogram, lambda: f64) -> Fit {
     let n = draws.values().sum::<u64>() as f64;
-    let mean = draws.iter().map(|(&k, &c)| k as f64 * c as f64).sum::<f64>() / n;
+    let mean = draws
+        .iter()
+        .map(|(&k, &c)| k as f64 * c as f64)
+        .sum::<f64>()
+        / n;
     let var = draws
         .iter()
         .map(|(&k, &c)| (k as f64 - mean).powi(2) * c as f64)
@@ -175,7 +182,12 @@ fn poisson_rejects_invalid_means() {
         let e = Poisson::new(lambda).unwrap_err().to_string();
         assert!(e.contains("Poisson mean"), "{e}");
     }
-    assert_eq!(Poisson::new(0.0).unwrap().sample(&mut stream(1, Stream::Drive, 0)), 0);
+    assert_eq!(
+        Poisson::new(0.0)
+            .unwrap()
+            .sample(&mut stream(1, Stream::Drive, 0)),
+        0
+    );
 }
 
 fn quiet() -> RunOptions {
@@ -191,7 +203,10 @@ fn quiet() -> RunOptions {
 fn population_sizes_overflowing_the_word_are_refused() {
     let m = repro("n_sum_overflow_panic.json");
     let e = network::build(&m).unwrap_err().to_string();
-    assert!(e.contains("populations[1].n") && e.contains("overflow"), "{e}");
+    assert!(
+        e.contains("populations[1].n") && e.contains("overflow"),
+        "{e}"
+    );
     let e = balnet::sim::simulate(&m, &quiet()).unwrap_err().to_string();
     assert!(e.contains("populations"), "{e}");
 }
@@ -207,7 +222,10 @@ fn huge_k_without_recurrent_connections_runs() {
         let r = balnet::sim::simulate(&m, &quiet()).unwrap();
         assert_eq!(r.n_synapses, 0);
         for pop in &r.populations {
-            assert!(pop.rate_hz.is_finite() && pop.mean_v_mv.is_finite(), "{name}");
+            assert!(
+                pop.rate_hz.is_finite() && pop.mean_v_mv.is_finite(),
+                "{name}"
+            );
         }
     }
 }
@@ -226,7 +244,10 @@ fn bernoulli_with_tiny_probability_terminates() {
     }
     let expected = 2500.0 * 1000.0 - 2000.0 * 0.5; // no autapses among E
     let s = net.n_synapses() as f64;
-    assert!((s - expected).abs() < 6.0 * (expected * 0.5).sqrt(), "{s} synapses");
+    assert!(
+        (s - expected).abs() < 6.0 * (expected * 0.5).sqrt(),
+        "{s} synapses"
+    );
 }
 
 /// A population of 1e9 neurons with 1250 inputs each (1.25e12 synapses): refused before

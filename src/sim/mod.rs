@@ -34,6 +34,7 @@ pub mod record;
 pub mod rng;
 mod run;
 mod single;
+pub mod targets;
 
 use std::path::PathBuf;
 

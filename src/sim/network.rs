@@ -16,6 +16,7 @@
 use rayon::prelude::*;
 
 use super::rng::{SimRng, Stream, below, normal, stream, uniform};
+pub use super::targets::Targets;
 use crate::error::{Error, Result};
 use crate::model::{Connectivity, Delay, Loadings, Model};
 
@@ -33,8 +34,8 @@ pub struct Network {
     /// Number of distinct delay values (delay steps `delay_min_steps .. + n_delays`).
     pub n_delays: usize,
     /// Targets of all sources, grouped per source by (post population, delay), each
-    /// group in ascending order.
-    pub targets: Vec<u32>,
+    /// group in ascending order (3 bytes per target below 2^24 neurons).
+    pub targets: Targets,
     /// Offset of each source's run in `targets` (length `n + 1`).
     pub src_off: Vec<u64>,
     /// Group offsets relative to the source's run, `G + 1` per source (`G = P * n_delays`):
@@ -93,7 +94,10 @@ impl Network {
     }
     /// Bytes of connectivity storage (targets, offsets, clip list).
     pub fn connectivity_bytes(&self) -> usize {
-        self.targets.len() * 4 + self.src_off.len() * 8 + self.group_off.len() * 4 + self.clipped.len() * 8
+        self.targets.storage_bytes()
+            + self.src_off.len() * 8
+            + self.group_off.len() * 4
+            + self.clipped.len() * 8
     }
     /// Bytes of connectivity storage per synapse (targets, offsets, clip list).
     pub fn bytes_per_synapse(&self) -> f64 {
@@ -190,17 +194,18 @@ pub fn memory_estimate(model: &Model) -> NetworkMemory {
         })
         .sum();
     let dt = model.sim.dt;
-    let n_delays = ((model.delay.max() / dt).round() - (model.delay.min() / dt).round()).max(0.0)
-        + 1.0;
+    let n_delays =
+        ((model.delay.max() / dt).round() - (model.delay.min() / dt).round()).max(0.0) + 1.0;
     let groups = p as f64 * n_delays;
     let (d, d_in) = (model.d() as f64, model.d_in() as f64);
     let threads = rayon::current_num_threads() as f64;
     NetworkMemory {
         neurons,
         synapses,
-        // u32 target, plus one construction block of incoming lists (8 bytes per
-        // connection, 1/32 of the network)
-        bytes_per_synapse: 4.0 + 8.0 / 32.0,
+        // packed target (3 bytes below 2^24 neurons, else 4), plus one construction
+        // block of incoming lists (8 bytes per connection, 1/32 of the network)
+        bytes_per_synapse: Targets::width_for(neurons.min(usize::MAX as f64) as usize) as f64
+            + 8.0 / 32.0,
         // u64 source offset, u32 group offsets, population, bias, loadings, one byte of
         // construction scratch per neuron and thread
         bytes_per_neuron: 8.0 + 4.0 * (groups + 1.0) + 1.0 + 8.0 + 8.0 * (2.0 * d + d_in) + threads,
@@ -386,11 +391,11 @@ pub fn build(model: &Model) -> Result<Network> {
         total += acc;
         src_off[j + 1] = total;
     }
-    let mut targets: Vec<u32> = alloc_zeroed(
+    let mut targets = Targets::zeroed(
         usize::try_from(total).map_err(|_| {
             Error::invalid("k", model.k, "more synapses than the address space holds")
         })?,
-        "targets",
+        n,
     )?;
     // fill: the group start serves as the fill cursor, which ends at the group's end
     for_each_incoming(model, &pop_start, dmin, block, |i, inc| {
@@ -398,7 +403,7 @@ pub fn build(model: &Model) -> Result<Network> {
         for &(j, k) in inc {
             let j = j as usize;
             let cur = &mut group_off[j * gs + a * n_delays + k as usize];
-            targets[(src_off[j] + *cur as u64) as usize] = i as u32;
+            targets.set((src_off[j] + *cur as u64) as usize, i as u32);
             *cur += 1;
         }
     });
@@ -424,7 +429,7 @@ pub fn build(model: &Model) -> Result<Network> {
                 let lo = (src_off[j] + group_off[j * gs + a * n_delays] as u64) as usize;
                 let hi = (src_off[j] + group_off[j * gs + (a + 1) * n_delays] as u64) as usize;
                 for pos in lo..hi {
-                    let i = targets[pos] as usize;
+                    let i = targets.get(pos) as usize;
                     let mi = &m[i * d..(i + 1) * d];
                     let s: f64 = mi.iter().zip(nj).map(|(x, y)| x * y).sum::<f64>() / kk;
                     if dale_violates(jump[a][b], s) {

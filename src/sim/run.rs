@@ -423,11 +423,11 @@ fn deliver(
             }
             count += (hi - lo) as u64;
             let slot = (step + net.delay_min_steps + k) % n_slots;
-            let tg = &net.targets[lo..hi];
+            let tg = net.targets.range(lo..hi);
             let row = &mut ring[slot * n * stride..(slot + 1) * n * stride];
             if precise {
                 let wi = (a * p + b) as u32;
-                ev_slots[slot].extend(tg.iter().map(|&i| Event {
+                ev_slots[slot].extend(tg.clone().map(|i| Event {
                     target: i,
                     wi,
                     t: off,
@@ -436,18 +436,24 @@ fn deliver(
                     add_slow(row, tg, lo, &net.clipped, nj, stride);
                 }
             } else if !slow_here {
-                for &i in tg {
-                    row[i as usize * stride] += w;
+                if stride == 1 {
+                    for i in tg {
+                        row[i as usize] += w;
+                    }
+                } else {
+                    for i in tg {
+                        row[i as usize * stride] += w;
+                    }
                 }
             } else if stride == 2 && net.clipped.is_empty() {
                 let n0 = nj[0];
-                for &i in tg {
+                for i in tg {
                     let e = &mut row[i as usize * 2..i as usize * 2 + 2];
                     e[0] += w;
                     e[1] += n0;
                 }
             } else {
-                for &i in tg {
+                for i in tg.clone() {
                     row[i as usize * stride] += w;
                 }
                 add_slow(row, tg, lo, &net.clipped, nj, stride);
@@ -469,9 +475,10 @@ fn shard_cuts(net: &Network, shards: usize) -> Vec<u32> {
         .enumerate()
         .for_each(|(j, c)| {
             for gi in 0..g {
-                let tg = &net.targets[net.group(j, gi)];
+                let r = net.group(j, gi);
                 for (s, &b) in bounds.iter().enumerate() {
-                    c[gi * (shards + 1) + s] = tg.partition_point(|&x| x < b) as u32;
+                    c[gi * (shards + 1) + s] =
+                        (net.targets.partition_point(r.clone(), b) - r.start) as u32;
                 }
             }
         });
@@ -528,7 +535,6 @@ fn deliver_grid_sharded(
                     if lo == hi {
                         continue;
                     }
-                    let tg = &net.targets[lo..hi];
                     let c0 = (j * g + gi) * (shards + 1) + s;
                     let (x0, x1) = (cuts[c0] as usize, cuts[c0 + 1] as usize);
                     if x0 == x1 {
@@ -540,12 +546,12 @@ fn deliver_grid_sharded(
                     // shard s's range (from the cuts) and q < stride, inside `ring` (length n_slots * n * stride,
                     // checked above), and no other thread writes entries of these targets.
                     unsafe {
-                        for &i in &tg[x0..x1] {
+                        for i in net.targets.range(lo + x0..lo + x1) {
                             *ptr.0.add(row + i as usize * stride) += w;
                         }
                         if slow_here {
                             let mut c = net.clipped.partition_point(|&q| (q as usize) < lo + x0);
-                            for (pos, &i) in (lo + x0..).zip(&tg[x0..x1]) {
+                            for (pos, i) in (lo + x0..).zip(net.targets.range(lo + x0..lo + x1)) {
                                 if c < net.clipped.len() && net.clipped[c] as usize == pos {
                                     c += 1;
                                     continue;
@@ -570,9 +576,16 @@ fn deliver_grid_sharded(
 /// Add the slow increments `n_j/(K tau_s)` of one group, skipping clipped connections
 /// (`clipped` holds sorted positions in the target table; `lo` is the group's first).
 #[inline]
-fn add_slow(row: &mut [f32], tg: &[u32], lo: usize, clipped: &[u64], nj: &[f32], stride: usize) {
+fn add_slow(
+    row: &mut [f32],
+    tg: impl Iterator<Item = u32>,
+    lo: usize,
+    clipped: &[u64],
+    nj: &[f32],
+    stride: usize,
+) {
     let mut c = clipped.partition_point(|&q| (q as usize) < lo);
-    for (pos, &i) in (lo..).zip(tg) {
+    for (pos, i) in (lo..).zip(tg) {
         if c < clipped.len() && clipped[c] as usize == pos {
             c += 1;
             continue;
