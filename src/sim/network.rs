@@ -203,9 +203,9 @@ pub fn memory_estimate(model: &Model) -> NetworkMemory {
         neurons,
         synapses,
         // packed target (3 bytes below 2^24 neurons, else 4), plus one construction
-        // block of incoming lists (8 bytes per connection, 1/32 of the network)
+        // block of incoming lists (8 bytes per connection, 1/64 of the network)
         bytes_per_synapse: Targets::width_for(neurons.min(usize::MAX as f64) as usize) as f64
-            + 8.0 / 32.0,
+            + 8.0 / 64.0,
         // u64 source offset, u32 group offsets, population, bias, loadings, one byte of
         // construction scratch per neuron and thread
         bytes_per_neuron: 8.0 + 4.0 * (groups + 1.0) + 1.0 + 8.0 + 8.0 * (2.0 * d + d_in) + threads,
@@ -480,16 +480,16 @@ fn alloc_zeroed<T: Clone + Default>(len: usize, what: &str) -> Result<Vec<T>> {
     Ok(v)
 }
 
-/// Targets per construction block: about 1/32 of the network, so that one block of
+/// Targets per construction block: about 1/64 of the network, so that one block of
 /// incoming lists (8 bytes per connection) stays within a few percent of the
-/// connectivity itself (4 bytes per synapse), and at most ~8e6 connections per block.
+/// connectivity itself (3 bytes per synapse), and at most ~8e6 connections per block.
 fn construction_block(model: &Model, n: usize) -> usize {
     let p = model.p();
     let per_target: f64 = (0..p)
         .map(|a| (0..p).map(|b| expected_indegree(model, a, b)).sum::<f64>())
         .fold(1.0, f64::max);
     let cap = (8e6 / per_target).max(16.0) as usize;
-    (n / 32).clamp(16, cap.max(16))
+    (n / 64).clamp(16, cap.max(16))
 }
 
 /// Call `f(i, incoming)` for every target `i` in ascending order, with its incoming

@@ -89,9 +89,13 @@ impl Targets {
     /// Set index number `pos` to `v` (which must fit the width).
     #[inline]
     pub fn set(&mut self, pos: usize, v: u32) {
+        assert!(pos < self.len, "target {pos} of {}", self.len);
         debug_assert!(v & !self.mask() == 0);
-        let w = self.width;
-        self.bytes[pos * w..pos * w + w].copy_from_slice(&v.to_le_bytes()[..w]);
+        let mask = self.mask();
+        let b = &mut self.bytes[pos * self.width..pos * self.width + 4];
+        // a 4-byte read-modify-write that keeps the byte after a 3-byte index
+        let old = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        b.copy_from_slice(&((old & !mask) | (v & mask)).to_le_bytes());
     }
 
     /// The indices at positions `r`.
