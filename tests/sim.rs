@@ -187,9 +187,9 @@ fn fixed_indegree_exact_no_autapses() {
         let net = network::build(&m).unwrap();
         let deg = indegrees(&net);
         for (i, d) in deg.iter().enumerate() {
-            for b in 0..2 {
+            for (b, &db) in d.iter().enumerate() {
                 assert_eq!(
-                    d[b],
+                    db,
                     m.k_in(b).round() as usize,
                     "{conn:?}: neuron {i} from {b}"
                 );

@@ -709,13 +709,11 @@ fn whiten(z: &mut [f64], count: usize, r: usize) {
 
 /// Sample means and covariances (divisor = population size) of drawn loadings.
 pub fn moments(m: &[f64], n: &[f64], w: &[f64], d: usize, d_in: usize) -> Loadings {
-    let count = if d > 0 {
-        m.len() / d
-    } else if d_in > 0 {
-        w.len() / d_in
-    } else {
-        0
-    };
+    let count = m
+        .len()
+        .checked_div(d)
+        .or_else(|| w.len().checked_div(d_in))
+        .unwrap_or(0);
     let mut l = Loadings::zeros(d, d_in);
     if count == 0 {
         return l;

@@ -187,8 +187,8 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         let mut v_sum = vec![0.0; p];
         let mut spikes: Vec<(u32, f64)> = Vec::new();
         for o in &outs {
-            for a in 0..p {
-                v_sum[a] += o.v_sum[a];
+            for (s, x) in v_sum.iter_mut().zip(&o.v_sum) {
+                *s += x;
             }
             spikes.extend_from_slice(&o.spikes);
         }
@@ -515,6 +515,8 @@ fn deliver_grid_sharded(
     assert_eq!(ring.len(), n_slots * n * stride);
     let ptr = RingPtr(ring.as_mut_ptr());
     (0..shards).into_par_iter().for_each(|s| {
+        // capture the whole Send wrapper, not its raw-pointer field
+        #[allow(clippy::redundant_locals)]
         let ptr = ptr;
         for &(j, _) in spikes {
             let j = j as usize;
