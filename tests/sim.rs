@@ -140,11 +140,10 @@ fn small_model(conn: Connectivity, n_e: usize, n_i: usize, k: f64) -> Model {
 /// In-degrees per (target, source population).
 fn indegrees(net: &network::Network) -> Vec<Vec<usize>> {
     let p = net.p();
-    let g = net.groups();
     let mut deg = vec![vec![0usize; p]; net.n];
     for j in 0..net.n {
         let b = net.pop_of[j] as usize;
-        for &i in &net.targets[net.group_off[j * g] as usize..net.group_off[(j + 1) * g] as usize] {
+        for i in net.targets.range(net.source_range(j)) {
             assert_ne!(i as usize, j, "autapse at {j}");
             deg[i as usize][b] += 1;
         }
@@ -188,9 +187,9 @@ fn fixed_indegree_exact_no_autapses() {
         let net = network::build(&m).unwrap();
         let deg = indegrees(&net);
         for (i, d) in deg.iter().enumerate() {
-            for b in 0..2 {
+            for (b, &db) in d.iter().enumerate() {
                 assert_eq!(
-                    d[b],
+                    db,
                     m.k_in(b).round() as usize,
                     "{conn:?}: neuron {i} from {b}"
                 );
@@ -199,11 +198,8 @@ fn fixed_indegree_exact_no_autapses() {
         if conn == Connectivity::FixedIndegree {
             // no multapses: every (source, target) pair at most once
             let mut pairs: Vec<(u32, u32)> = Vec::new();
-            let g = net.groups();
             for j in 0..net.n {
-                for &i in
-                    &net.targets[net.group_off[j * g] as usize..net.group_off[(j + 1) * g] as usize]
-                {
+                for i in net.targets.range(net.source_range(j)) {
                     pairs.push((i, j as u32));
                 }
             }

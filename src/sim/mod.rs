@@ -35,6 +35,7 @@ pub mod record;
 pub mod rng;
 mod run;
 pub mod single;
+pub mod targets;
 
 use std::path::PathBuf;
 
@@ -168,7 +169,8 @@ pub struct SimResult {
     /// loaded machine `wall_s` overstates the cost; this does not.
     #[serde(default)]
     pub cpu_s: Option<f64>,
-    /// Connectivity storage per synapse (bytes): u32 target plus the per-source group offsets.
+    /// Connectivity storage per synapse (bytes): the packed target (3 bytes below 2^24
+    /// neurons, else 4) plus the per-source and per-group offsets.
     pub memory_bytes_per_synapse: f64,
     /// All simulator state (connectivity, ring buffers, neuron state) per synapse (bytes).
     pub memory_total_bytes_per_synapse: f64,

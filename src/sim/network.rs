@@ -16,6 +16,7 @@
 use rayon::prelude::*;
 
 use super::rng::{SimRng, Stream, below, normal, stream, uniform};
+pub use super::targets::Targets;
 use crate::error::{Error, Result};
 use crate::model::{Connectivity, Delay, Loadings, Model};
 
@@ -32,10 +33,15 @@ pub struct Network {
     pub delay_min_steps: usize,
     /// Number of distinct delay values (delay steps `delay_min_steps .. + n_delays`).
     pub n_delays: usize,
-    /// Targets of all sources, grouped per source by (post population, delay).
-    pub targets: Vec<u32>,
-    /// Group offsets into `targets`: group `g = a * n_delays + k` of source `j`
-    /// spans `group_off[j * G + g] .. group_off[j * G + g + 1]`, `G = P * n_delays`.
+    /// Targets of all sources, grouped per source by (post population, delay), each
+    /// group in ascending order (3 bytes per target below 2^24 neurons).
+    pub targets: Targets,
+    /// Offset of each source's run in `targets` (length `n + 1`).
+    pub src_off: Vec<u64>,
+    /// Group offsets relative to the source's run, `G + 1` per source (`G = P * n_delays`):
+    /// group `g = a * n_delays + k` of source `j` spans
+    /// `src_off[j] + group_off[j * (G + 1) + g] .. src_off[j] + group_off[j * (G + 1) + g + 1]`;
+    /// see [`Network::group`].
     pub group_off: Vec<u32>,
     /// Fast jump `J_AB / sqrt(K)` (mV), `[post a][pre b]`.
     pub jump: Vec<Vec<f64>>,
@@ -54,7 +60,7 @@ pub struct Network {
     /// Whether any population carries structure (`D > 0` and some `n_j != 0`).
     pub has_slow: bool,
     /// Positions in `targets` whose structured part is removed (`clip_dale`), sorted.
-    pub clipped: Vec<u32>,
+    pub clipped: Vec<u64>,
     /// Connections whose fast plus structured weight breaks Dale's law (see [`dale_violates`]).
     pub dale_violations: u64,
     /// Loading means and covariances actually drawn, per population.
@@ -74,10 +80,28 @@ impl Network {
     pub fn n_synapses(&self) -> usize {
         self.targets.len()
     }
-    /// Bytes of connectivity storage per synapse (targets, group offsets, clip list).
+    /// Positions in `targets` of group `gi` of source `j`.
+    #[inline]
+    pub fn group(&self, j: usize, gi: usize) -> std::ops::Range<usize> {
+        let base = self.src_off[j];
+        let o = &self.group_off[j * (self.groups() + 1) + gi..];
+        (base + o[0] as u64) as usize..(base + o[1] as u64) as usize
+    }
+    /// Positions in `targets` of all connections of source `j`.
+    #[inline]
+    pub fn source_range(&self, j: usize) -> std::ops::Range<usize> {
+        self.src_off[j] as usize..self.src_off[j + 1] as usize
+    }
+    /// Bytes of connectivity storage (targets, offsets, clip list).
+    pub fn connectivity_bytes(&self) -> usize {
+        self.targets.storage_bytes()
+            + self.src_off.len() * 8
+            + self.group_off.len() * 4
+            + self.clipped.len() * 8
+    }
+    /// Bytes of connectivity storage per synapse (targets, offsets, clip list).
     pub fn bytes_per_synapse(&self) -> f64 {
-        let bytes = self.targets.len() * 4 + self.group_off.len() * 4 + self.clipped.len() * 4;
-        bytes as f64 / self.targets.len().max(1) as f64
+        self.connectivity_bytes() as f64 / self.targets.len().max(1) as f64
     }
     /// Largest delay in steps.
     pub fn delay_max_steps(&self) -> usize {
@@ -116,6 +140,128 @@ fn steps(t: f64, dt: f64) -> usize {
     ((t / dt).round() as usize).max(1)
 }
 
+/// Environment variable overriding the memory limit of the simulator (bytes, e.g. `8e9`).
+pub const ENV_MAX_MEMORY: &str = "BALNET_MAX_MEMORY_BYTES";
+
+/// What the network of a Model will occupy, computed from the Model alone (in `f64`, so
+/// absurd sizes give large finite or infinite numbers, never an overflow).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkMemory {
+    /// Neurons.
+    pub neurons: f64,
+    /// Expected number of synapses (exact for fixed in-degree).
+    pub synapses: f64,
+    /// Bytes per synapse at the peak of the construction.
+    pub bytes_per_synapse: f64,
+    /// Bytes per neuron at the peak of the construction (offsets, loadings, bias,
+    /// per-thread scratch).
+    pub bytes_per_neuron: f64,
+}
+
+impl NetworkMemory {
+    /// Peak bytes of the construction.
+    pub fn total_bytes(&self) -> f64 {
+        self.synapses * self.bytes_per_synapse + self.neurons * self.bytes_per_neuron
+    }
+}
+
+/// Expected in-degree of a neuron of population `a` from population `b`.
+fn expected_indegree(model: &Model, a: usize, b: usize) -> f64 {
+    let nb = model.populations[b].n as f64;
+    let cand = if a == b { nb - 1.0 } else { nb };
+    let kb = model.k_in(b);
+    match model.connectivity {
+        Connectivity::Bernoulli => model.p_conn(b).min(1.0) * cand,
+        Connectivity::FixedIndegree => kb.round().min(cand),
+        Connectivity::FixedIndegreeReplacement => {
+            if cand > 0.0 {
+                kb.round()
+            } else {
+                0.0
+            }
+        }
+    }
+}
+
+/// The memory the network of `model` will take (see [`NetworkMemory`]).
+pub fn memory_estimate(model: &Model) -> NetworkMemory {
+    let p = model.p();
+    let neurons: f64 = model.populations.iter().map(|q| q.n as f64).sum();
+    let synapses: f64 = (0..p)
+        .map(|a| {
+            let na = model.populations[a].n as f64;
+            na * (0..p).map(|b| expected_indegree(model, a, b)).sum::<f64>()
+        })
+        .sum();
+    let dt = model.sim.dt;
+    let n_delays =
+        ((model.delay.max() / dt).round() - (model.delay.min() / dt).round()).max(0.0) + 1.0;
+    let groups = p as f64 * n_delays;
+    let (d, d_in) = (model.d() as f64, model.d_in() as f64);
+    let threads = rayon::current_num_threads() as f64;
+    NetworkMemory {
+        neurons,
+        synapses,
+        // packed target (3 bytes below 2^24 neurons, else 4), plus one construction
+        // block of incoming lists (8 bytes per connection, 1/64 of the network)
+        bytes_per_synapse: Targets::width_for(neurons.min(usize::MAX as f64) as usize) as f64
+            + 8.0 / 64.0,
+        // u64 source offset, u32 group offsets, population, bias, loadings, one byte of
+        // construction scratch per neuron and thread
+        bytes_per_neuron: 8.0 + 4.0 * (groups + 1.0) + 1.0 + 8.0 + 8.0 * (2.0 * d + d_in) + threads,
+    }
+}
+
+/// The memory the simulator may use (bytes): `BALNET_MAX_MEMORY_BYTES` if set, else the
+/// memory available now (`MemAvailable` of `/proc/meminfo`, Linux); `None` if neither
+/// can be read (then only allocation failures are caught).
+pub fn memory_limit() -> Option<f64> {
+    if let Some(v) = std::env::var(ENV_MAX_MEMORY)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| *v > 0.0)
+    {
+        return Some(v);
+    }
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb = text
+        .lines()
+        .find(|l| l.starts_with("MemAvailable:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse::<f64>()
+        .ok()?;
+    Some(kb * 1024.0)
+}
+
+/// Refuse a network whose construction would need more memory than [`memory_limit`].
+fn check_memory(model: &Model) -> Result<()> {
+    let m = memory_estimate(model);
+    let total = m.total_bytes();
+    let limit = memory_limit();
+    if !total.is_finite() || limit.is_some_and(|l| total > l) {
+        let gib = |b: f64| b / (1u64 << 30) as f64;
+        return Err(Error::invalid(
+            "populations[].n, k, populations[].c",
+            format!("{:.4e} neurons, {:.4e} synapses", m.neurons, m.synapses),
+            format!(
+                "building the network needs about {:.4e} bytes ({:.3} GiB: {} bytes per synapse, \
+                 {:.0} per neuron), more than the limit {} (memory available now, from \
+                 /proc/meminfo, or {ENV_MAX_MEMORY}); reduce the populations or the in-degree",
+                total,
+                gib(total),
+                m.bytes_per_synapse,
+                m.bytes_per_neuron,
+                limit.map_or("(unknown)".to_string(), |l| format!(
+                    "{l:.4e} bytes ({:.3} GiB)",
+                    gib(l)
+                )),
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Build the network of `model` with `model.sim.seed`.
 pub fn build(model: &Model) -> Result<Network> {
     model.validate()?;
@@ -128,17 +274,26 @@ pub fn build(model: &Model) -> Result<Network> {
         ));
     }
     let mut pop_start = vec![0usize];
-    for pop in &model.populations {
-        pop_start.push(pop_start.last().unwrap() + pop.n);
+    for (a, pop) in model.populations.iter().enumerate() {
+        let next = pop_start[a].checked_add(pop.n).ok_or_else(|| {
+            Error::invalid(
+                format!("populations[{a}].n"),
+                pop.n,
+                "the total number of neurons overflows a machine word",
+            )
+        })?;
+        pop_start.push(next);
     }
     let n = pop_start[p];
     if n >= u32::MAX as usize {
         return Err(Error::invalid(
             "populations.n",
             n,
-            "total size must fit in u32",
+            "the simulator numbers neurons with u32: the total must be below 4294967295",
         ));
     }
+    // Refuse before allocating anything (docs/simulator.md, "Memory").
+    check_memory(model)?;
     let mut pop_of = vec![0u8; n];
     for a in 0..p {
         pop_of[pop_start[a]..pop_start[a + 1]].fill(a as u8);
@@ -155,15 +310,6 @@ pub fn build(model: &Model) -> Result<Network> {
             "more than 60000 steps of delay",
         ));
     }
-
-    // 1. Incoming connections per target: (source, delay index).
-    let incoming: Vec<Vec<(u32, u16)>> = (0..n)
-        .into_par_iter()
-        .map_init(
-            || vec![false; n],
-            |scratch, i| incoming_of(model, &pop_start, i, dmin, scratch),
-        )
-        .collect();
 
     // 2. Loadings and bias.
     let (d, d_in) = (model.d(), model.d_in());
@@ -207,41 +353,65 @@ pub fn build(model: &Model) -> Result<Network> {
         })
         .collect();
 
-    // 3. Transpose to CSR by source, grouped by (post population, delay).
+    // 3. Connectivity in CSR by source, grouped by (post population, delay), built in
+    // two passes over the targets' incoming connections (each drawn from the target's
+    // own stream, in parallel by block, and drawn again in the second pass instead of
+    // being stored): count per (source, group), then fill each group at its exact
+    // offset. Blocks are scattered in target order, so every group lists its targets in
+    // ascending order whatever the thread count, and nothing but the final arrays and
+    // one block of incoming lists is ever allocated.
     let g = p * n_delays;
-    let mut count = vec![0u32; n * g + 1];
-    for (i, inc) in incoming.iter().enumerate() {
+    let gs = g + 1;
+    let mut group_off: Vec<u32> = alloc_zeroed(n * gs, "group offsets")?;
+    let block = construction_block(model, n);
+    for_each_incoming(model, &pop_start, dmin, block, |i, inc| {
         let a = pop_of[i] as usize;
         for &(j, k) in inc {
-            count[j as usize * g + a * n_delays + k as usize] += 1;
+            // counts of group `gi` in slot gi + 1: an inclusive prefix sum below
+            // turns them into group starts
+            let c = &mut group_off[j as usize * gs + a * n_delays + k as usize + 1];
+            *c = c.saturating_add(1);
         }
+    });
+    let mut src_off: Vec<u64> = alloc_zeroed(n + 1, "source offsets")?;
+    let mut total = 0u64;
+    for j in 0..n {
+        let offs = &mut group_off[j * gs..(j + 1) * gs];
+        let mut acc = 0u64;
+        for o in offs.iter_mut() {
+            acc += *o as u64;
+            *o = u32::try_from(acc).map_err(|_| {
+                Error::invalid(
+                    "k",
+                    model.k,
+                    format!("neuron {j} has more than 4294967295 outgoing connections"),
+                )
+            })?;
+        }
+        total += acc;
+        src_off[j + 1] = total;
     }
-    let total: u64 = count.iter().map(|&c| c as u64).sum();
-    if total >= u32::MAX as u64 {
-        return Err(Error::invalid(
-            "k",
-            model.k,
-            "more than 4e9 synapses: too large for u32 offsets",
-        ));
-    }
-    let mut group_off = vec![0u32; n * g + 1];
-    let mut acc = 0u32;
-    for (o, &c) in group_off.iter_mut().zip(count.iter()) {
-        *o = acc;
-        acc += c;
-    }
-    group_off[n * g] = acc;
-    let mut fill: Vec<u32> = group_off.clone();
-    let mut targets = vec![0u32; acc as usize];
-    for (i, inc) in incoming.iter().enumerate() {
+    let mut targets = Targets::zeroed(
+        usize::try_from(total).map_err(|_| {
+            Error::invalid("k", model.k, "more synapses than the address space holds")
+        })?,
+        n,
+    )?;
+    // fill: the group start serves as the fill cursor, which ends at the group's end
+    for_each_incoming(model, &pop_start, dmin, block, |i, inc| {
         let a = pop_of[i] as usize;
         for &(j, k) in inc {
-            let slot = &mut fill[j as usize * g + a * n_delays + k as usize];
-            targets[*slot as usize] = i as u32;
-            *slot += 1;
+            let j = j as usize;
+            let cur = &mut group_off[j * gs + a * n_delays + k as usize];
+            targets.set((src_off[j] + *cur as u64) as usize, i as u32);
+            *cur += 1;
         }
+    });
+    // each cursor now holds its group's end = the next group's start: shift back
+    for offs in group_off.chunks_mut(gs) {
+        offs.copy_within(0..g, 1);
+        offs[0] = 0;
     }
-    drop(incoming);
 
     let jump: Vec<Vec<f64>> = (0..p)
         .map(|a| (0..p).map(|b| model.jump(a, b)).collect())
@@ -256,16 +426,16 @@ pub fn build(model: &Model) -> Result<Network> {
             let b = pop_of[j] as usize;
             let nj = &nl[j * d..(j + 1) * d];
             for a in 0..p {
-                let lo = group_off[j * g + a * n_delays] as usize;
-                let hi = group_off[j * g + (a + 1) * n_delays] as usize;
+                let lo = (src_off[j] + group_off[j * gs + a * n_delays] as u64) as usize;
+                let hi = (src_off[j] + group_off[j * gs + (a + 1) * n_delays] as u64) as usize;
                 for pos in lo..hi {
-                    let i = targets[pos] as usize;
+                    let i = targets.get(pos) as usize;
                     let mi = &m[i * d..(i + 1) * d];
                     let s: f64 = mi.iter().zip(nj).map(|(x, y)| x * y).sum::<f64>() / kk;
                     if dale_violates(jump[a][b], s) {
                         dale_violations += 1;
                         if model.sim.clip_dale {
-                            clipped.push(pos as u32);
+                            clipped.push(pos as u64);
                         }
                     }
                 }
@@ -280,6 +450,7 @@ pub fn build(model: &Model) -> Result<Network> {
         delay_min_steps: dmin,
         n_delays,
         targets,
+        src_off,
         group_off,
         jump,
         d,
@@ -295,6 +466,60 @@ pub fn build(model: &Model) -> Result<Network> {
     })
 }
 
+/// A zeroed vector of `len` elements, or an error naming `what` if it cannot be allocated.
+fn alloc_zeroed<T: Clone + Default>(len: usize, what: &str) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|e| {
+        Error::invalid(
+            "populations[].n, k",
+            format!("{len} {what}"),
+            format!("cannot allocate the network's {what}: {e}"),
+        )
+    })?;
+    v.resize(len, T::default());
+    Ok(v)
+}
+
+/// Targets per construction block: about 1/64 of the network, so that one block of
+/// incoming lists (8 bytes per connection) stays within a few percent of the
+/// connectivity itself (3 bytes per synapse), and at most ~8e6 connections per block.
+fn construction_block(model: &Model, n: usize) -> usize {
+    let p = model.p();
+    let per_target: f64 = (0..p)
+        .map(|a| (0..p).map(|b| expected_indegree(model, a, b)).sum::<f64>())
+        .fold(1.0, f64::max);
+    let cap = (8e6 / per_target).max(16.0) as usize;
+    (n / 64).clamp(16, cap.max(16))
+}
+
+/// Call `f(i, incoming)` for every target `i` in ascending order, with its incoming
+/// connections `(source, delay index)` drawn from its own stream: blocks of `block`
+/// targets are drawn in parallel, then handed to `f` in order.
+fn for_each_incoming(
+    model: &Model,
+    pop_start: &[usize],
+    dmin: usize,
+    block: usize,
+    mut f: impl FnMut(usize, &[(u32, u16)]),
+) {
+    let n = pop_start[pop_start.len() - 1];
+    let mut start = 0;
+    while start < n {
+        let end = (start + block).min(n);
+        let lists: Vec<Vec<(u32, u16)>> = (start..end)
+            .into_par_iter()
+            .map_init(
+                || vec![false; n],
+                |scratch, i| incoming_of(model, pop_start, i, dmin, scratch),
+            )
+            .collect();
+        for (i, inc) in (start..end).zip(&lists) {
+            f(i, inc);
+        }
+        start = end;
+    }
+}
+
 /// Incoming connections of neuron `i`: (source, delay index), from the neuron's stream.
 fn incoming_of(
     model: &Model,
@@ -305,8 +530,15 @@ fn incoming_of(
 ) -> Vec<(u32, u16)> {
     let mut rng = stream(model.sim.seed, Stream::Connections, i as u64);
     let dt = model.sim.dt;
-    let mut out: Vec<(u32, u16)> = Vec::with_capacity((model.k * 1.3) as usize + 8);
     let p = model.p();
+    // Capacity: the expected in-degree (never more than the candidates), plus slack.
+    let expected: f64 = (0..p)
+        .map(|b| match model.connectivity {
+            Connectivity::FixedIndegreeReplacement => model.k_in(b).round(),
+            _ => model.k_in(b).min(model.populations[b].n as f64),
+        })
+        .sum();
+    let mut out: Vec<(u32, u16)> = Vec::with_capacity((expected * 1.1) as usize + 16);
     for b in 0..p {
         let (s, e) = (pop_start[b], pop_start[b + 1]);
         let nb = e - s;
@@ -320,7 +552,9 @@ fn incoming_of(
                 } else if pb > 0.0 {
                     // Geometric skipping: the gap to the next existing connection is
                     // Geometric(p), drawn by inversion.
-                    let ln_q = (1.0 - pb).ln();
+                    // ln_1p: for pb below ~1e-16, ln(1 - pb) rounds to 0 and the gap
+                    // would be infinite with the wrong sign (an endless loop).
+                    let ln_q = (-pb).ln_1p();
                     let mut j = s as f64 - 1.0;
                     loop {
                         let u = 1.0 - uniform(&mut rng); // in (0, 1]
@@ -475,13 +709,11 @@ fn whiten(z: &mut [f64], count: usize, r: usize) {
 
 /// Sample means and covariances (divisor = population size) of drawn loadings.
 pub fn moments(m: &[f64], n: &[f64], w: &[f64], d: usize, d_in: usize) -> Loadings {
-    let count = if d > 0 {
-        m.len() / d
-    } else if d_in > 0 {
-        w.len() / d_in
-    } else {
-        0
-    };
+    let count = m
+        .len()
+        .checked_div(d)
+        .or_else(|| w.len().checked_div(d_in))
+        .unwrap_or(0);
     let mut l = Loadings::zeros(d, d_in);
     if count == 0 {
         return l;

@@ -5,6 +5,7 @@
 //! `w_i . s(t)`, with `s` evaluated at the start of the step).
 
 use super::rng::{Poisson, SimRng, uniform};
+use crate::error::Result;
 use crate::model::Population;
 
 /// Per-population constants of the update for a step `h`.
@@ -33,7 +34,10 @@ pub struct PopConst {
 impl PopConst {
     /// Constants of a population for step `h` (s), slow time constant `tau_s` (s; any
     /// positive value when there is no slow current), and external sources `(jump mV, rate Hz)`.
-    pub fn new(pop: &Population, h: f64, tau_s: f64, ext: &[(f64, f64)]) -> Self {
+    ///
+    /// Fails when a source's mean count per step `rate h` is not a valid Poisson mean
+    /// (see [`Poisson::new`]).
+    pub fn new(pop: &Population, h: f64, tau_s: f64, ext: &[(f64, f64)]) -> Result<Self> {
         let tm = pop.tau_m;
         let p_m = (-h / tm).exp();
         let q_s = if (tau_s - tm).abs() < 1e-12 * tm {
@@ -41,7 +45,12 @@ impl PopConst {
         } else {
             tau_s / (tau_s - tm) * ((-h / tau_s).exp() - p_m)
         };
-        PopConst {
+        let ext = ext
+            .iter()
+            .filter(|s| s.1 > 0.0 && s.0 != 0.0)
+            .map(|&(j, r)| Ok((j, Poisson::new(r * h)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(PopConst {
             tau_m: tm,
             theta: pop.theta,
             v_reset: pop.v_reset,
@@ -49,12 +58,8 @@ impl PopConst {
             ref_steps: (pop.tau_ref / h).round() as u32,
             p_m,
             q_s,
-            ext: ext
-                .iter()
-                .filter(|s| s.1 > 0.0 && s.0 != 0.0)
-                .map(|&(j, r)| (j, Poisson::new(r * h)))
-                .collect(),
-        }
+            ext,
+        })
     }
 }
 
@@ -84,7 +89,7 @@ pub fn grid_step(nr: &mut Neuron, pc: &PopConst, c: f64, i_s: f64, fast: f64) ->
     }
     let mut ext = 0.0;
     for (j, pois) in &pc.ext {
-        ext += *j * pois.sample(&mut nr.rng) as f64;
+        ext += *j * pois.sample_f64(&mut nr.rng);
     }
     let v = pc.p_m * nr.v + (1.0 - pc.p_m) * c + pc.q_s * i_s + fast + ext;
     if v >= pc.theta {

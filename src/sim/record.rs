@@ -216,10 +216,10 @@ impl Recorder {
                 *m += 1;
             }
             let cs = self.corr_slot[ju];
-            if cs != u32::MAX {
-                if let Some(x) = self.corr_counts[cs as usize].get_mut(r / self.steps_per_corr) {
-                    *x = x.saturating_add(1);
-                }
+            if cs != u32::MAX
+                && let Some(x) = self.corr_counts[cs as usize].get_mut(r / self.steps_per_corr)
+            {
+                *x = x.saturating_add(1);
             }
             if self.raster_of[ju] != 0 {
                 self.raster[a].push((j, t));

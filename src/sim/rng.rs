@@ -6,6 +6,8 @@
 //! in which neurons are processed.
 
 use rand::{Rng, SeedableRng};
+
+use crate::error::{Error, Result};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// The generator used everywhere in the simulator.
@@ -64,54 +66,66 @@ pub fn normal(rng: &mut SimRng) -> f64 {
     }
 }
 
-/// Exact Poisson sampling by inversion with a precomputed CDF table.
+/// Exact Poisson sampler of the simulator, for any mean `lambda` in `[0, MAX_LAMBDA]`.
 ///
-/// One uniform deviate per draw and about `lambda + 1` comparisons; the table runs
-/// until the tail is below 2^-60, beyond which the pmf recursion continues, so the
-/// sampler is exact up to floating-point rounding of the CDF (no normal approximation).
-/// Intended for the small means of one time step (`K_0 nu_0 dt` ~ 1-10).
-///
-/// A guide table (Chen & Asau's indexed search) gives, for each of `GUIDE` equal
-/// slices of `[0, 1)`, the smallest `k` whose CDF can exceed the slice start, so the
-/// search almost never iterates (and its branch is predictable).
+/// Two regimes:
+/// - `lambda <= TABLE_MAX_LAMBDA` (the small means of one time step, `K_0 nu_0 dt` ~ 1-10):
+///   inversion with a precomputed CDF table. One uniform deviate per draw; the table runs
+///   past the mode until the remaining tail is below 1e-20 of the sum, so the sampler is
+///   exact up to floating-point rounding of the CDF (relative error below ~1e-13 for
+///   these means, far below anything a sample can resolve). A guide table (Chen & Asau's
+///   indexed search) gives, for each of `GUIDE` equal slices of `[0, 1)`, the smallest
+///   `k` whose CDF can exceed the slice start, so the search almost never iterates.
+/// - larger means: the exact rejection method of Ahrens & Dieter (1982) as implemented by
+///   `rand_distr::Poisson`. A table would need `exp(-lambda)`, which loses precision and
+///   then underflows (to a subnormal from `lambda` ~ 708, to zero from ~ 745), and
+///   `O(lambda)` entries.
 #[derive(Clone, Debug)]
 pub struct Poisson {
     lambda: f64,
-    cdf: Vec<f64>,
-    guide: Vec<u32>,
+    method: Method,
+}
+
+#[derive(Clone, Debug)]
+enum Method {
+    Zero,
+    Table { cdf: Vec<f64>, guide: Vec<u32> },
+    Rejection(rand_distr::Poisson<f64>),
 }
 
 const GUIDE: usize = 1024;
 
 impl Poisson {
-    /// Sampler of mean `lambda >= 0`.
-    pub fn new(lambda: f64) -> Self {
-        let mut cdf = Vec::new();
-        if lambda > 0.0 {
-            let mut p = (-lambda).exp();
-            let mut c = p;
-            let mut k = 0.0;
-            cdf.push(c);
-            // Stop past the mode once the remaining terms cannot change the sum.
-            while cdf.len() < 100_000 && (k < lambda || p > 1e-20 * c) {
-                k += 1.0;
-                p *= lambda / k;
-                c += p;
-                cdf.push(c);
-            }
+    /// Largest mean sampled by table inversion; above it, rejection.
+    pub const TABLE_MAX_LAMBDA: f64 = 256.0;
+    /// Largest mean accepted (counts stay exact integers in `f64`, below 2^53).
+    pub const MAX_LAMBDA: f64 = 1e15;
+
+    /// Sampler of mean `lambda` (finite, `0 <= lambda <= MAX_LAMBDA`).
+    pub fn new(lambda: f64) -> Result<Self> {
+        if !(lambda.is_finite() && (0.0..=Self::MAX_LAMBDA).contains(&lambda)) {
+            return Err(Error::invalid(
+                "Poisson mean (per time step)",
+                lambda,
+                format!(
+                    "must be finite and in [0, {:e}] (rate in Hz times dt in s)",
+                    Self::MAX_LAMBDA
+                ),
+            ));
         }
-        let mut guide = Vec::new();
-        if !cdf.is_empty() {
-            let mut k = 0usize;
-            for g in 0..GUIDE {
-                let lo = g as f64 / GUIDE as f64;
-                while k + 1 < cdf.len() && cdf[k] <= lo {
-                    k += 1;
-                }
-                guide.push(k as u32);
-            }
-        }
-        Poisson { lambda, cdf, guide }
+        let method = if lambda == 0.0 {
+            Method::Zero
+        } else if lambda <= Self::TABLE_MAX_LAMBDA {
+            let (cdf, guide) = table(lambda);
+            Method::Table { cdf, guide }
+        } else {
+            // lambda > 256 > 0 and finite: rand_distr accepts it (its limit is 1.8e19).
+            let d = rand_distr::Poisson::new(lambda).map_err(|e| {
+                Error::invalid("Poisson mean (per time step)", lambda, e.to_string())
+            })?;
+            Method::Rejection(d)
+        };
+        Ok(Poisson { lambda, method })
     }
 
     /// The mean.
@@ -121,26 +135,71 @@ impl Poisson {
 
     /// One draw.
     #[inline]
-    pub fn sample(&self, rng: &mut SimRng) -> u32 {
-        self.invert(uniform(rng))
+    pub fn sample(&self, rng: &mut SimRng) -> u64 {
+        match &self.method {
+            Method::Table { cdf, guide } => invert(cdf, guide, uniform(rng)) as u64,
+            Method::Zero => 0,
+            Method::Rejection(d) => rand_distr::Distribution::sample(d, rng) as u64,
+        }
     }
 
-    /// The draw belonging to the uniform deviate `u` in `[0, 1)`.
+    /// One draw as `f64` (exact: counts are below 2^53).
     #[inline]
-    pub fn invert(&self, u: f64) -> u32 {
-        if self.cdf.is_empty() {
-            return 0;
+    pub fn sample_f64(&self, rng: &mut SimRng) -> f64 {
+        match &self.method {
+            Method::Table { cdf, guide } => invert(cdf, guide, uniform(rng)) as f64,
+            Method::Zero => 0.0,
+            Method::Rejection(d) => rand_distr::Distribution::sample(d, rng),
         }
-        let mut k = self.guide[(u * GUIDE as f64) as usize] as usize;
-        while k < self.cdf.len() {
-            if u < self.cdf[k] {
-                return k as u32;
-            }
+    }
+
+    /// The CDF table `P(X <= k)`, `k = 0, 1, ...` (empty unless table inversion is used).
+    pub fn cdf_table(&self) -> &[f64] {
+        match &self.method {
+            Method::Table { cdf, .. } => cdf,
+            _ => &[],
+        }
+    }
+}
+
+/// CDF and guide table of Poisson(`lambda`), `0 < lambda <= TABLE_MAX_LAMBDA`.
+fn table(lambda: f64) -> (Vec<f64>, Vec<u32>) {
+    let mut cdf = Vec::new();
+    let mut p = (-lambda).exp();
+    let mut c = p;
+    let mut k = 0.0;
+    cdf.push(c);
+    // Stop past the mode once the remaining terms cannot change the sum.
+    while cdf.len() < 100_000 && (k < lambda || p > 1e-20 * c) {
+        k += 1.0;
+        p *= lambda / k;
+        c += p;
+        cdf.push(c);
+    }
+    let mut guide = Vec::with_capacity(GUIDE);
+    let mut k = 0usize;
+    for g in 0..GUIDE {
+        let lo = g as f64 / GUIDE as f64;
+        while k + 1 < cdf.len() && cdf[k] <= lo {
             k += 1;
         }
-        // Only reachable through the rounding of the summed CDF (tail < 1e-20).
-        (self.cdf.len() - 1) as u32
+        guide.push(k as u32);
     }
+    (cdf, guide)
+}
+
+/// The draw belonging to the uniform deviate `u` in `[0, 1)`.
+#[inline]
+fn invert(cdf: &[f64], guide: &[u32], u: f64) -> u32 {
+    let mut k = guide[(u * GUIDE as f64) as usize] as usize;
+    while k < cdf.len() {
+        if u < cdf[k] {
+            return k as u32;
+        }
+        k += 1;
+    }
+    // Only reachable through the rounding of the summed CDF (tail < 1e-20).
+    (cdf.len() - 1) as u32
 }
 
 #[cfg(test)]
@@ -150,12 +209,15 @@ mod tests {
     #[test]
     fn guide_table_equals_linear_search() {
         for &lam in &[0.01, 1.2, 2.0, 7.5, 40.0] {
-            let p = Poisson::new(lam);
+            let p = Poisson::new(lam).unwrap();
+            let Method::Table { cdf, guide } = &p.method else {
+                panic!("table expected at {lam}")
+            };
             let mut rng = stream(3, Stream::Drive, 1);
             for _ in 0..100_000 {
                 let u = uniform(&mut rng);
-                let lin = p.cdf.iter().position(|&c| u < c).unwrap_or(p.cdf.len() - 1) as u32;
-                assert_eq!(p.invert(u), lin);
+                let lin = cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1) as u32;
+                assert_eq!(invert(cdf, guide, u), lin);
             }
         }
     }
@@ -163,7 +225,7 @@ mod tests {
     #[test]
     fn poisson_moments() {
         for &lam in &[0.3, 1.2, 2.0, 7.5] {
-            let p = Poisson::new(lam);
+            let p = Poisson::new(lam).unwrap();
             let mut rng = stream(7, Stream::Drive, 0);
             let n = 400_000;
             let (mut s, mut s2) = (0.0, 0.0);

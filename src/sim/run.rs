@@ -88,7 +88,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
                 &[(model.jump_ext(a), rate_ext)],
             )
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let tau_m: Vec<f64> = model.populations.iter().map(|q| q.tau_m).collect();
 
     // Initial potentials uniform in [0, theta) (as the NEST/Brian2 Brunel scripts).
@@ -193,8 +193,8 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         let mut v_sum = vec![0.0; p];
         let mut spikes: Vec<(u32, f64)> = Vec::new();
         for o in &outs {
-            for a in 0..p {
-                v_sum[a] += o.v_sum[a];
+            for (s, x) in v_sum.iter_mut().zip(&o.v_sum) {
+                *s += x;
             }
             spikes.extend_from_slice(&o.spikes);
         }
@@ -270,9 +270,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
 
     let recorded = rec.finish(rec_steps as f64 * h);
     let n_syn = net.n_synapses() as u64;
-    let state_bytes = net.targets.len() * 4
-        + net.group_off.len() * 4
-        + net.clipped.len() * 4
+    let state_bytes = net.connectivity_bytes()
         + ring.len() * 4
         + u.len() * 8
         + neurons.len() * std::mem::size_of::<Neuron>()
@@ -410,7 +408,7 @@ fn deliver(
     let nd = net.n_delays;
     let g = p * nd;
     let b = net.pop_of[j] as usize;
-    let base = j * g;
+    let base = net.src_off[j] as usize;
     let d = net.d;
     let nj: &[f32] = if has_slow {
         &nl_scaled[j * d..(j + 1) * d]
@@ -419,23 +417,23 @@ fn deliver(
     };
     let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
     let stride = 1 + if has_slow { d } else { 0 };
-    let offs = &net.group_off[base..base + g + 1];
+    let offs = &net.group_off[j * (g + 1)..(j + 1) * (g + 1)];
     let mut count = 0u64;
     for a in 0..p {
         let w = net.jump[a][b] as f32;
         for k in 0..nd {
             let gi = a * nd + k;
-            let (lo, hi) = (offs[gi] as usize, offs[gi + 1] as usize);
+            let (lo, hi) = (base + offs[gi] as usize, base + offs[gi + 1] as usize);
             if lo == hi {
                 continue;
             }
             count += (hi - lo) as u64;
             let slot = (step + net.delay_min_steps + k) % n_slots;
-            let tg = &net.targets[lo..hi];
+            let tg = net.targets.range(lo..hi);
             let row = &mut ring[slot * n * stride..(slot + 1) * n * stride];
             if precise {
                 let wi = (a * p + b) as u32;
-                ev_slots[slot].extend(tg.iter().map(|&i| Event {
+                ev_slots[slot].extend(tg.clone().map(|i| Event {
                     target: i,
                     wi,
                     t: off,
@@ -444,18 +442,24 @@ fn deliver(
                     add_slow(row, tg, lo, &net.clipped, nj, stride);
                 }
             } else if !slow_here {
-                for &i in tg {
-                    row[i as usize * stride] += w;
+                if stride == 1 {
+                    for i in tg {
+                        row[i as usize] += w;
+                    }
+                } else {
+                    for i in tg {
+                        row[i as usize * stride] += w;
+                    }
                 }
             } else if stride == 2 && net.clipped.is_empty() {
                 let n0 = nj[0];
-                for &i in tg {
+                for i in tg {
                     let e = &mut row[i as usize * 2..i as usize * 2 + 2];
                     e[0] += w;
                     e[1] += n0;
                 }
             } else {
-                for &i in tg {
+                for i in tg.clone() {
                     row[i as usize * stride] += w;
                 }
                 add_slow(row, tg, lo, &net.clipped, nj, stride);
@@ -477,13 +481,10 @@ fn shard_cuts(net: &Network, shards: usize) -> Vec<u32> {
         .enumerate()
         .for_each(|(j, c)| {
             for gi in 0..g {
-                let (lo, hi) = (
-                    net.group_off[j * g + gi] as usize,
-                    net.group_off[j * g + gi + 1] as usize,
-                );
-                let tg = &net.targets[lo..hi];
+                let r = net.group(j, gi);
                 for (s, &b) in bounds.iter().enumerate() {
-                    c[gi * (shards + 1) + s] = tg.partition_point(|&x| x < b) as u32;
+                    c[gi * (shards + 1) + s] =
+                        (net.targets.partition_point(r.clone(), b) - r.start) as u32;
                 }
             }
         });
@@ -520,6 +521,8 @@ fn deliver_grid_sharded(
     assert_eq!(ring.len(), n_slots * n * stride);
     let ptr = RingPtr(ring.as_mut_ptr());
     (0..shards).into_par_iter().for_each(|s| {
+        // capture the whole Send wrapper, not its raw-pointer field
+        #[allow(clippy::redundant_locals)]
         let ptr = ptr;
         for &(j, _) in spikes {
             let j = j as usize;
@@ -530,16 +533,16 @@ fn deliver_grid_sharded(
                 &[]
             };
             let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
-            let offs = &net.group_off[j * g..(j + 1) * g + 1];
+            let base = net.src_off[j] as usize;
+            let offs = &net.group_off[j * (g + 1)..(j + 1) * (g + 1)];
             for a in 0..net.p() {
                 let w = net.jump[a][b] as f32;
                 for k in 0..net.n_delays {
                     let gi = a * net.n_delays + k;
-                    let (lo, hi) = (offs[gi] as usize, offs[gi + 1] as usize);
+                    let (lo, hi) = (base + offs[gi] as usize, base + offs[gi + 1] as usize);
                     if lo == hi {
                         continue;
                     }
-                    let tg = &net.targets[lo..hi];
                     let c0 = (j * g + gi) * (shards + 1) + s;
                     let (x0, x1) = (cuts[c0] as usize, cuts[c0 + 1] as usize);
                     if x0 == x1 {
@@ -551,12 +554,12 @@ fn deliver_grid_sharded(
                     // shard s's range (from the cuts) and q < stride, inside `ring` (length n_slots * n * stride,
                     // checked above), and no other thread writes entries of these targets.
                     unsafe {
-                        for &i in &tg[x0..x1] {
+                        for i in net.targets.range(lo + x0..lo + x1) {
                             *ptr.0.add(row + i as usize * stride) += w;
                         }
                         if slow_here {
                             let mut c = net.clipped.partition_point(|&q| (q as usize) < lo + x0);
-                            for (pos, &i) in (lo + x0..).zip(&tg[x0..x1]) {
+                            for (pos, i) in (lo + x0..).zip(net.targets.range(lo + x0..lo + x1)) {
                                 if c < net.clipped.len() && net.clipped[c] as usize == pos {
                                     c += 1;
                                     continue;
@@ -574,16 +577,23 @@ fn deliver_grid_sharded(
     });
     spikes
         .iter()
-        .map(|&(j, _)| (net.group_off[(j as usize + 1) * g] - net.group_off[j as usize * g]) as u64)
+        .map(|&(j, _)| net.source_range(j as usize).len() as u64)
         .sum()
 }
 
 /// Add the slow increments `n_j/(K tau_s)` of one group, skipping clipped connections
 /// (`clipped` holds sorted positions in the target table; `lo` is the group's first).
 #[inline]
-fn add_slow(row: &mut [f32], tg: &[u32], lo: usize, clipped: &[u32], nj: &[f32], stride: usize) {
+fn add_slow(
+    row: &mut [f32],
+    tg: impl Iterator<Item = u32>,
+    lo: usize,
+    clipped: &[u64],
+    nj: &[f32],
+    stride: usize,
+) {
     let mut c = clipped.partition_point(|&q| (q as usize) < lo);
-    for (pos, &i) in (lo..).zip(tg) {
+    for (pos, i) in (lo..).zip(tg) {
         if c < clipped.len() && clipped[c] as usize == pos {
             c += 1;
             continue;

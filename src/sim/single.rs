@@ -80,7 +80,7 @@ pub fn single_neuron(inp: &SingleNeuronInput) -> Result<SingleNeuronResult> {
         beta_ext: 0.0,
     };
     let h = inp.dt;
-    let pc = PopConst::new(&pop, h, 1.0, &inp.sources);
+    let pc = PopConst::new(&pop, h, 1.0, &inp.sources)?;
     let warm = (inp.warmup / h).round() as usize;
     let steps = (inp.duration / h).round() as usize;
     let per: Vec<(u64, f64, f64, f64, u64)> = (0..inp.n_neurons)
