@@ -538,7 +538,13 @@ impl Model {
         toml::to_string(self).expect("a Model always serialises")
     }
 
-    /// Check every rule of docs/theory.md section 1; the error names the field, the value and the rule.
+    /// Check every rule of docs/theory.md section 1 and the magnitude rules of section 7
+    /// ("Theory input rules"); the error names the field, the value and the rule. Every
+    /// theory entry point calls it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for the first rule broken.
     pub fn validate(&self) -> Result<()> {
         let p = self.p();
         if p == 0 {

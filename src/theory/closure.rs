@@ -253,7 +253,12 @@ pub fn rate_weighted_fano(
 /// [`state_transfer`] as a boxed trait object for code that cannot return an error: the
 /// state was solved with this very transfer function, so rebuilding it succeeds (the
 /// table is usually still cached); should it fail all the same, the Siegert function at
-/// the state's `sigma` is returned.
+/// the state's `sigma` is returned, a silent substitution. Prefer [`state_transfer`],
+/// which reports the failure (the theory's own predictions do).
+///
+/// # Panics
+///
+/// If `a` is not a population of `model` and `state`.
 pub fn state_transfer_boxed(model: &Model, state: &State, a: usize) -> Box<dyn Transfer> {
     match state_transfer(model, state, a) {
         Ok(t) => Box::new(t),
