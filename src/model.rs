@@ -5,6 +5,14 @@
 //! mean-field solvers and the spiking simulator never keep copies of their own.
 //! Units everywhere: seconds, mV, Hz.
 
+// `!(x > 0.0)` is the intended NaN-rejecting test, and the quadrature and series
+// constants keep the digits of their sources.
+#![allow(
+    clippy::neg_cmp_op_on_partial_ord,
+    clippy::excessive_precision,
+    clippy::needless_range_loop
+)]
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -633,8 +641,7 @@ impl Model {
         }
         for (a, row) in self.j.iter().enumerate() {
             for (b, &v) in row.iter().enumerate() {
-                if self.populations[b].c > 0.0 && v != 0.0 && !(self.is_excitatory(b) == (v > 0.0))
-                {
+                if self.populations[b].c > 0.0 && v != 0.0 && self.is_excitatory(b) != (v > 0.0) {
                     return Err(Error::invalid(
                         format!("j[{a}][{b}]"),
                         v,
@@ -746,7 +753,7 @@ fn finite_pos(field: &str, v: f64) -> Result<()> {
 }
 
 fn finite_nonneg(field: &str, v: f64) -> Result<()> {
-    if !v.is_finite() || v < 0.0 || v > MAX_MAGNITUDE {
+    if !v.is_finite() || !(0.0..=MAX_MAGNITUDE).contains(&v) {
         return Err(Error::invalid(
             field,
             num(v),
