@@ -5,6 +5,14 @@
 //! mean-field solvers and the spiking simulator never keep copies of their own.
 //! Units everywhere: seconds, mV, Hz.
 
+// `!(x > 0.0)` is the intended NaN-rejecting test, and the quadrature and series
+// constants keep the digits of their sources.
+#![allow(
+    clippy::neg_cmp_op_on_partial_ord,
+    clippy::excessive_precision,
+    clippy::needless_range_loop
+)]
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -538,7 +546,13 @@ impl Model {
         toml::to_string(self).expect("a Model always serialises")
     }
 
-    /// Check every rule of docs/theory.md section 1; the error names the field, the value and the rule.
+    /// Check every rule of docs/theory.md section 1 and the magnitude rules of section 7
+    /// ("Theory input rules"); the error names the field, the value and the rule. Every
+    /// theory entry point calls it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for the first rule broken.
     pub fn validate(&self) -> Result<()> {
         let p = self.p();
         if p == 0 {
@@ -627,8 +641,7 @@ impl Model {
         }
         for (a, row) in self.j.iter().enumerate() {
             for (b, &v) in row.iter().enumerate() {
-                if self.populations[b].c > 0.0 && v != 0.0 && !(self.is_excitatory(b) == (v > 0.0))
-                {
+                if self.populations[b].c > 0.0 && v != 0.0 && self.is_excitatory(b) != (v > 0.0) {
                     return Err(Error::invalid(
                         format!("j[{a}][{b}]"),
                         v,
@@ -740,7 +753,7 @@ fn finite_pos(field: &str, v: f64) -> Result<()> {
 }
 
 fn finite_nonneg(field: &str, v: f64) -> Result<()> {
-    if !v.is_finite() || v < 0.0 || v > MAX_MAGNITUDE {
+    if !v.is_finite() || !(0.0..=MAX_MAGNITUDE).contains(&v) {
         return Err(Error::invalid(
             field,
             num(v),

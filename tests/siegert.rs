@@ -2,6 +2,8 @@
 //! (`tests/data/siegert_mpmath.json`, `tests/data/lif_cv_mpmath.json`, written by
 //! `tools/reference/siegert_mpmath.py`), its noiseless limit, and its properties.
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+
 use balnet::transfer::{LifParams, Transfer, siegert};
 use proptest::prelude::*;
 use serde_json::Value;

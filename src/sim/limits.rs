@@ -36,7 +36,8 @@ pub struct RunEstimate {
     pub recorded_steps: f64,
     /// `neurons * steps`.
     pub neuron_steps: f64,
-    /// Recurrent synaptic events at the refractory bound `1 / max(tau_ref, dt)`.
+    /// Input events: recurrent synaptic events at the refractory bound `1 / max(tau_ref, dt)`,
+    /// plus the external Poisson arrivals in precise mode.
     pub events_bound: f64,
     /// Memory (bytes) per part: `(what, bytes, setting to change)`.
     pub memory: Vec<(&'static str, f64, &'static str)>,
@@ -83,7 +84,14 @@ pub fn estimate(model: &Model, threads: usize) -> RunEstimate {
         .map(|q| q.tau_ref)
         .fold(f64::INFINITY, f64::min);
     let r_max = 1.0 / min_tau_ref.max(dt);
-    let events_bound = synapses * steps * dt * r_max;
+    // precise mode places every external Poisson arrival in time (docs/theory.md 3): each
+    // is an event of the step loop, K_0 nu_0 per neuron and second
+    let external_events = if s.mode == crate::model::SimMode::Precise {
+        n * (model.external.c0 * model.k).round() * model.external.nu0 * steps * dt
+    } else {
+        0.0
+    };
+    let events_bound = synapses * steps * dt * r_max + external_events;
 
     let dmax_steps = (model.delay.max() / dt).round() + 1.0;
     let n_delays = ((model.delay.max() - model.delay.min()) / dt).round() + 1.0;
@@ -219,9 +227,10 @@ pub fn check(model: &Model, threads: usize) -> Result<RunEstimate> {
             "sim.duration + sim.warmup",
             format!("{t_total:e} s"),
             format!(
-                "up to {:.3e} synaptic events ({:.3e} synapses firing at the refractory bound \
-                 for {t_total:e} s); the limit is {MAX_EVENTS:e}: shorten the run, or reduce k \
-                 or populations[].n",
+                "up to {:.3e} input events ({:.3e} synapses firing at the refractory bound \
+                 for {t_total:e} s, plus the external arrivals in precise mode); the limit is \
+                 {MAX_EVENTS:e}: shorten the run, or reduce k, external.c0, external.nu0 or \
+                 populations[].n",
                 e.events_bound, e.synapses
             ),
         ));

@@ -11,6 +11,15 @@
 //! is represented by one Poisson source of jumps `F a` at rate `R / F`: same mean, variance
 //! times `F` (see `ShotInput::with_fano`).
 
+// `!(x > 0.0)` is the intended NaN-rejecting test, and the quadrature and series
+// constants keep the digits of their sources.
+#![allow(
+    clippy::neg_cmp_op_on_partial_ord,
+    clippy::excessive_precision,
+    clippy::type_complexity,
+    clippy::too_many_arguments
+)]
+
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -253,7 +262,12 @@ pub fn rate_weighted_fano(
 /// [`state_transfer`] as a boxed trait object for code that cannot return an error: the
 /// state was solved with this very transfer function, so rebuilding it succeeds (the
 /// table is usually still cached); should it fail all the same, the Siegert function at
-/// the state's `sigma` is returned.
+/// the state's `sigma` is returned, a silent substitution. Prefer [`state_transfer`],
+/// which reports the failure (the theory's own predictions do).
+///
+/// # Panics
+///
+/// If `a` is not a population of `model` and `state`.
 pub fn state_transfer_boxed(model: &Model, state: &State, a: usize) -> Box<dyn Transfer> {
     match state_transfer(model, state, a) {
         Ok(t) => Box::new(t),

@@ -1,6 +1,14 @@
 //! Input statistics of one neuron and of a population (docs/theory.md 2.1 and 2.3), as plain
 //! functions of the population rates, second moments, `kappa` and `s`.
 
+// `!(x > 0.0)` is the intended NaN-rejecting test, and the quadrature and series
+// constants keep the digits of their sources.
+#![allow(
+    clippy::neg_cmp_op_on_partial_ord,
+    clippy::excessive_precision,
+    clippy::needless_range_loop
+)]
+
 use crate::model::{Connectivity, Model};
 
 /// `mu_A = tau_m,A sqrt(K) (sum_B c_B J_AB nu_B + c_0 J_A0 nu_0)` (mV), the finite-K

@@ -2,6 +2,15 @@
 //! `nu_A`, second moments `q_A` and mean drives `mu_A` at given latent state
 //! `kappa` and input `s`, in the finite-K and balanced-limit modes.
 
+// `!(x > 0.0)` is the intended NaN-rejecting test, and the quadrature and series
+// constants keep the digits of their sources.
+#![allow(
+    clippy::neg_cmp_op_on_partial_ord,
+    clippy::excessive_precision,
+    clippy::type_complexity,
+    clippy::too_many_arguments
+)]
+
 use nalgebra::{DMatrix, DVector};
 
 use super::inputs::{latent_input, mean_drive, noise_sigma, quenched_var};
@@ -520,7 +529,7 @@ pub(crate) fn solve_fixed_mu_valid(
     eq: &Equations,
 ) -> Result<State> {
     let nu0: Vec<f64> = guess.map_or_else(|| vec![10.0; model.p()], |g| g.rates());
-    let r0 = guess.map(|g| g.populations.iter().map(|p| ln_ratio(p)).collect());
+    let r0 = guess.map(|g| g.populations.iter().map(ln_ratio).collect());
     solve_rates(
         model,
         kappa,

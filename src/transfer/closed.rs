@@ -7,6 +7,14 @@
 //! `M_k(a) = Int_{-a}^inf (z + a)^k phi(z) dz`, `a = (m - theta)/sqrt(v)`, so that
 //! `E[(x - theta)_+^k] = v^{k/2} M_k(a)`.
 
+// `!(x > 0.0)` is the intended NaN-rejecting test, and the quadrature and series
+// constants keep the digits of their sources.
+#![allow(
+    clippy::neg_cmp_op_on_partial_ord,
+    clippy::excessive_precision,
+    clippy::needless_range_loop
+)]
+
 use super::{Moments, Transfer};
 use crate::gauss::integrate_adaptive;
 
