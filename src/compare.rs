@@ -12,6 +12,7 @@ use crate::theory::dynamics::{self, DynamicsOptions, Trajectory};
 use crate::theory::latent::{self, SearchBox};
 use crate::theory::predictions::counting::count_cdf;
 use crate::theory::{Limit, State, stationary};
+use crate::transfer::Transfer;
 
 /// `|kappa|` (Hz) below which no relative error of `kappa` is reported: there the
 /// finite-N offset of the readout (about 0.7 Hz for the default model) dominates.
@@ -91,12 +92,12 @@ fn fano_by_rate(
     a: usize,
     rates_sim: &[f64],
     fano_sim: &[f64],
-) -> Vec<FanoBand> {
+) -> Result<Vec<FanoBand>> {
     let p = &state.populations[a];
     let lif = crate::transfer::LifParams::of(model, a);
-    let t = crate::theory::closure::state_transfer_boxed(model, state, a);
+    let t = crate::theory::closure::state_transfer(model, state, a)?;
     let fano_of = crate::theory::spectral::neuron_fano(model, state, a);
-    FANO_BANDS_HZ
+    Ok(FANO_BANDS_HZ
         .windows(2)
         .map(|w| {
             let (lo, hi) = (w[0], w[1]);
@@ -138,7 +139,7 @@ fn fano_by_rate(
                 n_sim: n,
             }
         })
-        .collect()
+        .collect())
 }
 
 /// One epoch of constant input.
@@ -258,12 +259,12 @@ pub fn ks_counting(
     rates_sim: &[f64],
     window: f64,
     cv: f64,
-) -> f64 {
+) -> Result<f64> {
     if rates_sim.is_empty() {
-        return f64::NAN;
+        return Ok(f64::NAN);
     }
     let p = &state.populations[a];
-    let t = crate::theory::closure::state_transfer_boxed(model, state, a);
+    let t = crate::theory::closure::state_transfer(model, state, a)?;
     let mut counts: Vec<f64> = rates_sim.iter().map(|r| (r * window).round()).collect();
     counts.sort_by(f64::total_cmp);
     let kmax = *counts.last().unwrap_or(&0.0) as usize;
@@ -283,17 +284,17 @@ pub fn ks_counting(
         );
         d = d.max((emp - th).abs());
     }
-    d
+    Ok(d)
 }
 
-fn theory_silent(state: &State, model: &Model, a: usize, window: f64) -> f64 {
+fn theory_silent(state: &State, model: &Model, a: usize, window: f64) -> Result<f64> {
     let p = &state.populations[a];
-    let t = crate::theory::closure::state_transfer_boxed(model, state, a);
-    gauss::expect(
+    let t = crate::theory::closure::state_transfer(model, state, a)?;
+    Ok(gauss::expect(
         |x| (-t.rate(x) * window).exp(),
         p.mean_input_mv,
         p.delta_mv2,
-    )
+    ))
 }
 
 /// The Model with its loadings replaced by the moments drawn in the simulated network.
@@ -414,7 +415,7 @@ pub fn compare_theory(
             } else {
                 1.0
             };
-            let ks = ks_counting(&state, &m, a, &rates, window, cv);
+            let ks = ks_counting(&state, &m, a, &rates, window, cv)?;
             let silent_sim =
                 rates.iter().filter(|&&r| r == 0.0).count() as f64 / rates.len().max(1) as f64;
             let mean_r = rates.iter().sum::<f64>() / rates.len().max(1) as f64;
@@ -430,7 +431,7 @@ pub fn compare_theory(
                 mean_v_sim_mv: v_sim,
                 mean_v_diff_mv: v_sim - th.mean_v_mv,
                 ks_counting: ks,
-                silent_theory: theory_silent(&state, &m, a, window),
+                silent_theory: theory_silent(&state, &m, a, window)?,
                 silent_sim,
                 rate_sd_theory_hz: (th.q_hz2 - th.rate_hz * th.rate_hz).max(0.0).sqrt(),
                 rate_sd_sim_hz: sd_sim,
@@ -444,7 +445,7 @@ pub fn compare_theory(
                     pr.epoch_membrane_fano_per_neuron
                         .get(ei)
                         .map_or(&[][..], |v| &v[..]),
-                ),
+                )?,
             });
         }
         // a relative error of kappa near 0 says nothing (finite-N offset, docs/theory.md section 3)
@@ -933,7 +934,7 @@ fn figures(
                 hist[((r / bw) as usize).min(nb - 1)] += 1.0 / (rates.len() as f64 * bw);
             }
             let ps = &st.populations[a];
-            let t = crate::theory::closure::state_transfer_boxed(&mt, &st, a);
+            let t = crate::theory::closure::state_transfer(&mt, &st, a)?;
             let cv = if p.cv_isi.is_finite() { p.cv_isi } else { 1.0 };
             // P(count < r window): bins are [k0, k1) in counts
             let cdf = |r: f64| {

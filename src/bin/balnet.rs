@@ -585,8 +585,24 @@ fn run(cli: Cli) -> balnet::Result<()> {
                     format!("must exceed v_reset = {v_reset}"),
                 ));
             }
-            if !mu.is_finite() {
-                return Err(Error::invalid("mu", mu, "must be finite"));
+            // the magnitude rule of every Model parameter (docs/theory.md 7): beyond it the
+            // rate (up to 1/tau_ref, unbounded without refractoriness) is not representable
+            for (f, v) in [
+                ("mu", mu),
+                ("sigma", sigma),
+                ("theta", theta),
+                ("v_reset", v_reset),
+            ] {
+                if !(v.is_finite() && v.abs() <= balnet::model::MAX_MAGNITUDE) {
+                    return Err(Error::invalid(
+                        f,
+                        v,
+                        format!(
+                            "must be finite with magnitude <= {:e} (mV; docs/theory.md section 7)",
+                            balnet::model::MAX_MAGNITUDE
+                        ),
+                    ));
+                }
             }
             print(&json!({
                 "rate_hz": siegert::rate(&lif, mu, sigma),

@@ -259,25 +259,6 @@ pub fn rate_weighted_fano(
         .collect()
 }
 
-/// [`state_transfer`] as a boxed trait object for code that cannot return an error: the
-/// state was solved with this very transfer function, so rebuilding it succeeds (the
-/// table is usually still cached); should it fail all the same, the Siegert function at
-/// the state's `sigma` is returned, a silent substitution. Prefer [`state_transfer`],
-/// which reports the failure (the theory's own predictions do).
-///
-/// # Panics
-///
-/// If `a` is not a population of `model` and `state`.
-pub fn state_transfer_boxed(model: &Model, state: &State, a: usize) -> Box<dyn Transfer> {
-    match state_transfer(model, state, a) {
-        Ok(t) => Box::new(t),
-        Err(_) => Box::new(Siegert {
-            lif: LifParams::of(model, a),
-            sigma: state.populations[a].sigma_mv,
-        }),
-    }
-}
-
 /// Spectral closure (docs/theory.md 2.1): `F_B = E_B[nu F_eff] / nu_B` for each population,
 /// the rate from the population's (colored) transfer function and `F_eff` that of the
 /// spike train of the white-noise LIF model behind that rate: [`super::spectral::lif_fano_eff`] at the
