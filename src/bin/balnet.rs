@@ -596,7 +596,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 if !(v.is_finite() && v.abs() <= balnet::model::MAX_MAGNITUDE) {
                     return Err(Error::invalid(
                         f,
-                        v,
+                        format!("{v:e}"),
                         format!(
                             "must be finite with magnitude <= {:e} (mV; docs/theory.md section 7)",
                             balnet::model::MAX_MAGNITUDE
