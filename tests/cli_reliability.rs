@@ -539,3 +539,16 @@ fn small_cli_defects() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Case 15: `balnet siegert` with a mean input beyond the magnitude rule (docs/theory.md
+/// section 7) is an error naming `mu`, not a null rate with status 0; far below threshold
+/// within the rule the rate is 0 and finite.
+#[test]
+fn siegert_extreme_mean_input() {
+    for mu in ["1e300", "-1e300"] {
+        let o = balnet(&["siegert", "--mu", mu, "--sigma", "8", "--tau-ref", "0"]);
+        assert_error(&o, &["mu", "1e12"]);
+    }
+    let v = assert_ok(&balnet(&["siegert", "--mu", "-1e12", "--sigma", "8"]));
+    assert_eq!(v["rate_hz"].as_f64(), Some(0.0));
+}

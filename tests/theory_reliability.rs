@@ -144,6 +144,29 @@ fn zero_refractory_period_solves() {
     assert!(st.residual < 1e-9);
 }
 
+/// `external.nu0 = 1e8` Hz: a mean input of about 3e8 mV, where the Siegert function's own
+/// rounding noise (1e-11 relative) is above the adaptive quadrature's tolerance, which used
+/// to refine to its panel cap in every average (minutes). The quadrature now stops at the
+/// integrand's noise floor. Far above threshold the rate is the deterministic LIF's,
+/// `1 / (tau_ref + tau_m ln((M - Vr)/(M - theta)))` (docs/theory.md 2.2), up to the noise
+/// correction `O(sigma^2 / M^2) ~ 1e-9` and the spread of inputs `Delta / M^2 ~ 1e-13`.
+#[test]
+fn huge_external_drive_solves_to_the_deterministic_rate() {
+    let m = Model::from_file(&repro("nu0_1e8.toml")).unwrap();
+    let st = stationary::solve(&m, Limit::Finite, &[0.0], &[0.0], None).unwrap();
+    assert_finite(&st);
+    for (p, pop) in st.populations.iter().zip(&m.populations) {
+        let x = p.mean_input_mv;
+        let det = 1.0 / (pop.tau_ref + pop.tau_m * ((x - pop.v_reset) / (x - pop.theta)).ln());
+        assert!(
+            (p.rate_hz / det - 1.0).abs() < 1e-6,
+            "{}: {} Hz vs deterministic {det} Hz",
+            p.name,
+            p.rate_hz
+        );
+    }
+}
+
 /// A reset 1e-12 mV below threshold: the neuron fires at almost `1/tau_ref`; the solve
 /// finishes with a finite state.
 #[test]
