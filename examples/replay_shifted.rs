@@ -151,7 +151,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for i in 0..3 {
                 let (events, drive) = replay_events(&th, a, &pools, period, 999, i);
                 let (_, mv, mv2, _) =
-                    lif_response(&free, 10.0 - drive, WARMUP, RECORD, events.iter().copied());
+                    lif_response(&free, 10.0 - drive, WARMUP, RECORD, events.iter().copied())?;
                 println!(
                     "free {a}: drive {drive:.3} mean V {mv:.3} (want 10) var {:.3} (closure sigma_eff^2/2 = {:.3}) events {}",
                     mv2 - mv * mv,
@@ -200,6 +200,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         RECORD,
                         events.iter().copied(),
                     )
+                    .expect("replayed events are sorted and the window positive")
                     .0;
                     let hi = lif_response(
                         &lif,
@@ -208,6 +209,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         RECORD,
                         events.iter().copied(),
                     )
+                    .expect("replayed events are sorted and the window positive")
                     .0;
                     (0.5 * (lo + hi), (hi - lo) / (2.0 * H_MV))
                 })

@@ -140,7 +140,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for z in [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5] {
             let x = pa.mean_input_mv + z * sd;
             let t1 = Instant::now();
-            let sim = simulate_renewal_neuron(&lif, &sources, x - drive, 100, 0.5, 10.0, 11);
+            let sim = simulate_renewal_neuron(&lif, &sources, x - drive, 100, 0.5, 10.0, 11)?;
             println!(
                 "{:<4} {:>8.3} | {:>9.3} {:>7.3} {:>9.3} {:>9.3} {:>9.3} | {:>7.3} {:>7.3} {:>8.1}",
                 pa.name,

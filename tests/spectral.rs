@@ -159,7 +159,7 @@ fn spectral_case(nue: f64, nui: f64, cv: f64, x: f64, seed: u64) {
         .iter()
         .map(|s| TAU_M * s.jump * s.count as f64 * s.nu)
         .sum();
-    let sim = simulate_renewal_neuron(&lif, &srcs, x - drive, 40, 0.5, 5.0, seed);
+    let sim = simulate_renewal_neuron(&lif, &srcs, x - drive, 40, 0.5, 5.0, seed).unwrap();
     let (fe, fi) = (
         fano_eff(nue, cv, 0.002, TAU_M),
         fano_eff(nui, cv, 0.002, TAU_M),
@@ -185,7 +185,8 @@ fn spectral_case(nue: f64, nui: f64, cv: f64, x: f64, seed: u64) {
             ..*s
         })
         .collect();
-    let sim_p = simulate_renewal_neuron(&lif, &pois_srcs, x - drive, 40, 0.5, 5.0, seed + 1);
+    let sim_p =
+        simulate_renewal_neuron(&lif, &pois_srcs, x - drive, 40, 0.5, 5.0, seed + 1).unwrap();
     let ratio = sim.rate_hz / sim_p.rate_hz;
     // standard error of the simulated ratio, from the spread across neurons
     let ratio_se = ratio
@@ -295,7 +296,7 @@ fn lif_response_deterministic_closed_forms() {
     let mu = 25.0;
     let t_free = TAU_M * ((mu - 10.0) / (mu - 20.0f64)).ln();
     let period = lif.tau_ref + t_free;
-    let (rate, mean_v, _, pairs) = lif_response(&lif, mu, 1.0, 100.0, std::iter::empty());
+    let (rate, mean_v, _, pairs) = lif_response(&lif, mu, 1.0, 100.0, std::iter::empty()).unwrap();
     assert!(
         (rate - 1.0 / period).abs() < 1e-3 * rate,
         "{rate} vs {}",
@@ -315,10 +316,40 @@ fn lif_response_deterministic_closed_forms() {
     // time) V reaches 15 - 5 e^{-8/20} = 11.65 at the next kick, 17.65 after it (no spike);
     // 10 ms later 15 + 2.65 e^{-1/2} = 16.61, + 6 = 22.61 (spike): every second kick fires
     let kicks = (1..=2000).map(|i| (i as f64 * 0.01, 6.0));
-    let (rate, ..) = lif_response(&lif, 15.0, 1.0, 18.0, kicks);
+    let (rate, ..) = lif_response(&lif, 15.0, 1.0, 18.0, kicks).unwrap();
     assert!((rate - 50.0).abs() < 0.1, "{rate}");
     let kicks = (1..=2000).map(|i| (i as f64 * 0.01, 9.0));
-    let (rate, ..) = lif_response(&lif, 15.0, 1.0, 18.0, kicks);
+    let (rate, ..) = lif_response(&lif, 15.0, 1.0, 18.0, kicks).unwrap();
     // 11.65 + 9 = 20.65 >= 20: every kick fires
     assert!((rate - 100.0).abs() < 0.1, "{rate}");
+}
+
+/// No silent substitutions in the single-neuron reference simulators: a renewal source
+/// with `cv <= 0` (which used to become a Poisson train), unsorted input events and an
+/// empty recording window are errors naming the argument.
+#[test]
+fn renewal_neuron_inputs_are_checked() {
+    let lif = LifParams {
+        tau_m: TAU_M,
+        theta: 20.0,
+        v_reset: 10.0,
+        tau_ref: 0.002,
+    };
+    let src = |cv: f64| RenewalSource {
+        jump: 0.1,
+        count: 100,
+        nu: 10.0,
+        cv,
+        tau_ref: 0.002,
+    };
+    for cv in [0.0, -0.5, f64::NAN] {
+        let e = simulate_renewal_neuron(&lif, &[src(cv)], 10.0, 2, 0.1, 0.5, 1).unwrap_err();
+        assert!(e.to_string().contains("sources[0]"), "{e}");
+    }
+    assert!(simulate_renewal_neuron(&lif, &[src(0.7)], 10.0, 2, 0.1, 0.5, 1).is_ok());
+    let unsorted = [(0.2, 1.0), (0.1, 1.0)];
+    let e = lif_response(&lif, 10.0, 0.0, 1.0, unsorted.into_iter()).unwrap_err();
+    assert!(e.to_string().contains("events"), "{e}");
+    let e = lif_response(&lif, 10.0, 0.0, 0.0, std::iter::empty()).unwrap_err();
+    assert!(e.to_string().contains("duration"), "{e}");
 }

@@ -197,6 +197,13 @@ pub struct RenewalNeuronResult {
 /// section 1) with constant input `bias` (mV) and renewal sources: trains start in
 /// their stationary state (forward recurrence time), neurons at `Vr`, `warmup` (s)
 /// discarded, `duration` (s) recorded per neuron. Neuron `i` uses stream `(seed, i)`.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] naming the argument: no neurons; a source whose rate is not finite
+/// and non-negative, whose `cv` is not finite and positive, or whose dead time leaves no
+/// room for its rate (`nu tau_ref >= 1`), except the Poisson source (`cv = 1`,
+/// `tau_ref = 0`); and the errors of [`lif_response`].
 pub fn simulate_renewal_neuron(
     lif: &LifParams,
     sources: &[RenewalSource],
@@ -205,12 +212,32 @@ pub fn simulate_renewal_neuron(
     warmup: f64,
     duration: f64,
     seed: u64,
-) -> RenewalNeuronResult {
+) -> Result<RenewalNeuronResult> {
     use rayon::prelude::*;
+    if n_neurons == 0 {
+        return Err(Error::invalid("n_neurons", 0, "at least one neuron"));
+    }
+    for (i, s) in sources.iter().enumerate() {
+        if !(s.nu.is_finite() && s.nu >= 0.0) {
+            return Err(Error::invalid(
+                format!("sources[{i}].nu"),
+                s.nu,
+                "must be finite and >= 0 (Hz)",
+            ));
+        }
+        let poisson = s.cv == 1.0 && s.tau_ref == 0.0;
+        if !poisson && s.nu > 0.0 && GammaRenewal::new(s.nu, s.cv, s.tau_ref).is_none() {
+            return Err(Error::invalid(
+                format!("sources[{i}]"),
+                format!("nu = {} Hz, cv = {}, tau_ref = {} s", s.nu, s.cv, s.tau_ref),
+                "a gamma renewal train needs cv > 0 (finite) and nu tau_ref < 1",
+            ));
+        }
+    }
     let per: Vec<(f64, f64, f64, f64)> = (0..n_neurons)
         .into_par_iter()
         .map(|i| one_neuron(lif, sources, bias, warmup, duration, seed, i as u64))
-        .collect();
+        .collect::<Result<_>>()?;
     let n = n_neurons as f64;
     let rates: Vec<f64> = per.iter().map(|p| p.0).collect();
     let mean = rates.iter().sum::<f64>() / n;
@@ -230,13 +257,13 @@ pub fn simulate_renewal_neuron(
     } else {
         f64::NAN
     };
-    RenewalNeuronResult {
+    Ok(RenewalNeuronResult {
         rate_hz: mean,
         rate_se_hz: (var / n).sqrt(),
         mean_v_mv: mv,
         var_v_mv2: mv2 - mv * mv,
         output_fano,
-    }
+    })
 }
 
 fn one_neuron(
@@ -247,7 +274,7 @@ fn one_neuron(
     duration: f64,
     seed: u64,
     index: u64,
-) -> (f64, f64, f64, f64) {
+) -> Result<(f64, f64, f64, f64)> {
     let events = RenewalEvents::new(sources, stream(seed, Stream::Drive, index));
     lif_response(lif, bias, warmup, duration, events)
 }
@@ -347,13 +374,32 @@ impl Iterator for RenewalEvents<'_> {
 /// discarded. Starts at `V_r`; `warmup` (s) is discarded, `duration` (s) recorded.
 /// Returns (rate Hz, time-averaged V mV, time-averaged V^2 mV^2, output pair sum
 /// `sum_{k,l} exp(-|t_k - t_l|/tau_m)` of the recorded spikes).
+///
+/// # Errors
+///
+/// [`Error::Invalid`] if `duration` is not finite and positive, `warmup` not finite and
+/// non-negative, or an event time is negative, not finite, or earlier than the one before.
 pub fn lif_response(
     lif: &LifParams,
     bias: f64,
     warmup: f64,
     duration: f64,
     events: impl Iterator<Item = (f64, f64)>,
-) -> (f64, f64, f64, f64) {
+) -> Result<(f64, f64, f64, f64)> {
+    if !(duration.is_finite() && duration > 0.0) {
+        return Err(Error::invalid(
+            "duration",
+            duration,
+            "must be finite and > 0 (s)",
+        ));
+    }
+    if !(warmup.is_finite() && warmup >= 0.0) {
+        return Err(Error::invalid(
+            "warmup",
+            warmup,
+            "must be finite and >= 0 (s)",
+        ));
+    }
     let mut events = events.peekable();
     let end = warmup + duration;
     let tau = lif.tau_m;
@@ -405,6 +451,13 @@ pub fn lif_response(
     loop {
         // next arrival
         let tn = events.peek().map_or(f64::INFINITY, |e| e.0);
+        if !(tn >= t && tn >= 0.0) {
+            return Err(Error::invalid(
+                "events",
+                tn,
+                format!("times must be >= 0 and non-decreasing (previous {t} s)"),
+            ));
+        }
         // deterministic crossing before the arrival (suprathreshold bias)
         let t_free = t.max(ref_until);
         if bias > lif.theta {
@@ -427,7 +480,9 @@ pub fn lif_response(
         }
         advance(&mut v, t, tn, ref_until, &mut int_v, &mut int_v2);
         t = tn;
-        let (_, jump) = events.next().expect("peeked event");
+        let Some((_, jump)) = events.next() else {
+            break;
+        };
         if t < ref_until {
             continue; // input discarded while refractory
         }
@@ -438,12 +493,12 @@ pub fn lif_response(
             ref_until = t + lif.tau_ref;
         }
     }
-    (
+    Ok((
         spikes as f64 / duration,
         int_v / duration,
         int_v2 / duration,
         pair_sum,
-    )
+    ))
 }
 
 /// Draw one ISI (s) of `g`: `tau_ref + Gamma(k, theta)`.
