@@ -86,6 +86,7 @@ pub mod gauss;
 pub mod model;
 pub mod plot;
 pub mod presets;
+pub mod quad;
 pub mod sim;
 pub mod theory;
 pub mod transfer;

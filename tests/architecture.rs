@@ -70,6 +70,40 @@ fn theory_and_sim_do_not_import_each_other() {
 }
 
 #[test]
+fn lower_layers_do_not_import_upward() {
+    // docs/architecture.md: `quad` (numerics) imports nothing of the crate; `transfer`
+    // imports only `quad`, `model` and `error`; `gauss` sits above `transfer`.
+    let allowed: [(&str, &[&str]); 2] = [
+        ("quad.rs", &[]),
+        (
+            "transfer",
+            &[
+                "quad", "model", "Model", "error", "Error", "Result", "transfer",
+            ],
+        ),
+    ];
+    for (layer, ok) in allowed {
+        let path = src().join(layer);
+        let mut files = Vec::new();
+        if path.is_dir() {
+            rust_files(&path, &mut files);
+        } else {
+            files.push(path);
+        }
+        assert!(!files.is_empty());
+        for f in files {
+            for used in names_after(&code(&f), "crate::") {
+                assert!(
+                    ok.contains(&used.as_str()),
+                    "{} imports crate::{used} (docs/architecture.md: {layer} sits below it)",
+                    f.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn theory_modules_form_no_cycle() {
     // node = direct child of src/theory (a file stem, or the `predictions` folder)
     let theory = src().join("theory");

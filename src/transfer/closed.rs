@@ -16,7 +16,7 @@
 )]
 
 use super::{Moments, Transfer};
-use crate::gauss::integrate_adaptive;
+use crate::quad::integrate_adaptive;
 
 /// `gain * [x - theta]_+` (Hz), docs/theory.md 2.2.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -164,8 +164,8 @@ impl Transfer for NormalCdf {
 }
 
 /// The standard normal distribution function and density of docs/theory.md 2.2, defined
-/// once in [`crate::gauss`].
-pub use crate::gauss::{normal_cdf, normal_pdf};
+/// once in [`crate::quad`].
+pub use crate::quad::{normal_cdf, normal_pdf};
 
 /// Moments of `gain [x - theta]_+^n` over `x ~ N(mean, var)` (docs/theory.md 2.3).
 fn power_moments(theta: f64, gain: f64, n: u32, mean: f64, var: f64) -> Moments {

@@ -32,7 +32,7 @@ use std::f64::consts::PI;
 use puruspe::erfcx;
 
 use super::{LifParams, Transfer, invert_monotone};
-use crate::gauss::{GL8, GL10, GL14, GL20, gauss_legendre, integrate_adaptive};
+use crate::quad::{GL8, GL10, GL14, GL20, gauss_legendre, integrate_adaptive};
 
 /// `sqrt(pi)`.
 const SQRT_PI: f64 = 1.772_453_850_905_516;

@@ -647,7 +647,7 @@ impl ShotNoise {
 
     /// Tabulated over `mean +- width * sd` (mV, at least +-1 mV): e.g. the Gaussian of `x`
     /// across a population (docs/theory.md 2.3), `width` the reach of the quadrature in standard
-    /// deviations (the Gaussian averages of `gauss` start from [`crate::gauss::Z_MAX`] = 10
+    /// deviations (the Gaussian averages of `gauss` start from [`crate::quad::Z_MAX`] = 10
     /// and widen their range by themselves where needed).
     pub fn around(
         lif: LifParams,
