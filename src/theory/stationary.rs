@@ -54,18 +54,30 @@ pub fn population_transfer(model: &Model, a: usize, sigma: f64) -> Box<dyn Trans
     })
 }
 
+/// What stays fixed while one stationary state is solved for: the Model, the latent
+/// variables `kappa` and inputs `s`, how `mu_A` is closed, the equation options and the
+/// Fano factors of the noise closure (docs/theory.md 2.1, 2.4).
+#[derive(Clone, Copy)]
+pub(crate) struct Point<'a> {
+    pub model: &'a Model,
+    pub kappa: &'a [f64],
+    pub s: &'a [f64],
+    pub mu: &'a MuClosure<'a>,
+    pub eq: &'a Equations,
+    pub fano: &'a [f64],
+}
+
 /// Evaluate the right-hand sides of docs/theory.md 2.1-2.3 for all populations at given input
-/// rates `nu`, second moments `q`, `kappa`, `s`.
-pub(crate) fn evaluate(
-    model: &Model,
-    kappa: &[f64],
-    s: &[f64],
-    nu: &[f64],
-    q: &[f64],
-    mu: &MuClosure,
-    eq: &Equations,
-    fano: &[f64],
-) -> Result<Vec<PopulationState>> {
+/// rates `nu` and second moments `q`, at the fixed quantities of `pt`.
+pub(crate) fn evaluate(pt: &Point, nu: &[f64], q: &[f64]) -> Result<Vec<PopulationState>> {
+    let Point {
+        model,
+        kappa,
+        s,
+        mu,
+        eq,
+        fano,
+    } = *pt;
     let nu_fano: Vec<f64> = nu.iter().zip(fano).map(|(n, f)| n * f).collect();
     (0..model.p())
         .map(|a| {
@@ -117,19 +129,9 @@ pub(crate) fn evaluate(
 /// [`evaluate`] at a converged solution: the Gaussian averages that make up the reported
 /// state must have met their tolerance (docs/theory.md 2.3). During the iterations a
 /// capped average is accepted as the best estimate; in the result it is an error.
-#[allow(clippy::too_many_arguments)]
-fn evaluate_final(
-    model: &Model,
-    kappa: &[f64],
-    s: &[f64],
-    nu: &[f64],
-    q: &[f64],
-    mu: &MuClosure,
-    eq: &Equations,
-    fano: &[f64],
-) -> Result<Vec<PopulationState>> {
+fn evaluate_final(pt: &Point, nu: &[f64], q: &[f64]) -> Result<Vec<PopulationState>> {
     gauss::take_cap_hits();
-    let pops = evaluate(model, kappa, s, nu, q, mu, eq, fano)?;
+    let pops = evaluate(pt, nu, q)?;
     let hits = gauss::take_cap_hits();
     if hits > 0 {
         return Err(Error::NoConvergence {
@@ -426,7 +428,15 @@ fn silent_state(
     fano: &[f64],
 ) -> Option<State> {
     let zeros = vec![0.0; model.p()];
-    let pops = evaluate(model, kappa, s, &zeros, &zeros, &MuClosure::Drive, eq, fano).ok()?;
+    let pt = Point {
+        model,
+        kappa,
+        s,
+        mu: &MuClosure::Drive,
+        eq,
+        fano,
+    };
+    let pops = evaluate(&pt, &zeros, &zeros).ok()?;
     let silent = pops
         .iter()
         .all(|p| p.rate_hz < SILENT_HZ && p.mu_mv.is_finite() && p.mean_v_mv.is_finite());
@@ -456,15 +466,17 @@ fn solve_inner(
             if let Some(g) = guess {
                 let r0 = Some(g.populations.iter().map(ln_ratio).collect());
                 return solve_rates(
-                    model,
-                    kappa,
-                    s,
+                    &Point {
+                        model,
+                        kappa,
+                        s,
+                        mu: &MuClosure::Drive,
+                        eq,
+                        fano,
+                    },
                     &g.rates(),
                     r0,
-                    &MuClosure::Drive,
-                    eq,
                     Limit::Finite,
-                    fano,
                 );
             }
             // no guess: a few uniform starting rates, the first that converges wins
@@ -472,15 +484,17 @@ fn solve_inner(
             for start in [10.0, 1.0, 1e-3, 50.0, 0.1, 150.0] {
                 let nu0 = vec![start; model.p()];
                 match solve_rates(
-                    model,
-                    kappa,
-                    s,
+                    &Point {
+                        model,
+                        kappa,
+                        s,
+                        mu: &MuClosure::Drive,
+                        eq,
+                        fano,
+                    },
                     &nu0,
                     None,
-                    &MuClosure::Drive,
-                    eq,
                     Limit::Finite,
-                    fano,
                 ) {
                     Ok(st) => return Ok(st),
                     Err(e) => last = Some(e),
@@ -530,32 +544,20 @@ pub(crate) fn solve_fixed_mu_valid(
 ) -> Result<State> {
     let nu0: Vec<f64> = guess.map_or_else(|| vec![10.0; model.p()], |g| g.rates());
     let r0 = guess.map(|g| g.populations.iter().map(ln_ratio).collect());
-    solve_rates(
+    let ones = vec![1.0; model.p()];
+    let pt = Point {
         model,
         kappa,
         s,
-        &nu0,
-        r0,
-        &MuClosure::Given(mu),
+        mu: &MuClosure::Given(mu),
         eq,
-        Limit::Finite,
-        &vec![1.0; model.p()],
-    )
-    .and_then(check_finite)
+        fano: &ones,
+    };
+    solve_rates(&pt, &nu0, r0, Limit::Finite).and_then(check_finite)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn solve_rates(
-    model: &Model,
-    kappa: &[f64],
-    s: &[f64],
-    nu0: &[f64],
-    lnr0: Option<Vec<f64>>,
-    mu: &MuClosure,
-    eq: &Equations,
-    limit: Limit,
-    fano: &[f64],
-) -> Result<State> {
+fn solve_rates(pt: &Point, nu0: &[f64], lnr0: Option<Vec<f64>>, limit: Limit) -> Result<State> {
+    let (model, kappa, s) = (pt.model, pt.kappa, pt.s);
     let p = model.p();
     // Without latent or frozen heterogeneity, fixed in-degree networks admit the
     // homogeneous solution q = nu^2 (docs/theory.md 2.1): start there (ln r = 0).
@@ -588,7 +590,7 @@ fn solve_rates(
             return None;
         }
         let (nu, q) = split(x);
-        let out = evaluate(model, kappa, s, &nu, &q, mu, eq, fano).ok()?;
+        let out = evaluate(pt, &nu, &q).ok()?;
         let mut r = DVector::zeros(unknowns);
         for a in 0..p {
             r[a] = x[a] - out[a].ln_rate;
@@ -605,7 +607,7 @@ fn solve_rates(
         &NewtonOptions::default(),
     )?;
     let (nu, q) = split(&rep.x);
-    let pops = evaluate_final(model, kappa, s, &nu, &q, mu, eq, fano)?;
+    let pops = evaluate_final(pt, &nu, &q)?;
     Ok(State {
         limit,
         kappa: kappa.to_vec(),
@@ -644,7 +646,16 @@ fn solve_balanced(
     let residual = |x: &DVector<f64>| -> Option<DVector<f64>> {
         let mu: Vec<f64> = (0..p).map(|a| x[a]).collect();
         let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * x[p + a].exp()).collect();
-        let out = evaluate(model, kappa, s, &nu, &q, &MuClosure::Given(&mu), eq, fano).ok()?;
+        let given = MuClosure::Given(&mu);
+        let pt = Point {
+            model,
+            kappa,
+            s,
+            mu: &given,
+            eq,
+            fano,
+        };
+        let out = evaluate(&pt, &nu, &q).ok()?;
         let mut r = DVector::zeros(2 * p);
         for a in 0..p {
             r[a] = nu[a].ln() - out[a].ln_rate;
@@ -659,7 +670,16 @@ fn solve_balanced(
     let rep = newton::solve("balanced-limit stationary state", residual, x0, &opt)?;
     let mu: Vec<f64> = (0..p).map(|a| rep.x[a]).collect();
     let q: Vec<f64> = (0..p).map(|a| nu[a] * nu[a] * rep.x[p + a].exp()).collect();
-    let pops = evaluate_final(model, kappa, s, &nu, &q, &MuClosure::Given(&mu), eq, fano)?;
+    let given = MuClosure::Given(&mu);
+    let pt = Point {
+        model,
+        kappa,
+        s,
+        mu: &given,
+        eq,
+        fano,
+    };
+    let pops = evaluate_final(&pt, &nu, &q)?;
     Ok(State {
         limit: Limit::Balanced,
         kappa: kappa.to_vec(),
@@ -726,15 +746,17 @@ fn solve_all_valid(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Res
             })
             .collect();
         let solved = solve_rates(
-            model,
-            kappa,
-            s,
+            &Point {
+                model,
+                kappa,
+                s,
+                mu: &MuClosure::Drive,
+                eq: &eq,
+                fano: &vec![1.0; p],
+            },
             &nu0,
             None,
-            &MuClosure::Drive,
-            &eq,
             Limit::Finite,
-            &vec![1.0; p],
         )
         .and_then(|st| {
             if model.noise == NoiseClosure::Poisson {
