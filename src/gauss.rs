@@ -34,8 +34,8 @@ use crate::transfer::{Moments, Transfer};
 
 // The plain-function averages and rules, re-exported where they were first published.
 pub use crate::quad::{
-    MAX_PANELS, QuadConfig, Z_MAX, expect, expect_split, expect2, expect2_split, hermite_rule,
-    normal_cdf, normal_pdf, take_cap_hits,
+    Bivariate, MAX_PANELS, QuadConfig, Z_MAX, expect, expect_split, expect2, expect2_split,
+    hermite_rule, normal_cdf, normal_pdf, take_cap_hits,
 };
 
 /// Rate, second moment, gain and mean potential of `t` averaged over

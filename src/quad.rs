@@ -130,37 +130,42 @@ pub(crate) fn expect_split_with(
     v
 }
 
-/// Bivariate Gaussian average `E[f(x_a, x_b)]` over `(x_a, x_b)` jointly Gaussian with
-/// means `mean_a`, `mean_b`, variances `var_a`, `var_b` and covariance `cov`
+/// A pair of jointly Gaussian inputs `(x_a, x_b)`: means, variances and covariance (in
+/// the units of the inputs, e.g. mV and mV^2).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bivariate {
+    pub mean_a: f64,
+    pub mean_b: f64,
+    pub var_a: f64,
+    pub var_b: f64,
+    pub cov: f64,
+}
+
+/// Bivariate Gaussian average `E[f(x_a, x_b)]` over `(x_a, x_b) ~ g`
 /// (docs/theory.md 2.6.4). Conditional decomposition: the outer average over `x_a`, the
 /// inner over `x_b | x_a ~ N(mean_b + cov/var_a (x_a - mean_a), var_b - cov^2/var_a)`.
 /// Handles zero variances and correlation `+-1` (the inner average is then a point);
 /// `|cov|` is clipped to `sqrt(var_a var_b)`. Accuracy about `1e-9` relative for
 /// smooth `f`.
-pub fn expect2(
-    f: impl Fn(f64, f64) -> f64,
-    mean_a: f64,
-    mean_b: f64,
-    var_a: f64,
-    var_b: f64,
-    cov: f64,
-) -> f64 {
-    expect2_split(f, mean_a, mean_b, var_a, var_b, cov, &[], &[])
+pub fn expect2(f: impl Fn(f64, f64) -> f64, g: &Bivariate) -> f64 {
+    expect2_split(f, g, &[], &[])
 }
 
 /// [`expect2`] with the quadratures split at `breakpoints_a` (inputs `x_a`) and
 /// `breakpoints_b` (inputs `x_b`), where `f` has kinks or steep regions (docs/theory.md 2.6.4).
-#[allow(clippy::too_many_arguments)]
 pub fn expect2_split(
     f: impl Fn(f64, f64) -> f64,
-    mean_a: f64,
-    mean_b: f64,
-    var_a: f64,
-    var_b: f64,
-    cov: f64,
+    g: &Bivariate,
     breakpoints_a: &[f64],
     breakpoints_b: &[f64],
 ) -> f64 {
+    let Bivariate {
+        mean_a,
+        mean_b,
+        var_a,
+        var_b,
+        cov,
+    } = *g;
     let (va, vb) = (var_a.max(0.0), var_b.max(0.0));
     if va == 0.0 && vb == 0.0 {
         return f(mean_a, mean_b);

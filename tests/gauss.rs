@@ -302,14 +302,32 @@ fn bivariate_products_and_exponentials() {
         (2.0, 1.0, 3.0, 0.0, 0.0),
     ] {
         let cov = rho * f64::sqrt(va * vb);
-        let exy = gauss::expect2(|x, y| x * y, ma, mb, va, vb, cov);
+        let exy = gauss::expect2(
+            |x, y| x * y,
+            &gauss::Bivariate {
+                mean_a: ma,
+                mean_b: mb,
+                var_a: va,
+                var_b: vb,
+                cov,
+            },
+        );
         assert!(
             (exy - (cov + ma * mb)).abs() < 1e-10 * (1.0 + (cov + ma * mb).abs()),
             "E[xy] {exy}"
         );
         let (a, b) = (0.3, -0.2);
         let exact = (a * ma + b * mb + 0.5 * (a * a * va + b * b * vb + 2.0 * a * b * cov)).exp();
-        let e = gauss::expect2(|x, y| (a * x + b * y).exp(), ma, mb, va, vb, cov);
+        let e = gauss::expect2(
+            |x, y| (a * x + b * y).exp(),
+            &gauss::Bivariate {
+                mean_a: ma,
+                mean_b: mb,
+                var_a: va,
+                var_b: vb,
+                cov,
+            },
+        );
         assert!(
             rel(e, exact) < 1e-9,
             "E[exp] ({ma},{mb},{va},{vb},{rho}): {e} vs {exact}"
@@ -332,7 +350,16 @@ fn bivariate_normal_cdf_product_orthant() {
         (2.0, 0.0),
     ] {
         let c = rho * v;
-        let e = gauss::expect2(|x, y| normal_cdf(x) * normal_cdf(y), 0.0, 0.0, v, v, c);
+        let e = gauss::expect2(
+            |x, y| normal_cdf(x) * normal_cdf(y),
+            &gauss::Bivariate {
+                mean_a: 0.0,
+                mean_b: 0.0,
+                var_a: v,
+                var_b: v,
+                cov: c,
+            },
+        );
         let exact = 0.25 + (c / (1.0 + v)).asin() / (2.0 * PI);
         assert!((e - exact).abs() < 1e-10, "v {v} rho {rho}: {e} vs {exact}");
     }
@@ -344,7 +371,16 @@ fn bivariate_normal_cdf_product_orthant() {
         nu_max: 1.0,
     };
     for (m, v) in [(0.7, 2.0), (-2.5, 0.5), (3.0, 6.0)] {
-        let e = gauss::expect2(|x, y| normal_cdf(x) * normal_cdf(y), m, m, v, v, v);
+        let e = gauss::expect2(
+            |x, y| normal_cdf(x) * normal_cdf(y),
+            &gauss::Bivariate {
+                mean_a: m,
+                mean_b: m,
+                var_a: v,
+                var_b: v,
+                cov: v,
+            },
+        );
         let q = t.gaussian_moments(m, v).unwrap().q;
         assert!(rel(e, q) < 1e-10, "({m}, {v}): {e} vs {q}");
     }
@@ -361,15 +397,28 @@ fn bivariate_siegert_reduces_to_q() {
     let (m, v) = (14.0, 64.0);
     let q = gauss::moments(&t, m, v).q;
     let th = [t.lif.theta];
-    let e = gauss::expect2_split(|x, y| t.rate(x) * t.rate(y), m, m, v, v, v, &th, &th);
+    let e = gauss::expect2_split(
+        |x, y| t.rate(x) * t.rate(y),
+        &gauss::Bivariate {
+            mean_a: m,
+            mean_b: m,
+            var_a: v,
+            var_b: v,
+            cov: v,
+        },
+        &th,
+        &th,
+    );
     assert!(rel(e, q) < 1e-9, "{e} vs {q}");
     let e_near = gauss::expect2_split(
         |x, y| t.rate(x) * t.rate(y),
-        m,
-        m,
-        v,
-        v,
-        0.999 * v,
+        &gauss::Bivariate {
+            mean_a: m,
+            mean_b: m,
+            var_a: v,
+            var_b: v,
+            cov: 0.999 * v,
+        },
         &th,
         &th,
     );

@@ -16,8 +16,7 @@
 #![allow(
     clippy::neg_cmp_op_on_partial_ord,
     clippy::excessive_precision,
-    clippy::type_complexity,
-    clippy::too_many_arguments
+    clippy::type_complexity
 )]
 
 use std::cell::RefCell;

@@ -166,7 +166,16 @@ mod tests {
         let fb = spectrum(g, mb, vb);
         for rho in [-0.9, -0.3, 0.0, 0.4, 0.8, 0.95, 0.999, 1.0] {
             let cov = rho * (va * vb).sqrt();
-            let direct = crate::gauss::expect2(|a, b| f(a) * g(b), ma, mb, va, vb, cov);
+            let direct = crate::gauss::expect2(
+                |a, b| f(a) * g(b),
+                &crate::gauss::Bivariate {
+                    mean_a: ma,
+                    mean_b: mb,
+                    var_a: va,
+                    var_b: vb,
+                    cov,
+                },
+            );
             let mehler = cross_moment(&fa, &fb, rho, 0);
             assert!(
                 (direct - mehler).abs() < 1e-9 * direct.abs().max(1.0),
