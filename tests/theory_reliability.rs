@@ -4,11 +4,12 @@
 
 use std::path::PathBuf;
 
-use balnet::Model;
+use balnet::theory::dynamics;
 use balnet::theory::stationary::{self, Limit};
 use balnet::theory::{State, latent};
 use balnet::transfer::shot_noise::{self, ShotInput};
 use balnet::transfer::{LifParams, siegert};
+use balnet::{Model, presets};
 
 fn repro(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -272,4 +273,40 @@ fn shot_noise_astronomical_jump_is_an_error_not_a_panic() {
     };
     let e = shot_noise::stationary(&lif, &input, 0.0).unwrap_err();
     assert!(e.to_string().contains("jumps_mv[1]"), "{e}");
+}
+
+/// Found by the long fuzz run (`tests/fuzz_models.rs`): a latent time constant of
+/// `1e-12` s made `dynamics::integrate` step `1e-12` s at a time (5e10 steps for 50 ms).
+/// The ratio `t_end / tau_s` is now bounded (docs/theory.md section 7) and the call
+/// returns an error naming `latent.tau_s` at once.
+#[test]
+fn latent_time_constant_far_below_t_end_is_refused_at_once() {
+    let mut m = presets::latent_bistable();
+    m.latent.as_mut().unwrap().tau_s = 1e-12;
+    let d = m.d();
+    let r = dynamics::integrate(
+        &m,
+        Limit::Finite,
+        &vec![0.0; d],
+        0.05,
+        0.01,
+        &dynamics::DynamicsOptions::default(),
+    );
+    let msg = r
+        .expect_err("tau_s = 1e-12 s over 50 ms must be refused")
+        .to_string();
+    assert!(msg.contains("latent.tau_s"), "{msg}");
+    // a short but sensible time constant still integrates (500 time constants)
+    m.latent.as_mut().unwrap().tau_s = 1e-4;
+    assert!(
+        dynamics::integrate(
+            &m,
+            Limit::Finite,
+            &vec![0.0; d],
+            0.05,
+            0.01,
+            &dynamics::DynamicsOptions::default(),
+        )
+        .is_ok()
+    );
 }

@@ -87,6 +87,11 @@ impl Default for DynamicsOptions {
 /// solves (about 1-100 ms each).
 pub const MAX_OUTPUT_TIMES: f64 = 1e5;
 
+/// Largest ratio `t_end / tau_s` that [`integrate`] accepts (docs/theory.md section 7):
+/// the explicit integrator takes steps of at most `tau_s`, each of four fast solves, so
+/// the ratio bounds the work from below (1e5: at least 4e5 fast solves).
+pub const MAX_TIME_CONSTANTS: f64 = 1e5;
+
 /// Largest number of right-hand-side evaluations (fast solves) of one [`integrate`] call
 /// (docs/theory.md section 7): beyond it the integration stops with an error.
 pub const MAX_EVALUATIONS: usize = 2_000_000;
@@ -101,7 +106,7 @@ pub const MAX_EVALUATIONS: usize = 2_000_000;
 /// [`Error::Invalid`] for a Model that breaks [`Model::validate`], a `kappa0` (Hz) whose
 /// length is not `D` or with non-finite entries, `t_end` or `dt_out` not finite and
 /// positive, more than [`MAX_OUTPUT_TIMES`] output times (raise `dt_out` or lower
-/// `t_end`), or tolerances not finite and positive; [`Error::NoConvergence`] after
+/// `t_end`), `t_end / tau_s` above [`MAX_TIME_CONSTANTS`], or tolerances not finite and positive; [`Error::NoConvergence`] after
 /// [`MAX_EVALUATIONS`] fast solves; the errors of [`super::stationary::solve`] along the way.
 pub fn integrate(
     model: &Model,
@@ -144,6 +149,20 @@ pub fn integrate(
         ));
     }
     let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
+    if t_end / tau_s > MAX_TIME_CONSTANTS {
+        return Err(Error::invalid(
+            "latent.tau_s",
+            tau_s,
+            format!(
+                "t_end / tau_s = {:.3e} exceeds {MAX_TIME_CONSTANTS:e}: the integrator steps \
+                 at most tau_s (s) at a time with four fast solves per step; with a latent \
+                 time constant this short the latent variables follow their fixed point \
+                 (use latent::fixed_points) or integrate a shorter t_end \
+                 (docs/theory.md section 7)",
+                t_end / tau_s
+            ),
+        ));
+    }
     let breaks: Vec<f64> = model
         .latent
         .as_ref()
