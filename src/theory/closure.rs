@@ -23,7 +23,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::model::{Model, TransferKind};
+use crate::model::{Model, NoiseClosure, TransferKind};
 use crate::transfer::shot_noise::{Resolution, ShotNoise, TABLE_SPACING, population_input};
 use crate::transfer::siegert::Siegert;
 use crate::transfer::{LifParams, Transfer};
@@ -130,6 +130,77 @@ fn shot_noise_cached(
     Ok(t)
 }
 
+/// The transfer function and noise closure of a Model, chosen once (docs/theory.md 2.1,
+/// 2.2): the solvers ask this object how to proceed (which Fano-factor iteration, which
+/// cheaper Model gives starting points) instead of branching on the Model's fields, and
+/// [`transfer_for`] builds the transfer function it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Closure {
+    pub transfer: TransferKind,
+    pub noise: NoiseClosure,
+}
+
+/// How a noise closure's presynaptic Fano factors are iterated to self-consistency around
+/// the inner stationary solve (docs/theory.md 2.1): the map from a state to the target
+/// Fano factors, the damping of the plain step, and the name used in errors.
+pub(crate) struct FanoIteration {
+    pub map: fn(&Model, &State) -> Result<Vec<f64>>,
+    pub damping: f64,
+    pub what: &'static str,
+}
+
+impl Closure {
+    /// The closure a Model asks for.
+    pub fn of(model: &Model) -> Self {
+        Closure {
+            transfer: model.transfer,
+            noise: model.noise,
+        }
+    }
+
+    /// The Fano-factor iteration of the noise closure; `None` for Poisson (`F = 1`).
+    pub(crate) fn fano_iteration(&self) -> Option<FanoIteration> {
+        match self.noise {
+            NoiseClosure::Poisson => None,
+            NoiseClosure::Renewal => Some(FanoIteration {
+                map: renewal_fano,
+                damping: 0.7,
+                what: "renewal noise closure (Fano factors)",
+            }),
+            NoiseClosure::Spectral => Some(FanoIteration {
+                map: spectral_fano,
+                damping: 0.8,
+                what: "spectral noise closure (Fano factors)",
+            }),
+        }
+    }
+
+    /// The same Model with the diffusion-approximation (Siegert) transfer function, if the
+    /// Model's own is the shot-noise one: shot-noise evaluations cost milliseconds, so
+    /// multi-start searches run on the diffusion approximation and each of its solutions
+    /// starts the Model's own (docs/theory.md 2.4).
+    pub(crate) fn diffusion_model(&self, model: &Model) -> Option<Model> {
+        (self.transfer == TransferKind::ShotNoise).then(|| {
+            let mut m = model.clone();
+            m.transfer = TransferKind::Siegert;
+            m
+        })
+    }
+
+    /// The same Model with Siegert + Poisson, if the Model's closure costs more (shot
+    /// noise, renewal or spectral: 10-100 times a Siegert solve per evaluation): the
+    /// latent fixed-point search of docs/theory.md 2.4 runs on it and starts Newton with
+    /// the full Model from each point it finds.
+    pub(crate) fn search_model(&self, model: &Model) -> Option<Model> {
+        (self.transfer != TransferKind::Siegert || self.noise != NoiseClosure::Poisson).then(|| {
+            let mut m = model.clone();
+            m.transfer = TransferKind::Siegert;
+            m.noise = NoiseClosure::Poisson;
+            m
+        })
+    }
+}
+
 /// The transfer function of population `a` (docs/theory.md 2.2) for the Model's `transfer`
 /// choice, at presynaptic rates `nu` (Hz), effective presynaptic Fano factors `fano`
 /// (1 for Poisson), white-noise `sigma` (mV, used by Siegert), for inputs around
@@ -143,7 +214,7 @@ pub fn transfer_for(
     mean: f64,
     delta: f64,
 ) -> Result<SharedTransfer> {
-    if model.noise == crate::model::NoiseClosure::Spectral {
+    if model.noise == NoiseClosure::Spectral {
         return colored_transfer(model, a, nu, fano, sigma, mean, delta);
     }
     match model.transfer {
@@ -296,7 +367,7 @@ pub fn colored_transfer(
 ) -> Result<SharedTransfer> {
     let (shift, _, _) = super::spectral::colored_shift(model, a, nu, fano);
     let mut base_model = model.clone();
-    base_model.noise = crate::model::NoiseClosure::Poisson;
+    base_model.noise = NoiseClosure::Poisson;
     let base = transfer_for(&base_model, a, nu, fano, sigma, mean + shift, delta)?;
     Ok(SharedTransfer::new(super::spectral::Shifted {
         base,

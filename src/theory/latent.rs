@@ -12,10 +12,11 @@ use argmin::solver::brent::BrentRoot;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
+use super::closure::Closure;
 use super::newton::{self, NewtonOptions};
 use super::stationary::{self, Limit, State};
 use crate::error::{Error, Result};
-use crate::model::{Model, NoiseClosure, TransferKind};
+use crate::model::Model;
 
 /// Where and how finely to look for latent fixed points.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -354,11 +355,9 @@ fn fixed_points_1d(
     s: &[f64],
     search: &SearchBox,
 ) -> Result<LatentSolution> {
-    if model.transfer == TransferKind::ShotNoise {
+    if let Some(diffusion) = Closure::of(model).diffusion_model(model) {
         // Shot-noise evaluations cost ~0.1 s: bracket with the diffusion approximation,
         // whose fixed points lie within a few percent, then refine each one.
-        let mut diffusion = model.clone();
-        diffusion.transfer = TransferKind::Siegert;
         let base = fixed_points_1d(&diffusion, limit, s, search)?;
         let mut roots: Vec<State> = Vec::new();
         for fp in &base.fixed_points {
@@ -496,15 +495,12 @@ fn fixed_points_nd(
     let origin = stationary::solve_valid(model, limit, &vec![0.0; d], s, None)?;
     let mut found: Vec<State> = Vec::new();
     let mut starts: Vec<Vec<f64>> = vec![vec![0.0; d]];
-    if model.transfer != TransferKind::Siegert || model.noise != NoiseClosure::Poisson {
+    if let Some(cheap) = Closure::of(model).search_model(model) {
         // Shot noise and the renewal/spectral closures cost 10-100 times a Siegert solve
         // per evaluation, and the multi-start search makes thousands of them (a 3-population
         // D = 2 model ran for over 14 minutes). Search with Siegert + Poisson, whose fixed
         // points and rings lie within 10-20 % in kappa, and start Newton from each of them
         // (and from the origin) with the full model.
-        let mut cheap = model.clone();
-        cheap.transfer = TransferKind::Siegert;
-        cheap.noise = NoiseClosure::Poisson;
         let base = fixed_points_nd(&cheap, limit, s, search)?;
         starts.extend(base.fixed_points.iter().map(|f| f.kappa.clone()));
         starts.extend(base.rings.iter().map(|r| r.representative.clone()));

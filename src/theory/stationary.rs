@@ -12,11 +12,12 @@
 
 use nalgebra::{DMatrix, DVector};
 
+use super::closure::{Closure, FanoIteration};
 use super::inputs::{latent_input, mean_drive, noise_sigma, quenched_var};
 use super::newton::{self, NewtonOptions};
 use crate::error::{Error, Result};
 use crate::gauss;
-use crate::model::{Model, NoiseClosure, TransferKind};
+use crate::model::Model;
 use crate::transfer::{LifParams, Transfer, siegert::Siegert};
 
 pub use super::state::{Limit, PopulationState, State};
@@ -332,34 +333,25 @@ fn solve_with_unchecked_result(
     eq: &Equations,
 ) -> Result<State> {
     let p = model.p();
-    if model.transfer == TransferKind::ShotNoise && guess.is_none() {
-        // start from the diffusion-approximation solution: shot-noise evaluations cost
-        // milliseconds, so the multi-start search is left to the Siegert function
-        let mut diffusion = model.clone();
-        diffusion.transfer = TransferKind::Siegert;
+    let closure = Closure::of(model);
+    if guess.is_none()
+        && let Some(diffusion) = closure.diffusion_model(model)
+    {
+        // start from the diffusion-approximation solution (the multi-start search is
+        // left to the cheap Siegert function)
         let start = solve_with_valid(&diffusion, limit, kappa, s, None, eq)?;
         return solve_with_valid(model, limit, kappa, s, Some(&start), eq);
     }
-    match model.noise {
-        NoiseClosure::Poisson => solve_inner(model, limit, kappa, s, guess, eq, &vec![1.0; p]),
-        NoiseClosure::Renewal | NoiseClosure::Spectral => {
+    match closure.fano_iteration() {
+        None => solve_inner(model, limit, kappa, s, guess, eq, &vec![1.0; p]),
+        Some(FanoIteration {
+            map: target_of,
+            damping,
+            what,
+        }) => {
             // docs/theory.md 2.1: presynaptic Fano factors (renewal: CV^2; spectral: the
             // membrane-filtered renewal spectrum of theory::spectral) iterated to
             // self-consistency around the inner solve, damped, each round warm-started
-            let (target_of, damping, what): (fn(&Model, &State) -> Result<Vec<f64>>, f64, &str) =
-                if model.noise == NoiseClosure::Renewal {
-                    (
-                        super::closure::renewal_fano,
-                        0.7,
-                        "renewal noise closure (Fano factors)",
-                    )
-                } else {
-                    (
-                        super::closure::spectral_fano,
-                        0.8,
-                        "spectral noise closure (Fano factors)",
-                    )
-                };
             let mut fano = guess.map_or_else(|| vec![1.0; p], |g| g.fano());
             let mut st = solve_inner(model, limit, kappa, s, guess, eq, &fano)?;
             let mut change = f64::INFINITY;
@@ -708,10 +700,9 @@ fn solve_all_valid(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Res
         return Ok(vec![solve_valid(model, limit, kappa, s, None)?]);
     }
     let p = model.p();
-    if model.transfer == TransferKind::ShotNoise {
+    let closure = Closure::of(model);
+    if let Some(diffusion) = closure.diffusion_model(model) {
         // every shot-noise state continues a diffusion-approximation state
-        let mut diffusion = model.clone();
-        diffusion.transfer = TransferKind::Siegert;
         let starts = solve_all_valid(&diffusion, limit, kappa, s)?;
         let mut out: Vec<State> = Vec::new();
         let mut last = None;
@@ -758,7 +749,7 @@ fn solve_all_valid(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Res
             Limit::Finite,
         )
         .and_then(|st| {
-            if model.noise == NoiseClosure::Poisson {
+            if closure.fano_iteration().is_none() {
                 check_finite(st)
             } else {
                 solve_valid(model, limit, kappa, s, Some(&st))
