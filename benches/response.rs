@@ -6,6 +6,9 @@
 
 use std::hint::black_box;
 
+use balnet::presets;
+use balnet::theory::response::{ClosedForm, NetworkResponse, ResponseOptions, RootBox, stability};
+use balnet::theory::{Limit, stationary};
 use balnet::transfer::LifParams;
 use balnet::transfer::response::diffusion::{spike_spectrum, susceptibility};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -52,9 +55,23 @@ fn bench_response(c: &mut Criterion) {
     });
 }
 
+/// The roots of the characteristic function of Brunel's model A at `g = 5`, `eta = 2` in
+/// the default box (docs/theory.md 6.3), the stationary state solved once outside.
+fn bench_stability(c: &mut Criterion) {
+    let m = presets::brunel_a(5.0, 2.0, 0.1, 1000, 10_000, 2_500).unwrap();
+    let st = stationary::solve(&m, Limit::Finite, &[], &[], None).unwrap();
+    c.bench_function("leading eigenvalues, Brunel A (g = 5, eta = 2)", |b| {
+        b.iter(|| {
+            let net =
+                NetworkResponse::new(&m, &st, &ClosedForm, ResponseOptions::default()).unwrap();
+            black_box(stability(&net, &RootBox::default()).unwrap())
+        })
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).without_plots();
-    targets = bench_response
+    targets = bench_response, bench_stability
 }
 criterion_main!(benches);

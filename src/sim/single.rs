@@ -386,6 +386,24 @@ pub fn lif_response(
     duration: f64,
     events: impl Iterator<Item = (f64, f64)>,
 ) -> Result<(f64, f64, f64, f64)> {
+    lif_response_with(lif, bias, warmup, duration, events, |_| {})
+}
+
+/// [`lif_response`], calling `on_spike(t)` with the time (s, from 0) of every recorded
+/// spike (those after the warm-up), in order: the spike train for response and spectrum
+/// estimates (docs/theory.md 6.4).
+///
+/// # Errors
+///
+/// As [`lif_response`].
+pub fn lif_response_with(
+    lif: &LifParams,
+    bias: f64,
+    warmup: f64,
+    duration: f64,
+    events: impl Iterator<Item = (f64, f64)>,
+    mut on_spike: impl FnMut(f64),
+) -> Result<(f64, f64, f64, f64)> {
     if !(duration.is_finite() && duration > 0.0) {
         return Err(Error::invalid(
             "duration",
@@ -412,6 +430,7 @@ pub fn lif_response(
     let mut record = |t: f64, spikes: &mut u64| {
         if t >= warmup {
             *spikes += 1;
+            on_spike(t);
             let a = trace * (-(t - t_last) / tau).exp();
             pair_sum += 1.0 + 2.0 * a;
             trace = a + 1.0;

@@ -510,24 +510,126 @@ impl<'a> NetworkResponse<'a> {
     ) -> Result<DMatrix<Complex64>> {
         let lambda = Complex64::new(0.0, omega);
         let w = self.matrix(lambda)?;
-        let n = w.nrows();
         let p = self.model.p();
-        let m = DMatrix::<Complex64>::identity(n, n) - w;
-        let inv = m.try_inverse().ok_or_else(|| {
+        // Intrinsic (finite-size) noise enters the rate rows only; that of the Q and
+        // latent read-outs is neglected (docs/theory.md 6.3).
+        let mut s0 = vec![0.0; w.nrows()];
+        for (a, s) in s0.iter_mut().enumerate().take(p) {
+            let na = self.model.populations[a].n as f64;
+            *s = self.spike_spectrum(a, omega, s0_kind)? / na;
+        }
+        let full = spectrum_of(&w, &s0).map_err(|_| {
             Error::Domain(format!(
                 "I - W(i omega) is singular at omega = {omega} rad/s: the state is marginally stable there"
             ))
         })?;
-        // Intrinsic (finite-size) noise enters the rate rows only; that of the Q and
-        // latent read-outs is neglected (docs/theory.md 6.3).
-        let mut s0 = DMatrix::<Complex64>::zeros(n, n);
-        for a in 0..p {
-            let na = self.model.populations[a].n as f64;
-            s0[(a, a)] = Complex64::new(self.spike_spectrum(a, omega, s0_kind)? / na, 0.0);
-        }
-        let full = &inv * s0 * inv.adjoint();
         Ok(full.view((0, 0), (p, p)).into_owned())
     }
+
+    /// The sensitivity measure of Bos et al. (2016, Eq. 7) at angular frequency `omega`
+    /// (rad/s) for the eigenmode of `W(i omega)` closest to 1 (docs/theory.md 6.3).
+    pub fn sensitivity(&self, omega: f64) -> Result<Sensitivity> {
+        sensitivity_of(&self.matrix(Complex64::new(0.0, omega))?)
+    }
+}
+
+/// Cross-spectra `(I - W)^{-1} diag(s0) (I - W)^{-H}` of the linear system
+/// `y = W y + noise` with independent noise of spectra `s0` (docs/theory.md 6.3;
+/// Bos et al. 2016, Eq. 18). Errors when `I - W` is singular.
+pub fn spectrum_of(w: &DMatrix<Complex64>, s0: &[f64]) -> Result<DMatrix<Complex64>> {
+    let n = w.nrows();
+    if w.ncols() != n || s0.len() != n {
+        return Err(Error::invalid(
+            "s0",
+            s0.len(),
+            format!(
+                "needs one noise spectrum per row of the {n} x {} matrix W",
+                w.ncols()
+            ),
+        ));
+    }
+    let inv = (DMatrix::<Complex64>::identity(n, n) - w)
+        .try_inverse()
+        .ok_or_else(|| Error::Domain("I - W is singular".into()))?;
+    let d = DMatrix::<Complex64>::from_diagonal(&nalgebra::DVector::from_iterator(
+        n,
+        s0.iter().map(|&x| Complex64::new(x, 0.0)),
+    ));
+    Ok(&inv * d * inv.adjoint())
+}
+
+/// The sensitivity measure of one eigenmode of the effective connectivity (Bos et al.
+/// 2016, Eq. 7; docs/theory.md 6.3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sensitivity {
+    /// The eigenvalue `e` of `W` closest to 1.
+    pub critical_eigenvalue: Complex64,
+    /// `T_ab = u_a^* v_b W_ab / (u^H v)` with `u`, `v` the left and right eigenvectors of
+    /// `e`: the first-order change of `e` per relative change of `W_ab` (`delta e =
+    /// sum_ab T_ab delta W_ab / W_ab`).
+    pub sensitivity: DMatrix<Complex64>,
+    /// The projection of `T` on the direction from `e` to 1 (`k`): moving `e` along it
+    /// changes the height of the spectral peak.
+    pub amplitude: DMatrix<f64>,
+    /// The projection of `T` on the direction perpendicular to `k`: moving `e` along it
+    /// shifts the frequency of the peak.
+    pub frequency: DMatrix<f64>,
+}
+
+/// [`Sensitivity`] of the eigenvalue of `w` closest to 1 (Bos et al. 2016, Eq. 7;
+/// docs/theory.md 6.3). Eigenvalues from the complex Schur form, eigenvectors by inverse
+/// iteration.
+pub fn sensitivity_of(w: &DMatrix<Complex64>) -> Result<Sensitivity> {
+    let n = w.nrows();
+    if n == 0 || w.ncols() != n {
+        return Err(Error::invalid(
+            "W",
+            format!("{} x {}", n, w.ncols()),
+            "needs a non-empty square matrix",
+        ));
+    }
+    let eig = w
+        .clone()
+        .try_schur(f64::EPSILON, 100_000)
+        .and_then(|s| s.eigenvalues())
+        .ok_or_else(|| Error::Domain("the Schur decomposition of W did not converge".into()))?;
+    let e = eig
+        .iter()
+        .copied()
+        .min_by(|a, b| (a - C1).norm().total_cmp(&(b - C1).norm()))
+        .ok_or_else(|| Error::Domain("W has no eigenvalue".into()))?;
+    let v = inverse_iteration(w, e)?;
+    let u = inverse_iteration(&w.adjoint(), e.conj())?;
+    let norm: Complex64 = u.iter().zip(v.iter()).map(|(a, b)| a.conj() * b).sum();
+    let t = DMatrix::from_fn(n, n, |a, b| u[a].conj() * v[b] / norm * w[(a, b)]);
+    let k = {
+        let (x, y) = (1.0 - e.re, -e.im);
+        let r = x.hypot(y);
+        (x / r, y / r)
+    };
+    let kp = (-k.1, k.0);
+    Ok(Sensitivity {
+        critical_eigenvalue: e,
+        amplitude: t.map(|z| z.re * k.0 + z.im * k.1),
+        frequency: t.map(|z| z.re * kp.0 + z.im * kp.1),
+        sensitivity: t,
+    })
+}
+
+/// An eigenvector of `w` for the eigenvalue `e` by inverse iteration with a shift just off `e`.
+fn inverse_iteration(w: &DMatrix<Complex64>, e: Complex64) -> Result<nalgebra::DVector<Complex64>> {
+    let n = w.nrows();
+    let shift = e + Complex64::new(1e-10 * (1.0 + e.norm()), 1e-10 * (1.0 + e.norm()));
+    let lu = (w - DMatrix::<Complex64>::identity(n, n) * shift).lu();
+    let mut v = nalgebra::DVector::from_fn(n, |i, _| Complex64::new(1.0 + 0.1 * i as f64, 0.05));
+    for _ in 0..3 {
+        v = lu
+            .solve(&v)
+            .ok_or_else(|| Error::Domain("inverse iteration: singular shifted matrix".into()))?;
+        let s = v.norm();
+        v /= Complex64::new(s, 0.0);
+    }
+    Ok(v)
 }
 
 fn poisoned<T>(_: T) -> Error {

@@ -12,3 +12,6 @@
 pub mod diffusion;
 pub mod pcf;
 pub mod threshold;
+
+/// The shot-noise (finite jumps) response by the master equation, docs/theory.md 6.4.
+pub use crate::transfer::shot_noise::response as shot_noise;

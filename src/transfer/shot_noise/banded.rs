@@ -47,7 +47,6 @@ impl Band {
     }
 
     /// Entry `(i, j)` (zero outside the band).
-    #[cfg(test)]
     pub fn get(&self, i: usize, j: usize) -> f64 {
         if j + self.kl < i || j > i + self.ku {
             0.0

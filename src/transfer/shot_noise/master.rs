@@ -83,7 +83,7 @@ fn bandwidths(jumps: &[Jump], h: f64, spread: bool) -> (usize, usize) {
 /// so that the numerical variance of every jump is exactly a quarter cell squared whatever
 /// the fractional shift `fr` (a smooth function of the cell width, which Richardson
 /// extrapolation can remove), instead of `fr (1 - fr)`.
-fn split(s: f64, spread: bool) -> [(f64, f64); 4] {
+pub(crate) fn split(s: f64, spread: bool) -> [(f64, f64); 4] {
     let m = s.floor();
     let fr = s - m;
     if !spread {
@@ -98,11 +98,89 @@ fn split(s: f64, spread: bool) -> [(f64, f64); 4] {
     ]
 }
 
+/// Assemble the negated generator `A` on `n` cells of width `h` from `u_min` (mV) for
+/// membrane time constant `tau_m` (s), with the threshold at the top edge of the last
+/// cell, and its column sums `loss` (the firing rate out of each cell). Jumps with zero
+/// size or rate are ignored. The matrix of a leading block `m < n` (threshold at
+/// `u_min + m h`) is the leading `m x m` block of this one.
+#[allow(clippy::needless_range_loop)] // t is a cell index in several arrays and formulas
+pub(crate) fn assemble(
+    h: f64,
+    u_min: f64,
+    n: usize,
+    tau_m: f64,
+    jumps: &[Jump],
+    spread: bool,
+) -> (Band, Vec<f64>) {
+    let jumps: Vec<Jump> = jumps
+        .iter()
+        .copied()
+        .filter(|j| j.a != 0.0 && j.rate > 0.0)
+        .collect();
+    let (kl, ku) = bandwidths(&jumps, h, spread);
+    let mut a = Band::zeros(n, kl, ku);
+    let edge = |k: usize| u_min + k as f64 * h;
+    let splits: Vec<(f64, [(f64, f64); 4])> = jumps
+        .iter()
+        .map(|j| (j.rate, split(j.a / h, spread)))
+        .collect();
+    let total_rate: f64 = jumps.iter().map(|j| j.rate).sum();
+    // firing rate out of each cell (the column sums of the matrix), for the GTH pivots
+    let mut loss = vec![0.0; n];
+    // Assembled row by row (the band is stored by rows): row t collects what flows
+    // into cell t, column i what leaves cell i.
+    for t in 0..n {
+        // leak, upwind: cell t loses through its top edge if the drift there points
+        // up, through its bottom edge if it points down (never through u_min) ...
+        let (g_top, g_bot) = (-edge(t + 1) / tau_m, -edge(t) / tau_m);
+        let mut diag = total_rate;
+        if g_top > 0.0 {
+            diag += g_top / h;
+            if t + 1 == n {
+                loss[t] += g_top / h; // drift through threshold
+            }
+        } else if t + 1 < n {
+            a.add(t, t + 1, g_top / h); // ... and gains from above
+        }
+        if g_bot < 0.0 {
+            if t > 0 {
+                diag -= g_bot / h;
+            }
+        } else if t > 0 {
+            a.add(t, t - 1, -g_bot / h); // ... or from below
+        }
+        a.add(t, t, diag);
+        // jumps into cell t from cell i = t - offset; from cell t over the threshold
+        for (rate, targets) in &splits {
+            for &(off, w) in targets {
+                let i = t as f64 - off;
+                if w != 0.0 && i >= 0.0 && i < n as f64 {
+                    a.add(t, i as usize, -rate * w);
+                }
+                if w != 0.0 && t as f64 + off >= n as f64 {
+                    loss[t] += rate * w;
+                }
+            }
+        }
+    }
+    // jumps below u_min land in the bottom cell
+    for (rate, targets) in &splits {
+        for &(off, w) in targets {
+            if w == 0.0 || off >= 0.0 {
+                continue;
+            }
+            for i in 0..((-off) as usize).min(n) {
+                a.add(0, i, -rate * w);
+            }
+        }
+    }
+    (a, loss)
+}
+
 impl Ladder {
     /// Assemble and factor the operator on `n` cells of width `h` from `u_min` (mV),
     /// for membrane time constant `tau_m` (s). Returns `None` if a pivot vanishes
     /// (no input can carry the neuron to threshold).
-    #[allow(clippy::needless_range_loop)] // t is a cell index in several arrays and formulas
     pub fn new(
         h: f64,
         u_min: f64,
@@ -111,68 +189,12 @@ impl Ladder {
         jumps: &[Jump],
         spread: bool,
     ) -> Option<Self> {
+        let (a, loss) = assemble(h, u_min, n, tau_m, jumps, spread);
         let jumps: Vec<Jump> = jumps
             .iter()
             .copied()
             .filter(|j| j.a != 0.0 && j.rate > 0.0)
             .collect();
-        let (kl, ku) = bandwidths(&jumps, h, spread);
-        let mut a = Band::zeros(n, kl, ku);
-        let edge = |k: usize| u_min + k as f64 * h;
-        let splits: Vec<(f64, [(f64, f64); 4])> = jumps
-            .iter()
-            .map(|j| (j.rate, split(j.a / h, spread)))
-            .collect();
-        let total_rate: f64 = jumps.iter().map(|j| j.rate).sum();
-        // firing rate out of each cell (the column sums of the matrix), for the GTH pivots
-        let mut loss = vec![0.0; n];
-        // Assembled row by row (the band is stored by rows): row t collects what flows
-        // into cell t, column i what leaves cell i.
-        for t in 0..n {
-            // leak, upwind: cell t loses through its top edge if the drift there points
-            // up, through its bottom edge if it points down (never through u_min) ...
-            let (g_top, g_bot) = (-edge(t + 1) / tau_m, -edge(t) / tau_m);
-            let mut diag = total_rate;
-            if g_top > 0.0 {
-                diag += g_top / h;
-                if t + 1 == n {
-                    loss[t] += g_top / h; // drift through threshold
-                }
-            } else if t + 1 < n {
-                a.add(t, t + 1, g_top / h); // ... and gains from above
-            }
-            if g_bot < 0.0 {
-                if t > 0 {
-                    diag -= g_bot / h;
-                }
-            } else if t > 0 {
-                a.add(t, t - 1, -g_bot / h); // ... or from below
-            }
-            a.add(t, t, diag);
-            // jumps into cell t from cell i = t - offset; from cell t over the threshold
-            for (rate, targets) in &splits {
-                for &(off, w) in targets {
-                    let i = t as f64 - off;
-                    if w != 0.0 && i >= 0.0 && i < n as f64 {
-                        a.add(t, i as usize, -rate * w);
-                    }
-                    if w != 0.0 && t as f64 + off >= n as f64 {
-                        loss[t] += rate * w;
-                    }
-                }
-            }
-        }
-        // jumps below u_min land in the bottom cell
-        for (rate, targets) in &splits {
-            for &(off, w) in targets {
-                if w == 0.0 || off >= 0.0 {
-                    continue;
-                }
-                for i in 0..((-off) as usize).min(n) {
-                    a.add(0, i, -rate * w);
-                }
-            }
-        }
         let lu = a.factor(&loss).ok()?;
         let mut z = [
             vec![1.0; n],

@@ -58,6 +58,7 @@
 
 mod banded;
 mod master;
+pub mod response;
 mod spline;
 
 use serde::{Deserialize, Serialize};
@@ -169,7 +170,7 @@ impl ShotInput {
         Ok(s)
     }
 
-    fn jumps(&self) -> Vec<Jump> {
+    pub(crate) fn jumps(&self) -> Vec<Jump> {
         self.jumps_mv
             .iter()
             .zip(&self.rates_hz)
@@ -178,7 +179,7 @@ impl ShotInput {
     }
 
     /// Whether some source can push the neuron up (positive jump at a positive rate).
-    fn has_excitation(&self) -> bool {
+    pub(crate) fn has_excitation(&self) -> bool {
         self.jumps_mv
             .iter()
             .zip(&self.rates_hz)
@@ -275,16 +276,16 @@ impl Resolution {
     }
 
     /// Ratio of the coarsest to the finest cell width.
-    fn coarsest(&self) -> usize {
+    pub(crate) fn coarsest(&self) -> usize {
         1 << (self.levels - 1)
     }
 
     /// Whether jumps spread with a fixed numerical variance (see the type's documentation).
-    fn spread(&self) -> bool {
+    pub(crate) fn spread(&self) -> bool {
         self.levels >= 3
     }
 
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if !self.dv.is_finite() || self.dv <= 0.0 {
             return Err(Error::invalid(
                 "Resolution.dv",
@@ -324,7 +325,7 @@ pub struct Stationary {
     pub overshoot: f64,
 }
 
-fn validate_lif(lif: &LifParams) -> Result<()> {
+pub(crate) fn validate_lif(lif: &LifParams) -> Result<()> {
     if !lif.tau_m.is_finite() || lif.tau_m <= 0.0 {
         return Err(Error::invalid("tau_m", lif.tau_m, "must be finite and > 0"));
     }
@@ -394,15 +395,8 @@ fn stationary_and_slope(
         return Ok((at(bias)?, slope));
     }
     let c = res.coarsest() as f64 * res.cell_width(lif);
-    let r = (bias - lif.theta) / c;
-    let j = r.floor() as i64;
-    let j0 = match j {
-        0 => 0,
-        -1 => -3,
-        _ => j - 1,
-    };
+    let (j0, t) = lattice(lif, bias, c);
     let nodes = ladder(lif, input, lif.theta + j0 as f64 * c, 1, 4, res)?;
-    let t = r - j0 as f64;
     // Lagrange weights of the nodes 0..3 at t, and their derivatives
     let w = [
         -(t - 1.0) * (t - 2.0) * (t - 3.0) / 6.0,
@@ -433,6 +427,57 @@ fn stationary_and_slope(
         },
         slope,
     ))
+}
+
+/// The four lattice biases `theta + (j0 + k) c`, `k = 0..4`, around `bias` (mV) for
+/// coarsest cell width `c` (mV), all on one side of `b = theta` (where the rate is not
+/// smooth), and the position `t = (bias - theta)/c - j0` of `bias` among them.
+pub(crate) fn lattice(lif: &LifParams, bias: f64, c: f64) -> (i64, f64) {
+    let r = (bias - lif.theta) / c;
+    let j = r.floor() as i64;
+    let j0 = match j {
+        0 => 0,
+        -1 => -3,
+        _ => j - 1,
+    };
+    (j0, r - j0 as f64)
+}
+
+/// The grid for biases from `b0` to `b_max` (mV): its lower edge `u_min` (mV, in
+/// coordinates shifted by `b0`) and its number of coarsest cells below the threshold
+/// `theta - b0`. The grid reaches `lower_sd` free-membrane standard deviations plus
+/// `2 max|a| + 1` mV below the lower of reset and free mean (docs/theory.md 2.2). Errors
+/// when the band matrix would exceed about 2e8 entries.
+pub(crate) fn grid_domain(
+    lif: &LifParams,
+    input: &ShotInput,
+    b0: f64,
+    b_max: f64,
+    res: &Resolution,
+) -> Result<(f64, usize)> {
+    let tau = lif.tau_m;
+    let h = res.cell_width(lif);
+    let c = res.coarsest();
+    let coarse = c as f64 * h;
+    let sd_free = input.sigma(tau) / 2f64.sqrt();
+    let a_max = input.jumps_mv.iter().fold(0.0f64, |m, a| m.max(a.abs()));
+    let u_low = (lif.v_reset - b_max).min(input.mean_drive(tau))
+        - res.lower_sd * sd_free
+        - 2.0 * a_max
+        - 1.0;
+    let u_top0 = lif.theta - b0;
+    let n_coarse = ((u_top0 - u_low) / coarse).ceil() as usize;
+    let u_min = u_top0 - n_coarse as f64 * coarse;
+    // the fine band matrix holds about (a_E + |a_I|)/h + 3 entries per cell
+    let per_cell = 3.0 + input.jumps_mv.iter().map(|a| a.abs()).sum::<f64>() / h;
+    let cells = (n_coarse * c) as f64;
+    if cells * per_cell > 2.0e8 {
+        return Err(Error::Domain(format!(
+            "shot-noise grid too large: {cells:.3e} cells of {h:.3e} mV over [{:.1}, {:.1}] mV relative to the bias              (bias range {b0} to {b_max} mV); narrow the bias / x range or coarsen the resolution",
+            u_min, u_top0
+        )));
+    }
+    Ok((u_min, n_coarse))
 }
 
 /// The never-firing state: no input can reach the threshold (no excitation, `b <= theta`).
@@ -485,24 +530,7 @@ fn ladder_factored(
     let coarse = c as f64 * h;
     let bias = |k: usize| b0 + (k * step) as f64 * coarse;
     let b_max = bias(count - 1);
-    let sd_free = input.sigma(tau) / 2f64.sqrt();
-    let a_max = input.jumps_mv.iter().fold(0.0f64, |m, a| m.max(a.abs()));
-    let u_low = (lif.v_reset - b_max).min(input.mean_drive(tau))
-        - res.lower_sd * sd_free
-        - 2.0 * a_max
-        - 1.0;
-    let u_top0 = lif.theta - b0;
-    let n_coarse = ((u_top0 - u_low) / coarse).ceil() as usize;
-    let u_min = u_top0 - n_coarse as f64 * coarse;
-    // the fine band matrix holds about (a_E + |a_I|)/h + 3 entries per cell
-    let per_cell = 3.0 + input.jumps_mv.iter().map(|a| a.abs()).sum::<f64>() / h;
-    let cells = (n_coarse * c) as f64;
-    if cells * per_cell > 2.0e8 {
-        return Err(Error::Domain(format!(
-            "shot-noise grid too large: {cells:.3e} cells of {h:.3e} mV over [{:.1}, {:.1}] mV relative to the bias              (bias range {b0} to {b_max} mV); narrow the bias / x range or coarsen the resolution",
-            u_min, u_top0
-        )));
-    }
+    let (u_min, n_coarse) = grid_domain(lif, input, b0, b_max, res)?;
     let jumps = input.jumps();
     let levels = res.levels;
     let mut passages: Vec<Vec<Passage>> = Vec::with_capacity(levels);
@@ -557,7 +585,7 @@ fn ladder_factored(
 
 /// Weights `w_k` of the grids of widths `2^k h`, `k = 0..levels`, that cancel the error
 /// terms `h, h^2, ..., h^(levels-1)`: `sum_k w_k 2^(k p) = [p == 0]`.
-fn richardson_weights(levels: usize) -> Vec<f64> {
+pub(crate) fn richardson_weights(levels: usize) -> Vec<f64> {
     // Lagrange extrapolation to h = 0 through the points h_k = 2^k
     (0..levels)
         .map(|k| {
