@@ -173,6 +173,7 @@ def compare(
     mode: Optional[Literal["grid", "precise"]] = None,
     threads: int = 0,
     all_closures: bool = False,
+    variants: Optional[Sequence[tuple[Transfer, Noise]]] = None,
     out: Union[str, os.PathLike[str], None] = None,
     progress: Progress = None,
 ) -> Result: ...

@@ -104,6 +104,33 @@ pub fn parse_limit(s: &str) -> PyResult<Limit> {
     s.to_ascii_lowercase().parse::<Limit>().map_err(err)
 }
 
+/// `siegert` or `shot-noise` (any case, `_` or `-`).
+pub fn parse_transfer(t: &str) -> PyResult<TransferKind> {
+    match t.to_ascii_lowercase().as_str() {
+        "siegert" => Ok(TransferKind::Siegert),
+        "shot-noise" | "shot_noise" | "shotnoise" => Ok(TransferKind::ShotNoise),
+        other => Err(err(Error::invalid(
+            "transfer",
+            other,
+            "must be `siegert` or `shot-noise` (docs/theory.md 2.2)",
+        ))),
+    }
+}
+
+/// `poisson`, `renewal` or `spectral` (any case).
+pub fn parse_noise(n: &str) -> PyResult<NoiseClosure> {
+    match n.to_ascii_lowercase().as_str() {
+        "poisson" => Ok(NoiseClosure::Poisson),
+        "renewal" => Ok(NoiseClosure::Renewal),
+        "spectral" => Ok(NoiseClosure::Spectral),
+        other => Err(err(Error::invalid(
+            "noise",
+            other,
+            "must be `poisson`, `renewal` or `spectral` (docs/theory.md 2.1)",
+        ))),
+    }
+}
+
 /// The Model with the theory overrides `transfer` and `noise` applied, and the limit.
 pub fn theory_model(
     obj: &Bound<'_, PyAny>,
@@ -114,31 +141,10 @@ pub fn theory_model(
     let mut m = to_model(obj)?;
     let limit = parse_limit(limit)?;
     if let Some(t) = transfer {
-        m.transfer = match t.to_ascii_lowercase().as_str() {
-            "siegert" => TransferKind::Siegert,
-            "shot-noise" | "shot_noise" | "shotnoise" => TransferKind::ShotNoise,
-            other => {
-                return Err(err(Error::invalid(
-                    "transfer",
-                    other,
-                    "must be `siegert` or `shot-noise` (docs/theory.md 2.2)",
-                )));
-            }
-        };
+        m.transfer = parse_transfer(t)?;
     }
     if let Some(n) = noise {
-        m.noise = match n.to_ascii_lowercase().as_str() {
-            "poisson" => NoiseClosure::Poisson,
-            "renewal" => NoiseClosure::Renewal,
-            "spectral" => NoiseClosure::Spectral,
-            other => {
-                return Err(err(Error::invalid(
-                    "noise",
-                    other,
-                    "must be `poisson`, `renewal` or `spectral` (docs/theory.md 2.1)",
-                )));
-            }
-        };
+        m.noise = parse_noise(n)?;
     }
     m.validate().map_err(err)?;
     Ok((m, limit))

@@ -42,9 +42,12 @@ pub(crate) fn err(e: Error) -> PyErr {
     BalnetError::new_err(e.to_string())
 }
 
-/// Run `f` with the interpreter released (other Python threads run meanwhile).
+/// Run `f` with the interpreter released (other Python threads run meanwhile); a Ctrl-C
+/// that arrived meanwhile raises `KeyboardInterrupt` when it returns.
 fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> balnet::Result<T> + Send) -> PyResult<T> {
-    py.detach(f).map_err(err)
+    let r = py.detach(f).map_err(err)?;
+    py.check_signals()?;
+    Ok(r)
 }
 
 /// A serde result as a Python dict (rectangular lists of numbers as numpy arrays).
@@ -935,8 +938,10 @@ fn simulate<'py>(
 /// compare``: the Model is simulated (or ``sim``, the result of ``simulate`` on this
 /// Model, is reused with its duration, warm-up, time step, seed and mode), and the finite-K theory, evaluated with the loading moments drawn
 /// in the simulated network, is compared per epoch of constant input for each theory
-/// variant (Siegert and shot noise with the Poisson closure, shot noise with the spectral
-/// closure; every combination with ``all_closures=True``).
+/// variant: Siegert and shot noise with the Poisson closure, shot noise with the spectral
+/// closure; every combination with ``all_closures=True``; or the ``(transfer, noise)``
+/// pairs of ``variants``, e.g. ``[("siegert", "poisson")]`` (latent trajectories are
+/// integrated for the Poisson closure only, as ``balnet compare`` does).
 ///
 /// ``duration`` (s), ``seed``, ``mode``, ``threads`` as in ``simulate``. With ``out`` (a
 /// folder) ``report.json``, the figures and the simulation (``sim/``) are written there.
@@ -947,7 +952,7 @@ fn simulate<'py>(
 /// simulation, as ``simulate`` returns it).
 #[pyfunction]
 #[pyo3(signature = (model, *, sim = None, duration = None, seed = None, mode = None,
-    threads = 0, all_closures = false, out = None, progress = None))]
+    threads = 0, all_closures = false, variants = None, out = None, progress = None))]
 #[allow(clippy::too_many_arguments)]
 fn compare<'py>(
     py: Python<'py>,
@@ -958,10 +963,41 @@ fn compare<'py>(
     mode: Option<&str>,
     threads: usize,
     all_closures: bool,
+    variants: Option<Vec<(String, String)>>,
     out: Option<PathBuf>,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut m = to_model(model)?;
+    let variants = match (variants, all_closures) {
+        (Some(_), true) => {
+            return Err(err(Error::invalid(
+                "variants",
+                "a list",
+                "give either `variants` or `all_closures=True`",
+            )));
+        }
+        (Some(v), false) => {
+            if v.is_empty() {
+                return Err(err(Error::invalid(
+                    "variants",
+                    "[]",
+                    "needs at least one (transfer, noise) pair",
+                )));
+            }
+            v.iter()
+                .map(|(t, n)| {
+                    let noise = input::parse_noise(n)?;
+                    Ok(balnet::compare::Variant {
+                        transfer: input::parse_transfer(t)?,
+                        noise,
+                        trajectory: noise == balnet::model::NoiseClosure::Poisson,
+                    })
+                })
+                .collect::<PyResult<Vec<_>>>()?
+        }
+        (None, true) => balnet::compare::Variant::all(),
+        (None, false) => balnet::compare::Variant::standard(),
+    };
     let pr = Progress::new(py, "compare", progress)?;
     let given = match sim {
         Some(s) if !s.is_none() => {
@@ -1032,14 +1068,10 @@ fn compare<'py>(
         Some(r) => r,
         None => run_sim(py, &m, threads, &pr)?,
     };
-    let variants = if all_closures {
-        balnet::compare::Variant::all()
-    } else {
-        balnet::compare::Variant::standard()
-    };
     pr.say(format!(
-        "theory: {} variants, fixed points per epoch{}",
+        "theory: {} variant{}, fixed points per epoch{}",
         variants.len(),
+        if variants.len() == 1 { "" } else { "s" },
         if m.d() > 0 {
             " and latent trajectories"
         } else {

@@ -64,6 +64,10 @@ def test_compare_reuses_a_simulation(small_brunel):
     assert list(epoch["window_s"]) == [0.1, 0.4]
     assert epoch["populations"][0]["rate_sim_hz"] == pytest.approx(sim["populations"][0]["rate_hz"], rel=1e-12)
     np.testing.assert_array_equal(rep["sim"]["populations"][0]["rates_hz"], sim["populations"][0]["rates_hz"])
+    one = balnet.compare(small_brunel, sim=sim, variants=[("Siegert", "poisson")])
+    assert repr(one["theories"]) == repr(rep["theories"][:1])
+    with pytest.raises(balnet.BalnetError, match="invalid noise = white"):
+        balnet.compare(small_brunel, sim=sim, variants=[("siegert", "white")])
     other = balnet.brunel_a(5.0, 2.0).to_dict()
     other["name"] = "small brunel-a"  # same name and populations, other sizes
     with pytest.raises(balnet.BalnetError, match="must be a simulation of this Model"):
