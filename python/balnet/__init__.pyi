@@ -5,16 +5,36 @@ Units everywhere: seconds, mV, Hz. See docs/python.md.
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Optional, Union, final
 
 import numpy as np
 import numpy.typing as npt
 
 __version__: str
 
+__all__ = [
+    "BalnetError",
+    "Model",
+    "__version__",
+    "brunel_a",
+    "compare",
+    "dynamics",
+    "fixed_points",
+    "presets",
+    "rate_distribution",
+    "siegert",
+    "siegert_derivative",
+    "simulate",
+    "solve",
+    "spectrum",
+    "stability",
+    "susceptibility",
+]
+
 class BalnetError(ValueError):
     """An error of balnet: names the parameter, its value, the rule and the unit."""
 
+@final
 class Model:
     """A balnet network Model (docs/theory.md section 1), validated and immutable.
 
@@ -22,7 +42,7 @@ class Model:
     name, the path of a ``.toml``/``.json`` file, or TOML text.
     """
 
-    def __init__(self, source: ModelLike) -> None: ...
+    def __new__(cls, source: _ModelLike) -> Model: ...
     @staticmethod
     def from_dict(d: dict[str, Any]) -> Model: ...
     @staticmethod
@@ -47,24 +67,24 @@ class Model:
     def d_in(self) -> int: ...
     @property
     def population_names(self) -> list[str]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __reduce__(self) -> tuple[type[Model], tuple[dict[str, Any]]]: ...
 
-ModelLike = Union[Model, dict[str, Any], str, os.PathLike[str]]
+_ModelLike = Union[Model, dict[str, Any], str, os.PathLike[str]]
 """Anything a ``model`` argument accepts."""
 
-ArrayLike = Union[float, Sequence[float], npt.NDArray[np.floating[Any]]]
+_ArrayLike = Union[float, Sequence[float], npt.NDArray[np.floating[Any]]]
 """A number or a 1-D sequence or array of numbers."""
 
-Progress = Union[bool, None, Callable[[str], Any]]
+_Progress = Union[bool, None, Callable[[str], Any]]
 """``True``: one line per phase on ``sys.stderr``; a callable receives each line."""
 
-Limit = Literal["finite", "balanced"]
-Transfer = Literal["siegert", "shot-noise"]
-Noise = Literal["poisson", "renewal", "spectral"]
-Response = Literal["closed-form", "threshold"]
+_Limit = Literal["finite", "balanced"]
+_Transfer = Literal["siegert", "shot-noise"]
+_Noise = Literal["poisson", "renewal", "spectral"]
+_Response = Literal["closed-form", "threshold"]
 
-Result = dict[str, Any]
+_Result = dict[str, Any]
 """A result dict: plain values, with numeric lists as numpy arrays (see each function)."""
 
 def presets() -> list[str]: ...
@@ -95,65 +115,65 @@ def siegert_derivative(
 def susceptibility(
     mu: float,
     sigma: float,
-    frequencies_hz: ArrayLike,
+    frequencies_hz: _ArrayLike,
     tau_m: float = 0.02,
     tau_ref: float = 0.002,
     theta: float = 20.0,
     v_reset: float = 10.0,
-    response: Response = "closed-form",
-) -> Result: ...
+    response: _Response = "closed-form",
+) -> _Result: ...
 def solve(
-    model: ModelLike,
-    kappa: Optional[ArrayLike] = None,
-    s: Optional[ArrayLike] = None,
+    model: _ModelLike,
+    kappa: Optional[_ArrayLike] = None,
+    s: Optional[_ArrayLike] = None,
     *,
-    limit: Limit = "finite",
-    transfer: Optional[Transfer] = None,
-    noise: Optional[Noise] = None,
+    limit: _Limit = "finite",
+    transfer: Optional[_Transfer] = None,
+    noise: Optional[_Noise] = None,
     all_states: bool = False,
-    progress: Progress = None,
-) -> Result: ...
+    progress: _Progress = None,
+) -> _Result: ...
 def fixed_points(
-    model: ModelLike,
-    s: Optional[ArrayLike] = None,
+    model: _ModelLike,
+    s: Optional[_ArrayLike] = None,
     *,
     kappa_max: float = 80.0,
     grid: int = 161,
     starts: int = 40,
-    limit: Limit = "finite",
-    transfer: Optional[Transfer] = None,
-    noise: Optional[Noise] = None,
-    progress: Progress = None,
-) -> Result: ...
+    limit: _Limit = "finite",
+    transfer: Optional[_Transfer] = None,
+    noise: Optional[_Noise] = None,
+    progress: _Progress = None,
+) -> _Result: ...
 def dynamics(
-    model: ModelLike,
+    model: _ModelLike,
     t_end: Optional[float] = None,
     dt_out: float = 0.01,
-    kappa0: Optional[ArrayLike] = None,
+    kappa0: Optional[_ArrayLike] = None,
     *,
     rtol: float = 1e-6,
     atol: float = 1e-6,
-    limit: Limit = "finite",
-    transfer: Optional[Transfer] = None,
-    noise: Optional[Noise] = None,
-    progress: Progress = None,
-) -> Result: ...
+    limit: _Limit = "finite",
+    transfer: Optional[_Transfer] = None,
+    noise: Optional[_Noise] = None,
+    progress: _Progress = None,
+) -> _Result: ...
 def rate_distribution(
-    model: ModelLike,
+    model: _ModelLike,
     pop: Union[str, int],
-    kappa: Optional[ArrayLike] = None,
-    s: Optional[ArrayLike] = None,
+    kappa: Optional[_ArrayLike] = None,
+    s: Optional[_ArrayLike] = None,
     *,
     points: int = 400,
-    rates_hz: Optional[ArrayLike] = None,
+    rates_hz: Optional[_ArrayLike] = None,
     silent_threshold_hz: float = 1e-3,
-    limit: Limit = "finite",
-    transfer: Optional[Transfer] = None,
-    noise: Optional[Noise] = None,
-    progress: Progress = None,
-) -> Result: ...
+    limit: _Limit = "finite",
+    transfer: Optional[_Transfer] = None,
+    noise: Optional[_Noise] = None,
+    progress: _Progress = None,
+) -> _Result: ...
 def simulate(
-    model: ModelLike,
+    model: _ModelLike,
     *,
     duration: Optional[float] = None,
     warmup: Optional[float] = None,
@@ -162,44 +182,44 @@ def simulate(
     dt: Optional[float] = None,
     threads: int = 0,
     out: Union[str, os.PathLike[str], None] = None,
-    progress: Progress = None,
-) -> Result: ...
+    progress: _Progress = None,
+) -> _Result: ...
 def compare(
-    model: ModelLike,
+    model: _ModelLike,
     *,
-    sim: Optional[Result] = None,
+    sim: Optional[_Result] = None,
     duration: Optional[float] = None,
     seed: Optional[int] = None,
     mode: Optional[Literal["grid", "precise"]] = None,
     threads: int = 0,
     all_closures: bool = False,
-    variants: Optional[Sequence[tuple[Transfer, Noise]]] = None,
+    variants: Optional[Sequence[tuple[_Transfer, _Noise]]] = None,
     out: Union[str, os.PathLike[str], None] = None,
-    progress: Progress = None,
-) -> Result: ...
+    progress: _Progress = None,
+) -> _Result: ...
 def stability(
-    model: ModelLike,
-    kappa: Optional[ArrayLike] = None,
+    model: _ModelLike,
+    kappa: Optional[_ArrayLike] = None,
     *,
-    search_box: tuple[float, float, float] = (-20.0, 400.0, 600.0),
+    search_box: tuple[float, float, float] = ...,  # (-20.0, 400.0, 600.0)
     hermite_nodes: int = 48,
-    response: Response = "closed-form",
-    limit: Limit = "finite",
-    transfer: Optional[Transfer] = None,
-    noise: Optional[Noise] = None,
-    progress: Progress = None,
-) -> Result: ...
+    response: _Response = "closed-form",
+    limit: _Limit = "finite",
+    transfer: Optional[_Transfer] = None,
+    noise: Optional[_Noise] = None,
+    progress: _Progress = None,
+) -> _Result: ...
 def spectrum(
-    model: ModelLike,
-    frequencies_hz: Optional[ArrayLike] = None,
+    model: _ModelLike,
+    frequencies_hz: Optional[_ArrayLike] = None,
     *,
     f_max: float = 500.0,
     points: int = 100,
-    kappa: Optional[ArrayLike] = None,
+    kappa: Optional[_ArrayLike] = None,
     hermite_nodes: int = 48,
-    response: Response = "closed-form",
-    limit: Limit = "finite",
-    transfer: Optional[Transfer] = None,
-    noise: Optional[Noise] = None,
-    progress: Progress = None,
-) -> Result: ...
+    response: _Response = "closed-form",
+    limit: _Limit = "finite",
+    transfer: Optional[_Transfer] = None,
+    noise: Optional[_Noise] = None,
+    progress: _Progress = None,
+) -> _Result: ...

@@ -743,6 +743,9 @@ fn dynamics<'py>(
     Ok(d)
 }
 
+// the default of `rate_distribution` below spells the crate's constant out for Python
+const _: () = assert!(predictions::rate_distribution::DEFAULT_SILENT_THRESHOLD_HZ == 1e-3);
+
 /// Largest number of grid points of ``rate_distribution``.
 const MAX_RATE_POINTS: usize = 1_000_000;
 
@@ -757,10 +760,11 @@ const MAX_RATE_POINTS: usize = 1_000_000;
 /// arrays of one length), ``mass_at_zero`` (silent fraction), ``mean_hz``,
 /// ``second_moment_hz2``, ``mean_input_mv``, ``delta_mv2``, ``sigma_mv``, ``rate_hz``
 /// (the population rate of the state), and the other fields of the crate's
-/// ``RateDistribution``.
+/// ``RateDistribution``. The default ``silent_threshold_hz`` is the crate's
+/// ``DEFAULT_SILENT_THRESHOLD_HZ`` (one spike in 1000 s).
 #[pyfunction]
 #[pyo3(signature = (model, pop, kappa = None, s = None, *, points = 400, rates_hz = None,
-    silent_threshold_hz = predictions::rate_distribution::DEFAULT_SILENT_THRESHOLD_HZ,
+    silent_threshold_hz = 1e-3,
     limit = "finite", transfer = None, noise = None, progress = None))]
 #[allow(clippy::too_many_arguments)]
 fn rate_distribution<'py>(
