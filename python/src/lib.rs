@@ -873,8 +873,15 @@ fn sim_dict<'py>(py: Python<'py>, r: &SimResult, d: usize) -> PyResult<Bound<'py
 fn run_sim(py: Python<'_>, m: &Model, threads: usize, pr: &Progress<'_>) -> PyResult<SimResult> {
     let n: usize = m.populations.iter().map(|p| p.n).sum();
     pr.say(format!(
-        "simulating {:?}: {n} neurons, {} s warm-up + {} s, {:?} mode, seed {}",
-        m.name, m.sim.warmup, m.sim.duration, m.sim.mode, m.sim.seed
+        "simulating {:?}: {n} neurons, {} s warm-up + {} s, {} mode, seed {}",
+        m.name,
+        m.sim.warmup,
+        m.sim.duration,
+        match m.sim.mode {
+            balnet::model::SimMode::Grid => "grid",
+            balnet::model::SimMode::Precise => "precise",
+        },
+        m.sim.seed
     ))?;
     let opts = balnet::sim::RunOptions {
         threads,
