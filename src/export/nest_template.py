@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""@TITLE@
+
+Written by `balnet export nest` (balnet @VERSION@): the network of the balnet Model in
+PLAN["model"], built in NEST 3.10 with the high-level API only (Create, Connect,
+GetConnections, Simulate), so that the same script runs on one process with threads and on
+many MPI processes. The construction and the mapping of every Model field are described in
+balnet's docs/nest.md; balnet's docs/theory.md section 1 defines the network.
+
+Run (threads):  python @SCRIPT@ [--threads T] [--out DIR] [--seed S]
+Run (MPI):      mpirun -np R python @SCRIPT@ [--threads T] [--out DIR] [--seed S]
+                (a NEST built with MPI; every rank runs this same script)
+
+Output in DIR: every rank r writes the spikes of its own neurons,
+  spikes_<pop>_r<r>_ids.npy    neuron index as in balnet (u4, populations in Model order)
+  spikes_<pop>_r<r>_times.npy  spike times (f8, s from the start of the warm-up)
+and nest_rank<r>.json last; rank 0 also writes loadings_<pop>.npy (the drawn m, n, w per
+neuron, f8, N x (2D + D_in)) and nest_run.json. `balnet export nest-summary DIR` merges the
+ranks and writes balnet's summary.json and arrays (the layout of `balnet simulate --out`).
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import nest
+
+PLAN = json.loads(r"""
+@PLAN@
+""")
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=PLAN["threads"],
+                    help="NEST threads per process (default %(default)s)")
+    ap.add_argument("--out", default=PLAN["out_dir"],
+                    help="output folder (default %(default)s)")
+    ap.add_argument("--seed", type=int, default=PLAN["seed"],
+                    help="seed of NEST's and numpy's generators (default %(default)s)")
+    return ap.parse_args()
+
+
+def nest_seed(seed):
+    """NEST takes seeds 1 .. 2^32 - 1; other seeds are folded into that range."""
+    return seed if 1 <= seed <= 2**32 - 1 else 1 + seed % (2**32 - 1)
+
+
+def draw_loadings(rng, n, loading):
+    """Per-neuron (m, n, w): mean + L z with z standard normal (docs/theory.md section 1).
+
+    L = Q sqrt(Lambda) of the joint covariance was computed by balnet. With
+    exact_loadings, z is first centred and whitened, so the sample moments equal the
+    Model's. Every rank draws the same table from the same seed.
+    """
+    mean = np.asarray(loading["mean"], dtype=float)
+    factor = np.asarray(loading["factor"], dtype=float).reshape(len(mean), -1)
+    r = factor.shape[1]
+    z = rng.standard_normal((n, r))
+    if PLAN["exact_loadings"] and r > 0:
+        z -= z.mean(axis=0)
+        lam, q = np.linalg.eigh(z.T @ z / n)
+        z = z @ (q @ np.diag(1.0 / np.sqrt(np.maximum(lam, 1e-300))) @ q.T)
+    return mean + z @ factor.T
+
+
+def as_array(values, dtype):
+    return np.atleast_1d(np.asarray(values, dtype=dtype))
+
+
+def save_npy(path, array):
+    """Write through a temporary name and a rename, so a file under its final name is complete."""
+    tmp = path + ".tmp.npy"
+    np.save(tmp, array)
+    os.replace(tmp, path)
+
+
+def save_json(path, value):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(value, f, indent=1)
+    os.replace(tmp, path)
+
+
+def main():
+    args = parse_args()
+    t_start = time.time()
+    h = PLAN["resolution_ms"]
+    nest.ResetKernel()
+    try:
+        nest.verbosity = nest.VerbosityLevel.WARNING
+    except AttributeError:
+        nest.set_verbosity("M_WARNING")
+    nest.set(resolution=h, local_num_threads=args.threads, rng_seed=nest_seed(args.seed),
+             print_time=False)
+    rng = np.random.default_rng(args.seed)
+    pops_plan = PLAN["populations"]
+    slow = PLAN["slow"]
+    fast_receptor = {"receptor_type": 1} if PLAN["neuron_model"] == "iaf_psc_exp_multisynapse" else {}
+
+    # Populations: iaf neurons, potentials from rest (E_L = 0), C_m = tau_m so that a
+    # current of 1 pA is a drive of 1 mV; initial V uniform in [0, theta).
+    pops = []
+    for p in pops_plan:
+        nodes = nest.Create(PLAN["neuron_model"], p["n"], params=p["params"])
+        lo, hi = p["v0_range"]
+        nodes.V_m = nest.random.uniform(min=lo, max=hi) if hi > lo else lo
+        pops.append(nodes)
+    first_id = [nodes[:1].tolist()[0] for nodes in pops]
+
+    # Loadings (m, n, w) of every neuron, and the constant drive: bias sqrt(beta_ext) z_i
+    # plus w_i . s(0) (pA, equal to mV with C_m = tau_m).
+    d, d_in = PLAN["d"], PLAN["d_in"]
+    loadings = [draw_loadings(rng, p["n"], lo) if d + d_in > 0 else None
+                for p, lo in zip(pops_plan, PLAN["loadings"] or [None] * len(pops_plan))]
+    s0 = np.asarray(PLAN["signal"]["s0"], dtype=float)
+    for a, p in enumerate(pops_plan):
+        drive = np.zeros(p["n"])
+        if p["bias_sd_pa"] > 0:
+            drive += p["bias_sd_pa"] * rng.standard_normal(p["n"])
+        if d_in > 0 and np.any(s0 != 0):
+            drive += loadings[a][:, 2 * d:] @ s0
+        if np.any(drive != 0):
+            pops[a].set(I_e=drive)
+
+    # Fast synapses: NEST's connection rules with balnet's in-degrees; delays in whole
+    # steps, uniform over the integer step counts [lo, hi] (docs/nest.md).
+    nest.CopyModel("static_synapse", "balnet_fast")
+    t_conn = time.time()
+    for b in PLAN["blocks"]:
+        lo, hi = b["delay_steps"]
+        delay = lo * h if lo == hi else lo * h + h * nest.random.uniform_int(hi - lo + 1)
+        syn = {"synapse_model": "balnet_fast", "weight": b["weight"], "delay": delay}
+        syn.update(fast_receptor)
+        nest.Connect(pops[b["pre"]], pops[b["post"]], b["conn_spec"], syn)
+
+    # External Poisson drive: one generator per population; NEST draws an independent
+    # train for each target, of rate K_0 nu_0 (the superposition of the K_0 trains).
+    for a, p in enumerate(pops_plan):
+        ext = p["external"]
+        if ext is not None:
+            gen = nest.Create(PLAN["poisson_model"], params={"rate": ext["rate_hz"]})
+            syn = {"weight": ext["weight"], "delay": h}
+            syn.update(fast_receptor)
+            nest.Connect(gen, pops[a], "all_to_all", syn)
+
+    # Slow structured synapses (m_i . n_j)/K on every fast connection j -> i, same delay,
+    # into the slow exponential port (tau_s); read back per block of targets.
+    dale_violations = 0
+    slow_connections = 0
+    if slow is not None:
+        nest.CopyModel("static_synapse", "balnet_slow")
+        for b in PLAN["blocks"]:
+            if not b["slow"]:
+                continue
+            a, c = b["post"], b["pre"]
+            m_post = loadings[a][:, :d]
+            n_pre = loadings[c][:, d:2 * d]
+            per_target = max(1.0, b["expected_indegree"])
+            chunk = max(1, int(slow["connections_per_chunk"] / per_target))
+            for lo in range(0, pops_plan[a]["n"], chunk):
+                conns = nest.GetConnections(source=pops[c], target=pops[a][lo:lo + chunk],
+                                            synapse_model="balnet_fast")
+                if len(conns) == 0:
+                    continue
+                got = conns.get(["source", "target", "delay"])
+                src = as_array(got["source"], np.int64)
+                tgt = as_array(got["target"], np.int64)
+                delay = as_array(got["delay"], float)
+                mn = np.einsum("ij,ij->i", m_post[tgt - first_id[a]], n_pre[src - first_id[c]])
+                mn /= slow["k"]
+                jump = b["jump_mv"]
+                keep = mn != 0
+                if jump != 0:
+                    bad = (jump + mn) * np.sign(jump) < 0
+                    dale_violations += int(bad.sum())
+                    if slow["clip_dale"]:
+                        keep &= ~bad
+                if not keep.any():
+                    continue
+                nest.Connect(src[keep], tgt[keep], "one_to_one",
+                             {"synapse_model": "balnet_slow",
+                              "weight": mn[keep] * slow["pa_per_mv"][a],
+                              "delay": delay[keep], "receptor_type": 2})
+                slow_connections += int(keep.sum())
+
+    # Latent input w_i . (s(t) - s(0)): one step current per component of s, whose
+    # amplitude times lead balnet's steps by one step of delivery (docs/nest.md).
+    for k, g in enumerate(PLAN["signal"]["generators"]):
+        if len(g["times_ms"]) == 0:
+            continue
+        gen = nest.Create("step_current_generator",
+                          params={"amplitude_times": g["times_ms"], "amplitude_values": g["values"]})
+        for a in range(len(pops)):
+            w = loadings[a][:, 2 * d + k]
+            if np.any(w != 0):
+                nest.Connect(gen, pops[a], "all_to_all", {"weight": w.reshape(-1, 1), "delay": h})
+
+    recorders = []
+    for nodes in pops:
+        rec = nest.Create("spike_recorder")
+        nest.Connect(nodes, rec)
+        recorders.append(rec)
+    fast_local = len(nest.GetConnections(synapse_model="balnet_fast"))
+    build_s = time.time() - t_start
+    connect_s = time.time() - t_conn
+
+    t_sim = time.time()
+    nest.Simulate((PLAN["warm_steps"] + PLAN["rec_steps"]) * h)
+    simulate_s = time.time() - t_sim
+
+    rank, procs = nest.Rank(), nest.NumProcesses()
+    os.makedirs(args.out, exist_ok=True)
+    spikes = {}
+    for a, p in enumerate(pops_plan):
+        ev = recorders[a].get("events")
+        ids = as_array(ev["senders"], np.int64) - first_id[a] + p["first"]
+        times = as_array(ev["times"], float) / 1000.0
+        order = np.lexsort((ids, times))
+        stem = os.path.join(args.out, "spikes_%s_r%d" % (p["file_name"], rank))
+        save_npy(stem + "_ids.npy", ids[order].astype("<u4"))
+        save_npy(stem + "_times.npy", times[order].astype("<f8"))
+        spikes[p["name"]] = int(len(ids))
+    if rank == 0:
+        for a, p in enumerate(pops_plan):
+            if loadings[a] is not None:
+                save_npy(os.path.join(args.out, "loadings_%s.npy" % p["file_name"]),
+                         loadings[a].astype("<f8"))
+        save_json(os.path.join(args.out, "nest_run.json"), {
+            "format": PLAN["format"],
+            "model": PLAN["model"],
+            "neuron_model": PLAN["neuron_model"],
+            "resolution_ms": h,
+            "warm_steps": PLAN["warm_steps"],
+            "rec_steps": PLAN["rec_steps"],
+            "seed": args.seed,
+            "nest_seed": nest_seed(args.seed),
+            "threads": args.threads,
+            "num_processes": procs,
+            "nest_version": nest.__version__,
+        })
+    save_json(os.path.join(args.out, "nest_rank%d.json" % rank), {
+        "rank": rank,
+        "spikes": spikes,
+        "fast_connections": fast_local,
+        "slow_connections": slow_connections,
+        "dale_violations": dale_violations,
+        "build_s": build_s,
+        "connect_s": connect_s,
+        "simulate_s": simulate_s,
+    })
+    print("rank %d/%d: built in %.1f s, simulated %.3f s in %.1f s; spikes %s; files in %s"
+          % (rank, procs, build_s, (PLAN["warm_steps"] + PLAN["rec_steps"]) * h / 1000.0,
+             simulate_s, spikes, args.out))
+
+
+if __name__ == "__main__":
+    main()
