@@ -3,8 +3,8 @@
 
 Written by `balnet export nest` (balnet @VERSION@): the network of the balnet Model in
 PLAN["model"], built in NEST 3.10 with the high-level API only (Create, Connect,
-GetConnections, Simulate), so that the same script runs on one process with threads and on
-many MPI processes. The construction and the mapping of every Model field are described in
+GetLocalNodeCollection, Simulate), so that the same script runs on one process with threads
+and on many MPI processes. The construction and the mapping of every Model field are described in
 balnet's docs/nest.md; balnet's docs/theory.md section 1 defines the network.
 
 Run (threads):  python @SCRIPT@ [--threads T] [--out DIR] [--seed S]
@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import time
+import warnings
 
 import numpy as np
 import nest
@@ -83,6 +84,93 @@ def save_json(path, value):
     os.replace(tmp, path)
 
 
+def incoming(rng, rule, cand, own):
+    """Presynaptic partners of one neuron (indices in the presynaptic population) under
+    balnet's rule (docs/theory.md section 1): Bernoulli (each of the candidates with
+    probability p), fixed in-degree without or with replacement; never the neuron itself
+    (own: its index when pre and post are the same population)."""
+    if cand <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if rule["rule"] == "pairwise_bernoulli":
+        k = cand if rule["p"] >= 1.0 else int(rng.binomial(cand, rule["p"]))
+        x = rng.choice(cand, k, replace=False) if k < cand else np.arange(cand)
+    elif rule["allow_multapses"]:
+        x = rng.integers(0, cand, rule["indegree"])
+    else:
+        x = rng.choice(cand, rule["indegree"], replace=False)
+    x = np.asarray(x, dtype=np.int64)
+    if own is not None:
+        x += x >= own
+    return x
+
+
+def connect_structured(seed, pops, first_id, loadings):
+    """Fast and slow synapses of a Model with the slow structured current (docs/nest.md).
+
+    Every connection j -> i carries two synapses with the same delay: the fast jump into
+    port 1 and the structured weight C_m (m_i . n_j) / (K tau_s) into port 2 (tau_s). The
+    partners and delays of neuron i are drawn here, from a stream keyed by (seed, post
+    population, pre population, i), so the network does not depend on the number of
+    processes or threads; each process draws only for its own neurons and connects them
+    with NEST's array connect.
+    """
+    slow = PLAN["slow"]
+    d = PLAN["d"]
+    h = PLAN["resolution_ms"]
+    fast = slow_count = dale = 0
+    for b in PLAN["blocks"]:
+        a, c = b["post"], b["pre"]
+        n_pre = PLAN["populations"][c]["n"]
+        cand = n_pre - 1 if a == c else n_pre
+        lo, hi = b["delay_steps"]
+        jump = b["jump_mv"]
+        m_post = loadings[a][:, :d]
+        n_pre_l = loadings[c][:, d:2 * d]
+        with warnings.catch_warnings():
+            # NEST warns that rank-local node lists invite rank-dependent code; here every
+            # process draws only its own neurons' inputs from per-neuron streams
+            warnings.simplefilter("ignore")
+            local_nodes = nest.GetLocalNodeCollection(pops[a])
+        local = np.asarray(local_nodes.tolist(), dtype=np.int64)
+        per_chunk = max(1, int(slow["connections_per_chunk"] / max(1.0, b["expected_indegree"])))
+        for start in range(0, len(local), per_chunk):
+            src, tgt, dl = [], [], []
+            for gid in local[start:start + per_chunk]:
+                i = int(gid - first_id[a])
+                rng = np.random.default_rng([seed, a, c, i])
+                x = incoming(rng, b["conn_spec"], cand, i if a == c else None)
+                src.append(x)
+                tgt.append(np.full(len(x), i, dtype=np.int64))
+                dl.append(rng.integers(lo, hi + 1, len(x)))
+            src = np.concatenate(src)
+            tgt = np.concatenate(tgt)
+            delay = np.concatenate(dl) * h
+            if len(src) == 0:
+                continue
+            fast += len(src)
+            if b["weight"] != 0:
+                nest.Connect(src + first_id[c], tgt + first_id[a], "one_to_one",
+                             {"synapse_model": "balnet_fast",
+                              "weight": np.full(len(src), b["weight"]),
+                              "delay": delay, "receptor_type": 1})
+            if not b["slow"]:
+                continue
+            mn = np.einsum("ij,ij->i", m_post[tgt], n_pre_l[src]) / slow["k"]
+            keep = mn != 0
+            if jump != 0:
+                bad = (jump + mn) * np.sign(jump) < 0
+                dale += int(bad.sum())
+                if slow["clip_dale"]:
+                    keep &= ~bad
+            if keep.any():
+                nest.Connect(src[keep] + first_id[c], tgt[keep] + first_id[a], "one_to_one",
+                             {"synapse_model": "balnet_slow",
+                              "weight": mn[keep] * slow["pa_per_mv"][a],
+                              "delay": delay[keep], "receptor_type": 2})
+                slow_count += int(keep.sum())
+    return fast, slow_count, dale
+
+
 def main():
     args = parse_args()
     t_start = time.time()
@@ -124,16 +212,26 @@ def main():
         if np.any(drive != 0):
             pops[a].set(I_e=drive)
 
-    # Fast synapses: NEST's connection rules with balnet's in-degrees; delays in whole
-    # steps, uniform over the integer step counts [lo, hi] (docs/nest.md).
+    # Fast synapses. Without the slow current: NEST's connection rules with balnet's
+    # in-degrees, delays in whole steps uniform over the integer step counts [lo, hi]
+    # (docs/nest.md). With it: see connect_structured below.
     nest.CopyModel("static_synapse", "balnet_fast")
+    if slow is not None:
+        nest.CopyModel("static_synapse", "balnet_slow")
     t_conn = time.time()
-    for b in PLAN["blocks"]:
-        lo, hi = b["delay_steps"]
-        delay = lo * h if lo == hi else lo * h + h * nest.random.uniform_int(hi - lo + 1)
-        syn = {"synapse_model": "balnet_fast", "weight": b["weight"], "delay": delay}
-        syn.update(fast_receptor)
-        nest.Connect(pops[b["pre"]], pops[b["post"]], b["conn_spec"], syn)
+    before = nest.GetKernelStatus("num_connections")
+    if slow is None:
+        for b in PLAN["blocks"]:
+            lo, hi = b["delay_steps"]
+            delay = lo * h if lo == hi else lo * h + h * nest.random.uniform_int(hi - lo + 1)
+            syn = {"synapse_model": "balnet_fast", "weight": b["weight"], "delay": delay}
+            syn.update(fast_receptor)
+            nest.Connect(pops[b["pre"]], pops[b["post"]], b["conn_spec"], syn)
+        fast_local = nest.GetKernelStatus("num_connections") - before
+        slow_connections = dale_violations = 0
+    else:
+        fast_local, slow_connections, dale_violations = connect_structured(
+            args.seed, pops, first_id, loadings)
 
     # External Poisson drive: one generator per population; NEST draws an independent
     # train for each target, of rate K_0 nu_0 (the superposition of the K_0 trains).
@@ -144,46 +242,6 @@ def main():
             syn = {"weight": ext["weight"], "delay": h}
             syn.update(fast_receptor)
             nest.Connect(gen, pops[a], "all_to_all", syn)
-
-    # Slow structured synapses (m_i . n_j)/K on every fast connection j -> i, same delay,
-    # into the slow exponential port (tau_s); read back per block of targets.
-    dale_violations = 0
-    slow_connections = 0
-    if slow is not None:
-        nest.CopyModel("static_synapse", "balnet_slow")
-        for b in PLAN["blocks"]:
-            if not b["slow"]:
-                continue
-            a, c = b["post"], b["pre"]
-            m_post = loadings[a][:, :d]
-            n_pre = loadings[c][:, d:2 * d]
-            per_target = max(1.0, b["expected_indegree"])
-            chunk = max(1, int(slow["connections_per_chunk"] / per_target))
-            for lo in range(0, pops_plan[a]["n"], chunk):
-                conns = nest.GetConnections(source=pops[c], target=pops[a][lo:lo + chunk],
-                                            synapse_model="balnet_fast")
-                if len(conns) == 0:
-                    continue
-                got = conns.get(["source", "target", "delay"])
-                src = as_array(got["source"], np.int64)
-                tgt = as_array(got["target"], np.int64)
-                delay = as_array(got["delay"], float)
-                mn = np.einsum("ij,ij->i", m_post[tgt - first_id[a]], n_pre[src - first_id[c]])
-                mn /= slow["k"]
-                jump = b["jump_mv"]
-                keep = mn != 0
-                if jump != 0:
-                    bad = (jump + mn) * np.sign(jump) < 0
-                    dale_violations += int(bad.sum())
-                    if slow["clip_dale"]:
-                        keep &= ~bad
-                if not keep.any():
-                    continue
-                nest.Connect(src[keep], tgt[keep], "one_to_one",
-                             {"synapse_model": "balnet_slow",
-                              "weight": mn[keep] * slow["pa_per_mv"][a],
-                              "delay": delay[keep], "receptor_type": 2})
-                slow_connections += int(keep.sum())
 
     # Latent input w_i . (s(t) - s(0)): one step current per component of s, whose
     # amplitude times lead balnet's steps by one step of delivery (docs/nest.md).
@@ -202,7 +260,6 @@ def main():
         rec = nest.Create("spike_recorder")
         nest.Connect(nodes, rec)
         recorders.append(rec)
-    fast_local = len(nest.GetConnections(synapse_model="balnet_fast"))
     build_s = time.time() - t_start
     connect_s = time.time() - t_conn
 
