@@ -73,7 +73,7 @@ fn run_nest(
     seed: u64,
     threads: usize,
     dir: &Path,
-) -> Result<SimResult, Box<dyn std::error::Error>> {
+) -> Result<(SimResult, Value), Box<dyn std::error::Error>> {
     let done = dir.join("nest_rank0.json");
     if !done.exists() {
         std::fs::create_dir_all(dir)?;
@@ -96,7 +96,16 @@ fn run_nest(
         }
     }
     let folder = spikes::read_spikes(dir)?;
-    Ok(spikes::result_from_spikes(&folder)?)
+    let cost = json!({
+        "build_s": folder.build_s,
+        "build_cpu_s": folder.build_cpu_s,
+        "simulate_s": folder.simulate_s,
+        "simulate_cpu_s": folder.simulate_cpu_s,
+        "max_rss_bytes": folder.max_rss_bytes,
+        "fast_connections": folder.fast_connections,
+        "slow_connections": folder.slow_connections,
+    });
+    Ok((spikes::result_from_spikes(&folder)?, cost))
 }
 
 fn mean_sd(x: &[f64]) -> (f64, f64) {
@@ -122,7 +131,7 @@ fn kappa_window(r: &SimResult, t0: f64, t1: f64) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
 
-fn summarise(case: &Case, bal: &[SimResult], nest: &[SimResult]) -> Value {
+fn summarise(case: &Case, bal: &[SimResult], nest: &[SimResult], costs: &[Value]) -> Value {
     let mut pops = Vec::new();
     for (a, pop) in case.model.populations.iter().enumerate() {
         let get = |rs: &[SimResult], f: &dyn Fn(&balnet::sim::PopulationResult) -> f64| {
@@ -157,8 +166,7 @@ fn summarise(case: &Case, bal: &[SimResult], nest: &[SimResult]) -> Value {
         "seeds": bal.iter().map(|r| r.seed).collect::<Vec<_>>(),
         "engine": if case.model.d() > 0 { "iaf_psc_exp_multisynapse" } else if case.model.sim.mode == SimMode::Precise { "iaf_psc_delta_ps" } else { "iaf_psc_delta" },
         "populations": pops,
-        "nest_build_s": nest.iter().map(|r| r.build_s).collect::<Vec<_>>(),
-        "nest_simulate_s": nest.iter().map(|r| r.wall_s).collect::<Vec<_>>(),
+        "nest_costs": costs,
         "balnet_wall_s": bal.iter().map(|r| r.wall_s).collect::<Vec<_>>(),
         "balnet_cpu_s": bal.iter().map(|r| r.cpu_s).collect::<Vec<_>>(),
         "nest_synapses": nest.iter().map(|r| r.n_synapses).collect::<Vec<_>>(),
@@ -168,7 +176,10 @@ fn summarise(case: &Case, bal: &[SimResult], nest: &[SimResult]) -> Value {
         let step = 1.5;
         let tau_s = case.model.latent.as_ref().map_or(0.1, |l| l.tau_s);
         let w0 = (case.model.sim.warmup, step);
-        let w1 = (step + 4.0 * tau_s, case.model.sim.warmup + case.model.sim.duration);
+        let w1 = (
+            step + 4.0 * tau_s,
+            case.model.sim.warmup + case.model.sim.duration,
+        );
         let k = |rs: &[SimResult], w: (f64, f64)| {
             mean_sd(
                 &rs.iter()
@@ -250,6 +261,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("case {}: {}", case.name, case.model.name);
         let mut bal = Vec::new();
         let mut nest = Vec::new();
+        let mut costs = Vec::new();
         for seed in 1..=seeds {
             let mut m = case.model.clone();
             m.sim.seed = seed;
@@ -267,14 +279,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
             bal.push(r);
             let dir = out.join(case.name).join(format!("nest_seed{seed}"));
-            let n = run_nest(&python, &m, seed, threads, &dir)?;
+            let (n, cost) = run_nest(&python, &m, seed, threads, &dir)?;
+            costs.push(cost);
             eprintln!(
                 "  NEST   seed {seed}: rates {:?} Hz",
                 n.populations.iter().map(|p| p.rate_hz).collect::<Vec<_>>()
             );
             nest.push(n);
         }
-        let s = summarise(&case, &bal, &nest);
+        let s = summarise(&case, &bal, &nest, &costs);
         println!("{}", serde_json::to_string_pretty(&s)?);
         std::fs::write(
             out.join(format!("{}.json", case.name)),

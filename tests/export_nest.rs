@@ -84,7 +84,11 @@ fn default_d0_is_precise_bernoulli_with_uniform_step_delays() {
     assert_eq!(p["poisson_model"], "poisson_generator_ps");
     let pops = p["populations"].as_array().unwrap();
     // precise mode: the refractory period is continuous, not rounded to steps
-    assert!(close(pops[0]["params"]["t_ref"].as_f64().unwrap(), 2.0, 1e-12));
+    assert!(close(
+        pops[0]["params"]["t_ref"].as_f64().unwrap(),
+        2.0,
+        1e-12
+    ));
     // K_0 nu_0 = 1000 * 12 Hz; jumps J_A0 / sqrt(K)
     for (a, j0) in [(0, 5.0), (1, 4.5)] {
         let ext = &pops[a]["external"];
@@ -130,7 +134,11 @@ fn latent_model_uses_two_exponential_ports_and_shorter_delays() {
     // fast port dt / 100, slow port tau_s = 100 ms
     assert_eq!(pops[0]["params"]["tau_syn"], json!([0.001, 100.0]));
     // grid: the refractory period is round(tau_ref / dt) steps
-    assert!(close(pops[0]["params"]["t_ref"].as_f64().unwrap(), 2.0, 1e-12));
+    assert!(close(
+        pops[0]["params"]["t_ref"].as_f64().unwrap(),
+        2.0,
+        1e-12
+    ));
     // the fast exponential port: a current w decaying with tau_f moves V, after one step,
     // by w tau_f tau_m / (C_m (tau_m - tau_f)) (exp(-h/tau_m) - exp(-h/tau_f)) (the exact
     // propagator of Rotter & Diesmann 1999); the weight makes that the jump J / sqrt(K)
@@ -461,7 +469,12 @@ fn spike_folder_of_regular_trains_gives_closed_form_statistics() {
     // and the folder is written in the layout of `balnet simulate --out`
     let out = dir.join("summary");
     balnet::sim::output::write_dir(&out, &r).unwrap();
-    for f in ["summary.json", "rates_E.npy", "kappa_t.npy", "raster_I_ids.npy"] {
+    for f in [
+        "summary.json",
+        "rates_E.npy",
+        "kappa_t.npy",
+        "raster_I_ids.npy",
+    ] {
         assert!(out.join(f).exists(), "{f}");
     }
 }
@@ -483,13 +496,19 @@ fn spike_folder_errors_name_the_file() {
     // a process that has not finished
     std::fs::remove_file(dir.join("nest_rank1.json")).unwrap();
     let e = read_spikes(&dir).unwrap_err().to_string();
-    assert!(e.contains("nest_rank1.json") && e.contains("not finished"), "{e}");
+    assert!(
+        e.contains("nest_rank1.json") && e.contains("not finished"),
+        "{e}"
+    );
     // a neuron of another population
     write_regular_folder(&dir, &m, 0.05, 2, 0.0);
     write_npy_u32(&dir.join("spikes_E_r0_ids.npy"), &[1], &[25]).unwrap();
     write_npy_f64(&dir.join("spikes_E_r0_times.npy"), &[1], &[0.01]).unwrap();
     let e = read_spikes(&dir).unwrap_err().to_string();
-    assert!(e.contains("spikes_E_r0_ids.npy") && e.contains("not in population E"), "{e}");
+    assert!(
+        e.contains("spikes_E_r0_ids.npy") && e.contains("not in population E"),
+        "{e}"
+    );
     // a missing folder
     let e = read_spikes(&dir.join("nope")).unwrap_err().to_string();
     assert!(e.contains("nest_run.json"), "{e}");

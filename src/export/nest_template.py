@@ -21,6 +21,7 @@ ranks and writes balnet's summary.json and arrays (the layout of `balnet simulat
 import argparse
 import json
 import os
+import resource
 import time
 import warnings
 
@@ -173,7 +174,7 @@ def connect_structured(seed, pops, first_id, loadings):
 
 def main():
     args = parse_args()
-    t_start = time.time()
+    t_start, cpu_start = time.time(), time.process_time()
     h = PLAN["resolution_ms"]
     nest.ResetKernel()
     try:
@@ -261,11 +262,13 @@ def main():
         nest.Connect(nodes, rec)
         recorders.append(rec)
     build_s = time.time() - t_start
+    build_cpu_s = time.process_time() - cpu_start
     connect_s = time.time() - t_conn
 
-    t_sim = time.time()
+    t_sim, cpu_sim = time.time(), time.process_time()
     nest.Simulate((PLAN["warm_steps"] + PLAN["rec_steps"]) * h)
     simulate_s = time.time() - t_sim
+    simulate_cpu_s = time.process_time() - cpu_sim
 
     rank, procs = nest.Rank(), nest.NumProcesses()
     os.makedirs(args.out, exist_ok=True)
@@ -306,6 +309,10 @@ def main():
         "build_s": build_s,
         "connect_s": connect_s,
         "simulate_s": simulate_s,
+        "build_cpu_s": build_cpu_s,
+        "simulate_cpu_s": simulate_cpu_s,
+        # peak resident memory of this process (ru_maxrss is in KiB on Linux)
+        "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     })
     print("rank %d/%d: built in %.1f s, simulated %.3f s in %.1f s; spikes %s; files in %s"
           % (rank, procs, build_s, (PLAN["warm_steps"] + PLAN["rec_steps"]) * h / 1000.0,

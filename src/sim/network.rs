@@ -688,7 +688,10 @@ fn principal_directions(ld: &Loadings) -> (nalgebra::DMatrix<f64>, Vec<f64>) {
         .filter(|&k| eig.eigenvalues[k] > 1e-12 * scale && scale > 0.0)
         .collect();
     let dirs = nalgebra::DMatrix::from_fn(dim, keep.len(), |q, c| eig.eigenvectors[(q, keep[c])]);
-    (dirs, keep.iter().map(|&k| eig.eigenvalues[k].sqrt()).collect())
+    (
+        dirs,
+        keep.iter().map(|&k| eig.eigenvalues[k].sqrt()).collect(),
+    )
 }
 
 /// Centre the `count x r` sample `z` and transform it so its covariance (divisor `count`) is the identity.

@@ -527,7 +527,12 @@ pub enum NpyData {
 pub fn read_npy(path: &Path) -> Result<(Vec<usize>, NpyData)> {
     let bytes = std::fs::read(path)
         .map_err(|e| Error::file(format!("cannot read {}", path.display()), e))?;
-    let bad = |why: &str| Error::Io(format!("{}: not a readable .npy file: {why}", path.display()));
+    let bad = |why: &str| {
+        Error::Io(format!(
+            "{}: not a readable .npy file: {why}",
+            path.display()
+        ))
+    };
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err(bad("no NPY magic"));
     }

@@ -57,6 +57,12 @@ pub struct SpikeFolder {
     pub build_s: f64,
     /// Longest simulation time of a process (s).
     pub simulate_s: f64,
+    /// CPU time of the simulation, summed over the processes (s), if they recorded it.
+    pub simulate_cpu_s: Option<f64>,
+    /// CPU time of the construction, summed over the processes (s), if recorded.
+    pub build_cpu_s: Option<f64>,
+    /// Largest peak resident memory of a process (bytes), if recorded.
+    pub max_rss_bytes: Option<u64>,
 }
 
 fn read_json(path: &Path) -> Result<Value> {
@@ -135,6 +141,7 @@ pub fn read_spikes(dir: &Path) -> Result<SpikeFolder> {
     let mut spikes: Vec<(u32, f64)> = Vec::new();
     let (mut fast, mut slow, mut dale) = (0u64, 0u64, 0u64);
     let (mut build_s, mut simulate_s) = (0.0f64, 0.0f64);
+    let (mut sim_cpu, mut build_cpu, mut rss) = (Some(0.0f64), Some(0.0f64), Some(0u64));
     for r in 0..processes {
         let rank_path = dir.join(format!("nest_rank{r}.json"));
         if !rank_path.exists() {
@@ -149,6 +156,12 @@ pub fn read_spikes(dir: &Path) -> Result<SpikeFolder> {
         dale += as_u64(&rank, "dale_violations", &rank_path)?;
         build_s = build_s.max(as_f64(&rank, "build_s", &rank_path)?);
         simulate_s = simulate_s.max(as_f64(&rank, "simulate_s", &rank_path)?);
+        let opt = |key: &str| rank.get(key).and_then(Value::as_f64);
+        sim_cpu = sim_cpu.zip(opt("simulate_cpu_s")).map(|(a, b)| a + b);
+        build_cpu = build_cpu.zip(opt("build_cpu_s")).map(|(a, b)| a + b);
+        rss = rss
+            .zip(rank.get("max_rss_bytes").and_then(Value::as_u64))
+            .map(|(a, b)| a.max(b));
         for (a, pop) in model.populations.iter().enumerate() {
             let stem = format!("spikes_{}_r{r}", sanitize(&pop.name));
             let ids_path = dir.join(format!("{stem}_ids.npy"));
@@ -221,6 +234,9 @@ pub fn read_spikes(dir: &Path) -> Result<SpikeFolder> {
         dale_violations: dale,
         build_s,
         simulate_s,
+        simulate_cpu_s: sim_cpu,
+        build_cpu_s: build_cpu,
+        max_rss_bytes: rss,
     })
 }
 
@@ -228,7 +244,8 @@ pub fn read_spikes(dir: &Path) -> Result<SpikeFolder> {
 /// same [`SimResult`] as a balnet run of the same Model, except that membrane potentials
 /// are not known (mean V, its time course and `chi` are NaN), `synaptic_events` and the
 /// memory fields are not measured (0 and NaN), and the costs are NEST's (`wall_s` is the
-/// longest simulation time of a process, `build_s` the longest construction).
+/// longest simulation time of a process, `build_s` the longest construction, `cpu_s` the
+/// simulation's CPU time summed over the processes).
 ///
 /// Each spike is assigned to the step whose end is the first at or after it (a grid
 /// spike at `(k + 1) dt` to step `k`), which is where this simulator records it.
@@ -358,7 +375,7 @@ pub fn result_from_spikes(f: &SpikeFolder) -> Result<SimResult> {
         wall_s: f.simulate_s,
         build_s: f.build_s,
         events_per_s: 0.0,
-        cpu_s: None,
+        cpu_s: f.simulate_cpu_s,
         memory_bytes_per_synapse: f64::NAN,
         memory_total_bytes_per_synapse: f64::NAN,
     })
