@@ -513,3 +513,64 @@ fn spike_folder_errors_name_the_file() {
     let e = read_spikes(&dir.join("nope")).unwrap_err().to_string();
     assert!(e.contains("nest_run.json"), "{e}");
 }
+
+#[test]
+fn cli_writes_the_script_and_summarises_a_spike_folder() {
+    let bin = env!("CARGO_BIN_EXE_balnet");
+    let dir = tmp("cli");
+    let script = dir.join("brunel.py");
+    let out = std::process::Command::new(bin)
+        .args(["export", "nest", "brunel-a", "--n-scale", "0.2", "-o"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["neuron_model"], "iaf_psc_delta");
+    // 2500 neurons x (1000 + 250) inputs
+    assert_eq!(info["cost"]["fast_connections_expected"], 3_125_000.0);
+    let plan = plan_of(&std::fs::read_to_string(&script).unwrap());
+    assert_eq!(plan["populations"][0]["n"], 2000);
+    // a refused export exits with status 1 and names the field
+    let out = std::process::Command::new(bin)
+        .args(["export", "nest", "default"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sim.mode"));
+    // nest-summary on a folder of regular 20 Hz trains
+    let mut m = presets::default_d0();
+    for p in &mut m.populations {
+        p.n = 20;
+    }
+    m.k = 10.0;
+    m.sim.warmup = 0.1;
+    m.sim.duration = 0.5;
+    let spikes = dir.join("run");
+    std::fs::create_dir_all(&spikes).unwrap();
+    write_regular_folder(&spikes, &m, 0.05, 1, 0.0);
+    let out = std::process::Command::new(bin)
+        .args(["export", "nest-summary"])
+        .arg(&spikes)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(close(
+        s["populations"][0]["rate_hz"].as_f64().unwrap(),
+        20.0,
+        1e-12
+    ));
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(spikes.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["populations"][1]["name"], "I");
+}
