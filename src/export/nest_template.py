@@ -85,6 +85,15 @@ def save_json(path, value):
     os.replace(tmp, path)
 
 
+def local_nodes(nodes):
+    """The neurons of `nodes` that live on this process (all of them without MPI)."""
+    with warnings.catch_warnings():
+        # NEST warns that rank-local node lists invite rank-dependent code; they are used
+        # only to set or draw per-neuron values from tables and streams every rank shares
+        warnings.simplefilter("ignore")
+        return nest.GetLocalNodeCollection(nodes)
+
+
 def incoming(rng, rule, cand, own):
     """Presynaptic partners of one neuron (indices in the presynaptic population) under
     balnet's rule (docs/theory.md section 1): Bernoulli (each of the candidates with
@@ -127,12 +136,7 @@ def connect_structured(seed, pops, first_id, loadings):
         jump = b["jump_mv"]
         m_post = loadings[a][:, :d]
         n_pre_l = loadings[c][:, d:2 * d]
-        with warnings.catch_warnings():
-            # NEST warns that rank-local node lists invite rank-dependent code; here every
-            # process draws only its own neurons' inputs from per-neuron streams
-            warnings.simplefilter("ignore")
-            local_nodes = nest.GetLocalNodeCollection(pops[a])
-        local = np.asarray(local_nodes.tolist(), dtype=np.int64)
+        local = np.asarray(local_nodes(pops[a]).tolist(), dtype=np.int64)
         per_chunk = max(1, int(slow["connections_per_chunk"] / max(1.0, b["expected_indegree"])))
         for start in range(0, len(local), per_chunk):
             src, tgt, dl = [], [], []
@@ -211,7 +215,10 @@ def main():
         if d_in > 0 and np.any(s0 != 0):
             drive += loadings[a][:, 2 * d:] @ s0
         if np.any(drive != 0):
-            pops[a].set(I_e=drive)
+            # per-neuron values are set on this process's own neurons (NEST expands a list
+            # of values only when every node of the collection is local)
+            local = local_nodes(pops[a])
+            local.set(I_e=drive[np.asarray(local.tolist(), dtype=np.int64) - first_id[a]])
 
     # Fast synapses. Without the slow current: NEST's connection rules with balnet's
     # in-degrees, delays in whole steps uniform over the integer step counts [lo, hi]
