@@ -83,7 +83,9 @@ fn default_d0_is_precise_bernoulli_with_uniform_step_delays() {
     assert_eq!(p["neuron_model"], "iaf_psc_delta_ps");
     assert_eq!(p["poisson_model"], "poisson_generator_ps");
     let pops = p["populations"].as_array().unwrap();
-    // precise mode: the refractory period is continuous, not rounded to steps
+    // precise mode: the refractory period is continuous, not rounded to steps, and
+    // iaf_psc_delta_ps has no settable refractory_input (it always discards)
+    assert!(pops[0]["params"].get("refractory_input").is_none());
     assert!(close(
         pops[0]["params"]["t_ref"].as_f64().unwrap(),
         2.0,
@@ -251,6 +253,11 @@ fn unsupported_models_are_refused_with_the_reason() {
     }
     let e = err_text(&m, &d);
     assert!(e.contains("latent.signal") && e.contains("2 sim.dt"), "{e}");
+    // precise mode with a refractory period below one step
+    let mut m = presets::default_d0();
+    m.populations[1].tau_ref = 0.0;
+    let e = err_text(&m, &d);
+    assert!(e.contains("populations[1].tau_ref"), "{e}");
     // no threads; a non-positive scale; a scale below the fixed in-degree
     let e = err_text(
         &presets::default_d0(),

@@ -279,8 +279,19 @@ pub fn nest_plan(model: &Model, opts: &NestOptions) -> Result<Value> {
         });
         if has_slow {
             params["tau_syn"] = json!([tau_f_ms, tau_s_ms]);
-        } else {
+        } else if !precise {
+            // iaf_psc_delta_ps always discards input while refractory (read-only flag)
             params["refractory_input"] = json!(false);
+        }
+        if precise && pop.tau_ref < dt {
+            return Err(Error::invalid(
+                format!("populations[{a}].tau_ref"),
+                pop.tau_ref,
+                format!(
+                    "NEST's iaf_psc_delta_ps needs a refractory period of at least one step \
+                     (sim.dt = {dt} s); export in grid mode (`--mode grid`) or lengthen it"
+                ),
+            ));
         }
         let rate = model.k_ext() * model.external.nu0;
         let jump = model.jump_ext(a);
