@@ -141,18 +141,24 @@ fn summarise(case: &Case, bal: &[SimResult], nest: &[SimResult], costs: &[Value]
         let (rn, rn_sd) = get(nest, &|p| p.rate_hz);
         let (cb, cb_sd) = get(bal, &|p| p.cv_isi);
         let (cn, cn_sd) = get(nest, &|p| p.cv_isi);
-        let (sb, _) = get(bal, &|p| p.rate_sd_hz);
-        let (sn, _) = get(nest, &|p| p.rate_sd_hz);
-        let (pb, _) = get(bal, &|p| p.pop_rate_cv);
-        let (pn, _) = get(nest, &|p| p.pop_rate_cv);
+        let (sb, sb_sd) = get(bal, &|p| p.rate_sd_hz);
+        let (sn, sn_sd) = get(nest, &|p| p.rate_sd_hz);
+        let (pb, pb_sd) = get(bal, &|p| p.pop_rate_cv);
+        let (pn, pn_sd) = get(nest, &|p| p.pop_rate_cv);
+        let (qb, qb_sd) = get(bal, &|p| p.pair_corr);
+        let (qn, qn_sd) = get(nest, &|p| p.pair_corr);
+        let (fb, fb_sd) = get(bal, &|p| p.silent_fraction);
+        let (fn_, fn_sd) = get(nest, &|p| p.silent_fraction);
         pops.push(json!({
             "name": pop.name,
             "rate_hz": {"balnet": rb, "balnet_sd": rb_sd, "nest": rn, "nest_sd": rn_sd,
                         "rel_diff": rn / rb - 1.0},
             "cv_isi": {"balnet": cb, "balnet_sd": cb_sd, "nest": cn, "nest_sd": cn_sd,
                        "rel_diff": cn / cb - 1.0},
-            "rate_sd_hz": {"balnet": sb, "nest": sn},
-            "pop_rate_cv_1ms": {"balnet": pb, "nest": pn},
+            "rate_sd_hz": {"balnet": sb, "balnet_sd": sb_sd, "nest": sn, "nest_sd": sn_sd},
+            "pop_rate_cv_1ms": {"balnet": pb, "balnet_sd": pb_sd, "nest": pn, "nest_sd": pn_sd},
+            "pair_corr_50ms": {"balnet": qb, "balnet_sd": qb_sd, "nest": qn, "nest_sd": qn_sd},
+            "silent_fraction": {"balnet": fb, "balnet_sd": fb_sd, "nest": fn_, "nest_sd": fn_sd},
         }));
     }
     let mut out = json!({
