@@ -41,6 +41,8 @@
 //!   integration, bit-identical for any number of threads; [`sim::SimResult`] plus NPY files.
 //! - [`compare`]: theory (finite K, evaluated with the loading moments actually drawn in the
 //!   simulated network) against a finished simulation, per epoch of constant input.
+//! - [`export`]: the Model as a PyNEST script that builds the same network in NEST 3.10
+//!   and writes spikes balnet reads back ([`sim::spikes`]; docs/nest.md).
 //! - [`plot`]: PNG/SVG figures. [`error`]: every failure is an [`Error`] value naming the
 //!   parameter, its value and the rule.
 //!
@@ -82,6 +84,7 @@
 
 pub mod compare;
 pub mod error;
+pub mod export;
 pub mod gauss;
 pub mod model;
 pub mod plot;

@@ -52,6 +52,7 @@ fn theory_and_sim_do_not_import_each_other() {
     for (layer, forbidden) in [
         ("theory", ["sim", "compare", "plot"]),
         ("sim", ["theory", "compare", "plot"]),
+        ("export", ["theory", "compare", "plot"]),
     ] {
         let mut files = Vec::new();
         rust_files(&src().join(layer), &mut files);

@@ -255,6 +255,12 @@ enum Cmd {
         #[command(flatten)]
         theory: TheoryArgs,
     },
+    /// Export the Model to NEST (docs/nest.md): `nest` writes a PyNEST script, `nest-summary`
+    /// measures the spikes such a script wrote.
+    Export {
+        #[command(subcommand)]
+        what: ExportCmd,
+    },
 }
 
 /// Options shared by the theory commands.
@@ -776,6 +782,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 r,
             )?);
         }
+        Cmd::Export { what } => export_cmd(what)?,
         Cmd::Solve { model, theory } => {
             let mut m = load(&model)?;
             theory.apply(&mut m)?;
@@ -1129,4 +1136,115 @@ fn neuron_response(
             "must be `closed-form` or `threshold`",
         )),
     }
+}
+
+#[derive(Subcommand)]
+enum ExportCmd {
+    /// A self-contained PyNEST script for NEST 3.10 that builds the Model's network and writes
+    /// its spikes (docs/nest.md); JSON summary on stdout, or the script itself without -o.
+    Nest {
+        #[arg(help = MODEL_HELP)]
+        model: Option<PathBuf>,
+        /// Script file to write (default: the script on stdout).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// NEST threads per process (the script's default; its --threads overrides it).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Folder the script writes its spikes into (its default; its --out overrides it).
+        #[arg(long, default_value = "nest_out")]
+        out_dir: String,
+        /// Seed of NEST and numpy (default: the Model's sim.seed; the script's --seed overrides it).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Factor on every population size; in-degrees stay as they are.
+        #[arg(long, allow_negative_numbers = true)]
+        n_scale: Option<f64>,
+        /// `grid` or `precise` (any case); default: the Model's `[sim] mode`.
+        #[arg(long)]
+        mode: Option<String>,
+        /// Simulated time after the warm-up (s).
+        #[arg(long, allow_negative_numbers = true)]
+        duration: Option<f64>,
+        /// Warm-up (s).
+        #[arg(long, allow_negative_numbers = true)]
+        warmup: Option<f64>,
+    },
+    /// Measure the spikes an exported NEST script wrote into DIR with balnet's recorders and
+    /// write summary.json and the arrays of `balnet simulate --out` (docs/nest.md).
+    NestSummary {
+        /// The script's output folder.
+        dir: PathBuf,
+        /// Folder for summary.json and the arrays (default: DIR).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `balnet export ...` (docs/nest.md).
+fn export_cmd(what: ExportCmd) -> balnet::Result<()> {
+    use balnet::export::nest;
+    match what {
+        ExportCmd::Nest {
+            model,
+            output,
+            threads,
+            out_dir,
+            seed,
+            n_scale,
+            mode,
+            duration,
+            warmup,
+        } => {
+            let mut m = load(&model)?;
+            apply_sim_overrides(&mut m, duration, warmup, None, mode.as_deref(), None)?;
+            let opts = nest::NestOptions {
+                threads,
+                out_dir,
+                seed,
+                n_scale,
+            };
+            let script = nest::nest_script(&m, &opts)?;
+            let Some(path) = output else {
+                emit(&script);
+                return Ok(());
+            };
+            output::write_atomic(&path, script.as_bytes())?;
+            let plan = nest::nest_plan(&m, &opts)?;
+            print(&json!({
+                "script": path.display().to_string(),
+                "model": plan["model"]["name"],
+                "neuron_model": plan["neuron_model"],
+                "populations": plan["populations"].as_array().map(|v| v.iter().map(|p| json!({"name": p["name"], "n": p["n"]})).collect::<Vec<_>>()),
+                "cost": plan["cost"],
+                "run": format!("python {} --threads {threads} --out DIR; then balnet export nest-summary DIR", path.display()),
+            }));
+        }
+        ExportCmd::NestSummary { dir, out } => {
+            let folder = balnet::sim::spikes::read_spikes(&dir)?;
+            let r = balnet::sim::spikes::result_from_spikes(&folder)?;
+            let out = out.unwrap_or(dir);
+            output::write_dir(&out, &r)?;
+            print(&json!({
+                "model": r.model,
+                "engine": folder.run["neuron_model"],
+                "nest_version": folder.run["nest_version"],
+                "processes": folder.processes,
+                "threads": folder.threads,
+                "populations": r.populations.iter().map(|p| json!({
+                    "name": p.name, "rate_hz": p.rate_hz, "rate_sd_hz": p.rate_sd_hz,
+                    "cv_isi": p.cv_isi, "pair_corr": p.pair_corr, "pop_rate_cv": p.pop_rate_cv,
+                    "silent_fraction": p.silent_fraction,
+                })).collect::<Vec<_>>(),
+                "kappa_mean": r.kappa_mean,
+                "n_synapses": r.n_synapses,
+                "slow_connections": folder.slow_connections,
+                "dale_violation_fraction": r.dale_violation_fraction,
+                "build_s": r.build_s,
+                "simulate_s": r.wall_s,
+                "summary": out.join("summary.json").display().to_string(),
+            }));
+        }
+    }
+    Ok(())
 }

@@ -13,7 +13,8 @@
 //!
 //! Layout: [`network`] builds the connectivity and loadings, [`neuron`] holds the
 //! one-step dynamics, `run` the time loop and spike delivery, [`record`] the
-//! measurements, [`output`] the files, `single` the single-neuron driver.
+//! measurements, [`output`] the files, `single` the single-neuron driver, [`spikes`] the
+//! measurement of spikes another simulator wrote (docs/nest.md).
 //!
 //! Results are the same bit for bit for a given seed whatever the number of threads:
 //! all randomness comes from streams keyed by (seed, purpose, neuron), the neuron
@@ -35,6 +36,7 @@ pub mod record;
 pub mod rng;
 mod run;
 pub mod single;
+pub mod spikes;
 pub mod targets;
 
 use std::path::PathBuf;

@@ -140,6 +140,12 @@ fn steps(t: f64, dt: f64) -> usize {
     ((t / dt).round() as usize).max(1)
 }
 
+/// Smallest and largest delay in whole steps of `dt`: `max(round(d / dt), 1)` for each end
+/// (a uniform delay draws every integer step count between them with equal probability).
+pub fn delay_step_bounds(delay: &Delay, dt: f64) -> (usize, usize) {
+    (steps(delay.min(), dt), steps(delay.max(), dt))
+}
+
 /// Environment variable overriding the memory limit of the simulator (bytes, e.g. `8e9`).
 pub const ENV_MAX_MEMORY: &str = "BALNET_MAX_MEMORY_BYTES";
 
@@ -166,7 +172,7 @@ impl NetworkMemory {
 }
 
 /// Expected in-degree of a neuron of population `a` from population `b`.
-fn expected_indegree(model: &Model, a: usize, b: usize) -> f64 {
+pub fn expected_indegree(model: &Model, a: usize, b: usize) -> f64 {
     let nb = model.populations[b].n as f64;
     let cand = if a == b { nb - 1.0 } else { nb };
     let kb = model.k_in(b);
@@ -626,13 +632,8 @@ pub fn draw_loadings(
     if dim == 0 {
         return Ok(Vec::new());
     }
-    let cov = ld.joint_covariance();
-    let eig = cov.symmetric_eigen();
-    let scale = eig.eigenvalues.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
-    let keep: Vec<usize> = (0..dim)
-        .filter(|&k| eig.eigenvalues[k] > 1e-12 * scale && scale > 0.0)
-        .collect();
-    let r = keep.len();
+    let (dirs, sd) = principal_directions(ld);
+    let r = sd.len();
     let mut z = vec![0.0; count * r];
     let mut rng = stream(seed, Stream::Loadings, pop as u64);
     for v in z.iter_mut() {
@@ -654,14 +655,43 @@ pub fn draw_loadings(
     for i in 0..count {
         let row = &mut out[i * dim..(i + 1) * dim];
         row.copy_from_slice(&mean);
-        for (c, &k) in keep.iter().enumerate() {
-            let a = eig.eigenvalues[k].sqrt() * z[i * r + c];
+        for c in 0..r {
+            let a = sd[c] * z[i * r + c];
             for (q, x) in row.iter_mut().enumerate() {
-                *x += eig.eigenvectors[(q, k)] * a;
+                *x += dirs[(q, c)] * a;
             }
         }
     }
     Ok(out)
+}
+
+/// The factor `L = Q sqrt(Lambda)` (`(2D + D_in) x r`) of the joint covariance of
+/// `(m, n, w)`: a draw is `mean + L z` with `z` standard normal in `R^r`, as in
+/// [`draw_loadings`] (which applies the two factors one after the other).
+pub fn loading_factor(ld: &Loadings) -> nalgebra::DMatrix<f64> {
+    let (dirs, sd) = principal_directions(ld);
+    nalgebra::DMatrix::from_fn(dirs.nrows(), sd.len(), |q, c| dirs[(q, c)] * sd[c])
+}
+
+/// The eigenvectors `Q` (columns) and square roots of the eigenvalues of the joint
+/// covariance of `(m, n, w)`, keeping the `r` directions whose eigenvalue exceeds `1e-12`
+/// of the largest (the covariance may be singular, e.g. `w = 0.09 m` exactly).
+fn principal_directions(ld: &Loadings) -> (nalgebra::DMatrix<f64>, Vec<f64>) {
+    let cov = ld.joint_covariance();
+    let dim = cov.nrows();
+    if dim == 0 {
+        return (nalgebra::DMatrix::zeros(0, 0), Vec::new());
+    }
+    let eig = cov.symmetric_eigen();
+    let scale = eig.eigenvalues.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
+    let keep: Vec<usize> = (0..dim)
+        .filter(|&k| eig.eigenvalues[k] > 1e-12 * scale && scale > 0.0)
+        .collect();
+    let dirs = nalgebra::DMatrix::from_fn(dim, keep.len(), |q, c| eig.eigenvectors[(q, keep[c])]);
+    (
+        dirs,
+        keep.iter().map(|&k| eig.eigenvalues[k].sqrt()).collect(),
+    )
 }
 
 /// Centre the `count x r` sample `z` and transform it so its covariance (divisor `count`) is the identity.

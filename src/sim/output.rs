@@ -511,3 +511,91 @@ pub fn prepare_sim_dir(dir: &Path, model: &Model) -> Result<RunDir> {
 pub fn write_dir(dir: &Path, r: &SimResult) -> Result<()> {
     write_result(RunDir::prepare(dir, SIM_MARKER)?, r)
 }
+
+/// The numbers of an `.npy` file read by [`read_npy`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum NpyData {
+    /// `<f8`: little-endian `f64`.
+    F64(Vec<f64>),
+    /// `<u4`: little-endian `u32`.
+    U32(Vec<u32>),
+}
+
+/// Read a C-ordered `.npy` file (format versions 1 to 3) of little-endian `f64` (`<f8`)
+/// or `u32` (`<u4`): its shape and its numbers. Other types and Fortran order are refused
+/// with an error naming the file.
+pub fn read_npy(path: &Path) -> Result<(Vec<usize>, NpyData)> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::file(format!("cannot read {}", path.display()), e))?;
+    let bad = |why: &str| {
+        Error::Io(format!(
+            "{}: not a readable .npy file: {why}",
+            path.display()
+        ))
+    };
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(bad("no NPY magic"));
+    }
+    let (hlen, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        v => return Err(bad(&format!("format version {v}"))),
+    };
+    let header = bytes
+        .get(start..start + hlen)
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .ok_or_else(|| bad("truncated header"))?;
+    let field = |key: &str| -> Option<&str> {
+        let i = header.find(&format!("'{key}'"))? + key.len() + 2;
+        let rest = header[i..].trim_start().strip_prefix(':')?.trim_start();
+        Some(rest)
+    };
+    let descr = field("descr")
+        .and_then(|r| r.strip_prefix('\''))
+        .and_then(|r| r.split('\'').next())
+        .ok_or_else(|| bad("no descr"))?;
+    if field("fortran_order").is_some_and(|r| r.starts_with("True")) {
+        return Err(bad("Fortran order"));
+    }
+    let shape_txt = field("shape")
+        .and_then(|r| r.strip_prefix('('))
+        .and_then(|r| r.split(')').next())
+        .ok_or_else(|| bad("no shape"))?;
+    let shape = shape_txt
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<usize>().map_err(|_| bad("bad shape")))
+        .collect::<Result<Vec<_>>>()?;
+    let count = shape
+        .iter()
+        .try_fold(1usize, |a, &b| a.checked_mul(b))
+        .ok_or_else(|| bad("shape overflows"))?;
+    let data = &bytes[start + hlen..];
+    let take = |width: usize| -> Result<&[u8]> {
+        data.get(..count * width)
+            .filter(|_| data.len() == count * width)
+            .ok_or_else(|| bad(&format!("{} data bytes for {count} values", data.len())))
+    };
+    let values = match descr {
+        "<f8" => NpyData::F64(
+            take(8)?
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+                .collect(),
+        ),
+        "<u4" => NpyData::U32(
+            take(4)?
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+                .collect(),
+        ),
+        other => return Err(bad(&format!("type {other} (need <f8 or <u4)"))),
+    };
+    Ok((shape, values))
+}
+
+pub use super::spikes::{SpikeFolder, read_spikes};

@@ -275,43 +275,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         + u.len() * 8
         + neurons.len() * std::mem::size_of::<Neuron>()
         + (net.m.len() + net.nl.len() + net.w.len() + net.bias.len()) * 8;
-    let populations = model
-        .populations
-        .iter()
-        .zip(recorded.pops)
-        .enumerate()
-        .map(|(a, (pop, r))| PopulationResult {
-            epoch_rates_hz: (0..epoch_counter.windows.len())
-                .map(|e| epoch_counter.rates(e, net.pop_start[a]..net.pop_start[a + 1]))
-                .collect(),
-            epoch_membrane_fano: (0..epoch_counter.windows.len())
-                .map(|e| epoch_counter.membrane_fano(e, net.pop_start[a]..net.pop_start[a + 1]))
-                .collect(),
-            epoch_membrane_fano_per_neuron: (0..epoch_counter.windows.len())
-                .map(|e| {
-                    epoch_counter
-                        .membrane_fano_per_neuron(e, net.pop_start[a]..net.pop_start[a + 1])
-                })
-                .collect(),
-            name: pop.name.clone(),
-            n: pop.n,
-            rate_hz: r.rate_hz,
-            rate_sd_hz: r.rate_sd_hz,
-            cv_isi: r.cv_isi,
-            pair_corr: r.pair_corr,
-            mean_v_mv: r.mean_v_mv,
-            chi: r.chi,
-            pop_rate_cv: r.pop_rate_cv,
-            fano_1ms: r.fano_1ms,
-            silent_fraction: r.silent_fraction,
-            rates_hz: r.rates_hz,
-            cv_isi_per_neuron: r.cv_isi_per_neuron,
-            rate_t: r.rate_t,
-            mean_v_t: r.mean_v_t,
-            raster_ids: r.raster.iter().map(|x| x.0).collect(),
-            raster_times: r.raster.iter().map(|x| x.1).collect(),
-        })
-        .collect();
+    let populations = population_results(model, &net.pop_start, recorded.pops, &epoch_counter);
     Ok(SimResult {
         model: model.name.clone(),
         mode: s.mode,
@@ -338,6 +302,56 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         memory_bytes_per_synapse: net.bytes_per_synapse(),
         memory_total_bytes_per_synapse: state_bytes as f64 / n_syn.max(1) as f64,
     })
+}
+
+/// The per-population results of a run from its recorder's summaries and epoch counts
+/// (shared with [`super::spikes::result_from_spikes`]).
+pub(super) fn population_results(
+    model: &Model,
+    pop_start: &[usize],
+    pops: Vec<super::record::PopRecord>,
+    epoch_counter: &super::epochs::EpochCounter,
+) -> Vec<PopulationResult> {
+    model
+        .populations
+        .iter()
+        .zip(pops)
+        .enumerate()
+        .map(|(a, (pop, r))| {
+            let range = pop_start[a]..pop_start[a + 1];
+            let windows = 0..epoch_counter.windows.len();
+            PopulationResult {
+                epoch_rates_hz: windows
+                    .clone()
+                    .map(|e| epoch_counter.rates(e, range.clone()))
+                    .collect(),
+                epoch_membrane_fano: windows
+                    .clone()
+                    .map(|e| epoch_counter.membrane_fano(e, range.clone()))
+                    .collect(),
+                epoch_membrane_fano_per_neuron: windows
+                    .map(|e| epoch_counter.membrane_fano_per_neuron(e, range.clone()))
+                    .collect(),
+                name: pop.name.clone(),
+                n: pop.n,
+                rate_hz: r.rate_hz,
+                rate_sd_hz: r.rate_sd_hz,
+                cv_isi: r.cv_isi,
+                pair_corr: r.pair_corr,
+                mean_v_mv: r.mean_v_mv,
+                chi: r.chi,
+                pop_rate_cv: r.pop_rate_cv,
+                fano_1ms: r.fano_1ms,
+                silent_fraction: r.silent_fraction,
+                rates_hz: r.rates_hz,
+                cv_isi_per_neuron: r.cv_isi_per_neuron,
+                rate_t: r.rate_t,
+                mean_v_t: r.mean_v_t,
+                raster_ids: r.raster.iter().map(|x| x.0).collect(),
+                raster_times: r.raster.iter().map(|x| x.1).collect(),
+            }
+        })
+        .collect()
 }
 
 /// CPU time (user + system, all threads) of this process in seconds, from
