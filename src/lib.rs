@@ -80,6 +80,7 @@
 //! # }
 //! ```
 
+pub mod analysis;
 pub mod compare;
 pub mod error;
 pub mod gauss;
@@ -87,6 +88,7 @@ pub mod model;
 pub mod plot;
 pub mod presets;
 pub mod quad;
+pub mod ratenet;
 pub mod sim;
 pub mod theory;
 pub mod transfer;
