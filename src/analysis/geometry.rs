@@ -112,10 +112,14 @@ pub struct DecodeOptions {
     /// the smallest trial count).
     pub folds: usize,
     /// Ridge parameter, relative to the mean squared norm of the standardised training
-    /// vectors.
+    /// vectors (about the number of neurons): 1 keeps the decoder from interpolating the
+    /// trial noise when neurons outnumber training trials.
     pub ridge: f64,
     /// A dichotomy is implementable when its cross-validated balanced accuracy is at least
-    /// this ([`cover_dimension`]).
+    /// this ([`cover_dimension`]). A dichotomy that is not linearly separable still reaches
+    /// `1 - 1/(2 (C - 1))` with one condition on the wrong side (0.833 for 4 conditions,
+    /// 0.929 for 8, 0.955 for 12), so counting separable dichotomies needs a threshold
+    /// above that.
     pub threshold: f64,
 }
 
@@ -123,8 +127,8 @@ impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
             folds: 5,
-            ridge: 1e-3,
-            threshold: 0.75,
+            ridge: 1.0,
+            threshold: 0.95,
         }
     }
 }
@@ -272,8 +276,9 @@ fn prepare(
 }
 
 /// Ridge least-squares decoder on the split for the labels `pos[condition]`: the
-/// direction from the centred labels, the threshold halfway between the two classes'
-/// mean training scores; returns (correct, total) per class on the test samples.
+/// direction from the centred labels, the threshold the one that maximises the balanced
+/// accuracy on the training scores (among ties the middle of the widest gap); returns
+/// (correct, total) per class on the test samples.
 fn score(split: &Split, pos: &[bool]) -> [(usize, usize); 2] {
     let ntr = split.train_cond.len();
     let y: Vec<f64> = split
@@ -285,17 +290,10 @@ fn score(split: &Split, pos: &[bool]) -> [(usize, usize); 2] {
     let yc = DVector::from_iterator(ntr, y.iter().map(|v| v - ym));
     let alpha = split.chol.solve(&yc);
     let s_train = &split.k_train * &alpha;
-    let (mut sp, mut np, mut sn, mut nn) = (0.0, 0usize, 0.0, 0usize);
-    for (k, &c) in split.train_cond.iter().enumerate() {
-        if pos[c] {
-            sp += s_train[k];
-            np += 1;
-        } else {
-            sn += s_train[k];
-            nn += 1;
-        }
-    }
-    let thr = 0.5 * (sp / np.max(1) as f64 + sn / nn.max(1) as f64);
+    let thr = best_threshold(
+        &s_train.iter().copied().collect::<Vec<_>>(),
+        &split.train_cond.iter().map(|&c| pos[c]).collect::<Vec<_>>(),
+    );
     let s_test = &split.k_test * &alpha;
     let mut counts = [(0usize, 0usize); 2];
     for (k, &c) in split.test_cond.iter().enumerate() {
@@ -306,6 +304,41 @@ fn score(split: &Split, pos: &[bool]) -> [(usize, usize); 2] {
         }
     }
     counts
+}
+
+/// The threshold on `scores` (positive above) with the highest balanced accuracy for the
+/// labels `pos`; among equally good ones, the middle of the widest gap between
+/// neighbouring scores.
+fn best_threshold(scores: &[f64], pos: &[bool]) -> f64 {
+    let mut idx: Vec<usize> = (0..scores.len()).collect();
+    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let np = pos.iter().filter(|&&p| p).count().max(1) as f64;
+    let nn = pos.iter().filter(|&&p| !p).count().max(1) as f64;
+    // threshold below every score: all predicted positive
+    let (mut tp, mut tn) = (np, 0.0);
+    let (lo, hi) = (scores[idx[0]], scores[idx[idx.len() - 1]]);
+    let pad = (hi - lo).abs().max(1.0);
+    let mut best = (0.5 * (tp / np + tn / nn), pad, lo - 0.5 * pad);
+    for (k, &i) in idx.iter().enumerate() {
+        if pos[i] {
+            tp -= 1.0;
+        } else {
+            tn += 1.0;
+        }
+        let next = idx.get(k + 1).map(|&j| scores[j]);
+        if next == Some(scores[i]) {
+            continue; // the threshold cannot fall between equal scores
+        }
+        let (gap, thr) = match next {
+            Some(v) => (v - scores[i], 0.5 * (v + scores[i])),
+            None => (pad, scores[i] + 0.5 * pad),
+        };
+        let acc = 0.5 * (tp / np + tn / nn);
+        if acc > best.0 + 1e-12 || (acc > best.0 - 1e-12 && gap > best.1) {
+            best = (acc, gap, thr);
+        }
+    }
+    best.2
 }
 
 fn balanced_accuracy(counts: &[[(usize, usize); 2]]) -> f64 {
