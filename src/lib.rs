@@ -41,6 +41,12 @@
 //!   integration, bit-identical for any number of threads; [`sim::SimResult`] plus NPY files.
 //! - [`compare`]: theory (finite K, evaluated with the loading moments actually drawn in the
 //!   simulated network) against a finished simulation, per epoch of constant input.
+//! - [`ratenet`]: the low-rank rate network of Mastrogiuseppe & Ostojic (2018), the
+//!   baseline of the comparison (docs/theory.md section 10): its stationary mean-field
+//!   solutions, their stability, latent dynamics and its own simulator.
+//! - [`analysis`]: mixed-selectivity measures on response arrays (docs/theory.md section
+//!   11): ANOVA interaction, tuning shape, participation ratio, shattering dimensionality,
+//!   cross-condition generalisation.
 //! - [`plot`]: PNG/SVG figures. [`error`]: every failure is an [`Error`] value naming the
 //!   parameter, its value and the rule.
 //!
