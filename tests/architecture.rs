@@ -108,7 +108,10 @@ fn baseline_and_measures_are_self_contained() {
     // docs/architecture.md: `ratenet` uses only the numerics (`quad`, `theory::newton`)
     // and `error`; `analysis` only `error`.
     for (layer, ok) in [
-        ("ratenet", &["quad", "theory", "error", "Error", "Result", "ratenet"][..]),
+        (
+            "ratenet",
+            &["quad", "theory", "error", "Error", "Result", "ratenet"][..],
+        ),
         ("analysis", &["error", "Error", "Result", "analysis"][..]),
     ] {
         let mut files = Vec::new();

@@ -9,8 +9,9 @@
 //! The loadings `(m^(1..R), n^(1..R), w^(1..D_in))` of each unit are jointly Gaussian and
 //! i.i.d. across units, with given means and covariance ([`RateNetSpec`]); a
 //! [`RateNetwork`] is a validated spec, the one object that [`theory`] (the stationary
-//! mean-field solutions, their stability and the latent dynamics, docs/theory.md 10.2-10.4)
-//! and [`sim`] (the network itself, docs/theory.md 10.5) both read.
+//! mean-field solutions, their stability and the latent dynamics, docs/theory.md 10.2-10.4),
+//! [`sim`] (the network itself, docs/theory.md 10.5) and [`tuning`] (units sampled across
+//! conditions, docs/theory.md 10.7) all read.
 //!
 //! This module is dimensionless apart from time: `x`, `phi`, `kappa`, loadings and
 //! inputs carry no unit; `tau`, time steps and durations are in seconds. It imports
@@ -19,6 +20,7 @@
 
 pub mod sim;
 pub mod theory;
+pub mod tuning;
 
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};

@@ -178,7 +178,7 @@ fn brent(what: &str, f: impl Fn(f64) -> f64, lo: f64, hi: f64, tol: f64) -> Resu
 
 /// `Delta_0` at given `mu` and structured variance `L`: the root of
 /// `Delta_0 = g^2 <phi^2>(mu, Delta_0) + L` (docs/theory.md 10.2).
-fn solve_delta0(net: &RateNetwork, mu: f64, latent_var: f64) -> Result<f64> {
+pub(super) fn solve_delta0(net: &RateNetwork, mu: f64, latent_var: f64) -> Result<f64> {
     let g2 = net.g() * net.g();
     if g2 == 0.0 {
         return Ok(latent_var);
