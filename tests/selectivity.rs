@@ -290,6 +290,11 @@ fn three_variables_ccgp_and_threshold_functions() {
     for v in [&a, &b, &c] {
         assert!(acc(&cc.dichotomies, v) > 0.95);
     }
+    // Swapping the labels of the held-out pair leaves the training set unchanged and
+    // turns the accuracy a into 1 - a: the mean CCGP over all balanced dichotomies is 1/2
+    // for any data (docs/theory.md 11.3)
+    let mean = cc.dichotomies.iter().map(|d| d.accuracy).sum::<f64>() / 35.0;
+    assert!((mean - 0.5).abs() < 1e-12, "{mean}");
     // XOR of A and B does not generalise across C: below chance
     assert!(acc(&cc.dichotomies, &xor_ab) < 0.5);
     assert!(acc(&sh.dichotomies, &xor_ab) < opts.threshold);
