@@ -43,6 +43,12 @@
 //!   simulated network) against a finished simulation, per epoch of constant input.
 //! - [`export`]: the Model as a PyNEST script that builds the same network in NEST 3.10
 //!   and writes spikes balnet reads back ([`sim::spikes`]; docs/nest.md).
+//! - [`ratenet`]: the low-rank rate network of Mastrogiuseppe & Ostojic (2018), the
+//!   baseline of the comparison (docs/theory.md section 10): its stationary mean-field
+//!   solutions, their stability, latent dynamics and its own simulator.
+//! - [`analysis`]: mixed-selectivity measures on response arrays (docs/theory.md section
+//!   11): ANOVA interaction, tuning shape, participation ratio, shattering dimensionality,
+//!   cross-condition generalisation.
 //! - [`plot`]: PNG/SVG figures. [`error`]: every failure is an [`Error`] value naming the
 //!   parameter, its value and the rule.
 //!
@@ -82,6 +88,7 @@
 //! # }
 //! ```
 
+pub mod analysis;
 pub mod compare;
 pub mod error;
 pub mod export;
@@ -90,6 +97,7 @@ pub mod model;
 pub mod plot;
 pub mod presets;
 pub mod quad;
+pub mod ratenet;
 pub mod sim;
 pub mod theory;
 pub mod transfer;

@@ -105,6 +105,41 @@ fn lower_layers_do_not_import_upward() {
 }
 
 #[test]
+fn baseline_and_measures_are_self_contained() {
+    // docs/architecture.md: `ratenet` uses only the numerics (`quad`, `theory::newton`)
+    // and `error`; `analysis` only `error`.
+    for (layer, ok) in [
+        (
+            "ratenet",
+            &["quad", "theory", "error", "Error", "Result", "ratenet"][..],
+        ),
+        ("analysis", &["error", "Error", "Result", "analysis"][..]),
+    ] {
+        let mut files = Vec::new();
+        rust_files(&src().join(layer), &mut files);
+        assert!(!files.is_empty());
+        for f in files {
+            let text = code(&f);
+            for used in names_after(&text, "crate::") {
+                assert!(
+                    ok.contains(&used.as_str()),
+                    "{} imports crate::{used} (docs/architecture.md: {layer} is self-contained)",
+                    f.display()
+                );
+            }
+            for used in names_after(&text, "crate::theory::") {
+                assert_eq!(
+                    used,
+                    "newton",
+                    "{} imports crate::theory::{used} (only the root finder is allowed)",
+                    f.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn theory_modules_form_no_cycle() {
     // node = direct child of src/theory (a file stem, or the `predictions` folder)
     let theory = src().join("theory");
