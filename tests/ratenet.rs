@@ -232,7 +232,7 @@ fn theory_matches_simulation_at_large_n() {
     // random input's variance). The bounds are 4 rms.
     let net = case_a(0.8);
     let mut opts = RateSimOptions::for_network(&net, 2000);
-    opts.t_end = 30.0 * net.tau();
+    opts.t_end = 25.0 * net.tau();
     let mut errs = Vec::new();
     for (seed, start) in [(7, 1.0), (8, -1.0), (9, 1.0)] {
         opts.kappa0 = vec![start];
@@ -430,7 +430,7 @@ fn random_input_covariance_across_conditions_matches_simulation() {
     .unwrap();
     let conds = [(0.0, 1.0), (1.5, 1.0), (-0.5, -1.0)];
     let mut opts = RateSimOptions::for_network(&net, 2000);
-    opts.t_end = 30.0 * net.tau();
+    opts.t_end = 25.0 * net.tau();
     opts.seed = 5;
     let mut z = Vec::new();
     let mut kappa_sim = Vec::new();

@@ -156,8 +156,8 @@ pub fn two_way_anova(resp: &Responses, design: &Factorial, alpha: f64) -> Result
             f64::from(u8::from(b == j - df_a))
         }
     };
-    let x_add = DMatrix::from_fn(cells, 1 + df_a + df_b, |c, j| col(c, j));
-    let x_a = DMatrix::from_fn(cells, 1 + df_a, |c, j| col(c, j));
+    let x_add = DMatrix::from_fn(cells, 1 + df_a + df_b, &col);
+    let x_a = DMatrix::from_fn(cells, 1 + df_a, &col);
     let x_b = DMatrix::from_fn(
         cells,
         1 + df_b,

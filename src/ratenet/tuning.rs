@@ -55,13 +55,16 @@ fn quad_form(net: &RateNetwork, a: &[f64], b: &[f64]) -> f64 {
         .sum()
 }
 
-/// Check the conditions and return, per condition, the coefficient vector of the
-/// structured input, its mean `mu_l` and `Delta_0`.
-fn conditions(
-    net: &RateNetwork,
-    latent: &[Vec<f64>],
-    s: &[Vec<f64>],
-) -> Result<(Vec<Vec<f64>>, Vec<f64>, Vec<f64>)> {
+/// Per condition: the coefficient vector `a_l` of the structured input, its mean `mu_l`
+/// and `Delta_0`.
+struct Conditions {
+    coef: Vec<Vec<f64>>,
+    mu: Vec<f64>,
+    delta0: Vec<f64>,
+}
+
+/// Check the conditions and solve `Delta_0` in each.
+fn conditions(net: &RateNetwork, latent: &[Vec<f64>], s: &[Vec<f64>]) -> Result<Conditions> {
     if latent.is_empty() || latent.len() != s.len() {
         return Err(Error::invalid(
             "latent",
@@ -85,7 +88,7 @@ fn conditions(
         mu.push(m);
         coef.push(a);
     }
-    Ok((coef, mu, delta0))
+    Ok(Conditions { coef, mu, delta0 })
 }
 
 /// The covariance `C^{ll'}` of the random recurrent input `z = g chi phi(x)` between
@@ -108,16 +111,11 @@ pub fn random_input_covariance(
     latent: &[Vec<f64>],
     s: &[Vec<f64>],
 ) -> Result<Vec<Vec<f64>>> {
-    let (coef, mu, delta0) = conditions(net, latent, s)?;
-    Ok(covariance(net, &coef, &mu, &delta0)?.0)
+    covariance(net, &conditions(net, latent, s)?)
 }
 
-fn covariance(
-    net: &RateNetwork,
-    coef: &[Vec<f64>],
-    mu: &[f64],
-    delta0: &[f64],
-) -> Result<(Vec<Vec<f64>>, Vec<Vec<f64>>)> {
+fn covariance(net: &RateNetwork, cond: &Conditions) -> Result<Vec<Vec<f64>>> {
+    let (coef, mu, delta0) = (&cond.coef, &cond.mu, &cond.delta0);
     let n = coef.len();
     let g2 = net.g() * net.g();
     let t = net.transfer();
@@ -166,7 +164,7 @@ fn covariance(
             }
         }
     }
-    Ok((c, lat))
+    Ok(c)
 }
 
 /// Sample `units` units and their inputs and responses in every condition
@@ -187,8 +185,9 @@ pub fn tuning(
     if !(1..=1_000_000).contains(&units) {
         return Err(Error::invalid("units", units, "must be in 1..=1000000"));
     }
-    let (coef, mu, delta0) = conditions(net, latent, s)?;
-    let (c, _) = covariance(net, &coef, &mu, &delta0)?;
+    let cond = conditions(net, latent, s)?;
+    let c = covariance(net, &cond)?;
+    let Conditions { coef, mu, delta0 } = cond;
     let n = coef.len();
     let cm = DMatrix::from_fn(n, n, |a, b| c[a][b]);
     let eig = cm.symmetric_eigen();
