@@ -35,6 +35,7 @@ pub mod record;
 pub mod rng;
 mod run;
 pub mod single;
+pub mod spectrum;
 pub mod targets;
 
 use std::path::PathBuf;
@@ -46,6 +47,7 @@ pub use crate::model::SimMode;
 pub use network::{Network, build};
 pub use run::simulate;
 pub use single::{SingleNeuronInput, SingleNeuronResult, single_neuron};
+pub use spectrum::RateSpectrum;
 
 /// How to run a simulation (everything else is in `Model::sim`).
 #[derive(Clone, Debug, Default)]
@@ -113,6 +115,11 @@ pub struct PopulationResult {
     pub raster_ids: Vec<u32>,
     /// ... and spike times (s, from the start of the warm-up).
     pub raster_times: Vec<f64>,
+    /// Power spectrum of the population-averaged rate `(1/N) sum_i s_i(t)` of all the
+    /// population's neurons in each epoch window of `SimResult::epoch_windows`: Welch's
+    /// method, Hann window, 50% overlap, two-sided, Hz^2/Hz (docs/theory.md 6.4).
+    #[serde(default)]
+    pub epoch_rate_spectra: Vec<RateSpectrum>,
 }
 
 /// Everything a simulation measured, plus what it cost.

@@ -310,6 +310,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
             mean_v_t: r.mean_v_t,
             raster_ids: r.raster.iter().map(|x| x.0).collect(),
             raster_times: r.raster.iter().map(|x| x.1).collect(),
+            epoch_rate_spectra: r.spectra,
         })
         .collect();
     Ok(SimResult {
