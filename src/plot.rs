@@ -457,3 +457,133 @@ pub fn tuning_panels(c: &crate::theory::predictions::TuningContrast, shown: usiz
         ),
     ]
 }
+
+/// Write `panels` stacked vertically to `<stem>.png` and `<stem>.svg` with logarithmic x
+/// and y axes (for spectra): points with a non-positive coordinate are left out, a
+/// series without points appears in the legend only, `Bars` are drawn as lines.
+pub fn save_loglog(stem: &Path, panels: &[Panel]) -> Result<()> {
+    register_font();
+    if let Some(dir) = stem.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let h = 480 * panels.len() as u32;
+    let png = stem.with_extension("png");
+    render_loglog(
+        BitMapBackend::new(&png, (900, h)).into_drawing_area(),
+        panels,
+    )?;
+    let svg = stem.with_extension("svg");
+    render_loglog(SVGBackend::new(&svg, (900, h)).into_drawing_area(), panels)?;
+    Ok(())
+}
+
+fn render_loglog<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, panels: &[Panel]) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)
+        .map_err(|e| Error::Io(format!("plot: {e}")))?;
+    let areas = root.split_evenly((panels.len(), 1));
+    for (a, p) in areas.iter().zip(panels) {
+        draw_loglog_panel(a, p)?;
+    }
+    root.present()
+        .map_err(|e| Error::Io(format!("plot: {e}")))?;
+    Ok(())
+}
+
+fn draw_loglog_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Io(format!("plot: {e}"));
+    let positive = |s: &Series| -> Vec<(f64, f64)> {
+        s.points
+            .iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite() && *x > 0.0 && *y > 0.0)
+            .collect()
+    };
+    let mut xr = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut yr = (f64::INFINITY, f64::NEG_INFINITY);
+    for s in &panel.series {
+        for (x, y) in positive(s) {
+            xr = (xr.0.min(x), xr.1.max(x));
+            yr = (yr.0.min(y), yr.1.max(y));
+        }
+    }
+    if let Some(r) = panel.y_range.filter(|r| r.0 > 0.0 && r.1 > r.0) {
+        yr = r;
+    }
+    if !(xr.0.is_finite() && xr.1 > xr.0) {
+        xr = (1.0, 10.0);
+    }
+    if !(yr.0.is_finite() && yr.1 > yr.0) {
+        yr = if yr.0.is_finite() {
+            (yr.0 / 2.0, yr.0 * 2.0)
+        } else {
+            (1.0, 10.0)
+        };
+    }
+    // room above the data for the legend: a third of the decades shown
+    let decades = (yr.1 / yr.0).log10();
+    let yr = (yr.0 / 10f64.powf(0.05 * decades), yr.1 * 10f64.powf(0.45 * decades));
+    let mut chart = ChartBuilder::on(area)
+        .caption(&panel.title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(75)
+        .build_cartesian_2d((xr.0..xr.1).log_scale(), (yr.0..yr.1).log_scale())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(&panel.x_label)
+        .y_desc(&panel.y_label)
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 17))
+        .y_label_formatter(&|y| format!("{y:.0e}"))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(err)?;
+    let mut any_named = false;
+    for s in &panel.series {
+        let c = PALETTE[s.color % PALETTE.len()];
+        let pts = positive(s);
+        let anno = match s.style {
+            Style::Line | Style::Bars(_) => chart
+                .draw_series(LineSeries::new(pts, c.stroke_width(2)))
+                .map_err(err)?,
+            Style::ThinLine => chart
+                .draw_series(LineSeries::new(pts, c.mix(0.6).stroke_width(1)))
+                .map_err(err)?,
+            Style::Points => chart
+                .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 3, c.filled())))
+                .map_err(err)?,
+            Style::Dots => chart
+                .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 1, c.filled())))
+                .map_err(err)?,
+        };
+        if !s.name.is_empty() {
+            any_named = true;
+            let (lc, h) = if matches!(s.style, Style::ThinLine) {
+                (c.mix(0.6), 1)
+            } else {
+                (c.mix(1.0), 3)
+            };
+            anno.label(s.name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - h), (x + 16, y + h)], lc.filled()));
+        }
+    }
+    if any_named {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}

@@ -229,10 +229,7 @@ impl RateSpectrum {
     /// The expected value of this estimate at `frequencies_hz` for a population whose
     /// population-averaged spike train has the continuous-time two-sided spectrum `s(f)`
     /// (Hz, `f` in Hz, even in `f`), with the white level `white` (Hz, `nu / N`) that
-    /// `s` reaches at high frequency (docs/theory.md 6.4): the binned, sampled spectrum
-    /// `white + (s(f) - white) sinc^2(f Delta)` (aliases beyond Nyquist taken as white),
-    /// convolved with the Hann kernel over +-4 frequency steps, `s` evaluated every
-    /// `1/oversample` of a frequency step.
+    /// `s` reaches at high frequency: see [`expected_estimate`].
     ///
     /// # Errors
     /// Those of `s`.
@@ -240,40 +237,107 @@ impl RateSpectrum {
     where
         F: Fn(f64) -> Result<f64> + Sync,
     {
-        use rayon::prelude::*;
-        let l = self.seg_len();
-        let q = oversample.max(1);
-        let df = 1.0 / self.segment_s;
-        let kernel = hann_kernel(l, q, REACH);
-        let half = (REACH * q) as i64;
-        let j_of = |f: f64| (f * self.segment_s).round() as i64;
-        let (Some(&f_lo), Some(&f_hi)) = (self.frequencies_hz.first(), self.frequencies_hz.last())
-        else {
-            return Ok(Vec::new());
-        };
-        let i_lo = j_of(f_lo) * q as i64 - half;
-        let i_hi = j_of(f_hi) * q as i64 + half;
-        let grid: Vec<i64> = (i_lo..=i_hi).collect();
-        let sampled: Vec<f64> = grid
-            .par_iter()
-            .map(|&i| {
-                let f = (i as f64 * df / q as f64).abs().max(1e-3 * df);
-                let x = PI * f * self.bin_s;
-                let sinc2 = (x.sin() / x).powi(2);
-                s(f).map(|v| white + (v - white) * sinc2)
-            })
-            .collect::<Result<_>>()?;
-        Ok(self
-            .frequencies_hz
-            .iter()
-            .map(|&f| {
-                let c = j_of(f) * q as i64 - i_lo;
-                (-half..=half)
-                    .map(|k| kernel[(k + half) as usize] * sampled[(c + k) as usize])
-                    .sum()
-            })
-            .collect())
+        Ok(expected_estimate(
+            &self.frequencies_hz,
+            self.segment_s,
+            self.bin_s,
+            |f| s(f).map(|v| vec![v]),
+            &[white],
+            oversample,
+        )?
+        .pop()
+        .unwrap_or_default())
     }
+}
+
+/// The expected Welch estimate (segments of `segment_s`, counts in bins of `bin_s`, Hann
+/// window) at `frequencies` (Hz, multiples of `1 / segment_s`) of several spike trains
+/// at once, from their continuous-time two-sided spectra `s(f)` (one value per train,
+/// Hz) and white levels `white` (Hz) reached at high frequency (docs/theory.md 6.4):
+/// the binned, sampled spectrum `white + (s(f) - white) sinc^2(f Delta)` (aliases beyond
+/// Nyquist taken as white) convolved with the Hann kernel over +-4 frequency steps, `s`
+/// evaluated every `1/oversample` of a step (in parallel). One vector per train.
+///
+/// # Errors
+/// Those of `s`, and a length of `s`'s output other than `white.len()`.
+pub fn expected_estimate<F>(
+    frequencies: &[f64],
+    segment_s: f64,
+    bin_s: f64,
+    s: F,
+    white: &[f64],
+    oversample: usize,
+) -> Result<Vec<Vec<f64>>>
+where
+    F: Fn(f64) -> Result<Vec<f64>> + Sync,
+{
+    use rayon::prelude::*;
+    let np = white.len();
+    let (Some(&f_lo), Some(&f_hi)) = (frequencies.first(), frequencies.last()) else {
+        return Ok(vec![Vec::new(); np]);
+    };
+    let l = (segment_s / bin_s).round() as usize;
+    let q = oversample.max(1);
+    let df = 1.0 / segment_s;
+    let kernel = hann_kernel(l, q, REACH);
+    let half = (REACH * q) as i64;
+    let j_of = |f: f64| (f * segment_s).round() as i64;
+    let i_lo = j_of(f_lo) * q as i64 - half;
+    let i_hi = j_of(f_hi) * q as i64 + half;
+    let grid: Vec<i64> = (i_lo..=i_hi).collect();
+    let sampled: Vec<Vec<f64>> = grid
+        .par_iter()
+        .map(|&i| {
+            let f = (i as f64 * df / q as f64).abs().max(1e-3 * df);
+            let x = PI * f * bin_s;
+            let sinc2 = (x.sin() / x).powi(2);
+            let v = s(f)?;
+            if v.len() != np {
+                return Err(Error::Domain(format!(
+                    "spectrum function returned {} values for {np} trains",
+                    v.len()
+                )));
+            }
+            Ok(v.iter()
+                .zip(white)
+                .map(|(v, w)| w + (v - w) * sinc2)
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    Ok((0..np)
+        .map(|a| {
+            frequencies
+                .iter()
+                .map(|&f| {
+                    let c = j_of(f) * q as i64 - i_lo;
+                    (-half..=half)
+                        .map(|k| kernel[(k + half) as usize] * sampled[(c + k) as usize][a])
+                        .sum()
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// Frequency of the largest of `values` over `lo <= f <= hi` (Hz), refined by the vertex
+/// of the parabola through it and its two neighbours; `None` when the largest value is
+/// at an end of the range (no interior peak) or the range holds fewer than 3 values.
+pub fn peak_frequency(freqs: &[f64], values: &[f64], lo: f64, hi: f64) -> Option<f64> {
+    let idx: Vec<usize> = (0..freqs.len().min(values.len()))
+        .filter(|&i| freqs[i] >= lo && freqs[i] <= hi && values[i].is_finite())
+        .collect();
+    if idx.len() < 3 {
+        return None;
+    }
+    let k = (0..idx.len()).max_by(|&a, &b| values[idx[a]].total_cmp(&values[idx[b]]))?;
+    if k == 0 || k + 1 == idx.len() {
+        return None;
+    }
+    let (i0, i1, i2) = (idx[k - 1], idx[k], idx[k + 1]);
+    let (y0, y1, y2) = (values[i0], values[i1], values[i2]);
+    let den = y0 - 2.0 * y1 + y2;
+    let shift = if den < 0.0 { 0.5 * (y0 - y2) / den } else { 0.0 };
+    Some(freqs[i1] + shift.clamp(-0.5, 0.5) * (freqs[i2] - freqs[i0]) / 2.0)
 }
 
 /// Weights of the Hann window's spectral kernel `|W(nu)|^2 / sum w^2` at offsets
