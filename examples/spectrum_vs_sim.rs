@@ -247,7 +247,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 if e == fig_ep {
                     let pts = |v: &[f64]| f.iter().copied().zip(v.iter().copied()).collect::<Vec<_>>();
                     let mut series = vec![Series::new(
-                        format!("simulation, mean of {} seeds", per.len()),
+                        format!(
+                            "simulation, mean of {} seed{}",
+                            per.len(),
+                            if per.len() > 1 { "s" } else { "" }
+                        ),
                         pts(&sim_mean),
                         Style::Line,
                         0,

@@ -263,6 +263,10 @@ pub struct Heatmap<'a> {
 /// Draw `map` to `<stem>.png` (NaN cells are drawn grey, e.g. where no stationary solution
 /// exists), with a colour bar.
 pub fn heatmap(stem: &Path, map: &Heatmap) -> Result<()> {
+    heatmap_impl(stem, map, &[])
+}
+
+fn heatmap_impl(stem: &Path, map: &Heatmap, markers: &[Marker]) -> Result<()> {
     let Heatmap {
         title,
         x_label,
@@ -355,6 +359,7 @@ pub fn heatmap(stem: &Path, map: &Heatmap) -> Result<()> {
         Rectangle::new([(0.0, a), (1.0, b)], colour(0.5 * (a + b)).filled())
     }))
     .map_err(err)?;
+    draw_markers(&mut chart, markers).map_err(err)?;
     root.present()
         .map_err(|e| Error::Io(format!("plot: {e}")))?;
     Ok(())
@@ -584,6 +589,62 @@ where
             .position(SeriesLabelPosition::UpperRight)
             .draw()
             .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// A labelled point drawn over a heat map (e.g. a simulated parameter point).
+#[derive(Clone, Debug)]
+pub struct Marker {
+    /// Position in data units.
+    pub x: f64,
+    pub y: f64,
+    /// Text drawn beside the point (may hold several lines separated by `\n`).
+    pub label: String,
+}
+
+/// [`heatmap`] with labelled markers: white discs with a black rim, the label on a white
+/// box to the right (to the left in the right third of the map).
+pub fn heatmap_marked(stem: &Path, map: &Heatmap, markers: &[Marker]) -> Result<()> {
+    heatmap_impl(stem, map, markers)
+}
+
+fn draw_markers<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
+    markers: &[Marker],
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (xr, _) = (chart.x_range(), chart.y_range());
+    for m in markers {
+        chart.draw_series(std::iter::once(Circle::new((m.x, m.y), 7, WHITE.filled())))?;
+        chart.draw_series(std::iter::once(Circle::new(
+            (m.x, m.y),
+            7,
+            BLACK.stroke_width(2),
+        )))?;
+        let right = m.x < xr.start + 0.66 * (xr.end - xr.start);
+        let lines: Vec<&str> = m.label.lines().collect();
+        let (w, lh) = (
+            8 * lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as i32,
+            16,
+        );
+        let (x0, y0) = chart.backend_coord(&(m.x, m.y));
+        let bx = if right { x0 + 12 } else { x0 - 12 - w };
+        let by = y0 - lh * lines.len() as i32 / 2;
+        let area = chart.plotting_area();
+        let root = area.strip_coord_spec();
+        let (ox, oy) = root.get_base_pixel();
+        let (bx, by) = (bx - ox, by - oy);
+        root.draw(&Rectangle::new(
+            [(bx - 3, by - 2), (bx + w + 3, by + lh * lines.len() as i32 + 2)],
+            WHITE.mix(0.85).filled(),
+        ))?;
+        for (i, l) in lines.iter().enumerate() {
+            root.draw(&Text::new(
+                l.to_string(),
+                (bx, by + lh * i as i32),
+                ("sans-serif", 14).into_font().color(&BLACK),
+            ))?;
+        }
     }
     Ok(())
 }

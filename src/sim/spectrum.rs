@@ -255,8 +255,11 @@ impl RateSpectrum {
 /// at once, from their continuous-time two-sided spectra `s(f)` (one value per train,
 /// Hz) and white levels `white` (Hz) reached at high frequency (docs/theory.md 6.4):
 /// the binned, sampled spectrum `white + (s(f) - white) sinc^2(f Delta)` (aliases beyond
-/// Nyquist taken as white) convolved with the Hann kernel over +-4 frequency steps, `s`
-/// evaluated every `1/oversample` of a step (in parallel). One vector per train.
+/// Nyquist taken as white) convolved with the Hann kernel over +-4 frequency steps.
+/// `s` is evaluated (in parallel) every `1/q` of a step, starting at `q = oversample`
+/// and doubling (reusing the values) until two successive results agree to
+/// [`KERNEL_TOL`] relative, at most `q = 64` (narrow peaks need fine sampling). One
+/// vector per train.
 ///
 /// # Errors
 /// Those of `s`, and a length of `s`'s output other than `white.len()`.
@@ -277,47 +280,87 @@ where
         return Ok(vec![Vec::new(); np]);
     };
     let l = (segment_s / bin_s).round() as usize;
-    let q = oversample.max(1);
     let df = 1.0 / segment_s;
-    let kernel = hann_kernel(l, q, REACH);
-    let half = (REACH * q) as i64;
     let j_of = |f: f64| (f * segment_s).round() as i64;
-    let i_lo = j_of(f_lo) * q as i64 - half;
-    let i_hi = j_of(f_hi) * q as i64 + half;
-    let grid: Vec<i64> = (i_lo..=i_hi).collect();
-    let sampled: Vec<Vec<f64>> = grid
+    let (j_lo, j_hi) = (j_of(f_lo), j_of(f_hi));
+    let eval = |i: i64, q: usize| -> Result<Vec<f64>> {
+        let f = (i as f64 * df / q as f64).abs().max(1e-3 * df);
+        let x = PI * f * bin_s;
+        let sinc2 = (x.sin() / x).powi(2);
+        let v = s(f)?;
+        if v.len() != np {
+            return Err(Error::Domain(format!(
+                "spectrum function returned {} values for {np} trains",
+                v.len()
+            )));
+        }
+        Ok(v.iter()
+            .zip(white)
+            .map(|(v, w)| w + (v - w) * sinc2)
+            .collect())
+    };
+    let mut q = oversample.max(1);
+    // sampled[i - i_lo] at the grid i df / q, i_lo = (j_lo - REACH) q
+    let mut sampled: Vec<Vec<f64>> = ((j_lo - REACH as i64) * q as i64
+        ..=(j_hi + REACH as i64) * q as i64)
+        .collect::<Vec<_>>()
         .par_iter()
-        .map(|&i| {
-            let f = (i as f64 * df / q as f64).abs().max(1e-3 * df);
-            let x = PI * f * bin_s;
-            let sinc2 = (x.sin() / x).powi(2);
-            let v = s(f)?;
-            if v.len() != np {
-                return Err(Error::Domain(format!(
-                    "spectrum function returned {} values for {np} trains",
-                    v.len()
-                )));
-            }
-            Ok(v.iter()
-                .zip(white)
-                .map(|(v, w)| w + (v - w) * sinc2)
-                .collect())
-        })
+        .map(|&i| eval(i, q))
         .collect::<Result<_>>()?;
-    Ok((0..np)
-        .map(|a| {
-            frequencies
-                .iter()
-                .map(|&f| {
-                    let c = j_of(f) * q as i64 - i_lo;
-                    (-half..=half)
-                        .map(|k| kernel[(k + half) as usize] * sampled[(c + k) as usize][a])
-                        .sum()
-                })
-                .collect()
-        })
-        .collect())
+    let convolve = |sampled: &[Vec<f64>], q: usize| -> Vec<Vec<f64>> {
+        let kernel = hann_kernel(l, q, REACH);
+        let half = (REACH * q) as i64;
+        let i_lo = (j_lo - REACH as i64) * q as i64;
+        (0..np)
+            .map(|a| {
+                frequencies
+                    .iter()
+                    .map(|&f| {
+                        let c = j_of(f) * q as i64 - i_lo;
+                        (-half..=half)
+                            .map(|k| kernel[(k + half) as usize] * sampled[(c + k) as usize][a])
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let mut est = convolve(&sampled, q);
+    while q < 64 {
+        // double the sampling, reusing the even points
+        let q2 = 2 * q;
+        let i_lo2 = (j_lo - REACH as i64) * q2 as i64;
+        let odd: Vec<Vec<f64>> = (0..sampled.len() - 1)
+            .collect::<Vec<_>>()
+            .par_iter()
+            .map(|&k| eval(i_lo2 + 2 * k as i64 + 1, q2))
+            .collect::<Result<_>>()?;
+        let mut finer = Vec::with_capacity(2 * sampled.len() - 1);
+        for (k, v) in sampled.into_iter().enumerate() {
+            finer.push(v);
+            if let Some(o) = odd.get(k) {
+                finer.push(o.clone());
+            }
+        }
+        sampled = finer;
+        q = q2;
+        let next = convolve(&sampled, q);
+        let change = next
+            .iter()
+            .flatten()
+            .zip(est.iter().flatten())
+            .map(|(a, b)| ((a - b) / a).abs())
+            .fold(0.0, f64::max);
+        est = next;
+        if change < KERNEL_TOL {
+            break;
+        }
+    }
+    Ok(est)
 }
+
+/// Relative agreement of two successive samplings at which [`expected_estimate`] stops.
+pub const KERNEL_TOL: f64 = 1e-3;
 
 /// Frequency of the largest of `values` over `lo <= f <= hi` (Hz), refined by the vertex
 /// of the parabola through it and its two neighbours; `None` when the largest value is
