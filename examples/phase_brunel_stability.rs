@@ -4,14 +4,24 @@
 //! Re < 0) and oscillatory (a root with Re > 0), the boundary between them, and the
 //! frequency of the leading root as colour.
 //!
-//! `cargo run --release --example phase_brunel_stability -- [N] [OUT_DIR]`
-//! (default 100 x 100, ./out). Every point searches the box -30 <= Re lambda <= 500 1/s,
+//! One point inside each region of Brunel (2000) Fig. 8 (SR g = 3, eta = 2; AI g = 5,
+//! eta = 2; SI fast g = 6, eta = 4; SI slow g = 4.5, eta = 0.9) is also simulated
+//! (N_E = 10,000, precise mode): the points are marked on the figures with the peak
+//! frequency of the simulated E population-rate spectrum (docs/theory.md 6.5) and
+//! Golomb's synchrony measure chi (docs/theory.md 2.7), and theory (leading root) and
+//! simulation are printed side by side.
+//!
+//! `cargo run --release --example phase_brunel_stability -- [N] [OUT_DIR] [--quick] [--sim-duration S] [--no-sim]`
+//! (default 100 x 100, ./out, 1 s simulated per point after 0.2 s; `--quick`: 30 x 30 and
+//! 0.3 s). Every point searches the box -30 <= Re lambda <= 500 1/s,
 //! frequencies up to 700 Hz, by the argument principle; the stationary state is continued
 //! along each row of eta.
 
 use std::time::Instant;
 
+use balnet::plot::Marker;
 use balnet::presets;
+use balnet::sim::{RunOptions, simulate};
 use balnet::theory::response::{ClosedForm, NetworkResponse, ResponseOptions, RootBox, stability};
 use balnet::theory::{Limit, stationary};
 use rayon::prelude::*;
@@ -43,9 +53,81 @@ fn leading(g: f64, eta: f64, guess: &mut Option<balnet::theory::State>) -> Optio
     }))
 }
 
+/// One point per region of Brunel (2000), Fig. 8: (region, g, eta).
+const REGIONS: [(&str, f64, f64); 4] = [
+    ("SR", 3.0, 2.0),
+    ("AI", 5.0, 2.0),
+    ("SI fast", 6.0, 4.0),
+    ("SI slow", 4.5, 0.9),
+];
+
+/// What the simulation of one region's point measured.
+struct SimPoint {
+    region: &'static str,
+    g: f64,
+    eta: f64,
+    rate_hz: f64,
+    chi: f64,
+    peak_hz: Option<f64>,
+    theory: Option<Option<Point>>,
+    rate_theory_hz: Option<f64>,
+}
+
+/// Simulate Brunel A at (g, eta) for `duration` s after 0.2 s (precise mode, seed 1) and
+/// read the E population's rate, chi and spectral peak in 5-500 Hz (docs/theory.md 6.5).
+fn simulate_point(
+    region: &'static str,
+    g: f64,
+    eta: f64,
+    duration: f64,
+) -> Result<SimPoint, Box<dyn std::error::Error>> {
+    let mut m = presets::brunel_a(g, eta, 0.1, 1000, 10_000, 2_500)?;
+    m.sim.duration = duration;
+    m.sim.warmup = 0.2;
+    m.sim.mode = balnet::model::SimMode::Precise;
+    // at least three segments, at most 0.25 s (4 Hz resolution)
+    m.sim.spectrum_segment = (duration / 2.0).min(0.25);
+    let sim = simulate(&m, &RunOptions::default())?;
+    let e = &sim.populations[0];
+    let peak_hz = e.epoch_rate_spectra.first().and_then(|s| {
+        balnet::sim::spectrum::peak_frequency(&s.frequencies_hz, &s.power_hz, 5.0, 500.0)
+    });
+    let rate_theory_hz = stationary::solve(&m, Limit::Finite, &[], &[], None)
+        .ok()
+        .map(|s| s.populations[0].rate_hz);
+    Ok(SimPoint {
+        region,
+        g,
+        eta,
+        rate_hz: e.rate_hz,
+        chi: e.chi,
+        peak_hz,
+        theory: leading(g, eta, &mut None),
+        rate_theory_hz,
+    })
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let n: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(100);
+    let all: Vec<String> = std::env::args().collect();
+    let quick = all.iter().any(|a| a == "--quick");
+    let no_sim = all.iter().any(|a| a == "--no-sim");
+    let mut sim_duration = if quick { 0.3 } else { 1.0 };
+    let mut args: Vec<String> = vec![all[0].clone()];
+    let mut it = all.iter().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" | "--no-sim" => {}
+            "--sim-duration" => {
+                sim_duration = it.next().ok_or("--sim-duration needs seconds")?.parse()?;
+            }
+            _ => args.push(a.clone()),
+        }
+    }
+    let n: usize = args
+        .get(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(if quick { 30 } else { 100 });
     let out = std::path::PathBuf::from(args.get(2).cloned().unwrap_or_else(|| "out".into()));
     std::fs::create_dir_all(&out)?;
     let gs: Vec<f64> = (0..n)
@@ -76,6 +158,54 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rayon::current_num_threads(),
         1e3 * wall / (n * n) as f64
     );
+    // one simulated point per region
+    let mut points = Vec::new();
+    if !no_sim {
+        for &(region, g, eta) in &REGIONS {
+            let t = Instant::now();
+            let p = simulate_point(region, g, eta, sim_duration)?;
+            println!(
+                "  simulated {region} (g = {g}, eta = {eta}, {sim_duration} s) in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+            points.push(p);
+        }
+        println!(
+            "\n{:<8} {:>4} {:>4} | {:>22} {:>10} | {:>9} {:>10} {:>6}",
+            "region", "g", "eta", "theory: leading root", "nu_E", "sim: nu_E", "peak", "chi"
+        );
+        for p in &points {
+            let root = match p.theory {
+                Some(Some(r)) => format!("{:+.1} 1/s at {:.1} Hz", r.growth, r.freq),
+                Some(None) => "none with Re > -30 1/s".into(),
+                None => "not computed".into(),
+            };
+            println!(
+                "{:<8} {:>4} {:>4} | {:>22} {:>7.1} Hz | {:>6.1} Hz {:>7} Hz {:>6.3}",
+                p.region,
+                p.g,
+                p.eta,
+                root,
+                p.rate_theory_hz.unwrap_or(f64::NAN),
+                p.rate_hz,
+                p.peak_hz.map_or("-".into(), |f| format!("{f:.1}")),
+                p.chi
+            );
+        }
+    }
+    let markers: Vec<Marker> = points
+        .iter()
+        .map(|p| Marker {
+            x: p.g,
+            y: p.eta,
+            label: format!(
+                "{} sim: peak {}, chi {:.2}",
+                p.region,
+                p.peak_hz.map_or("none".into(), |f| format!("{f:.0} Hz")),
+                p.chi
+            ),
+        })
+        .collect();
     // colour: frequency of the leading root where it is unstable, NaN (grey) where stable
     let freq: Vec<Vec<f64>> = rows
         .iter()
@@ -101,7 +231,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .collect()
         })
         .collect();
-    balnet::plot::heatmap(
+    balnet::plot::heatmap_marked(
         &out.join("phase_brunel_stability_freq"),
         &balnet::plot::Heatmap {
             title: "Brunel A: frequency of the unstable root (grey: none below 700 Hz)",
@@ -112,8 +242,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ys: &etas,
             values: &freq,
         },
+        &markers,
     )?;
-    balnet::plot::heatmap(
+    balnet::plot::heatmap_marked(
         &out.join("phase_brunel_stability_growth"),
         &balnet::plot::Heatmap {
             title: "Brunel A: leading Re(lambda) (> 0 oscillatory; -30: no root in box)",
@@ -124,12 +255,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ys: &etas,
             values: &growth,
         },
+        &markers,
     )?;
     let json = serde_json::json!({
         "g": gs, "eta": etas,
         "growth_rate_hz_or_box_edge": growth, "frequency_hz": rows.iter().map(|r| r.iter().map(|p| p.flatten().map(|p| p.freq)).collect::<Vec<_>>()).collect::<Vec<_>>(),
         "wall_s": wall, "threads": rayon::current_num_threads(),
         "mode": "finite K, Siegert state, diffusion response in closed form (parabolic cylinder functions)",
+        "simulated_points": points.iter().map(|p| serde_json::json!({
+            "region": p.region, "g": p.g, "eta": p.eta, "duration_s": sim_duration,
+            "sim_rate_e_hz": p.rate_hz, "sim_chi_e": p.chi, "sim_peak_e_hz": p.peak_hz,
+            "theory_rate_e_hz": p.rate_theory_hz,
+            "theory_leading_root": p.theory.flatten().map(|r| serde_json::json!({"growth_rate_hz": r.growth, "frequency_hz": r.freq})),
+        })).collect::<Vec<_>>(),
     });
     std::fs::write(
         out.join("phase_brunel_stability.json"),

@@ -203,6 +203,10 @@ pub struct Report {
     pub kappa_finite_n_offset_hz: f64,
     /// One comparison per transfer function requested.
     pub theories: Vec<TheoryComparison>,
+    /// Population-rate spectra, theory (the first variant's states) vs simulation, per
+    /// epoch (docs/theory.md 6.5).
+    #[serde(default)]
+    pub spectra: Option<SpectrumComparison>,
     /// Wall-clock time of the simulation, network construction included (s).
     pub wall_sim_s: f64,
     /// Wall-clock time of the theory side of the comparison (s).
@@ -551,6 +555,9 @@ pub fn compare(model: &Model, sim: &SimResult, variants: &[Variant]) -> Result<R
         asynchronous: sim_statistics.iter().all(|s| !s.synchronous_flag),
         sim_statistics,
         kappa_finite_n_offset_hz: finite_n_offset(&m, &st0),
+        spectra: variants
+            .first()
+            .map(|&v| spectrum_comparison(model, sim, v, &SpectrumOptions::default())),
         theories,
         wall_sim_s: sim.wall_s + sim.build_s,
         wall_theory_s: t0.elapsed().as_secs_f64(),
@@ -692,6 +699,9 @@ pub fn table(r: &Report) -> String {
             );
         }
     }
+    if let Some(sc) = &r.spectra {
+        s.push_str(&spectrum_table(sc));
+    }
     s
 }
 
@@ -708,12 +718,19 @@ pub fn write_figures(
 ) -> Result<Vec<String>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| crate::Error::Io(format!("cannot create {}: {e}", dir.display())))?;
-    figures(model, sim, report, &mut |name, panels| {
+    let mut names = figures(model, sim, report, &mut |name, panels| {
         crate::sim::output::write_with_atomic(dir, name, FIGURE_EXTS, |stem| {
             crate::plot::save(stem, panels)
         })
         .map(|_| ())
-    })
+    })?;
+    names.extend(spectrum_figure(report, &mut |name, panels| {
+        crate::sim::output::write_with_atomic(dir, name, FIGURE_EXTS, |stem| {
+            crate::plot::save_loglog(stem, panels)
+        })
+        .map(|_| ())
+    })?);
+    Ok(names)
 }
 
 /// [`write_figures`] into the output folder of a run, which records every file written
@@ -730,9 +747,15 @@ pub fn write_figures_to(
             .flat_map(|n| FIGURE_EXTS.iter().map(move |e| format!("{n}.{e}")))
             .collect::<Vec<_>>(),
     )?;
-    figures(model, sim, report, &mut |name, panels| {
+    let mut names = figures(model, sim, report, &mut |name, panels| {
         out.write_with(name, FIGURE_EXTS, |stem| crate::plot::save(stem, panels))
-    })
+    })?;
+    names.extend(spectrum_figure(report, &mut |name, panels| {
+        out.write_with(name, FIGURE_EXTS, |stem| {
+            crate::plot::save_loglog(stem, panels)
+        })
+    })?);
+    Ok(names)
 }
 
 /// Names of every figure [`write_figures`] may draw.
@@ -742,6 +765,7 @@ pub const FIGURE_NAMES: &[&str] = &[
     "rate_distribution",
     "tuning",
     "raster",
+    "spectrum",
 ];
 /// File types of every figure.
 const FIGURE_EXTS: &[&str] = &["png", "svg"];
@@ -1054,4 +1078,429 @@ fn figures(
         }],
     )?;
     Ok(written)
+}
+
+// ---- Population-rate spectra: theory vs simulation (docs/theory.md 6.3, 6.5) ----
+
+/// Band edges (Hz) of the spectrum comparison: relative errors per band, and over
+/// the whole range from the first to the last edge.
+pub const SPECTRUM_BANDS_HZ: [f64; 6] = [5.0, 10.0, 20.0, 50.0, 100.0, 200.0];
+
+/// Highest frequency at which theory and simulated spectra are compared (Hz).
+pub const SPECTRUM_COMPARE_F_MAX: f64 = 500.0;
+
+/// How the theory spectra of a comparison are computed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpectrumOptions {
+    /// Also give the linear-response spectrum of an unstable state (flagged in
+    /// `theory_status`); the comparison in `balnet compare` leaves it out.
+    pub allow_unstable: bool,
+    /// Theory evaluations per frequency step for the window's kernel
+    /// ([`crate::sim::spectrum::expected_estimate`]).
+    pub oversample: usize,
+    /// Highest frequency compared (Hz).
+    pub f_max: f64,
+}
+
+impl Default for SpectrumOptions {
+    fn default() -> Self {
+        SpectrumOptions {
+            allow_unstable: false,
+            oversample: 2,
+            f_max: SPECTRUM_COMPARE_F_MAX,
+        }
+    }
+}
+
+/// Theory vs simulation of the population-rate spectra, per epoch (docs/theory.md 6.5).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SpectrumComparison {
+    /// Transfer function of the stationary state the response is taken around.
+    pub transfer: TransferKind,
+    /// Noise closure of that state.
+    pub noise: NoiseClosure,
+    /// Single-neuron response and intrinsic spike spectrum of the theory.
+    pub response: String,
+    /// One entry per epoch window of the simulation.
+    pub epochs: Vec<EpochSpectrum>,
+}
+
+/// The spectra of one epoch.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EpochSpectrum {
+    /// Measured window (s from the start of the simulation).
+    pub window_s: [f64; 2],
+    /// Latent state of the theory (Hz); empty for `D = 0`.
+    pub kappa_theory_hz: Vec<f64>,
+    /// `stable`, `unstable: ...` (with the leading root) or why no theory spectrum
+    /// could be computed.
+    pub theory_status: String,
+    /// Per population, in Model order.
+    pub populations: Vec<PopulationSpectrum>,
+}
+
+/// Theory and simulated spectrum of one population in one epoch.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PopulationSpectrum {
+    /// Population name.
+    pub name: String,
+    /// Frequencies of the Welch estimate (Hz), up to [`SpectrumOptions::f_max`].
+    pub frequencies_hz: Vec<f64>,
+    /// Simulation: two-sided power spectral density of the population-averaged rate (Hz).
+    pub sim_hz: Vec<f64>,
+    /// Theory: the expected value of the same estimate (binning and window kernel
+    /// applied, docs/theory.md 6.5) of the network's `P_aa` (6.3); null when
+    /// `theory_status` says why not.
+    pub theory_hz: Option<Vec<f64>>,
+    /// Relative standard error of each simulated value.
+    pub rel_se: f64,
+    /// Simulation: white level `nu / N` of independent Poisson neurons at the measured rate (Hz).
+    pub white_level_hz: f64,
+    /// Frequency of the largest value in `[5, f_max]` Hz, parabolic interpolation (Hz);
+    /// null when the largest value lies at an end of the range.
+    pub peak_sim_hz: Option<f64>,
+    /// The same for the theory.
+    pub peak_theory_hz: Option<f64>,
+    /// Band averages.
+    pub bands: Vec<SpectrumBand>,
+}
+
+/// One frequency band of a [`PopulationSpectrum`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SpectrumBand {
+    pub lo_hz: f64,
+    pub hi_hz: f64,
+    /// Mean of the simulated spectrum over the band's frequencies (Hz).
+    pub sim_hz: f64,
+    /// Mean of the theory over the same frequencies (Hz).
+    pub theory_hz: Option<f64>,
+    /// `sim / theory - 1`.
+    pub rel_err: Option<f64>,
+    /// Relative standard error of `sim_hz` (docs/theory.md 6.5).
+    pub rel_se: f64,
+}
+
+/// The theory's state in an epoch window: the stationary state (`D = 0`) or the stable
+/// latent fixed point nearest to the simulated `kappa` (as [`compare_theory`] picks it).
+fn spectrum_epoch_state(m: &Model, sim: &SimResult, w: [f64; 2]) -> Result<State> {
+    let s = m.signal(0.5 * (w[0] + w[1]));
+    let d = m.d();
+    if d == 0 {
+        return stationary::solve(m, Limit::Finite, &[], &s, None);
+    }
+    let kappa_sim: Vec<f64> = (0..d)
+        .map(|e| {
+            window_mean(
+                &sim.time_s,
+                &sim.kappa_t.iter().map(|k| k[e]).collect::<Vec<_>>(),
+                w[0],
+                w[1],
+            )
+        })
+        .collect();
+    let sol = latent::fixed_points(m, Limit::Finite, &s, &SearchBox::default())?;
+    sol.stable_nearest(&kappa_sim)
+        .map(|f| f.state.clone())
+        .ok_or_else(|| Error::Domain(format!("no stable latent fixed point at s = {s:?}")))
+}
+
+/// Theory vs simulation of the population-rate spectra of every epoch (docs/theory.md
+/// 6.5): the network's linear response `P_aa` (6.3, closed-form diffusion response,
+/// renewal spike spectrum) around the epoch's state of `variant`, turned into the
+/// expected Welch estimate and set beside the recorded one. Failures of the theory are
+/// reported in `theory_status`, never as an error.
+pub fn spectrum_comparison(
+    model: &Model,
+    sim: &SimResult,
+    variant: Variant,
+    opts: &SpectrumOptions,
+) -> SpectrumComparison {
+    let mut m = with_drawn_loadings(model, sim);
+    m.transfer = variant.transfer;
+    m.noise = variant.noise;
+    let epochs = sim
+        .epoch_windows
+        .iter()
+        .enumerate()
+        .map(|(ei, &w)| epoch_spectrum(&m, sim, ei, w, opts))
+        .collect();
+    SpectrumComparison {
+        transfer: variant.transfer,
+        noise: variant.noise,
+        response: "diffusion (closed form, parabolic cylinder functions) with the renewal \
+                   spike spectrum (docs/theory.md 6.1, 6.3)"
+            .into(),
+        epochs,
+    }
+}
+
+/// The theory's expected Welch estimates (one vector per population) at `freqs` for the
+/// epoch window `w`, its latent state and its status (`stable`, or `unstable: ...` when
+/// `allow_unstable`); `Err` with the reason when there is no theory spectrum.
+type TheorySpectra = (Vec<Vec<f64>>, Vec<f64>, String);
+
+fn theory_epoch_spectra(
+    m: &Model,
+    sim: &SimResult,
+    w: [f64; 2],
+    est: &crate::sim::RateSpectrum,
+    freqs: &[f64],
+    opts: &SpectrumOptions,
+) -> std::result::Result<TheorySpectra, String> {
+    use crate::theory::response::{
+        ClosedForm, NetworkResponse, ResponseOptions, RootBox, SpikeSpectrum, stability,
+    };
+    if freqs.is_empty() {
+        return Err("the epoch is shorter than 8 spike-count bins: no spectrum".into());
+    }
+    let p = m.p();
+    let st = spectrum_epoch_state(m, sim, w).map_err(|e| format!("no stationary state: {e}"))?;
+    let net = NetworkResponse::new(m, &st, &ClosedForm, ResponseOptions::default())
+        .map_err(|e| format!("no linear response: {e}"))?;
+    // only roots with Re lambda > 0 matter here
+    let search = RootBox {
+        re_min: 0.0,
+        re_max: 400.0,
+        f_max: 600.0,
+    };
+    let stab = stability(&net, &search).map_err(|e| format!("stability not determined: {e}"))?;
+    let status = match stab.eigenvalues.first() {
+        Some(r) if !stab.stable => format!(
+            "unstable: root with growth rate {:.3} 1/s at {:.2} Hz; the linear-response \
+             spectrum (docs/theory.md 6.3) describes stable states only",
+            r.growth_rate_hz, r.frequency_hz
+        ),
+        _ => "stable".to_string(),
+    };
+    if !stab.stable && !opts.allow_unstable {
+        return Err(status);
+    }
+    let white: Vec<f64> = (0..p)
+        .map(|a| st.populations[a].rate_hz / m.populations[a].n as f64)
+        .collect();
+    let spec = crate::sim::spectrum::expected_estimate(
+        freqs,
+        est.segment_s,
+        est.bin_s,
+        |f| {
+            let s = net
+                .population_spectrum_with(2.0 * std::f64::consts::PI * f, SpikeSpectrum::Renewal)?;
+            Ok((0..p).map(|a| s[(a, a)].re).collect())
+        },
+        &white,
+        opts.oversample,
+    )
+    .map_err(|e| format!("theory spectrum: {e}"))?;
+    Ok((spec, st.kappa.clone(), status))
+}
+
+fn epoch_spectrum(
+    m: &Model,
+    sim: &SimResult,
+    ei: usize,
+    w: [f64; 2],
+    opts: &SpectrumOptions,
+) -> EpochSpectrum {
+    use crate::sim::spectrum::peak_frequency;
+    let est: Vec<Option<&crate::sim::RateSpectrum>> = sim
+        .populations
+        .iter()
+        .map(|pr| pr.epoch_rate_spectra.get(ei))
+        .collect();
+    let n_keep = |rs: &crate::sim::RateSpectrum| {
+        rs.frequencies_hz
+            .iter()
+            .take_while(|&&f| f <= opts.f_max)
+            .count()
+    };
+    let first = est.first().copied().flatten();
+    let freqs: Vec<f64> = first
+        .map(|rs| rs.frequencies_hz[..n_keep(rs)].to_vec())
+        .unwrap_or_default();
+    let theory = match first {
+        Some(rs) => theory_epoch_spectra(m, sim, w, rs, &freqs, opts),
+        None => Err("no spectrum recorded".into()),
+    };
+    let (spec, kappa, status) = match theory {
+        Ok((s, k, st)) => (Some(s), k, st),
+        Err(e) => (None, Vec::new(), e),
+    };
+    let f_lo = SPECTRUM_BANDS_HZ[0];
+    let populations = sim
+        .populations
+        .iter()
+        .enumerate()
+        .map(|(a, pr)| {
+            let rs = est[a];
+            let n = rs.map_or(0, n_keep).min(freqs.len());
+            let sim_hz: Vec<f64> = rs.map_or_else(Vec::new, |r| r.power_hz[..n].to_vec());
+            let th: Option<Vec<f64>> = spec.as_ref().map(|s| s[a][..n].to_vec());
+            let band = |lo: f64, hi: f64| -> Option<SpectrumBand> {
+                let r = rs?;
+                let sb = r.band(&sim_hz, lo, hi)?;
+                let tb = th.as_ref().and_then(|t| r.band(t, lo, hi)).map(|b| b.mean_hz);
+                Some(SpectrumBand {
+                    lo_hz: lo,
+                    hi_hz: hi,
+                    sim_hz: sb.mean_hz,
+                    theory_hz: tb,
+                    rel_err: tb.map(|t| sb.mean_hz / t - 1.0),
+                    rel_se: sb.rel_se,
+                })
+            };
+            let mut bands: Vec<SpectrumBand> = SPECTRUM_BANDS_HZ
+                .windows(2)
+                .filter_map(|b| band(b[0], b[1]))
+                .collect();
+            bands.extend(band(f_lo, SPECTRUM_BANDS_HZ[SPECTRUM_BANDS_HZ.len() - 1]));
+            PopulationSpectrum {
+                name: pr.name.clone(),
+                frequencies_hz: freqs[..n].to_vec(),
+                peak_sim_hz: peak_frequency(&freqs[..n], &sim_hz, f_lo, opts.f_max),
+                peak_theory_hz: th
+                    .as_ref()
+                    .and_then(|t| peak_frequency(&freqs[..n], t, f_lo, opts.f_max)),
+                sim_hz,
+                theory_hz: th,
+                rel_se: rs.map_or(f64::NAN, |r| r.rel_se),
+                white_level_hz: rs.map_or(f64::NAN, |r| r.rate_hz / r.neurons.max(1) as f64),
+                bands,
+            }
+        })
+        .collect();
+    EpochSpectrum {
+        window_s: w,
+        kappa_theory_hz: kappa,
+        theory_status: status,
+        populations,
+    }
+}
+
+/// The spectrum section of [`table`].
+fn spectrum_table(sc: &SpectrumComparison) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\npopulation-rate spectra (docs/theory.md 6.5): theory {}, {}; {}",
+        label(&sc.transfer),
+        label(&sc.noise),
+        sc.response
+    );
+    for e in &sc.epochs {
+        let _ = writeln!(
+            s,
+            "  epoch [{:.2}, {:.2}] s: theory {}",
+            e.window_s[0], e.window_s[1], e.theory_status
+        );
+        for p in &e.populations {
+            let bands: Vec<String> = p
+                .bands
+                .iter()
+                .map(|b| {
+                    format!(
+                        "[{}, {}] {}",
+                        b.lo_hz,
+                        b.hi_hz,
+                        b.rel_err.map_or("-".into(), |x| format!(
+                            "{:+.1}% (se {:.1}%)",
+                            100.0 * x,
+                            100.0 * b.rel_se
+                        ))
+                    )
+                })
+                .collect();
+            let peak = |x: Option<f64>| x.map_or("-".into(), |f| format!("{f:.1}"));
+            let _ = writeln!(
+                s,
+                "    {}: peak sim {} Hz, theory {} Hz; sim/theory - 1 by band (Hz): {}",
+                p.name,
+                peak(p.peak_sim_hz),
+                peak(p.peak_theory_hz),
+                bands.join("  ")
+            );
+        }
+    }
+    s
+}
+
+/// The `spectrum` figure (log-log): per population, the simulated spectrum of each
+/// epoch beside the theory's expected estimate, with the white level `nu / N`.
+fn spectrum_figure(report: &Report, save: &mut SaveFn<'_>) -> Result<Vec<String>> {
+    use crate::plot::{Panel, Series, Style};
+    let Some(sc) = &report.spectra else {
+        return Ok(Vec::new());
+    };
+    let Some(p) = sc.epochs.first().map(|e| e.populations.len()) else {
+        return Ok(Vec::new());
+    };
+    let variant = format!(
+        "{}, {}; diffusion response, renewal S0",
+        label(&sc.transfer),
+        label(&sc.noise)
+    );
+    let panels: Vec<Panel> = (0..p)
+        .map(|a| {
+            let mut series = Vec::new();
+            let name = sc.epochs[0].populations[a].name.clone();
+            let several = sc.epochs.len() > 1;
+            for (k, e) in sc.epochs.iter().enumerate() {
+                let ps = &e.populations[a];
+                let tag = if several {
+                    format!(" [{:.1}, {:.1}] s", e.window_s[0], e.window_s[1])
+                } else {
+                    String::new()
+                };
+                let pts = |v: &[f64]| -> Vec<(f64, f64)> {
+                    ps.frequencies_hz.iter().copied().zip(v.iter().copied()).collect()
+                };
+                series.push(Series::new(
+                    format!("simulation{tag}"),
+                    pts(&ps.sim_hz),
+                    Style::ThinLine,
+                    2 * k,
+                ));
+                match &ps.theory_hz {
+                    Some(t) => series.push(Series::new(
+                        format!("theory ({variant}){tag}"),
+                        pts(t),
+                        Style::Line,
+                        2 * k + 1,
+                    )),
+                    None => series.push(Series::new(
+                        format!("no theory{tag}: {}", short_status(&e.theory_status)),
+                        Vec::new(),
+                        Style::Line,
+                        2 * k + 1,
+                    )),
+                }
+                if k == 0 {
+                    let (f0, f1) = (
+                        ps.frequencies_hz.first().copied().unwrap_or(1.0),
+                        ps.frequencies_hz.last().copied().unwrap_or(1.0),
+                    );
+                    series.push(Series::new(
+                        "nu/N (independent Poisson neurons)",
+                        vec![(f0, ps.white_level_hz), (f1, ps.white_level_hz)],
+                        Style::ThinLine,
+                        6,
+                    ));
+                }
+            }
+            Panel {
+                title: format!("{name}: spectrum of the population rate (two-sided)"),
+                x_label: "frequency (Hz)".into(),
+                y_label: "power (Hz^2/Hz)".into(),
+                series,
+                y_range: None,
+            }
+        })
+        .collect();
+    save("spectrum", &panels)?;
+    Ok(vec!["spectrum".to_string()])
+}
+
+/// The first clause of a theory status, for a legend.
+fn short_status(s: &str) -> String {
+    s.split(';').next().unwrap_or(s).to_string()
 }

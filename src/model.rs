@@ -373,6 +373,10 @@ pub struct SimSettings {
     /// Number of sampled pairs per population for spike-count correlations.
     #[serde(default = "default_corr_pairs")]
     pub corr_pairs: usize,
+    /// Segment length of the Welch estimate of the population-rate spectra (s); the
+    /// frequency resolution is its inverse (docs/theory.md 6.5).
+    #[serde(default = "default_spectrum_segment")]
+    pub spectrum_segment: f64,
 }
 
 fn default_record_bin() -> f64 {
@@ -383,6 +387,9 @@ fn default_raster_neurons() -> usize {
 }
 fn default_corr_pairs() -> usize {
     1000
+}
+fn default_spectrum_segment() -> f64 {
+    0.5
 }
 
 impl Default for SimSettings {
@@ -398,6 +405,7 @@ impl Default for SimSettings {
             record_bin: default_record_bin(),
             raster_neurons: default_raster_neurons(),
             corr_pairs: default_corr_pairs(),
+            spectrum_segment: default_spectrum_segment(),
         }
     }
 }
@@ -696,6 +704,7 @@ impl Model {
         finite_pos("sim.duration", s.duration)?;
         finite_nonneg("sim.warmup", s.warmup)?;
         finite_pos("sim.record_bin", s.record_bin)?;
+        finite_pos("sim.spectrum_segment", s.spectrum_segment)?;
         if self.delay.min() < s.dt {
             return Err(Error::invalid(
                 "delay",

@@ -263,6 +263,10 @@ pub struct Heatmap<'a> {
 /// Draw `map` to `<stem>.png` (NaN cells are drawn grey, e.g. where no stationary solution
 /// exists), with a colour bar.
 pub fn heatmap(stem: &Path, map: &Heatmap) -> Result<()> {
+    heatmap_impl(stem, map, &[])
+}
+
+fn heatmap_impl(stem: &Path, map: &Heatmap, markers: &[Marker]) -> Result<()> {
     let Heatmap {
         title,
         x_label,
@@ -355,6 +359,7 @@ pub fn heatmap(stem: &Path, map: &Heatmap) -> Result<()> {
         Rectangle::new([(0.0, a), (1.0, b)], colour(0.5 * (a + b)).filled())
     }))
     .map_err(err)?;
+    draw_markers(&mut chart, markers).map_err(err)?;
     root.present()
         .map_err(|e| Error::Io(format!("plot: {e}")))?;
     Ok(())
@@ -456,4 +461,190 @@ pub fn tuning_panels(c: &crate::theory::predictions::TuningContrast, shown: usiz
             ),
         ),
     ]
+}
+
+/// Write `panels` stacked vertically to `<stem>.png` and `<stem>.svg` with logarithmic x
+/// and y axes (for spectra): points with a non-positive coordinate are left out, a
+/// series without points appears in the legend only, `Bars` are drawn as lines.
+pub fn save_loglog(stem: &Path, panels: &[Panel]) -> Result<()> {
+    register_font();
+    if let Some(dir) = stem.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let h = 480 * panels.len() as u32;
+    let png = stem.with_extension("png");
+    render_loglog(
+        BitMapBackend::new(&png, (900, h)).into_drawing_area(),
+        panels,
+    )?;
+    let svg = stem.with_extension("svg");
+    render_loglog(SVGBackend::new(&svg, (900, h)).into_drawing_area(), panels)?;
+    Ok(())
+}
+
+fn render_loglog<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, panels: &[Panel]) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)
+        .map_err(|e| Error::Io(format!("plot: {e}")))?;
+    let areas = root.split_evenly((panels.len(), 1));
+    for (a, p) in areas.iter().zip(panels) {
+        draw_loglog_panel(a, p)?;
+    }
+    root.present()
+        .map_err(|e| Error::Io(format!("plot: {e}")))?;
+    Ok(())
+}
+
+fn draw_loglog_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Io(format!("plot: {e}"));
+    let positive = |s: &Series| -> Vec<(f64, f64)> {
+        s.points
+            .iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite() && *x > 0.0 && *y > 0.0)
+            .collect()
+    };
+    let mut xr = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut yr = (f64::INFINITY, f64::NEG_INFINITY);
+    for s in &panel.series {
+        for (x, y) in positive(s) {
+            xr = (xr.0.min(x), xr.1.max(x));
+            yr = (yr.0.min(y), yr.1.max(y));
+        }
+    }
+    if let Some(r) = panel.y_range.filter(|r| r.0 > 0.0 && r.1 > r.0) {
+        yr = r;
+    }
+    if !(xr.0.is_finite() && xr.1 > xr.0) {
+        xr = (1.0, 10.0);
+    }
+    if !(yr.0.is_finite() && yr.1 > yr.0) {
+        yr = if yr.0.is_finite() {
+            (yr.0 / 2.0, yr.0 * 2.0)
+        } else {
+            (1.0, 10.0)
+        };
+    }
+    // room above the data for the legend: a third of the decades shown
+    let decades = (yr.1 / yr.0).log10();
+    let yr = (yr.0 / 10f64.powf(0.05 * decades), yr.1 * 10f64.powf(0.45 * decades));
+    let mut chart = ChartBuilder::on(area)
+        .caption(&panel.title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(75)
+        .build_cartesian_2d((xr.0..xr.1).log_scale(), (yr.0..yr.1).log_scale())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(&panel.x_label)
+        .y_desc(&panel.y_label)
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 17))
+        .y_label_formatter(&|y| format!("{y:.0e}"))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(err)?;
+    let mut any_named = false;
+    for s in &panel.series {
+        let c = PALETTE[s.color % PALETTE.len()];
+        let pts = positive(s);
+        let anno = match s.style {
+            Style::Line | Style::Bars(_) => chart
+                .draw_series(LineSeries::new(pts, c.stroke_width(2)))
+                .map_err(err)?,
+            Style::ThinLine => chart
+                .draw_series(LineSeries::new(pts, c.mix(0.6).stroke_width(1)))
+                .map_err(err)?,
+            Style::Points => chart
+                .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 3, c.filled())))
+                .map_err(err)?,
+            Style::Dots => chart
+                .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 1, c.filled())))
+                .map_err(err)?,
+        };
+        if !s.name.is_empty() {
+            any_named = true;
+            let (lc, h) = if matches!(s.style, Style::ThinLine) {
+                (c.mix(0.6), 1)
+            } else {
+                (c.mix(1.0), 3)
+            };
+            anno.label(s.name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - h), (x + 16, y + h)], lc.filled()));
+        }
+    }
+    if any_named {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// A labelled point drawn over a heat map (e.g. a simulated parameter point).
+#[derive(Clone, Debug)]
+pub struct Marker {
+    /// Position in data units.
+    pub x: f64,
+    pub y: f64,
+    /// Text drawn beside the point (may hold several lines separated by `\n`).
+    pub label: String,
+}
+
+/// [`heatmap`] with labelled markers: white discs with a black rim, the label on a white
+/// box to the right (to the left in the right third of the map).
+pub fn heatmap_marked(stem: &Path, map: &Heatmap, markers: &[Marker]) -> Result<()> {
+    heatmap_impl(stem, map, markers)
+}
+
+fn draw_markers<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
+    markers: &[Marker],
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (xr, _) = (chart.x_range(), chart.y_range());
+    for m in markers {
+        chart.draw_series(std::iter::once(Circle::new((m.x, m.y), 7, WHITE.filled())))?;
+        chart.draw_series(std::iter::once(Circle::new(
+            (m.x, m.y),
+            7,
+            BLACK.stroke_width(2),
+        )))?;
+        let right = m.x < xr.start + 0.66 * (xr.end - xr.start);
+        let lines: Vec<&str> = m.label.lines().collect();
+        let (w, lh) = (
+            8 * lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as i32,
+            16,
+        );
+        let (x0, y0) = chart.backend_coord(&(m.x, m.y));
+        let bx = if right { x0 + 12 } else { x0 - 12 - w };
+        let by = y0 - lh * lines.len() as i32 / 2;
+        let area = chart.plotting_area();
+        let root = area.strip_coord_spec();
+        let (ox, oy) = root.get_base_pixel();
+        let (bx, by) = (bx - ox, by - oy);
+        root.draw(&Rectangle::new(
+            [(bx - 3, by - 2), (bx + w + 3, by + lh * lines.len() as i32 + 2)],
+            WHITE.mix(0.85).filled(),
+        ))?;
+        for (i, l) in lines.iter().enumerate() {
+            root.draw(&Text::new(
+                l.to_string(),
+                (bx, by + lh * i as i32),
+                ("sans-serif", 14).into_font().color(&BLACK),
+            ))?;
+        }
+    }
+    Ok(())
 }

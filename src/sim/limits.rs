@@ -105,6 +105,7 @@ pub fn estimate(model: &Model, threads: usize) -> RunEstimate {
     let steps_per_bin = (s.record_bin / dt).round().max(1.0);
     let nbins = (rec_steps / steps_per_bin).ceil();
     let n_ms = (rec_steps / (1e-3 / dt).round().max(1.0)).floor();
+    let n_spec = (rec_steps / super::spectrum::spectrum_bin_steps(dt) as f64).floor();
     let n_corr = (rec_steps / (super::record::CORR_BIN / dt).round().max(1.0)).floor();
     let corr_pairs = s.corr_pairs as f64;
     let corr_neurons: f64 = sizes.iter().map(|&na| na.min(2.0 * corr_pairs)).sum();
@@ -137,8 +138,8 @@ pub fn estimate(model: &Model, threads: usize) -> RunEstimate {
             "populations[].n",
         ),
         (
-            "binned time series (rates, mean V, kappa)",
-            nbins * (p * 28.0 + d * 16.0 + 40.0) + n_ms * p * 4.0,
+            "binned time series (rates, mean V, kappa, spike counts of the rate spectra)",
+            nbins * (p * 28.0 + d * 16.0 + 40.0) + n_ms * p * 4.0 + n_spec * p * 4.0,
             "sim.duration or sim.record_bin",
         ),
         (

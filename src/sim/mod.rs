@@ -37,6 +37,7 @@ pub mod rng;
 mod run;
 pub mod single;
 pub mod spikes;
+pub mod spectrum;
 pub mod targets;
 
 use std::path::PathBuf;
@@ -48,6 +49,7 @@ pub use crate::model::SimMode;
 pub use network::{Network, build};
 pub use run::simulate;
 pub use single::{SingleNeuronInput, SingleNeuronResult, single_neuron};
+pub use spectrum::RateSpectrum;
 
 /// How to run a simulation (everything else is in `Model::sim`).
 #[derive(Clone, Debug, Default)]
@@ -115,6 +117,11 @@ pub struct PopulationResult {
     pub raster_ids: Vec<u32>,
     /// ... and spike times (s, from the start of the warm-up).
     pub raster_times: Vec<f64>,
+    /// Power spectrum of the population-averaged rate `(1/N) sum_i s_i(t)` of all the
+    /// population's neurons in each epoch window of `SimResult::epoch_windows`: Welch's
+    /// method, Hann window, 50% overlap, two-sided, Hz^2/Hz (docs/theory.md 6.5).
+    #[serde(default)]
+    pub epoch_rate_spectra: Vec<RateSpectrum>,
 }
 
 /// Everything a simulation measured, plus what it cost.

@@ -10,10 +10,14 @@
 //! - `kappa(t) = sum_B c_B <n_j r_j(t)>_{j in B}`, `r_j` the spike train filtered with
 //!   `(1/tau_s) exp(-t/tau_s)` without delay: one running D-vector per population, O(D)
 //!   per spike, sampled at the step ends;
-//! - spike trains of sampled neurons.
+//! - spike trains of sampled neurons;
+//! - population spike counts in bins of [`spectrum::spectrum_bin_steps`] steps (about
+//!   0.2 ms), turned at the end into Welch spectra of the population rate per epoch
+//!   window (docs/theory.md 6.5): one increment per spike, nothing per step.
 
 use super::network::Network;
 use super::rng::{Stream, below, stream};
+use super::spectrum::{self, RateSpectrum};
 use crate::model::Model;
 
 /// Number of neurons per population used for the single-neuron V variances of chi.
@@ -83,6 +87,11 @@ pub struct Recorder {
     // kappa
     kfilt: Vec<f64>, // P x D
     kappa_sum: Vec<f64>,
+    // rate spectra: population spike counts in bins of `steps_per_spec` steps
+    steps_per_spec: usize,
+    spec_counts: Vec<Vec<u32>>,
+    epoch_windows: Vec<[f64; 2]>,
+    spectrum_segment: f64,
 }
 
 impl Recorder {
@@ -100,6 +109,8 @@ impl Recorder {
         let nbins = rec_steps.div_ceil(steps_per_bin);
         let n_ms = rec_steps / steps_per_ms;
         let n_corr = rec_steps / steps_per_corr;
+        let steps_per_spec = spectrum::spectrum_bin_steps(dt);
+        let n_spec = rec_steps / steps_per_spec;
         let n = net.n;
         let mut corr_slot = vec![u32::MAX; n];
         let mut corr_pairs = Vec::with_capacity(p);
@@ -174,6 +185,10 @@ impl Recorder {
             raster: vec![Vec::new(); p],
             kfilt: vec![0.0; p * d],
             kappa_sum: vec![0.0; d],
+            steps_per_spec,
+            spec_counts: vec![vec![0; n_spec]; p],
+            epoch_windows: super::epochs::windows(model),
+            spectrum_segment: s.spectrum_segment,
         }
     }
 
@@ -213,6 +228,9 @@ impl Recorder {
             self.last_spike[ju] = t;
             self.bin_counts[a][bin] += 1;
             if let Some(m) = self.ms_counts[a].get_mut(r / self.steps_per_ms) {
+                *m += 1;
+            }
+            if let Some(m) = self.spec_counts[a].get_mut(r / self.steps_per_spec) {
                 *m += 1;
             }
             let cs = self.corr_slot[ju];
@@ -339,6 +357,11 @@ impl Recorder {
             let mean_v_t: Vec<f64> = (0..nbins)
                 .map(|b| self.bin_vsum[a][b] / bin_steps(b, self.steps_per_bin, rec_steps) as f64)
                 .collect();
+            let spectra = self
+                .epoch_windows
+                .iter()
+                .map(|w| self.rate_spectrum(a, *w))
+                .collect();
             pops.push(PopRecord {
                 rate_hz: rate,
                 rate_sd_hz: rate_sd,
@@ -354,6 +377,7 @@ impl Recorder {
                 rate_t,
                 mean_v_t,
                 raster: self.raster[a].clone(),
+                spectra,
             });
         }
         let kappa_t: Vec<Vec<f64>> = (0..nbins)
@@ -382,6 +406,47 @@ impl Recorder {
             kappa_mean,
             kappa_t,
             time_s,
+        }
+    }
+}
+
+impl Recorder {
+    /// Welch spectrum of population `a`'s rate over the spike-count bins inside `window`
+    /// (s from the start of the run), docs/theory.md 6.5. Segments of
+    /// `sim.spectrum_segment` (shortened to the window if it is shorter); a window of
+    /// fewer than 8 bins gives an empty spectrum.
+    fn rate_spectrum(&self, a: usize, window: [f64; 2]) -> RateSpectrum {
+        let bin = self.steps_per_spec as f64 * self.dt;
+        let t0 = self.warm_steps as f64 * self.dt;
+        let counts = &self.spec_counts[a];
+        let k0 = (((window[0] - t0) / bin - 1e-9).ceil().max(0.0) as usize).min(counts.len());
+        let k1 = (((window[1] - t0) / bin + 1e-9).floor().max(0.0) as usize).min(counts.len());
+        let na = (self.pop_start[a + 1] - self.pop_start[a]) as f64;
+        let x: Vec<f64> = counts[k0..k1.max(k0)]
+            .iter()
+            .map(|&c| c as f64 / (na * bin))
+            .collect();
+        let seg = ((self.spectrum_segment / bin).round() as usize).min(x.len());
+        let est = spectrum::welch(&x, bin, seg, spectrum::SPECTRUM_F_MAX).ok();
+        let used = est
+            .as_ref()
+            .map_or(0, |e| (e.segments + 1) * e.segment_len / 2);
+        RateSpectrum {
+            window_s: window,
+            bin_s: bin,
+            segment_s: est.as_ref().map_or(0.0, |e| e.segment_len as f64 * bin),
+            segments: est.as_ref().map_or(0, |e| e.segments),
+            neurons: na as usize,
+            rate_hz: if used > 0 {
+                x[..used].iter().sum::<f64>() / used as f64
+            } else {
+                f64::NAN
+            },
+            frequencies_hz: est
+                .as_ref()
+                .map_or_else(Vec::new, |e| e.frequencies_hz.clone()),
+            power_hz: est.as_ref().map_or_else(Vec::new, |e| e.power.clone()),
+            rel_se: est.as_ref().map_or(f64::NAN, |e| e.rel_se),
         }
     }
 }
@@ -457,6 +522,8 @@ pub struct PopRecord {
     pub mean_v_t: Vec<f64>,
     /// Spikes `(neuron id, time in s)` of the raster neurons.
     pub raster: Vec<(u32, f64)>,
+    /// Welch spectrum of the population rate in each epoch window (docs/theory.md 6.5).
+    pub spectra: Vec<RateSpectrum>,
 }
 
 /// Everything the recorder produced.

@@ -349,6 +349,7 @@ pub(super) fn population_results(
                 mean_v_t: r.mean_v_t,
                 raster_ids: r.raster.iter().map(|x| x.0).collect(),
                 raster_times: r.raster.iter().map(|x| x.1).collect(),
+                epoch_rate_spectra: r.spectra,
             }
         })
         .collect()
