@@ -61,7 +61,9 @@ fn parse() -> Result<Args, Box<dyn std::error::Error>> {
                     "model" => None,
                     "grid" => Some(SimMode::Grid),
                     "precise" => Some(SimMode::Precise),
-                    other => return Err(format!("--mode {other}: use model, grid or precise").into()),
+                    other => {
+                        return Err(format!("--mode {other}: use model, grid or precise").into());
+                    }
                 }
             }
             "--out" => a.out = val()?.into(),
@@ -138,7 +140,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .filter_map(|(a, b)| Some((a.theory_hz.as_ref()?, b.theory_hz.as_ref()?)))
                     .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x / y - 1.0).abs()))
                     .fold(0.0, f64::max);
-                println!("  kernel quadrature: oversample 2 vs 4 differ by at most {dev:.2e} (relative)");
+                println!(
+                    "  kernel quadrature: oversample 2 vs 4 differ by at most {dev:.2e} (relative)"
+                );
             }
             println!(
                 "  seed {seed}: simulated in {t_sim:.1} s (wall); rates {:?} Hz; chi {:?}",
@@ -191,17 +195,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!("    {}:", per[0].name);
                 let mut bands_json = Vec::new();
                 let nb = SPECTRUM_BANDS_HZ.len();
-                let mut edges: Vec<(f64, f64)> = SPECTRUM_BANDS_HZ
-                    .windows(2)
-                    .map(|w| (w[0], w[1]))
-                    .collect();
+                let mut edges: Vec<(f64, f64)> =
+                    SPECTRUM_BANDS_HZ.windows(2).map(|w| (w[0], w[1])).collect();
                 edges.push((SPECTRUM_BANDS_HZ[0], SPECTRUM_BANDS_HZ[nb - 1]));
                 for (bi, &(lo, hi)) in edges.iter().enumerate() {
-                    let in_band: Vec<usize> = (0..k).filter(|&i| f[i] >= lo && f[i] <= hi).collect();
+                    let in_band: Vec<usize> =
+                        (0..k).filter(|&i| f[i] >= lo && f[i] <= hi).collect();
                     if in_band.is_empty() {
                         continue;
                     }
-                    let avg = |v: &[f64]| in_band.iter().map(|&i| v[i]).sum::<f64>() / in_band.len() as f64;
+                    let avg = |v: &[f64]| {
+                        in_band.iter().map(|&i| v[i]).sum::<f64>() / in_band.len() as f64
+                    };
                     let s_b = avg(&sim_mean);
                     let per_seed: Vec<f64> = per
                         .iter()
@@ -221,16 +226,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             bands_json.push(json!({"lo_hz": lo, "hi_hz": hi, "sim_hz": s_b, "theory_hz": t_b,
                                 "rel_err": err, "seed_spread": sd(&per_seed), "rel_se_seed_mean": se_band}));
                         }
-                        None => println!("      [{lo:>5}, {hi:>5}] Hz: sim {s_b:.4e} Hz, no theory"),
+                        None => {
+                            println!("      [{lo:>5}, {hi:>5}] Hz: sim {s_b:.4e} Hz, no theory")
+                        }
                     }
                 }
-                let pk = |v: &[f64]| balnet::sim::spectrum::peak_frequency(f, v, SPECTRUM_BANDS_HZ[0], opts.f_max);
+                let pk = |v: &[f64]| {
+                    balnet::sim::spectrum::peak_frequency(f, v, SPECTRUM_BANDS_HZ[0], opts.f_max)
+                };
                 let peaks_seed: Vec<f64> = per.iter().filter_map(|p| p.peak_sim_hz).collect();
                 let (ps, pt) = (pk(&sim_mean), th.as_deref().and_then(pk));
                 println!(
                     "      peak: sim {} Hz (seeds {}), theory {} Hz{}",
                     ps.map_or("-".into(), |x| format!("{x:.1}")),
-                    peaks_seed.iter().map(|x| format!("{x:.1}")).collect::<Vec<_>>().join(", "),
+                    peaks_seed
+                        .iter()
+                        .map(|x| format!("{x:.1}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     pt.map_or("-".into(), |x| format!("{x:.1}")),
                     match (ps, pt) {
                         (Some(a), Some(b)) => format!(" ({:+.1}%)", 100.0 * (a / b - 1.0)),
@@ -245,7 +258,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "white_level_hz": per[0].white_level_hz,
                 }));
                 if e == fig_ep {
-                    let pts = |v: &[f64]| f.iter().copied().zip(v.iter().copied()).collect::<Vec<_>>();
+                    let pts =
+                        |v: &[f64]| f.iter().copied().zip(v.iter().copied()).collect::<Vec<_>>();
                     let mut series = vec![Series::new(
                         format!(
                             "simulation, mean of {} seed{}",
@@ -284,7 +298,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                     series.push(Series::new(
                         "nu/N (independent Poisson neurons)",
-                        vec![(f[0], per[0].white_level_hz), (f[k - 1], per[0].white_level_hz)],
+                        vec![
+                            (f[0], per[0].white_level_hz),
+                            (f[k - 1], per[0].white_level_hz),
+                        ],
                         Style::ThinLine,
                         6,
                     ));
@@ -301,11 +318,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
         }
-        let stem = args.out.join(format!("spectrum_vs_sim_{}", balnet::sim::output::sanitize(name)));
+        let stem = args.out.join(format!(
+            "spectrum_vs_sim_{}",
+            balnet::sim::output::sanitize(name)
+        ));
         balnet::plot::save_loglog(&stem, &panels)?;
         println!("  wrote {}.png", stem.display());
-        all_json.push(json!({"model": m.name, "mode": m.sim.mode, "duration_s": m.sim.duration,
-            "seeds": args.seeds, "segment_s": m.sim.spectrum_segment, "spectra": model_json}));
+        all_json.push(
+            json!({"model": m.name, "mode": m.sim.mode, "duration_s": m.sim.duration,
+            "seeds": args.seeds, "segment_s": m.sim.spectrum_segment, "spectra": model_json}),
+        );
     }
     std::fs::write(
         args.out.join("spectrum_vs_sim.json"),

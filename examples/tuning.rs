@@ -19,7 +19,7 @@ use balnet::theory::latent::{SearchBox, fixed_points};
 use balnet::theory::predictions::{TuningOptions, symmetric_path_1d, tuning_contrast};
 
 /// Curves drawn per panel (out of `TuningOptions::neurons` sampled).
-const SHOWN: usize = 12;
+const SHOWN: usize = 5;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "out".into()));

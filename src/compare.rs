@@ -10,6 +10,7 @@ use crate::model::{Model, NoiseClosure, TransferKind};
 use crate::sim::SimResult;
 use crate::theory::dynamics::{self, DynamicsOptions, Trajectory};
 use crate::theory::latent::{self, SearchBox};
+use crate::theory::predictions::TuningContrast;
 use crate::theory::predictions::counting::count_cdf;
 use crate::theory::{Limit, State, stationary};
 use crate::transfer::Transfer;
@@ -173,8 +174,44 @@ pub struct TheoryComparison {
     /// Coherent shift of the population mean V per unit change of `kappa` between the
     /// first and last epoch (mV/Hz), per population: `[theory, sim]`.
     pub dv_dkappa_mv_per_hz: Vec<[f64; 2]>,
-    /// The theory's latent trajectory along the Model's signal.
+    /// The theory's latent trajectory along the Model's signal, recorded at the
+    /// integrator's steps (dense in transients, sparse at fixed points); empty for a
+    /// variant without trajectory.
     pub trajectory: Trajectory,
+    /// Wall-clock time of this variant (s).
+    #[serde(default)]
+    pub wall_s: f64,
+}
+
+/// The single-neuron rate distribution of one population in one epoch, simulation against
+/// theory with counting noise (docs/theory.md section 3), on logarithmic rate bins; the
+/// silent neurons (no spike in the window) are counted apart.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RateHistogram {
+    /// Population name.
+    pub population: String,
+    /// Index of the epoch in [`TheoryComparison::epochs`].
+    pub epoch: usize,
+    /// The epoch's window (s from the start of the simulation).
+    pub window_s: [f64; 2],
+    /// Latent input `s` in the epoch.
+    pub s: Vec<f64>,
+    /// Transfer function of the theory drawn.
+    pub transfer: TransferKind,
+    /// Noise closure of the theory drawn.
+    pub noise: NoiseClosure,
+    /// Bin edges (Hz): half-integer spike counts over the window, spaced logarithmically,
+    /// so that every bin holds whole counts (no aliasing of the count lattice `k / window`).
+    pub edges_hz: Vec<f64>,
+    /// Simulation: fraction of the population's neurons in each bin.
+    pub sim_fraction: Vec<f64>,
+    /// Theory: probability of a neuron's count falling in each bin (counting noise with
+    /// the measured ISI CV, [`crate::theory::predictions::counting::count_cdf`]).
+    pub theory_fraction: Vec<f64>,
+    /// Simulation: fraction of neurons without a spike in the window.
+    pub silent_sim: f64,
+    /// Theory: probability of no spike in the window.
+    pub silent_theory: f64,
 }
 
 /// The full comparison report (written as `report.json`).
@@ -207,6 +244,19 @@ pub struct Report {
     /// epoch (docs/theory.md 6.5).
     #[serde(default)]
     pub spectra: Option<SpectrumComparison>,
+    /// Index in `theories` of the variant the figures draw as the main theory: the most
+    /// complete closure compared (shot noise with the spectral closure when present).
+    #[serde(default)]
+    pub main_theory: usize,
+    /// Rate distributions of the main theory against the simulation, per population in
+    /// the first and the last epoch (before and after the input changes).
+    #[serde(default)]
+    pub rate_histograms: Vec<RateHistogram>,
+    /// Theory only (no simulated counterpart): tuning curves of sampled neurons along
+    /// `kappa` at the last epoch's input, balanced against unbalanced (docs/theory.md
+    /// 2.6.4), with Siegert and the Poisson closure; `null` unless `D = 1`.
+    #[serde(default)]
+    pub tuning: Option<TuningContrast>,
     /// Wall-clock time of the simulation, network construction included (s).
     pub wall_sim_s: f64,
     /// Wall-clock time of the theory side of the comparison (s).
@@ -322,10 +372,17 @@ pub struct Variant {
 }
 
 impl Variant {
-    /// The variants `balnet compare` runs: Siegert and shot noise with the Poisson closure
-    /// (with trajectories), and shot noise with the spectral closure (fixed points only).
+    /// The variants `balnet compare` runs: shot noise with the spectral closure (the most
+    /// complete closure, drawn as the main theory; with trajectory), Siegert with the
+    /// Poisson closure (the diffusion reference; with trajectory), and shot noise with the
+    /// Poisson closure (fixed points only).
     pub fn standard() -> Vec<Variant> {
         vec![
+            Variant {
+                transfer: TransferKind::ShotNoise,
+                noise: NoiseClosure::Spectral,
+                trajectory: true,
+            },
             Variant {
                 transfer: TransferKind::Siegert,
                 noise: NoiseClosure::Poisson,
@@ -334,18 +391,18 @@ impl Variant {
             Variant {
                 transfer: TransferKind::ShotNoise,
                 noise: NoiseClosure::Poisson,
-                trajectory: true,
-            },
-            Variant {
-                transfer: TransferKind::ShotNoise,
-                noise: NoiseClosure::Spectral,
                 trajectory: false,
             },
         ]
     }
 
+    /// `transfer/noise` as in `report.json` (e.g. `shot_noise/spectral`).
+    pub fn name(&self) -> String {
+        format!("{}/{}", label(&self.transfer), label(&self.noise))
+    }
+
     /// Every transfer function with every noise closure (docs/theory.md 2.1-2.2); trajectories
-    /// only for the Poisson closure.
+    /// for the Poisson closure and for shot noise with the spectral closure.
     pub fn all() -> Vec<Variant> {
         let mut v = Vec::new();
         for transfer in [TransferKind::Siegert, TransferKind::ShotNoise] {
@@ -357,7 +414,8 @@ impl Variant {
                 v.push(Variant {
                     transfer,
                     noise,
-                    trajectory: noise == NoiseClosure::Poisson,
+                    trajectory: noise == NoiseClosure::Poisson
+                        || (transfer == TransferKind::ShotNoise && noise == NoiseClosure::Spectral),
                 });
             }
         }
@@ -371,6 +429,32 @@ pub fn compare_theory(
     sim: &SimResult,
     variant: Variant,
 ) -> Result<TheoryComparison> {
+    compare_theory_observed(model, sim, variant, &mut |_| {})
+}
+
+/// Share of a variant's work taken by the fixed points when it integrates a trajectory too
+/// (for the progress bar only).
+const FIXED_POINT_SHARE: f64 = 0.3;
+
+/// Largest step of the theory's latent trajectory in a comparison (in units of `tau_s`), and
+/// its tolerances (docs/theory.md 2.5, "Recording the steps"):
+/// the trajectory is drawn against a simulated `kappa(t)` whose finite-N noise is of order
+/// 1 Hz, so `1e-3` Hz is far below what a figure or a distance can resolve.
+const TRAJECTORY_MAX_STEP_TAU_S: f64 = 1.0;
+const TRAJECTORY_OPTIONS: DynamicsOptions = DynamicsOptions {
+    rtol: 1e-4,
+    atol: 1e-3,
+    record_steps: true,
+};
+
+/// [`compare_theory`], calling `progress(fraction)` (0 to 1) as it goes.
+pub fn compare_theory_observed(
+    model: &Model,
+    sim: &SimResult,
+    variant: Variant,
+    progress: &mut dyn FnMut(f64),
+) -> Result<TheoryComparison> {
+    let t_start = std::time::Instant::now();
     let mut m = with_drawn_loadings(model, sim);
     m.transfer = variant.transfer;
     m.noise = variant.noise;
@@ -381,7 +465,13 @@ pub fn compare_theory(
     let wins = epochs(&m);
     let mut out_epochs = Vec::new();
     let search = SearchBox::default();
+    let fp_share = if d > 0 && variant.trajectory {
+        FIXED_POINT_SHARE
+    } else {
+        1.0
+    };
     for (ei, w) in wins.iter().enumerate() {
+        progress(fp_share * ei as f64 / wins.len() as f64);
         let s = m.signal(0.5 * (w[0] + w[1]));
         let kappa_sim: Vec<f64> = (0..d)
             .map(|e| {
@@ -476,21 +566,24 @@ pub fn compare_theory(
             .collect(),
         _ => vec![],
     };
+    progress(fp_share);
     let trajectory = if d > 0 && variant.trajectory {
         let k0 = out_epochs
             .first()
             .map_or(vec![0.0; d], |e| e.kappa_theory_hz.clone());
-        dynamics::integrate(
+        dynamics::integrate_observed(
             &m,
             limit,
             &k0,
             t_end,
-            m.sim.record_bin.max(0.01),
-            &DynamicsOptions::default(),
+            TRAJECTORY_MAX_STEP_TAU_S * m.latent.as_ref().map_or(1.0, |l| l.tau_s),
+            &TRAJECTORY_OPTIONS,
+            &mut |t| progress(fp_share + (1.0 - fp_share) * t / t_end),
         )?
     } else {
         Trajectory::default()
     };
+    progress(1.0);
     Ok(TheoryComparison {
         transfer,
         noise: variant.noise,
@@ -498,7 +591,119 @@ pub fn compare_theory(
         epochs: out_epochs,
         dv_dkappa_mv_per_hz: dv_dkappa,
         trajectory,
+        wall_s: t_start.elapsed().as_secs_f64(),
     })
+}
+
+/// Half-integer spike counts from `1/2` to `kmax + 1/2`, about 12 per decade: the edges of
+/// [`RateHistogram`] bins in counts (each bin holds whole counts).
+fn log_count_edges(kmax: f64) -> Vec<f64> {
+    let hi = kmax.max(1.0).floor() + 0.5;
+    let n = ((hi / 0.5).log10() * 12.0).ceil().max(1.0) as usize;
+    let mut e = vec![0.5];
+    for i in 1..=n {
+        let c = (0.5 * (hi / 0.5).powf(i as f64 / n as f64)).floor() + 0.5;
+        if c > e[e.len() - 1] && c <= hi {
+            e.push(c);
+        }
+    }
+    if e[e.len() - 1] < hi {
+        e.push(hi);
+    }
+    e
+}
+
+/// The rate distributions of the variant `th` against the simulation in the first and the
+/// last epoch, per population ([`RateHistogram`]).
+fn rate_histograms(
+    model: &Model,
+    sim: &SimResult,
+    th: &TheoryComparison,
+) -> Result<Vec<RateHistogram>> {
+    let mut m = with_drawn_loadings(model, sim);
+    m.transfer = th.transfer;
+    m.noise = th.noise;
+    let n_ep = th.epochs.len();
+    let chosen: Vec<usize> = match n_ep {
+        0 => vec![],
+        1 => vec![0],
+        _ => vec![0, n_ep - 1],
+    };
+    let mut out = Vec::new();
+    for ei in chosen {
+        let e = &th.epochs[ei];
+        let window = e.window_s[1] - e.window_s[0];
+        let st = stationary::solve(&m, Limit::Finite, &e.kappa_theory_hz, &e.s, None)?;
+        for (a, p) in sim.populations.iter().enumerate() {
+            let counts: Vec<f64> = p
+                .epoch_rates_hz
+                .get(ei)
+                .map_or(&[][..], |v| &v[..])
+                .iter()
+                .map(|r| (r * window).round())
+                .collect();
+            let n = counts.len().max(1) as f64;
+            let kmax = counts.iter().copied().fold(1.0, f64::max);
+            let edges = log_count_edges(kmax);
+            let sim_fraction: Vec<f64> = edges
+                .windows(2)
+                .map(|w| counts.iter().filter(|&&c| c > w[0] && c < w[1]).count() as f64 / n)
+                .collect();
+            let t = crate::theory::closure::state_transfer(&m, &st, a)?;
+            let ps = &st.populations[a];
+            let cv = if p.cv_isi.is_finite() { p.cv_isi } else { 1.0 };
+            // P(count <= k) over the population's Gaussian of mean inputs
+            let cdf = |k: f64| {
+                gauss::expect(
+                    |x| count_cdf(t.rate(x), window, cv, k.floor() as i64),
+                    ps.mean_input_mv,
+                    ps.delta_mv2,
+                )
+            };
+            let at_edges: Vec<f64> = edges.iter().map(|&c| cdf(c)).collect();
+            out.push(RateHistogram {
+                population: p.name.clone(),
+                epoch: ei,
+                window_s: e.window_s,
+                s: e.s.clone(),
+                transfer: th.transfer,
+                noise: th.noise,
+                edges_hz: edges.iter().map(|c| c / window).collect(),
+                sim_fraction,
+                theory_fraction: at_edges.windows(2).map(|w| w[1] - w[0]).collect(),
+                silent_sim: counts.iter().filter(|&&c| c == 0.0).count() as f64 / n,
+                silent_theory: at_edges[0],
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Tuning curves (docs/theory.md 2.6.4) of the network as drawn, at the last epoch's input,
+/// along `kappa` in `+-max(15 Hz, 2 |kappa_sim|)`: balanced beside unbalanced, Siegert with
+/// the Poisson closure. `None` unless `D = 1`.
+fn tuning_figure_data(
+    model: &Model,
+    sim: &SimResult,
+    th: Option<&TheoryComparison>,
+) -> Result<Option<TuningContrast>> {
+    let m = with_drawn_loadings(model, sim);
+    if m.d() != 1 {
+        return Ok(None);
+    }
+    let last = th.and_then(|t| t.epochs.last());
+    let s_last = last.map_or_else(|| m.signal(0.0), |e| e.s.clone());
+    let k_last = last.map_or(0.0, |e| e.kappa_sim_hz[0].abs());
+    let mut mt = m.clone();
+    mt.transfer = TransferKind::Siegert;
+    mt.noise = NoiseClosure::Poisson;
+    let path = crate::theory::predictions::symmetric_path_1d((2.0 * k_last).max(15.0), 31)?;
+    let opts = crate::theory::predictions::TuningOptions {
+        neurons: 100,
+        seed: sim.seed,
+        tol_hz: 0.1,
+    };
+    crate::theory::predictions::tuning_contrast(&mt, Limit::Finite, &path, &s_last, &opts).map(Some)
 }
 
 /// Expected finite-N offset of `kappa` measured at `kappa = 0` (docs/theory.md section 3).
@@ -522,13 +727,88 @@ fn finite_n_offset(model: &Model, state: &State) -> f64 {
     var.sqrt() / (1.0 - loop_gain).abs().max(1e-3)
 }
 
-/// Compare a finished simulation with the theory, for each variant.
+/// How [`compare_with`] runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CompareOptions {
+    /// No progress bars (they are drawn on stderr, and only when it is a terminal).
+    pub quiet: bool,
+}
+
+/// A progress bar on stderr for one phase of a comparison (none when quiet or when
+/// stderr is not a terminal); position in thousandths of the phase.
+struct PhaseBar(Option<indicatif::ProgressBar>);
+
+impl PhaseBar {
+    fn new(opts: &CompareOptions, name: String) -> PhaseBar {
+        use std::io::IsTerminal;
+        if opts.quiet || !std::io::stderr().is_terminal() {
+            return PhaseBar(None);
+        }
+        let b = indicatif::ProgressBar::new(1000);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix:<34} {bar:30} {percent:>3}% {elapsed:>4} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b.set_prefix(name);
+        PhaseBar(Some(b))
+    }
+    fn set(&self, fraction: f64) {
+        if let Some(b) = &self.0 {
+            b.set_position((fraction.clamp(0.0, 1.0) * 1000.0) as u64);
+        }
+    }
+    /// Leave the bar on screen at 100% with its elapsed time.
+    fn finish(self) {
+        if let Some(b) = self.0 {
+            b.finish();
+        }
+    }
+}
+
+/// Compare a finished simulation with the theory, for each variant (no progress bars).
 pub fn compare(model: &Model, sim: &SimResult, variants: &[Variant]) -> Result<Report> {
+    compare_with(model, sim, variants, &CompareOptions { quiet: true })
+}
+
+/// Index of the variant the figures draw as the main theory: shot noise with the spectral
+/// closure if compared, else the first.
+fn main_variant(variants: &[Variant]) -> usize {
+    variants
+        .iter()
+        .position(|v| v.transfer == TransferKind::ShotNoise && v.noise == NoiseClosure::Spectral)
+        .unwrap_or(0)
+}
+
+/// [`compare`] with a progress bar per theory variant and one for the figure data.
+pub fn compare_with(
+    model: &Model,
+    sim: &SimResult,
+    variants: &[Variant],
+    opts: &CompareOptions,
+) -> Result<Report> {
     let t0 = std::time::Instant::now();
+    let n = variants.len();
     let theories = variants
         .iter()
-        .map(|&v| compare_theory(model, sim, v))
+        .enumerate()
+        .map(|(i, &v)| {
+            let bar = PhaseBar::new(opts, format!("theory {}/{n} {}", i + 1, v.name()));
+            let r = compare_theory_observed(model, sim, v, &mut |f| bar.set(f));
+            bar.finish();
+            r
+        })
         .collect::<Result<Vec<_>>>()?;
+    let main_theory = main_variant(variants);
+    let bar = PhaseBar::new(opts, "figure data (theory)".into());
+    let rate_histograms = match theories.get(main_theory) {
+        Some(th) => rate_histograms(model, sim, th)?,
+        None => Vec::new(),
+    };
+    bar.set(0.4);
+    let tuning = tuning_figure_data(model, sim, theories.first())?;
+    bar.finish();
     let m = with_drawn_loadings(model, sim);
     let st0 = stationary::solve(&m, Limit::Finite, &vec![0.0; m.d()], &m.signal(0.0), None)?;
     let sim_statistics: Vec<SimStatistics> = sim
@@ -559,6 +839,9 @@ pub fn compare(model: &Model, sim: &SimResult, variants: &[Variant]) -> Result<R
             .first()
             .map(|&v| spectrum_comparison(model, sim, v, &SpectrumOptions::default())),
         theories,
+        main_theory,
+        rate_histograms,
+        tuning,
         wall_sim_s: sim.wall_s + sim.build_s,
         wall_theory_s: t0.elapsed().as_secs_f64(),
     })
@@ -772,6 +1055,36 @@ const FIGURE_EXTS: &[&str] = &["png", "svg"];
 
 type SaveFn<'a> = dyn FnMut(&str, &[crate::plot::Panel]) -> Result<()> + 'a;
 
+/// The changes of the input `s(t)` as dashed vertical markers, the first named in the
+/// legend with the values before and after.
+fn input_marks(model: &Model, y: f64) -> Vec<crate::plot::Series> {
+    use crate::plot::{Series, Style};
+    let fmt = |v: Vec<f64>| {
+        let t: Vec<String> = v.iter().map(|x| format!("{x}")).collect();
+        t.join(", ")
+    };
+    model
+        .latent
+        .as_ref()
+        .map(|l| l.signal.breakpoints())
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let name = if i == 0 {
+                format!(
+                    "input s: {} -> {} at {b} s",
+                    fmt(model.signal(b - 1e-9 * b.abs().max(1.0))),
+                    fmt(model.signal(b))
+                )
+            } else {
+                String::new()
+            };
+            Series::new(name, vec![(b, y)], Style::VLine, 4)
+        })
+        .collect()
+}
+
 fn figures(
     model: &Model,
     sim: &SimResult,
@@ -785,11 +1098,12 @@ fn figures(
         written.push(name.to_string());
         Ok(())
     };
-    let m = with_drawn_loadings(model, sim);
+    let name = |th: &TheoryComparison| format!("{}/{}", label(&th.transfer), label(&th.noise));
+    let main = report.theories.get(report.main_theory);
     // kappa(t)
-    if m.d() > 0 {
+    if model.d() > 0 {
         let mut series = vec![Series::new(
-            "simulation",
+            format!("simulation ({} ms bins)", sim_bin_ms(model)),
             sim.time_s
                 .iter()
                 .zip(&sim.kappa_t)
@@ -798,64 +1112,52 @@ fn figures(
             Style::ThinLine,
             6,
         )];
-        for (i, th) in report
-            .theories
-            .iter()
-            .enumerate()
-            .filter(|(_, th)| !th.trajectory.t.is_empty())
-        {
-            series.push(Series::new(
-                format!("theory ({}, {})", label(&th.transfer), label(&th.noise)),
-                th.trajectory
-                    .t
-                    .iter()
-                    .zip(&th.trajectory.kappa)
-                    .map(|(t, k)| (*t, k[0]))
-                    .collect(),
-                Style::Line,
-                i,
-            ));
-        }
-        // variants without a trajectory: their fixed points over each measured window
-        for (i, th) in report
-            .theories
-            .iter()
-            .enumerate()
-            .filter(|(_, th)| th.trajectory.t.is_empty())
-        {
-            for (k, e) in th.epochs.iter().enumerate() {
-                let name = if k == 0 {
-                    format!(
-                        "fixed points ({}, {})",
-                        label(&th.transfer),
-                        label(&th.noise)
-                    )
-                } else {
-                    String::new()
-                };
-                let y = e.kappa_theory_hz[0];
+        for (i, th) in report.theories.iter().enumerate() {
+            if th.trajectory.t.is_empty() {
+                // without a trajectory: the fixed points over each measured window
+                for (k, e) in th.epochs.iter().enumerate() {
+                    let y = e.kappa_theory_hz[0];
+                    series.push(Series::new(
+                        if k == 0 {
+                            format!("theory {}, fixed points", name(th))
+                        } else {
+                            String::new()
+                        },
+                        vec![(e.window_s[0], y), (e.window_s[1], y)],
+                        Style::Line,
+                        i,
+                    ));
+                }
+            } else {
                 series.push(Series::new(
-                    name,
-                    vec![(e.window_s[0], y), (e.window_s[1], y)],
+                    format!("theory {}", name(th)),
+                    th.trajectory
+                        .t
+                        .iter()
+                        .zip(&th.trajectory.kappa)
+                        .map(|(t, k)| (*t, k[0]))
+                        .collect(),
                     Style::Line,
-                    i + 1,
+                    i,
                 ));
             }
         }
+        series.extend(input_marks(model, 0.0));
         save(
             "kappa_t",
             &[Panel {
-                title: "Latent variable kappa(t): theory vs simulation".into(),
+                title: "Latent variable kappa(t): simulation and theory (loadings as drawn)".into(),
                 x_label: "time (s)".into(),
                 y_label: "kappa (Hz)".into(),
                 series,
-                y_range: None,
+                ..Default::default()
             }],
         )?;
     }
-    // rates and mean V over time, smoothed to 50 ms
+    // rates and mean V over time, smoothed to 50 ms; theory: the main variant's trajectory,
+    // or its fixed points over the measured windows
     let smooth = |y: &[f64]| -> Vec<(f64, f64)> {
-        let w = ((0.05 / m.sim.record_bin).round() as usize).max(1);
+        let w = ((0.05 / model.sim.record_bin).round() as usize).max(1);
         sim.time_s
             .chunks(w)
             .zip(y.chunks(w))
@@ -871,182 +1173,150 @@ fn figures(
     let mut v_series = Vec::new();
     for (a, p) in sim.populations.iter().enumerate() {
         rate_series.push(Series::new(
-            format!("{} sim", p.name),
+            format!("{} simulation", p.name),
             smooth(&p.rate_t),
             Style::ThinLine,
             a,
         ));
         v_series.push(Series::new(
-            format!("{} sim", p.name),
+            format!("{} simulation", p.name),
             smooth(&p.mean_v_t),
             Style::ThinLine,
             a,
         ));
-        if let Some(th) = report
-            .theories
-            .iter()
-            .rev()
-            .find(|th| !th.trajectory.t.is_empty())
-            && let Some(tr) = th.trajectory.populations.get(a)
-        {
+        let Some(th) = main else { continue };
+        let label = format!("{} theory {}", p.name, name(th));
+        if let Some(tr) = th.trajectory.populations.get(a) {
+            let t = th.trajectory.t.iter().copied();
             rate_series.push(Series::new(
-                format!("{} theory", p.name),
-                th.trajectory
-                    .t
-                    .iter()
-                    .copied()
-                    .zip(tr.rate_hz.iter().copied())
-                    .collect(),
+                label.clone(),
+                t.clone().zip(tr.rate_hz.iter().copied()).collect(),
                 Style::Line,
                 a,
             ));
             v_series.push(Series::new(
-                format!("{} theory", p.name),
-                th.trajectory
-                    .t
-                    .iter()
-                    .copied()
-                    .zip(tr.mean_v_mv.iter().copied())
-                    .collect(),
+                label,
+                t.zip(tr.mean_v_mv.iter().copied()).collect(),
                 Style::Line,
                 a,
             ));
+        } else {
+            for (k, e) in th.epochs.iter().enumerate() {
+                let pc = &e.populations[a];
+                let l = if k == 0 { label.clone() } else { String::new() };
+                let seg = |y: f64| vec![(e.window_s[0], y), (e.window_s[1], y)];
+                rate_series.push(Series::new(
+                    l.clone(),
+                    seg(pc.rate_theory_hz),
+                    Style::Line,
+                    a,
+                ));
+                v_series.push(Series::new(l, seg(pc.mean_v_theory_mv), Style::Line, a));
+            }
         }
     }
+    rate_series.extend(input_marks(model, 0.0));
+    v_series.extend(input_marks(model, 0.0));
     save(
         "rates_mean_v",
         &[
             Panel {
-                title: "Population rates (50 ms bins): global activity stays nearly constant"
-                    .into(),
+                title: "Population rates (50 ms bins)".into(),
                 x_label: "time (s)".into(),
                 y_label: "rate (Hz)".into(),
                 series: rate_series,
-                y_range: None,
+                ..Default::default()
             },
             Panel {
-                title: "Population-mean membrane potential: coherent shift with kappa".into(),
+                title: "Population-mean membrane potential (50 ms bins)".into(),
                 x_label: "time (s)".into(),
                 y_label: "mean V (mV)".into(),
                 series: v_series,
-                y_range: None,
+                ..Default::default()
             },
         ],
     )?;
-    // rate distributions in the last epoch: simulated histogram vs theory with counting noise
-    if let (Some(th), Some(ei)) = (
-        report.theories.last(),
-        sim.epoch_windows.len().checked_sub(1),
-    ) {
-        let w = sim.epoch_windows[ei];
-        let window = w[1] - w[0];
-        let e = &th.epochs[ei.min(th.epochs.len() - 1)];
-        let mut mt = m.clone();
-        mt.transfer = th.transfer;
-        mt.noise = th.noise;
-        let st = stationary::solve(&mt, Limit::Finite, &e.kappa_theory_hz, &e.s, None)?;
+    // rate distributions before and after the input changes, on a log rate axis: density
+    // per decade of rate; the silent neurons in the legend
+    if !report.rate_histograms.is_empty() {
         let mut panels = Vec::new();
-        for (a, p) in sim.populations.iter().enumerate() {
-            let rates = &p.epoch_rates_hz[ei];
-            let rmax = rates.iter().copied().fold(0.0, f64::max).max(1.0);
-            // bins hold a whole number of count values k / window (no aliasing)
-            let per_bin = ((rmax / 40.0) * window).ceil().max(1.0);
-            let bw = per_bin / window;
-            let nb = ((rmax / bw).floor() as usize + 1).max(1);
-            let mut hist = vec![0.0; nb];
-            for &r in rates {
-                hist[((r / bw) as usize).min(nb - 1)] += 1.0 / (rates.len() as f64 * bw);
-            }
-            let ps = &st.populations[a];
-            let t = crate::theory::closure::state_transfer(&mt, &st, a)?;
-            let cv = if p.cv_isi.is_finite() { p.cv_isi } else { 1.0 };
-            // P(count < r window): bins are [k0, k1) in counts
-            let cdf = |r: f64| {
-                gauss::expect(
-                    |x| count_cdf(t.rate(x), window, cv, (r * window).round() as i64 - 1),
-                    ps.mean_input_mv,
-                    ps.delta_mv2,
-                )
-            };
-            let theory: Vec<(f64, f64)> = (0..nb)
-                .map(|b| {
-                    (
-                        b as f64 * bw + 0.5 * bw,
-                        (cdf((b + 1) as f64 * bw) - cdf(b as f64 * bw)) / bw,
-                    )
-                })
+        for p in &sim.populations {
+            let hs: Vec<&RateHistogram> = report
+                .rate_histograms
+                .iter()
+                .filter(|h| h.population == p.name)
                 .collect();
+            let Some(first) = hs.first() else { continue };
+            let mut series = Vec::new();
+            for (k, h) in hs.iter().enumerate() {
+                let per_decade = |f: &[f64]| -> Vec<(f64, f64)> {
+                    h.edges_hz
+                        .windows(2)
+                        .zip(f)
+                        .map(|(w, f)| ((w[0] * w[1]).sqrt(), f / (w[1] / w[0]).log10()))
+                        .collect()
+                };
+                let when = format!(
+                    "{:.1}-{:.1} s, s = {}",
+                    h.window_s[0],
+                    h.window_s[1],
+                    h.s.iter()
+                        .map(|x| format!("{x}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let c = if k == 0 { 0 } else { 1 };
+                series.push(Series::new(
+                    format!("simulation {when} (silent: {:.1}%)", 100.0 * h.silent_sim),
+                    per_decade(&h.sim_fraction),
+                    Style::Points,
+                    c,
+                ));
+                series.push(Series::new(
+                    format!("theory {when} (silent: {:.1}%)", 100.0 * h.silent_theory),
+                    per_decade(&h.theory_fraction),
+                    Style::Line,
+                    c,
+                ));
+            }
             panels.push(Panel {
                 title: format!(
-                    "{}: single-neuron rates, s = {:?}, window {:.2} s",
-                    p.name, e.s, window
+                    "{}: single-neuron rates, theory {}/{} with counting noise",
+                    p.name,
+                    label(&first.transfer),
+                    label(&first.noise)
                 ),
-                x_label: "rate (Hz)".into(),
-                y_label: "density (1/Hz)".into(),
-                series: vec![
-                    Series::new(
-                        "simulation",
-                        hist.iter()
-                            .enumerate()
-                            .map(|(b, h)| (b as f64 * bw, *h))
-                            .collect(),
-                        Style::Bars(bw),
-                        6,
-                    ),
-                    Series::new(
-                        format!(
-                            "theory ({}, {}) + counting noise",
-                            label(&th.transfer),
-                            label(&th.noise)
-                        ),
-                        theory,
-                        Style::Line,
-                        a,
-                    ),
-                ],
-                y_range: None,
+                x_label: "rate over the window (Hz, log scale)".into(),
+                y_label: "fraction of neurons per decade".into(),
+                series,
+                x_log: true,
+                ..Default::default()
             });
         }
         save("rate_distribution", &panels)?;
     }
-    // tuning curves (docs/theory.md 2.6.4) of the network as drawn, in the stepped input state,
-    // along kappa in +-max(15 Hz, 2 |kappa|): balanced beside unbalanced
-    if m.d() == 1 {
-        let s_last = report
-            .theories
-            .first()
-            .and_then(|t| t.epochs.last())
-            .map_or_else(|| m.signal(0.0), |e| e.s.clone());
-        let k_last = report
-            .theories
-            .first()
-            .and_then(|t| t.epochs.last())
-            .map_or(0.0, |e| e.kappa_sim_hz[0].abs());
-        let mut mt = m.clone();
-        mt.transfer = TransferKind::Siegert;
-        mt.noise = NoiseClosure::Poisson;
-        let path = crate::theory::predictions::symmetric_path_1d((2.0 * k_last).max(15.0), 31)?;
-        let opts = crate::theory::predictions::TuningOptions {
-            neurons: 100,
-            seed: sim.seed,
-            tol_hz: 0.1,
-        };
-        let c =
-            crate::theory::predictions::tuning_contrast(&mt, Limit::Finite, &path, &s_last, &opts)?;
-        save("tuning", &crate::plot::tuning_panels(&c, 12))?;
+    // tuning curves: theory only
+    if let Some(c) = &report.tuning {
+        let mut panels = crate::plot::tuning_panels(c, 4);
+        for p in &mut panels {
+            p.title = p
+                .title
+                .replacen("Theory:", "Theory only (siegert/poisson):", 1);
+        }
+        save("tuning", &panels)?;
     }
-    // raster
-    // 40 neurons per population over one second around the first change of s
-    let t_mid = m
+    // raster: 40 neurons per population over one second around the first change of s
+    let t_mid = model
         .latent
         .as_ref()
         .and_then(|l| l.signal.breakpoints().first().copied())
-        .unwrap_or(m.sim.warmup + 0.5);
+        .unwrap_or(model.sim.warmup + 0.5);
     let (t_lo, t_hi) = (
-        (t_mid - 0.5).max(m.sim.warmup),
-        (t_mid + 0.5).min(m.sim.warmup + m.sim.duration),
+        (t_mid - 0.5).max(model.sim.warmup),
+        (t_mid + 0.5).min(model.sim.warmup + model.sim.duration),
     );
     let mut series = Vec::new();
+    let mut rows = Vec::new();
     let mut offset = 0usize;
     for (a, p) in sim.populations.iter().enumerate() {
         let mut ids: Vec<u32> = p.raster_ids.clone();
@@ -1064,17 +1334,33 @@ fn figures(
                     .map(|k| (*t, (offset + k) as f64))
             })
             .collect();
+        if !ids.is_empty() {
+            rows.push(format!("{} {}-{}", p.name, offset, offset + ids.len() - 1));
+        }
         offset += ids.len() + 3;
-        series.push(Series::new(p.name.clone(), pts, Style::Dots, a));
+        // unnamed: the rows are named in the axis label, so no legend hides spikes
+        series.push(Series::new("", pts, Style::Dots, a));
     }
+    let marks: Vec<Series> = input_marks(model, 0.0)
+        .into_iter()
+        .filter(|m| m.points[0].0 >= t_lo && m.points[0].0 < t_hi)
+        .collect();
+    let title = match marks.first() {
+        Some(m) => format!("Spike raster of sampled neurons; dashed: {}", m.name),
+        None => "Spike raster of sampled neurons".into(),
+    };
+    series.extend(marks.into_iter().map(|mut m| {
+        m.name.clear();
+        m
+    }));
     save(
         "raster",
         &[Panel {
-            title: "Spike raster of sampled neurons".into(),
+            title,
             x_label: "time (s)".into(),
-            y_label: "neuron".into(),
+            y_label: format!("neuron (rows: {})", rows.join(", ")),
             series,
-            y_range: None,
+            ..Default::default()
         }],
     )?;
     Ok(written)
@@ -1338,7 +1624,10 @@ fn epoch_spectrum(
             let band = |lo: f64, hi: f64| -> Option<SpectrumBand> {
                 let r = rs?;
                 let sb = r.band(&sim_hz, lo, hi)?;
-                let tb = th.as_ref().and_then(|t| r.band(t, lo, hi)).map(|b| b.mean_hz);
+                let tb = th
+                    .as_ref()
+                    .and_then(|t| r.band(t, lo, hi))
+                    .map(|b| b.mean_hz);
                 Some(SpectrumBand {
                     lo_hz: lo,
                     hi_hz: hi,
@@ -1452,7 +1741,11 @@ fn spectrum_figure(report: &Report, save: &mut SaveFn<'_>) -> Result<Vec<String>
                     String::new()
                 };
                 let pts = |v: &[f64]| -> Vec<(f64, f64)> {
-                    ps.frequencies_hz.iter().copied().zip(v.iter().copied()).collect()
+                    ps.frequencies_hz
+                        .iter()
+                        .copied()
+                        .zip(v.iter().copied())
+                        .collect()
                 };
                 series.push(Series::new(
                     format!("simulation{tag}"),
@@ -1493,6 +1786,8 @@ fn spectrum_figure(report: &Report, save: &mut SaveFn<'_>) -> Result<Vec<String>
                 y_label: "power (Hz^2/Hz)".into(),
                 series,
                 y_range: None,
+                x_log: true,
+                y_log: true,
             }
         })
         .collect();
@@ -1503,4 +1798,9 @@ fn spectrum_figure(report: &Report, save: &mut SaveFn<'_>) -> Result<Vec<String>
 /// The first clause of a theory status, for a legend.
 fn short_status(s: &str) -> String {
     s.split(';').next().unwrap_or(s).to_string()
+}
+
+/// The recording bin of the Model in ms.
+fn sim_bin_ms(model: &Model) -> f64 {
+    model.sim.record_bin * 1e3
 }

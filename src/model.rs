@@ -542,7 +542,10 @@ impl Model {
     pub fn from_file(path: &std::path::Path) -> Result<Model> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::file(format!("cannot read model file {}", path.display()), e))?;
-        if path.extension().is_some_and(|e| e == "json") {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
             Model::from_json(&text)
         } else {
             Model::from_toml(&text)
@@ -865,4 +868,176 @@ fn validate_loadings(a: usize, l: &Loadings, d: usize, d_in: usize) -> Result<()
         ));
     }
     Ok(())
+}
+
+/// A parameter outside its physiological range by orders of magnitude (docs/theory.md
+/// section 7, "Physiological ranges"): valid input, computed as given, but probably a unit
+/// slip (a membrane time constant of 20 s meant as 20 ms gives plausible-looking rates).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RangeWarning {
+    /// The parameter, as in the Model file or on the command line (e.g. `populations[0].tau_m`).
+    pub parameter: String,
+    /// Its value, in `unit`.
+    pub value: f64,
+    /// The unit the value is read in (`s`, `mV`, `Hz`).
+    pub unit: String,
+    /// The range `[lo, hi]` beyond which the warning is given, in `unit`.
+    pub range: [f64; 2],
+    /// What was probably meant.
+    pub probably_meant: String,
+}
+
+impl std::fmt::Display for RangeWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} = {} {} is outside the physiological range [{}, {}] {} (docs/theory.md \
+             section 7); {}",
+            self.parameter,
+            num(self.value),
+            self.unit,
+            num(self.range[0]),
+            num(self.range[1]),
+            self.unit,
+            self.probably_meant
+        )
+    }
+}
+
+/// The kinds of quantity [`range_warning`] knows, with their range and the unit slips that
+/// put a value beyond it (docs/theory.md section 7, "Physiological ranges").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantity {
+    /// A time constant of a neuron (`tau_m`): `[1e-4, 1]` s.
+    MembraneTime,
+    /// A refractory period or synaptic delay: `[1e-5, 0.1]` s (0 is also accepted).
+    ShortTime,
+    /// The latent time constant `tau_s`: `[1e-4, 10]` s.
+    LatentTime,
+    /// The simulation step `dt`: `[1e-7, 1e-2]` s.
+    Step,
+    /// A threshold-to-reset or threshold voltage: magnitude `[0.1, 100]` mV.
+    Threshold,
+    /// A voltage that may be 0 or negative (reset, mean input): magnitude at most 1000 mV.
+    Voltage,
+    /// A firing rate: `[1e-3, 1e4]` Hz.
+    Rate,
+}
+
+/// A [`RangeWarning`] if `value` of `parameter` is outside the range of its quantity.
+pub fn range_warning(parameter: &str, value: f64, q: Quantity) -> Option<RangeWarning> {
+    use Quantity::*;
+    let (unit, lo, hi, zero_ok) = match q {
+        MembraneTime => ("s", 1e-4, 1.0, false),
+        ShortTime => ("s", 1e-5, 0.1, true),
+        LatentTime => ("s", 1e-4, 10.0, false),
+        Step => ("s", 1e-7, 1e-2, false),
+        Threshold => ("mV", 0.1, 100.0, false),
+        Voltage => ("mV", 0.0, 1000.0, true),
+        Rate => ("Hz", 1e-3, 1e4, false),
+    };
+    let a = value.abs();
+    if !a.is_finite() || (zero_ok && a == 0.0) || (lo..=hi).contains(&a) {
+        return None;
+    }
+    let v = num(value);
+    let probably_meant = match (unit, a > hi) {
+        ("s", true) => format!(
+            "times are in seconds: probably meant {v} ms = {} s",
+            num(value * 1e-3)
+        ),
+        ("s", false) => format!(
+            "times are in seconds: {v} s = {} us is shorter than any neuron's; check the unit",
+            num(value * 1e6)
+        ),
+        ("mV", true) => format!(
+            "voltages are in mV: probably meant {v} uV = {} mV",
+            num(value * 1e-3)
+        ),
+        ("mV", false) => format!(
+            "voltages are in mV: probably meant {v} V = {} mV",
+            num(value * 1e3)
+        ),
+        (_, true) => format!(
+            "rates are in Hz per neuron (per external train for nu0): {v} Hz is beyond any \
+             neuron's rate; a total over all inputs given as one train's rate?"
+        ),
+        (_, false) => format!(
+            "rates are in Hz: probably meant {v} kHz = {} Hz",
+            num(value * 1e3)
+        ),
+    };
+    Some(RangeWarning {
+        parameter: parameter.to_string(),
+        value,
+        unit: unit.to_string(),
+        range: [lo, hi],
+        probably_meant,
+    })
+}
+
+/// Warnings for the parameters of one LIF neuron (`tau_m`, `tau_ref` in s, `theta`,
+/// `v_reset` in mV), named `<prefix>tau_m` etc.
+pub fn lif_range_warnings(
+    prefix: &str,
+    tau_m: f64,
+    tau_ref: f64,
+    theta: f64,
+    v_reset: f64,
+) -> Vec<RangeWarning> {
+    use Quantity::*;
+    [
+        (format!("{prefix}tau_m"), tau_m, MembraneTime),
+        (format!("{prefix}tau_ref"), tau_ref, ShortTime),
+        (format!("{prefix}theta"), theta, Threshold),
+        (format!("{prefix}v_reset"), v_reset, Voltage),
+    ]
+    .into_iter()
+    .filter_map(|(p, v, q)| range_warning(&p, v, q))
+    .collect()
+}
+
+impl Model {
+    /// Every parameter outside its physiological range by orders of magnitude (docs/theory.md
+    /// section 7, "Physiological ranges"): the neurons' `tau_m`, `tau_ref`, `theta`,
+    /// `v_reset`, the external rate `nu0`, the delays, `tau_s` and `sim.dt`. The Model
+    /// stays valid; the caller decides how to report them.
+    pub fn range_warnings(&self) -> Vec<RangeWarning> {
+        use Quantity::*;
+        let mut w: Vec<RangeWarning> = self
+            .populations
+            .iter()
+            .enumerate()
+            .flat_map(|(a, p)| {
+                lif_range_warnings(
+                    &format!("populations[{a}]."),
+                    p.tau_m,
+                    p.tau_ref,
+                    p.theta,
+                    p.v_reset,
+                )
+            })
+            .collect();
+        let mut more = vec![
+            ("external.nu0", self.external.nu0, Rate),
+            ("sim.dt", self.sim.dt, Step),
+        ];
+        match self.delay {
+            Delay::Fixed { d } => more.push(("delay.d", d, ShortTime)),
+            Delay::Uniform { min, max } => {
+                more.push(("delay.min", min, ShortTime));
+                more.push(("delay.max", max, ShortTime));
+            }
+        }
+        if let Some(l) = &self.latent
+            && l.d > 0
+        {
+            more.push(("latent.tau_s", l.tau_s, LatentTime));
+        }
+        w.extend(
+            more.into_iter()
+                .filter_map(|(p, v, q)| range_warning(p, v, q)),
+        );
+        w
+    }
 }

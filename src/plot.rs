@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -23,6 +24,9 @@ pub enum Style {
     Dots,
     /// Histogram bars: each point is (left edge, height), bars of the given width.
     Bars(f64),
+    /// A marker of an input event: a dashed vertical line at the `x` of each point, across
+    /// the whole panel (the `y` values are ignored).
+    VLine,
 }
 
 /// One named series of `(x, y)` points.
@@ -68,6 +72,10 @@ pub struct Panel {
     pub series: Vec<Series>,
     /// Fixed y range; `None`: from the data.
     pub y_range: Option<(f64, f64)>,
+    /// Logarithmic x axis (points with `x <= 0` are not drawn).
+    pub x_log: bool,
+    /// Logarithmic y axis (points with `y <= 0` are not drawn; bars start at the axis).
+    pub y_log: bool,
 }
 
 const PALETTE: [RGBColor; 8] = [
@@ -95,12 +103,23 @@ fn register_font() {
     });
 }
 
+/// Whether a point can be drawn on the panel's axes (finite; positive on a log axis).
+fn drawable(panel: &Panel, x: f64, y: f64) -> bool {
+    x.is_finite() && y.is_finite() && (!panel.x_log || x > 0.0) && (!panel.y_log || y > 0.0)
+}
+
 fn bounds(panel: &Panel) -> ((f64, f64), (f64, f64)) {
     let mut xr = (f64::INFINITY, f64::NEG_INFINITY);
     let mut yr = (f64::INFINITY, f64::NEG_INFINITY);
     for s in &panel.series {
         for &(x, y) in &s.points {
-            if x.is_finite() && y.is_finite() {
+            if s.style == Style::VLine {
+                if x.is_finite() && (!panel.x_log || x > 0.0) {
+                    xr = (xr.0.min(x), xr.1.max(x));
+                }
+                continue;
+            }
+            if drawable(panel, x, y) {
                 let x1 = if let Style::Bars(w) = s.style {
                     x + w
                 } else {
@@ -110,29 +129,138 @@ fn bounds(panel: &Panel) -> ((f64, f64), (f64, f64)) {
                 yr = (yr.0.min(y), yr.1.max(y));
             }
         }
-        if let Style::Bars(_) = s.style {
+        if matches!(s.style, Style::Bars(_)) && !panel.y_log {
             yr.0 = yr.0.min(0.0);
         }
     }
+    let unit = |log: bool| if log { (1.0, 10.0) } else { (0.0, 1.0) };
     if !xr.0.is_finite() {
-        xr = (0.0, 1.0);
+        xr = unit(panel.x_log);
     }
     if !yr.0.is_finite() {
-        yr = (0.0, 1.0);
+        yr = unit(panel.y_log);
     }
     if let Some(r) = panel.y_range {
         yr = r;
     }
-    let pad = |r: (f64, f64)| {
-        let w = (r.1 - r.0).abs().max(1e-9 * (1.0 + r.0.abs()));
-        (r.0 - 0.04 * w, r.1 + 0.04 * w)
+    // pad by 4% of the range, in log space on a log axis
+    let pad = |r: (f64, f64), log: bool| {
+        if log {
+            let (a, b) = (r.0.log10(), r.1.log10());
+            let w = (b - a).abs().max(0.1);
+            (10f64.powf(a - 0.04 * w), 10f64.powf(b + 0.04 * w))
+        } else {
+            let w = (r.1 - r.0).abs().max(1e-9 * (1.0 + r.0.abs()));
+            (r.0 - 0.04 * w, r.1 + 0.04 * w)
+        }
     };
     let x = if xr.1 > xr.0 {
         xr
+    } else if panel.x_log {
+        (xr.0 / 2.0, xr.1 * 2.0)
     } else {
         (xr.0 - 0.5, xr.1 + 0.5)
     };
-    (x, pad(yr))
+    let y = if panel.y_range.is_some() {
+        yr
+    } else {
+        pad(yr, panel.y_log)
+    };
+    (x, y)
+}
+
+/// A tick label: as few digits as the value needs (`20`, not `20.0`).
+fn tick(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if !(1e-3..1e5).contains(&a) {
+        return format!("{v:.0e}");
+    }
+    let mut t = format!("{v:.3}");
+    while t.ends_with('0') {
+        t.pop();
+    }
+    if t.ends_with('.') {
+        t.pop();
+    }
+    t
+}
+
+/// The corner of the plot where the legend hides the fewest data points: the legend box
+/// (its size estimated from the entries) is placed in each corner in turn and the points
+/// of every series (lines sampled along their segments) inside it are counted.
+fn legend_corner(panel: &Panel, xr: (f64, f64), yr: (f64, f64)) -> SeriesLabelPosition {
+    let named: Vec<&Series> = panel.series.iter().filter(|s| !s.name.is_empty()).collect();
+    let longest = named
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    // plot area about 820 x 330 px per panel; entries 22 px high, text 8 px per character
+    let w = ((longest as f64 * 8.5 + 50.0) / 820.0).min(0.9);
+    let h = ((named.len() as f64 * 22.0 + 14.0) / 330.0).min(0.9);
+    let norm = |v: f64, r: (f64, f64), log: bool| {
+        if log {
+            (v.log10() - r.0.log10()) / (r.1.log10() - r.0.log10())
+        } else {
+            (v - r.0) / (r.1 - r.0)
+        }
+    };
+    let mut pts: Vec<(f64, f64)> = Vec::new();
+    for s in &panel.series {
+        let p: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .filter(|&&(x, y)| drawable(panel, x, y) || s.style == Style::VLine)
+            .map(|&(x, y)| (norm(x, xr, panel.x_log), norm(y, yr, panel.y_log)))
+            .collect();
+        match s.style {
+            Style::Line | Style::ThinLine => {
+                pts.extend(p.windows(2).flat_map(|ab| {
+                    (0..8).map(move |i| {
+                        let f = i as f64 / 8.0;
+                        (
+                            ab[0].0 + f * (ab[1].0 - ab[0].0),
+                            ab[0].1 + f * (ab[1].1 - ab[0].1),
+                        )
+                    })
+                }));
+                pts.extend(p.last());
+            }
+            Style::VLine => {
+                pts.extend(
+                    p.iter()
+                        .flat_map(|&(x, _)| (0..=20).map(move |i| (x, i as f64 / 20.0))),
+                );
+            }
+            _ => pts.extend(p),
+        }
+    }
+    let corners = [
+        (
+            SeriesLabelPosition::UpperRight,
+            (1.0 - w, 1.0),
+            (1.0 - h, 1.0),
+        ),
+        (SeriesLabelPosition::UpperLeft, (0.0, w), (1.0 - h, 1.0)),
+        (SeriesLabelPosition::LowerRight, (1.0 - w, 1.0), (0.0, h)),
+        (SeriesLabelPosition::LowerLeft, (0.0, w), (0.0, h)),
+    ];
+    let hidden = |xs: (f64, f64), ys: (f64, f64)| {
+        pts.iter()
+            .filter(|(x, y)| *x >= xs.0 && *x <= xs.1 && *y >= ys.0 && *y <= ys.1)
+            .count()
+    };
+    let mut best = (usize::MAX, SeriesLabelPosition::UpperRight);
+    for (pos, xs, ys) in corners {
+        let n = hidden(xs, ys);
+        if n < best.0 {
+            best = (n, pos);
+        }
+    }
+    best.1
 }
 
 fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel) -> Result<()>
@@ -141,22 +269,68 @@ where
 {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Io(format!("plot: {e}"));
     let (xr, yr) = bounds(panel);
-    let mut chart = ChartBuilder::on(area)
+    let mut builder = ChartBuilder::on(area);
+    builder
         .caption(&panel.title, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(45)
-        .y_label_area_size(65)
-        .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
-        .map_err(err)?;
+        .y_label_area_size(65);
+    let (x, y) = (xr.0..xr.1, yr.0..yr.1);
+    match (panel.x_log, panel.y_log) {
+        (false, false) => draw_series(
+            builder.build_cartesian_2d(x, y).map_err(err)?,
+            panel,
+            xr,
+            yr,
+        ),
+        (true, false) => draw_series(
+            builder.build_cartesian_2d(x.log_scale(), y).map_err(err)?,
+            panel,
+            xr,
+            yr,
+        ),
+        (false, true) => draw_series(
+            builder.build_cartesian_2d(x, y.log_scale()).map_err(err)?,
+            panel,
+            xr,
+            yr,
+        ),
+        (true, true) => draw_series(
+            builder
+                .build_cartesian_2d(x.log_scale(), y.log_scale())
+                .map_err(err)?,
+            panel,
+            xr,
+            yr,
+        ),
+    }
+}
+
+fn draw_series<'a, DB, X, Y>(
+    mut chart: ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    panel: &Panel,
+    xr: (f64, f64),
+    yr: (f64, f64),
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Io(format!("plot: {e}"));
     chart
         .configure_mesh()
         .x_desc(&panel.x_label)
         .y_desc(&panel.y_label)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
         .label_style(("sans-serif", 15))
         .axis_desc_style(("sans-serif", 17))
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(err)?;
+    let bar_base = if panel.y_log { yr.0 } else { 0.0 };
     let mut any_named = false;
     for s in &panel.series {
         let c = PALETTE[s.color % PALETTE.len()];
@@ -164,42 +338,83 @@ where
             .points
             .iter()
             .copied()
-            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .filter(|&(x, y)| drawable(panel, x, y))
             .collect();
-        let anno =
-            match s.style {
-                Style::Line => chart
-                    .draw_series(LineSeries::new(pts, c.stroke_width(2)))
-                    .map_err(err)?,
-                Style::ThinLine => chart
-                    .draw_series(LineSeries::new(pts, c.mix(0.6).stroke_width(1)))
-                    .map_err(err)?,
-                Style::Points => chart
-                    .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 2, c.filled())))
-                    .map_err(err)?,
-                Style::Dots => chart
-                    .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 1, c.filled())))
-                    .map_err(err)?,
-                Style::Bars(w) => chart
-                    .draw_series(pts.iter().map(|&(x, y)| {
-                        Rectangle::new([(x, 0.0), (x + w, y)], c.mix(0.35).filled())
+        let anno = match s.style {
+            Style::Line => chart
+                .draw_series(LineSeries::new(pts, c.stroke_width(2)))
+                .map_err(err)?,
+            Style::ThinLine => chart
+                .draw_series(LineSeries::new(pts, c.mix(0.6).stroke_width(1)))
+                .map_err(err)?,
+            Style::Points => chart
+                .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 3, c.filled())))
+                .map_err(err)?,
+            Style::Dots => chart
+                .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 1, c.filled())))
+                .map_err(err)?,
+            Style::Bars(w) => chart
+                .draw_series(pts.iter().map(|&(x, y)| {
+                    Rectangle::new([(x, bar_base), (x + w, y)], c.mix(0.35).filled())
+                }))
+                .map_err(err)?,
+            Style::VLine => {
+                // dashes: 24 segments across the y range (log-spaced on a log axis)
+                let at = |f: f64| {
+                    if panel.y_log {
+                        10f64.powf(yr.0.log10() + f * (yr.1.log10() - yr.0.log10()))
+                    } else {
+                        yr.0 + f * (yr.1 - yr.0)
+                    }
+                };
+                let xs: Vec<f64> = s
+                    .points
+                    .iter()
+                    .map(|p| p.0)
+                    .filter(|&x| x.is_finite() && x >= xr.0 && x <= xr.1)
+                    .collect();
+                chart
+                    .draw_series(xs.iter().flat_map(|&x| {
+                        (0..24).map(move |i| {
+                            let f = i as f64 / 24.0;
+                            PathElement::new(
+                                vec![(x, at(f)), (x, at(f + 0.6 / 24.0))],
+                                c.stroke_width(2),
+                            )
+                        })
                     }))
-                    .map_err(err)?,
-            };
+                    .map_err(err)?
+            }
+        };
         if !s.name.is_empty() {
             any_named = true;
-            let lc = if matches!(s.style, Style::ThinLine | Style::Bars(_)) {
-                c.mix(0.4)
-            } else {
-                c.mix(1.0)
-            };
-            let h = if matches!(s.style, Style::ThinLine) {
-                1
-            } else {
-                5
-            };
-            anno.label(s.name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - h), (x + 16, y + h)], lc.filled()));
+            // the legend glyph looks like the series: a line, a thin line, a dot, a bar
+            let anno = anno.label(s.name.clone());
+            match s.style {
+                Style::Line => {
+                    anno.legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3))
+                    });
+                }
+                Style::ThinLine => {
+                    anno.legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], c.mix(0.6).stroke_width(1))
+                    });
+                }
+                Style::VLine => {
+                    anno.legend(move |(x, y)| {
+                        PathElement::new(vec![(x + 8, y - 7), (x + 8, y + 7)], c.stroke_width(2))
+                    });
+                }
+                Style::Points | Style::Dots => {
+                    anno.legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
+                }
+                Style::Bars(_) => {
+                    anno.legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.mix(0.35).filled())
+                    });
+                }
+            }
         }
     }
     if any_named {
@@ -208,7 +423,7 @@ where
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font(("sans-serif", 15))
-            .position(SeriesLabelPosition::UpperRight)
+            .position(legend_corner(panel, xr, yr))
             .draw()
             .map_err(err)?;
     }
@@ -261,7 +476,10 @@ pub struct Heatmap<'a> {
 }
 
 /// Draw `map` to `<stem>.png` (NaN cells are drawn grey, e.g. where no stationary solution
-/// exists), with a colour bar.
+/// exists), with a colour bar. The colour scale follows the data: logarithmic when every
+/// value is positive and they span more than two decades; clipped to the 2nd-98th
+/// percentile when a few cells (e.g. one corner near a bifurcation) would otherwise take
+/// most of the scale, the colour bar's caption saying so; linear otherwise.
 pub fn heatmap(stem: &Path, map: &Heatmap) -> Result<()> {
     heatmap_impl(stem, map, &[])
 }
@@ -293,12 +511,12 @@ fn heatmap_impl(stem: &Path, map: &Heatmap, markers: &[Marker]) -> Result<()> {
         .copied()
         .filter(|v| v.is_finite())
         .collect();
-    let vmin = finite.iter().copied().fold(f64::INFINITY, f64::min);
-    let vmax = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (vmin, vmax) = if vmin.is_finite() && vmax > vmin {
-        (vmin, vmax)
-    } else {
-        (0.0, 1.0)
+    let scale = ColourScale::of(&finite);
+    let (vmin, vmax) = (scale.lo, scale.hi);
+    let bar_caption = match scale.kind {
+        ScaleKind::Linear => bar_label.to_string(),
+        ScaleKind::Log => format!("{bar_label} (log)"),
+        ScaleKind::Clipped => format!("{bar_label} (2-98%)"),
     };
     let dx = if xs.len() > 1 { xs[1] - xs[0] } else { 1.0 };
     let dy = if ys.len() > 1 { ys[1] - ys[0] } else { 1.0 };
@@ -306,8 +524,7 @@ fn heatmap_impl(stem: &Path, map: &Heatmap, markers: &[Marker]) -> Result<()> {
         if !v.is_finite() {
             return RGBColor(200, 200, 200);
         }
-        let t = ((v - vmin) / (vmax - vmin)).clamp(0.0, 1.0);
-        viridis(t)
+        viridis(scale.fraction(v))
     };
     let mut chart = ChartBuilder::on(&main)
         .caption(title, ("sans-serif", 22))
@@ -323,6 +540,8 @@ fn heatmap_impl(stem: &Path, map: &Heatmap, markers: &[Marker]) -> Result<()> {
         .configure_mesh()
         .x_desc(x_label)
         .y_desc(y_label)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
         .label_style(("sans-serif", 15))
         .axis_desc_style(("sans-serif", 17))
         .disable_mesh()
@@ -338,31 +557,118 @@ fn heatmap_impl(stem: &Path, map: &Heatmap, markers: &[Marker]) -> Result<()> {
             })
         }))
         .map_err(err)?;
-    let mut cb = ChartBuilder::on(&bar)
-        .margin_top(50)
+    let steps = 100;
+    let mut cb = ChartBuilder::on(&bar);
+    cb.margin_top(50)
         .margin_bottom(57)
         .margin_right(10)
         .y_label_area_size(55)
-        .caption(bar_label, ("sans-serif", 14))
-        .build_cartesian_2d(0.0..1.0, vmin..vmax)
+        .caption(&bar_caption, ("sans-serif", 14));
+    if scale.kind == ScaleKind::Log {
+        let mut c = cb
+            .build_cartesian_2d(0.0..1.0, (vmin..vmax).log_scale())
+            .map_err(err)?;
+        c.configure_mesh()
+            .disable_x_axis()
+            .disable_mesh()
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(err)?;
+        let (la, lb) = (vmin.log10(), vmax.log10());
+        c.draw_series((0..steps).map(|i| {
+            let a = 10f64.powf(la + (lb - la) * i as f64 / steps as f64);
+            let b = 10f64.powf(la + (lb - la) * (i + 1) as f64 / steps as f64);
+            Rectangle::new([(0.0, a), (1.0, b)], colour((a * b).sqrt()).filled())
+        }))
         .map_err(err)?;
-    cb.configure_mesh()
-        .disable_x_axis()
-        .disable_mesh()
-        .label_style(("sans-serif", 13))
-        .draw()
+    } else {
+        let mut c = cb.build_cartesian_2d(0.0..1.0, vmin..vmax).map_err(err)?;
+        c.configure_mesh()
+            .disable_x_axis()
+            .disable_mesh()
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(err)?;
+        c.draw_series((0..steps).map(|i| {
+            let a = vmin + (vmax - vmin) * i as f64 / steps as f64;
+            let b = vmin + (vmax - vmin) * (i + 1) as f64 / steps as f64;
+            Rectangle::new([(0.0, a), (1.0, b)], colour(0.5 * (a + b)).filled())
+        }))
         .map_err(err)?;
-    let steps = 100;
-    cb.draw_series((0..steps).map(|i| {
-        let a = vmin + (vmax - vmin) * i as f64 / steps as f64;
-        let b = vmin + (vmax - vmin) * (i + 1) as f64 / steps as f64;
-        Rectangle::new([(0.0, a), (1.0, b)], colour(0.5 * (a + b)).filled())
-    }))
-    .map_err(err)?;
+    }
     draw_markers(&mut chart, markers).map_err(err)?;
     root.present()
         .map_err(|e| Error::Io(format!("plot: {e}")))?;
     Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ScaleKind {
+    Linear,
+    Log,
+    Clipped,
+}
+
+/// The colour scale of a heat map (see [`heatmap`]).
+struct ColourScale {
+    kind: ScaleKind,
+    lo: f64,
+    hi: f64,
+}
+
+impl ColourScale {
+    fn of(finite: &[f64]) -> ColourScale {
+        let mut v = finite.to_vec();
+        v.sort_by(f64::total_cmp);
+        let (Some(&min), Some(&max)) = (v.first(), v.last()) else {
+            return ColourScale {
+                kind: ScaleKind::Linear,
+                lo: 0.0,
+                hi: 1.0,
+            };
+        };
+        if max <= min {
+            return ColourScale {
+                kind: ScaleKind::Linear,
+                lo: min - 0.5,
+                hi: max + 0.5,
+            };
+        }
+        if min > 0.0 && max / min > 100.0 {
+            return ColourScale {
+                kind: ScaleKind::Log,
+                lo: min,
+                hi: max,
+            };
+        }
+        let q = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+        let (p2, p98) = (q(0.02), q(0.98));
+        // a few cells holding most of the range: clip them
+        if p98 > p2 && max - min > 3.0 * (p98 - p2) {
+            return ColourScale {
+                kind: ScaleKind::Clipped,
+                lo: p2,
+                hi: p98,
+            };
+        }
+        ColourScale {
+            kind: ScaleKind::Linear,
+            lo: min,
+            hi: max,
+        }
+    }
+
+    /// Position of `v` on the colour map, 0 to 1 (clipped at the ends).
+    fn fraction(&self, v: f64) -> f64 {
+        let t = if self.kind == ScaleKind::Log {
+            (v.max(self.lo).log10() - self.lo.log10()) / (self.hi.log10() - self.lo.log10())
+        } else {
+            (v - self.lo) / (self.hi - self.lo)
+        };
+        t.clamp(0.0, 1.0)
+    }
 }
 
 /// A five-anchor piecewise-linear approximation of the viridis colour map (perceptually
@@ -383,11 +689,16 @@ fn viridis(t: f64) -> RGBColor {
     RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
 }
 
-/// The tuning-curve figure of docs/theory.md 2.6.4: `shown` sampled E neurons along the latent
-/// path in the balanced network (top) and the unbalanced mode with `mu`, `beta`, `sigma`
-/// frozen (bottom, monotone ridges), on one y scale, with the population rate.
+/// The tuning-curve figure of docs/theory.md 2.6.4 (theory only): `shown` sampled E neurons
+/// (at most 7, each with its own colour and legend entry) along the latent path in the
+/// balanced network (top) and the unbalanced mode with `mu`, `beta`, `sigma` frozen (bottom,
+/// monotone ridges), on one y scale, with the population rate.
 pub fn tuning_panels(c: &crate::theory::predictions::TuningContrast, shown: usize) -> Vec<Panel> {
     use crate::theory::predictions::TuningCurves;
+    // one palette colour per curve, grey (6) kept for the population rate
+    let shown = shown.min(PALETTE.len() - 1);
+    // headroom above the curves for the legend (one line per curve and the rate)
+    let headroom = 1.15 + 0.09 * (shown + 1) as f64;
     let e_curves = |tc: &TuningCurves| {
         tc.populations[0]
             .curves
@@ -407,23 +718,17 @@ pub fn tuning_panels(c: &crate::theory::predictions::TuningContrast, shown: usiz
             .iter()
             .enumerate()
             .map(|(i, curve)| {
-                let name = if i == 0 {
-                    format!("{shown} sampled E neurons")
-                } else {
-                    String::new()
-                };
                 let pts = tc
                     .kappa
                     .iter()
                     .copied()
                     .zip(curve.iter().copied())
                     .collect();
-                // skip grey (palette 6): it is the population rate
                 Series::new(
-                    name,
+                    format!("E neuron {}", i + 1),
                     pts,
                     Style::Line,
-                    if i % 7 >= 6 { i % 7 + 1 } else { i % 7 },
+                    if i >= 6 { i + 1 } else { i },
                 )
             })
             .collect();
@@ -439,8 +744,8 @@ pub fn tuning_panels(c: &crate::theory::predictions::TuningContrast, shown: usiz
             x_label: "latent state kappa (Hz)".into(),
             y_label: "firing rate (Hz)".into(),
             series,
-            // headroom above the curves for the legend (drawn in the upper right)
-            y_range: Some((0.0, 1.3 * y_max.max(1e-3))),
+            y_range: Some((0.0, headroom * y_max.max(1e-3))),
+            ..Default::default()
         }
     };
     let pct = |tc: &TuningCurves| 100.0 * tc.populations[0].stats.nonmonotone_fraction;
@@ -448,7 +753,7 @@ pub fn tuning_panels(c: &crate::theory::predictions::TuningContrast, shown: usiz
         panel(
             &c.balanced,
             format!(
-                "Balanced network ({}): {:.0}% of E curves non-monotone",
+                "Theory: balanced network ({}), {:.0}% of E curves non-monotone",
                 c.balanced.mode,
                 pct(&c.balanced)
             ),
@@ -456,7 +761,7 @@ pub fn tuning_panels(c: &crate::theory::predictions::TuningContrast, shown: usiz
         panel(
             &c.unbalanced_frozen_noise,
             format!(
-                "Unbalanced (mu, beta, sigma frozen): {:.0}% non-monotone",
+                "Theory: unbalanced (mu, beta, sigma frozen), {:.0}% non-monotone",
                 pct(&c.unbalanced_frozen_noise)
             ),
         ),
@@ -533,7 +838,10 @@ where
     }
     // room above the data for the legend: a third of the decades shown
     let decades = (yr.1 / yr.0).log10();
-    let yr = (yr.0 / 10f64.powf(0.05 * decades), yr.1 * 10f64.powf(0.45 * decades));
+    let yr = (
+        yr.0 / 10f64.powf(0.05 * decades),
+        yr.1 * 10f64.powf(0.45 * decades),
+    );
     let mut chart = ChartBuilder::on(area)
         .caption(&panel.title, ("sans-serif", 22))
         .margin(12)
@@ -556,6 +864,8 @@ where
         let c = PALETTE[s.color % PALETTE.len()];
         let pts = positive(s);
         let anno = match s.style {
+            // input markers are not drawn on spectra
+            Style::VLine => continue,
             Style::Line | Style::Bars(_) => chart
                 .draw_series(LineSeries::new(pts, c.stroke_width(2)))
                 .map_err(err)?,
@@ -610,7 +920,11 @@ pub fn heatmap_marked(stem: &Path, map: &Heatmap, markers: &[Marker]) -> Result<
 }
 
 fn draw_markers<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
     markers: &[Marker],
 ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (xr, _) = (chart.x_range(), chart.y_range());
@@ -635,7 +949,10 @@ fn draw_markers<DB: DrawingBackend>(
         let (ox, oy) = root.get_base_pixel();
         let (bx, by) = (bx - ox, by - oy);
         root.draw(&Rectangle::new(
-            [(bx - 3, by - 2), (bx + w + 3, by + lh * lines.len() as i32 + 2)],
+            [
+                (bx - 3, by - 2),
+                (bx + w + 3, by + lh * lines.len() as i32 + 2),
+            ],
             WHITE.mix(0.85).filled(),
         ))?;
         for (i, l) in lines.iter().enumerate() {

@@ -89,8 +89,14 @@ pub fn latent_bistable() -> Model {
 
 /// Brunel (2000) model A as docs/theory.md section 4 maps it: `J_AE = J sqrt(K)`,
 /// `J_AI = -g J sqrt(K)`, `c_E = 1`, `c_I = 0.25` (so `C_I = C_E/4` with `N_I = N_E/4`),
-/// `K = C_E`, `c_0 = 1`, `J_A0 = J sqrt(K)`, `nu_0 = eta theta / (J C_E tau_m)`, fixed
-/// in-degree, one delay of 1.5 ms. `j` in mV, `c_e` the number of excitatory inputs.
+/// `K = C_E`, `c_0 = 1`, `J_A0 = J sqrt(K)`, `nu_0 = eta theta / (J C_E tau_m)`, one
+/// delay of 1.5 ms. `j` in mV, `c_e` the number of excitatory inputs.
+///
+/// Connectivity: fixed in-degree drawn *with* replacement (a neuron may receive two
+/// connections from the same source; no autapses), as in Brunel (2000), whose `C_E`
+/// inputs are drawn independently, and as NEST's `fixed_indegree` (multapses allowed) and
+/// the Brian2 reference scripts. Set `connectivity = Connectivity::FixedIndegree` on the
+/// returned Model for distinct inputs (without replacement; docs/theory.md section 1).
 pub fn brunel_a(g: f64, eta: f64, j: f64, c_e: usize, n_e: usize, n_i: usize) -> Result<Model> {
     for (field, v) in [("g", g), ("eta", eta), ("j", j)] {
         if !v.is_finite() || v <= 0.0 {
@@ -113,7 +119,7 @@ pub fn brunel_a(g: f64, eta: f64, j: f64, c_e: usize, n_e: usize, n_i: usize) ->
     let m = Model {
         name: format!("brunel-a g={g} eta={eta}"),
         k,
-        connectivity: Connectivity::FixedIndegree,
+        connectivity: Connectivity::FixedIndegreeReplacement,
         j: vec![vec![js, -g * js], vec![js, -g * js]],
         external: External { c0: 1.0, nu0 },
         delay: Delay::Fixed { d: 0.0015 },
@@ -131,9 +137,13 @@ pub fn brunel_a(g: f64, eta: f64, j: f64, c_e: usize, n_e: usize, n_i: usize) ->
     Ok(m)
 }
 
-/// A preset by name: `default`, `default-d0`, `latent-bistable`, `brunel-a` (g = 5, eta = 2).
+/// Names of the presets, as [`by_name`] takes them.
+pub const NAMES: [&str; 4] = ["default", "default-d0", "latent-bistable", "brunel-a"];
+
+/// A preset by name: `default`, `default-d0`, `latent-bistable`, `brunel-a` (g = 5, eta = 2),
+/// in any case and with `_` or `-`.
 pub fn by_name(name: &str) -> Result<Model> {
-    match name {
+    match name.to_ascii_lowercase().replace('_', "-").as_str() {
         "default" => Ok(default_model()),
         "default-d0" => Ok(default_d0()),
         "latent-bistable" => Ok(latent_bistable()),
@@ -144,4 +154,33 @@ pub fn by_name(name: &str) -> Result<Model> {
             "unknown preset (have: default, default-d0, latent-bistable, brunel-a)",
         )),
     }
+}
+
+/// The Model named by a command-line MODEL argument: a model file if `arg` is one (TOML, or
+/// JSON for a `.json` extension in any case), else a preset of that name ([`by_name`]).
+/// A folder of the same name as a preset (e.g. an output folder `--out latent-bistable`)
+/// does not hide the preset.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] naming `MODEL` when `arg` is neither a file nor a preset; the
+/// errors of [`Model::from_file`] for a file that cannot be read or parsed.
+pub fn file_or_preset(arg: &str) -> Result<Model> {
+    let path = std::path::Path::new(arg);
+    if path.is_file() {
+        return Model::from_file(path);
+    }
+    if let Ok(m) = by_name(arg) {
+        return Ok(m);
+    }
+    let what = if path.exists() {
+        "is a folder, not a model file, and not a preset"
+    } else {
+        "is neither a model file (.toml or .json) nor a preset"
+    };
+    Err(Error::invalid(
+        "MODEL",
+        arg,
+        format!("{what} (presets: {})", NAMES.join(", ")),
+    ))
 }

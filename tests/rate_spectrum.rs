@@ -113,7 +113,10 @@ fn sinusoid_power_and_peak() {
         );
         if on_grid {
             let peak = a * a * SEG as f64 * BIN / 6.0;
-            assert!((pmax / peak - 1.0).abs() < 1e-9, "peak {pmax}, closed form {peak}");
+            assert!(
+                (pmax / peak - 1.0).abs() < 1e-9,
+                "peak {pmax}, closed form {peak}"
+            );
             assert!((w.power[imax + 1] / peak - 0.25).abs() < 1e-9);
             assert!((w.power[imax - 1] / peak - 0.25).abs() < 1e-9);
             assert!((total / (a * a / 4.0) - 1.0).abs() < 1e-9, "power {total}");

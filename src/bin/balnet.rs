@@ -74,6 +74,10 @@ enum Cmd {
     Solve {
         #[arg(help = MODEL_HELP)]
         model: Option<PathBuf>,
+        /// Latent input s (D_in comma-separated values); default s(0), the Model's signal at
+        /// t = 0 (a step at t0 = 0 is already on there).
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        s: Option<Vec<f64>>,
         #[command(flatten)]
         theory: TheoryArgs,
     },
@@ -118,7 +122,7 @@ enum Cmd {
     Tuning {
         #[arg(help = MODEL_HELP)]
         model: Option<PathBuf>,
-        /// Latent state a (Hz, D comma-separated values).
+        /// Latent state a (Hz, D comma-separated values) [required]
         #[arg(
             long,
             required = true,
@@ -126,7 +130,7 @@ enum Cmd {
             allow_hyphen_values = true
         )]
         kappa_a: Vec<f64>,
-        /// Latent state b (Hz, D comma-separated values).
+        /// Latent state b (Hz, D comma-separated values) [required]
         #[arg(
             long,
             required = true,
@@ -143,6 +147,9 @@ enum Cmd {
         /// Seed of the sampled neurons.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Latent input s (D_in comma-separated values); default s(0) of the Model.
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        s: Option<Vec<f64>>,
         #[command(flatten)]
         theory: TheoryArgs,
     },
@@ -308,7 +315,9 @@ impl TheoryArgs {
                 }
             };
         }
-        m.validate()
+        m.validate()?;
+        warn_ranges(m.range_warnings());
+        Ok(())
     }
 }
 
@@ -347,13 +356,16 @@ enum ModelCmd {
     DefaultD0,
     /// The bistable variant (Sigma^nm = 23.30 mV).
     LatentBistable,
-    /// Brunel (2000) model A.
+    /// Brunel (2000) model A (docs/theory.md section 4): fixed in-degree with multapses,
+    /// as Brunel (2000), NEST and Brian2.
     BrunelA {
-        /// Relative inhibitory strength g (J_I = -g J).
-        #[arg(long)]
+        /// Relative inhibitory strength g = -J_I / J (dimensionless; Brunel 2000 uses 3 to 8).
+        /// [required]
+        #[arg(long, value_name = "G")]
         g: f64,
-        /// External drive eta = nu_ext / nu_thr (Brunel 2000).
-        #[arg(long)]
+        /// External drive eta = nu_ext / nu_thr (dimensionless; nu_thr = theta / (J C_E
+        /// tau_m) is the external rate that brings the mean input to threshold) [required]
+        #[arg(long, value_name = "ETA")]
         eta: f64,
         /// Coupling J (mV).
         #[arg(long = "j", default_value_t = 0.1)]
@@ -367,6 +379,11 @@ enum ModelCmd {
         /// Number of inhibitory neurons.
         #[arg(long, default_value_t = 2_500)]
         n_i: usize,
+        /// Draw the C_E and C_I inputs without replacement (distinct sources,
+        /// `connectivity = "fixed_indegree"`) instead of with replacement (multapses,
+        /// `fixed_indegree_replacement`, as in Brunel 2000).
+        #[arg(long)]
+        without_replacement: bool,
     },
 }
 
@@ -377,40 +394,15 @@ fn parse_limit(s: &str) -> Result<Limit, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A preset by name (any case, `_` or `-`), if `name` is one.
-fn preset(name: &str) -> Option<Model> {
-    let key = name.to_ascii_lowercase().replace('_', "-");
-    ["default", "default-d0", "latent-bistable", "brunel-a"]
-        .contains(&key.as_str())
-        .then(|| presets::by_name(&key).ok())
-        .flatten()
-}
-
-/// The Model of a MODEL argument: a file (`.json` in any case is JSON, everything else
-/// TOML), else a preset name, else the embedded default.
+/// The Model of a MODEL argument: a model file (`.json` in any case is JSON, everything
+/// else TOML), else a preset name (`presets::file_or_preset`), else the embedded default.
 fn load(path: &Option<PathBuf>) -> balnet::Result<Model> {
-    let Some(p) = path else {
-        return Ok(presets::default_model());
-    };
-    if !p.exists() {
-        if let Some(m) = p.to_str().and_then(preset) {
-            return Ok(m);
-        }
-        return Err(Error::Io(format!(
-            "no model file {} and no preset of that name (presets: default, default-d0, \
-             latent-bistable, brunel-a)",
-            p.display()
-        )));
-    }
-    let text = std::fs::read_to_string(p)
-        .map_err(|e| Error::Io(format!("cannot read model file {}: {e}", p.display())))?;
-    let json = p
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    if json {
-        Model::from_json(&text)
-    } else {
-        Model::from_toml(&text)
+    match path {
+        None => Ok(presets::default_model()),
+        Some(p) => match p.to_str() {
+            Some(arg) => presets::file_or_preset(arg),
+            None => Model::from_file(p),
+        },
     }
 }
 
@@ -472,7 +464,32 @@ fn apply_sim_overrides(
     if let Some(v) = mode {
         m.sim.mode = parse_mode(v)?;
     }
-    m.validate()
+    m.validate()?;
+    warn_ranges(m.range_warnings());
+    Ok(())
+}
+
+/// Warnings of this run (docs/theory.md section 7, "Physiological ranges"), added as
+/// `warnings` to every JSON object the run prints or writes as its marker.
+static WARNINGS: std::sync::Mutex<Vec<Value>> = std::sync::Mutex::new(Vec::new());
+
+/// Report parameters outside their physiological range: on stderr now, and in the JSON
+/// output (`warnings`).
+fn warn_ranges(ws: Vec<balnet::model::RangeWarning>) {
+    let mut list = WARNINGS.lock().unwrap_or_else(|e| e.into_inner());
+    for w in ws {
+        eprintln!("balnet: warning: {w}");
+        list.push(serde_json::to_value(&w).unwrap_or(Value::Null));
+    }
+}
+
+/// `v` with the run's `warnings` list (always present in an object, empty if none).
+fn with_warnings(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        let list = WARNINGS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        o.insert("warnings".into(), Value::Array(list));
+    }
+    v
 }
 
 /// Worker threads: 0 stays 0 (all cores); more than the cores available is capped with a
@@ -503,7 +520,8 @@ fn emit(text: &str) {
 }
 
 fn print(v: &Value) {
-    let mut text = serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("\"{e}\""));
+    let v = with_warnings(v.clone());
+    let mut text = serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("\"{e}\""));
     text.push('\n');
     emit(&text);
 }
@@ -523,15 +541,14 @@ fn population_json(p: &stationary::PopulationState) -> Value {
     serde_json::to_value(p).expect("plain struct")
 }
 
-fn solve_cmd(model: &Model, limit: Limit) -> balnet::Result<Value> {
-    let s = model.signal(0.0);
+fn solve_cmd(model: &Model, limit: Limit, s: &[f64]) -> balnet::Result<Value> {
     let kappa = vec![0.0; model.d()];
-    let states = stationary::solve_all(model, limit, &kappa, &s)?;
+    let states = stationary::solve_all(model, limit, &kappa, s)?;
     let primary = &states[0];
     let mut out = json!({
         "model": model.name,
         "limit": limit.to_string(),
-        "kappa": kappa,
+        "kappa_hz": kappa,
         "s": s,
         "populations": primary.populations.iter().map(population_json).collect::<Vec<_>>(),
         "stationary_states": states.iter().map(|st| json!({
@@ -540,9 +557,9 @@ fn solve_cmd(model: &Model, limit: Limit) -> balnet::Result<Value> {
         })).collect::<Vec<_>>(),
     });
     if model.d() > 0 {
-        let sol = latent::fixed_points(model, limit, &s, &latent::SearchBox::default())?;
+        let sol = latent::fixed_points(model, limit, s, &latent::SearchBox::default())?;
         out["fixed_points"] = json!(sol.fixed_points.iter().map(|fp| json!({
-            "kappa": fp.kappa,
+            "kappa_hz": fp.kappa,
             "stable": fp.stable,
             "eigenvalues": fp.eigenvalues,
             "populations": fp.state.populations.iter().map(population_json).collect::<Vec<_>>(),
@@ -610,6 +627,15 @@ fn run(cli: Cli) -> balnet::Result<()> {
                     ));
                 }
             }
+            let mut ws = balnet::model::lif_range_warnings("", tau_m, tau_ref, theta, v_reset);
+            ws.extend(
+                [("mu", mu), ("sigma", sigma)]
+                    .into_iter()
+                    .filter_map(|(f, v)| {
+                        balnet::model::range_warning(f, v, balnet::model::Quantity::Voltage)
+                    }),
+            );
+            warn_ranges(ws);
             print(&json!({
                 "rate_hz": siegert::rate(&lif, mu, sigma),
                 "dphi_dmu_hz_per_mv": siegert::drate_dmu(&lif, mu, sigma),
@@ -627,8 +653,17 @@ fn run(cli: Cli) -> balnet::Result<()> {
                     c_e,
                     n_e,
                     n_i,
-                } => presets::brunel_a(g, eta, j, c_e, n_e, n_i)?,
+                    without_replacement,
+                } => {
+                    let mut m = presets::brunel_a(g, eta, j, c_e, n_e, n_i)?;
+                    if without_replacement {
+                        m.connectivity = balnet::model::Connectivity::FixedIndegree;
+                        m.validate()?;
+                    }
+                    m
+                }
             };
+            warn_ranges(m.range_warnings());
             emit(&m.to_toml());
         }
         Cmd::Simulate {
@@ -676,7 +711,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
                     "pair_corr": p.pair_corr, "mean_v_mv": p.mean_v_mv, "chi": p.chi,
                     "pop_rate_cv": p.pop_rate_cv, "silent_fraction": p.silent_fraction,
                 })).collect::<Vec<_>>(),
-                "kappa_mean": r.kappa_mean,
+                "kappa_mean_hz": r.kappa_mean,
                 "loading_moments": r.loading_moments,
                 "dale_violation_fraction": r.dale_violation_fraction,
                 "synaptic_events": r.synaptic_events,
@@ -717,10 +752,17 @@ fn run(cli: Cli) -> balnet::Result<()> {
             } else {
                 balnet::compare::Variant::standard()
             };
-            let report = balnet::compare::compare(&m, &sim, &variants)?;
+            let report = balnet::compare::compare_with(
+                &m,
+                &sim,
+                &variants,
+                &balnet::compare::CompareOptions { quiet },
+            )?;
             emit(&balnet::compare::table(&report));
-            let report_json = serde_json::to_value(&report)
-                .map_err(|e| Error::Io(format!("cannot serialise the report: {e}")))?;
+            let report_json = with_warnings(
+                serde_json::to_value(&report)
+                    .map_err(|e| Error::Io(format!("cannot serialise the report: {e}")))?,
+            );
             let saved = balnet::compare::write_figures_to(&m, &sim, &report, &mut dir)
                 .and_then(|figs| dir.finish(report_json.clone()).map(|()| figs));
             match saved {
@@ -783,10 +825,12 @@ fn run(cli: Cli) -> balnet::Result<()> {
             )?);
         }
         Cmd::Export { what } => export_cmd(what)?,
-        Cmd::Solve { model, theory } => {
+        Cmd::Solve { model, s, theory } => {
             let mut m = load(&model)?;
             theory.apply(&mut m)?;
-            print(&solve_cmd(&m, theory.limit)?);
+            let s = s.unwrap_or_else(|| m.signal(0.0));
+            check_len("--s", &s, m.d_in())?;
+            print(&solve_cmd(&m, theory.limit, &s)?);
         }
         Cmd::Dynamics {
             model,
@@ -829,8 +873,8 @@ fn run(cli: Cli) -> balnet::Result<()> {
             print(&json!({
                 "model": m.name,
                 "limit": theory.limit.to_string(),
-                "t": tr.t,
-                "kappa": tr.kappa,
+                "t_s": tr.t,
+                "kappa_hz": tr.kappa,
                 "s": tr.s,
                 "populations": tr.populations,
                 "evaluations": tr.evaluations,
@@ -872,10 +916,10 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 "model": m.name,
                 "limit": theory.limit.to_string(),
                 "population": pop,
-                "kappa": kappa,
+                "kappa_hz": kappa,
                 "s": s,
                 "nu_hz": rd.nu_hz,
-                "density": rd.density_per_hz,
+                "density_per_hz": rd.density_per_hz,
                 "cdf": rd.cdf,
                 "silent_fraction": rd.mass_at_zero,
                 "silent_threshold_hz": rd.silent_threshold_hz,
@@ -890,6 +934,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
             curves,
             points,
             seed,
+            s,
             theory,
         } => {
             let mut m = load(&model)?;
@@ -921,7 +966,8 @@ fn run(cli: Cli) -> balnet::Result<()> {
                     ),
                 ));
             }
-            let s = m.signal(0.0);
+            let s = s.unwrap_or_else(|| m.signal(0.0));
+            check_len("--s", &s, m.d_in())?;
             let mode = predictions::FastMode::network(theory.limit);
             let sa = stationary::solve(&m, theory.limit, &kappa_a, &s, None)?;
             let sb = stationary::solve(&m, theory.limit, &kappa_b, &s, Some(&sa))?;
@@ -974,25 +1020,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// A Model from a file, or a preset by name when no such file exists.
+/// A Model from a file, or a preset by name ([`load`]).
 fn load_named(arg: &Option<String>) -> balnet::Result<Model> {
-    match arg {
-        None => Ok(presets::default_model()),
-        Some(name) => {
-            let path = std::path::Path::new(name);
-            if path.exists() {
-                Model::from_file(path)
-            } else {
-                presets::by_name(name).map_err(|_| {
-                    Error::invalid(
-                        "MODEL",
-                        name,
-                        "is neither a model file (.toml or .json) nor a preset (`default`, `default-d0`, `latent-bistable`, `brunel-a`)",
-                    )
-                })
-            }
-        }
-    }
+    load(&arg.as_ref().map(PathBuf::from))
 }
 
 /// The stationary state the linear response is taken around (docs/theory.md 6.3).

@@ -36,8 +36,8 @@ pub mod record;
 pub mod rng;
 mod run;
 pub mod single;
-pub mod spikes;
 pub mod spectrum;
+pub mod spikes;
 pub mod targets;
 
 use std::path::PathBuf;
@@ -110,12 +110,15 @@ pub struct PopulationResult {
     #[serde(default, with = "nan_null_vec2")]
     pub epoch_membrane_fano_per_neuron: Vec<Vec<f64>>,
     /// Population rate in bins of `record_bin` (Hz), on `SimResult::time_s`.
+    #[serde(rename = "rate_t_hz", alias = "rate_t")]
     pub rate_t: Vec<f64>,
     /// Population-mean V in bins of `record_bin` (mV), on `SimResult::time_s`.
+    #[serde(rename = "mean_v_t_mv", alias = "mean_v_t")]
     pub mean_v_t: Vec<f64>,
     /// Spike trains of the sampled raster neurons: global neuron ids ...
     pub raster_ids: Vec<u32>,
     /// ... and spike times (s, from the start of the warm-up).
+    #[serde(rename = "raster_times_s", alias = "raster_times")]
     pub raster_times: Vec<f64>,
     /// Power spectrum of the population-averaged rate `(1/N) sum_i s_i(t)` of all the
     /// population's neurons in each epoch window of `SimResult::epoch_windows`: Welch's
@@ -147,12 +150,15 @@ pub struct SimResult {
     /// Per-population statistics.
     pub populations: Vec<PopulationResult>,
     /// Windows of constant input `s` (s from the start), see [`epochs::windows`].
+    #[serde(rename = "epoch_windows_s", alias = "epoch_windows")]
     pub epoch_windows: Vec<[f64; 2]>,
     /// Time average of `kappa(t)` after the warm-up (Hz), length D.
+    #[serde(rename = "kappa_mean_hz", alias = "kappa_mean")]
     pub kappa_mean: Vec<f64>,
     /// Bin centres of the time series (s, from the start of the warm-up).
     pub time_s: Vec<f64>,
     /// `kappa(t)` averaged in bins of `record_bin` (bins x D, Hz).
+    #[serde(rename = "kappa_t_hz", alias = "kappa_t")]
     pub kappa_t: Vec<Vec<f64>>,
     /// Sample means and covariances of the loadings actually drawn, per population
     /// (divisor N_A), for evaluating the theory on the simulated network.

@@ -86,7 +86,14 @@ fn overlap_correlations(w: &[f64], hop: usize) -> Vec<f64> {
     let mut m = 0;
     while m * hop < w.len() {
         let sh = m * hop;
-        rho.push(w[..w.len() - sh].iter().zip(&w[sh..]).map(|(a, b)| a * b).sum::<f64>() / s2);
+        rho.push(
+            w[..w.len() - sh]
+                .iter()
+                .zip(&w[sh..])
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+                / s2,
+        );
         m += 1;
     }
     rho
@@ -161,9 +168,7 @@ pub fn welch(x: &[f64], bin: f64, seg_len: usize, f_max: f64) -> Result<Welch> {
     let scale = bin / (s2 * segments as f64);
     let j0 = 2usize.min(j_max + 1);
     Ok(Welch {
-        frequencies_hz: (j0..=j_max)
-            .map(|j| j as f64 / (l as f64 * bin))
-            .collect(),
+        frequencies_hz: (j0..=j_max).map(|j| j as f64 / (l as f64 * bin)).collect(),
         power: acc[j0..].iter().map(|a| a * scale).collect(),
         segments,
         segment_len: l,
@@ -379,7 +384,11 @@ pub fn peak_frequency(freqs: &[f64], values: &[f64], lo: f64, hi: f64) -> Option
     let (i0, i1, i2) = (idx[k - 1], idx[k], idx[k + 1]);
     let (y0, y1, y2) = (values[i0], values[i1], values[i2]);
     let den = y0 - 2.0 * y1 + y2;
-    let shift = if den < 0.0 { 0.5 * (y0 - y2) / den } else { 0.0 };
+    let shift = if den < 0.0 {
+        0.5 * (y0 - y2) / den
+    } else {
+        0.0
+    };
     Some(freqs[i1] + shift.clamp(-0.5, 0.5) * (freqs[i2] - freqs[i0]) / 2.0)
 }
 

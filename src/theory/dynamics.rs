@@ -29,8 +29,10 @@ pub struct Trajectory {
     /// Mode of the fast variables (finite K or balanced limit).
     pub limit: Limit,
     /// Output times (s).
+    #[serde(rename = "t_s", alias = "t")]
     pub t: Vec<f64>,
     /// `kappa(t)` (Hz), one vector per output time.
+    #[serde(rename = "kappa_hz", alias = "kappa")]
     pub kappa: Vec<Vec<f64>>,
     /// `s(t)` at output times.
     pub s: Vec<Vec<f64>>,
@@ -64,13 +66,18 @@ impl Trajectory {
     }
 }
 
-/// Tolerances of [`integrate`].
+/// Tolerances and output of [`integrate`].
 #[derive(Clone, Copy, Debug)]
 pub struct DynamicsOptions {
     /// Relative tolerance of the step controller.
     pub rtol: f64,
     /// Absolute tolerance (Hz).
     pub atol: f64,
+    /// Record the state at every accepted step (and at `0`, every breakpoint of `s(t)` and
+    /// `t_end`) instead of at the multiples of `dt_out`; `dt_out` is then the largest step.
+    /// The steps follow the dynamics: long at a fixed point, short in a transient, so a
+    /// figure needs far fewer fast solves than a fixed output grid.
+    pub record_steps: bool,
 }
 
 impl Default for DynamicsOptions {
@@ -78,12 +85,13 @@ impl Default for DynamicsOptions {
         DynamicsOptions {
             rtol: 1e-6,
             atol: 1e-6,
+            record_steps: false,
         }
     }
 }
 
 /// Largest number of output times `t_end / dt_out` that [`integrate`] accepts
-/// (docs/theory.md section 7): each output time needs at least one step of four fast
+/// (docs/theory.md section 7): each output time needs at least one step of three fast
 /// solves (about 1-100 ms each).
 pub const MAX_OUTPUT_TIMES: f64 = 1e5;
 
@@ -116,6 +124,23 @@ pub fn integrate(
     dt_out: f64,
     opt: &DynamicsOptions,
 ) -> Result<Trajectory> {
+    integrate_observed(model, limit, kappa0, t_end, dt_out, opt, &mut |_| {})
+}
+
+/// [`integrate`], calling `observe(t)` (s) after every accepted step (for a progress bar).
+///
+/// # Errors
+///
+/// As [`integrate`].
+pub fn integrate_observed(
+    model: &Model,
+    limit: Limit,
+    kappa0: &[f64],
+    t_end: f64,
+    dt_out: f64,
+    opt: &DynamicsOptions,
+    observe: &mut dyn FnMut(f64),
+) -> Result<Trajectory> {
     let d = model.d();
     model.validate()?;
     if kappa0.len() != d {
@@ -143,7 +168,7 @@ pub fn integrate(
             dt_out,
             format!(
                 "t_end / dt_out = {outputs:.3e} output times exceeds the limit of \
-                 {MAX_OUTPUT_TIMES:e} (each needs at least four fast solves); raise dt_out \
+                 {MAX_OUTPUT_TIMES:e} (each needs at least three fast solves); raise dt_out \
                  or lower t_end (docs/theory.md section 7)"
             ),
         ));
@@ -199,10 +224,21 @@ pub fn integrate(
     let mut k = kappa0.to_vec();
     let (mut f0, st0) = rhs(t, &k, &mut warm)?;
     traj.push(t, &st0);
-    let n_out = (t_end / dt_out).round() as usize;
-    let mut h = (tau_s * 0.05).min(dt_out);
+    // with record_steps, one output interval [0, t_end] whose steps are each recorded and
+    // never longer than dt_out
+    let (n_out, dt_out, h_max) = if opt.record_steps {
+        (1, t_end, dt_out.min(t_end).min(tau_s))
+    } else {
+        ((t_end / dt_out).round() as usize, dt_out, tau_s)
+    };
+    let mut h = (tau_s * 0.05).min(h_max);
+    let mut rejected = false;
     for i_out in 1..=n_out {
-        let t_out = (i_out as f64 * dt_out).min(t_end);
+        let t_out = if i_out == n_out {
+            t_end
+        } else {
+            i_out as f64 * dt_out
+        };
         while t < t_out - 1e-14 {
             // stop exactly at the next breakpoint or output time
             let mut t_stop = t_out;
@@ -211,7 +247,13 @@ pub fn integrate(
                     t_stop = b;
                 }
             }
-            let hh = h.min(t_stop - t);
+            // at rest (the state would move less than atol before the next stop), one step
+            // to the stop, checked by the error estimate like any other; recording steps
+            // then costs nothing where nothing happens
+            let rest = opt.record_steps
+                && !rejected
+                && f0.iter().all(|f| f.abs() * (t_stop - t) <= opt.atol);
+            let hh = if rest { t_stop - t } else { h.min(t_stop - t) };
             let tm = t + 0.5 * hh * (1.0 - 1e-12);
             let k2: Vec<f64> = k.iter().zip(&f0).map(|(a, b)| a + 0.5 * hh * b).collect();
             let (f2, _) = rhs(tm, &k2, &mut warm)?;
@@ -232,28 +274,36 @@ pub fn integrate(
                 .sum::<f64>()
                 .sqrt()
                 / (d.max(1) as f64).sqrt();
-            if err <= 1.0 || hh < 1e-9 {
+            rejected = !(err <= 1.0 || hh < 1e-9);
+            if !rejected {
                 t += hh;
                 k = knew;
                 f0 = f4;
-                if (t - t_stop).abs() < 1e-14 {
+                let at_stop = (t - t_stop).abs() < 1e-14;
+                if at_stop {
                     t = t_stop;
-                    // re-evaluate on the right side of a breakpoint
+                }
+                let at_break = at_stop && breaks.iter().any(|b| (b - t).abs() < 1e-14);
+                let at_out = at_stop && (t - t_out).abs() < 1e-14;
+                if at_break {
+                    // re-evaluate on the right side of a breakpoint (elsewhere the end
+                    // point of the step is the next step's start: first same as last)
                     let (f, st) = rhs(t, &k, &mut warm)?;
                     f0 = f;
-                    if (t - t_out).abs() < 1e-14 {
+                    if at_out || opt.record_steps {
                         traj.push(t, &st);
                     }
-                } else if (t - t_out).abs() < 1e-14 {
+                } else if at_out || opt.record_steps {
                     traj.push(t, &st4);
                 }
+                observe(t);
             }
             let fac = if err > 0.0 {
                 0.9 * err.powf(-1.0 / 3.0)
             } else {
                 5.0
             };
-            h = (hh * fac.clamp(0.2, 5.0)).min(tau_s);
+            h = (hh * fac.clamp(0.2, 5.0)).min(h_max);
         }
     }
     traj.evaluations = evals;
