@@ -242,7 +242,7 @@ fn kappa_panel(bal: &[SimResult], nest: &[SimResult]) -> Panel {
         x_label: "time from the start of the warm-up (s)".into(),
         y_label: "kappa (Hz), 20 ms means".into(),
         series,
-        y_range: None,
+        ..Default::default()
     }
 }
 

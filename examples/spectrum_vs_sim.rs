@@ -314,6 +314,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         y_label: "power, two-sided (Hz^2/Hz)".into(),
                         series,
                         y_range: None,
+                        x_log: true,
+                        y_log: true,
                     });
                 }
             }

@@ -713,7 +713,11 @@ fn dynamics<'py>(
         _ => vec![],
     };
     pr.say(format!("integrating to t = {t_end} s ({limit} K)"))?;
-    let opts = balnet::theory::dynamics::DynamicsOptions { rtol, atol };
+    let opts = balnet::theory::dynamics::DynamicsOptions {
+        rtol,
+        atol,
+        ..Default::default()
+    };
     let tr = detached(py, || {
         balnet::theory::dynamics::integrate(&m, limit, &k0, t_end, dt_out, &opts)
     })?;
