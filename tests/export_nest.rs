@@ -64,7 +64,8 @@ fn brunel_a_maps_units_in_degrees_and_drive() {
         let (k, w) = if pre == 0 { (1000, 0.1) } else { (250, -0.5) };
         assert_eq!(b["conn_spec"]["rule"], "fixed_indegree");
         assert_eq!(b["conn_spec"]["indegree"], k);
-        assert_eq!(b["conn_spec"]["allow_multapses"], false);
+        // the brunel-a preset samples its in-degrees with replacement, as Brunel (2000)
+        assert_eq!(b["conn_spec"]["allow_multapses"], true);
         assert_eq!(b["conn_spec"]["allow_autapses"], false);
         assert!(close(b["weight"].as_f64().unwrap(), w, 1e-12));
         assert_eq!(b["delay_steps"], json!([15, 15]));
@@ -275,8 +276,11 @@ fn unsupported_models_are_refused_with_the_reason() {
         },
     );
     assert!(e.contains("n_scale"), "{e}");
+    // without replacement a population smaller than the in-degree cannot be sampled
+    let mut without = presets::by_name("brunel-a").unwrap();
+    without.connectivity = balnet::model::Connectivity::FixedIndegree;
     let e = err_text(
-        &presets::by_name("brunel-a").unwrap(),
+        &without,
         &NestOptions {
             n_scale: Some(0.05),
             ..Default::default()
