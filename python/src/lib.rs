@@ -842,6 +842,14 @@ fn rate_distribution<'py>(
 /// A simulation result as a dict with typed arrays.
 fn sim_dict<'py>(py: Python<'py>, r: &SimResult, d: usize) -> PyResult<Bound<'py, PyDict>> {
     let out = to_py(py, r)?;
+    // the arrays go under their Python names (documented in docs/python.md); the serde
+    // names with unit suffixes are removed so that the dict has each quantity once and
+    // parses back into a SimResult (the serde aliases accept the Python names)
+    for renamed in ["kappa_t_hz", "kappa_mean_hz", "epoch_windows_s"] {
+        if out.contains(renamed)? {
+            out.del_item(renamed)?;
+        }
+    }
     out.set_item("time_s", array1(py, &r.time_s))?;
     out.set_item("kappa_t", array2(py, &r.kappa_t, d)?)?;
     out.set_item("kappa_mean", array1(py, &r.kappa_mean))?;
@@ -852,6 +860,11 @@ fn sim_dict<'py>(py: Python<'py>, r: &SimResult, d: usize) -> PyResult<Bound<'py
         .ok_or_else(|| BalnetError::new_err("internal: a simulation result without populations"))?;
     for (i, p) in r.populations.iter().enumerate() {
         let e = pops.get_item(i)?;
+        for renamed in ["rate_t_hz", "mean_v_t_mv", "raster_times_s"] {
+            if e.contains(renamed)? {
+                e.del_item(renamed)?;
+            }
+        }
         e.set_item("rates_hz", array1(py, &p.rates_hz))?;
         e.set_item("cv_isi_per_neuron", array1(py, &p.cv_isi_per_neuron))?;
         e.set_item("epoch_rates_hz", array2(py, &p.epoch_rates_hz, p.n)?)?;
