@@ -46,14 +46,23 @@ def test_output_folder_and_bad_overrides(small_brunel, tmp_path):
         balnet.simulate(small_brunel, mode="exact")
 
 
+def _without_timing(x):
+    if isinstance(x, dict):
+        return {k: _without_timing(v) for k, v in x.items() if "wall" not in k}
+    if isinstance(x, list):
+        return [_without_timing(v) for v in x]
+    return x
+
+
 def test_compare_reuses_a_simulation(small_brunel):
     lines = []
     sim = balnet.simulate(small_brunel)
     rep = balnet.compare(small_brunel, sim=sim, progress=lines.append)
     assert not any("simulating" in line for line in lines)  # the given run was used
     fresh = balnet.compare(small_brunel)  # the same seed: the same run, the same report
-    for key in ["theories", "sim_statistics", "table"]:
-        assert repr(rep[key]) == repr(fresh[key])
+    for key in ["theories", "sim_statistics"]:
+        # everything but the measured wall-clock times is identical
+        assert repr(_without_timing(rep[key])) == repr(_without_timing(fresh[key]))
     assert rep["table"].startswith("balnet compare: model `small brunel-a`")
     assert [(t["transfer"], t["noise"]) for t in rep["theories"]] == [
         ("siegert", "poisson"),
