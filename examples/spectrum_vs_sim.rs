@@ -9,7 +9,7 @@
 //! peak frequencies; writes `spectrum_vs_sim_<model>.png` (log-log, per population, with
 //! the band of +-2 standard errors of the seed mean around the theory) and a JSON file.
 //!
-//! `cargo run --release --example spectrum_vs_sim -- [--quick] [--model brunel-a|default|both]
+//! `cargo run --release --example spectrum_vs_sim -- [--quick] [--model brunel-a|default|both|FILE]
 //!  [--seeds N] [--duration S] [--mode model|grid|precise] [--out DIR]`
 //! (default: both models, 10 s after the warm-up, 4 seeds, each model's own integration
 //! scheme, ./out; `--quick`: 2 s and 2 seeds). An unstable state (the default model)
@@ -96,7 +96,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut all_json = Vec::new();
     for name in &args.models {
-        let mut m = presets::by_name(name)?;
+        let mut m = presets::file_or_preset(name)?;
         m.sim.duration = args.duration;
         m.sim.warmup = m.sim.warmup.max(0.5);
         if let Some(mode) = args.mode {

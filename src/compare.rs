@@ -2,6 +2,7 @@
 //! the theory evaluated with the loading moments actually drawn in the simulated network
 //! (docs/theory.md section 5), and the two put side by side per epoch of constant input `s`.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -735,16 +736,18 @@ pub struct CompareOptions {
 }
 
 /// A progress bar on stderr for one phase of a comparison (none when quiet or when
-/// stderr is not a terminal); position in thousandths of the phase.
+/// stderr is not a terminal); position in thousandths of the phase. The bars of phases
+/// that run at the same time share one [`indicatif::MultiProgress`], so they are drawn
+/// on separate lines.
 struct PhaseBar(Option<indicatif::ProgressBar>);
 
 impl PhaseBar {
-    fn new(opts: &CompareOptions, name: String) -> PhaseBar {
+    fn new(opts: &CompareOptions, bars: &indicatif::MultiProgress, name: String) -> PhaseBar {
         use std::io::IsTerminal;
         if opts.quiet || !std::io::stderr().is_terminal() {
             return PhaseBar(None);
         }
-        let b = indicatif::ProgressBar::new(1000);
+        let b = bars.add(indicatif::ProgressBar::new(1000));
         b.set_style(
             indicatif::ProgressStyle::with_template(
                 "{prefix:<34} {bar:30} {percent:>3}% {elapsed:>4} eta {eta}",
@@ -790,24 +793,43 @@ pub fn compare_with(
 ) -> Result<Report> {
     let t0 = std::time::Instant::now();
     let n = variants.len();
-    let theories = variants
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            let bar = PhaseBar::new(opts, format!("theory {}/{n} {}", i + 1, v.name()));
-            let r = compare_theory_observed(model, sim, v, &mut |f| bar.set(f));
-            bar.finish();
-            r
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let bars = indicatif::MultiProgress::new();
+    // The variants are independent: they run in parallel (rayon keeps their order), and
+    // the population spectra (first variant) beside them.
+    let (theories, spectra) = rayon::join(
+        || {
+            variants
+                .par_iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    let bar =
+                        PhaseBar::new(opts, &bars, format!("theory {}/{n} {}", i + 1, v.name()));
+                    let r = compare_theory_observed(model, sim, v, &mut |f| bar.set(f));
+                    bar.finish();
+                    r
+                })
+                .collect::<Result<Vec<_>>>()
+        },
+        || {
+            variants.first().map(|&v| {
+                let bar = PhaseBar::new(opts, &bars, "population spectra (theory)".into());
+                let r = spectrum_comparison(model, sim, v, &SpectrumOptions::default());
+                bar.finish();
+                r
+            })
+        },
+    );
+    let theories = theories?;
     let main_theory = main_variant(variants);
-    let bar = PhaseBar::new(opts, "figure data (theory)".into());
-    let rate_histograms = match theories.get(main_theory) {
-        Some(th) => rate_histograms(model, sim, th)?,
-        None => Vec::new(),
-    };
-    bar.set(0.4);
-    let tuning = tuning_figure_data(model, sim, theories.first())?;
+    let bar = PhaseBar::new(opts, &bars, "figure data (theory)".into());
+    let (rate_histograms, tuning) = rayon::join(
+        || match theories.get(main_theory) {
+            Some(th) => rate_histograms(model, sim, th),
+            None => Ok(Vec::new()),
+        },
+        || tuning_figure_data(model, sim, theories.first()),
+    );
+    let (rate_histograms, tuning) = (rate_histograms?, tuning?);
     bar.finish();
     let m = with_drawn_loadings(model, sim);
     let st0 = stationary::solve(&m, Limit::Finite, &vec![0.0; m.d()], &m.signal(0.0), None)?;
@@ -835,9 +857,7 @@ pub fn compare_with(
         asynchronous: sim_statistics.iter().all(|s| !s.synchronous_flag),
         sim_statistics,
         kappa_finite_n_offset_hz: finite_n_offset(&m, &st0),
-        spectra: variants
-            .first()
-            .map(|&v| spectrum_comparison(model, sim, v, &SpectrumOptions::default())),
+        spectra,
         theories,
         main_theory,
         rate_histograms,

@@ -19,9 +19,11 @@ __all__ = [
     "brunel_a",
     "compare",
     "dynamics",
+    "export_nest",
     "fixed_points",
     "presets",
     "rate_distribution",
+    "read_nest",
     "siegert",
     "siegert_derivative",
     "simulate",
@@ -223,3 +225,13 @@ def spectrum(
     noise: Optional[_Noise] = None,
     progress: _Progress = None,
 ) -> _Result: ...
+def export_nest(
+    model: _ModelLike,
+    path: Union[str, os.PathLike[str], None] = None,
+    *,
+    threads: int = 1,
+    out_dir: str = "nest_out",
+    seed: Optional[int] = None,
+    n_scale: Optional[float] = None,
+) -> str: ...
+def read_nest(folder: Union[str, os.PathLike[str]]) -> _Result: ...

@@ -1308,6 +1308,56 @@ fn spectrum<'py>(
     Ok(d)
 }
 
+/// A self-contained PyNEST script (NEST 3.10) that builds the Model's network (docs/nest.md):
+/// populations of ``iaf_psc_delta`` (``iaf_psc_delta_ps`` in precise mode, a multisynapse
+/// neuron with a slow port when the Model has a latent structure), the connectivity rule
+/// with its in-degrees, weights, delays, the Poisson drive and the recorders; it writes
+/// its spikes into ``out_dir`` in the format ``read_nest`` reads back.
+///
+/// ``threads`` (NEST threads per process), ``out_dir`` and ``seed`` (default: the Model's
+/// ``sim.seed``) are the script's defaults (its ``--threads``, ``--out``, ``--seed``
+/// override them); ``n_scale`` multiplies every population size, the in-degrees staying as
+/// they are. With ``path`` the script is also written there (atomically). Returns the
+/// script's text. The same script runs under ``mpirun`` (docs/nest.md).
+#[pyfunction]
+#[pyo3(signature = (model, path = None, *, threads = 1, out_dir = "nest_out", seed = None,
+    n_scale = None))]
+fn export_nest(
+    model: &Bound<'_, PyAny>,
+    path: Option<std::path::PathBuf>,
+    threads: usize,
+    out_dir: &str,
+    seed: Option<u64>,
+    n_scale: Option<f64>,
+) -> PyResult<String> {
+    let m = input::to_model(model)?;
+    let opts = balnet::export::nest::NestOptions {
+        threads,
+        out_dir: out_dir.to_string(),
+        seed,
+        n_scale,
+    };
+    let script = balnet::export::nest::nest_script(&m, &opts).map_err(err)?;
+    if let Some(p) = path {
+        balnet::sim::output::write_atomic(&p, script.as_bytes()).map_err(err)?;
+    }
+    Ok(script)
+}
+
+/// The spikes an exported NEST script wrote into ``folder`` (every rank's files),
+/// measured with balnet's own recorders (docs/nest.md): a dict like ``simulate``'s, which
+/// ``compare(model, sim=...)`` accepts.
+#[pyfunction]
+fn read_nest<'py>(py: Python<'py>, folder: std::path::PathBuf) -> PyResult<Bound<'py, PyDict>> {
+    let (r, d) = detached(py, || {
+        let f = balnet::sim::spikes::read_spikes(&folder)?;
+        let r = balnet::sim::spikes::result_from_spikes(&f)?;
+        let d = r.kappa_mean.len();
+        Ok((r, d))
+    })?;
+    sim_dict(py, &r, d)
+}
+
 /// balnet: mean-field theory of balanced excitatory-inhibitory spiking networks with
 /// low-dimensional latent variables, checked against an embedded spiking simulator.
 /// Units: seconds, mV, Hz. See docs/python.md and docs/theory.md.
@@ -1315,9 +1365,9 @@ fn spectrum<'py>(
 mod _balnet {
     #[pymodule_export]
     use super::{
-        BalnetError, PyModel, brunel_a, compare, dynamics, fixed_points, presets,
-        rate_distribution, siegert, siegert_derivative, simulate, solve, spectrum, stability,
-        susceptibility,
+        BalnetError, PyModel, brunel_a, compare, dynamics, export_nest, fixed_points, presets,
+        rate_distribution, read_nest, siegert, siegert_derivative, simulate, solve, spectrum,
+        stability, susceptibility,
     };
 
     use pyo3::prelude::*;
