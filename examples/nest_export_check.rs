@@ -86,8 +86,7 @@ fn run_nest(
         let script = dir.join("script.py");
         std::fs::write(&script, nest_script(model, &opts)?)?;
         eprintln!("  NEST seed {seed}: python {}", script.display());
-        let st = Command::new("nice")
-            .args(["-n", "15", python])
+        let st = Command::new(python)
             .arg(&script)
             .env("OMP_NUM_THREADS", threads.to_string())
             .status()?;

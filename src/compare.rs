@@ -73,6 +73,8 @@ pub struct PopulationComparison {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FanoBand {
     pub lo_hz: f64,
+    /// Upper edge (Hz); `null` in JSON for the last, unbounded band.
+    #[serde(with = "crate::sim::inf_null")]
     pub hi_hz: f64,
     /// `E[nu F_LIF(x + delta, sigma_eff) ; nu(x) in band] / E[nu ; band]` over the
     /// population's Gaussian of mean inputs (null if the band is empty in theory).

@@ -120,6 +120,16 @@ fn small_default_network_compares_with_theory() {
             dv[1]
         );
     }
+    // report.json reads back (JSON has no infinity: the last Fano band's open upper edge
+    // is written as null and read as +inf)
+    let json = serde_json::to_string(&report).unwrap();
+    let back: compare::Report = serde_json::from_str(&json).unwrap();
+    let bands = &back.theories[0].epochs[0].populations[0].fano_by_rate;
+    assert!(!bands.is_empty() && bands.last().unwrap().hi_hz == f64::INFINITY);
+    assert_eq!(
+        back.theories[0].epochs.len(),
+        report.theories[0].epochs.len()
+    );
     let dir = std::env::temp_dir().join(format!("balnet-compare-test-{}", std::process::id()));
     compare::write_figures(&m, &sim, &report, &dir).unwrap();
     for f in [
