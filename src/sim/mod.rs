@@ -209,14 +209,8 @@ pub(crate) mod nan_null {
 /// An upper bound that may be unbounded: `+inf` as JSON `null` and back (JSON has no
 /// infinity).
 pub(crate) mod inf_null {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
-        if x.is_finite() {
-            s.serialize_f64(*x)
-        } else {
-            s.serialize_none()
-        }
-    }
+    pub use super::nan_null::serialize;
+    use serde::{Deserialize, Deserializer};
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
     }
