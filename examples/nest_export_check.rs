@@ -204,8 +204,9 @@ fn summarise(case: &Case, bal: &[SimResult], nest: &[SimResult], costs: &[Value]
     out
 }
 
-/// `kappa(t)` of every run, averaged in 20 ms windows.
-fn kappa_panel(bal: &[SimResult], nest: &[SimResult]) -> Panel {
+/// `kappa(t)` of every run (thin, one legend entry per engine) and the mean over seeds
+/// of each engine (thick), averaged in 20 ms windows, with the input step marked.
+fn kappa_panel(bal: &[SimResult], nest: &[SimResult], step_s: Option<f64>) -> Panel {
     let smooth = |r: &SimResult| -> Vec<(f64, f64)> {
         let per = 20usize;
         r.time_s
@@ -219,25 +220,43 @@ fn kappa_panel(bal: &[SimResult], nest: &[SimResult]) -> Panel {
             })
             .collect()
     };
+    let mean = |runs: &[SimResult]| -> Vec<(f64, f64)> {
+        let all: Vec<Vec<(f64, f64)>> = runs.iter().map(smooth).collect();
+        let n = all.iter().map(Vec::len).min().unwrap_or(0);
+        (0..n)
+            .map(|i| {
+                let y = all.iter().map(|r| r[i].1).sum::<f64>() / all.len() as f64;
+                (all[0][i].0, y)
+            })
+            .collect()
+    };
     let mut series = Vec::new();
-    for (i, r) in bal.iter().enumerate() {
+    for (engine, runs, colour) in [("balnet simulator", bal, 0), ("NEST 3.10 export", nest, 1)] {
+        for (i, r) in runs.iter().enumerate() {
+            let name = if i == 0 {
+                format!("{engine}, each of {} seeds", runs.len())
+            } else {
+                String::new()
+            };
+            series.push(Series::new(name, smooth(r), Style::ThinLine, colour));
+        }
         series.push(Series::new(
-            format!("balnet simulator, seed {}", r.seed),
-            smooth(r),
+            format!("{engine}, mean over seeds"),
+            mean(runs),
             Style::Line,
-            i % 3,
+            colour,
         ));
     }
-    for (i, r) in nest.iter().enumerate() {
+    if let Some(t) = step_s {
         series.push(Series::new(
-            format!("NEST 3.10 export, seed {}", r.seed),
-            smooth(r),
-            Style::ThinLine,
-            3 + i % 3,
+            format!("input s: 0 -> 1 at {t} s"),
+            vec![(t, 0.0)],
+            Style::VLine,
+            4,
         ));
     }
     Panel {
-        title: "kappa(t), default model at 0.2 N, grid; input step s: 0 -> 1 at 1.5 s".into(),
+        title: "kappa(t), default model at 0.2 N, grid mode".into(),
         x_label: "time from the start of the warm-up (s)".into(),
         y_label: "kappa (Hz), 20 ms means".into(),
         series,
@@ -299,7 +318,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             serde_json::to_string_pretty(&s)?,
         )?;
         if case.model.d() > 0 {
-            balnet::plot::save(&out.join("nest_kappa"), &[kappa_panel(&bal, &nest)])?;
+            balnet::plot::save(
+                &out.join("nest_kappa"),
+                &[kappa_panel(&bal, &nest, Some(1.5))],
+            )?;
         }
         results.push(s);
     }
