@@ -10,7 +10,8 @@
 //! the band of +-2 standard errors of the seed mean around the theory) and a JSON file.
 //!
 //! `cargo run --release --example spectrum_vs_sim -- [--quick] [--model brunel-a|default|both|FILE]
-//!  [--seeds N] [--duration S] [--mode model|grid|precise] [--out DIR]`
+//!  [--seeds N] [--duration S] [--mode model|grid|precise] [--out DIR]
+//!  [--response diffusion|shot-noise]`
 //! (default: both models, 10 s after the warm-up, 4 seeds, each model's own integration
 //! scheme, ./out; `--quick`: 2 s and 2 seeds). An unstable state (the default model)
 //! gets the formal linear-response spectrum, flagged.
@@ -18,7 +19,8 @@
 use std::path::PathBuf;
 
 use balnet::compare::{
-    PopulationSpectrum, SPECTRUM_BANDS_HZ, SpectrumOptions, Variant, spectrum_comparison,
+    PopulationSpectrum, SPECTRUM_BANDS_HZ, SpectrumOptions, SpectrumResponse, Variant,
+    spectrum_comparison,
 };
 use balnet::model::{NoiseClosure, SimMode, TransferKind};
 use balnet::plot::{Panel, Series, Style};
@@ -32,6 +34,7 @@ struct Args {
     duration: f64,
     mode: Option<SimMode>,
     out: PathBuf,
+    response: SpectrumResponse,
 }
 
 fn parse() -> Result<Args, Box<dyn std::error::Error>> {
@@ -41,6 +44,7 @@ fn parse() -> Result<Args, Box<dyn std::error::Error>> {
         duration: 10.0,
         mode: None,
         out: "out".into(),
+        response: SpectrumResponse::Diffusion,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -67,6 +71,17 @@ fn parse() -> Result<Args, Box<dyn std::error::Error>> {
                 }
             }
             "--out" => a.out = val()?.into(),
+            "--response" => {
+                a.response = match val()?.as_str() {
+                    "diffusion" => SpectrumResponse::Diffusion,
+                    "shot-noise" => SpectrumResponse::ShotNoise,
+                    other => {
+                        return Err(
+                            format!("--response {other}: use diffusion or shot-noise").into()
+                        );
+                    }
+                }
+            }
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
@@ -86,12 +101,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse()?;
     std::fs::create_dir_all(&args.out)?;
     let variant = Variant {
-        transfer: TransferKind::Siegert,
+        transfer: match args.response {
+            SpectrumResponse::Diffusion => TransferKind::Siegert,
+            SpectrumResponse::ShotNoise => TransferKind::ShotNoise,
+        },
         noise: NoiseClosure::Poisson,
         trajectory: false,
     };
     let opts = SpectrumOptions {
         allow_unstable: true,
+        response: args.response,
         ..SpectrumOptions::default()
     };
     let mut all_json = Vec::new();
@@ -276,7 +295,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             if unstable {
                                 "linear theory around an UNSTABLE state (formal)".to_string()
                             } else {
-                                "theory (Siegert state, diffusion response, renewal S0)".to_string()
+                                match args.response {
+                                    SpectrumResponse::Diffusion => {
+                                        "theory (Siegert state, diffusion response, renewal S0)"
+                                    }
+                                    SpectrumResponse::ShotNoise => {
+                                        "theory (shot-noise state and response, renewal S0)"
+                                    }
+                                }
+                                .to_string()
                             },
                             pts(t),
                             Style::Line,

@@ -1403,6 +1403,8 @@ pub struct SpectrumOptions {
     /// Also give the linear-response spectrum of an unstable state (flagged in
     /// `theory_status`); the comparison in `balnet compare` leaves it out.
     pub allow_unstable: bool,
+    /// The single-neuron response in `W(lambda)`.
+    pub response: SpectrumResponse,
     /// Theory evaluations per frequency step for the window's kernel
     /// ([`crate::sim::spectrum::expected_estimate`]).
     pub oversample: usize,
@@ -1410,10 +1412,23 @@ pub struct SpectrumOptions {
     pub f_max: f64,
 }
 
+/// The single-neuron response a theory spectrum uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpectrumResponse {
+    /// The closed-form white-noise (diffusion) response, docs/theory.md 6.1, 6.3.
+    #[default]
+    Diffusion,
+    /// The master-equation shot-noise response (docs/theory.md 6.4), for models whose
+    /// populations have no quenched input variance and no latent variables.
+    ShotNoise,
+}
+
 impl Default for SpectrumOptions {
     fn default() -> Self {
         SpectrumOptions {
             allow_unstable: false,
+            response: SpectrumResponse::Diffusion,
             oversample: 2,
             f_max: SPECTRUM_COMPARE_F_MAX,
         }
@@ -1535,9 +1550,17 @@ pub fn spectrum_comparison(
     SpectrumComparison {
         transfer: variant.transfer,
         noise: variant.noise,
-        response: "diffusion (closed form, parabolic cylinder functions) with the renewal \
-                   spike spectrum (docs/theory.md 6.1, 6.3)"
-            .into(),
+        response: match opts.response {
+            SpectrumResponse::Diffusion => {
+                "diffusion (closed form, parabolic cylinder functions) with the renewal \
+                 spike spectrum (docs/theory.md 6.1, 6.3)"
+            }
+            SpectrumResponse::ShotNoise => {
+                "shot noise (master equation) with the renewal spike spectrum of the \
+                 white-noise LIF (docs/theory.md 6.1, 6.4)"
+            }
+        }
+        .into(),
         epochs,
     }
 }
@@ -1586,13 +1609,23 @@ fn theory_epoch_spectra(
     let white: Vec<f64> = (0..p)
         .map(|a| st.populations[a].rate_hz / m.populations[a].n as f64)
         .collect();
+    let shot = match opts.response {
+        SpectrumResponse::Diffusion => None,
+        SpectrumResponse::ShotNoise => Some(
+            crate::theory::shot_response::ShotNetworkResponse::new(m, &st)
+                .map_err(|e| format!("no shot-noise response: {e}"))?,
+        ),
+    };
     let spec = crate::sim::spectrum::expected_estimate(
         freqs,
         est.segment_s,
         est.bin_s,
         |f| {
-            let s = net
-                .population_spectrum_with(2.0 * std::f64::consts::PI * f, SpikeSpectrum::Renewal)?;
+            let omega = 2.0 * std::f64::consts::PI * f;
+            let s = match &shot {
+                Some(r) => r.population_spectrum_with(omega, SpikeSpectrum::Renewal)?,
+                None => net.population_spectrum_with(omega, SpikeSpectrum::Renewal)?,
+            };
             Ok((0..p).map(|a| s[(a, a)].re).collect())
         },
         &white,

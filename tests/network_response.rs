@@ -186,3 +186,46 @@ fn slow_eigenvalues_match_latent_stability() {
         }
     }
 }
+
+/// The shot-noise network response (docs/theory.md 6.4, "Network response") at
+/// `lambda = 0` is `W_AB = k_B d nu_A / d R_B`: checked against central differences of the
+/// master equation's stationary rate in the Poisson rate of source `B` (Brunel 2000 model
+/// A, jumps 0.1 and -0.5 mV), and refused for populations with quenched input variance.
+#[test]
+fn shot_noise_network_response_is_the_rate_derivative_at_zero_frequency() {
+    use balnet::model::TransferKind;
+    use balnet::theory::shot_response::ShotNetworkResponse;
+    use balnet::transfer::shot_noise::{population_input, stationary as shot_stationary};
+
+    let mut m = presets::by_name("brunel-a").unwrap();
+    m.transfer = TransferKind::ShotNoise;
+    let st = stationary::solve(&m, Limit::Finite, &[], &[], None).unwrap();
+    let net = ShotNetworkResponse::new(&m, &st).unwrap();
+    let w = net.matrix(Complex64::new(0.0, 0.0)).unwrap();
+    let rates: Vec<f64> = st.populations.iter().map(|p| p.rate_hz).collect();
+    for a in 0..m.p() {
+        let lif = LifParams::of(&m, a);
+        let input = population_input(&m, a, &rates).unwrap();
+        let bias = st.populations[a].mean_input_mv - input.mean_drive(lif.tau_m);
+        for b in 0..m.p() {
+            let h = 1e-3 * input.rates_hz[b];
+            let rate_at = |dr: f64| {
+                let mut i = input.clone();
+                i.rates_hz[b] += dr;
+                shot_stationary(&lif, &i, bias).unwrap().rate
+            };
+            let fd = m.k_in(b) * (rate_at(h) - rate_at(-h)) / (2.0 * h);
+            let rel = ((w[(a, b)].re - fd) / fd).abs();
+            assert!(rel < 1e-5, "W[{a}][{b}] = {} vs {fd}: {rel:e}", w[(a, b)]);
+            assert!(w[(a, b)].im.abs() < 1e-12 * fd.abs());
+        }
+    }
+    // the default model's populations have quenched input variance: refused, named
+    let d = presets::default_d0();
+    let st = stationary::solve(&d, Limit::Finite, &[], &[], None).unwrap();
+    let e = ShotNetworkResponse::new(&d, &st).err().unwrap().to_string();
+    assert!(
+        e.contains("populations[0] (E)") && e.contains("quenched"),
+        "{e}"
+    );
+}

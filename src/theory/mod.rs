@@ -16,6 +16,7 @@ pub mod dynamics;
 pub mod latent;
 pub mod predictions;
 pub mod response;
+pub mod shot_response;
 pub mod spectral;
 
 use crate::error::{Error, Result};
