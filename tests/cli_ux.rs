@@ -231,3 +231,45 @@ fn json_keys_carry_units() {
     assert_eq!(back.dt, 1e-4);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `balnet spectrum --response shot-noise` uses the master-equation network response
+/// (docs/theory.md 6.4) where it is defined, says so in the JSON, and refuses a model
+/// with latent variables naming them.
+#[test]
+fn spectrum_with_the_shot_noise_response() {
+    let args = |resp: &str| {
+        json_ok(&balnet(&[
+            "spectrum",
+            "brunel-a",
+            "--transfer",
+            "shot-noise",
+            "--response",
+            resp,
+            "--points",
+            "1",
+            "--f-max",
+            "125",
+        ]))
+    };
+    let (shot, diffusion) = (args("shot-noise"), args("closed-form"));
+    assert!(
+        shot["network_response"]
+            .as_str()
+            .unwrap()
+            .contains("shot noise")
+    );
+    // same state and intrinsic spectra; the two responses differ at the resonance
+    let p = |v: &serde_json::Value| v["population_spectra_hz"][0][0][0][0].as_f64().unwrap();
+    assert_eq!(shot["rates_hz"], diffusion["rates_hz"]);
+    assert!((p(&shot) / p(&diffusion) - 1.0).abs() > 0.05);
+    let o = balnet(&[
+        "spectrum",
+        "default",
+        "--response",
+        "shot-noise",
+        "--points",
+        "1",
+    ]);
+    assert_ne!(o.code, Some(0));
+    assert!(o.stderr.contains("latent"), "{}", o.stderr);
+}

@@ -256,7 +256,10 @@ enum Cmd {
         #[arg(long, default_value_t = 48)]
         hermite_nodes: usize,
         /// Single-neuron response: `closed-form` (parabolic cylinder functions,
-        /// docs/theory.md 6.1) or `threshold` (threshold integration, 6.2).
+        /// docs/theory.md 6.1), `threshold` (threshold integration, 6.2) or, for the
+        /// spectra, `shot-noise` (master equation, 6.4: populations without quenched input
+        /// variance and without latent variables; the printed susceptibilities stay the
+        /// closed-form ones).
         #[arg(long, default_value = "closed-form")]
         response: String,
         #[command(flatten)]
@@ -813,15 +816,20 @@ fn run(cli: Cli) -> balnet::Result<()> {
         } => {
             let mut m = load_named(&model)?;
             theory.apply(&mut m)?;
-            let r = neuron_response(&response)?;
+            let shot = response == "shot-noise" || response == "shot_noise";
+            let r = neuron_response(if shot { "closed-form" } else { &response })?;
             print(&spectrum_cmd(
                 &m,
                 theory.limit,
                 kappa,
                 f_max,
                 points,
-                hermite_nodes,
+                balnet::theory::response::ResponseOptions {
+                    hermite_nodes,
+                    ..Default::default()
+                },
                 r,
+                shot,
             )?);
         }
         Cmd::Export { what } => export_cmd(what)?,
@@ -1093,10 +1101,12 @@ fn spectrum_cmd(
     kappa: Option<Vec<f64>>,
     f_max: f64,
     points: usize,
-    hermite_nodes: usize,
+    opts: balnet::theory::response::ResponseOptions,
     response: &dyn balnet::theory::response::NeuronResponse,
+    shot_noise: bool,
 ) -> balnet::Result<Value> {
-    use balnet::theory::response::{NetworkResponse, ResponseOptions, SpikeSpectrum};
+    use balnet::theory::response::{NetworkResponse, SpikeSpectrum};
+    use balnet::theory::shot_response::ShotNetworkResponse;
     if !(f_max > 0.0 && f_max.is_finite()) {
         return Err(Error::invalid(
             "--f-max",
@@ -1108,11 +1118,12 @@ fn spectrum_cmd(
         return Err(Error::invalid("--points", points, "must be in 1..=100000"));
     }
     let state = response_state(m, limit, kappa)?;
-    let opts = ResponseOptions {
-        hermite_nodes,
-        ..Default::default()
-    };
     let net = NetworkResponse::new(m, &state, response, opts)?;
+    let shot = if shot_noise {
+        Some(ShotNetworkResponse::new(m, &state)?)
+    } else {
+        None
+    };
     let p = m.p();
     let freqs: Vec<f64> = (1..=points)
         .map(|k| f_max * k as f64 / points as f64)
@@ -1121,7 +1132,10 @@ fn spectrum_cmd(
     let mut chi = vec![Vec::new(); p];
     for &f in &freqs {
         let omega = 2.0 * std::f64::consts::PI * f;
-        let s = net.population_spectrum_with(omega, SpikeSpectrum::Renewal)?;
+        let s = match &shot {
+            Some(r) => r.population_spectrum_with(omega, SpikeSpectrum::Renewal)?,
+            None => net.population_spectrum_with(omega, SpikeSpectrum::Renewal)?,
+        };
         for a in 0..p {
             for b in 0..p {
                 spectra[a][b].push([s[(a, b)].re, s[(a, b)].im]);
@@ -1141,6 +1155,7 @@ fn spectrum_cmd(
         "kappa_hz": state.kappa,
         "rates_hz": state.rates(),
         "populations": names,
+        "network_response": if shot_noise { "shot noise (master equation, docs/theory.md 6.4)" } else { response.name() },
         "spike_spectrum": "renewal spectrum of the white-noise LIF (docs/theory.md 6.1), averaged over each population's input distribution",
         "frequencies_hz": freqs,
         "population_spectra_hz": spectra,
@@ -1163,7 +1178,7 @@ fn neuron_response(
         other => Err(Error::invalid(
             "--response",
             other,
-            "must be `closed-form` or `threshold`",
+            "must be `closed-form` or `threshold` (and, for `spectrum`, `shot-noise`)",
         )),
     }
 }
