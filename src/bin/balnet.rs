@@ -822,8 +822,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 &m,
                 theory.limit,
                 kappa,
-                f_max,
-                points,
+                (f_max, points),
                 balnet::theory::response::ResponseOptions {
                     hermite_nodes,
                     ..Default::default()
@@ -1095,12 +1094,12 @@ fn stability_cmd(
     }))
 }
 
+/// `balnet spectrum` (docs/theory.md 6.3, 6.4): `f_max` (Hz) and the number of points.
 fn spectrum_cmd(
     m: &Model,
     limit: Limit,
     kappa: Option<Vec<f64>>,
-    f_max: f64,
-    points: usize,
+    (f_max, points): (f64, usize),
     opts: balnet::theory::response::ResponseOptions,
     response: &dyn balnet::theory::response::NeuronResponse,
     shot_noise: bool,
