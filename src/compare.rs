@@ -376,15 +376,16 @@ pub struct Variant {
 
 impl Variant {
     /// The variants `balnet compare` runs: shot noise with the spectral closure (the most
-    /// complete closure, drawn as the main theory; with trajectory), Siegert with the
-    /// Poisson closure (the diffusion reference; with trajectory), and shot noise with the
-    /// Poisson closure (fixed points only).
+    /// complete closure, drawn as the main theory; its fixed points per epoch: its latent
+    /// trajectory re-solves the closure at every step and would take longer than the
+    /// simulation), Siegert with the Poisson closure (the diffusion reference; with its
+    /// trajectory) and shot noise with the Poisson closure (fixed points).
     pub fn standard() -> Vec<Variant> {
         vec![
             Variant {
                 transfer: TransferKind::ShotNoise,
                 noise: NoiseClosure::Spectral,
-                trajectory: true,
+                trajectory: false,
             },
             Variant {
                 transfer: TransferKind::Siegert,
@@ -432,7 +433,7 @@ pub fn compare_theory(
     sim: &SimResult,
     variant: Variant,
 ) -> Result<TheoryComparison> {
-    compare_theory_observed(model, sim, variant, &mut |_| {})
+    compare_theory_observed(model, sim, variant, &|_| {})
 }
 
 /// Share of a variant's work taken by the fixed points when it integrates a trajectory too
@@ -450,13 +451,24 @@ const TRAJECTORY_OPTIONS: DynamicsOptions = DynamicsOptions {
     record_steps: true,
 };
 
-/// [`compare_theory`], calling `progress(fraction)` (0 to 1) as it goes.
+/// [`compare_theory`], calling `progress(fraction)` (0 to 1) as it goes (from any of
+/// the threads the epochs run on).
 pub fn compare_theory_observed(
     model: &Model,
     sim: &SimResult,
     variant: Variant,
-    progress: &mut dyn FnMut(f64),
+    progress: &(dyn Fn(f64) + Sync),
 ) -> Result<TheoryComparison> {
+    compare_theory_states(model, sim, variant, progress).map(|(c, _)| c)
+}
+
+/// [`compare_theory_observed`] with the theory's state in each epoch.
+fn compare_theory_states(
+    model: &Model,
+    sim: &SimResult,
+    variant: Variant,
+    progress: &(dyn Fn(f64) + Sync),
+) -> Result<(TheoryComparison, Vec<State>)> {
     let t_start = std::time::Instant::now();
     let mut m = with_drawn_loadings(model, sim);
     m.transfer = variant.transfer;
@@ -466,97 +478,106 @@ pub fn compare_theory_observed(
     let t_end = m.sim.warmup + m.sim.duration;
     let d = m.d();
     let wins = epochs(&m);
-    let mut out_epochs = Vec::new();
     let search = SearchBox::default();
     let fp_share = if d > 0 && variant.trajectory {
         FIXED_POINT_SHARE
     } else {
         1.0
     };
-    for (ei, w) in wins.iter().enumerate() {
-        progress(fp_share * ei as f64 / wins.len() as f64);
-        let s = m.signal(0.5 * (w[0] + w[1]));
-        let kappa_sim: Vec<f64> = (0..d)
-            .map(|e| {
-                window_mean(
-                    &sim.time_s,
-                    &sim.kappa_t.iter().map(|k| k[e]).collect::<Vec<_>>(),
-                    w[0],
-                    w[1],
-                )
-            })
-            .collect();
-        // the stable fixed point nearest to the simulated kappa (bistable models pick the branch)
-        let state: State = if d == 0 {
-            stationary::solve(&m, limit, &[], &s, None)?
-        } else {
-            let sol = latent::fixed_points(&m, limit, &s, &search)?;
-            sol.stable_nearest(&kappa_sim)
-                .map(|f| f.state.clone())
-                .or_else(|| sol.rings.first().map(|r| r.state.clone()))
-                .ok_or_else(|| {
-                    Error::Domain(format!("no stable latent fixed point at s = {s:?}"))
-                })?
-        };
-        let window = w[1] - w[0];
-        let fano_theory = crate::theory::closure::spectral_fano(&m, &state)
-            .unwrap_or_else(|_| vec![f64::NAN; state.populations.len()]);
-        let mut pops = Vec::new();
-        for (a, pr) in sim.populations.iter().enumerate() {
-            let th = &state.populations[a];
-            let rate_sim = window_mean(&sim.time_s, &pr.rate_t, w[0], w[1]);
-            let v_sim = window_mean(&sim.time_s, &pr.mean_v_t, w[0], w[1]);
-            let rates = pr.epoch_rates_hz.get(ei).cloned().unwrap_or_default();
-            let cv = if pr.cv_isi.is_finite() {
-                pr.cv_isi
+    // the epochs are independent: in parallel (rayon keeps their order)
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    progress(0.0);
+    let per_epoch = wins
+        .par_iter()
+        .enumerate()
+        .map(|(ei, w)| -> Result<(EpochComparison, State)> {
+            let s = m.signal(0.5 * (w[0] + w[1]));
+            let kappa_sim: Vec<f64> = (0..d)
+                .map(|e| {
+                    window_mean(
+                        &sim.time_s,
+                        &sim.kappa_t.iter().map(|k| k[e]).collect::<Vec<_>>(),
+                        w[0],
+                        w[1],
+                    )
+                })
+                .collect();
+            // the stable fixed point nearest to the simulated kappa (bistable models pick the branch)
+            let state: State = if d == 0 {
+                stationary::solve(&m, limit, &[], &s, None)?
             } else {
-                1.0
+                let sol = latent::fixed_points(&m, limit, &s, &search)?;
+                sol.stable_nearest(&kappa_sim)
+                    .map(|f| f.state.clone())
+                    .or_else(|| sol.rings.first().map(|r| r.state.clone()))
+                    .ok_or_else(|| {
+                        Error::Domain(format!("no stable latent fixed point at s = {s:?}"))
+                    })?
             };
-            let ks = ks_counting(&state, &m, a, &rates, window, cv)?;
-            let silent_sim =
-                rates.iter().filter(|&&r| r == 0.0).count() as f64 / rates.len().max(1) as f64;
-            let mean_r = rates.iter().sum::<f64>() / rates.len().max(1) as f64;
-            let sd_sim = (rates.iter().map(|r| (r - mean_r).powi(2)).sum::<f64>()
-                / rates.len().max(1) as f64)
-                .sqrt();
-            pops.push(PopulationComparison {
-                name: th.name.clone(),
-                rate_theory_hz: th.rate_hz,
-                rate_sim_hz: rate_sim,
-                rate_rel_err: (rate_sim - th.rate_hz) / th.rate_hz,
-                mean_v_theory_mv: th.mean_v_mv,
-                mean_v_sim_mv: v_sim,
-                mean_v_diff_mv: v_sim - th.mean_v_mv,
-                ks_counting: ks,
-                silent_theory: theory_silent(&state, &m, a, window)?,
-                silent_sim,
-                rate_sd_theory_hz: (th.q_hz2 - th.rate_hz * th.rate_hz).max(0.0).sqrt(),
-                rate_sd_sim_hz: sd_sim,
-                membrane_fano_theory: fano_theory[a],
-                membrane_fano_sim: pr.epoch_membrane_fano.get(ei).copied().unwrap_or(f64::NAN),
-                fano_by_rate: fano_by_rate(
-                    &m,
-                    &state,
-                    a,
-                    &rates,
-                    pr.epoch_membrane_fano_per_neuron
-                        .get(ei)
-                        .map_or(&[][..], |v| &v[..]),
-                )?,
-            });
-        }
-        // a relative error of kappa near 0 says nothing (finite-N offset, docs/theory.md section 3)
-        let kappa_rel_err = (d > 0 && state.kappa[0].abs() > KAPPA_REL_MIN_HZ)
-            .then(|| (kappa_sim[0] - state.kappa[0]) / state.kappa[0].abs());
-        out_epochs.push(EpochComparison {
-            window_s: *w,
-            s,
-            kappa_theory_hz: state.kappa.clone(),
-            kappa_sim_hz: kappa_sim,
-            kappa_rel_err,
-            populations: pops,
-        });
-    }
+            let window = w[1] - w[0];
+            let fano_theory = crate::theory::closure::spectral_fano(&m, &state)
+                .unwrap_or_else(|_| vec![f64::NAN; state.populations.len()]);
+            let mut pops = Vec::new();
+            for (a, pr) in sim.populations.iter().enumerate() {
+                let th = &state.populations[a];
+                let rate_sim = window_mean(&sim.time_s, &pr.rate_t, w[0], w[1]);
+                let v_sim = window_mean(&sim.time_s, &pr.mean_v_t, w[0], w[1]);
+                let rates = pr.epoch_rates_hz.get(ei).cloned().unwrap_or_default();
+                let cv = if pr.cv_isi.is_finite() {
+                    pr.cv_isi
+                } else {
+                    1.0
+                };
+                let ks = ks_counting(&state, &m, a, &rates, window, cv)?;
+                let silent_sim =
+                    rates.iter().filter(|&&r| r == 0.0).count() as f64 / rates.len().max(1) as f64;
+                let mean_r = rates.iter().sum::<f64>() / rates.len().max(1) as f64;
+                let sd_sim = (rates.iter().map(|r| (r - mean_r).powi(2)).sum::<f64>()
+                    / rates.len().max(1) as f64)
+                    .sqrt();
+                pops.push(PopulationComparison {
+                    name: th.name.clone(),
+                    rate_theory_hz: th.rate_hz,
+                    rate_sim_hz: rate_sim,
+                    rate_rel_err: (rate_sim - th.rate_hz) / th.rate_hz,
+                    mean_v_theory_mv: th.mean_v_mv,
+                    mean_v_sim_mv: v_sim,
+                    mean_v_diff_mv: v_sim - th.mean_v_mv,
+                    ks_counting: ks,
+                    silent_theory: theory_silent(&state, &m, a, window)?,
+                    silent_sim,
+                    rate_sd_theory_hz: (th.q_hz2 - th.rate_hz * th.rate_hz).max(0.0).sqrt(),
+                    rate_sd_sim_hz: sd_sim,
+                    membrane_fano_theory: fano_theory[a],
+                    membrane_fano_sim: pr.epoch_membrane_fano.get(ei).copied().unwrap_or(f64::NAN),
+                    fano_by_rate: fano_by_rate(
+                        &m,
+                        &state,
+                        a,
+                        &rates,
+                        pr.epoch_membrane_fano_per_neuron
+                            .get(ei)
+                            .map_or(&[][..], |v| &v[..]),
+                    )?,
+                });
+            }
+            // a relative error of kappa near 0 says nothing (finite-N offset, docs/theory.md section 3)
+            let kappa_rel_err = (d > 0 && state.kappa[0].abs() > KAPPA_REL_MIN_HZ)
+                .then(|| (kappa_sim[0] - state.kappa[0]) / state.kappa[0].abs());
+            let epoch = EpochComparison {
+                window_s: *w,
+                s,
+                kappa_theory_hz: state.kappa.clone(),
+                kappa_sim_hz: kappa_sim,
+                kappa_rel_err,
+                populations: pops,
+            };
+            let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(fp_share * k as f64 / wins.len() as f64);
+            Ok((epoch, state))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (out_epochs, states): (Vec<EpochComparison>, Vec<State>) = per_epoch.into_iter().unzip();
     let dv_dkappa = match (out_epochs.first(), out_epochs.last()) {
         (Some(a), Some(b)) if out_epochs.len() > 1 && d > 0 => (0..sim.populations.len())
             .map(|p| {
@@ -587,7 +608,7 @@ pub fn compare_theory_observed(
         Trajectory::default()
     };
     progress(1.0);
-    Ok(TheoryComparison {
+    let tc = TheoryComparison {
         transfer,
         noise: variant.noise,
         limit,
@@ -595,7 +616,8 @@ pub fn compare_theory_observed(
         dv_dkappa_mv_per_hz: dv_dkappa,
         trajectory,
         wall_s: t_start.elapsed().as_secs_f64(),
-    })
+    };
+    Ok((tc, states))
 }
 
 /// Half-integer spike counts from `1/2` to `kmax + 1/2`, about 12 per decade: the edges of
@@ -796,32 +818,33 @@ pub fn compare_with(
     let t0 = std::time::Instant::now();
     let n = variants.len();
     let bars = indicatif::MultiProgress::new();
-    // The variants are independent: they run in parallel (rayon keeps their order), and
-    // the population spectra (first variant) beside them.
-    let (theories, spectra) = rayon::join(
-        || {
-            variants
-                .par_iter()
-                .enumerate()
-                .map(|(i, &v)| {
-                    let bar =
-                        PhaseBar::new(opts, &bars, format!("theory {}/{n} {}", i + 1, v.name()));
-                    let r = compare_theory_observed(model, sim, v, &mut |f| bar.set(f));
-                    bar.finish();
-                    r
-                })
-                .collect::<Result<Vec<_>>>()
-        },
-        || {
-            variants.first().map(|&v| {
-                let bar = PhaseBar::new(opts, &bars, "population spectra (theory)".into());
-                let r = spectrum_comparison(model, sim, v, &SpectrumOptions::default());
-                bar.finish();
-                r
-            })
-        },
-    );
-    let theories = theories?;
+    // The variants are independent: they run in parallel (rayon keeps their order), each
+    // with its epochs in parallel. The population spectra (first variant) reuse that
+    // variant's states.
+    let with_states = variants
+        .par_iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let bar = PhaseBar::new(opts, &bars, format!("theory {}/{n} {}", i + 1, v.name()));
+            let r = compare_theory_states(model, sim, v, &|f| bar.set(f));
+            bar.finish();
+            r
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let spectra = variants.first().map(|&v| {
+        let bar = PhaseBar::new(opts, &bars, "population spectra (theory)".into());
+        let (tc, states) = &with_states[0];
+        let known: Vec<([f64; 2], &State)> = tc
+            .epochs
+            .iter()
+            .map(|e| e.window_s)
+            .zip(states.iter())
+            .collect();
+        let r = spectrum_comparison_at(model, sim, v, &SpectrumOptions::default(), &known);
+        bar.finish();
+        r
+    });
+    let theories: Vec<TheoryComparison> = with_states.into_iter().map(|(tc, _)| tc).collect();
     let main_theory = main_variant(variants);
     let bar = PhaseBar::new(opts, &bars, "figure data (theory)".into());
     let (rate_histograms, tuning) = rayon::join(
@@ -1538,14 +1561,32 @@ pub fn spectrum_comparison(
     variant: Variant,
     opts: &SpectrumOptions,
 ) -> SpectrumComparison {
+    spectrum_comparison_at(model, sim, variant, opts, &[])
+}
+
+/// [`spectrum_comparison`] reusing the theory's states of a comparison of the same variant
+/// (`known`: epoch window and state); epochs without one solve their own.
+fn spectrum_comparison_at(
+    model: &Model,
+    sim: &SimResult,
+    variant: Variant,
+    opts: &SpectrumOptions,
+    known: &[([f64; 2], &State)],
+) -> SpectrumComparison {
     let mut m = with_drawn_loadings(model, sim);
     m.transfer = variant.transfer;
     m.noise = variant.noise;
     let epochs = sim
         .epoch_windows
-        .iter()
+        .par_iter()
         .enumerate()
-        .map(|(ei, &w)| epoch_spectrum(&m, sim, ei, w, opts))
+        .map(|(ei, &w)| {
+            let state = known
+                .iter()
+                .find(|(kw, _)| (kw[0] - w[0]).abs() < 1e-9 && (kw[1] - w[1]).abs() < 1e-9)
+                .map(|(_, st)| *st);
+            epoch_spectrum(&m, sim, ei, w, opts, state)
+        })
         .collect();
     SpectrumComparison {
         transfer: variant.transfer,
@@ -1573,7 +1614,7 @@ type TheorySpectra = (Vec<Vec<f64>>, Vec<f64>, String);
 fn theory_epoch_spectra(
     m: &Model,
     sim: &SimResult,
-    w: [f64; 2],
+    (w, known): ([f64; 2], Option<&State>),
     est: &crate::sim::RateSpectrum,
     freqs: &[f64],
     opts: &SpectrumOptions,
@@ -1585,8 +1626,16 @@ fn theory_epoch_spectra(
         return Err("the epoch is shorter than 8 spike-count bins: no spectrum".into());
     }
     let p = m.p();
-    let st = spectrum_epoch_state(m, sim, w).map_err(|e| format!("no stationary state: {e}"))?;
-    let net = NetworkResponse::new(m, &st, &ClosedForm, ResponseOptions::default())
+    let solved;
+    let st = match known {
+        Some(st) => st,
+        None => {
+            solved =
+                spectrum_epoch_state(m, sim, w).map_err(|e| format!("no stationary state: {e}"))?;
+            &solved
+        }
+    };
+    let net = NetworkResponse::new(m, st, &ClosedForm, ResponseOptions::default())
         .map_err(|e| format!("no linear response: {e}"))?;
     // only roots with Re lambda > 0 matter here
     let search = RootBox {
@@ -1612,7 +1661,7 @@ fn theory_epoch_spectra(
     let shot = match opts.response {
         SpectrumResponse::Diffusion => None,
         SpectrumResponse::ShotNoise => Some(
-            crate::theory::shot_response::ShotNetworkResponse::new(m, &st)
+            crate::theory::shot_response::ShotNetworkResponse::new(m, st)
                 .map_err(|e| format!("no shot-noise response: {e}"))?,
         ),
     };
@@ -1641,6 +1690,7 @@ fn epoch_spectrum(
     ei: usize,
     w: [f64; 2],
     opts: &SpectrumOptions,
+    state: Option<&State>,
 ) -> EpochSpectrum {
     use crate::sim::spectrum::peak_frequency;
     let est: Vec<Option<&crate::sim::RateSpectrum>> = sim
@@ -1659,7 +1709,7 @@ fn epoch_spectrum(
         .map(|rs| rs.frequencies_hz[..n_keep(rs)].to_vec())
         .unwrap_or_default();
     let theory = match first {
-        Some(rs) => theory_epoch_spectra(m, sim, w, rs, &freqs, opts),
+        Some(rs) => theory_epoch_spectra(m, sim, (w, state), rs, &freqs, opts),
         None => Err("no spectrum recorded".into()),
     };
     let (spec, kappa, status) = match theory {
