@@ -965,3 +965,198 @@ fn draw_markers<DB: DrawingBackend>(
     }
     Ok(())
 }
+
+/// The figure of a latent computation (docs/theory.md 12): the theory's `kappa` components
+/// (lines) against the trial mean (points) with `trials_shown` single trials (thin), then
+/// the population-mean V and rates of E, theory against trial mean.
+pub fn claim_trajectory_panels(
+    c: &crate::claims::TrajectoryComparison,
+    trials: &[crate::claims::TrialRecord],
+    trials_shown: usize,
+    title: &str,
+) -> Vec<Panel> {
+    let t = &c.time_s;
+    let on = |y: &[f64]| t.iter().copied().zip(y.iter().copied()).collect::<Vec<_>>();
+    let mut k_series = Vec::new();
+    let d = c.sim_kappa_hz.len();
+    for comp in 0..d {
+        let th: Vec<f64> = c.theory_kappa_hz.iter().map(|k| k[comp]).collect();
+        k_series.push(Series::new(
+            format!("theory kappa_{}", comp + 1),
+            on(&th),
+            Style::Line,
+            2 * comp,
+        ));
+        k_series.push(Series::new(
+            format!("sim kappa_{}, mean of {} trials", comp + 1, c.trials),
+            on(&c.sim_kappa_hz[comp].mean),
+            Style::Points,
+            2 * comp + 1,
+        ));
+    }
+    for (i, tr) in trials.iter().take(trials_shown).enumerate() {
+        for comp in 0..d {
+            let pts: Vec<(f64, f64)> = tr
+                .time_s
+                .iter()
+                .zip(&tr.kappa_hz)
+                .filter(|(x, _)| **x >= t[0] && **x <= t[t.len() - 1])
+                .map(|(x, k)| (*x, k[comp]))
+                .collect();
+            let name = if i == 0 && comp == 0 {
+                format!("single trials ({trials_shown} shown)")
+            } else {
+                String::new()
+            };
+            k_series.push(Series::new(name, pts, Style::ThinLine, 6));
+        }
+    }
+    let pop_panel =
+        |theory: &[Vec<f64>], sim: &[crate::claims::SeriesStats], what: &str, unit: &str| {
+            let mut s = Vec::new();
+            for (a, (th, sm)) in theory.iter().zip(sim).enumerate() {
+                let name = if a == 0 { "E" } else { "I" };
+                s.push(Series::new(
+                    format!("theory {what} {name}"),
+                    on(th),
+                    Style::Line,
+                    2 * a,
+                ));
+                s.push(Series::new(
+                    format!("sim {what} {name}, trial mean"),
+                    on(&sm.mean),
+                    Style::Points,
+                    2 * a + 1,
+                ));
+            }
+            Panel {
+                title: format!("{what} along the trajectory: theory (finite K) vs simulation"),
+                x_label: "time (s)".into(),
+                y_label: format!("{what} ({unit})"),
+                series: s,
+                ..Default::default()
+            }
+        };
+    vec![
+        Panel {
+            title: format!(
+                "{title}: kappa, RMS(theory - trial mean) = {:.1}% of range",
+                100.0 * c.kappa_rms_relative
+            ),
+            x_label: "time (s)".into(),
+            y_label: "kappa (Hz)".into(),
+            series: k_series,
+            ..Default::default()
+        },
+        pop_panel(&c.theory_mean_v_mv, &c.sim_mean_v_mv, "mean V", "mV"),
+        pop_panel(&c.theory_rate_hz, &c.sim_rate_hz, "population rate", "Hz"),
+    ]
+}
+
+/// Predictions of docs/theory.md 2.6 in sliding windows (docs/theory.md 12.5): per
+/// window centre, theory (line) against the trial mean (points) of the rate spread of
+/// measured rates, the silent fraction, and the synchrony measure (population Fano
+/// factor in 1 ms bins; the theory's asynchronous state has 1 up to order 1/N).
+pub fn claim_window_panels(w: &[crate::claims::WindowComparison], title: &str) -> Vec<Panel> {
+    let pops: Vec<String> = {
+        let mut v: Vec<String> = Vec::new();
+        for x in w {
+            if !v.contains(&x.population) {
+                v.push(x.population.clone());
+            }
+        }
+        v
+    };
+    let panel = |what: &str,
+                 unit: &str,
+                 th: &dyn Fn(&crate::claims::WindowComparison) -> f64,
+                 sm: &dyn Fn(&crate::claims::WindowComparison) -> f64| {
+        let mut s = Vec::new();
+        for (a, p) in pops.iter().enumerate() {
+            let rows: Vec<&crate::claims::WindowComparison> =
+                w.iter().filter(|x| &x.population == p).collect();
+            let c = |x: &crate::claims::WindowComparison| 0.5 * (x.window_s[0] + x.window_s[1]);
+            let tp: Vec<(f64, f64)> = rows
+                .iter()
+                .map(|x| (c(x), th(x)))
+                .filter(|(_, y)| y.is_finite())
+                .collect();
+            if !tp.is_empty() {
+                s.push(Series::new(format!("theory {p}"), tp, Style::Line, 2 * a));
+            }
+            s.push(Series::new(
+                format!("sim {p}, trial mean"),
+                rows.iter().map(|x| (c(x), sm(x))).collect(),
+                Style::Points,
+                2 * a + 1,
+            ));
+        }
+        Panel {
+            title: format!("{title}: {what}"),
+            x_label: "window centre (s)".into(),
+            y_label: format!("{what} ({unit})"),
+            series: s,
+            ..Default::default()
+        }
+    };
+    vec![
+        panel(
+            "sd of measured rates",
+            "Hz",
+            &|x| x.theory_rate_sd_hz,
+            &|x| x.sim_rate_sd_hz.mean,
+        ),
+        panel(
+            "silent fraction",
+            "fraction",
+            &|x| x.theory_silent_fraction,
+            &|x| x.sim_silent_fraction.mean,
+        ),
+        panel(
+            "population Fano factor, 1 ms bins",
+            "1",
+            &|_| f64::NAN,
+            &|x| x.sim_fano_1ms.mean,
+        ),
+    ]
+}
+
+/// The ring's angle diffusion (docs/theory.md 12.2): variance over trials of the angle's
+/// displacement against the lag, its fitted slope, and the theory's slopes (Poisson
+/// trains; Fano factor = measured CV^2).
+pub fn claim_diffusion_panel(r: &crate::claims::RingReport) -> Panel {
+    let d = &r.diffusion;
+    let pts: Vec<(f64, f64)> = d
+        .lag_s
+        .iter()
+        .copied()
+        .zip(d.variance_rad2.iter().copied())
+        .collect();
+    let end = d.lag_s.last().copied().unwrap_or(1.0);
+    let line = |slope: f64| vec![(0.0, 0.0), (end, slope * end)];
+    Panel {
+        title: format!(
+            "Angle variance over {} trials: slope {:.2e} +- {:.1e} rad^2/s",
+            d.trials, d.slope_rad2_per_s, d.slope_se
+        ),
+        x_label: "lag after the start of the hold window (s)".into(),
+        y_label: "variance of angle displacement (rad^2)".into(),
+        series: vec![
+            Series::new("simulation", pts, Style::Points, 0),
+            Series::new("fit through 0", line(d.slope_rad2_per_s), Style::Line, 0),
+            Series::new(
+                "theory, Poisson trains",
+                line(r.theory_variance_slope_rad2_per_s),
+                Style::Line,
+                1,
+            ),
+            Series::new(
+                "theory, Fano = measured CV^2",
+                line(r.theory_variance_slope_cv2_rad2_per_s),
+                Style::Line,
+                2,
+            ),
+        ],
+        ..Default::default()
+    }
+}

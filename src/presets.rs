@@ -87,6 +87,121 @@ pub fn latent_bistable() -> Model {
     }
 }
 
+/// Network size of the latent-computation presets (docs/theory.md 12): the default
+/// couplings, `K = 1000` and Bernoulli connectivity with `N_E = 4000`, `N_I = 1000`
+/// (connection probability 0.25), grid integration, and loadings re-centred to their
+/// Model moments (`exact_loadings`), so that one trial costs about a CPU-second per
+/// simulated second and the theory needs no drawn moments.
+pub const CLAIM_N: (usize, usize) = (4_000, 1_000);
+
+/// Rank-two loadings with rotational structure (docs/theory.md 12):
+/// `Sigma^{mm} = sigma_m^2 I`, `Sigma^{nn} = sigma_n^2 I`,
+/// `Sigma^{nm} = [[a, -b], [b, a]]` (mV; `b = 0` is rotation symmetric: a ring of fixed
+/// points above the bifurcation; `b != 0` rotates `kappa`), zero means, and two inputs
+/// with loadings `w_k = w_scale m_k` (`D_in = 2`).
+pub fn rank_two_rotational(sigma_m: f64, sigma_n: f64, a: f64, b: f64, w_scale: f64) -> Loadings {
+    let mut l = Loadings::zeros(2, 2);
+    let snm = [[a, -b], [b, a]];
+    for d in 0..2 {
+        l.sigma_mm[d][d] = sigma_m * sigma_m;
+        l.sigma_nn[d][d] = sigma_n * sigma_n;
+        l.sigma_mw[d][d] = w_scale * sigma_m * sigma_m;
+        l.sigma_ww[d][d] = w_scale * w_scale * sigma_m * sigma_m;
+        for e in 0..2 {
+            l.sigma_nm[d][e] = snm[d][e];
+            // Cov(n_d, w_e) = w_scale Cov(n_d, m_e)
+            l.sigma_nw[d][e] = w_scale * snm[d][e];
+        }
+    }
+    l
+}
+
+/// A cue: `s = amplitude (cos angle, sin angle)` between `t0` and `t1` (s), 0 otherwise.
+pub fn cue_signal(angle_rad: f64, amplitude: f64, t0: f64, t1: f64) -> Signal {
+    let comp = |a: f64| {
+        vec![
+            SignalTerm::Step { t0, amplitude: a },
+            SignalTerm::Step {
+                t0: t1,
+                amplitude: -a,
+            },
+        ]
+    };
+    Signal {
+        components: vec![
+            comp(amplitude * angle_rad.cos()),
+            comp(amplitude * angle_rad.sin()),
+        ],
+    }
+}
+
+/// `Sigma^{nm}` diagonal (mV) of the ring and oscillation presets: 1.2 x the finite-K
+/// bifurcation of the rank-one structure at `CLAIM_N` (docs/theory.md 12).
+pub const RING_SIGMA_NM: f64 = 24.0;
+/// Off-diagonal (rotational) part `b` (mV) of the oscillation preset.
+pub const OSCILLATION_SIGMA_NM_ROT: f64 = 14.0;
+/// Input loading scale `w = w_scale m` of the ring and oscillation presets.
+pub const CUE_W_SCALE: f64 = 0.09;
+
+fn claim_network(name: &str, loadings: Loadings, signal: Signal, duration: f64) -> Model {
+    let (n_e, n_i) = CLAIM_N;
+    let base = default_d0();
+    let mut pops = base.populations.clone();
+    pops[0].n = n_e;
+    pops[1].n = n_i;
+    Model {
+        name: name.into(),
+        populations: pops,
+        latent: Some(Latent {
+            d: loadings.mbar.len(),
+            d_in: loadings.wbar.len(),
+            tau_s: 0.1,
+            loadings: vec![loadings.clone(), loadings],
+            signal,
+        }),
+        sim: SimSettings {
+            mode: SimMode::Grid,
+            duration,
+            warmup: 0.2,
+            exact_loadings: true,
+            ..SimSettings::default()
+        },
+        ..base
+    }
+}
+
+/// Continuous memory on a ring (docs/theory.md 12): rank-two rotation-symmetric structure
+/// (`Sigma^{nm} = 24 I` mV, `sigma_m = 20` mV, `sigma_n = 1.5`) whose fixed points above the
+/// bifurcation form a ring; a cue `s = 2 (cos 0, sin 0)` from 0.2 s to 0.6 s sets the
+/// angle, which the network then holds for 4 s. Change the angle with [`cue_signal`].
+pub fn ring_memory() -> Model {
+    claim_network(
+        "ring-memory",
+        rank_two_rotational(20.0, 1.5, RING_SIGMA_NM, 0.0, CUE_W_SCALE),
+        cue_signal(0.0, 2.0, 0.2, 0.6),
+        4.4,
+    )
+}
+
+/// A latent oscillation (docs/theory.md 12): the ring structure plus a rotational part,
+/// `Sigma^{nm} = [[24, -14], [14, 24]]` mV (realisable: `sqrt(24^2 + 14^2) = 27.8 <
+/// sigma_m sigma_n = 30`); `kappa = 0` is an unstable focus and `kappa` circles on a limit
+/// cycle. The cue of [`ring_memory`] sets the phase.
+pub fn latent_oscillation() -> Model {
+    claim_network(
+        "latent-oscillation",
+        rank_two_rotational(
+            20.0,
+            1.5,
+            RING_SIGMA_NM,
+            OSCILLATION_SIGMA_NM_ROT,
+            CUE_W_SCALE,
+        ),
+        cue_signal(0.0, 2.0, 0.2, 0.6),
+        3.4,
+    )
+}
+
 /// Brunel (2000) model A as docs/theory.md section 4 maps it: `J_AE = J sqrt(K)`,
 /// `J_AI = -g J sqrt(K)`, `c_E = 1`, `c_I = 0.25` (so `C_I = C_E/4` with `N_I = N_E/4`),
 /// `K = C_E`, `c_0 = 1`, `J_A0 = J sqrt(K)`, `nu_0 = eta theta / (J C_E tau_m)`, one
@@ -138,9 +253,17 @@ pub fn brunel_a(g: f64, eta: f64, j: f64, c_e: usize, n_e: usize, n_i: usize) ->
 }
 
 /// Names of the presets, as [`by_name`] takes them.
-pub const NAMES: [&str; 4] = ["default", "default-d0", "latent-bistable", "brunel-a"];
+pub const NAMES: [&str; 6] = [
+    "default",
+    "default-d0",
+    "latent-bistable",
+    "brunel-a",
+    "ring-memory",
+    "latent-oscillation",
+];
 
 /// A preset by name: `default`, `default-d0`, `latent-bistable`, `brunel-a` (g = 5, eta = 2),
+/// `ring-memory`, `latent-oscillation`,
 /// in any case and with `_` or `-`.
 pub fn by_name(name: &str) -> Result<Model> {
     match name.to_ascii_lowercase().replace('_', "-").as_str() {
@@ -148,10 +271,12 @@ pub fn by_name(name: &str) -> Result<Model> {
         "default-d0" => Ok(default_d0()),
         "latent-bistable" => Ok(latent_bistable()),
         "brunel-a" => brunel_a(5.0, 2.0, 0.1, 1000, 10_000, 2_500),
+        "ring-memory" => Ok(ring_memory()),
+        "latent-oscillation" => Ok(latent_oscillation()),
         other => Err(Error::invalid(
             "preset",
             other,
-            "unknown preset (have: default, default-d0, latent-bistable, brunel-a)",
+            format!("unknown preset (have: {})", NAMES.join(", ")),
         )),
     }
 }
