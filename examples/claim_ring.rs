@@ -48,10 +48,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &out.join("windows"),
         &plot::claim_window_panels(&win, "Ring memory"),
     )?;
-    plot::save(
-        &out.join("diffusion"),
-        &[plot::claim_diffusion_panel(&ring)],
-    )?;
+    if let Some(panel) = plot::claim_diffusion_panel(&ring) {
+        plot::save(&out.join("diffusion"), &[panel])?;
+    }
     let json = serde_json::json!({
         "model": model,
         "trials": n,
@@ -78,8 +77,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ring.sim_angle_start_rad.sem,
         ring.sim_angle_end_rad.mean,
         ring.sim_angle_end_rad.sem,
-        ring.diffusion.slope_rad2_per_s,
-        ring.diffusion.slope_se,
+        ring.diffusion
+            .as_ref()
+            .map_or(f64::NAN, |d| d.slope_rad2_per_s),
+        ring.diffusion.as_ref().map_or(f64::NAN, |d| d.slope_se),
         ring.theory_variance_slope_rad2_per_s,
         ring.theory_variance_slope_cv2_rad2_per_s
     );

@@ -496,8 +496,8 @@ pub struct RingReport {
     pub sim_angle_start_rad: Estimate,
     /// Angle at the end of the hold window, over trials (rad).
     pub sim_angle_end_rad: Estimate,
-    /// Angle diffusion over the hold window.
-    pub diffusion: AngleDiffusion,
+    /// Angle diffusion over the hold window (`None` with fewer than 3 trials).
+    pub diffusion: Option<AngleDiffusion>,
     /// Theory's slope of the angle variance (rad^2/s), independent Poisson trains:
     /// `sum_B c_B^2 Var(n_t)_B nu_B / (N_B tau_s^2 R^2)`.
     pub theory_variance_slope_rad2_per_s: f64,
@@ -645,7 +645,11 @@ pub fn ring_report(model: &Model, trials: &[TrialRecord], hold: [f64; 2]) -> Res
         sim_radius_hz: sim_radius,
         sim_angle_start_rad: Estimate::of(&starts),
         sim_angle_end_rad: Estimate::of(&ends),
-        diffusion: angle_diffusion(&times, &angles)?,
+        diffusion: if trials.len() >= 3 {
+            Some(angle_diffusion(&times, &angles)?)
+        } else {
+            None
+        },
         theory_variance_slope_rad2_per_s: slope_theory,
         theory_variance_slope_cv2_rad2_per_s: slope_cv2,
         hold_window_s: hold,
@@ -919,4 +923,271 @@ pub fn global_changes(
         }
     }
     Ok(out)
+}
+
+/// The design of the context task (docs/theory.md 12.1).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContextDesign {
+    /// `Cov(n, m)` (mV) of every population.
+    pub sigma_nm: f64,
+    /// Mean-input shift (mV) by which a context lowers the irrelevant E population.
+    pub ctx_shift_mv: f64,
+    /// Coherences of each sensory input; every `(context, coh_A, coh_B)` is one trial.
+    pub coherences: Vec<f64>,
+    /// Stimulus on and off (s).
+    pub stimulus_s: [f64; 2],
+    /// Readout: `kappa` averaged over the last `readout_s` (s) of the stimulus.
+    pub readout_s: f64,
+    /// First seed; trial `k` uses `first_seed + k` (a new network and noise per trial).
+    pub first_seed: u64,
+}
+
+/// One trial of the context task.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContextTrial {
+    /// Context A (`true`) or B.
+    pub context_a: bool,
+    /// Coherence of input A.
+    pub coh_a: f64,
+    /// Coherence of input B.
+    pub coh_b: f64,
+    /// Seed.
+    pub seed: u64,
+    /// Simulated `kappa` at the readout (Hz) and the choice `kappa > 0`.
+    pub sim_kappa_hz: f64,
+    /// See `sim_kappa_hz`.
+    pub choice: bool,
+    /// Theory's `kappa` at the readout (Hz).
+    pub theory_kappa_hz: f64,
+    /// Simulated and theory `kappa(t)` on the bins from the stimulus onset (Hz).
+    pub sim_kappa_t_hz: Vec<f64>,
+    /// See `sim_kappa_t_hz`.
+    pub theory_kappa_t_hz: Vec<f64>,
+}
+
+/// Linear regression `kappa = a + b_rel coh_rel + b_irr coh_irr` over the trials of one
+/// context, with standard errors (docs/theory.md 12.1).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContextSlopes {
+    /// Context A or B.
+    pub context: String,
+    /// Slope on the relevant coherence (Hz per unit coherence), theory and simulation.
+    pub theory_relevant: f64,
+    /// See `theory_relevant`.
+    pub sim_relevant: Estimate,
+    /// Slope on the irrelevant coherence.
+    pub theory_irrelevant: f64,
+    /// See `theory_irrelevant`.
+    pub sim_irrelevant: Estimate,
+    /// Logistic psychometric fit of the choices against the relevant coherence
+    /// (`None` when the choices are separable).
+    pub psychometric_relevant: Option<crate::analysis::trajectory::LogisticFit>,
+    /// The same against the irrelevant coherence.
+    pub psychometric_irrelevant: Option<crate::analysis::trajectory::LogisticFit>,
+    /// Fraction of choices equal to the sign of the relevant coherence (non-zero coherences).
+    pub accuracy_relevant: f64,
+    /// `rms_relative` of the condition-averaged `kappa(t)` (averaged over the irrelevant
+    /// coherence, one curve per relevant coherence) against the theory's.
+    pub kappa_rms_relative: f64,
+}
+
+/// The context task's result.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContextReport {
+    /// The design.
+    pub design: ContextDesign,
+    /// Every trial.
+    pub trials: Vec<ContextTrial>,
+    /// Per context.
+    pub contexts: Vec<ContextSlopes>,
+    /// Times of `sim_kappa_t_hz` (s).
+    pub time_s: Vec<f64>,
+    /// Gains (Hz/mV) of the populations at `kappa = 0` in context A (theory).
+    pub theory_gains_context_a: Vec<f64>,
+    /// Simulation CPU time over all trials (s).
+    pub sim_cpu_s: f64,
+}
+
+fn ols2(y: &[f64], x1: &[f64], x2: &[f64]) -> ([f64; 3], [f64; 3]) {
+    // normal equations for [1, x1, x2]
+    let n = y.len();
+    let mut a = nalgebra::DMatrix::<f64>::zeros(n, 3);
+    for i in 0..n {
+        a[(i, 0)] = 1.0;
+        a[(i, 1)] = x1[i];
+        a[(i, 2)] = x2[i];
+    }
+    let yv = nalgebra::DVector::from_column_slice(y);
+    let ata = a.transpose() * &a;
+    let Some(inv) = ata.clone().try_inverse() else {
+        return ([f64::NAN; 3], [f64::NAN; 3]);
+    };
+    let b = &inv * a.transpose() * &yv;
+    let r = &yv - &a * &b;
+    let s2 = r.dot(&r) / (n as f64 - 3.0).max(1.0);
+    (
+        [b[0], b[1], b[2]],
+        [
+            (s2 * inv[(0, 0)]).sqrt(),
+            (s2 * inv[(1, 1)]).sqrt(),
+            (s2 * inv[(2, 2)]).sqrt(),
+        ],
+    )
+}
+
+/// Run the context task (docs/theory.md 12.1): every `(context, coh_A, coh_B)` once, each
+/// on its own network (seed), the theory's trajectory for every condition, and the
+/// slopes, psychometric fits and trajectory distances per context.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] for fewer than 3 coherences or a readout longer than the stimulus;
+/// the errors of [`simulate`] and [`integrate`].
+pub fn context_task(design: &ContextDesign, quiet: bool) -> Result<ContextReport> {
+    let [on, off] = design.stimulus_s;
+    if design.coherences.len() < 3 || !(design.readout_s > 0.0 && design.readout_s < off - on) {
+        return Err(Error::invalid(
+            "design",
+            format!(
+                "{} coherences, readout {} s",
+                design.coherences.len(),
+                design.readout_s
+            ),
+            "needs at least 3 coherences and 0 < readout < stimulus duration (s)",
+        ));
+    }
+    let base = crate::presets::context_integration(design.sigma_nm, design.ctx_shift_mv);
+    let mut conds = Vec::new();
+    for ctx in [true, false] {
+        for &a in &design.coherences {
+            for &b in &design.coherences {
+                conds.push((ctx, a, b));
+            }
+        }
+    }
+    let bar = (!quiet).then(|| {
+        let b = indicatif::ProgressBar::new(conds.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "context trials {bar:40} {pos}/{len} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let mut trials = Vec::new();
+    let mut time_s = Vec::new();
+    let mut cpu = 0.0;
+    for (k, &(ctx, a, b)) in conds.iter().enumerate() {
+        let mut m = base.clone();
+        if let Some(l) = m.latent.as_mut() {
+            l.signal = crate::presets::context_signal(ctx, a, b, on, off);
+        }
+        m.sim.duration = off - m.sim.warmup;
+        let seed = design.first_seed + k as u64;
+        let rec = run_trials(
+            &m,
+            &TrialOptions {
+                seeds: vec![seed],
+                bin_s: 0.01,
+                windows: vec![],
+                quiet: true,
+            },
+        )?;
+        let tr = &rec[0];
+        cpu += tr.cpu_s;
+        let theory = theory_trajectory(&m, off, 0.01)?;
+        let idx: Vec<usize> = (0..tr.time_s.len())
+            .filter(|&i| tr.time_s[i] >= on)
+            .collect();
+        let th_k: Vec<f64> = theory.kappa.iter().map(|v| v[0]).collect();
+        let sim_t: Vec<f64> = idx.iter().map(|&i| tr.kappa_hz[i][0]).collect();
+        let th_t: Vec<f64> = idx
+            .iter()
+            .map(|&i| interp(&theory.t, &th_k, tr.time_s[i]))
+            .collect();
+        let ro: Vec<usize> = (0..idx.len())
+            .filter(|&j| tr.time_s[idx[j]] >= off - design.readout_s)
+            .collect();
+        let avg = |v: &[f64]| ro.iter().map(|&j| v[j]).sum::<f64>() / ro.len().max(1) as f64;
+        let sk = avg(&sim_t);
+        if time_s.is_empty() {
+            time_s = idx.iter().map(|&i| tr.time_s[i]).collect();
+        }
+        trials.push(ContextTrial {
+            context_a: ctx,
+            coh_a: a,
+            coh_b: b,
+            seed,
+            sim_kappa_hz: sk,
+            choice: sk > 0.0,
+            theory_kappa_hz: avg(&th_t),
+            sim_kappa_t_hz: sim_t,
+            theory_kappa_t_hz: th_t,
+        });
+        if let Some(bb) = &bar {
+            bb.inc(1);
+        }
+    }
+    if let Some(bb) = bar {
+        bb.finish_and_clear();
+    }
+    let mut contexts = Vec::new();
+    for ctx in [true, false] {
+        let ts: Vec<&ContextTrial> = trials.iter().filter(|t| t.context_a == ctx).collect();
+        let rel = |t: &ContextTrial| if ctx { t.coh_a } else { t.coh_b };
+        let irr = |t: &ContextTrial| if ctx { t.coh_b } else { t.coh_a };
+        let x1: Vec<f64> = ts.iter().map(|t| rel(t)).collect();
+        let x2: Vec<f64> = ts.iter().map(|t| irr(t)).collect();
+        let ys: Vec<f64> = ts.iter().map(|t| t.sim_kappa_hz).collect();
+        let yt: Vec<f64> = ts.iter().map(|t| t.theory_kappa_hz).collect();
+        let (bs, es) = ols2(&ys, &x1, &x2);
+        let (bt, _) = ols2(&yt, &x1, &x2);
+        let ch: Vec<bool> = ts.iter().map(|t| t.choice).collect();
+        let nz: Vec<&&ContextTrial> = ts.iter().filter(|t| rel(t) != 0.0).collect();
+        let acc = nz.iter().filter(|t| t.choice == (rel(t) > 0.0)).count() as f64
+            / nz.len().max(1) as f64;
+        // condition averages over the irrelevant coherence, one curve per relevant coherence
+        let mut th_curves = Vec::new();
+        let mut sim_curves = Vec::new();
+        for &c in &design.coherences {
+            let group: Vec<&&ContextTrial> = ts.iter().filter(|t| rel(t) == c).collect();
+            let len = group[0].sim_kappa_t_hz.len();
+            for j in 0..len {
+                let g = group.len() as f64;
+                th_curves.push(vec![
+                    group.iter().map(|t| t.theory_kappa_t_hz[j]).sum::<f64>() / g,
+                ]);
+                sim_curves.push(vec![
+                    group.iter().map(|t| t.sim_kappa_t_hz[j]).sum::<f64>() / g,
+                ]);
+            }
+        }
+        contexts.push(ContextSlopes {
+            context: if ctx { "A".into() } else { "B".into() },
+            theory_relevant: bt[1],
+            sim_relevant: Estimate {
+                mean: bs[1],
+                sem: es[1],
+            },
+            theory_irrelevant: bt[2],
+            sim_irrelevant: Estimate {
+                mean: bs[2],
+                sem: es[2],
+            },
+            psychometric_relevant: crate::analysis::trajectory::logistic_fit(&x1, &ch).ok(),
+            psychometric_irrelevant: crate::analysis::trajectory::logistic_fit(&x2, &ch).ok(),
+            accuracy_relevant: acc,
+            kappa_rms_relative: rms_relative(&th_curves, &sim_curves)?,
+        });
+    }
+    let st = stationary::solve(&base, Limit::Finite, &[0.0], &[0.0, 0.0, 1.0, 0.0], None)?;
+    Ok(ContextReport {
+        design: design.clone(),
+        trials,
+        contexts,
+        time_s,
+        theory_gains_context_a: st.gains(),
+        sim_cpu_s: cpu,
+    })
 }

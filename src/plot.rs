@@ -1124,8 +1124,8 @@ pub fn claim_window_panels(w: &[crate::claims::WindowComparison], title: &str) -
 /// The ring's angle diffusion (docs/theory.md 12.2): variance over trials of the angle's
 /// displacement against the lag, its fitted slope, and the theory's slopes (Poisson
 /// trains; Fano factor = measured CV^2).
-pub fn claim_diffusion_panel(r: &crate::claims::RingReport) -> Panel {
-    let d = &r.diffusion;
+pub fn claim_diffusion_panel(r: &crate::claims::RingReport) -> Option<Panel> {
+    let d = r.diffusion.as_ref()?;
     let pts: Vec<(f64, f64)> = d
         .lag_s
         .iter()
@@ -1134,7 +1134,7 @@ pub fn claim_diffusion_panel(r: &crate::claims::RingReport) -> Panel {
         .collect();
     let end = d.lag_s.last().copied().unwrap_or(1.0);
     let line = |slope: f64| vec![(0.0, 0.0), (end, slope * end)];
-    Panel {
+    Some(Panel {
         title: format!(
             "Angle variance over {} trials: slope {:.2e} +- {:.1e} rad^2/s",
             d.trials, d.slope_rad2_per_s, d.slope_se
@@ -1158,5 +1158,149 @@ pub fn claim_diffusion_panel(r: &crate::claims::RingReport) -> Panel {
             ),
         ],
         ..Default::default()
+    })
+}
+
+/// The context task's figure (docs/theory.md 12.1): per context, the fraction of choices
+/// `kappa > 0` against the relevant and the irrelevant coherence (simulation) with the
+/// fitted logistic curves, then the readout `kappa` against the relevant coherence (theory
+/// line, trial means per coherence as points), then the condition-averaged `kappa(t)` of
+/// context A, one curve per coherence of A.
+pub fn claim_context_panels(r: &crate::claims::ContextReport) -> Vec<Panel> {
+    let cohs = &r.design.coherences;
+    let lo = cohs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = cohs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut psych = Vec::new();
+    let mut readout = Vec::new();
+    for (ci, ctx) in [true, false].into_iter().enumerate() {
+        let name = if ctx { "A" } else { "B" };
+        let ts: Vec<&crate::claims::ContextTrial> =
+            r.trials.iter().filter(|t| t.context_a == ctx).collect();
+        let rel = |t: &crate::claims::ContextTrial| if ctx { t.coh_a } else { t.coh_b };
+        let irr = |t: &crate::claims::ContextTrial| if ctx { t.coh_b } else { t.coh_a };
+        let frac = |f: &dyn Fn(&crate::claims::ContextTrial) -> f64| -> Vec<(f64, f64)> {
+            cohs.iter()
+                .map(|&c| {
+                    let g: Vec<_> = ts.iter().filter(|t| f(t) == c).collect();
+                    (
+                        c,
+                        g.iter().filter(|t| t.choice).count() as f64 / g.len().max(1) as f64,
+                    )
+                })
+                .collect()
+        };
+        let curve = |fit: &Option<crate::analysis::trajectory::LogisticFit>| -> Vec<(f64, f64)> {
+            fit.as_ref().map_or_else(Vec::new, |f| {
+                (0..=100)
+                    .map(|i| {
+                        let x = lo + (hi - lo) * i as f64 / 100.0;
+                        (x, 1.0 / (1.0 + (-(f.bias + f.slope * x)).exp()))
+                    })
+                    .collect()
+            })
+        };
+        let cs = &r.contexts[ci];
+        psych.push(Series::new(
+            format!("context {name}: vs relevant coherence"),
+            frac(&rel),
+            Style::Points,
+            2 * ci,
+        ));
+        psych.push(Series::new(
+            "",
+            curve(&cs.psychometric_relevant),
+            Style::Line,
+            2 * ci,
+        ));
+        psych.push(Series::new(
+            format!("context {name}: vs irrelevant coherence"),
+            frac(&irr),
+            Style::Points,
+            2 * ci + 1,
+        ));
+        psych.push(Series::new(
+            "",
+            curve(&cs.psychometric_irrelevant),
+            Style::ThinLine,
+            2 * ci + 1,
+        ));
+        let mean_at = |c: f64, f: &dyn Fn(&crate::claims::ContextTrial) -> f64| {
+            let g: Vec<_> = ts.iter().filter(|t| rel(t) == c).collect();
+            g.iter().map(|t| f(t)).sum::<f64>() / g.len().max(1) as f64
+        };
+        readout.push(Series::new(
+            format!("context {name}: theory"),
+            cohs.iter()
+                .map(|&c| (c, mean_at(c, &|t| t.theory_kappa_hz)))
+                .collect(),
+            Style::Line,
+            2 * ci,
+        ));
+        readout.push(Series::new(
+            format!("context {name}: simulation, mean over trials"),
+            cohs.iter()
+                .map(|&c| (c, mean_at(c, &|t| t.sim_kappa_hz)))
+                .collect(),
+            Style::Points,
+            2 * ci + 1,
+        ));
     }
+    let mut traj = Vec::new();
+    for (i, &c) in cohs.iter().enumerate() {
+        let g: Vec<_> = r
+            .trials
+            .iter()
+            .filter(|t| t.context_a && t.coh_a == c)
+            .collect();
+        let avg = |f: &dyn Fn(&crate::claims::ContextTrial) -> &Vec<f64>| -> Vec<(f64, f64)> {
+            r.time_s
+                .iter()
+                .enumerate()
+                .map(|(j, &t)| {
+                    (
+                        t,
+                        g.iter().map(|x| f(x)[j]).sum::<f64>() / g.len().max(1) as f64,
+                    )
+                })
+                .collect()
+        };
+        let col = i % PALETTE.len();
+        traj.push(Series::new(
+            format!("coh A = {c}: theory"),
+            avg(&|x| &x.theory_kappa_t_hz),
+            Style::Line,
+            col,
+        ));
+        traj.push(Series::new(
+            "",
+            avg(&|x| &x.sim_kappa_t_hz),
+            Style::Points,
+            col,
+        ));
+    }
+    vec![
+        Panel {
+            title: "Context task: fraction of choices kappa > 0 (points) and logistic fits".into(),
+            x_label: "coherence".into(),
+            y_label: "P(choice kappa > 0)".into(),
+            series: psych,
+            y_range: Some((-0.05, 1.35)),
+            ..Default::default()
+        },
+        Panel {
+            title: "Readout kappa vs relevant coherence (averaged over the irrelevant one)".into(),
+            x_label: "relevant coherence".into(),
+            y_label: "kappa at readout (Hz)".into(),
+            series: readout,
+            ..Default::default()
+        },
+        Panel {
+            title: "Context A: kappa(t) per coherence of A (lines theory, points simulation mean)"
+                .into(),
+            x_label: "time (s)".into(),
+            y_label: "kappa (Hz)".into(),
+            series: traj,
+            ..Default::default()
+        },
+    ]
 }

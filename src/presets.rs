@@ -202,6 +202,109 @@ pub fn latent_oscillation() -> Model {
     )
 }
 
+/// Context-dependent evidence integration (docs/theory.md 12.1), in the spirit of Mante et
+/// al. (2013) as Mastrogiuseppe & Ostojic (2018) build it from low-rank structure: the E
+/// population split into `E_A` and `E_B` (identical couplings, `c = 0.5` each, so the
+/// network is the `CLAIM_N` network), rank-one structure `Cov(n, m) = sigma_nm` (mV) in
+/// every population (the integrator), and `D_in = 4` inputs: sensory `s_A`, `s_B`
+/// (loadings of sd 10 mV in every population; `Cov(n, w_A) = 9` mV only in `E_A`,
+/// `Cov(n, w_B) = 9` mV only in `E_B`) and contexts `s_ctxA`, `s_ctxB`, which shift the
+/// mean input of the *other* E population by `-ctx_shift_mv` (mV). Because `E_A` and
+/// `E_B` receive identical recurrent input, the difference of their mean inputs is not
+/// balanced away: the context lowers the gain of the population that carries the
+/// irrelevant input, and the network integrates only the relevant one.
+///
+/// `signal`: `s = (coh_A, coh_B)` from `t_on` to `t_off` (s), and context `A` (or `B`)
+/// from 0 on, built by [`context_signal`].
+pub fn context_integration(sigma_nm: f64, ctx_shift_mv: f64) -> Model {
+    let (n_e, n_i) = CLAIM_N;
+    let base = default_d0();
+    let mut ea = base.populations[0].clone();
+    ea.name = "E_A".into();
+    ea.n = n_e / 2;
+    ea.c = 0.5;
+    let mut eb = ea.clone();
+    eb.name = "E_B".into();
+    let mut i = base.populations[1].clone();
+    i.n = n_i;
+    let (sm, sn, sw, rho) = (20.0, 1.5, 10.0, 9.0);
+    let loadings = |sensory: Option<usize>, ctx: Option<usize>| {
+        let mut l = Loadings::zeros(1, 4);
+        l.sigma_mm[0][0] = sm * sm;
+        l.sigma_nn[0][0] = sn * sn;
+        l.sigma_nm[0][0] = sigma_nm;
+        l.sigma_ww[0][0] = sw * sw;
+        l.sigma_ww[1][1] = sw * sw;
+        if let Some(k) = sensory {
+            l.sigma_nw[0][k] = rho;
+        }
+        if let Some(k) = ctx {
+            l.wbar[k] = -ctx_shift_mv;
+        }
+        l
+    };
+    Model {
+        name: "context-integration".into(),
+        j: vec![
+            vec![5.0, 5.0, -27.5],
+            vec![5.0, 5.0, -27.5],
+            vec![5.0, 5.0, -25.0],
+        ],
+        populations: vec![ea, eb, i],
+        latent: Some(Latent {
+            d: 1,
+            d_in: 4,
+            tau_s: 0.1,
+            // context A (input 2) lowers E_B, context B (input 3) lowers E_A
+            loadings: vec![
+                loadings(Some(0), Some(3)),
+                loadings(Some(1), Some(2)),
+                loadings(None, None),
+            ],
+            signal: context_signal(true, 0.1, 0.0, 0.3, 1.3),
+        }),
+        sim: SimSettings {
+            mode: SimMode::Grid,
+            duration: 1.1,
+            warmup: 0.2,
+            exact_loadings: true,
+            ..SimSettings::default()
+        },
+        ..base
+    }
+}
+
+/// `Cov(n, m)` (mV) of the context preset: below the bifurcation, a leaky integrator.
+pub const CONTEXT_SIGMA_NM: f64 = 22.0;
+/// Mean-input shift (mV) by which a context lowers the irrelevant E population.
+pub const CONTEXT_SHIFT_MV: f64 = 10.0;
+
+/// The input of [`context_integration`]: context A (`context_a = true`) or B on from
+/// `t = 0`, sensory inputs `(coh_a, coh_b)` from `t_on` to `t_off` (s).
+pub fn context_signal(context_a: bool, coh_a: f64, coh_b: f64, t_on: f64, t_off: f64) -> Signal {
+    let pulse = |a: f64| {
+        vec![
+            SignalTerm::Step {
+                t0: t_on,
+                amplitude: a,
+            },
+            SignalTerm::Step {
+                t0: t_off,
+                amplitude: -a,
+            },
+        ]
+    };
+    let on = |yes: bool| {
+        vec![SignalTerm::Step {
+            t0: 0.0,
+            amplitude: if yes { 1.0 } else { 0.0 },
+        }]
+    };
+    Signal {
+        components: vec![pulse(coh_a), pulse(coh_b), on(context_a), on(!context_a)],
+    }
+}
+
 /// Brunel (2000) model A as docs/theory.md section 4 maps it: `J_AE = J sqrt(K)`,
 /// `J_AI = -g J sqrt(K)`, `c_E = 1`, `c_I = 0.25` (so `C_I = C_E/4` with `N_I = N_E/4`),
 /// `K = C_E`, `c_0 = 1`, `J_A0 = J sqrt(K)`, `nu_0 = eta theta / (J C_E tau_m)`, one
@@ -253,17 +356,18 @@ pub fn brunel_a(g: f64, eta: f64, j: f64, c_e: usize, n_e: usize, n_i: usize) ->
 }
 
 /// Names of the presets, as [`by_name`] takes them.
-pub const NAMES: [&str; 6] = [
+pub const NAMES: [&str; 7] = [
     "default",
     "default-d0",
     "latent-bistable",
     "brunel-a",
     "ring-memory",
     "latent-oscillation",
+    "context-integration",
 ];
 
 /// A preset by name: `default`, `default-d0`, `latent-bistable`, `brunel-a` (g = 5, eta = 2),
-/// `ring-memory`, `latent-oscillation`,
+/// `ring-memory`, `latent-oscillation`, `context-integration`,
 /// in any case and with `_` or `-`.
 pub fn by_name(name: &str) -> Result<Model> {
     match name.to_ascii_lowercase().replace('_', "-").as_str() {
@@ -273,6 +377,7 @@ pub fn by_name(name: &str) -> Result<Model> {
         "brunel-a" => brunel_a(5.0, 2.0, 0.1, 1000, 10_000, 2_500),
         "ring-memory" => Ok(ring_memory()),
         "latent-oscillation" => Ok(latent_oscillation()),
+        "context-integration" => Ok(context_integration(CONTEXT_SIGMA_NM, CONTEXT_SHIFT_MV)),
         other => Err(Error::invalid(
             "preset",
             other,

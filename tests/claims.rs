@@ -178,8 +178,8 @@ fn ring_holds_the_cued_angle_at_the_theory_radius() {
     // docs/theory.md 12.2: one network, 1.6 s. The cue at angle 0 must set the angle
     // (|angle| < 0.35 rad at the end, where an uncued ring is uniform over +-pi), the radius
     // must be within 35% of the theory's (the known kappa gap of docs/theory.md 5 is 15-25%;
-    // without the ring it would be 0), and the mean V of E within 0.6 mV of the theory's
-    // along the trajectory (the cue moves it by about 5 mV).
+    // without the ring it would be 0), and the mean V of E over the hold window within
+    // 0.4 mV of the theory's (holding the ring moves it by 3 mV from its kappa = 0 value).
     let m = presets::ring_memory();
     let trials = short(m.clone(), 1.6);
     let t_end = m.sim.warmup + 1.6;
@@ -195,14 +195,16 @@ fn ring_holds_the_cued_angle_at_the_theory_radius() {
         "{}",
         rep.radius_rel_error
     );
-    let c = claims::compare_trajectory(&theory, &trials, 0.25).unwrap();
-    let dv: f64 = c.theory_mean_v_mv[0]
-        .iter()
-        .zip(&c.sim_mean_v_mv[0].mean)
-        .map(|(a, b)| (a - b).abs())
-        .sum::<f64>()
-        / c.time_s.len() as f64;
-    assert!(dv < 0.6, "mean |Delta <V>_E| = {dv} mV");
+    let c = claims::compare_trajectory(&theory, &trials, 1.2).unwrap();
+    let n = c.time_s.len() as f64;
+    let th = c.theory_mean_v_mv[0].iter().sum::<f64>() / n;
+    let sim = c.sim_mean_v_mv[0].mean.iter().sum::<f64>() / n;
+    let v0 = theory.populations[0].mean_v_mv[0];
+    assert!(v0 - th > 2.0, "theory: kappa = 0 {v0} mV, ring {th} mV");
+    assert!(
+        (th - sim).abs() < 0.4,
+        "<V>_E theory {th} mV, simulation {sim} mV"
+    );
 }
 
 #[test]
