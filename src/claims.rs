@@ -866,6 +866,9 @@ pub struct GlobalChange {
     pub sim_before: Estimate,
 }
 
+/// A quantity of [`WindowStats`].
+type Pick = &'static dyn Fn(&WindowStats) -> f64;
+
 /// Changes between window `before` and window `after` (indices into `windows`).
 ///
 /// # Errors
@@ -890,7 +893,7 @@ pub fn global_changes(
     for a in 0..pops {
         let cb = &comparisons[before * pops + a];
         let ca = &comparisons[after * pops + a];
-        let quantities: [(&str, f64, &dyn Fn(&WindowStats) -> f64); 4] = [
+        let quantities: [(&str, f64, Pick); 4] = [
             ("rate_hz", ca.theory_rate_hz - cb.theory_rate_hz, &|x| {
                 x.rate_hz
             }),
