@@ -3,8 +3,8 @@
 //! slopes of the readout on the relevant and irrelevant coherence, theory against
 //! simulation; psychometric (logistic) fits; condition-averaged trajectories.
 //!
-//! `cargo run --release --example claim_context -- [out_dir]` (default `out/context`);
-//! writes `claim.json`, `context.png/svg`.
+//! `cargo run --release --example claim_context -- [out_dir] [coherences]` (defaults
+//! `out/context`, `-0.2,-0.1,-0.05,0,0.05,0.1,0.2`); writes `claim.json`, `context.png/svg`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -19,7 +19,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let design = ContextDesign {
         sigma_nm: presets::CONTEXT_SIGMA_NM,
         ctx_shift_mv: presets::CONTEXT_SHIFT_MV,
-        coherences: vec![-0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2],
+        coherences: match a.get(1) {
+            Some(list) => list
+                .split(',')
+                .map(|x| x.trim().parse::<f64>())
+                .collect::<Result<Vec<f64>, _>>()?,
+            None => vec![-0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2],
+        },
         stimulus_s: [0.3, 1.3],
         readout_s: 0.1,
         first_seed: 1,
