@@ -219,3 +219,35 @@ fn oscillation_frequency_matches_the_theory() {
     assert!(rep.origin_eigenvalue[0] > 0.0 && rep.origin_eigenvalue[1].abs() > 1.0);
     assert!(rep.omega_rel_error.abs() < 0.2, "{rep:?}");
 }
+
+#[test]
+fn context_gates_the_irrelevant_input() {
+    // docs/theory.md 12.1. Theory: E_A and E_B receive the same recurrent input, so the
+    // context's 10 mV shift of E_B survives the balance exactly (M_EA - M_EB = 10 mV).
+    let m = presets::context_integration(presets::CONTEXT_SIGMA_NM, presets::CONTEXT_SHIFT_MV);
+    let st =
+        balnet::theory::stationary::solve(&m, Limit::Finite, &[0.0], &[0.0, 0.0, 1.0, 0.0], None)
+            .unwrap();
+    let d = st.populations[0].mean_input_mv - st.populations[1].mean_input_mv;
+    assert!((d - presets::CONTEXT_SHIFT_MV).abs() < 1e-8, "{d}");
+    // Simulation, context A, one network each: the relevant coherence 0.2 drives kappa to
+    // about 8 Hz (theory 6.5), the irrelevant one must stay below 3 Hz in magnitude (the
+    // trial-to-trial sd of the readout is about 1 Hz; ungated it would also reach 8 Hz).
+    let readout = |coh_a: f64, coh_b: f64| {
+        let mut mm = m.clone();
+        mm.latent.as_mut().unwrap().signal = presets::context_signal(true, coh_a, coh_b, 0.3, 1.3);
+        let tr = short(mm, 1.1);
+        let k: Vec<f64> = tr[0]
+            .time_s
+            .iter()
+            .zip(&tr[0].kappa_hz)
+            .filter(|(t, _)| **t >= 1.2)
+            .map(|(_, k)| k[0])
+            .collect();
+        k.iter().sum::<f64>() / k.len() as f64
+    };
+    let rel = readout(0.2, 0.0);
+    let irr = readout(0.0, 0.2);
+    assert!(rel > 4.0, "relevant: kappa = {rel} Hz");
+    assert!(irr.abs() < 3.0, "irrelevant: kappa = {irr} Hz");
+}
