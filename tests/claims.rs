@@ -251,3 +251,13 @@ fn context_gates_the_irrelevant_input() {
     assert!(rel > 4.0, "relevant: kappa = {rel} Hz");
     assert!(irr.abs() < 3.0, "irrelevant: kappa = {irr} Hz");
 }
+
+#[test]
+fn claim_presets_are_valid_and_round_trip() {
+    for name in ["ring-memory", "latent-oscillation", "context-integration"] {
+        let m = presets::by_name(name).unwrap();
+        m.validate().unwrap();
+        assert_eq!(balnet::Model::from_toml(&m.to_toml()).unwrap(), m, "{name}");
+        assert!(presets::NAMES.contains(&name));
+    }
+}
