@@ -344,7 +344,7 @@ pub fn ks_counting(
     Ok(d)
 }
 
-fn theory_silent(state: &State, model: &Model, a: usize, window: f64) -> Result<f64> {
+pub(crate) fn theory_silent(state: &State, model: &Model, a: usize, window: f64) -> Result<f64> {
     let p = &state.populations[a];
     let t = crate::theory::closure::state_transfer(model, state, a)?;
     Ok(gauss::expect(

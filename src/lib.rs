@@ -89,6 +89,7 @@
 //! ```
 
 pub mod analysis;
+pub mod claims;
 pub mod compare;
 pub mod error;
 pub mod export;

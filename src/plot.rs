@@ -965,3 +965,342 @@ fn draw_markers<DB: DrawingBackend>(
     }
     Ok(())
 }
+
+/// The figure of a latent computation (docs/theory.md 12): the theory's `kappa` components
+/// (lines) against the trial mean (points) with `trials_shown` single trials (thin), then
+/// the population-mean V and rates of E, theory against trial mean.
+pub fn claim_trajectory_panels(
+    c: &crate::claims::TrajectoryComparison,
+    trials: &[crate::claims::TrialRecord],
+    trials_shown: usize,
+    title: &str,
+) -> Vec<Panel> {
+    let t = &c.time_s;
+    let on = |y: &[f64]| t.iter().copied().zip(y.iter().copied()).collect::<Vec<_>>();
+    let mut k_series = Vec::new();
+    let d = c.sim_kappa_hz.len();
+    for comp in 0..d {
+        let th: Vec<f64> = c.theory_kappa_hz.iter().map(|k| k[comp]).collect();
+        k_series.push(Series::new(
+            format!("theory kappa_{}", comp + 1),
+            on(&th),
+            Style::Line,
+            2 * comp,
+        ));
+        k_series.push(Series::new(
+            format!("sim kappa_{}, mean of {} trials", comp + 1, c.trials),
+            on(&c.sim_kappa_hz[comp].mean),
+            Style::Points,
+            2 * comp + 1,
+        ));
+    }
+    for (i, tr) in trials.iter().take(trials_shown).enumerate() {
+        for comp in 0..d {
+            let pts: Vec<(f64, f64)> = tr
+                .time_s
+                .iter()
+                .zip(&tr.kappa_hz)
+                .filter(|(x, _)| **x >= t[0] && **x <= t[t.len() - 1])
+                .map(|(x, k)| (*x, k[comp]))
+                .collect();
+            let name = if i == 0 && comp == 0 {
+                format!("single trials ({trials_shown} shown)")
+            } else {
+                String::new()
+            };
+            k_series.push(Series::new(name, pts, Style::ThinLine, 6));
+        }
+    }
+    let pop_panel =
+        |theory: &[Vec<f64>], sim: &[crate::claims::SeriesStats], what: &str, unit: &str| {
+            let mut s = Vec::new();
+            for (a, (th, sm)) in theory.iter().zip(sim).enumerate() {
+                let name = if a == 0 { "E" } else { "I" };
+                s.push(Series::new(
+                    format!("theory {what} {name}"),
+                    on(th),
+                    Style::Line,
+                    2 * a,
+                ));
+                s.push(Series::new(
+                    format!("sim {what} {name}, trial mean"),
+                    on(&sm.mean),
+                    Style::Points,
+                    2 * a + 1,
+                ));
+            }
+            Panel {
+                title: format!("{what} along the trajectory: theory (finite K) vs simulation"),
+                x_label: "time (s)".into(),
+                y_label: format!("{what} ({unit})"),
+                series: s,
+                ..Default::default()
+            }
+        };
+    vec![
+        Panel {
+            title: format!(
+                "{title}: kappa, RMS(theory - trial mean) = {:.1}% of range",
+                100.0 * c.kappa_rms_relative
+            ),
+            x_label: "time (s)".into(),
+            y_label: "kappa (Hz)".into(),
+            series: k_series,
+            ..Default::default()
+        },
+        pop_panel(&c.theory_mean_v_mv, &c.sim_mean_v_mv, "mean V", "mV"),
+        pop_panel(&c.theory_rate_hz, &c.sim_rate_hz, "population rate", "Hz"),
+    ]
+}
+
+/// Predictions of docs/theory.md 2.6 in sliding windows (docs/theory.md 12.5): per
+/// window centre, theory (line) against the trial mean (points) of the rate spread of
+/// measured rates, the silent fraction, and the synchrony measure (population Fano
+/// factor in 1 ms bins; the theory's asynchronous state has 1 up to order 1/N).
+pub fn claim_window_panels(w: &[crate::claims::WindowComparison], title: &str) -> Vec<Panel> {
+    let pops: Vec<String> = {
+        let mut v: Vec<String> = Vec::new();
+        for x in w {
+            if !v.contains(&x.population) {
+                v.push(x.population.clone());
+            }
+        }
+        v
+    };
+    let panel = |what: &str,
+                 unit: &str,
+                 th: &dyn Fn(&crate::claims::WindowComparison) -> f64,
+                 sm: &dyn Fn(&crate::claims::WindowComparison) -> f64| {
+        let mut s = Vec::new();
+        for (a, p) in pops.iter().enumerate() {
+            let rows: Vec<&crate::claims::WindowComparison> =
+                w.iter().filter(|x| &x.population == p).collect();
+            let c = |x: &crate::claims::WindowComparison| 0.5 * (x.window_s[0] + x.window_s[1]);
+            let tp: Vec<(f64, f64)> = rows
+                .iter()
+                .map(|x| (c(x), th(x)))
+                .filter(|(_, y)| y.is_finite())
+                .collect();
+            if !tp.is_empty() {
+                s.push(Series::new(format!("theory {p}"), tp, Style::Line, 2 * a));
+            }
+            s.push(Series::new(
+                format!("sim {p}, trial mean"),
+                rows.iter().map(|x| (c(x), sm(x))).collect(),
+                Style::Points,
+                2 * a + 1,
+            ));
+        }
+        Panel {
+            title: format!("{title}: {what}"),
+            x_label: "window centre (s)".into(),
+            y_label: format!("{what} ({unit})"),
+            series: s,
+            ..Default::default()
+        }
+    };
+    vec![
+        panel(
+            "sd of measured rates",
+            "Hz",
+            &|x| x.theory_rate_sd_hz,
+            &|x| x.sim_rate_sd_hz.mean,
+        ),
+        panel(
+            "silent fraction",
+            "fraction",
+            &|x| x.theory_silent_fraction,
+            &|x| x.sim_silent_fraction.mean,
+        ),
+        panel(
+            "population Fano factor, 1 ms bins",
+            "1",
+            &|_| f64::NAN,
+            &|x| x.sim_fano_1ms.mean,
+        ),
+    ]
+}
+
+/// The ring's angle diffusion (docs/theory.md 12.2): variance over trials of the angle's
+/// displacement against the lag, its fitted slope, and the theory's slopes (Poisson
+/// trains; Fano factor = measured CV^2).
+pub fn claim_diffusion_panel(r: &crate::claims::RingReport) -> Option<Panel> {
+    let d = r.diffusion.as_ref()?;
+    let pts: Vec<(f64, f64)> = d
+        .lag_s
+        .iter()
+        .copied()
+        .zip(d.variance_rad2.iter().copied())
+        .collect();
+    let end = d.lag_s.last().copied().unwrap_or(1.0);
+    let line = |slope: f64| vec![(0.0, 0.0), (end, slope * end)];
+    Some(Panel {
+        title: format!(
+            "Angle variance over {} trials: slope {:.2e} +- {:.1e} rad^2/s",
+            d.trials, d.slope_rad2_per_s, d.slope_se
+        ),
+        x_label: "lag after the start of the hold window (s)".into(),
+        y_label: "variance of angle displacement (rad^2)".into(),
+        series: vec![
+            Series::new("simulation", pts, Style::Points, 0),
+            Series::new("fit through 0", line(d.slope_rad2_per_s), Style::Line, 0),
+            Series::new(
+                "theory, Poisson trains",
+                line(r.theory_variance_slope_rad2_per_s),
+                Style::Line,
+                1,
+            ),
+            Series::new(
+                "theory, Fano = measured CV^2",
+                line(r.theory_variance_slope_cv2_rad2_per_s),
+                Style::Line,
+                2,
+            ),
+        ],
+        ..Default::default()
+    })
+}
+
+/// The context task's figure (docs/theory.md 12.1): per context, the fraction of choices
+/// `kappa > 0` against the relevant and the irrelevant coherence (simulation) with the
+/// fitted logistic curves, then the readout `kappa` against the relevant coherence (theory
+/// line, trial means per coherence as points), then the condition-averaged `kappa(t)` of
+/// context A, one curve per coherence of A.
+pub fn claim_context_panels(r: &crate::claims::ContextReport) -> Vec<Panel> {
+    let cohs = &r.design.coherences;
+    let lo = cohs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = cohs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut psych = Vec::new();
+    let mut readout = Vec::new();
+    for (ci, ctx) in [true, false].into_iter().enumerate() {
+        let name = if ctx { "A" } else { "B" };
+        let ts: Vec<&crate::claims::ContextTrial> =
+            r.trials.iter().filter(|t| t.context_a == ctx).collect();
+        let rel = |t: &crate::claims::ContextTrial| if ctx { t.coh_a } else { t.coh_b };
+        let irr = |t: &crate::claims::ContextTrial| if ctx { t.coh_b } else { t.coh_a };
+        let frac = |f: &dyn Fn(&crate::claims::ContextTrial) -> f64| -> Vec<(f64, f64)> {
+            cohs.iter()
+                .map(|&c| {
+                    let g: Vec<_> = ts.iter().filter(|t| f(t) == c).collect();
+                    (
+                        c,
+                        g.iter().filter(|t| t.choice).count() as f64 / g.len().max(1) as f64,
+                    )
+                })
+                .collect()
+        };
+        let curve = |fit: &Option<crate::analysis::trajectory::LogisticFit>| -> Vec<(f64, f64)> {
+            fit.as_ref().map_or_else(Vec::new, |f| {
+                (0..=100)
+                    .map(|i| {
+                        let x = lo + (hi - lo) * i as f64 / 100.0;
+                        (x, 1.0 / (1.0 + (-(f.bias + f.slope * x)).exp()))
+                    })
+                    .collect()
+            })
+        };
+        let cs = &r.contexts[ci];
+        psych.push(Series::new(
+            format!("context {name}: vs relevant coherence"),
+            frac(&rel),
+            Style::Points,
+            2 * ci,
+        ));
+        psych.push(Series::new(
+            "",
+            curve(&cs.psychometric_relevant),
+            Style::Line,
+            2 * ci,
+        ));
+        psych.push(Series::new(
+            format!("context {name}: vs irrelevant coherence"),
+            frac(&irr),
+            Style::Points,
+            2 * ci + 1,
+        ));
+        psych.push(Series::new(
+            "",
+            curve(&cs.psychometric_irrelevant),
+            Style::ThinLine,
+            2 * ci + 1,
+        ));
+        let mean_at = |c: f64, f: &dyn Fn(&crate::claims::ContextTrial) -> f64| {
+            let g: Vec<_> = ts.iter().filter(|t| rel(t) == c).collect();
+            g.iter().map(|t| f(t)).sum::<f64>() / g.len().max(1) as f64
+        };
+        readout.push(Series::new(
+            format!("context {name}: theory"),
+            cohs.iter()
+                .map(|&c| (c, mean_at(c, &|t| t.theory_kappa_hz)))
+                .collect(),
+            Style::Line,
+            2 * ci,
+        ));
+        readout.push(Series::new(
+            format!("context {name}: simulation, mean over trials"),
+            cohs.iter()
+                .map(|&c| (c, mean_at(c, &|t| t.sim_kappa_hz)))
+                .collect(),
+            Style::Points,
+            2 * ci + 1,
+        ));
+    }
+    let mut traj = Vec::new();
+    for (i, &c) in cohs.iter().enumerate() {
+        let g: Vec<_> = r
+            .trials
+            .iter()
+            .filter(|t| t.context_a && t.coh_a == c)
+            .collect();
+        let avg = |f: &dyn Fn(&crate::claims::ContextTrial) -> &Vec<f64>| -> Vec<(f64, f64)> {
+            r.time_s
+                .iter()
+                .enumerate()
+                .map(|(j, &t)| {
+                    (
+                        t,
+                        g.iter().map(|x| f(x)[j]).sum::<f64>() / g.len().max(1) as f64,
+                    )
+                })
+                .collect()
+        };
+        let col = i % PALETTE.len();
+        traj.push(Series::new(
+            format!("coh A = {c}: theory"),
+            avg(&|x| &x.theory_kappa_t_hz),
+            Style::Line,
+            col,
+        ));
+        traj.push(Series::new(
+            "",
+            avg(&|x| &x.sim_kappa_t_hz),
+            Style::Points,
+            col,
+        ));
+    }
+    vec![
+        Panel {
+            title: "Context task: fraction of choices kappa > 0 (points) and logistic fits".into(),
+            x_label: "coherence".into(),
+            y_label: "P(choice kappa > 0)".into(),
+            series: psych,
+            y_range: Some((-0.05, 1.35)),
+            ..Default::default()
+        },
+        Panel {
+            title: "Readout kappa vs relevant coherence (averaged over the irrelevant one)".into(),
+            x_label: "relevant coherence".into(),
+            y_label: "kappa at readout (Hz)".into(),
+            series: readout,
+            ..Default::default()
+        },
+        Panel {
+            title: "Context A: kappa(t) per coherence of A (lines theory, points simulation mean)"
+                .into(),
+            x_label: "time (s)".into(),
+            y_label: "kappa (Hz)".into(),
+            series: traj,
+            ..Default::default()
+        },
+    ]
+}

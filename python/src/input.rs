@@ -16,7 +16,15 @@ use crate::convert::py_to_json;
 use crate::{PyModel, err};
 
 /// The preset names, in the order the CLI lists them.
-pub const PRESETS: [&str; 4] = ["default", "default-d0", "latent-bistable", "brunel-a"];
+pub const PRESETS: [&str; 7] = [
+    "default",
+    "default-d0",
+    "latent-bistable",
+    "brunel-a",
+    "ring-memory",
+    "latent-oscillation",
+    "context-integration",
+];
 
 /// A preset by name (any case, `_` or `-`), if `name` is one.
 pub fn preset(name: &str) -> Option<Model> {

@@ -290,7 +290,8 @@ fn names(m: &Model) -> Vec<String> {
 ///
 /// ``Model(source)`` accepts a ``Model``, a dict with the fields of the TOML format
 /// (docs/guide.md), a preset name (``"default"``, ``"default-d0"``, ``"latent-bistable"``,
-/// ``"brunel-a"``), the path of a ``.toml`` or ``.json`` file, or TOML text. Every Model is
+/// ``"brunel-a"``, ``"ring-memory"``, ``"latent-oscillation"``, ``"context-integration"``;
+/// docs/theory.md 12), the path of a ``.toml`` or ``.json`` file, or TOML text. Every Model is
 /// validated when it is made (a ``BalnetError`` names the field, its value and the rule)
 /// and is immutable: change a copy of ``to_dict()`` and build a new one. Models compare
 /// equal field by field and pickle (for process pools).
@@ -343,7 +344,9 @@ impl PyModel {
 
     /// A preset by name: ``default`` (docs/theory.md section 5), ``default-d0`` (without
     /// latent structure), ``latent-bistable``, ``brunel-a`` (Brunel 2000 model A at g = 5,
-    /// eta = 2; see ``balnet.brunel_a`` for other parameters). Any case, ``_`` or ``-``.
+    /// eta = 2; see ``balnet.brunel_a`` for other parameters), ``ring-memory``,
+    /// ``latent-oscillation``, ``context-integration`` (docs/theory.md 12). Any case, ``_``
+    /// or ``-``.
     #[staticmethod]
     fn preset(name: &str) -> PyResult<Self> {
         input::preset(name)

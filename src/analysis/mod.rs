@@ -14,6 +14,7 @@
 
 pub mod geometry;
 pub mod selectivity;
+pub mod trajectory;
 
 use crate::error::{Error, Result};
 

@@ -15,7 +15,8 @@ use balnet::{Error, Model};
 
 /// Help text of every MODEL argument.
 const MODEL_HELP: &str = "Model file (.toml or .json, any case) or preset name (default, default-d0, \
-latent-bistable, brunel-a); none: the embedded default";
+latent-bistable, brunel-a, ring-memory, \
+latent-oscillation, context-integration); none: the embedded default";
 
 /// Largest number of grid points of `rate-distribution` (the JSON holds 3 numbers per point).
 const MAX_RATE_POINTS: usize = 1_000_000;
@@ -33,7 +34,7 @@ const MAX_TUNING_VALUES: usize = 2_000_000;
     version,
     about = "Balanced low-rank spiking networks: mean-field theory and simulation",
     after_help = "Model arguments take a file (.toml or .json) or a preset name: default, \
-default-d0, latent-bistable, brunel-a. Results are JSON on stdout. Output folders (--out) \
+default-d0, latent-bistable, brunel-a, ring-memory, latent-oscillation, context-integration. Results are JSON on stdout. Output folders (--out) \
 are checked before any work; files are written atomically and the folder's marker \
 (summary.json, report.json) is written last, listing every file of the run."
 )]
