@@ -371,3 +371,43 @@ pub fn frequency_nodes(tau_m: f64, omega_max: f64) -> Vec<(f64, f64)> {
     }
     out
 }
+
+/// The white-noise level at which the second-order correction vanishes (docs/theory.md
+/// 6.6.6): for input trains of relative spectrum `S(omega)/nu - 1` = `rel_spectrum(omega)`
+/// (even, tending to 0 at high frequency), the Fano factor
+///
+/// ```text
+///   F_chi = 1 + Int d omega/(2 pi) chi_2(omega, -omega) (S/nu - 1) / ((1/tau_m) d nu / d sigma^2),
+/// ```
+///
+/// `chi_2` at mean input `mu` (mV) and the noise `sigma_of(F)` (mV) of trains of Fano
+/// factor `F`, iterated `iterations` times from `f_start`. White noise of level
+/// `nu F_chi` then has the same rate to second order as the colored input (6.6.1 with
+/// `S - nu F_chi` gives `Delta nu = 0`): the `chi_2`-weighted counterpart of the
+/// membrane-filtered `F_eff` of docs/theory.md 2.1. `omega_max` (rad/s) as
+/// [`SecondOrder::rate_change`].
+pub fn chi2_fano(
+    lif: &LifParams,
+    mu: f64,
+    sigma_of: impl Fn(f64) -> f64,
+    rel_spectrum: impl Fn(f64) -> f64,
+    f_start: f64,
+    iterations: usize,
+    omega_max: f64,
+) -> Result<f64> {
+    let mut f = f_start;
+    for _ in 0..iterations {
+        let sigma = sigma_of(f);
+        let so = SecondOrder::new(lif, mu, sigma)?;
+        let den = super::diffusion::drate_dsigma2(lif, mu, sigma) / lif.tau_m;
+        let num = so.rate_change(&rel_spectrum, 0.0, omega_max)?;
+        let next = 1.0 + num / den;
+        if !next.is_finite() {
+            return Err(Error::Domain(format!(
+                "chi_2-weighted Fano factor not finite at mu = {mu} mV, sigma = {sigma} mV (d nu/d sigma^2 = {den})"
+            )));
+        }
+        f = next;
+    }
+    Ok(f)
+}
