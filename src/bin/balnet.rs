@@ -279,7 +279,7 @@ struct TheoryArgs {
     /// Transfer function: `siegert` or `shot-noise` (default: the Model's).
     #[arg(long)]
     transfer: Option<String>,
-    /// Noise closure: `poisson`, `renewal` or `spectral` (default: the Model's).
+    /// Noise closure: `poisson`, `renewal`, `spectral` or `correlated` (default: the Model's).
     #[arg(long)]
     noise: Option<String>,
 }
@@ -306,11 +306,12 @@ impl TheoryArgs {
                 "poisson" => NoiseClosure::Poisson,
                 "renewal" => NoiseClosure::Renewal,
                 "spectral" => NoiseClosure::Spectral,
+                "correlated" => NoiseClosure::Correlated,
                 other => {
                     return Err(Error::invalid(
                         "--noise",
                         other,
-                        "must be `poisson`, `renewal` or `spectral`",
+                        "must be `poisson`, `renewal`, `spectral` or `correlated`",
                     ));
                 }
             };

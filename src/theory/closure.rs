@@ -172,6 +172,11 @@ impl Closure {
                 damping: 0.8,
                 what: "spectral noise closure (Fano factors)",
             }),
+            NoiseClosure::Correlated => Some(FanoIteration {
+                map: super::correlated::correlated_fano,
+                damping: 0.8,
+                what: "correlated noise closure (Fano factors)",
+            }),
         }
     }
 
