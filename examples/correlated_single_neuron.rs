@@ -63,19 +63,52 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let sigma_p = (tau * (kj2 * nu_pre + ext)).sqrt();
         let sigma_w = (tau * (kj2 * nu_pre * f_eff + ext)).sqrt();
         let range = (drive - 40.0, drive + 40.0);
-        let t_p = ShotNoise::with_resolution(lif, input, range, TABLE_SPACING, Resolution::default())?;
-        let t_w = ShotNoise::with_resolution(lif, input_f, range, TABLE_SPACING, Resolution::default())?;
+        let t_p =
+            ShotNoise::with_resolution(lif, input, range, TABLE_SPACING, Resolution::default())?;
+        let t_w =
+            ShotNoise::with_resolution(lif, input_f, range, TABLE_SPACING, Resolution::default())?;
         println!(
             "\npresynaptic nu {nu_pre} Hz, CV {cv}, F_eff {f_eff:.3}; sigma Poisson {sigma_p:.3} mV, white {sigma_w:.3} mV"
         );
         println!(
             "{:>7} | {:>9} {:>8} | {:>9} {:>9} {:>9} {:>9} | {:>6} {:>6} | {:>9} {:>6} {:>6} | {:>5} {:>5}",
-            "x (mV)", "sim", "se", "poisson", "white", "A", "B", "z A", "z B", "C", "F_chi", "z C", "th s", "sim s"
+            "x (mV)",
+            "sim",
+            "se",
+            "poisson",
+            "white",
+            "A",
+            "B",
+            "z A",
+            "z B",
+            "C",
+            "F_chi",
+            "z C",
+            "th s",
+            "sim s"
         );
         let sources = vec![
-            RenewalSource { jump: m.jump(a, 0), count: m.k_in(0).round() as usize, nu: nu_pre, cv, tau_ref: 0.002 },
-            RenewalSource { jump: m.jump(a, 1), count: m.k_in(1).round() as usize, nu: nu_pre, cv, tau_ref: 0.002 },
-            RenewalSource { jump: m.jump_ext(a), count: m.k_ext() as usize, nu: m.external.nu0, cv: 1.0, tau_ref: 0.0 },
+            RenewalSource {
+                jump: m.jump(a, 0),
+                count: m.k_in(0).round() as usize,
+                nu: nu_pre,
+                cv,
+                tau_ref: 0.002,
+            },
+            RenewalSource {
+                jump: m.jump(a, 1),
+                count: m.k_in(1).round() as usize,
+                nu: nu_pre,
+                cv,
+                tau_ref: 0.002,
+            },
+            RenewalSource {
+                jump: m.jump_ext(a),
+                count: m.k_ext() as usize,
+                nu: m.external.nu0,
+                cv: 1.0,
+                tau_ref: 0.0,
+            },
         ];
         for x in [8.0, 10.0, 12.0, 14.0, 17.0, 21.0, 26.0] {
             let t0 = Instant::now();
@@ -95,7 +128,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 3,
                 2e4,
             )?;
-            let t_c = ShotNoise::with_resolution(lif, population_input(&m, a, &nu)?.with_fano(0, f_chi)?.with_fano(1, f_chi)?, (x - 1.0, x + 1.0), TABLE_SPACING, Resolution::default())?;
+            let t_c = ShotNoise::with_resolution(
+                lif,
+                population_input(&m, a, &nu)?
+                    .with_fano(0, f_chi)?
+                    .with_fano(1, f_chi)?,
+                (x - 1.0, x + 1.0),
+                TABLE_SPACING,
+                Resolution::default(),
+            )?;
             let rc = t_c.rate(x);
             let th = t0.elapsed().as_secs_f64();
             total_pred += th;
