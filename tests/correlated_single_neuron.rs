@@ -26,9 +26,27 @@ fn rate_under_renewal_input_matches_the_chi2_weighted_fano_factor() {
     let input = population_input(&m, a, &nu).unwrap();
     let drive = input.mean_drive(tau);
     let sources = vec![
-        RenewalSource { jump: m.jump(a, 0), count: m.k_in(0).round() as usize, nu: nu_pre, cv, tau_ref: 0.002 },
-        RenewalSource { jump: m.jump(a, 1), count: m.k_in(1).round() as usize, nu: nu_pre, cv, tau_ref: 0.002 },
-        RenewalSource { jump: m.jump_ext(a), count: m.k_ext() as usize, nu: m.external.nu0, cv: 1.0, tau_ref: 0.0 },
+        RenewalSource {
+            jump: m.jump(a, 0),
+            count: m.k_in(0).round() as usize,
+            nu: nu_pre,
+            cv,
+            tau_ref: 0.002,
+        },
+        RenewalSource {
+            jump: m.jump(a, 1),
+            count: m.k_in(1).round() as usize,
+            nu: nu_pre,
+            cv,
+            tau_ref: 0.002,
+        },
+        RenewalSource {
+            jump: m.jump_ext(a),
+            count: m.k_ext() as usize,
+            nu: m.external.nu0,
+            cv: 1.0,
+            tau_ref: 0.0,
+        },
     ];
     let table = |f: f64, x: f64| {
         let mut inp = input.clone();
@@ -37,9 +55,15 @@ fn rate_under_renewal_input_matches_the_chi2_weighted_fano_factor() {
                 inp = inp.with_fano(b, f).unwrap();
             }
         }
-        ShotNoise::with_resolution(lif, inp, (x - 1.0, x + 1.0), TABLE_SPACING, Resolution::default())
-            .unwrap()
-            .rate(x)
+        ShotNoise::with_resolution(
+            lif,
+            inp,
+            (x - 1.0, x + 1.0),
+            TABLE_SPACING,
+            Resolution::default(),
+        )
+        .unwrap()
+        .rate(x)
     };
     for x in [10.0, 14.0, 21.0] {
         let f_chi = chi2_fano(
@@ -60,7 +84,11 @@ fn rate_under_renewal_input_matches_the_chi2_weighted_fano_factor() {
             "x {x} mV: sim {:.3} +- {se:.3} Hz, chi_2 closure {th:.3} (F {f_chi:.3}), Poisson {poisson:.3}, white F_eff {white:.3}",
             sim.rate_hz
         );
-        assert!((sim.rate_hz - th).abs() < 3.0 * se, "prediction {th} vs {} +- {se}", sim.rate_hz);
+        assert!(
+            (sim.rate_hz - th).abs() < 3.0 * se,
+            "prediction {th} vs {} +- {se}",
+            sim.rate_hz
+        );
         // the references without the correction are resolved away at the lower rates
         if x < 20.0 {
             assert!((sim.rate_hz - poisson).abs() > 6.0 * se);

@@ -82,7 +82,10 @@ fn high_frequency_tail_is_the_threshold_layer() {
         let so = SecondOrder::new(&lif, f(p, "mu_mv"), f(p, "sigma_mv")).unwrap();
         let c = so.tail_coefficient();
         let r = so.chi2(1e5).unwrap() * 1e5f64.powf(1.5) / c;
-        eprintln!("mu {}: chi2 omega^1.5 / c at 1e5 rad/s = {r:.4}", p["mu_mv"]);
+        eprintln!(
+            "mu {}: chi2 omega^1.5 / c at 1e5 rad/s = {r:.4}",
+            p["mu_mv"]
+        );
         assert!((r - 1.0).abs() < 0.05, "ratio {r}");
         // at 1e3 rad/s the tail form is still far off for the low-rate case: the check
         // above is not trivially satisfied by any O(omega^{-3/2}) function
@@ -111,7 +114,10 @@ fn frequency_integral_obeys_the_white_noise_sum_rule() {
         );
         // the tail is far larger than the tolerance: leaving it out fails the test
         assert!(tail / want > 0.01);
-        assert!((s2 / want - 1.0).abs() < 4e-3, "unextrapolated {s2} vs {want}");
+        assert!(
+            (s2 / want - 1.0).abs() < 4e-3,
+            "unextrapolated {s2} vs {want}"
+        );
         worst = worst.max(rel);
     }
     assert!(worst < 2e-4, "worst relative error {worst:.1e}");

@@ -30,7 +30,6 @@ use crate::transfer::response::diffusion;
 use crate::transfer::response::second_order::{SecondOrder, frequency_nodes};
 use crate::transfer::{LifParams, Transfer};
 
-use super::closure::state_transfer;
 use super::state::State;
 
 /// Upper end of the frequency integral (rad/s): 1 kHz. The relative spectrum of the LIF
@@ -43,11 +42,17 @@ const X_NODES: usize = 24;
 /// The population-averaged relative spike-train spectrum `S_B(omega)/nu_B - 1` of
 /// population `b` at the frequencies `omegas` (rad/s): `E_B[nu (S_LIF/nu_LIF - 1)] /
 /// E_B[nu]` with `nu` the population's transfer function and `S_LIF` the white-noise LIF
-/// spectrum (docs/theory.md 6.1) at each mean input and the closure noise `sigma_B`.
-pub fn relative_spectrum(model: &Model, state: &State, b: usize, omegas: &[f64]) -> Result<Vec<f64>> {
+/// spectrum (docs/theory.md 6.1) at each mean input and the closure noise `sigma_B`;
+/// `t` is population `b`'s transfer function at `state`.
+pub fn relative_spectrum(
+    model: &Model,
+    state: &State,
+    b: usize,
+    t: &dyn Transfer,
+    omegas: &[f64],
+) -> Result<Vec<f64>> {
     let p = &state.populations[b];
     let lif = LifParams::of(model, b);
-    let t = state_transfer(model, state, b)?;
     let sd = p.delta_mv2.max(0.0).sqrt();
     let rule = crate::quad::hermite_rule(X_NODES);
     let pts: Vec<(f64, f64)> = rule
@@ -77,14 +82,20 @@ pub fn relative_spectrum(model: &Model, state: &State, b: usize, omegas: &[f64])
         .collect()
 }
 
-/// The correlated closure's Fano factors `F_B` (docs/theory.md 6.6.6), one per population.
+/// The correlated closure's Fano factors `F_B` (docs/theory.md 6.6.6), one per population;
+/// `transfer(b)` is population `b`'s transfer function at `state` (the closure's
+/// `state_transfer`, passed in so that this module does not import the closure).
 ///
 /// # Errors
 ///
 /// [`Error::Domain`] if a population's rate does not grow with the noise at its mean
 /// input (`d nu / d sigma^2 <= 0`, mean-driven firing: the weighting is undefined there),
 /// or the errors of the response computations.
-pub fn correlated_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
+pub fn chi2_weighted_fano<T: Transfer>(
+    model: &Model,
+    state: &State,
+    transfer: impl Fn(usize) -> Result<T>,
+) -> Result<Vec<f64>> {
     (0..state.populations.len())
         .map(|b| {
             let p = &state.populations[b];
@@ -94,7 +105,8 @@ pub fn correlated_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
             let lif = LifParams::of(model, b);
             let nodes = frequency_nodes(lif.tau_m, OMEGA_MAX);
             let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
-            let rel = relative_spectrum(model, state, b, &omegas)?;
+            let t = transfer(b)?;
+            let rel = relative_spectrum(model, state, b, &t, &omegas)?;
             let so = SecondOrder::new(&lif, p.mean_input_mv, p.sigma_mv)?;
             let chi: Vec<f64> = omegas
                 .par_iter()

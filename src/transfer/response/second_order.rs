@@ -249,11 +249,7 @@ impl SecondOrder {
                 self.sigma
             )));
         }
-        Ok(OnGrid {
-            rate: r0,
-            r1,
-            chi2,
-        })
+        Ok(OnGrid { rate: r0, r1, chi2 })
     }
 
     fn n_reset(&self, omega: f64) -> usize {
@@ -264,10 +260,12 @@ impl SecondOrder {
         } else {
             f64::INFINITY
         };
-        let drift =
-            2.0 * g.step_sigmas * self.sigma * self.sigma / (self.mu - self.lif.theta).abs().max(1e-300);
+        let drift = 2.0 * g.step_sigmas * self.sigma * self.sigma
+            / (self.mu - self.lif.theta).abs().max(1e-300);
         let target = (g.step_sigmas * self.sigma).min(layer).min(drift);
-        ((self.lif.theta - self.lif.v_reset) / target).ceil().max(8.0) as usize
+        ((self.lif.theta - self.lif.v_reset) / target)
+            .ceil()
+            .max(8.0) as usize
     }
 
     fn extrapolated(&self, omega: f64) -> Result<OnGrid> {
@@ -313,7 +311,12 @@ impl SecondOrder {
     /// (`s_inf (1/tau_m) d nu / d sigma^2`), the rest by the frequency integral on
     /// [`frequency_nodes`] (the remainder `s_eta - s_inf` must decay faster than
     /// `1/omega` beyond `omega_max`).
-    pub fn rate_change(&self, s_eta: impl Fn(f64) -> f64, s_inf: f64, omega_max: f64) -> Result<f64> {
+    pub fn rate_change(
+        &self,
+        s_eta: impl Fn(f64) -> f64,
+        s_inf: f64,
+        omega_max: f64,
+    ) -> Result<f64> {
         let white = s_inf / self.lif.tau_m
             * super::diffusion::drate_dsigma2(&self.lif, self.mu, self.sigma);
         let mut colored = 0.0;
