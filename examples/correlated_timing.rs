@@ -1,10 +1,13 @@
 //! Timing and results of the correlated noise closure (docs/theory.md 6.6) against the
 //! spectral and Poisson closures on the default model (shot-noise transfer): the
 //! stationary solve at `kappa = 0, s = 0` and the latent fixed-point search after the
-//! input step (`s = 1`; search box of examples/closures.rs), and the latent-bistable preset's search at `s = 0`. Wall-clock
-//! seconds (the machine's load changes them; compare within one run).
+//! input step (`s = 1`; search box of examples/closures.rs), and the latent-bistable
+//! preset's search at `s = 0`. Wall-clock seconds (the machine's load changes them; compare within one run).
 //!
-//! `cargo run --release --example correlated_timing`
+//! `cargo run --release --example correlated_timing [-- SUMMARY_JSON [NOISE]]`: with the
+//! `summary.json` of a simulation of the default model (`balnet simulate --out`), its drawn
+//! loading moments replace the Model's (as `balnet compare` does), only the default model
+//! is solved, and only the named closure (`correlated`, `spectral` or `poisson`).
 
 use std::time::Instant;
 
@@ -14,16 +17,32 @@ use balnet::theory::latent::{SearchBox, fixed_points};
 use balnet::theory::stationary;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    for (name, base, s) in [
+    let args: Vec<String> = std::env::args().collect();
+    let mut scenarios = vec![
         ("default", balnet::presets::default_model(), 1.0),
         ("latent-bistable", balnet::presets::latent_bistable(), 0.0),
-    ] {
+    ];
+    let mut closures = vec![
+        NoiseClosure::Correlated,
+        NoiseClosure::Spectral,
+        NoiseClosure::Poisson,
+    ];
+    if let Some(path) = args.get(1) {
+        let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+        let mut m = balnet::presets::default_model();
+        if let Some(l) = m.latent.as_mut() {
+            l.loadings = serde_json::from_value(summary["loading_moments"].clone())?;
+        }
+        scenarios = vec![("default, drawn loadings", m, 1.0)];
+        if let Some(n) = args.get(2) {
+            closures = vec![serde_json::from_value(serde_json::Value::String(
+                n.clone(),
+            ))?];
+        }
+    }
+    for (name, base, s) in scenarios {
         println!("\n{name}:");
-        for noise in [
-            NoiseClosure::Correlated,
-            NoiseClosure::Spectral,
-            NoiseClosure::Poisson,
-        ] {
+        for &noise in &closures {
             let mut m = base.clone();
             m.transfer = TransferKind::ShotNoise;
             m.noise = noise;
