@@ -1,7 +1,7 @@
 //! Noise closures side by side (docs/theory.md 2.1; section 5 "Open discrepancy"): for the
 //! default model (Bernoulli, after the input step s = 1) and its fixed-in-degree bistable
 //! variant (one delay of 1.5 ms, stable fixed point kappa* > 0), transfer (siegert /
-//! shot_noise) x noise (poisson / renewal / spectral): finite-K rates, kappa, mean V,
+//! shot_noise) x noise (poisson / renewal / spectral / correlated): finite-K rates, kappa, mean V,
 //! silent fraction (rate below 1e-3 Hz), effective Fano factors and solve time.
 //! Theory only; the simulator is not run here.
 //!
@@ -51,6 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 NoiseClosure::Poisson,
                 NoiseClosure::Renewal,
                 NoiseClosure::Spectral,
+                NoiseClosure::Correlated,
             ] {
                 let mut m = base.clone();
                 m.transfer = transfer;

@@ -405,7 +405,7 @@ impl Variant {
         format!("{}/{}", label(&self.transfer), label(&self.noise))
     }
 
-    /// Every transfer function with every noise closure (docs/theory.md 2.1-2.2); trajectories
+    /// Every transfer function with every noise closure (docs/theory.md 2.1-2.2, 6.6); trajectories
     /// for the Poisson closure and for shot noise with the spectral closure.
     pub fn all() -> Vec<Variant> {
         let mut v = Vec::new();
@@ -414,6 +414,7 @@ impl Variant {
                 NoiseClosure::Poisson,
                 NoiseClosure::Renewal,
                 NoiseClosure::Spectral,
+                NoiseClosure::Correlated,
             ] {
                 v.push(Variant {
                     transfer,

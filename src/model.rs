@@ -330,6 +330,9 @@ pub enum NoiseClosure {
     Renewal,
     /// Colored noise with the self-consistent spike-train spectrum.
     Spectral,
+    /// Fano factor of the spike-train spectrum weighted by the second-order response
+    /// (docs/theory.md 6.6.6): no calibrated constant.
+    Correlated,
 }
 
 /// Time integration scheme of the simulator (docs/theory.md section 3).

@@ -125,16 +125,17 @@ pub fn parse_transfer(t: &str) -> PyResult<TransferKind> {
     }
 }
 
-/// `poisson`, `renewal` or `spectral` (any case).
+/// `poisson`, `renewal`, `spectral` or `correlated` (any case).
 pub fn parse_noise(n: &str) -> PyResult<NoiseClosure> {
     match n.to_ascii_lowercase().as_str() {
         "poisson" => Ok(NoiseClosure::Poisson),
         "renewal" => Ok(NoiseClosure::Renewal),
         "spectral" => Ok(NoiseClosure::Spectral),
+        "correlated" => Ok(NoiseClosure::Correlated),
         other => Err(err(Error::invalid(
             "noise",
             other,
-            "must be `poisson`, `renewal` or `spectral` (docs/theory.md 2.1)",
+            "must be `poisson`, `renewal`, `spectral` or `correlated` (docs/theory.md 2.1, 6.6)",
         ))),
     }
 }

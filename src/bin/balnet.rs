@@ -214,6 +214,10 @@ enum Cmd {
         /// Compare every transfer function with every noise closure (slower).
         #[arg(long)]
         all_closures: bool,
+        /// Compare only shot noise with this noise closure (`poisson`, `renewal`,
+        /// `spectral` or `correlated`), fixed points only.
+        #[arg(long, conflicts_with = "all_closures")]
+        noise: Option<String>,
     },
     /// Linear stability of the stationary state (docs/theory.md 6.3): every root of
     /// det(I - W(lambda)) = 0 in a box of the complex plane, as JSON (growth rate 1/s,
@@ -283,7 +287,7 @@ struct TheoryArgs {
     /// Transfer function: `siegert` or `shot-noise` (default: the Model's).
     #[arg(long)]
     transfer: Option<String>,
-    /// Noise closure: `poisson`, `renewal` or `spectral` (default: the Model's).
+    /// Noise closure: `poisson`, `renewal`, `spectral` or `correlated` (default: the Model's).
     #[arg(long)]
     noise: Option<String>,
 }
@@ -310,11 +314,12 @@ impl TheoryArgs {
                 "poisson" => NoiseClosure::Poisson,
                 "renewal" => NoiseClosure::Renewal,
                 "spectral" => NoiseClosure::Spectral,
+                "correlated" => NoiseClosure::Correlated,
                 other => {
                     return Err(Error::invalid(
                         "--noise",
                         other,
-                        "must be `poisson`, `renewal` or `spectral`",
+                        "must be `poisson`, `renewal`, `spectral` or `correlated`",
                     ));
                 }
             };
@@ -733,6 +738,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
             threads,
             quiet,
             all_closures,
+            noise,
         } => {
             let mut m = load(&model)?;
             apply_sim_overrides(&mut m, duration, None, seed, mode.as_deref(), None)?;
@@ -751,7 +757,20 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 fallback("simulation", &sim_path, &e, &output::summary_json(&sim)?);
                 return Err(e);
             }
-            let variants = if all_closures {
+            let variants = if let Some(n) = &noise {
+                let mut probe = m.clone();
+                TheoryArgs {
+                    limit: Limit::Finite,
+                    transfer: None,
+                    noise: Some(n.clone()),
+                }
+                .apply(&mut probe)?;
+                vec![balnet::compare::Variant {
+                    transfer: balnet::model::TransferKind::ShotNoise,
+                    noise: probe.noise,
+                    trajectory: false,
+                }]
+            } else if all_closures {
                 balnet::compare::Variant::all()
             } else {
                 balnet::compare::Variant::standard()

@@ -172,6 +172,11 @@ impl Closure {
                 damping: 0.8,
                 what: "spectral noise closure (Fano factors)",
             }),
+            NoiseClosure::Correlated => Some(FanoIteration {
+                map: correlated_fano,
+                damping: 0.8,
+                what: "correlated noise closure (Fano factors)",
+            }),
         }
     }
 
@@ -351,6 +356,12 @@ pub fn spectral_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
     rate_weighted_fano(model, state, "spectral", |b, lif, x, sigma| {
         super::spectral::lif_fano_eff(lif, x + shifts[b], sigma)
     })
+}
+
+/// Correlated closure (docs/theory.md 6.6.6): the presynaptic spike-train spectra weighted
+/// by the second-order response, [`super::correlated::chi2_weighted_fano`].
+pub fn correlated_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
+    super::correlated::chi2_weighted_fano(model, state, |b| state_transfer(model, state, b))
 }
 
 /// The spectral closure's transfer function of population `a` (docs/theory.md 2.1-2.2): the

@@ -12,6 +12,7 @@ pub mod stationary;
 
 pub use state::{Limit, PopulationState, State};
 pub mod closure;
+pub mod correlated;
 pub mod dynamics;
 pub mod latent;
 pub mod predictions;

@@ -8,9 +8,12 @@
 //!   transform and the spike-train power spectrum (docs/theory.md 6.1).
 //! - [`threshold`]: the same susceptibilities by threshold integration of the
 //!   Fokker-Planck equation (Richardson 2007), docs/theory.md 6.2.
+//! - [`second_order`]: the second-order response `chi_2(omega, -omega)` and the rate change
+//!   it predicts for an added colored input, docs/theory.md 6.6.
 
 pub mod diffusion;
 pub mod pcf;
+pub mod second_order;
 pub mod threshold;
 
 /// The shot-noise (finite jumps) response by the master equation, docs/theory.md 6.4.
