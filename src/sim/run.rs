@@ -7,9 +7,11 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::network::{self, Network};
-use super::neuron::{Arrival, Neuron, PopConst, draw_external, grid_step, precise_step};
+use super::neuron::{
+    Arrival, ExtDraw, Neuron, PopConst, draw_external, grid_step_with, precise_step,
+};
 use super::record::{Recorder, StepData};
-use super::rng::{Stream, stream, uniform};
+use super::rng::{DriveRng, Stream, stream, uniform};
 use super::{PopulationResult, RunOptions, SimResult, output};
 use crate::error::{Error, Result};
 use crate::model::{Model, SimMode};
@@ -59,6 +61,48 @@ struct ChunkOut {
     v_sum: Vec<f64>,
 }
 
+/// The neurons' state as one array per variable (structure of arrays): the update
+/// streams through each array once per step.
+struct States {
+    /// Membrane potential (mV, from rest).
+    v: Vec<f64>,
+    /// Refractory steps left (grid mode).
+    refr: Vec<u32>,
+    /// Refractory time left at the start of the step (s, precise mode).
+    ref_left: Vec<f64>,
+    /// External-drive stream of each neuron.
+    rng: Vec<DriveRng>,
+}
+
+/// One chunk's part of [`States`].
+struct ChunkStates<'a> {
+    v: &'a mut [f64],
+    refr: &'a mut [u32],
+    ref_left: &'a mut [f64],
+    rng: &'a mut [DriveRng],
+}
+
+impl ChunkStates<'_> {
+    /// Neuron `k` of the chunk as a [`Neuron`] (copied out; see [`Self::put`]).
+    #[inline(always)]
+    fn get(&self, k: usize) -> Neuron {
+        Neuron {
+            v: self.v[k],
+            refr: self.refr[k],
+            ref_left: self.ref_left[k],
+            rng: self.rng[k],
+        }
+    }
+
+    #[inline(always)]
+    fn put(&mut self, k: usize, nr: &Neuron) {
+        self.v[k] = nr.v;
+        self.refr[k] = nr.refr;
+        self.ref_left[k] = nr.ref_left;
+        self.rng[k] = nr.rng;
+    }
+}
+
 fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let t_build = Instant::now();
     let net = network::build(model)?;
@@ -92,18 +136,19 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let tau_m: Vec<f64> = model.populations.iter().map(|q| q.tau_m).collect();
 
     // Initial potentials uniform in [0, theta) (as the NEST/Brian2 Brunel scripts).
-    let mut neurons: Vec<Neuron> = (0..n)
-        .map(|i| {
-            let mut r0 = stream(s.seed, Stream::Initial, i as u64);
-            let theta = model.populations[net.pop_of[i] as usize].theta;
-            Neuron {
-                v: uniform(&mut r0) * theta,
-                refr: 0,
-                ref_left: 0.0,
-                rng: stream(s.seed, Stream::Drive, i as u64),
-            }
-        })
-        .collect();
+    let mut st = States {
+        v: (0..n)
+            .map(|i| {
+                let mut r0 = stream(s.seed, Stream::Initial, i as u64);
+                uniform(&mut r0) * model.populations[net.pop_of[i] as usize].theta
+            })
+            .collect(),
+        refr: vec![0; n],
+        ref_left: vec![0.0; n],
+        rng: (0..n)
+            .map(|i| DriveRng::from_rng(&stream(s.seed, Stream::Drive, i as u64)))
+            .collect(),
+    };
 
     let n_slots = net.delay_max_steps() + 1;
     let ds = if has_slow { d } else { 1 }; // dummy width 1 keeps chunking uniform
@@ -173,14 +218,24 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
             ev_off: &ev_off,
             ev_sorted: &ev_sorted,
         };
-        let outs: Vec<ChunkOut> = neurons
+        let outs: Vec<ChunkOut> = st
+            .v
             .par_chunks_mut(CHUNK)
+            .zip(st.refr.par_chunks_mut(CHUNK))
+            .zip(st.ref_left.par_chunks_mut(CHUNK))
+            .zip(st.rng.par_chunks_mut(CHUNK))
             .zip(row.par_chunks_mut(CHUNK * stride))
             .zip(u.par_chunks_mut(CHUNK * ds))
             .enumerate()
             .map_init(
                 || (Vec::<Arrival>::new(), Vec::<f64>::new()),
-                |(arr, sp), (ci, ((nc, rc), uc))| {
+                |(arr, sp), (ci, (((((v, refr), ref_left), rng), rc), uc))| {
+                    let nc = ChunkStates {
+                        v,
+                        refr,
+                        ref_left,
+                        rng,
+                    };
                     if precise {
                         ctx.precise_chunk(ci * CHUNK, nc, rc, uc, arr, sp)
                     } else {
@@ -235,13 +290,12 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         for &(i, ts) in &spikes {
             epoch_counter.spike(i as usize, ts);
         }
-        let vref = |i: usize| neurons[i].v;
         rec.step(
             &StepData {
                 step,
                 spikes: &spikes,
                 v_sum: &v_sum,
-                v: &vref,
+                v: Some(&st.v),
             },
             &net,
         );
@@ -273,7 +327,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let state_bytes = net.connectivity_bytes()
         + ring.len() * 4
         + u.len() * 8
-        + neurons.len() * std::mem::size_of::<Neuron>()
+        + n * (8 + 4 + 8 + std::mem::size_of::<DriveRng>())
         + (net.m.len() + net.nl.len() + net.w.len() + net.bias.len()) * 8;
     let populations = population_results(model, &net.pop_start, recorded.pops, &epoch_counter);
     Ok(SimResult {
@@ -670,47 +724,97 @@ impl StepCtx<'_> {
     fn grid_chunk(
         &self,
         start: usize,
-        nc: &mut [Neuron],
+        mut nc: ChunkStates,
         rc: &mut [f32],
         uc: &mut [f64],
     ) -> ChunkOut {
-        let e = self.stride;
         let mut v_sum = vec![0.0; self.p];
         let mut spikes = Vec::new();
-        let d = self.d;
-        let t_spike = self.t + self.h;
-        // one population segment at a time: constants hoisted, V summed in a register
-        for (a, (lo, hi)) in self.segments(start, nc.len()) {
+        // one population segment at a time: constants and the kind of external draw
+        // hoisted, V summed in a register
+        for (a, (lo, hi)) in self.segments(start, nc.v.len()) {
             let pc = &self.pcs[a];
-            let mut acc = 0.0;
-            for i in lo..hi {
-                let k = i - start;
-                let nr = &mut nc[k];
-                let c = self.drive(i);
-                let mut i_s = 0.0;
-                if self.has_slow {
-                    i_s = self.slow_in(
-                        i,
-                        a,
-                        &mut uc[k * d..(k + 1) * d],
-                        &mut rc[k * e + 1..(k + 1) * e],
-                    );
-                }
-                let fast = rc[k * e] as f64;
-                rc[k * e] = 0.0;
-                if grid_step(nr, pc, c, i_s, fast) {
-                    spikes.push((i as u32, t_spike));
-                }
-                if self.has_slow {
-                    uc[k * d..(k + 1) * d]
-                        .iter_mut()
-                        .for_each(|x| *x *= self.e_s);
-                }
-                acc += nr.v;
-            }
-            v_sum[a] = acc;
+            let seg = (lo - start)..(hi - start);
+            v_sum[a] = match ExtDraw::of(pc) {
+                ExtDraw::One(j, inv) => self.grid_segment(
+                    start,
+                    seg,
+                    a,
+                    &mut nc,
+                    rc,
+                    uc,
+                    &mut spikes,
+                    |r: &mut DriveRng| 0.0 + j * inv.count(r.next_u64()) as f64,
+                ),
+                ext => self.grid_segment(
+                    start,
+                    seg,
+                    a,
+                    &mut nc,
+                    rc,
+                    uc,
+                    &mut spikes,
+                    |r: &mut DriveRng| ext.draw(r),
+                ),
+            };
         }
         ChunkOut { spikes, v_sum }
+    }
+
+    /// Grid update of the chunk's neurons `seg` (chunk indices) of population `a`, with
+    /// external jumps drawn by `ext`; returns the sum of V at the step end.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn grid_segment(
+        &self,
+        start: usize,
+        seg: std::ops::Range<usize>,
+        a: usize,
+        nc: &mut ChunkStates,
+        rc: &mut [f32],
+        uc: &mut [f64],
+        spikes: &mut Vec<(u32, f64)>,
+        ext: impl Fn(&mut DriveRng) -> f64,
+    ) -> f64 {
+        let pc = &self.pcs[a];
+        let (e, d) = (self.stride, self.d);
+        let t_spike = self.t + self.h;
+        let mut acc = 0.0;
+        for k in seg {
+            let i = start + k;
+            let c = self.drive(i);
+            let mut i_s = 0.0;
+            if self.has_slow {
+                i_s = self.slow_in(
+                    i,
+                    a,
+                    &mut uc[k * d..(k + 1) * d],
+                    &mut rc[k * e + 1..(k + 1) * e],
+                );
+            }
+            let fast = rc[k * e] as f64;
+            rc[k * e] = 0.0;
+            let mut nr = Neuron {
+                v: nc.v[k],
+                refr: nc.refr[k],
+                ref_left: 0.0,
+                rng: nc.rng[k],
+            };
+            let spiked = grid_step_with(&mut nr, pc, &ext, c, i_s, fast);
+            nc.v[k] = nr.v;
+            nc.refr[k] = nr.refr;
+            nc.rng[k] = nr.rng;
+            if spiked {
+                spikes.push((i as u32, t_spike));
+            }
+            if self.has_slow {
+                uc[k * d..(k + 1) * d]
+                    .iter_mut()
+                    .for_each(|x| *x *= self.e_s);
+            }
+            acc += nr.v;
+        }
+        acc
     }
 
     /// The (population, neuron range) pieces of the chunk `start .. start + len`.
@@ -729,7 +833,7 @@ impl StepCtx<'_> {
     fn precise_chunk(
         &self,
         start: usize,
-        nc: &mut [Neuron],
+        mut nc: ChunkStates,
         rc: &mut [f32],
         uc: &mut [f64],
         arr: &mut Vec<Arrival>,
@@ -738,12 +842,12 @@ impl StepCtx<'_> {
         let mut v_sum = vec![0.0; self.p];
         let mut spikes = Vec::new();
         let d = self.d;
-        for (a, (lo, hi)) in self.segments(start, nc.len()) {
+        for (a, (lo, hi)) in self.segments(start, nc.v.len()) {
             let pc = &self.pcs[a];
             let mut acc = 0.0;
             for i in lo..hi {
                 let k = i - start;
-                let nr = &mut nc[k];
+                let mut nr = nc.get(k);
                 let mut drive = self.drive(i);
                 if self.has_slow {
                     let e = self.stride;
@@ -758,9 +862,10 @@ impl StepCtx<'_> {
                 arr.extend_from_slice(
                     &self.ev_sorted[self.ev_off[i] as usize..self.ev_off[i + 1] as usize],
                 );
-                draw_external(nr, pc, self.h, arr);
+                draw_external(&mut nr, pc, self.h, arr);
                 sp.clear();
-                let vint = precise_step(nr, pc, self.h, drive, arr, sp);
+                let vint = precise_step(&mut nr, pc, self.h, drive, arr, sp);
+                nc.put(k, &nr);
                 for &o in sp.iter() {
                     spikes.push((i as u32, self.t + o));
                 }
