@@ -204,21 +204,17 @@ impl Inversion<'_> {
         // (bits >> 11) / 2^53 * GUIDE = bits >> 54 exactly: the slice of u
         let g = self.guide[(bits >> 54) as usize];
         if g & LONG != 0 {
-            return self.count_long((g & !LONG) as usize, u);
+            // a slice that may need more than WIDTH steps (the tails: probability about
+            // 2/1024 per draw); searched inline, as a call would make the time loop
+            // spill its registers
+            let mut k = (g & !LONG) as usize;
+            while self.search[k] <= u {
+                k += 1;
+            }
+            return k as u32;
         }
         let s = &self.search[g as usize..g as usize + WIDTH];
         g + (s[0] <= u) as u32 + (s[1] <= u) as u32
-    }
-
-    /// The search from `k` for a slice that may need more than `WIDTH` steps (the
-    /// tails: probability about 2/1024 per draw).
-    #[cold]
-    #[inline(never)]
-    fn count_long(&self, mut k: usize, u: f64) -> u32 {
-        while self.search[k] <= u {
-            k += 1;
-        }
-        k as u32
     }
 }
 

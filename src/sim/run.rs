@@ -158,8 +158,10 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     // a few jumps carry relative rounding ~1e-7 (1e-7 mV), far below any effect here.
     let stride = 1 + if has_slow { d } else { 0 };
     let mut ring = vec![0.0f32; n_slots * n * stride];
-    let mut ev_slots: Vec<Vec<Event>> = if precise {
-        vec![Vec::new(); n_slots]
+    // precise mode: per delivery shard (a contiguous range of targets, one per thread)
+    // and ring slot, the timed arrivals waiting there
+    let mut ev_slots: Vec<Vec<Vec<Event>>> = if precise {
+        vec![vec![Vec::new(); n_slots]; threads]
     } else {
         Vec::new()
     };
@@ -178,7 +180,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let show_bar = !opts.quiet && std::io::stderr().is_terminal();
     let mut bar: Option<indicatif::ProgressBar> = None;
 
-    let shard_cuts = if !precise && threads > 1 {
+    let shard_cuts = if threads > 1 {
         shard_cuts(&net, threads)
     } else {
         Vec::new()
@@ -192,13 +194,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         let slot = step % n_slots;
 
         if precise {
-            bucket_events(
-                &mut ev_slots[slot],
-                n,
-                &jump_flat,
-                &mut ev_off,
-                &mut ev_sorted,
-            );
+            bucket_events(&mut ev_slots, slot, n, &jump_flat, &mut ev_off, &mut ev_sorted);
         }
         let row: &mut [f32] = &mut ring[slot * n * stride..(slot + 1) * n * stride];
 
@@ -255,10 +251,22 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         }
 
         // Delivery in neuron order. Each ring entry receives its additions in spike
-        // order whatever the thread count: in grid mode with several threads, every
-        // thread walks all spikes but writes only to its own contiguous range of
-        // targets; otherwise one thread does everything.
-        if !precise && threads > 1 && !spikes.is_empty() {
+        // order whatever the thread count: with several threads, every thread walks all
+        // spikes but writes only to its own contiguous range of targets.
+        if precise {
+            events += deliver_precise(
+                &net,
+                &spikes,
+                step,
+                t,
+                h,
+                &mut ring,
+                &mut ev_slots,
+                &nl_scaled,
+                has_slow,
+                &shard_cuts,
+            );
+        } else if threads > 1 && !spikes.is_empty() {
             events += deliver_grid_sharded(
                 &net,
                 &spikes,
@@ -271,17 +279,14 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
                 threads,
             );
         } else {
-            for &(j, ts) in &spikes {
+            for &(j, _) in &spikes {
                 events += deliver(
                     &net,
                     j as usize,
                     step,
-                    (ts - t).clamp(0.0, h),
                     n_slots,
                     &mut ring,
-                    &mut ev_slots,
                     &nl_scaled,
-                    precise,
                     has_slow,
                 );
             }
@@ -421,55 +426,170 @@ fn process_cpu_s() -> Option<f64> {
     Some(ticks / 100.0)
 }
 
-/// Sort the events of one slot by target (stable counting sort) into `off`/`sorted`,
-/// and empty the slot.
+/// The targets `[n s / shards, n (s + 1) / shards)` of delivery shard `s`.
+fn shard_range(n: usize, shards: usize, s: usize) -> std::ops::Range<usize> {
+    n * s / shards..n * (s + 1) / shards
+}
+
+/// Sort the events of ring slot `slot` by target into `off`/`sorted` (a stable counting
+/// sort, each shard's targets on its own thread) and empty the slot: afterwards the
+/// arrivals of target `i` are `sorted[off[i]..off[i + 1]]`, in the order delivered.
 fn bucket_events(
-    slot: &mut Vec<Event>,
+    slots: &mut [Vec<Vec<Event>>],
+    slot: usize,
     n: usize,
     jumps: &[f64],
     off: &mut [u32],
     sorted: &mut Vec<Arrival>,
 ) {
-    // Counts in off[i + 1]; an exclusive prefix sum makes off[i + 1] the start of
-    // target i, used as its fill cursor; after filling, off[i]..off[i + 1] spans target i.
-    off.fill(0);
-    for e in slot.iter() {
-        off[e.target as usize + 1] += 1;
-    }
-    let mut acc = 0u32;
-    for o in off.iter_mut().take(n + 1) {
-        let c = *o;
-        *o = acc;
-        acc += c;
-    }
+    let shards = slots.len();
+    let total: usize = slots.iter().map(|sl| sl[slot].len()).sum();
     sorted.clear();
-    sorted.resize(slot.len(), Arrival { t: 0.0, w: 0.0 });
-    for e in slot.iter() {
-        let f = &mut off[e.target as usize + 1];
-        sorted[*f as usize] = Arrival {
-            t: e.t,
-            w: jumps[e.wi as usize],
-        };
-        *f += 1;
+    sorted.resize(total, Arrival { t: 0.0, w: 0.0 });
+    off[n] = total as u32;
+    // each shard's piece of `sorted` (its events) and of `off` (its targets)
+    let mut pieces = Vec::with_capacity(shards);
+    let (mut s_rest, mut o_rest) = (&mut sorted[..], &mut off[..n]);
+    let mut base = 0u32;
+    for (s, sl) in slots.iter_mut().enumerate() {
+        let r = shard_range(n, shards, s);
+        let len = sl[slot].len();
+        let (sp, s_tail) = s_rest.split_at_mut(len);
+        let (op, o_tail) = o_rest.split_at_mut(r.len());
+        pieces.push((sp, op, base, r.start, &mut sl[slot]));
+        base += len as u32;
+        (s_rest, o_rest) = (s_tail, o_tail);
     }
-    slot.clear();
+    pieces.into_par_iter().for_each(|(sp, op, base, lo, events)| {
+        // counts, then their exclusive prefix sum (plus the shard's base) as the fill
+        // cursors; after filling, op[k] is the end of target lo + k, i.e. the start
+        // of the next, so one shift gives the starts
+        op.fill(0);
+        for e in events.iter() {
+            op[e.target as usize - lo] += 1;
+        }
+        let mut acc = base;
+        for o in op.iter_mut() {
+            let c = *o;
+            *o = acc;
+            acc += c;
+        }
+        for e in events.iter() {
+            let c = &mut op[e.target as usize - lo];
+            sp[(*c - base) as usize] = Arrival {
+                t: e.t,
+                w: jumps[e.wi as usize],
+            };
+            *c += 1;
+        }
+        op.copy_within(..op.len().saturating_sub(1), 1);
+        if let Some(o) = op.first_mut() {
+            *o = base;
+        }
+        events.clear();
+    });
 }
 
-/// Deliver one spike of neuron `j` emitted in step `step` at offset `off` (s) into
-/// the ring buffer (grid: fast sums; precise: timed events) and the slow increments.
+/// Precise-mode delivery of all `spikes` of step `step` (starting at time `t`, length
+/// `h`): timed events into each shard's slot lists (`ev_slots[shard][slot]`), slow
+/// increments into the ring. Shard `s` (one thread each) walks all spikes in order and
+/// handles only its own targets (`cuts`, see [`shard_cuts`]; none with one shard), so
+/// every target receives its arrivals in spike order whatever the thread count.
 /// Returns the number of synaptic events.
 #[allow(clippy::too_many_arguments)]
+fn deliver_precise(
+    net: &Network,
+    spikes: &[(u32, f64)],
+    step: usize,
+    t: f64,
+    h: f64,
+    ring: &mut [f32],
+    ev_slots: &mut [Vec<Vec<Event>>],
+    nl_scaled: &[f32],
+    has_slow: bool,
+    cuts: &[u32],
+) -> u64 {
+    let (n, g, p, d) = (net.n, net.groups(), net.p(), net.d);
+    let shards = ev_slots.len();
+    let stride = 1 + if has_slow { d } else { 0 };
+    let n_slots = ring.len() / (n * stride);
+    // each shard's part of every ring row: its targets are contiguous in a row
+    let mut rows: Vec<Vec<&mut [f32]>> = (0..shards).map(|_| Vec::new()).collect();
+    for row in ring.chunks_mut(n * stride) {
+        let mut rest = row;
+        for (s, r) in rows.iter_mut().enumerate() {
+            let (mine, tail) = rest.split_at_mut(shard_range(n, shards, s).len() * stride);
+            r.push(mine);
+            rest = tail;
+        }
+    }
+    ev_slots
+        .par_iter_mut()
+        .zip(rows.par_iter_mut())
+        .enumerate()
+        .for_each(|(s, (lists, rows))| {
+            let lo_s = shard_range(n, shards, s).start;
+            for &(j, ts) in spikes {
+                let j = j as usize;
+                let off = (ts - t).clamp(0.0, h);
+                let b = net.pop_of[j] as usize;
+                let nj: &[f32] = if has_slow {
+                    &nl_scaled[j * d..(j + 1) * d]
+                } else {
+                    &[]
+                };
+                let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
+                for a in 0..p {
+                    let wi = (a * p + b) as u32;
+                    for k in 0..net.n_delays {
+                        let gi = a * net.n_delays + k;
+                        let r = net.group(j, gi);
+                        let (lo, hi) = if shards > 1 {
+                            let c0 = (j * g + gi) * (shards + 1) + s;
+                            (r.start + cuts[c0] as usize, r.start + cuts[c0 + 1] as usize)
+                        } else {
+                            (r.start, r.end)
+                        };
+                        if lo == hi {
+                            continue;
+                        }
+                        let slot = (step + net.delay_min_steps + k) % n_slots;
+                        let tg = net.targets.range(lo..hi);
+                        lists[slot].extend(tg.clone().map(|i| Event {
+                            target: i,
+                            wi,
+                            t: off,
+                        }));
+                        if slow_here {
+                            add_slow(
+                                rows[slot],
+                                tg.map(|i| i - lo_s as u32),
+                                lo,
+                                &net.clipped,
+                                nj,
+                                stride,
+                            );
+                        }
+                    }
+                }
+            }
+        });
+    spikes
+        .iter()
+        .map(|&(j, _)| net.source_range(j as usize).len() as u64)
+        .sum()
+}
+
+/// Grid-mode delivery of one spike of neuron `j` emitted in step `step` into the ring
+/// buffer (fast sums and slow increments). Returns the number of synaptic events.
 #[inline(never)]
 fn deliver(
     net: &Network,
     j: usize,
     step: usize,
-    off: f64,
     n_slots: usize,
     ring: &mut [f32],
-    ev_slots: &mut [Vec<Event>],
     nl_scaled: &[f32],
-    precise: bool,
     has_slow: bool,
 ) -> u64 {
     let n = net.n;
@@ -500,17 +620,7 @@ fn deliver(
             let slot = (step + net.delay_min_steps + k) % n_slots;
             let tg = net.targets.range(lo..hi);
             let row = &mut ring[slot * n * stride..(slot + 1) * n * stride];
-            if precise {
-                let wi = (a * p + b) as u32;
-                ev_slots[slot].extend(tg.clone().map(|i| Event {
-                    target: i,
-                    wi,
-                    t: off,
-                }));
-                if slow_here {
-                    add_slow(row, tg, lo, &net.clipped, nj, stride);
-                }
-            } else if !slow_here {
+            if !slow_here {
                 if stride == 1 {
                     for i in tg {
                         row[i as usize] += w;
@@ -651,7 +761,8 @@ fn deliver_grid_sharded(
 }
 
 /// Add the slow increments `n_j/(K tau_s)` of one group, skipping clipped connections
-/// (`clipped` holds sorted positions in the target table; `lo` is the group's first).
+/// (`clipped` holds sorted positions in the target table; `lo` is the position of the
+/// first of `tg`, the targets' indices in `row`).
 #[inline]
 fn add_slow(
     row: &mut [f32],
@@ -732,40 +843,56 @@ impl StepCtx<'_> {
         let mut spikes = Vec::new();
         // one population segment at a time: constants and the kind of external draw
         // hoisted, V summed in a register
+        let mut fired = [0u32; CHUNK];
         for (a, (lo, hi)) in self.segments(start, nc.v.len()) {
-            let pc = &self.pcs[a];
             let seg = (lo - start)..(hi - start);
-            v_sum[a] = match ExtDraw::of(pc) {
-                ExtDraw::One(j, inv) => self.grid_segment(
+            let (sum, nf) = match (ExtDraw::of(&self.pcs[a]), self.has_slow) {
+                (ExtDraw::One(j, inv), false) => self.grid_segment::<false>(
                     start,
                     seg,
                     a,
                     &mut nc,
                     rc,
                     uc,
-                    &mut spikes,
+                    &mut fired,
                     |r: &mut DriveRng| 0.0 + j * inv.count(r.next_u64()) as f64,
                 ),
-                ext => self.grid_segment(
+                (ext, false) => self.grid_segment::<false>(
                     start,
                     seg,
                     a,
                     &mut nc,
                     rc,
                     uc,
-                    &mut spikes,
+                    &mut fired,
+                    |r: &mut DriveRng| ext.draw(r),
+                ),
+                (ext, true) => self.grid_segment::<true>(
+                    start,
+                    seg,
+                    a,
+                    &mut nc,
+                    rc,
+                    uc,
+                    &mut fired,
                     |r: &mut DriveRng| ext.draw(r),
                 ),
             };
+            v_sum[a] = sum;
+            let t_spike = self.t + self.h;
+            spikes.extend(fired[..nf].iter().map(|&i| (i, t_spike)));
         }
         ChunkOut { spikes, v_sum }
     }
 
     /// Grid update of the chunk's neurons `seg` (chunk indices) of population `a`, with
-    /// external jumps drawn by `ext`; returns the sum of V at the step end.
+    /// external jumps drawn by `ext` and the slow current when `SLOW`; returns the sum
+    /// of V at the step end and the number of neurons that fired, whose ids are written
+    /// to the start of `fired` (without a branch: every neuron writes its id at the
+    /// cursor, which advances only past those that fired).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn grid_segment(
+    fn grid_segment<const SLOW: bool>(
         &self,
         start: usize,
         seg: std::ops::Range<usize>,
@@ -773,18 +900,18 @@ impl StepCtx<'_> {
         nc: &mut ChunkStates,
         rc: &mut [f32],
         uc: &mut [f64],
-        spikes: &mut Vec<(u32, f64)>,
+        fired: &mut [u32; CHUNK],
         ext: impl Fn(&mut DriveRng) -> f64,
-    ) -> f64 {
+    ) -> (f64, usize) {
         let pc = &self.pcs[a];
-        let (e, d) = (self.stride, self.d);
-        let t_spike = self.t + self.h;
+        let (e, d) = if SLOW { (self.stride, self.d) } else { (1, 0) };
         let mut acc = 0.0;
+        let mut nf = 0;
         for k in seg {
             let i = start + k;
             let c = self.drive(i);
             let mut i_s = 0.0;
-            if self.has_slow {
+            if SLOW {
                 i_s = self.slow_in(
                     i,
                     a,
@@ -804,17 +931,16 @@ impl StepCtx<'_> {
             nc.v[k] = nr.v;
             nc.refr[k] = nr.refr;
             nc.rng[k] = nr.rng;
-            if spiked {
-                spikes.push((i as u32, t_spike));
-            }
-            if self.has_slow {
+            fired[nf] = i as u32;
+            nf += spiked as usize;
+            if SLOW {
                 uc[k * d..(k + 1) * d]
                     .iter_mut()
                     .for_each(|x| *x *= self.e_s);
             }
             acc += nr.v;
         }
-        acc
+        (acc, nf)
     }
 
     /// The (population, neuron range) pieces of the chunk `start .. start + len`.
