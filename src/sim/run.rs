@@ -266,30 +266,17 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
                 has_slow,
                 &shard_cuts,
             );
-        } else if threads > 1 && !spikes.is_empty() {
-            events += deliver_grid_sharded(
+        } else {
+            events += deliver_grid(
                 &net,
                 &spikes,
                 step,
-                n_slots,
                 &mut ring,
                 &nl_scaled,
                 has_slow,
                 &shard_cuts,
                 threads,
             );
-        } else {
-            for &(j, _) in &spikes {
-                events += deliver(
-                    &net,
-                    j as usize,
-                    step,
-                    n_slots,
-                    &mut ring,
-                    &nl_scaled,
-                    has_slow,
-                );
-            }
         }
 
         for &(i, ts) in &spikes {
@@ -580,74 +567,6 @@ fn deliver_precise(
         .sum()
 }
 
-/// Grid-mode delivery of one spike of neuron `j` emitted in step `step` into the ring
-/// buffer (fast sums and slow increments). Returns the number of synaptic events.
-#[inline(never)]
-fn deliver(
-    net: &Network,
-    j: usize,
-    step: usize,
-    n_slots: usize,
-    ring: &mut [f32],
-    nl_scaled: &[f32],
-    has_slow: bool,
-) -> u64 {
-    let n = net.n;
-    let p = net.p();
-    let nd = net.n_delays;
-    let g = p * nd;
-    let b = net.pop_of[j] as usize;
-    let base = net.src_off[j] as usize;
-    let d = net.d;
-    let nj: &[f32] = if has_slow {
-        &nl_scaled[j * d..(j + 1) * d]
-    } else {
-        &[]
-    };
-    let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
-    let stride = 1 + if has_slow { d } else { 0 };
-    let offs = &net.group_off[j * (g + 1)..(j + 1) * (g + 1)];
-    let mut count = 0u64;
-    for a in 0..p {
-        let w = net.jump[a][b] as f32;
-        for k in 0..nd {
-            let gi = a * nd + k;
-            let (lo, hi) = (base + offs[gi] as usize, base + offs[gi + 1] as usize);
-            if lo == hi {
-                continue;
-            }
-            count += (hi - lo) as u64;
-            let slot = (step + net.delay_min_steps + k) % n_slots;
-            let tg = net.targets.range(lo..hi);
-            let row = &mut ring[slot * n * stride..(slot + 1) * n * stride];
-            if !slow_here {
-                if stride == 1 {
-                    for i in tg {
-                        row[i as usize] += w;
-                    }
-                } else {
-                    for i in tg {
-                        row[i as usize * stride] += w;
-                    }
-                }
-            } else if stride == 2 && net.clipped.is_empty() {
-                let n0 = nj[0];
-                for i in tg {
-                    let e = &mut row[i as usize * 2..i as usize * 2 + 2];
-                    e[0] += w;
-                    e[1] += n0;
-                }
-            } else {
-                for i in tg.clone() {
-                    row[i as usize * stride] += w;
-                }
-                add_slow(row, tg, lo, &net.clipped, nj, stride);
-            }
-        }
-    }
-    count
-}
-
 /// For every (source, group), the offsets within the group where each delivery shard's
 /// targets start: `shards + 1` cuts per group, shard `s` owning targets
 /// `[n s / shards, n (s+1) / shards)` (targets are sorted within a group).
@@ -673,85 +592,139 @@ fn shard_cuts(net: &Network, shards: usize) -> Vec<u32> {
 /// Raw pointer to the ring buffer, shared by the delivery threads.
 #[derive(Clone, Copy)]
 struct RingPtr(*mut f32);
-// SAFETY: the threads write disjoint target ranges (see `deliver_grid_sharded`).
+// SAFETY: the threads write disjoint target ranges (see `deliver_grid`).
 unsafe impl Send for RingPtr {}
 unsafe impl Sync for RingPtr {}
 
-/// Grid-mode delivery of all `spikes` of one step by `shards` threads, each owning the
-/// targets `[n s / shards, n (s+1) / shards)`: every thread walks all spikes in order and
-/// scatters only into its own targets (found by bisection in each target group, which
-/// is sorted). Per target, the additions happen in spike order as in the serial loop,
-/// so the sums are bit-identical to it. Returns the number of synaptic events.
+/// Ring entries (of `1 + D` floats) per delivery block: 32 KB of one ring row at
+/// `D = 0`, so a block's entries stay in the L1 cache while all of a step's spikes
+/// scatter into them.
+const BLOCK_FLOATS: usize = 8192;
+
+/// One spike's run of targets in one group, as delivery walks it block by block.
+struct Run {
+    /// Next position in the target table, and the end of the run.
+    pos: usize,
+    end: usize,
+    /// The source neuron and the start of its ring row (slot `* n * stride`).
+    j: usize,
+    row: usize,
+    /// Fast jump (mV).
+    w: f32,
+}
+
+/// Grid-mode delivery of all `spikes` of one step into the ring buffer by `shards`
+/// threads, each owning the targets `[n s / shards, n (s+1) / shards)` (its start in
+/// every target group from `cuts`; none with one shard). A thread walks its targets in
+/// blocks of [`BLOCK_FLOATS`] ring floats and scatters every spike's targets in the
+/// block before moving on (targets are sorted within a group, so each run continues
+/// where it stopped), which keeps the scattered-to entries in the cache at any `N`.
+/// Per target, the additions happen in spike order whatever the thread count and block
+/// size, so the sums are bit-identical to a serial loop over the spikes. Returns the
+/// number of synaptic events.
 #[allow(clippy::too_many_arguments)]
-fn deliver_grid_sharded(
+fn deliver_grid(
     net: &Network,
     spikes: &[(u32, f64)],
     step: usize,
-    n_slots: usize,
     ring: &mut [f32],
     nl_scaled: &[f32],
     has_slow: bool,
     cuts: &[u32],
     shards: usize,
 ) -> u64 {
+    if spikes.is_empty() {
+        return 0;
+    }
     let n = net.n;
     let g = net.groups();
-    let stride = 1 + if has_slow { net.d } else { 0 };
+    let d = net.d;
+    let stride = 1 + if has_slow { d } else { 0 };
+    let n_slots = ring.len() / (n * stride);
     assert_eq!(ring.len(), n_slots * n * stride);
+    let block = (BLOCK_FLOATS / stride).max(1);
     let ptr = RingPtr(ring.as_mut_ptr());
     (0..shards).into_par_iter().for_each(|s| {
         // capture the whole Send wrapper, not its raw-pointer field
         #[allow(clippy::redundant_locals)]
         let ptr = ptr;
+        let mut runs = Vec::with_capacity(spikes.len() * g);
         for &(j, _) in spikes {
             let j = j as usize;
             let b = net.pop_of[j] as usize;
-            let nj: &[f32] = if has_slow {
-                &nl_scaled[j * net.d..(j + 1) * net.d]
-            } else {
-                &[]
-            };
-            let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
-            let base = net.src_off[j] as usize;
-            let offs = &net.group_off[j * (g + 1)..(j + 1) * (g + 1)];
             for a in 0..net.p() {
-                let w = net.jump[a][b] as f32;
                 for k in 0..net.n_delays {
                     let gi = a * net.n_delays + k;
-                    let (lo, hi) = (base + offs[gi] as usize, base + offs[gi + 1] as usize);
-                    if lo == hi {
-                        continue;
+                    let r = net.group(j, gi);
+                    let (pos, end) = if shards > 1 {
+                        let c0 = (j * g + gi) * (shards + 1) + s;
+                        (r.start + cuts[c0] as usize, r.start + cuts[c0 + 1] as usize)
+                    } else {
+                        (r.start, r.end)
+                    };
+                    if pos < end {
+                        let slot = (step + net.delay_min_steps + k) % n_slots;
+                        runs.push(Run {
+                            pos,
+                            end,
+                            j,
+                            row: slot * n * stride,
+                            w: net.jump[a][b] as f32,
+                        });
                     }
-                    let c0 = (j * g + gi) * (shards + 1) + s;
-                    let (x0, x1) = (cuts[c0] as usize, cuts[c0 + 1] as usize);
-                    if x0 == x1 {
-                        continue;
-                    }
-                    let slot = (step + net.delay_min_steps + k) % n_slots;
-                    let row = slot * n * stride;
-                    // SAFETY: every index written is `row + i * stride + q` with target i in
-                    // shard s's range (from the cuts) and q < stride, inside `ring` (length n_slots * n * stride,
-                    // checked above), and no other thread writes entries of these targets.
-                    unsafe {
-                        for i in net.targets.range(lo + x0..lo + x1) {
-                            *ptr.0.add(row + i as usize * stride) += w;
+                }
+            }
+        }
+        let targets = shard_range(n, shards, s);
+        let mut b0 = targets.start;
+        while b0 < targets.end {
+            let b1 = (b0 + block).min(targets.end);
+            for r in runs.iter_mut() {
+                let stop = if b1 == targets.end {
+                    r.end
+                } else {
+                    net.targets.partition_point(r.pos..r.end, b1 as u32)
+                };
+                if stop == r.pos {
+                    continue;
+                }
+                let nj: &[f32] = if has_slow {
+                    &nl_scaled[r.j * d..(r.j + 1) * d]
+                } else {
+                    &[]
+                };
+                // SAFETY: every index written is `r.row + i * stride + q` with target i
+                // in this shard's range (from the cuts) and q < stride, inside `ring`
+                // (length n_slots * n * stride, checked above, and r.row = slot * n *
+                // stride with slot < n_slots), and no other thread writes entries of
+                // these targets.
+                unsafe {
+                    if stride == 1 {
+                        for i in net.targets.range(r.pos..stop) {
+                            *ptr.0.add(r.row + i as usize) += r.w;
                         }
-                        if slow_here {
-                            let mut c = net.clipped.partition_point(|&q| (q as usize) < lo + x0);
-                            for (pos, i) in (lo + x0..).zip(net.targets.range(lo + x0..lo + x1)) {
-                                if c < net.clipped.len() && net.clipped[c] as usize == pos {
-                                    c += 1;
-                                    continue;
-                                }
-                                let e = ptr.0.add(row + i as usize * stride + 1);
-                                for (q, y) in nj.iter().enumerate() {
-                                    *e.add(q) += y;
-                                }
+                    } else {
+                        for i in net.targets.range(r.pos..stop) {
+                            *ptr.0.add(r.row + i as usize * stride) += r.w;
+                        }
+                    }
+                    if nj.iter().any(|&x| x != 0.0) {
+                        let mut c = net.clipped.partition_point(|&q| (q as usize) < r.pos);
+                        for (pos, i) in (r.pos..).zip(net.targets.range(r.pos..stop)) {
+                            if c < net.clipped.len() && net.clipped[c] as usize == pos {
+                                c += 1;
+                                continue;
+                            }
+                            let e = ptr.0.add(r.row + i as usize * stride + 1);
+                            for (q, y) in nj.iter().enumerate() {
+                                *e.add(q) += y;
                             }
                         }
                     }
                 }
+                r.pos = stop;
             }
+            b0 = b1;
         }
     });
     spikes
