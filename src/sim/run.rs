@@ -679,34 +679,28 @@ fn deliver_grid(
         let mut b0 = targets.start;
         while b0 < targets.end {
             let b1 = (b0 + block).min(targets.end);
+            let bound = b1 as u32;
             for r in runs.iter_mut() {
-                let stop = if b1 == targets.end {
-                    r.end
-                } else {
-                    net.targets.partition_point(r.pos..r.end, b1 as u32)
-                };
-                if stop == r.pos {
-                    continue;
-                }
                 let nj: &[f32] = if has_slow {
                     &nl_scaled[r.j * d..(r.j + 1) * d]
                 } else {
                     &[]
                 };
+                // the run's targets below the block end (found by the scan itself: a
+                // bisection would touch cache lines of the run far ahead)
+                let mut stop = r.pos;
                 // SAFETY: every index written is `r.row + i * stride + q` with target i
                 // in this shard's range (from the cuts) and q < stride, inside `ring`
                 // (length n_slots * n * stride, checked above, and r.row = slot * n *
                 // stride with slot < n_slots), and no other thread writes entries of
                 // these targets.
                 unsafe {
-                    if stride == 1 {
-                        for i in net.targets.range(r.pos..stop) {
-                            *ptr.0.add(r.row + i as usize) += r.w;
+                    for i in net.targets.range(r.pos..r.end) {
+                        if i >= bound {
+                            break;
                         }
-                    } else {
-                        for i in net.targets.range(r.pos..stop) {
-                            *ptr.0.add(r.row + i as usize * stride) += r.w;
-                        }
+                        *ptr.0.add(r.row + i as usize * stride) += r.w;
+                        stop += 1;
                     }
                     if nj.iter().any(|&x| x != 0.0) {
                         let mut c = net.clipped.partition_point(|&q| (q as usize) < r.pos);
