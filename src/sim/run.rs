@@ -194,7 +194,14 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         let slot = step % n_slots;
 
         if precise {
-            bucket_events(&mut ev_slots, slot, n, &jump_flat, &mut ev_off, &mut ev_sorted);
+            bucket_events(
+                &mut ev_slots,
+                slot,
+                n,
+                &jump_flat,
+                &mut ev_off,
+                &mut ev_sorted,
+            );
         }
         let row: &mut [f32] = &mut ring[slot * n * stride..(slot + 1) * n * stride];
 
@@ -214,32 +221,31 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
             ev_off: &ev_off,
             ev_sorted: &ev_sorted,
         };
-        let outs: Vec<ChunkOut> = st
-            .v
-            .par_chunks_mut(CHUNK)
-            .zip(st.refr.par_chunks_mut(CHUNK))
-            .zip(st.ref_left.par_chunks_mut(CHUNK))
-            .zip(st.rng.par_chunks_mut(CHUNK))
-            .zip(row.par_chunks_mut(CHUNK * stride))
-            .zip(u.par_chunks_mut(CHUNK * ds))
-            .enumerate()
-            .map_init(
-                || (Vec::<Arrival>::new(), Vec::<f64>::new()),
-                |(arr, sp), (ci, (((((v, refr), ref_left), rng), rc), uc))| {
-                    let nc = ChunkStates {
-                        v,
-                        refr,
-                        ref_left,
-                        rng,
-                    };
-                    if precise {
-                        ctx.precise_chunk(ci * CHUNK, nc, rc, uc, arr, sp)
-                    } else {
-                        ctx.grid_chunk(ci * CHUNK, nc, rc, uc)
-                    }
-                },
-            )
-            .collect();
+        let outs: Vec<ChunkOut> =
+            st.v.par_chunks_mut(CHUNK)
+                .zip(st.refr.par_chunks_mut(CHUNK))
+                .zip(st.ref_left.par_chunks_mut(CHUNK))
+                .zip(st.rng.par_chunks_mut(CHUNK))
+                .zip(row.par_chunks_mut(CHUNK * stride))
+                .zip(u.par_chunks_mut(CHUNK * ds))
+                .enumerate()
+                .map_init(
+                    || (Vec::<Arrival>::new(), Vec::<f64>::new()),
+                    |(arr, sp), (ci, (((((v, refr), ref_left), rng), rc), uc))| {
+                        let nc = ChunkStates {
+                            v,
+                            refr,
+                            ref_left,
+                            rng,
+                        };
+                        if precise {
+                            ctx.precise_chunk(ci * CHUNK, nc, rc, uc, arr, sp)
+                        } else {
+                            ctx.grid_chunk(ci * CHUNK, nc, rc, uc)
+                        }
+                    },
+                )
+                .collect();
 
         let mut v_sum = vec![0.0; p];
         let mut spikes: Vec<(u32, f64)> = Vec::new();
@@ -447,34 +453,36 @@ fn bucket_events(
         base += len as u32;
         (s_rest, o_rest) = (s_tail, o_tail);
     }
-    pieces.into_par_iter().for_each(|(sp, op, base, lo, events)| {
-        // counts, then their exclusive prefix sum (plus the shard's base) as the fill
-        // cursors; after filling, op[k] is the end of target lo + k, i.e. the start
-        // of the next, so one shift gives the starts
-        op.fill(0);
-        for e in events.iter() {
-            op[e.target as usize - lo] += 1;
-        }
-        let mut acc = base;
-        for o in op.iter_mut() {
-            let c = *o;
-            *o = acc;
-            acc += c;
-        }
-        for e in events.iter() {
-            let c = &mut op[e.target as usize - lo];
-            sp[(*c - base) as usize] = Arrival {
-                t: e.t,
-                w: jumps[e.wi as usize],
-            };
-            *c += 1;
-        }
-        op.copy_within(..op.len().saturating_sub(1), 1);
-        if let Some(o) = op.first_mut() {
-            *o = base;
-        }
-        events.clear();
-    });
+    pieces
+        .into_par_iter()
+        .for_each(|(sp, op, base, lo, events)| {
+            // counts, then their exclusive prefix sum (plus the shard's base) as the fill
+            // cursors; after filling, op[k] is the end of target lo + k, i.e. the start
+            // of the next, so one shift gives the starts
+            op.fill(0);
+            for e in events.iter() {
+                op[e.target as usize - lo] += 1;
+            }
+            let mut acc = base;
+            for o in op.iter_mut() {
+                let c = *o;
+                *o = acc;
+                acc += c;
+            }
+            for e in events.iter() {
+                let c = &mut op[e.target as usize - lo];
+                sp[(*c - base) as usize] = Arrival {
+                    t: e.t,
+                    w: jumps[e.wi as usize],
+                };
+                *c += 1;
+            }
+            op.copy_within(..op.len().saturating_sub(1), 1);
+            if let Some(o) = op.first_mut() {
+                *o = base;
+            }
+            events.clear();
+        });
 }
 
 /// Precise-mode delivery of all `spikes` of step `step` (starting at time `t`, length
