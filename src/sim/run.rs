@@ -822,6 +822,15 @@ impl StepCtx<'_> {
         for (a, (lo, hi)) in self.segments(start, nc.v.len()) {
             let seg = (lo - start)..(hi - start);
             let (sum, nf) = match (ExtDraw::of(&self.pcs[a]), self.has_slow) {
+                (ExtDraw::One(j, inv), false) if self.d_in == 0 => self.grid_segment_plain(
+                    start,
+                    seg,
+                    a,
+                    &mut nc,
+                    rc,
+                    &mut fired,
+                    |r: &mut DriveRng| 0.0 + j * inv.count(r.next_u64()) as f64,
+                ),
                 (ExtDraw::One(j, inv), false) => self.grid_segment::<false>(
                     start,
                     seg,
@@ -858,6 +867,50 @@ impl StepCtx<'_> {
             spikes.extend(fired[..nf].iter().map(|&i| (i, t_spike)));
         }
         ChunkOut { spikes, v_sum }
+    }
+
+    /// [`Self::grid_segment`] without slow current or latent input (the drive is the
+    /// bias alone), with every array walked by an iterator: no index arithmetic or
+    /// bounds checks, so the loop's state fits in registers.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn grid_segment_plain(
+        &self,
+        start: usize,
+        seg: std::ops::Range<usize>,
+        a: usize,
+        nc: &mut ChunkStates,
+        rc: &mut [f32],
+        fired: &mut [u32; CHUNK],
+        ext: impl Fn(&mut DriveRng) -> f64,
+    ) -> (f64, usize) {
+        let pc = &self.pcs[a];
+        let mut acc = 0.0;
+        let mut nf = 0;
+        let bias = &self.net.bias[start + seg.start..start + seg.end];
+        let states = nc.v[seg.clone()]
+            .iter_mut()
+            .zip(&mut nc.refr[seg.clone()])
+            .zip(&mut nc.rng[seg.clone()])
+            .zip(&mut rc[seg.clone()])
+            .zip(bias);
+        for (id, ((((v, refr), rng), fast), &c)) in (start + seg.start..).zip(states) {
+            let mut nr = Neuron {
+                v: *v,
+                refr: *refr,
+                ref_left: 0.0,
+                rng: *rng,
+            };
+            let spiked = grid_step_with(&mut nr, pc, &ext, c, 0.0, *fast as f64);
+            *fast = 0.0;
+            *v = nr.v;
+            *refr = nr.refr;
+            *rng = nr.rng;
+            fired[nf & (CHUNK - 1)] = id as u32;
+            nf += spiked as usize;
+            acc += nr.v;
+        }
+        (acc, nf)
     }
 
     /// Grid update of the chunk's neurons `seg` (chunk indices) of population `a`, with
