@@ -604,32 +604,12 @@ struct RingPtr(*mut f32);
 unsafe impl Send for RingPtr {}
 unsafe impl Sync for RingPtr {}
 
-/// Ring entries (of `1 + D` floats) per delivery block: 32 KB of one ring row at
-/// `D = 0`, so a block's entries stay in the L1 cache while all of a step's spikes
-/// scatter into them.
-const BLOCK_FLOATS: usize = 8192;
-
-/// One spike's run of targets in one group, as delivery walks it block by block.
-struct Run {
-    /// Next position in the target table, and the end of the run.
-    pos: usize,
-    end: usize,
-    /// The source neuron and the start of its ring row (slot `* n * stride`).
-    j: usize,
-    row: usize,
-    /// Fast jump (mV).
-    w: f32,
-}
-
 /// Grid-mode delivery of all `spikes` of one step into the ring buffer by `shards`
-/// threads, each owning the targets `[n s / shards, n (s+1) / shards)` (its start in
-/// every target group from `cuts`; none with one shard). A thread walks its targets in
-/// blocks of [`BLOCK_FLOATS`] ring floats and scatters every spike's targets in the
-/// block before moving on (targets are sorted within a group, so each run continues
-/// where it stopped), which keeps the scattered-to entries in the cache at any `N`.
-/// Per target, the additions happen in spike order whatever the thread count and block
-/// size, so the sums are bit-identical to a serial loop over the spikes. Returns the
-/// number of synaptic events.
+/// threads, each owning the targets `[n s / shards, n (s+1) / shards)` (its part of
+/// every target group from `cuts`; none with one shard): every thread walks all spikes
+/// in order and scatters only into its own targets. Per target, the additions happen in
+/// spike order whatever the thread count, so the sums are bit-identical to a serial
+/// loop. Returns the number of synaptic events.
 #[allow(clippy::too_many_arguments)]
 fn deliver_grid(
     net: &Network,
@@ -650,83 +630,66 @@ fn deliver_grid(
     let stride = 1 + if has_slow { d } else { 0 };
     let n_slots = ring.len() / (n * stride);
     assert_eq!(ring.len(), n_slots * n * stride);
-    let block = (BLOCK_FLOATS / stride).max(1);
     let ptr = RingPtr(ring.as_mut_ptr());
     (0..shards).into_par_iter().for_each(|s| {
         // capture the whole Send wrapper, not its raw-pointer field
         #[allow(clippy::redundant_locals)]
         let ptr = ptr;
-        let mut runs = Vec::with_capacity(spikes.len() * g);
         for &(j, _) in spikes {
             let j = j as usize;
             let b = net.pop_of[j] as usize;
+            let nj: &[f32] = if has_slow {
+                &nl_scaled[j * d..(j + 1) * d]
+            } else {
+                &[]
+            };
+            let slow_here = nj.iter().any(|&x| x != 0.0);
             for a in 0..net.p() {
+                let w = net.jump[a][b] as f32;
                 for k in 0..net.n_delays {
                     let gi = a * net.n_delays + k;
                     let r = net.group(j, gi);
-                    let (pos, end) = if shards > 1 {
+                    let (lo, hi) = if shards > 1 {
                         let c0 = (j * g + gi) * (shards + 1) + s;
                         (r.start + cuts[c0] as usize, r.start + cuts[c0 + 1] as usize)
                     } else {
                         (r.start, r.end)
                     };
-                    if pos < end {
-                        let slot = (step + net.delay_min_steps + k) % n_slots;
-                        runs.push(Run {
-                            pos,
-                            end,
-                            j,
-                            row: slot * n * stride,
-                            w: net.jump[a][b] as f32,
-                        });
+                    if lo == hi {
+                        continue;
                     }
-                }
-            }
-        }
-        let targets = shard_range(n, shards, s);
-        let mut b0 = targets.start;
-        while b0 < targets.end {
-            let b1 = (b0 + block).min(targets.end);
-            let bound = b1 as u32;
-            for r in runs.iter_mut() {
-                let nj: &[f32] = if has_slow {
-                    &nl_scaled[r.j * d..(r.j + 1) * d]
-                } else {
-                    &[]
-                };
-                // the run's targets below the block end (found by the scan itself: a
-                // bisection would touch cache lines of the run far ahead)
-                let mut stop = r.pos;
-                // SAFETY: every index written is `r.row + i * stride + q` with target i
-                // in this shard's range (from the cuts) and q < stride, inside `ring`
-                // (length n_slots * n * stride, checked above, and r.row = slot * n *
-                // stride with slot < n_slots), and no other thread writes entries of
-                // these targets.
-                unsafe {
-                    for i in net.targets.range(r.pos..r.end) {
-                        if i >= bound {
-                            break;
-                        }
-                        *ptr.0.add(r.row + i as usize * stride) += r.w;
-                        stop += 1;
-                    }
-                    if nj.iter().any(|&x| x != 0.0) {
-                        let mut c = net.clipped.partition_point(|&q| (q as usize) < r.pos);
-                        for (pos, i) in (r.pos..).zip(net.targets.range(r.pos..stop)) {
-                            if c < net.clipped.len() && net.clipped[c] as usize == pos {
-                                c += 1;
-                                continue;
+                    let row = (step + net.delay_min_steps + k) % n_slots * n * stride;
+                    // SAFETY: every index written is `row + i * stride + q` with target i
+                    // in this shard's range (from the cuts) and q < stride, inside `ring`
+                    // (length n_slots * n * stride, checked above, and row = slot * n *
+                    // stride with slot < n_slots), and no other thread writes entries of
+                    // these targets.
+                    unsafe {
+                        if stride == 1 {
+                            for i in net.targets.range(lo..hi) {
+                                *ptr.0.add(row + i as usize) += w;
                             }
-                            let e = ptr.0.add(r.row + i as usize * stride + 1);
-                            for (q, y) in nj.iter().enumerate() {
-                                *e.add(q) += y;
+                        } else {
+                            for i in net.targets.range(lo..hi) {
+                                *ptr.0.add(row + i as usize * stride) += w;
+                            }
+                        }
+                        if slow_here {
+                            let mut c = net.clipped.partition_point(|&q| (q as usize) < lo);
+                            for (pos, i) in (lo..).zip(net.targets.range(lo..hi)) {
+                                if c < net.clipped.len() && net.clipped[c] as usize == pos {
+                                    c += 1;
+                                    continue;
+                                }
+                                let e = ptr.0.add(row + i as usize * stride + 1);
+                                for (q, y) in nj.iter().enumerate() {
+                                    *e.add(q) += y;
+                                }
                             }
                         }
                     }
                 }
-                r.pos = stop;
             }
-            b0 = b1;
         }
     });
     spikes
