@@ -4,7 +4,7 @@
 //! constant part of the drive in this step (bias `sqrt(beta_ext) z_i` plus latent input
 //! `w_i . s(t)`, with `s` evaluated at the start of the step).
 
-use super::rng::{Poisson, SimRng, uniform};
+use super::rng::{DriveRng, Inversion, Poisson, uniform_drive};
 use crate::error::Result;
 use crate::model::Population;
 
@@ -73,7 +73,51 @@ pub struct Neuron {
     /// Refractory time left at the start of the step (s, precise mode).
     pub ref_left: f64,
     /// The neuron's stream for its external drive.
-    pub rng: SimRng,
+    pub rng: DriveRng,
+}
+
+/// How a population draws the summed external jumps of one step (mV): hoisted out of
+/// the neuron loop, so the common case (one source sampled by table inversion) is a
+/// straight-line draw.
+#[derive(Clone, Copy, Debug)]
+pub enum ExtDraw<'a> {
+    /// No external source.
+    None,
+    /// One source of jump `j` (mV) sampled by inversion.
+    One(f64, Inversion<'a>),
+    /// Any other set of sources.
+    Sources(&'a [(f64, Poisson)]),
+}
+
+impl<'a> ExtDraw<'a> {
+    /// The draw for the external sources of `pc`.
+    pub fn of(pc: &'a PopConst) -> Self {
+        match pc.ext.as_slice() {
+            [] => ExtDraw::None,
+            [(j, p)] => match p.inversion() {
+                Some(inv) => ExtDraw::One(*j, inv),
+                None => ExtDraw::Sources(&pc.ext),
+            },
+            all => ExtDraw::Sources(all),
+        }
+    }
+
+    /// Summed external jumps of one step (mV), drawn from `rng`: each source adds its
+    /// jump times one Poisson count.
+    #[inline(always)]
+    pub fn draw(&self, rng: &mut DriveRng) -> f64 {
+        let mut ext = 0.0;
+        match self {
+            ExtDraw::None => {}
+            ExtDraw::One(j, inv) => ext += *j * inv.count(rng.next_u64()) as f64,
+            ExtDraw::Sources(s) => {
+                for (j, pois) in s.iter() {
+                    ext += *j * pois.sample_drive(rng) as f64;
+                }
+            }
+        }
+        ext
+    }
 }
 
 /// One grid step (NEST `iaf_psc_delta`): exact decay over `h`, then the step's summed
@@ -83,23 +127,43 @@ pub struct Neuron {
 /// the neuron spiked.
 #[inline(always)]
 pub fn grid_step(nr: &mut Neuron, pc: &PopConst, c: f64, i_s: f64, fast: f64) -> bool {
-    if nr.refr > 0 {
-        nr.refr -= 1;
-        return false;
-    }
-    let mut ext = 0.0;
-    for (j, pois) in &pc.ext {
-        ext += *j * pois.sample_f64(&mut nr.rng);
-    }
-    let v = pc.p_m * nr.v + (1.0 - pc.p_m) * c + pc.q_s * i_s + fast + ext;
-    if v >= pc.theta {
-        nr.v = pc.v_reset;
-        nr.refr = pc.ref_steps;
-        true
+    let ext = ExtDraw::of(pc);
+    grid_step_with(nr, pc, |r: &mut DriveRng| ext.draw(r), c, i_s, fast)
+}
+
+/// [`grid_step`] with the external draw of `pc` hoisted: `ext` returns the summed
+/// external jumps of the step (mV) drawn from the stream it is given. Written without
+/// branches on the neuron's state (its refractoriness and spikes are unpredictable):
+/// the draw is made on a copy of the stream, which is kept only when the neuron is not
+/// refractory, so the stream is the one of a draw made only then.
+#[inline(always)]
+pub fn grid_step_with(
+    nr: &mut Neuron,
+    pc: &PopConst,
+    ext: impl Fn(&mut DriveRng) -> f64,
+    c: f64,
+    i_s: f64,
+    fast: f64,
+) -> bool {
+    let free = nr.refr == 0;
+    let mut rng = nr.rng;
+    let jumps = ext(&mut rng);
+    let v = pc.p_m * nr.v + (1.0 - pc.p_m) * c + pc.q_s * i_s + fast + jumps;
+    let spike = free & (v >= pc.theta);
+    nr.rng = nr.rng.select(rng, free);
+    nr.v = if spike {
+        pc.v_reset
+    } else if free {
+        v
     } else {
-        nr.v = v;
-        false
-    }
+        nr.v
+    };
+    nr.refr = if spike {
+        pc.ref_steps
+    } else {
+        nr.refr - (!free) as u32
+    };
+    spike
 }
 
 /// An input arrival within a step: offset from the step start (s) and jump (mV).
@@ -115,10 +179,10 @@ pub struct Arrival {
 #[inline]
 pub fn draw_external(nr: &mut Neuron, pc: &PopConst, h: f64, out: &mut Vec<Arrival>) {
     for (j, pois) in &pc.ext {
-        let k = pois.sample(&mut nr.rng);
+        let k = pois.sample_drive(&mut nr.rng);
         for _ in 0..k {
             out.push(Arrival {
-                t: h * uniform(&mut nr.rng),
+                t: h * uniform_drive(&mut nr.rng),
                 w: *j,
             });
         }

@@ -34,8 +34,8 @@ pub struct StepData<'a> {
     /// Per population: sum over neurons of V at the step end (grid mode) or of the
     /// exact time average of V over the step (precise mode), in mV.
     pub v_sum: &'a [f64],
-    /// The potentials at the step end.
-    pub v: &'a dyn Fn(usize) -> f64,
+    /// The potentials at the step end, by neuron (`None`: not known, recorded as NaN).
+    pub v: Option<&'a [f64]>,
 }
 
 /// Accumulates the measurements of one run step by step (see the module
@@ -250,7 +250,7 @@ impl Recorder {
             self.popv_sum[a] += mv;
             self.popv_sum2[a] += mv * mv;
             for (k, &i) in self.chi_ids[a].iter().enumerate() {
-                let v = (sd.v)(i as usize);
+                let v = sd.v.map_or(f64::NAN, |v| v[i as usize]);
                 self.chi_sum[a][k] += v;
                 self.chi_sum2[a][k] += v * v;
             }

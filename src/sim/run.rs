@@ -7,9 +7,11 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::network::{self, Network};
-use super::neuron::{Arrival, Neuron, PopConst, draw_external, grid_step, precise_step};
+use super::neuron::{
+    Arrival, ExtDraw, Neuron, PopConst, draw_external, grid_step_with, precise_step,
+};
 use super::record::{Recorder, StepData};
-use super::rng::{Stream, stream, uniform};
+use super::rng::{DriveRng, Stream, stream, uniform};
 use super::{PopulationResult, RunOptions, SimResult, output};
 use crate::error::{Error, Result};
 use crate::model::{Model, SimMode};
@@ -59,6 +61,48 @@ struct ChunkOut {
     v_sum: Vec<f64>,
 }
 
+/// The neurons' state as one array per variable (structure of arrays): the update
+/// streams through each array once per step.
+struct States {
+    /// Membrane potential (mV, from rest).
+    v: Vec<f64>,
+    /// Refractory steps left (grid mode).
+    refr: Vec<u32>,
+    /// Refractory time left at the start of the step (s, precise mode).
+    ref_left: Vec<f64>,
+    /// External-drive stream of each neuron.
+    rng: Vec<DriveRng>,
+}
+
+/// One chunk's part of [`States`].
+struct ChunkStates<'a> {
+    v: &'a mut [f64],
+    refr: &'a mut [u32],
+    ref_left: &'a mut [f64],
+    rng: &'a mut [DriveRng],
+}
+
+impl ChunkStates<'_> {
+    /// Neuron `k` of the chunk as a [`Neuron`] (copied out; see [`Self::put`]).
+    #[inline(always)]
+    fn get(&self, k: usize) -> Neuron {
+        Neuron {
+            v: self.v[k],
+            refr: self.refr[k],
+            ref_left: self.ref_left[k],
+            rng: self.rng[k],
+        }
+    }
+
+    #[inline(always)]
+    fn put(&mut self, k: usize, nr: &Neuron) {
+        self.v[k] = nr.v;
+        self.refr[k] = nr.refr;
+        self.ref_left[k] = nr.ref_left;
+        self.rng[k] = nr.rng;
+    }
+}
+
 fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let t_build = Instant::now();
     let net = network::build(model)?;
@@ -92,18 +136,19 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let tau_m: Vec<f64> = model.populations.iter().map(|q| q.tau_m).collect();
 
     // Initial potentials uniform in [0, theta) (as the NEST/Brian2 Brunel scripts).
-    let mut neurons: Vec<Neuron> = (0..n)
-        .map(|i| {
-            let mut r0 = stream(s.seed, Stream::Initial, i as u64);
-            let theta = model.populations[net.pop_of[i] as usize].theta;
-            Neuron {
-                v: uniform(&mut r0) * theta,
-                refr: 0,
-                ref_left: 0.0,
-                rng: stream(s.seed, Stream::Drive, i as u64),
-            }
-        })
-        .collect();
+    let mut st = States {
+        v: (0..n)
+            .map(|i| {
+                let mut r0 = stream(s.seed, Stream::Initial, i as u64);
+                uniform(&mut r0) * model.populations[net.pop_of[i] as usize].theta
+            })
+            .collect(),
+        refr: vec![0; n],
+        ref_left: vec![0.0; n],
+        rng: (0..n)
+            .map(|i| DriveRng::from_rng(&stream(s.seed, Stream::Drive, i as u64)))
+            .collect(),
+    };
 
     let n_slots = net.delay_max_steps() + 1;
     let ds = if has_slow { d } else { 1 }; // dummy width 1 keeps chunking uniform
@@ -113,8 +158,10 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     // a few jumps carry relative rounding ~1e-7 (1e-7 mV), far below any effect here.
     let stride = 1 + if has_slow { d } else { 0 };
     let mut ring = vec![0.0f32; n_slots * n * stride];
-    let mut ev_slots: Vec<Vec<Event>> = if precise {
-        vec![Vec::new(); n_slots]
+    // precise mode: per delivery shard (a contiguous range of targets, one per thread)
+    // and ring slot, the timed arrivals waiting there
+    let mut ev_slots: Vec<Vec<Vec<Event>>> = if precise {
+        vec![vec![Vec::new(); n_slots]; threads]
     } else {
         Vec::new()
     };
@@ -133,7 +180,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let show_bar = !opts.quiet && std::io::stderr().is_terminal();
     let mut bar: Option<indicatif::ProgressBar> = None;
 
-    let shard_cuts = if !precise && threads > 1 {
+    let shard_cuts = if threads > 1 {
         shard_cuts(&net, threads)
     } else {
         Vec::new()
@@ -148,7 +195,8 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
 
         if precise {
             bucket_events(
-                &mut ev_slots[slot],
+                &mut ev_slots,
+                slot,
                 n,
                 &jump_flat,
                 &mut ev_off,
@@ -173,22 +221,31 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
             ev_off: &ev_off,
             ev_sorted: &ev_sorted,
         };
-        let outs: Vec<ChunkOut> = neurons
-            .par_chunks_mut(CHUNK)
-            .zip(row.par_chunks_mut(CHUNK * stride))
-            .zip(u.par_chunks_mut(CHUNK * ds))
-            .enumerate()
-            .map_init(
-                || (Vec::<Arrival>::new(), Vec::<f64>::new()),
-                |(arr, sp), (ci, ((nc, rc), uc))| {
-                    if precise {
-                        ctx.precise_chunk(ci * CHUNK, nc, rc, uc, arr, sp)
-                    } else {
-                        ctx.grid_chunk(ci * CHUNK, nc, rc, uc)
-                    }
-                },
-            )
-            .collect();
+        let outs: Vec<ChunkOut> =
+            st.v.par_chunks_mut(CHUNK)
+                .zip(st.refr.par_chunks_mut(CHUNK))
+                .zip(st.ref_left.par_chunks_mut(CHUNK))
+                .zip(st.rng.par_chunks_mut(CHUNK))
+                .zip(row.par_chunks_mut(CHUNK * stride))
+                .zip(u.par_chunks_mut(CHUNK * ds))
+                .enumerate()
+                .map_init(
+                    || (Vec::<Arrival>::new(), Vec::<f64>::new()),
+                    |(arr, sp), (ci, (((((v, refr), ref_left), rng), rc), uc))| {
+                        let nc = ChunkStates {
+                            v,
+                            refr,
+                            ref_left,
+                            rng,
+                        };
+                        if precise {
+                            ctx.precise_chunk(ci * CHUNK, nc, rc, uc, arr, sp)
+                        } else {
+                            ctx.grid_chunk(ci * CHUNK, nc, rc, uc)
+                        }
+                    },
+                )
+                .collect();
 
         let mut v_sum = vec![0.0; p];
         let mut spikes: Vec<(u32, f64)> = Vec::new();
@@ -200,48 +257,43 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         }
 
         // Delivery in neuron order. Each ring entry receives its additions in spike
-        // order whatever the thread count: in grid mode with several threads, every
-        // thread walks all spikes but writes only to its own contiguous range of
-        // targets; otherwise one thread does everything.
-        if !precise && threads > 1 && !spikes.is_empty() {
-            events += deliver_grid_sharded(
+        // order whatever the thread count: with several threads, every thread walks all
+        // spikes but writes only to its own contiguous range of targets.
+        if precise {
+            events += deliver_precise(
                 &net,
                 &spikes,
                 step,
-                n_slots,
+                t,
+                h,
+                &mut ring,
+                &mut ev_slots,
+                &nl_scaled,
+                has_slow,
+                &shard_cuts,
+            );
+        } else {
+            events += deliver_grid(
+                &net,
+                &spikes,
+                step,
                 &mut ring,
                 &nl_scaled,
                 has_slow,
                 &shard_cuts,
                 threads,
             );
-        } else {
-            for &(j, ts) in &spikes {
-                events += deliver(
-                    &net,
-                    j as usize,
-                    step,
-                    (ts - t).clamp(0.0, h),
-                    n_slots,
-                    &mut ring,
-                    &mut ev_slots,
-                    &nl_scaled,
-                    precise,
-                    has_slow,
-                );
-            }
         }
 
         for &(i, ts) in &spikes {
             epoch_counter.spike(i as usize, ts);
         }
-        let vref = |i: usize| neurons[i].v;
         rec.step(
             &StepData {
                 step,
                 spikes: &spikes,
                 v_sum: &v_sum,
-                v: &vref,
+                v: Some(&st.v),
             },
             &net,
         );
@@ -273,7 +325,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
     let state_bytes = net.connectivity_bytes()
         + ring.len() * 4
         + u.len() * 8
-        + neurons.len() * std::mem::size_of::<Neuron>()
+        + n * (8 + 4 + 8 + std::mem::size_of::<DriveRng>())
         + (net.m.len() + net.nl.len() + net.w.len() + net.bias.len()) * 8;
     let populations = population_results(model, &net.pop_start, recorded.pops, &epoch_counter);
     Ok(SimResult {
@@ -367,121 +419,160 @@ fn process_cpu_s() -> Option<f64> {
     Some(ticks / 100.0)
 }
 
-/// Sort the events of one slot by target (stable counting sort) into `off`/`sorted`,
-/// and empty the slot.
+/// The targets `[n s / shards, n (s + 1) / shards)` of delivery shard `s`.
+fn shard_range(n: usize, shards: usize, s: usize) -> std::ops::Range<usize> {
+    n * s / shards..n * (s + 1) / shards
+}
+
+/// Sort the events of ring slot `slot` by target into `off`/`sorted` (a stable counting
+/// sort, each shard's targets on its own thread) and empty the slot: afterwards the
+/// arrivals of target `i` are `sorted[off[i]..off[i + 1]]`, in the order delivered.
 fn bucket_events(
-    slot: &mut Vec<Event>,
+    slots: &mut [Vec<Vec<Event>>],
+    slot: usize,
     n: usize,
     jumps: &[f64],
     off: &mut [u32],
     sorted: &mut Vec<Arrival>,
 ) {
-    // Counts in off[i + 1]; an exclusive prefix sum makes off[i + 1] the start of
-    // target i, used as its fill cursor; after filling, off[i]..off[i + 1] spans target i.
-    off.fill(0);
-    for e in slot.iter() {
-        off[e.target as usize + 1] += 1;
-    }
-    let mut acc = 0u32;
-    for o in off.iter_mut().take(n + 1) {
-        let c = *o;
-        *o = acc;
-        acc += c;
-    }
+    let shards = slots.len();
+    let total: usize = slots.iter().map(|sl| sl[slot].len()).sum();
     sorted.clear();
-    sorted.resize(slot.len(), Arrival { t: 0.0, w: 0.0 });
-    for e in slot.iter() {
-        let f = &mut off[e.target as usize + 1];
-        sorted[*f as usize] = Arrival {
-            t: e.t,
-            w: jumps[e.wi as usize],
-        };
-        *f += 1;
+    sorted.resize(total, Arrival { t: 0.0, w: 0.0 });
+    off[n] = total as u32;
+    // each shard's piece of `sorted` (its events) and of `off` (its targets)
+    let mut pieces = Vec::with_capacity(shards);
+    let (mut s_rest, mut o_rest) = (&mut sorted[..], &mut off[..n]);
+    let mut base = 0u32;
+    for (s, sl) in slots.iter_mut().enumerate() {
+        let r = shard_range(n, shards, s);
+        let len = sl[slot].len();
+        let (sp, s_tail) = s_rest.split_at_mut(len);
+        let (op, o_tail) = o_rest.split_at_mut(r.len());
+        pieces.push((sp, op, base, r.start, &mut sl[slot]));
+        base += len as u32;
+        (s_rest, o_rest) = (s_tail, o_tail);
     }
-    slot.clear();
+    pieces
+        .into_par_iter()
+        .for_each(|(sp, op, base, lo, events)| {
+            // counts, then their exclusive prefix sum (plus the shard's base) as the fill
+            // cursors; after filling, op[k] is the end of target lo + k, i.e. the start
+            // of the next, so one shift gives the starts
+            op.fill(0);
+            for e in events.iter() {
+                op[e.target as usize - lo] += 1;
+            }
+            let mut acc = base;
+            for o in op.iter_mut() {
+                let c = *o;
+                *o = acc;
+                acc += c;
+            }
+            for e in events.iter() {
+                let c = &mut op[e.target as usize - lo];
+                sp[(*c - base) as usize] = Arrival {
+                    t: e.t,
+                    w: jumps[e.wi as usize],
+                };
+                *c += 1;
+            }
+            op.copy_within(..op.len().saturating_sub(1), 1);
+            if let Some(o) = op.first_mut() {
+                *o = base;
+            }
+            events.clear();
+        });
 }
 
-/// Deliver one spike of neuron `j` emitted in step `step` at offset `off` (s) into
-/// the ring buffer (grid: fast sums; precise: timed events) and the slow increments.
+/// Precise-mode delivery of all `spikes` of step `step` (starting at time `t`, length
+/// `h`): timed events into each shard's slot lists (`ev_slots[shard][slot]`), slow
+/// increments into the ring. Shard `s` (one thread each) walks all spikes in order and
+/// handles only its own targets (`cuts`, see [`shard_cuts`]; none with one shard), so
+/// every target receives its arrivals in spike order whatever the thread count.
 /// Returns the number of synaptic events.
 #[allow(clippy::too_many_arguments)]
-#[inline(never)]
-fn deliver(
+fn deliver_precise(
     net: &Network,
-    j: usize,
+    spikes: &[(u32, f64)],
     step: usize,
-    off: f64,
-    n_slots: usize,
+    t: f64,
+    h: f64,
     ring: &mut [f32],
-    ev_slots: &mut [Vec<Event>],
+    ev_slots: &mut [Vec<Vec<Event>>],
     nl_scaled: &[f32],
-    precise: bool,
     has_slow: bool,
+    cuts: &[u32],
 ) -> u64 {
-    let n = net.n;
-    let p = net.p();
-    let nd = net.n_delays;
-    let g = p * nd;
-    let b = net.pop_of[j] as usize;
-    let base = net.src_off[j] as usize;
-    let d = net.d;
-    let nj: &[f32] = if has_slow {
-        &nl_scaled[j * d..(j + 1) * d]
-    } else {
-        &[]
-    };
-    let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
+    let (n, g, p, d) = (net.n, net.groups(), net.p(), net.d);
+    let shards = ev_slots.len();
     let stride = 1 + if has_slow { d } else { 0 };
-    let offs = &net.group_off[j * (g + 1)..(j + 1) * (g + 1)];
-    let mut count = 0u64;
-    for a in 0..p {
-        let w = net.jump[a][b] as f32;
-        for k in 0..nd {
-            let gi = a * nd + k;
-            let (lo, hi) = (base + offs[gi] as usize, base + offs[gi + 1] as usize);
-            if lo == hi {
-                continue;
-            }
-            count += (hi - lo) as u64;
-            let slot = (step + net.delay_min_steps + k) % n_slots;
-            let tg = net.targets.range(lo..hi);
-            let row = &mut ring[slot * n * stride..(slot + 1) * n * stride];
-            if precise {
-                let wi = (a * p + b) as u32;
-                ev_slots[slot].extend(tg.clone().map(|i| Event {
-                    target: i,
-                    wi,
-                    t: off,
-                }));
-                if slow_here {
-                    add_slow(row, tg, lo, &net.clipped, nj, stride);
-                }
-            } else if !slow_here {
-                if stride == 1 {
-                    for i in tg {
-                        row[i as usize] += w;
-                    }
-                } else {
-                    for i in tg {
-                        row[i as usize * stride] += w;
-                    }
-                }
-            } else if stride == 2 && net.clipped.is_empty() {
-                let n0 = nj[0];
-                for i in tg {
-                    let e = &mut row[i as usize * 2..i as usize * 2 + 2];
-                    e[0] += w;
-                    e[1] += n0;
-                }
-            } else {
-                for i in tg.clone() {
-                    row[i as usize * stride] += w;
-                }
-                add_slow(row, tg, lo, &net.clipped, nj, stride);
-            }
+    let n_slots = ring.len() / (n * stride);
+    // each shard's part of every ring row: its targets are contiguous in a row
+    let mut rows: Vec<Vec<&mut [f32]>> = (0..shards).map(|_| Vec::new()).collect();
+    for row in ring.chunks_mut(n * stride) {
+        let mut rest = row;
+        for (s, r) in rows.iter_mut().enumerate() {
+            let (mine, tail) = rest.split_at_mut(shard_range(n, shards, s).len() * stride);
+            r.push(mine);
+            rest = tail;
         }
     }
-    count
+    ev_slots
+        .par_iter_mut()
+        .zip(rows.par_iter_mut())
+        .enumerate()
+        .for_each(|(s, (lists, rows))| {
+            let lo_s = shard_range(n, shards, s).start;
+            for &(j, ts) in spikes {
+                let j = j as usize;
+                let off = (ts - t).clamp(0.0, h);
+                let b = net.pop_of[j] as usize;
+                let nj: &[f32] = if has_slow {
+                    &nl_scaled[j * d..(j + 1) * d]
+                } else {
+                    &[]
+                };
+                let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
+                for a in 0..p {
+                    let wi = (a * p + b) as u32;
+                    for k in 0..net.n_delays {
+                        let gi = a * net.n_delays + k;
+                        let r = net.group(j, gi);
+                        let (lo, hi) = if shards > 1 {
+                            let c0 = (j * g + gi) * (shards + 1) + s;
+                            (r.start + cuts[c0] as usize, r.start + cuts[c0 + 1] as usize)
+                        } else {
+                            (r.start, r.end)
+                        };
+                        if lo == hi {
+                            continue;
+                        }
+                        let slot = (step + net.delay_min_steps + k) % n_slots;
+                        let tg = net.targets.range(lo..hi);
+                        lists[slot].extend(tg.clone().map(|i| Event {
+                            target: i,
+                            wi,
+                            t: off,
+                        }));
+                        if slow_here {
+                            add_slow(
+                                rows[slot],
+                                tg.map(|i| i - lo_s as u32),
+                                lo,
+                                &net.clipped,
+                                nj,
+                                stride,
+                            );
+                        }
+                    }
+                }
+            }
+        });
+    spikes
+        .iter()
+        .map(|&(j, _)| net.source_range(j as usize).len() as u64)
+        .sum()
 }
 
 /// For every (source, group), the offsets within the group where each delivery shard's
@@ -509,30 +600,35 @@ fn shard_cuts(net: &Network, shards: usize) -> Vec<u32> {
 /// Raw pointer to the ring buffer, shared by the delivery threads.
 #[derive(Clone, Copy)]
 struct RingPtr(*mut f32);
-// SAFETY: the threads write disjoint target ranges (see `deliver_grid_sharded`).
+// SAFETY: the threads write disjoint target ranges (see `deliver_grid`).
 unsafe impl Send for RingPtr {}
 unsafe impl Sync for RingPtr {}
 
-/// Grid-mode delivery of all `spikes` of one step by `shards` threads, each owning the
-/// targets `[n s / shards, n (s+1) / shards)`: every thread walks all spikes in order and
-/// scatters only into its own targets (found by bisection in each target group, which
-/// is sorted). Per target, the additions happen in spike order as in the serial loop,
-/// so the sums are bit-identical to it. Returns the number of synaptic events.
+/// Grid-mode delivery of all `spikes` of one step into the ring buffer by `shards`
+/// threads, each owning the targets `[n s / shards, n (s+1) / shards)` (its part of
+/// every target group from `cuts`; none with one shard): every thread walks all spikes
+/// in order and scatters only into its own targets. Per target, the additions happen in
+/// spike order whatever the thread count, so the sums are bit-identical to a serial
+/// loop. Returns the number of synaptic events.
 #[allow(clippy::too_many_arguments)]
-fn deliver_grid_sharded(
+fn deliver_grid(
     net: &Network,
     spikes: &[(u32, f64)],
     step: usize,
-    n_slots: usize,
     ring: &mut [f32],
     nl_scaled: &[f32],
     has_slow: bool,
     cuts: &[u32],
     shards: usize,
 ) -> u64 {
+    if spikes.is_empty() {
+        return 0;
+    }
     let n = net.n;
     let g = net.groups();
-    let stride = 1 + if has_slow { net.d } else { 0 };
+    let d = net.d;
+    let stride = 1 + if has_slow { d } else { 0 };
+    let n_slots = ring.len() / (n * stride);
     assert_eq!(ring.len(), n_slots * n * stride);
     let ptr = RingPtr(ring.as_mut_ptr());
     (0..shards).into_par_iter().for_each(|s| {
@@ -543,38 +639,44 @@ fn deliver_grid_sharded(
             let j = j as usize;
             let b = net.pop_of[j] as usize;
             let nj: &[f32] = if has_slow {
-                &nl_scaled[j * net.d..(j + 1) * net.d]
+                &nl_scaled[j * d..(j + 1) * d]
             } else {
                 &[]
             };
-            let slow_here = has_slow && nj.iter().any(|&x| x != 0.0);
-            let base = net.src_off[j] as usize;
-            let offs = &net.group_off[j * (g + 1)..(j + 1) * (g + 1)];
+            let slow_here = nj.iter().any(|&x| x != 0.0);
             for a in 0..net.p() {
                 let w = net.jump[a][b] as f32;
                 for k in 0..net.n_delays {
                     let gi = a * net.n_delays + k;
-                    let (lo, hi) = (base + offs[gi] as usize, base + offs[gi + 1] as usize);
+                    let r = net.group(j, gi);
+                    let (lo, hi) = if shards > 1 {
+                        let c0 = (j * g + gi) * (shards + 1) + s;
+                        (r.start + cuts[c0] as usize, r.start + cuts[c0 + 1] as usize)
+                    } else {
+                        (r.start, r.end)
+                    };
                     if lo == hi {
                         continue;
                     }
-                    let c0 = (j * g + gi) * (shards + 1) + s;
-                    let (x0, x1) = (cuts[c0] as usize, cuts[c0 + 1] as usize);
-                    if x0 == x1 {
-                        continue;
-                    }
-                    let slot = (step + net.delay_min_steps + k) % n_slots;
-                    let row = slot * n * stride;
-                    // SAFETY: every index written is `row + i * stride + q` with target i in
-                    // shard s's range (from the cuts) and q < stride, inside `ring` (length n_slots * n * stride,
-                    // checked above), and no other thread writes entries of these targets.
+                    let row = (step + net.delay_min_steps + k) % n_slots * n * stride;
+                    // SAFETY: every index written is `row + i * stride + q` with target i
+                    // in this shard's range (from the cuts) and q < stride, inside `ring`
+                    // (length n_slots * n * stride, checked above, and row = slot * n *
+                    // stride with slot < n_slots), and no other thread writes entries of
+                    // these targets.
                     unsafe {
-                        for i in net.targets.range(lo + x0..lo + x1) {
-                            *ptr.0.add(row + i as usize * stride) += w;
+                        if stride == 1 {
+                            for i in net.targets.range(lo..hi) {
+                                *ptr.0.add(row + i as usize) += w;
+                            }
+                        } else {
+                            for i in net.targets.range(lo..hi) {
+                                *ptr.0.add(row + i as usize * stride) += w;
+                            }
                         }
                         if slow_here {
-                            let mut c = net.clipped.partition_point(|&q| (q as usize) < lo + x0);
-                            for (pos, i) in (lo + x0..).zip(net.targets.range(lo + x0..lo + x1)) {
+                            let mut c = net.clipped.partition_point(|&q| (q as usize) < lo);
+                            for (pos, i) in (lo..).zip(net.targets.range(lo..hi)) {
                                 if c < net.clipped.len() && net.clipped[c] as usize == pos {
                                     c += 1;
                                     continue;
@@ -597,7 +699,8 @@ fn deliver_grid_sharded(
 }
 
 /// Add the slow increments `n_j/(K tau_s)` of one group, skipping clipped connections
-/// (`clipped` holds sorted positions in the target table; `lo` is the group's first).
+/// (`clipped` holds sorted positions in the target table; `lo` is the position of the
+/// first of `tg`, the targets' indices in `row`).
 #[inline]
 fn add_slow(
     row: &mut [f32],
@@ -670,47 +773,165 @@ impl StepCtx<'_> {
     fn grid_chunk(
         &self,
         start: usize,
-        nc: &mut [Neuron],
+        mut nc: ChunkStates,
         rc: &mut [f32],
         uc: &mut [f64],
     ) -> ChunkOut {
-        let e = self.stride;
         let mut v_sum = vec![0.0; self.p];
         let mut spikes = Vec::new();
-        let d = self.d;
-        let t_spike = self.t + self.h;
-        // one population segment at a time: constants hoisted, V summed in a register
-        for (a, (lo, hi)) in self.segments(start, nc.len()) {
-            let pc = &self.pcs[a];
-            let mut acc = 0.0;
-            for i in lo..hi {
-                let k = i - start;
-                let nr = &mut nc[k];
-                let c = self.drive(i);
-                let mut i_s = 0.0;
-                if self.has_slow {
-                    i_s = self.slow_in(
-                        i,
-                        a,
-                        &mut uc[k * d..(k + 1) * d],
-                        &mut rc[k * e + 1..(k + 1) * e],
-                    );
-                }
-                let fast = rc[k * e] as f64;
-                rc[k * e] = 0.0;
-                if grid_step(nr, pc, c, i_s, fast) {
-                    spikes.push((i as u32, t_spike));
-                }
-                if self.has_slow {
-                    uc[k * d..(k + 1) * d]
-                        .iter_mut()
-                        .for_each(|x| *x *= self.e_s);
-                }
-                acc += nr.v;
-            }
-            v_sum[a] = acc;
+        // one population segment at a time: constants and the kind of external draw
+        // hoisted, V summed in a register
+        let mut fired = [0u32; CHUNK];
+        for (a, (lo, hi)) in self.segments(start, nc.v.len()) {
+            let seg = (lo - start)..(hi - start);
+            let (sum, nf) = match (ExtDraw::of(&self.pcs[a]), self.has_slow) {
+                (ExtDraw::One(j, inv), false) if self.d_in == 0 => self.grid_segment_plain(
+                    start,
+                    seg,
+                    a,
+                    &mut nc,
+                    rc,
+                    &mut fired,
+                    |r: &mut DriveRng| 0.0 + j * inv.count(r.next_u64()) as f64,
+                ),
+                (ExtDraw::One(j, inv), false) => self.grid_segment::<false>(
+                    start,
+                    seg,
+                    a,
+                    &mut nc,
+                    rc,
+                    uc,
+                    &mut fired,
+                    |r: &mut DriveRng| 0.0 + j * inv.count(r.next_u64()) as f64,
+                ),
+                (ext, false) => self.grid_segment::<false>(
+                    start,
+                    seg,
+                    a,
+                    &mut nc,
+                    rc,
+                    uc,
+                    &mut fired,
+                    |r: &mut DriveRng| ext.draw(r),
+                ),
+                (ext, true) => self.grid_segment::<true>(
+                    start,
+                    seg,
+                    a,
+                    &mut nc,
+                    rc,
+                    uc,
+                    &mut fired,
+                    |r: &mut DriveRng| ext.draw(r),
+                ),
+            };
+            v_sum[a] = sum;
+            let t_spike = self.t + self.h;
+            spikes.extend(fired[..nf].iter().map(|&i| (i, t_spike)));
         }
         ChunkOut { spikes, v_sum }
+    }
+
+    /// [`Self::grid_segment`] without slow current or latent input (the drive is the
+    /// bias alone), with every array walked by an iterator: no index arithmetic or
+    /// bounds checks, so the loop's state fits in registers.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn grid_segment_plain(
+        &self,
+        start: usize,
+        seg: std::ops::Range<usize>,
+        a: usize,
+        nc: &mut ChunkStates,
+        rc: &mut [f32],
+        fired: &mut [u32; CHUNK],
+        ext: impl Fn(&mut DriveRng) -> f64,
+    ) -> (f64, usize) {
+        let pc = &self.pcs[a];
+        let mut acc = 0.0;
+        let mut nf = 0;
+        let bias = &self.net.bias[start + seg.start..start + seg.end];
+        let states = nc.v[seg.clone()]
+            .iter_mut()
+            .zip(&mut nc.refr[seg.clone()])
+            .zip(&mut nc.rng[seg.clone()])
+            .zip(&mut rc[seg.clone()])
+            .zip(bias);
+        for (id, ((((v, refr), rng), fast), &c)) in (start + seg.start..).zip(states) {
+            let mut nr = Neuron {
+                v: *v,
+                refr: *refr,
+                ref_left: 0.0,
+                rng: *rng,
+            };
+            let spiked = grid_step_with(&mut nr, pc, &ext, c, 0.0, *fast as f64);
+            *fast = 0.0;
+            *v = nr.v;
+            *refr = nr.refr;
+            *rng = nr.rng;
+            fired[nf & (CHUNK - 1)] = id as u32;
+            nf += spiked as usize;
+            acc += nr.v;
+        }
+        (acc, nf)
+    }
+
+    /// Grid update of the chunk's neurons `seg` (chunk indices) of population `a`, with
+    /// external jumps drawn by `ext` and the slow current when `SLOW`; returns the sum
+    /// of V at the step end and the number of neurons that fired, whose ids are written
+    /// to the start of `fired` (without a branch: every neuron writes its id at the
+    /// cursor, which advances only past those that fired).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn grid_segment<const SLOW: bool>(
+        &self,
+        start: usize,
+        seg: std::ops::Range<usize>,
+        a: usize,
+        nc: &mut ChunkStates,
+        rc: &mut [f32],
+        uc: &mut [f64],
+        fired: &mut [u32; CHUNK],
+        ext: impl Fn(&mut DriveRng) -> f64,
+    ) -> (f64, usize) {
+        let pc = &self.pcs[a];
+        let (e, d) = if SLOW { (self.stride, self.d) } else { (1, 0) };
+        let mut acc = 0.0;
+        let mut nf = 0;
+        for k in seg {
+            let i = start + k;
+            let c = self.drive(i);
+            let mut i_s = 0.0;
+            if SLOW {
+                i_s = self.slow_in(
+                    i,
+                    a,
+                    &mut uc[k * d..(k + 1) * d],
+                    &mut rc[k * e + 1..(k + 1) * e],
+                );
+            }
+            let fast = rc[k * e] as f64;
+            rc[k * e] = 0.0;
+            let mut nr = Neuron {
+                v: nc.v[k],
+                refr: nc.refr[k],
+                ref_left: 0.0,
+                rng: nc.rng[k],
+            };
+            let spiked = grid_step_with(&mut nr, pc, &ext, c, i_s, fast);
+            nc.v[k] = nr.v;
+            nc.refr[k] = nr.refr;
+            nc.rng[k] = nr.rng;
+            fired[nf] = i as u32;
+            nf += spiked as usize;
+            if SLOW {
+                uc[k * d..(k + 1) * d]
+                    .iter_mut()
+                    .for_each(|x| *x *= self.e_s);
+            }
+            acc += nr.v;
+        }
+        (acc, nf)
     }
 
     /// The (population, neuron range) pieces of the chunk `start .. start + len`.
@@ -729,7 +950,7 @@ impl StepCtx<'_> {
     fn precise_chunk(
         &self,
         start: usize,
-        nc: &mut [Neuron],
+        mut nc: ChunkStates,
         rc: &mut [f32],
         uc: &mut [f64],
         arr: &mut Vec<Arrival>,
@@ -738,12 +959,12 @@ impl StepCtx<'_> {
         let mut v_sum = vec![0.0; self.p];
         let mut spikes = Vec::new();
         let d = self.d;
-        for (a, (lo, hi)) in self.segments(start, nc.len()) {
+        for (a, (lo, hi)) in self.segments(start, nc.v.len()) {
             let pc = &self.pcs[a];
             let mut acc = 0.0;
             for i in lo..hi {
                 let k = i - start;
-                let nr = &mut nc[k];
+                let mut nr = nc.get(k);
                 let mut drive = self.drive(i);
                 if self.has_slow {
                     let e = self.stride;
@@ -758,9 +979,10 @@ impl StepCtx<'_> {
                 arr.extend_from_slice(
                     &self.ev_sorted[self.ev_off[i] as usize..self.ev_off[i + 1] as usize],
                 );
-                draw_external(nr, pc, self.h, arr);
+                draw_external(&mut nr, pc, self.h, arr);
                 sp.clear();
-                let vint = precise_step(nr, pc, self.h, drive, arr, sp);
+                let vint = precise_step(&mut nr, pc, self.h, drive, arr, sp);
+                nc.put(k, &nr);
                 for &o in sp.iter() {
                     spikes.push((i as u32, self.t + o));
                 }

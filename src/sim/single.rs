@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::neuron::{Neuron, PopConst, draw_external, grid_step, precise_step};
-use super::rng::{SimRng, Stream, stream, uniform};
+use super::rng::{DriveRng, SimRng, Stream, stream, uniform};
 use crate::error::{Error, Result};
 use crate::model::{Population, SimMode};
 use crate::transfer::LifParams;
@@ -90,7 +90,7 @@ pub fn single_neuron(inp: &SingleNeuronInput) -> Result<SingleNeuronResult> {
                 v: pop.v_reset,
                 refr: 0,
                 ref_left: 0.0,
-                rng: stream(inp.seed, Stream::Drive, i as u64),
+                rng: DriveRng::from_rng(&stream(inp.seed, Stream::Drive, i as u64)),
             };
             let mut arr = Vec::new();
             let mut sp = Vec::new();

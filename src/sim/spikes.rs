@@ -322,7 +322,6 @@ pub fn result_from_spikes(f: &SpikeFolder) -> Result<SimResult> {
     let mut rec = Recorder::new(model, &net, total, f.warm_steps);
     let mut epochs = EpochCounter::new(model, n);
     let nan_v = vec![f64::NAN; p];
-    let no_v = |_: usize| f64::NAN;
     let step_of = |t: f64| -> usize {
         let k = (t / dt - 1e-6).ceil() as i64 - 1;
         k.clamp(0, total as i64 - 1) as usize
@@ -345,7 +344,7 @@ pub fn result_from_spikes(f: &SpikeFolder) -> Result<SimResult> {
                 step,
                 spikes: &step_spikes,
                 v_sum: &nan_v,
-                v: &no_v,
+                v: None,
             },
             &net,
         );
