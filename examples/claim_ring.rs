@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use balnet::claims::{self, TrialOptions};
+use balnet::claims;
 use balnet::{plot, presets};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,19 +20,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let model = presets::ring_memory();
     let t_end = model.sim.warmup + model.sim.duration;
-    let windows: Vec<[f64; 2]> = (0..((t_end - 0.2) / 0.2).round() as usize)
-        .map(|i| [0.2 + 0.2 * i as f64, 0.4 + 0.2 * i as f64])
-        .collect();
-    let theory = claims::theory_trajectory(&model, t_end, 0.01)?;
-    let trials = claims::run_trials(
-        &model,
-        &TrialOptions {
-            seeds: (1..=n).collect(),
-            bin_s: 0.01,
-            windows: windows.clone(),
-            quiet: false,
-        },
-    )?;
+    let windows = claims::consecutive_windows(0.2, t_end, 0.2);
+    let (theory, trials) = claims::run_claim(&model, n, 0.01, &windows)?;
     let traj = claims::compare_trajectory(&theory, &trials, model.sim.warmup)?;
     let ring = claims::ring_report(&model, &trials, [1.2, t_end])?;
     let win = claims::compare_windows(&model, &theory, &trials, &windows)?;
@@ -85,15 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ring.theory_variance_slope_cv2_rad2_per_s
     );
     for g in &global {
-        println!(
-            "{} {}: theory change {:.4}, sim change {:.4} +- {:.4} (before {:.4})",
-            g.population,
-            g.quantity,
-            g.theory_change,
-            g.sim_change.mean,
-            g.sim_change.sem,
-            g.sim_before.mean
-        );
+        println!("{g}");
     }
     println!(
         "{n} trials, simulation CPU {cpu:.0} s, total wall {:.0} s",

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use balnet::claims::{self, TrialOptions};
+use balnet::claims;
 use balnet::model::SimMode;
 use balnet::{plot, presets};
 
@@ -24,23 +24,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     model.sim.exact_loadings = true;
     let t_end = model.sim.warmup + model.sim.duration;
     let w0 = model.sim.warmup;
-    let mut windows: Vec<[f64; 2]> = (0..((t_end - w0) / 0.1).round() as usize)
-        .map(|i| [w0 + 0.1 * i as f64, w0 + 0.1 * (i + 1) as f64])
-        .collect();
+    let mut windows = claims::consecutive_windows(w0, t_end, 0.1);
     // long windows for the global comparison: before the step, and after kappa settled
     let before = windows.len();
     windows.push([w0, 1.5]);
     windows.push([2.0, t_end]);
-    let theory = claims::theory_trajectory(&model, t_end, 0.01)?;
-    let trials = claims::run_trials(
-        &model,
-        &TrialOptions {
-            seeds: (1..=n).collect(),
-            bin_s: 0.01,
-            windows: windows.clone(),
-            quiet: false,
-        },
-    )?;
+    let (theory, trials) = claims::run_claim(&model, n, 0.01, &windows)?;
     let traj = claims::compare_trajectory(&theory, &trials, w0)?;
     let win = claims::compare_windows(&model, &theory, &trials, &windows)?;
     let global = claims::global_changes(&win, &trials, windows.len(), before, before + 1)?;
@@ -94,15 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     for g in &global {
-        println!(
-            "{} {}: theory change {:.4}, sim change {:.4} +- {:.4} (before {:.4})",
-            g.population,
-            g.quantity,
-            g.theory_change,
-            g.sim_change.mean,
-            g.sim_change.sem,
-            g.sim_before.mean
-        );
+        println!("{g}");
     }
     println!(
         "{n} trials, simulation CPU {cpu:.0} s, total wall {:.0} s",

@@ -327,6 +327,40 @@ fn series_stats(rows: &[&[f64]]) -> SeriesStats {
     s
 }
 
+/// Consecutive windows `[t0 + k w, t0 + (k + 1) w]` (s) that fit before `t_end`: the
+/// sliding windows of docs/theory.md 12.5.
+pub fn consecutive_windows(t0: f64, t_end: f64, width: f64) -> Vec<[f64; 2]> {
+    (0..((t_end - t0) / width).round().max(0.0) as usize)
+        .map(|k| [t0 + width * k as f64, t0 + width * (k + 1) as f64])
+        .collect()
+}
+
+/// A claim's run: the theory's latent trajectory from `kappa = 0` over the model's whole
+/// time (output every `bin_s` s) and `trials` simulated networks (seeds 1 to `trials`)
+/// recorded in bins of `bin_s` and in the `windows`.
+///
+/// # Errors
+/// The errors of [`theory_trajectory`] and [`run_trials`].
+pub fn run_claim(
+    model: &Model,
+    trials: u64,
+    bin_s: f64,
+    windows: &[[f64; 2]],
+) -> Result<(Trajectory, Vec<TrialRecord>)> {
+    let t_end = model.sim.warmup + model.sim.duration;
+    let theory = theory_trajectory(model, t_end, bin_s)?;
+    let records = run_trials(
+        model,
+        &TrialOptions {
+            seeds: (1..=trials).collect(),
+            bin_s,
+            windows: windows.to_vec(),
+            quiet: false,
+        },
+    )?;
+    Ok((theory, records))
+}
+
 /// The theory's latent trajectory (finite K) on the trials' bin centres, started at
 /// `kappa = 0` at `t = 0` (docs/theory.md 2.5), linearly interpolated from an output grid
 /// of `dt_out` (s).
@@ -864,6 +898,21 @@ pub struct GlobalChange {
     pub sim_change: Estimate,
     /// Simulated value in the first window.
     pub sim_before: Estimate,
+}
+
+impl std::fmt::Display for GlobalChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: theory change {:.4}, sim change {:.4} +- {:.4} (before {:.4})",
+            self.population,
+            self.quantity,
+            self.theory_change,
+            self.sim_change.mean,
+            self.sim_change.sem,
+            self.sim_before.mean
+        )
+    }
 }
 
 /// A quantity of [`WindowStats`].

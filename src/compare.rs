@@ -296,6 +296,20 @@ pub fn epochs(model: &Model) -> Vec<[f64; 2]> {
 }
 
 /// Mean over the time-series bins whose centres fall in `[a, b)`.
+/// The simulated `kappa` (each of its `d` components) averaged over the window `w` (s).
+fn kappa_window_mean(sim: &SimResult, d: usize, w: [f64; 2]) -> Vec<f64> {
+    (0..d)
+        .map(|e| {
+            window_mean(
+                &sim.time_s,
+                &sim.kappa_t.iter().map(|k| k[e]).collect::<Vec<_>>(),
+                w[0],
+                w[1],
+            )
+        })
+        .collect()
+}
+
 fn window_mean(t: &[f64], y: &[f64], a: f64, b: f64) -> f64 {
     let (s, n) = t
         .iter()
@@ -493,16 +507,7 @@ fn compare_theory_states(
         .enumerate()
         .map(|(ei, w)| -> Result<(EpochComparison, State)> {
             let s = m.signal(0.5 * (w[0] + w[1]));
-            let kappa_sim: Vec<f64> = (0..d)
-                .map(|e| {
-                    window_mean(
-                        &sim.time_s,
-                        &sim.kappa_t.iter().map(|k| k[e]).collect::<Vec<_>>(),
-                        w[0],
-                        w[1],
-                    )
-                })
-                .collect();
+            let kappa_sim = kappa_window_mean(sim, d, *w);
             // the stable fixed point nearest to the simulated kappa (bistable models pick the branch)
             let state: State = if d == 0 {
                 stationary::solve(&m, limit, &[], &s, None)?
@@ -1535,16 +1540,7 @@ fn spectrum_epoch_state(m: &Model, sim: &SimResult, w: [f64; 2]) -> Result<State
     if d == 0 {
         return stationary::solve(m, Limit::Finite, &[], &s, None);
     }
-    let kappa_sim: Vec<f64> = (0..d)
-        .map(|e| {
-            window_mean(
-                &sim.time_s,
-                &sim.kappa_t.iter().map(|k| k[e]).collect::<Vec<_>>(),
-                w[0],
-                w[1],
-            )
-        })
-        .collect();
+    let kappa_sim = kappa_window_mean(sim, d, w);
     let sol = latent::fixed_points(m, Limit::Finite, &s, &SearchBox::default())?;
     sol.stable_nearest(&kappa_sim)
         .map(|f| f.state.clone())
