@@ -124,7 +124,16 @@ pub fn estimate(model: &Model, threads: usize) -> RunEstimate {
         ),
         (
             "connectivity (targets, group offsets, construction buffers)",
-            synapses * (4.0 + 8.0) + 3.0 * 4.0 * n * p * n_delays + threads * n,
+            // the network's own model: packed targets, offsets and the one block of
+            // incoming lists of the two-pass construction (docs/simulator.md, "Memory")
+            // and, with two or more threads, the delivery's cut table (4 bytes per group,
+            // neuron and thread boundary)
+            super::network::memory_estimate(model).total_bytes()
+                + if threads > 1.0 {
+                    4.0 * p * n_delays * (threads + 1.0) * n
+                } else {
+                    0.0
+                },
             "k, populations[].n or populations[].c",
         ),
         (
