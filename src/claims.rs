@@ -33,7 +33,7 @@ pub struct WindowStats {
     pub fano_1ms: f64,
     /// Mean Pearson correlation of spike counts in 20 ms bins over up to 2000 pairs
     /// (NaN = null for windows shorter than 5 bins).
-    #[serde(with = "nan_null")]
+    #[serde(with = "crate::sim::nan_null")]
     pub pair_corr: f64,
 }
 
@@ -53,7 +53,7 @@ pub struct TrialRecord {
     /// Per requested window, per population.
     pub windows: Vec<Vec<WindowStats>>,
     /// Mean ISI CV per population over the whole recording (NaN = null if undefined).
-    #[serde(with = "nan_null_vec")]
+    #[serde(with = "crate::sim::nan_null_vec")]
     pub cv_isi: Vec<f64>,
     /// CPU time of the time loop (s; wall clock where CPU time is not available).
     pub cpu_s: f64,
@@ -71,33 +71,6 @@ pub struct TrialOptions {
     pub windows: Vec<[f64; 2]>,
     /// No progress bar.
     pub quiet: bool,
-}
-
-mod nan_null {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
-        if x.is_finite() {
-            s.serialize_f64(*x)
-        } else {
-            s.serialize_none()
-        }
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
-    }
-}
-
-mod nan_null_vec {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(x: &[f64], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(x.iter().map(|v| v.is_finite().then_some(*v)))
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
-        Ok(Vec::<Option<f64>>::deserialize(d)?
-            .into_iter()
-            .map(|v| v.unwrap_or(f64::NAN))
-            .collect())
-    }
 }
 
 fn rebin(x: &[f64], k: usize) -> Vec<f64> {
@@ -504,7 +477,7 @@ pub struct Estimate {
     /// Mean over trials.
     pub mean: f64,
     /// Standard error of the mean (NaN = null for one trial).
-    #[serde(with = "nan_null")]
+    #[serde(with = "crate::sim::nan_null")]
     pub sem: f64,
 }
 
@@ -892,7 +865,7 @@ pub struct GlobalChange {
     pub quantity: String,
     /// Theory's change (NaN = null where the theory predicts none: it describes the
     /// asynchronous state, with correlations and synchrony of order 1/N).
-    #[serde(with = "nan_null")]
+    #[serde(with = "crate::sim::nan_null")]
     pub theory_change: f64,
     /// Simulated change (second window minus first), over trials, paired per trial.
     pub sim_change: Estimate,

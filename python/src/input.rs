@@ -16,15 +16,7 @@ use crate::convert::py_to_json;
 use crate::{PyModel, err};
 
 /// The preset names, in the order the CLI lists them.
-pub const PRESETS: [&str; 7] = [
-    "default",
-    "default-d0",
-    "latent-bistable",
-    "brunel-a",
-    "ring-memory",
-    "latent-oscillation",
-    "context-integration",
-];
+pub use balnet::presets::NAMES as PRESETS;
 
 /// A preset by name (any case, `_` or `-`), if `name` is one.
 pub fn preset(name: &str) -> Option<Model> {

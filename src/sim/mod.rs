@@ -233,7 +233,7 @@ mod nan_null_vec2 {
     }
 }
 
-mod nan_null_vec {
+pub(crate) mod nan_null_vec {
     use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(x: &[f64], s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(
