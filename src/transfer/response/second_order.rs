@@ -90,31 +90,12 @@ pub struct SecondOrder {
 }
 
 fn check(lif: &LifParams, mu: f64, sigma: f64) -> Result<()> {
-    if !(sigma > 0.0 && sigma.is_finite()) {
-        return Err(Error::invalid(
-            "sigma",
-            sigma,
-            "the second-order response needs finite noise > 0 mV (docs/theory.md 6.6)",
-        ));
-    }
-    if !mu.is_finite() {
-        return Err(Error::invalid("mu", mu, "must be finite (mV)"));
-    }
-    if lif.theta.is_nan() || lif.v_reset.is_nan() || lif.theta <= lif.v_reset {
-        return Err(Error::invalid(
-            "theta",
-            lif.theta,
-            format!("must exceed the reset {} mV", lif.v_reset),
-        ));
-    }
-    if !(lif.tau_m > 0.0 && lif.tau_ref >= 0.0) {
-        return Err(Error::invalid(
-            "tau_m",
-            lif.tau_m,
-            "tau_m must be > 0 s and tau_ref >= 0 s",
-        ));
-    }
-    Ok(())
+    super::threshold::check_neuron(
+        lif,
+        mu,
+        sigma,
+        "the second-order response needs finite noise > 0 mV (docs/theory.md 6.6)",
+    )
 }
 
 /// Solve the tridiagonal system `l_j x_{j-1} + d_j x_j + u_j x_{j+1} = b_j` (Thomas).

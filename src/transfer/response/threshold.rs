@@ -80,12 +80,24 @@ impl Default for Grid {
 }
 
 fn check(lif: &LifParams, mu: f64, sigma: f64, lambda: Complex64) -> Result<()> {
+    check_neuron(
+        lif,
+        mu,
+        sigma,
+        "threshold integration needs finite noise > 0 mV (docs/theory.md 6.2)",
+    )?;
+    if !(lambda.re.is_finite() && lambda.im.is_finite()) {
+        return Err(Error::invalid("lambda", lambda, "must be finite (1/s)"));
+    }
+    Ok(())
+}
+
+/// The checks every Fokker-Planck solver of this module's siblings makes of its neuron and
+/// input: `sigma` finite and > 0 (refused with `no_noise`), `mu` finite, `theta > v_reset`,
+/// `tau_m > 0`, `tau_ref >= 0`.
+pub(super) fn check_neuron(lif: &LifParams, mu: f64, sigma: f64, no_noise: &str) -> Result<()> {
     if !(sigma > 0.0 && sigma.is_finite()) {
-        return Err(Error::invalid(
-            "sigma",
-            sigma,
-            "threshold integration needs finite noise > 0 mV (docs/theory.md 6.2)",
-        ));
+        return Err(Error::invalid("sigma", sigma, no_noise));
     }
     if !mu.is_finite() {
         return Err(Error::invalid("mu", mu, "must be finite (mV)"));
@@ -103,9 +115,6 @@ fn check(lif: &LifParams, mu: f64, sigma: f64, lambda: Complex64) -> Result<()> 
             lif.tau_m,
             "tau_m must be > 0 s and tau_ref >= 0 s",
         ));
-    }
-    if !(lambda.re.is_finite() && lambda.im.is_finite()) {
-        return Err(Error::invalid("lambda", lambda, "must be finite (1/s)"));
     }
     Ok(())
 }
