@@ -9,7 +9,8 @@
 //! (N_E = 10,000, precise mode): the points are marked on the figures with the peak
 //! frequency of the simulated E population-rate spectrum (docs/theory.md 6.5) and
 //! Golomb's synchrony measure chi (docs/theory.md 2.7), and theory (leading root) and
-//! simulation are printed side by side.
+//! simulation are printed side by side (with the linear response's chi where the state is
+//! stable, docs/theory.md 6.3).
 //!
 //! `cargo run --release --example phase_brunel_stability -- [N] [OUT_DIR] [--quick] [--sim-duration S] [--no-sim]`
 //! (default 100 x 100, ./out, 1 s simulated per point after 0.2 s; `--quick`: 30 x 30 and
@@ -22,7 +23,9 @@ use std::time::Instant;
 use balnet::plot::Marker;
 use balnet::presets;
 use balnet::sim::{RunOptions, simulate};
-use balnet::theory::response::{ClosedForm, NetworkResponse, ResponseOptions, RootBox, stability};
+use balnet::theory::response::{
+    ClosedForm, NetworkResponse, ResponseOptions, RootBox, SpikeSpectrum, stability,
+};
 use balnet::theory::{Limit, stationary};
 use rayon::prelude::*;
 
@@ -71,6 +74,9 @@ struct SimPoint {
     peak_hz: Option<f64>,
     theory: Option<Option<Point>>,
     rate_theory_hz: Option<f64>,
+    /// The linear response's chi of the E population (docs/theory.md 6.3), where the
+    /// asynchronous state is stable.
+    chi_theory: Option<f64>,
 }
 
 /// Simulate Brunel A at (g, eta) for `duration` s after 0.2 s (precise mode, seed 1) and
@@ -92,9 +98,17 @@ fn simulate_point(
     let peak_hz = e.epoch_rate_spectra.first().and_then(|s| {
         balnet::sim::spectrum::peak_frequency(&s.frequencies_hz, &s.power_hz, 5.0, 500.0)
     });
-    let rate_theory_hz = stationary::solve(&m, Limit::Finite, &[], &[], None)
-        .ok()
-        .map(|s| s.populations[0].rate_hz);
+    let st = stationary::solve(&m, Limit::Finite, &[], &[], None).ok();
+    let rate_theory_hz = st.as_ref().map(|s| s.populations[0].rate_hz);
+    let theory = leading(g, eta, &mut None);
+    let stable = matches!(theory, Some(None)) || matches!(theory, Some(Some(r)) if r.growth < 0.0);
+    let chi_theory = st.as_ref().filter(|_| stable).and_then(|st| {
+        let net = NetworkResponse::new(&m, st, &ClosedForm, ResponseOptions::default()).ok()?;
+        let v = net
+            .voltage_synchrony(SpikeSpectrum::Renewal, 2000.0, 2001)
+            .ok()?;
+        Some(v[0].chi)
+    });
     Ok(SimPoint {
         region,
         g,
@@ -102,8 +116,9 @@ fn simulate_point(
         rate_hz: e.rate_hz,
         chi: e.chi,
         peak_hz,
-        theory: leading(g, eta, &mut None),
+        theory,
         rate_theory_hz,
+        chi_theory,
     })
 }
 
@@ -171,8 +186,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             points.push(p);
         }
         println!(
-            "\n{:<8} {:>4} {:>4} | {:>22} {:>10} | {:>9} {:>10} {:>6}",
-            "region", "g", "eta", "theory: leading root", "nu_E", "sim: nu_E", "peak", "chi"
+            "\n{:<8} {:>4} {:>4} | {:>22} {:>10} {:>9} | {:>9} {:>10} {:>6}",
+            "region", "g", "eta", "theory: leading root", "nu_E", "chi", "sim: nu_E", "peak", "chi"
         );
         for p in &points {
             let root = match p.theory {
@@ -181,12 +196,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 None => "not computed".into(),
             };
             println!(
-                "{:<8} {:>4} {:>4} | {:>22} {:>7.1} Hz | {:>6.1} Hz {:>7} Hz {:>6.3}",
+                "{:<8} {:>4} {:>4} | {:>22} {:>7.1} Hz {:>9} | {:>6.1} Hz {:>7} Hz {:>6.3}",
                 p.region,
                 p.g,
                 p.eta,
                 root,
                 p.rate_theory_hz.unwrap_or(f64::NAN),
+                p.chi_theory
+                    .map_or("unstable".into(), |c| format!("{c:.3}")),
                 p.rate_hz,
                 p.peak_hz.map_or("-".into(), |f| format!("{f:.1}")),
                 p.chi
@@ -265,6 +282,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "simulated_points": points.iter().map(|p| serde_json::json!({
             "region": p.region, "g": p.g, "eta": p.eta, "duration_s": sim_duration,
             "sim_rate_e_hz": p.rate_hz, "sim_chi_e": p.chi, "sim_peak_e_hz": p.peak_hz,
+            "theory_chi_e": p.chi_theory,
             "theory_rate_e_hz": p.rate_theory_hz,
             "theory_leading_root": p.theory.flatten().map(|r| serde_json::json!({"growth_rate_hz": r.growth, "frequency_hz": r.freq})),
         })).collect::<Vec<_>>(),

@@ -8,6 +8,8 @@
 //! the theory, with the spread over seeds and the estimator's standard error, and the
 //! peak frequencies; writes `spectrum_vs_sim_<model>.png` (log-log, per population, with
 //! the band of +-2 standard errors of the seed mean around the theory) and a JSON file.
+//! For models without latent variables it also compares Golomb's synchrony measure `chi`
+//! of the membrane potentials with the linear response's prediction (docs/theory.md 6.3).
 //!
 //! `cargo run --release --example spectrum_vs_sim -- [--quick] [--model brunel-a|default|both|FILE]
 //!  [--seeds N] [--duration S] [--mode model|grid|precise] [--out DIR]
@@ -97,6 +99,47 @@ fn sd(v: &[f64]) -> f64 {
     (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0).max(1.0)).sqrt()
 }
 
+/// Golomb's chi of the simulation (mean +- standard error over seeds) against the linear
+/// response's prediction at the stationary state (docs/theory.md 6.3; models without
+/// latent variables, where the run is one stationary epoch).
+fn synchrony_comparison(m: &balnet::model::Model, sim_chi: &[Vec<f64>]) -> serde_json::Value {
+    use balnet::theory::response::{ClosedForm, NetworkResponse, ResponseOptions, SpikeSpectrum};
+    use balnet::theory::{Limit, stationary};
+    if m.d() > 0 {
+        println!(
+            "  chi: theory not computed (the run has latent epochs; the simulated chi mixes them)"
+        );
+        return serde_json::Value::Null;
+    }
+    let theory = stationary::solve(m, Limit::Finite, &[], &[], None)
+        .map_err(|e| e.to_string())
+        .and_then(|st| {
+            let net = NetworkResponse::new(m, &st, &ClosedForm, ResponseOptions::default())
+                .map_err(|e| e.to_string())?;
+            net.voltage_synchrony(SpikeSpectrum::Renewal, 2000.0, 2001)
+                .map_err(|e| e.to_string())
+        });
+    let mut out = Vec::new();
+    for (a, chis) in sim_chi.iter().enumerate() {
+        let (mu, se) = (mean(chis), sd(chis) / (chis.len() as f64).sqrt());
+        let th = theory.as_ref().ok().map(|t| t[a].chi);
+        println!(
+            "  chi {}: sim {mu:.4} +- {se:.4} (se over seeds), theory {}",
+            m.populations[a].name,
+            match (&theory, th) {
+                (_, Some(t)) => format!("{t:.4} ({:+.1}%)", 100.0 * (mu / t - 1.0)),
+                (Err(e), _) => format!("none: {e}"),
+                _ => "none".into(),
+            }
+        );
+        out.push(
+            json!({"population": m.populations[a].name, "sim_mean": mu, "sim_se": se,
+            "sim_per_seed": chis, "theory": th}),
+        );
+    }
+    json!(out)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse()?;
     std::fs::create_dir_all(&args.out)?;
@@ -134,6 +177,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         // per seed: the comparison (theory with that seed's drawn loadings)
         let mut runs = Vec::new();
+        let mut sim_chi: Vec<Vec<f64>> = vec![Vec::new(); m.p()];
         for seed in 1..=args.seeds {
             m.sim.seed = seed;
             let t0 = std::time::Instant::now();
@@ -174,8 +218,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .map(|p| format!("{:.3}", p.chi))
                     .collect::<Vec<_>>()
             );
+            for (a, p) in sim.populations.iter().enumerate() {
+                sim_chi[a].push(p.chi);
+            }
             runs.push(sc);
         }
+        let chi_json = synchrony_comparison(&m, &sim_chi);
         let n_ep = runs[0].epochs.len();
         let mut model_json = Vec::new();
         // the figure shows the longest epoch
@@ -355,7 +403,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  wrote {}.png", stem.display());
         all_json.push(
             json!({"model": m.name, "mode": m.sim.mode, "duration_s": m.sim.duration,
-            "seeds": args.seeds, "segment_s": m.sim.spectrum_segment, "spectra": model_json}),
+            "seeds": args.seeds, "segment_s": m.sim.spectrum_segment, "spectra": model_json,
+            "synchrony_chi": chi_json}),
         );
     }
     std::fs::write(

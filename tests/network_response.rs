@@ -229,3 +229,103 @@ fn shot_noise_network_response_is_the_rate_derivative_at_zero_frequency() {
         "{e}"
     );
 }
+
+/// The single-neuron variance of the potential from the Ito balance (docs/theory.md 6.3)
+/// against the stationary density of the white-noise LIF (Brunel 2000, Eq. A5)
+/// integrated numerically, with the rate from its normalisation (not from the Siegert
+/// formula) and the refractory mass at the reset.
+#[test]
+fn voltage_variance_matches_the_stationary_density() {
+    use balnet::theory::response::lif_voltage_variance;
+    use balnet::transfer::siegert;
+    let lif = LifParams {
+        tau_m: 0.02,
+        theta: 20.0,
+        v_reset: 10.0,
+        tau_ref: 0.002,
+    };
+    for (x, sigma) in [
+        (21.0, 7.68),
+        (12.0, 5.0),
+        (16.0, 2.0),
+        (25.0, 1.0),
+        (5.0, 8.0),
+    ] {
+        // p(y) = exp(-y^2) Int_{max(y, yr)}^{yth} exp(u^2) du on y = (V - x)/sigma
+        let (yr, yth) = ((lif.v_reset - x) / sigma, (lif.theta - x) / sigma);
+        let y_lo = yr.min(yth) - 9.0;
+        let n = 400_000;
+        let h = (yth - y_lo) / n as f64;
+        let mut inner = 0.0;
+        let (mut m0, mut m1, mut m2) = (0.0, 0.0, 0.0);
+        for k in (0..=n).rev() {
+            let y = y_lo + k as f64 * h;
+            if k < n && y + h > yr {
+                // trapezoid on [y, y + h] of exp(u^2), clipped at yr
+                let a = y.max(yr);
+                let b = y + h;
+                inner += 0.5 * (b - a) * ((a * a).exp() + (b * b).exp());
+            }
+            let p = (-y * y).exp() * inner;
+            let wgt = if k == 0 || k == n { 0.5 } else { 1.0 } * h;
+            let v = x + sigma * y;
+            m0 += wgt * p;
+            m1 += wgt * p * v;
+            m2 += wgt * p * v * v;
+        }
+        // P0(V) dV = (2 nu tau / sigma) p(y) sigma dy; Int P0 + nu tau_ref = 1
+        let nu = 1.0 / (2.0 * lif.tau_m * m0 + lif.tau_ref);
+        let c = 2.0 * nu * lif.tau_m;
+        let ev = c * m1 + nu * lif.tau_ref * lif.v_reset;
+        let ev2 = c * m2 + nu * lif.tau_ref * lif.v_reset * lif.v_reset;
+        let var_density = ev2 - ev * ev;
+        let nu_siegert = siegert::rate(&lif, x, sigma);
+        assert!(
+            (nu / nu_siegert - 1.0).abs() < 1e-6,
+            "x {x} sigma {sigma}: density rate {nu} vs Siegert {nu_siegert}"
+        );
+        let var = lif_voltage_variance(&lif, x, sigma, nu_siegert);
+        assert!(var > 1.0, "x {x} sigma {sigma}: variance {var} mV^2");
+        assert!(
+            (var / var_density - 1.0).abs() < 1e-6,
+            "x {x} sigma {sigma}: Ito variance {var} vs density {var_density} mV^2"
+        );
+    }
+}
+
+/// Uncoupled neurons without refractoriness and with Poisson spike spectra: the
+/// population-mean potential is the reset train low-pass filtered,
+/// `Var <V> = tau (theta - Vr)^2 nu / (2 N)` (docs/theory.md 6.3), which checks the
+/// frequency integral and its analytic tail.
+#[test]
+fn voltage_synchrony_of_uncoupled_neurons_is_the_filtered_reset_noise() {
+    use balnet::theory::response::{ClosedForm, SpikeSpectrum};
+    let mut m = presets::brunel_a(5.0, 2.0, 0.1, 1000, 10_000, 2_500).unwrap();
+    for row in m.j.iter_mut() {
+        for j in row.iter_mut() {
+            *j = 0.0;
+        }
+    }
+    for p in m.populations.iter_mut() {
+        p.tau_ref = 0.0;
+    }
+    let st = stationary::solve(&m, Limit::Finite, &[], &[], None).unwrap();
+    let net = NetworkResponse::new(&m, &st, &ClosedForm, ResponseOptions::default()).unwrap();
+    let sync = net
+        .voltage_synchrony(SpikeSpectrum::Poisson, 2000.0, 8001)
+        .unwrap();
+    for (a, s) in sync.iter().enumerate() {
+        let pop = &m.populations[a];
+        let nu = st.populations[a].rate_hz;
+        assert!(nu > 1.0, "population {a} fires at {nu} Hz");
+        let jump = pop.theta - pop.v_reset;
+        let expect = pop.tau_m * jump * jump * nu / (2.0 * pop.n as f64);
+        assert!(
+            (s.var_mean_v_mv2 / expect - 1.0).abs() < 1e-5,
+            "{}: Var <V> {} vs {} mV^2",
+            s.name,
+            s.var_mean_v_mv2,
+            expect
+        );
+    }
+}

@@ -1168,10 +1168,13 @@ fn spectrum_cmd(
         }
     }
     let names: Vec<&str> = m.populations.iter().map(|q| q.name.as_str()).collect();
+    let synchrony = net.voltage_synchrony(SpikeSpectrum::Renewal, 2000.0, 2001)?;
     Ok(json!({
         "model": m.name,
         "limit": limit.to_string(),
         "kappa_hz": state.kappa,
+        "voltage_synchrony": synchrony,
+        "voltage_synchrony_note": "Golomb's chi of the membrane potentials from the linear response (docs/theory.md 6.3, single-neuron response as --response, shot-noise excepted): var_mean_v_mv2 of the population-mean potential, mean_var_v_mv2 of single neurons; meaningful for a stable asynchronous state (see `balnet stability`)",
         "rates_hz": state.rates(),
         "populations": names,
         "network_response": if shot_noise { "shot noise (master equation, docs/theory.md 6.4)" } else { response.name() },

@@ -531,6 +531,184 @@ impl<'a> NetworkResponse<'a> {
     pub fn sensitivity(&self, omega: f64) -> Result<Sensitivity> {
         sensitivity_of(&self.matrix(Complex64::new(0.0, omega))?)
     }
+
+    /// Golomb's zero-lag synchrony measure of the membrane potentials predicted by the
+    /// linear response (docs/theory.md 6.3, "Membrane-potential synchrony"): per
+    /// population, the variance of the population-mean potential from the cross-spectra
+    /// of `(nu, Q, kappa)` with intrinsic spike spectrum `s0`, the population average of
+    /// the single-neuron potential variance (Ito moments of the white-noise LIF with
+    /// refractoriness), and `chi = sqrt(ratio)`. The frequency integral is the trapezoidal
+    /// rule on `points` frequencies `f = f_max u^2` (`u` uniform in `[0, 1]`, so dense at
+    /// low frequencies) plus the analytic tail beyond `f_max` (Hz), where `W -> 0`. Errors as [`Self::population_spectrum_with`] where the
+    /// state is marginally stable, and for `f_max <= 0` or fewer than 2 points.
+    pub fn voltage_synchrony(
+        &self,
+        s0_kind: SpikeSpectrum,
+        f_max: f64,
+        points: usize,
+    ) -> Result<Vec<VoltageSynchrony>> {
+        use rayon::prelude::*;
+        if !(f_max > 0.0 && f_max.is_finite()) || points < 2 {
+            return Err(Error::invalid(
+                "f_max",
+                f_max,
+                "needs a finite upper frequency > 0 Hz and at least 2 points",
+            ));
+        }
+        let model = self.model;
+        let p = model.p();
+        let n = self.dim();
+        let k_sqrt = model.k.sqrt();
+        // Per population: the refractory fraction, the rate-weighted mean input (mV) and the
+        // mean single-neuron variance of V (mV^2).
+        let stat: Vec<(f64, f64, f64)> = (0..p)
+            .map(|a| {
+                let pa = &self.pops[a];
+                let (mut nu_w, mut xnu_w, mut var_w) = (0.0, 0.0, 0.0);
+                for &(z, w) in &pa.nodes {
+                    let x = pa.mean + pa.sd * z;
+                    let nu = crate::transfer::siegert::rate(&pa.lif, x, pa.sigma);
+                    nu_w += w * nu;
+                    xnu_w += w * x * nu;
+                    var_w += w * lif_voltage_variance(&pa.lif, x, pa.sigma, nu);
+                }
+                let x_ref = if nu_w > 0.0 { xnu_w / nu_w } else { pa.mean };
+                (
+                    self.state.populations[a].rate_hz * pa.lif.tau_ref,
+                    x_ref,
+                    var_w,
+                )
+            })
+            .collect();
+        // f = f_max u^2, u uniform: dense where the spectra have their structure
+        let du = 1.0 / (points - 1) as f64;
+        let per_freq = (0..points)
+            .into_par_iter()
+            .map(|k| -> Result<Vec<f64>> {
+                let u = k as f64 * du;
+                let f = f_max * u * u;
+                // omega = 0 is the limit omega -> 0
+                let omega = 2.0 * PI * f.max(1e-9 * f_max);
+                let lambda = Complex64::new(0.0, omega);
+                let w = self.matrix(lambda)?;
+                let mut s0 = vec![0.0; n];
+                for (a, s) in s0.iter_mut().enumerate().take(p) {
+                    let na = model.populations[a].n as f64;
+                    *s = self.spike_spectrum(a, omega, s0_kind)? / na;
+                }
+                let sy = spectrum_of(&w, &s0).map_err(|_| {
+                    Error::Domain(format!(
+                        "I - W(i omega) is singular at omega = {omega} rad/s: the state is marginally stable there"
+                    ))
+                })?;
+                let dl = delay_transform(&model.delay, lambda);
+                let refr = |tr: f64| {
+                    let z = lambda * tr;
+                    if z.norm() < 1e-6 {
+                        Complex64::new(tr, 0.0)
+                    } else {
+                        (C1 - (-z).exp()) / lambda
+                    }
+                };
+                (0..p)
+                    .map(|a| {
+                        let pa = &self.pops[a];
+                        let tau = pa.lif.tau_m;
+                        let (rho, x_ref, _) = stat[a];
+                        let mut g = vec![C0; n];
+                        for (b, gb) in g.iter_mut().enumerate().take(p) {
+                            let c = model.populations[b].c;
+                            *gb = dl * ((1.0 - rho) * tau * k_sqrt * c * model.j[a][b]);
+                        }
+                        g[a] -= (x_ref - pa.lif.v_reset) * refr(pa.lif.tau_ref)
+                            + tau * (pa.lif.theta - pa.lif.v_reset);
+                        if let Some(lat) = &model.latent {
+                            for e in 0..model.d() {
+                                g[2 * p + e] = Complex64::new(
+                                    (1.0 - rho) * tau * lat.loadings[a].mbar[e],
+                                    0.0,
+                                );
+                            }
+                        }
+                        let h = C1 / (C1 + lambda * tau);
+                        let mut acc = C0;
+                        for i in 0..n {
+                            for j in 0..n {
+                                acc += g[i] * sy[(i, j)] * g[j].conj();
+                            }
+                        }
+                        Ok((acc * h.norm_sqr()).re)
+                    })
+                    .collect()
+            })
+            .collect::<Result<Vec<Vec<f64>>>>()?;
+        Ok((0..p)
+            .map(|a| {
+                let pa = &self.pops[a];
+                let mut var = 0.0;
+                for (k, v) in per_freq.iter().enumerate() {
+                    // df = 2 f_max u du
+                    let u = k as f64 * du;
+                    let wgt =
+                        if k == 0 || k + 1 == points { 0.5 } else { 1.0 } * du * 2.0 * f_max * u;
+                    // two-sided integral over omega = 2 pi f: 2 Int_0^inf df
+                    var += 2.0 * wgt * v[a];
+                }
+                // tail beyond f_max: W -> 0 and S0 -> nu, so the spectrum tends to
+                // sum_B |g_B|^2 nu_B / (N_B (omega tau)^2) with the input and reset
+                // coefficients of g (the cross term oscillates with the delay)
+                let tau = pa.lif.tau_m;
+                let rho = stat[a].0;
+                let dl2 =
+                    delay_transform(&model.delay, Complex64::new(0.0, 2.0 * PI * f_max)).norm_sqr();
+                let mut level = 0.0;
+                for b in 0..p {
+                    let c = model.populations[b].c;
+                    let mut g2 = dl2 * ((1.0 - rho) * tau * k_sqrt * c * model.j[a][b]).powi(2);
+                    if b == a {
+                        g2 += (tau * (pa.lif.theta - pa.lif.v_reset)).powi(2);
+                    }
+                    level += g2 * self.state.populations[b].rate_hz / model.populations[b].n as f64;
+                }
+                var += 2.0 * level / (4.0 * PI * PI * tau * tau * f_max);
+                let mean_var = stat[a].2;
+                VoltageSynchrony {
+                    name: self.state.populations[a].name.clone(),
+                    var_mean_v_mv2: var,
+                    mean_var_v_mv2: mean_var,
+                    chi: (var / mean_var).sqrt(),
+                }
+            })
+            .collect())
+    }
+}
+
+/// Golomb's synchrony measure of the membrane potentials of one population predicted by
+/// the linear response (docs/theory.md 6.3).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VoltageSynchrony {
+    /// Population name.
+    pub name: String,
+    /// Variance of the population-mean potential over time (mV^2).
+    pub var_mean_v_mv2: f64,
+    /// Population average of the single-neuron variance of the potential over time (mV^2).
+    pub mean_var_v_mv2: f64,
+    /// `chi = sqrt(var_mean_v / mean_var_v)` (Golomb 2007).
+    pub chi: f64,
+}
+
+/// Stationary variance of the potential (mV^2) of a white-noise LIF neuron with mean
+/// input `x` (mV), noise `sigma` (mV) and rate `nu` (Hz), the potential held at the
+/// reset during the refractory period (docs/theory.md 6.3): the Ito balance of `V` and
+/// `V^2` over the free time, with the jumps `theta -> Vr` at the spikes.
+pub fn lif_voltage_variance(lif: &LifParams, x: f64, sigma: f64, nu: f64) -> f64 {
+    let free = 1.0 - nu * lif.tau_ref;
+    let (th, vr) = (lif.theta, lif.v_reset);
+    let m1 = x * free - lif.tau_m * nu * (th - vr);
+    let m2 = x * m1 + 0.5 * sigma * sigma * free - 0.5 * lif.tau_m * nu * (th * th - vr * vr);
+    let ev = m1 + nu * lif.tau_ref * vr;
+    let ev2 = m2 + nu * lif.tau_ref * vr * vr;
+    (ev2 - ev * ev).max(0.0)
 }
 
 /// Cross-spectra `(I - W)^{-1} diag(s0) (I - W)^{-H}` of the linear system
