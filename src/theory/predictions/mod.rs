@@ -35,6 +35,6 @@ pub use rate_distribution::{
 };
 pub use tuning::{
     TuningContrast, TuningCurves, TuningOptions, TuningPopulation, TuningStats, symmetric_path_1d,
-    tuning_contrast, tuning_curves, tuning_stats,
+    tuning_contrast, tuning_curves, condition_responses, tuning_stats,
 };
 pub use two_state::{TwoState, TwoStatePopulation, two_state};
