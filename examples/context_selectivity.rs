@@ -29,12 +29,12 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use balnet::analysis::Responses;
 use balnet::analysis::geometry::{
     DecodeOptions, ccgp, cover_dimension, participation_ratio_of_means, shattering_dimensionality,
 };
 use balnet::analysis::selectivity::{three_way_anova, tuning_shape};
 use balnet::analysis::trajectory::mean_sem;
-use balnet::analysis::Responses;
 use balnet::model::{Model, Signal, SignalTerm};
 use balnet::plot::{self, Panel, Series, Style};
 use balnet::presets;
@@ -74,7 +74,12 @@ fn condition(c: usize) -> (usize, f64, f64) {
 
 fn input(c: usize) -> Vec<f64> {
     let (ctx, a, b) = condition(c);
-    vec![a, b, f64::from(u8::from(ctx == 0)), f64::from(u8::from(ctx == 1))]
+    vec![
+        a,
+        b,
+        f64::from(u8::from(ctx == 0)),
+        f64::from(u8::from(ctx == 1)),
+    ]
 }
 
 /// Trial order: `blocks` random permutations of the 18 conditions.
@@ -238,7 +243,10 @@ fn simulate_session(model: &Model, order: &[usize], blocks: usize) -> Res<SimOut
         }
         // neurons that never spiked do not appear in the raster: pad with silent ones
         let silent = NEURONS.saturating_sub(ids.len());
-        for row in counts.iter().chain(std::iter::repeat_n(&vec![0.0; order.len()], silent)) {
+        for row in counts
+            .iter()
+            .chain(std::iter::repeat_n(&vec![0.0; order.len()], silent))
+        {
             let mut by_cond = vec![Vec::with_capacity(blocks); 18];
             for (k, &c) in order.iter().enumerate() {
                 by_cond[c].push(row[k] / COUNT);
@@ -276,13 +284,12 @@ fn theory_means(model: &Model) -> Res<(Vec<Vec<f64>>, Vec<f64>)> {
             l.signal = trial_signal(c);
         }
         let tr = balnet::claims::theory_trajectory(&m, CTX_LEAD + STIM, 0.005)?;
-        let v: Vec<f64> = tr
-            .t
-            .iter()
-            .zip(&tr.kappa)
-            .filter(|(t, _)| **t >= CTX_LEAD + STIM - COUNT - 1e-9)
-            .map(|(_, k)| k[0])
-            .collect();
+        let v: Vec<f64> =
+            tr.t.iter()
+                .zip(&tr.kappa)
+                .filter(|(t, _)| **t >= CTX_LEAD + STIM - COUNT - 1e-9)
+                .map(|(_, k)| k[0])
+                .collect();
         kappas.push(v.iter().sum::<f64>() / v.len() as f64);
     }
     let k: Vec<Vec<f64>> = kappas.iter().map(|&x| vec![x]).collect();
@@ -307,18 +314,25 @@ fn theory_means(model: &Model) -> Res<(Vec<Vec<f64>>, Vec<f64>)> {
     Ok((means, kappas))
 }
 
-/// Poisson trials around `means[neuron][condition]` (Hz) in the count window.
-fn poisson_trials(means: &[Vec<f64>], trials: usize, seed: u64) -> Res<Vec<Vec<Vec<f64>>>> {
+/// Trials around `means[neuron][condition]` (Hz) in the count window: counts
+/// `fano * Poisson(mean count / fano)`, mean the mean count and variance `fano` times it
+/// (`fano = 1`: Poisson).
+fn poisson_trials(
+    means: &[Vec<f64>],
+    trials: usize,
+    seed: u64,
+    fano: f64,
+) -> Res<Vec<Vec<Vec<f64>>>> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut out = Vec::new();
     for m in means {
         let mut row = Vec::new();
         for &r in m {
-            let lam = (r * COUNT).max(1e-12);
+            let lam = (r * COUNT / fano).max(1e-12);
             let d = Poisson::new(lam).map_err(|e| format!("Poisson({lam}): {e}"))?;
             row.push(
                 (0..trials)
-                    .map(|_| rng.sample::<f64, _>(d) / COUNT)
+                    .map(|_| fano * rng.sample::<f64, _>(d) / COUNT)
                     .collect(),
             );
         }
@@ -381,7 +395,8 @@ fn rate_map(p: &RateParams, k: f64, v: &[f64]) -> (f64, f64, [f64; 2]) {
     let mu = [p.shift(0, v), p.shift(1, v)];
     let mut dr = p.g * p.g * 0.5;
     for _ in 0..200 {
-        let new = p.g * p.g
+        let new = p.g
+            * p.g
             * 0.5
             * (0..2)
                 .map(|h| expect(|x| phi(x).powi(2), mu[h], lat + dr))
@@ -448,14 +463,21 @@ fn rate_theory_means(p: &RateParams, states: &[(f64, Vec<f64>)]) -> Vec<Vec<f64>
         .map(|h| {
             let f = chol(&p.cov(h));
             (0..sample)
-                .map(|_| &f * DVector::from_iterator(4, (0..4).map(|_| rng.sample::<f64, _>(StandardNormal))))
+                .map(|_| {
+                    &f * DVector::from_iterator(
+                        4,
+                        (0..4).map(|_| rng.sample::<f64, _>(StandardNormal)),
+                    )
+                })
                 .collect()
         })
         .collect();
     let xi: Vec<Vec<DVector<f64>>> = (0..2)
         .map(|_| {
             (0..sample)
-                .map(|_| DVector::from_iterator(l, (0..l).map(|_| rng.sample::<f64, _>(StandardNormal))))
+                .map(|_| {
+                    DVector::from_iterator(l, (0..l).map(|_| rng.sample::<f64, _>(StandardNormal)))
+                })
                 .collect()
         })
         .collect();
@@ -514,16 +536,35 @@ fn rate_theory_means(p: &RateParams, states: &[(f64, Vec<f64>)]) -> Vec<Vec<f64>
 /// Simulate the two-half rate network over the session (docs/theory.md 10.5, Euler,
 /// `dt = tau/20`), `n` units; responses of the first `NEURONS` units of each half:
 /// Poisson counts of `nu (1 + phi)` integrated over the count window.
-fn rate_simulate(p: &RateParams, n: usize, order: &[usize], blocks: usize) -> Res<(SimOut, Vec<f64>)> {
+fn rate_simulate(
+    p: &RateParams,
+    n: usize,
+    order: &[usize],
+    blocks: usize,
+) -> Res<(SimOut, Vec<f64>)> {
     let t0 = Instant::now();
     let half = n / 2;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED);
-    let loads: Vec<DVector<f64>> = (0..n)
-        .map(|i| {
-            let f = chol(&p.cov(usize::from(i >= half)));
-            &f * DVector::from_iterator(4, (0..4).map(|_| rng.sample::<f64, _>(StandardNormal)))
-        })
-        .collect();
+    // loadings re-centred and re-scaled to the exact moments of each half (as the
+    // spiking presets' `sim.exact_loadings`): a sample mean of `n` in the saturated half
+    // would otherwise offset `kappa`, and the integrator (gain 1/(1 - 0.81)) amplify it
+    let mut loads: Vec<DVector<f64>> = Vec::with_capacity(n);
+    for h in 0..2 {
+        let size = if h == 0 { half } else { n - half };
+        let mut x = DMatrix::from_fn(size, 4, |_, _| rng.sample::<f64, _>(StandardNormal));
+        for j in 0..4 {
+            let m = x.column(j).mean();
+            x.column_mut(j).add_scalar_mut(-m);
+        }
+        let sample = x.transpose() * &x / size as f64;
+        let eig = sample.symmetric_eigen();
+        let inv_sqrt = &eig.eigenvectors
+            * DMatrix::from_diagonal(&eig.eigenvalues.map(|e| 1.0 / e.max(1e-12).sqrt()))
+            * eig.eigenvectors.transpose();
+        let target = chol(&p.cov(h));
+        let y = x * inv_sqrt * target.transpose();
+        loads.extend((0..size).map(|i| y.row(i).transpose()));
+    }
     let sd = 1.0 / (n as f64).sqrt();
     let chi: Vec<f64> = (0..n * n)
         .map(|_| sd * rng.sample::<f64, _>(StandardNormal))
@@ -533,7 +574,9 @@ fn rate_simulate(p: &RateParams, n: usize, order: &[usize], blocks: usize) -> Re
     let sig = session_signal(order, warm);
     let total = warm + order.len() as f64 * trial_len();
     let steps = (total / dt).round() as usize;
-    let mut x: Vec<f64> = (0..n).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
+    let mut x: Vec<f64> = (0..n)
+        .map(|_| rng.sample::<f64, _>(StandardNormal))
+        .collect();
     let mut ph = vec![0.0; n];
     let mut acc = vec![vec![0.0f64; order.len()]; 2 * NEURONS];
     let mut kap = vec![0.0f64; order.len()];
@@ -564,7 +607,8 @@ fn rate_simulate(p: &RateParams, n: usize, order: &[usize], blocks: usize) -> Re
                 let row = &chi[i * n..(i + 1) * n];
                 let rec: f64 = row.iter().zip(&ph).map(|(a, b)| a * b).sum();
                 let l = &loads[i];
-                let inp = l[0] * kappa + l[2] * sa + l[3] * sb + p.shift(usize::from(i >= half), &v);
+                let inp =
+                    l[0] * kappa + l[2] * sa + l[3] * sb + p.shift(usize::from(i >= half), &v);
                 x[i] + dt / p.tau * (-x[i] + p.g * rec + inp)
             })
             .collect();
@@ -751,6 +795,10 @@ fn measure(data: &[Vec<Vec<f64>>]) -> Res<Measures> {
 struct ModelRow {
     model: String,
     theory: Measures,
+    /// Theory with the simulated count Fano factor instead of Poisson counts.
+    theory_fano_matched: Measures,
+    /// Median count Fano factor of the simulated responses (cells with mean count > 1).
+    sim_fano_median: f64,
     simulation: Measures,
     theory_kappa: Vec<f64>,
     sim_kappa_mean: Vec<f64>,
@@ -758,18 +806,44 @@ struct ModelRow {
     sim_cpu_s: f64,
 }
 
-fn row(name: &str, th_means: &[Vec<f64>], th_kappa: Vec<f64>, sim: &SimOut, trials: usize) -> Res<ModelRow> {
-    let th = poisson_trials(th_means, trials, 5)?;
+fn row(
+    name: &str,
+    th_means: &[Vec<f64>],
+    th_kappa: Vec<f64>,
+    sim: &SimOut,
+    trials: usize,
+) -> Res<ModelRow> {
+    let th = poisson_trials(th_means, trials, 5, 1.0)?;
+    let fano = median_fano(&sim.resp);
+    let th_f = poisson_trials(th_means, trials, 5, fano)?;
     let (km, ks): (Vec<f64>, Vec<f64>) = sim.kappa.iter().map(|v| mean_sem(v)).unzip();
     Ok(ModelRow {
         model: name.into(),
         theory: measure(&th)?,
+        theory_fano_matched: measure(&th_f)?,
+        sim_fano_median: fano,
         simulation: measure(&sim.resp)?,
         theory_kappa: th_kappa,
         sim_kappa_mean: km,
         sim_kappa_sem: ks,
         sim_cpu_s: sim.cpu_s,
     })
+}
+
+/// Median over neurons and conditions (mean count above 1) of the count Fano factor.
+fn median_fano(resp: &[Vec<Vec<f64>>]) -> f64 {
+    let mut f: Vec<f64> = resp
+        .iter()
+        .flatten()
+        .filter_map(|trials| {
+            let c: Vec<f64> = trials.iter().map(|r| r * COUNT).collect();
+            let m = c.iter().sum::<f64>() / c.len() as f64;
+            let v = c.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (c.len() - 1) as f64;
+            (m > 1.0).then_some(v / m)
+        })
+        .collect();
+    f.sort_by(f64::total_cmp);
+    if f.is_empty() { 1.0 } else { f[f.len() / 2] }
 }
 
 fn main() -> Res<()> {
@@ -795,14 +869,23 @@ fn main() -> Res<()> {
             m.j[0][0],
             m.populations[0].j_ext,
             m.external.nu0,
-            m.latent.as_ref().map_or(0.0, |l| l.loadings[0].sigma_nm[0][0]),
+            m.latent
+                .as_ref()
+                .map_or(0.0, |l| l.loadings[0].sigma_nm[0][0]),
             m.populations[0].beta_ext,
             m.populations[2].beta_ext,
-            p[0].rate_hz, p[1].rate_hz, p[2].rate_hz,
-            p[0].mu_mv, p[1].mu_mv, p[2].mu_mv,
-            p[0].sigma_mv, p[1].sigma_mv,
-            p[0].quenched_var_mv2, p[1].quenched_var_mv2,
-            p[0].gain_hz_per_mv, p[1].gain_hz_per_mv,
+            p[0].rate_hz,
+            p[1].rate_hz,
+            p[2].rate_hz,
+            p[0].mu_mv,
+            p[1].mu_mv,
+            p[2].mu_mv,
+            p[0].sigma_mv,
+            p[1].sigma_mv,
+            p[0].quenched_var_mv2,
+            p[1].quenched_var_mv2,
+            p[0].gain_hz_per_mv,
+            p[1].gain_hz_per_mv,
         );
     };
     describe("balanced", &bal, &st_b);
@@ -838,7 +921,7 @@ fn main() -> Res<()> {
     bar.enable_steady_tick(std::time::Duration::from_millis(500));
     // the simulations are cached in out_dir (delete `sim_cache.json` to re-run them)
     let cache = out.join("sim_cache.json");
-    let (sb, su, sr): (SimOut, SimOut, SimOut) = match read_cache(&cache, trials) {
+    let (sb, su): (SimOut, SimOut) = match read_cache(&cache, trials) {
         Some(c) => c,
         None => {
             let (sb, su) = std::thread::scope(|sc| {
@@ -855,20 +938,20 @@ fn main() -> Res<()> {
                 "spiking simulations done ({:.0} s)",
                 start.elapsed().as_secs_f64()
             );
-            let (sr, overlap) = rate_simulate(&rp, 1000, &order, trials)?;
-            println!(
-                "rate simulation done ({:.0} s); sample m.n per half {overlap:?}",
-                start.elapsed().as_secs_f64()
-            );
             std::fs::write(
                 &cache,
                 serde_json::to_string(&serde_json::json!({
-                    "trials": trials, "balanced": sb, "unbalanced": su, "rate": sr
+                    "trials": trials, "balanced": sb, "unbalanced": su
                 }))?,
             )?;
-            (sb, su, sr)
+            (sb, su)
         }
     };
+    let (sr, overlap) = rate_simulate(&rp, 1000, &order, trials)?;
+    println!(
+        "rate simulation done ({:.0} s); sample m.n per half {overlap:?}",
+        start.elapsed().as_secs_f64()
+    );
     bar.finish_and_clear();
 
     let rows = vec![
@@ -896,11 +979,15 @@ fn main() -> Res<()> {
         }))?,
     )?;
     plot::save(&out.join("context_selectivity"), &panels(&rows))?;
-    println!("wrote {} ({:.0} s)", out.display(), start.elapsed().as_secs_f64());
+    println!(
+        "wrote {} ({:.0} s)",
+        out.display(),
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
-fn read_cache(path: &std::path::Path, trials: usize) -> Option<(SimOut, SimOut, SimOut)> {
+fn read_cache(path: &std::path::Path, trials: usize) -> Option<(SimOut, SimOut)> {
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     if v["trials"].as_u64()? as usize != trials {
         return None;
@@ -908,19 +995,25 @@ fn read_cache(path: &std::path::Path, trials: usize) -> Option<(SimOut, SimOut, 
     fn get<T: DeserializeOwned>(v: &serde_json::Value) -> Option<T> {
         serde_json::from_value(v.clone()).ok()
     }
-    Some((get(&v["balanced"])?, get(&v["unbalanced"])?, get(&v["rate"])?))
+    Some((get(&v["balanced"])?, get(&v["unbalanced"])?))
 }
 
 fn print_table(rows: &[ModelRow]) {
-    print!("{:<30}", "measure");
+    print!("{:<28}", "measure");
     for r in rows {
-        print!("{:>16}{:>12}", format!("{} th", &r.model[..r.model.len().min(10)]), "sim");
+        let short = &r.model[..r.model.len().min(10)];
+        print!("{:>13}{:>8}{:>8}", format!("{short} th"), "th F", "sim");
     }
     println!();
     let line = |name: &str, f: &dyn Fn(&Measures) -> String| {
-        print!("{name:<30}");
+        print!("{name:<28}");
         for r in rows {
-            print!("{:>16}{:>12}", f(&r.theory), f(&r.simulation));
+            print!(
+                "{:>13}{:>8}{:>8}",
+                f(&r.theory),
+                f(&r.theory_fano_matched),
+                f(&r.simulation)
+            );
         }
         println!();
     };
@@ -932,6 +1025,7 @@ fn print_table(rows: &[ModelRow]) {
     line("  three-way", &|m| format!("{:.3}", m.anova_triple));
     line("ANOVA linear mixed", &|m| format!("{:.3}", m.anova_linear_mixed));
     line("ANOVA pure", &|m| format!("{:.3}", m.anova_pure));
+    line("ANOVA non-selective", &|m| format!("{:.3}", m.anova_non_selective));
     line("tuned (of curves)", &|m| format!("{:.3}", m.tuned_fraction));
     line("non-monotonic (of tuned)", &|m| format!("{:.3}", m.nonmonotonic_of_tuned));
     line("asymmetric (of tuned)", &|m| format!("{:.3}", m.asymmetric_of_tuned));
@@ -943,7 +1037,10 @@ fn print_table(rows: &[ModelRow]) {
     line("CCGP sign coh B", &|m| format!("{:.3}", m.ccgp_sign_b));
     line("CCGP >= 0.9 (of 35)", &|m| format!("{}", m.abstract_dichotomies));
     for r in rows {
-        println!("{}: sim CPU {:.0} s", r.model, r.sim_cpu_s);
+        println!(
+            "{}: simulated count Fano factor (median) {:.3}; sim CPU {:.0} s",
+            r.model, r.sim_fano_median, r.sim_cpu_s
+        );
     }
 }
 
@@ -977,11 +1074,19 @@ fn panels(rows: &[ModelRow]) -> Vec<Panel> {
             if what == "theory" {
                 s1.push(Series::new(format!("{}, theory", r.model), pts, style, col));
             } else {
-                s1.push(Series::new(format!("{}, simulation", r.model), pts, Style::Points, col));
+                s1.push(Series::new(
+                    format!("{}, simulation", r.model),
+                    pts,
+                    Style::Points,
+                    col,
+                ));
             }
             s2.push(Series::new(
                 format!("{}, {what}", r.model),
-                vec![(1.0 + dx, m.participation_ratio), (2.0 + dx, m.cover_dimension as f64)],
+                vec![
+                    (1.0 + dx, m.participation_ratio),
+                    (2.0 + dx, m.cover_dimension as f64),
+                ],
                 Style::Points,
                 col,
             ));
@@ -999,8 +1104,18 @@ fn panels(rows: &[ModelRow]) -> Vec<Panel> {
             .map(|(c, &k)| (c as f64, k))
             .collect();
         if i < 2 {
-            s3.push(Series::new(format!("{}, theory", r.model), th, Style::Line, 2 * i));
-            s3.push(Series::new(format!("{}, simulation (trial mean)", r.model), sm, Style::Points, 2 * i + 1));
+            s3.push(Series::new(
+                format!("{}, theory", r.model),
+                th,
+                Style::Line,
+                2 * i,
+            ));
+            s3.push(Series::new(
+                format!("{}, simulation (trial mean)", r.model),
+                sm,
+                Style::Points,
+                2 * i + 1,
+            ));
         }
     }
     vec![

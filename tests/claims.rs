@@ -3,8 +3,7 @@
 //! theory-vs-simulation checks of the ring and the oscillation (docs/theory.md 12.2-12.3).
 
 use balnet::analysis::trajectory::{
-    angle_diffusion, angular_frequency, logistic_fit, rms_relative, unwrap,
-    within_trial_diffusion,
+    angle_diffusion, angular_frequency, logistic_fit, rms_relative, unwrap, within_trial_diffusion,
 };
 use balnet::claims::{self, TrialOptions};
 use balnet::presets;
@@ -185,7 +184,11 @@ fn within_trial_diffusion_separates_noise_from_drift() {
         d.slope_se
     );
     let quiet = within_trial_diffusion(&t, &make(&mut rng, false), &lags).unwrap();
-    assert!(quiet.slope_rad2_per_s.abs() < 1e-4, "{}", quiet.slope_rad2_per_s);
+    assert!(
+        quiet.slope_rad2_per_s.abs() < 1e-4,
+        "{}",
+        quiet.slope_rad2_per_s
+    );
     // the across-trial estimator sees the drift: far above the noise
     let across = angle_diffusion(&t, &make(&mut rng, true)).unwrap();
     assert!(across.slope_rad2_per_s > 10.0 * slope);

@@ -468,9 +468,17 @@ fn three_way_anova_matches_yates_contrasts() {
         for (k, (g, s)) in tests.iter().zip(&ss).enumerate() {
             let f = s / mse;
             assert_eq!(g.df, 1);
-            assert!(rel(g.f, f) < 1e-9, "unit {u} effect {k}: F {} vs Yates {f}", g.f);
+            assert!(
+                rel(g.f, f) < 1e-9,
+                "unit {u} effect {k}: F {} vs Yates {f}",
+                g.f
+            );
             let p = 2.0 * (1.0 - t.cdf(f.sqrt()));
-            assert!((g.p - p).abs() < 1e-9, "unit {u} effect {k}: p {} vs t {p}", g.p);
+            assert!(
+                (g.p - p).abs() < 1e-9,
+                "unit {u} effect {k}: p {} vs t {p}",
+                g.p
+            );
         }
         let f_inter = (ss[3] + ss[4] + ss[5] + ss[6]) / 4.0 / mse;
         assert_eq!(got.interaction.df, 4);
@@ -494,7 +502,9 @@ fn three_way_anova_on_additive_and_gated_populations() {
     let make = |rng: &mut Xoshiro256PlusPlus, gated: bool| -> Vec<Vec<Vec<f64>>> {
         (0..units)
             .map(|_| {
-                let w: Vec<f64> = (0..3).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
+                let w: Vec<f64> = (0..3)
+                    .map(|_| rng.sample::<f64, _>(StandardNormal))
+                    .collect();
                 (0..18)
                     .map(|c| {
                         let [ctx, a, b] = cell3(levels, c);
@@ -511,20 +521,25 @@ fn three_way_anova_on_additive_and_gated_populations() {
             })
             .collect()
     };
-    let add = three_way_anova(&Responses::new(make(&mut rng, false)).unwrap(), levels, 0.05)
-        .unwrap();
+    let add = three_way_anova(
+        &Responses::new(make(&mut rng, false)).unwrap(),
+        levels,
+        0.05,
+    )
+    .unwrap();
     assert!(
         (add.fraction_interaction - 0.05).abs() < 0.02,
         "additive: interaction fraction {}",
         add.fraction_interaction
     );
     assert!(add.fraction_triple < 0.07 && add.fraction_pairs.iter().all(|&f| f < 0.07));
-    let gated = three_way_anova(&Responses::new(make(&mut rng, true)).unwrap(), levels, 0.05)
-        .unwrap();
+    let gated =
+        three_way_anova(&Responses::new(make(&mut rng, true)).unwrap(), levels, 0.05).unwrap();
     assert!(gated.fraction_interaction > 0.999);
     assert!(gated.fraction_pairs[0] > 0.999 && gated.fraction_pairs[1] > 0.999);
     assert!(
-        (gated.fraction_pairs[2] - 0.05).abs() < 0.02 && (gated.fraction_triple - 0.05).abs() < 0.02,
+        (gated.fraction_pairs[2] - 0.05).abs() < 0.02
+            && (gated.fraction_triple - 0.05).abs() < 0.02,
         "gated: A x B {}, three-way {}",
         gated.fraction_pairs[2],
         gated.fraction_triple

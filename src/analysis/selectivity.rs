@@ -316,7 +316,11 @@ pub fn three_way_anova(
     // dummy columns (levels 1..) of each factor, evaluated per cell
     let dummies = |f: usize| -> Vec<Vec<f64>> {
         (1..levels[f])
-            .map(|j| (0..cells).map(|c| f64::from(u8::from(lv(c)[f] == j))).collect())
+            .map(|j| {
+                (0..cells)
+                    .map(|c| f64::from(u8::from(lv(c)[f] == j)))
+                    .collect()
+            })
             .collect()
     };
     let main: Vec<Vec<Vec<f64>>> = (0..3).map(dummies).collect();
@@ -357,7 +361,10 @@ pub fn three_way_anova(
         })
         .collect();
     let df_main: Vec<usize> = levels.iter().map(|l| l - 1).collect();
-    let df_pairs: Vec<usize> = pair_idx.iter().map(|&(f, g)| df_main[f] * df_main[g]).collect();
+    let df_pairs: Vec<usize> = pair_idx
+        .iter()
+        .map(|&(f, g)| df_main[f] * df_main[g])
+        .collect();
     let df_triple = df_main[0] * df_main[1] * df_main[2];
     let df_inter = cells - 1 - df_main.iter().sum::<usize>();
     let w: Vec<f64> = resp.trials().iter().map(|&t| t as f64).collect();
@@ -377,7 +384,11 @@ pub fn three_way_anova(
         let mse = within / df_err as f64;
         let rss_add = wls_rss(&x_add, &means, &w);
         let rss_two = wls_rss(&x_two, &means, &w);
-        let mut main_t = [FTest { f: 0.0, df: 0, p: 1.0 }; 3];
+        let mut main_t = [FTest {
+            f: 0.0,
+            df: 0,
+            p: 1.0,
+        }; 3];
         let mut pair_t = main_t;
         for f in 0..3 {
             let rss = wls_rss(&x_add_without[f], &means, &w);

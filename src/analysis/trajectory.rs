@@ -246,10 +246,18 @@ pub fn within_trial_diffusion(
     check_finite("times", times)?;
     check_finite("lags", lags)?;
     if times.len() < 3 {
-        return Err(Error::invalid("times", times.len(), "needs at least 3 times"));
+        return Err(Error::invalid(
+            "times",
+            times.len(),
+            "needs at least 3 times",
+        ));
     }
     let dt = times[1] - times[0];
-    if !(dt > 0.0) || times.windows(2).any(|w| ((w[1] - w[0]) - dt).abs() > 1e-6 * dt) {
+    if !(dt > 0.0)
+        || times
+            .windows(2)
+            .any(|w| ((w[1] - w[0]) - dt).abs() > 1e-6 * dt)
+    {
         return Err(Error::invalid(
             "times",
             times.len(),
