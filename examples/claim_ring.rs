@@ -81,8 +81,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     if let Some(w) = &ring.within_trial {
         println!(
-            "within-trial (one network, its own noise; Allan variance, lags {:?} s): slope {:.2e} +- {:.1e} rad^2/s over {} networks, theory {:.2e} (Poisson) / {:.2e} (CV^2)",
-            w.lag_s,
+            "within-trial (one network, its own noise; Allan variance, lags {:.2}-{:.2} s): slope {:.2e} +- {:.1e} rad^2/s over {} networks, theory {:.2e} (Poisson) / {:.2e} (CV^2)",
+            w.lag_s[0],
+            w.lag_s[w.lag_s.len() - 1],
             w.slope_rad2_per_s,
             w.slope_se,
             w.slope_per_trial.len(),

@@ -1057,87 +1057,77 @@ fn panels(rows: &[ModelRow]) -> Vec<Panel> {
             m.ccgp_sign_a,
         ]
     };
-    let mut s1 = Vec::new();
-    let mut s2 = Vec::new();
-    let mut s3 = Vec::new();
+    let (mut s1, mut s2, mut s3) = (Vec::new(), Vec::new(), Vec::new());
     for (i, r) in rows.iter().enumerate() {
         let dx = -0.25 + 0.25 * i as f64;
-        for (what, m, style, col) in [
-            ("theory", &r.theory, Style::Points, 2 * i),
-            ("simulation", &r.simulation, Style::Line, 2 * i + 1),
+        for (what, m, col, off) in [
+            ("theory (simulated Fano factor)", &r.theory_fano_matched, 2 * i, -0.04),
+            ("simulation", &r.simulation, 2 * i + 1, 0.04),
         ] {
             let pts: Vec<(f64, f64)> = frac(m)
                 .into_iter()
                 .enumerate()
-                .map(|(k, v)| (1.0 + k as f64 + dx, v))
+                .map(|(k, v)| (1.0 + k as f64 + dx + off, v))
                 .collect();
-            if what == "theory" {
-                s1.push(Series::new(format!("{}, theory", r.model), pts, style, col));
-            } else {
-                s1.push(Series::new(
-                    format!("{}, simulation", r.model),
-                    pts,
-                    Style::Points,
-                    col,
-                ));
-            }
+            s1.push(Series::new(
+                format!("{}, {what}", r.model),
+                pts,
+                Style::Points,
+                col,
+            ));
             s2.push(Series::new(
                 format!("{}, {what}", r.model),
                 vec![
-                    (1.0 + dx, m.participation_ratio),
-                    (2.0 + dx, m.cover_dimension as f64),
+                    (1.0 + dx + off, m.participation_ratio),
+                    (2.0 + dx + off, m.cover_dimension as f64),
                 ],
                 Style::Points,
                 col,
             ));
         }
-        let th: Vec<(f64, f64)> = r
+        let scale = r
             .theory_kappa
             .iter()
-            .enumerate()
-            .map(|(c, &k)| (c as f64, k))
-            .collect();
-        let sm: Vec<(f64, f64)> = r
-            .sim_kappa_mean
-            .iter()
-            .enumerate()
-            .map(|(c, &k)| (c as f64, k))
-            .collect();
-        if i < 2 {
-            s3.push(Series::new(
-                format!("{}, theory", r.model),
-                th,
-                Style::Line,
-                2 * i,
-            ));
-            s3.push(Series::new(
-                format!("{}, simulation (trial mean)", r.model),
-                sm,
-                Style::Points,
-                2 * i + 1,
-            ));
-        }
+            .fold(0.0f64, |a, &k| a.max(k.abs()))
+            .max(1e-12);
+        s3.push(Series::new(
+            format!("{} (scale {:.2})", r.model, scale),
+            r.theory_kappa
+                .iter()
+                .zip(&r.sim_kappa_mean)
+                .map(|(t, s)| (t / scale, s / scale))
+                .collect(),
+            Style::Points,
+            2 * i + 1,
+        ));
     }
+    s3.push(Series::new(
+        "simulation = theory",
+        vec![(-1.1, -1.1), (1.1, 1.1)],
+        Style::ThinLine,
+        6,
+    ));
     vec![
         Panel {
-            title: "Mixed selectivity in the context task: 1 any interaction, 2 context x coh A, 3 context x coh B, 4 non-monotonic, 5 asymmetric, 6 shattering, 7 CCGP context, 8 CCGP sign A".into(),
-            x_label: "measure (numbered as in the title)".into(),
-            y_label: "fraction of neurons / decoding accuracy".into(),
+            title: "Mixed selectivity in the context task, 300 E neurons per network".into(),
+            x_label: "1 interaction, 2 ctx x coh A, 3 ctx x coh B, 4 non-monotonic, 5 asymmetric, 6 shattering, 7-8 CCGP ctx, sign A".into(),
+            y_label: "fraction of neurons / accuracy".into(),
             series: s1,
             y_range: Some((0.0, 1.05)),
             ..Default::default()
         },
         Panel {
-            title: "Dimensionality: 1 participation ratio (18 condition means), 2 Cover dimension (8 corners)".into(),
-            x_label: "measure".into(),
+            title: "Dimensionality of the responses".into(),
+            x_label: "1: participation ratio of the 18 condition means, 2: Cover dimension of the 8 corners".into(),
             y_label: "dimension".into(),
             series: s2,
+            y_range: Some((0.0, 10.5)),
             ..Default::default()
         },
         Panel {
-            title: "Readout kappa in the count window per condition (c = 9 context + 3 level A + level B)".into(),
-            x_label: "condition c".into(),
-            y_label: "kappa (Hz)".into(),
+            title: "Readout kappa in the count window, 18 conditions (trial means)".into(),
+            x_label: "theory kappa / its largest |value| (the scale in the legend: Hz; rate network: units of n)".into(),
+            y_label: "simulated kappa / same scale".into(),
             series: s3,
             ..Default::default()
         },

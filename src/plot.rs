@@ -171,7 +171,8 @@ fn bounds(panel: &Panel) -> ((f64, f64), (f64, f64)) {
 
 /// A tick label: as few digits as the value needs (`20`, not `20.0`).
 fn tick(v: f64) -> String {
-    if v == 0.0 {
+    // rounding residues of tick positions (e.g. -2e-16 for the tick at 0)
+    if v.abs() < 1e-13 {
         return "0".into();
     }
     let a = v.abs();
