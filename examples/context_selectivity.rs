@@ -200,7 +200,7 @@ struct SimOut {
     cpu_s: f64,
 }
 
-fn simulate_session(model: &Model, order: &[usize], blocks: usize) -> Res<SimOut> {
+fn simulate_session(model: &Model, order: &[usize]) -> Res<SimOut> {
     let mut m = model.clone();
     let warm = m.sim.warmup;
     if let Some(l) = m.latent.as_mut() {
@@ -224,7 +224,6 @@ fn simulate_session(model: &Model, order: &[usize], blocks: usize) -> Res<SimOut
         })
         .collect();
     let mut resp = Vec::new();
-    let mut first = 0u32;
     for pop in r.populations.iter().take(2) {
         let mut ids: Vec<u32> = pop.raster_ids.clone();
         ids.sort_unstable();
@@ -247,16 +246,14 @@ fn simulate_session(model: &Model, order: &[usize], blocks: usize) -> Res<SimOut
             .iter()
             .chain(std::iter::repeat_n(&vec![0.0; order.len()], silent))
         {
-            let mut by_cond = vec![Vec::with_capacity(blocks); 18];
+            let mut by_cond = vec![Vec::new(); 18];
             for (k, &c) in order.iter().enumerate() {
                 by_cond[c].push(row[k] / COUNT);
             }
             resp.push(by_cond);
         }
-        first += pop.n as u32;
     }
-    let _ = first;
-    let mut kappa = vec![Vec::with_capacity(blocks); 18];
+    let mut kappa = vec![Vec::new(); 18];
     for (k, &c) in order.iter().enumerate() {
         let v: Vec<f64> = r
             .time_s
@@ -536,12 +533,7 @@ fn rate_theory_means(p: &RateParams, states: &[(f64, Vec<f64>)]) -> Vec<Vec<f64>
 /// Simulate the two-half rate network over the session (docs/theory.md 10.5, Euler,
 /// `dt = tau/20`), `n` units; responses of the first `NEURONS` units of each half:
 /// Poisson counts of `nu (1 + phi)` integrated over the count window.
-fn rate_simulate(
-    p: &RateParams,
-    n: usize,
-    order: &[usize],
-    blocks: usize,
-) -> Res<(SimOut, Vec<f64>)> {
+fn rate_simulate(p: &RateParams, n: usize, order: &[usize]) -> Res<(SimOut, Vec<f64>)> {
     let t0 = Instant::now();
     let half = n / 2;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED);
@@ -617,7 +609,7 @@ fn rate_simulate(
     let mut prng = Xoshiro256PlusPlus::seed_from_u64(SEED + 100);
     let mut resp = Vec::new();
     for row in &acc {
-        let mut by_cond = vec![Vec::with_capacity(blocks); 18];
+        let mut by_cond = vec![Vec::new(); 18];
         for (k, &c) in order.iter().enumerate() {
             let lam = row[k].max(1e-12);
             let d = Poisson::new(lam).map_err(|e| format!("Poisson({lam}): {e}"))?;
@@ -925,10 +917,8 @@ fn main() -> Res<()> {
         Some(c) => c,
         None => {
             let (sb, su) = std::thread::scope(|sc| {
-                let hb =
-                    sc.spawn(|| simulate_session(&bal, &order, trials).map_err(|e| e.to_string()));
-                let hu =
-                    sc.spawn(|| simulate_session(&unb, &order, trials).map_err(|e| e.to_string()));
+                let hb = sc.spawn(|| simulate_session(&bal, &order).map_err(|e| e.to_string()));
+                let hu = sc.spawn(|| simulate_session(&unb, &order).map_err(|e| e.to_string()));
                 (hb.join(), hu.join())
             });
             bar.finish_and_clear();
@@ -947,7 +937,7 @@ fn main() -> Res<()> {
             (sb, su)
         }
     };
-    let (sr, overlap) = rate_simulate(&rp, 1000, &order, trials)?;
+    let (sr, overlap) = rate_simulate(&rp, 1000, &order)?;
     println!(
         "rate simulation done ({:.0} s); sample m.n per half {overlap:?}",
         start.elapsed().as_secs_f64()
@@ -1018,24 +1008,48 @@ fn print_table(rows: &[ModelRow]) {
         println!();
     };
     line("mean rate (Hz)", &|m| format!("{:.2}", m.mean_rate_hz));
-    line("ANOVA any interaction", &|m| format!("{:.3}", m.anova_interaction));
-    line("  context x coh A", &|m| format!("{:.3}", m.anova_ctx_x_coh_a));
-    line("  context x coh B", &|m| format!("{:.3}", m.anova_ctx_x_coh_b));
-    line("  coh A x coh B", &|m| format!("{:.3}", m.anova_coh_a_x_coh_b));
+    line("ANOVA any interaction", &|m| {
+        format!("{:.3}", m.anova_interaction)
+    });
+    line("  context x coh A", &|m| {
+        format!("{:.3}", m.anova_ctx_x_coh_a)
+    });
+    line("  context x coh B", &|m| {
+        format!("{:.3}", m.anova_ctx_x_coh_b)
+    });
+    line("  coh A x coh B", &|m| {
+        format!("{:.3}", m.anova_coh_a_x_coh_b)
+    });
     line("  three-way", &|m| format!("{:.3}", m.anova_triple));
-    line("ANOVA linear mixed", &|m| format!("{:.3}", m.anova_linear_mixed));
+    line("ANOVA linear mixed", &|m| {
+        format!("{:.3}", m.anova_linear_mixed)
+    });
     line("ANOVA pure", &|m| format!("{:.3}", m.anova_pure));
-    line("ANOVA non-selective", &|m| format!("{:.3}", m.anova_non_selective));
+    line("ANOVA non-selective", &|m| {
+        format!("{:.3}", m.anova_non_selective)
+    });
     line("tuned (of curves)", &|m| format!("{:.3}", m.tuned_fraction));
-    line("non-monotonic (of tuned)", &|m| format!("{:.3}", m.nonmonotonic_of_tuned));
-    line("asymmetric (of tuned)", &|m| format!("{:.3}", m.asymmetric_of_tuned));
-    line("participation ratio (18)", &|m| format!("{:.2}", m.participation_ratio));
-    line("shattering (8 corners)", &|m| format!("{:.3}", m.shattering));
-    line("Cover dimension", &|m| format!("{} ({})", m.cover_dimension, m.implementable));
+    line("non-monotonic (of tuned)", &|m| {
+        format!("{:.3}", m.nonmonotonic_of_tuned)
+    });
+    line("asymmetric (of tuned)", &|m| {
+        format!("{:.3}", m.asymmetric_of_tuned)
+    });
+    line("participation ratio (18)", &|m| {
+        format!("{:.2}", m.participation_ratio)
+    });
+    line("shattering (8 corners)", &|m| {
+        format!("{:.3}", m.shattering)
+    });
+    line("Cover dimension", &|m| {
+        format!("{} ({})", m.cover_dimension, m.implementable)
+    });
     line("CCGP context", &|m| format!("{:.3}", m.ccgp_context));
     line("CCGP sign coh A", &|m| format!("{:.3}", m.ccgp_sign_a));
     line("CCGP sign coh B", &|m| format!("{:.3}", m.ccgp_sign_b));
-    line("CCGP >= 0.9 (of 35)", &|m| format!("{}", m.abstract_dichotomies));
+    line("CCGP >= 0.9 (of 35)", &|m| {
+        format!("{}", m.abstract_dichotomies)
+    });
     for r in rows {
         println!(
             "{}: simulated count Fano factor (median) {:.3}; sim CPU {:.0} s",
@@ -1061,7 +1075,12 @@ fn panels(rows: &[ModelRow]) -> Vec<Panel> {
     for (i, r) in rows.iter().enumerate() {
         let dx = -0.25 + 0.25 * i as f64;
         for (what, m, col, off) in [
-            ("theory (simulated Fano factor)", &r.theory_fano_matched, 2 * i, -0.04),
+            (
+                "theory (simulated Fano factor)",
+                &r.theory_fano_matched,
+                2 * i,
+                -0.04,
+            ),
             ("simulation", &r.simulation, 2 * i + 1, 0.04),
         ] {
             let pts: Vec<(f64, f64)> = frac(m)
