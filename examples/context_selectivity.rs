@@ -24,7 +24,9 @@
 //! Cover dimension and CCGP on the 8 corner conditions (context x sign A x sign B).
 //!
 //! `cargo run --release --example context_selectivity -- [out_dir] [trials]` (defaults
-//! `out/context_selectivity`, 8); writes `context_selectivity.json` and `.png/.svg`.
+//! `out/context_selectivity`, 8); writes `context_selectivity.json` and `.png/.svg`. The
+//! spiking simulations (about 6 CPU minutes each) are cached in `sim_cache.json` in the
+//! output folder and reused when the number of trials matches; delete it to re-run them.
 
 use std::path::PathBuf;
 use std::time::Instant;
