@@ -291,6 +291,12 @@ fn theory_means(model: &Model) -> Res<(Vec<Vec<f64>>, Vec<f64>)> {
                 .collect();
         kappas.push(v.iter().sum::<f64>() / v.len() as f64);
     }
+    Ok((neuron_rates(model, &kappas)?, kappas))
+}
+
+/// The multi-state theory's rates of the sampled `E_A`, `E_B` neurons at the latent
+/// states `kappas` (Hz) of the 18 conditions.
+fn neuron_rates(model: &Model, kappas: &[f64]) -> Res<Vec<Vec<f64>>> {
     let k: Vec<Vec<f64>> = kappas.iter().map(|&x| vec![x]).collect();
     let s: Vec<Vec<f64>> = (0..18).map(input).collect();
     let pops = condition_responses(
@@ -310,7 +316,7 @@ fn theory_means(model: &Model) -> Res<(Vec<Vec<f64>>, Vec<f64>)> {
         .chain(&pops[1].curves)
         .cloned()
         .collect();
-    Ok((means, kappas))
+    Ok(means)
 }
 
 /// Trials around `means[neuron][condition]` (Hz) in the count window: counts
@@ -791,6 +797,11 @@ struct ModelRow {
     theory: Measures,
     /// Theory with the simulated count Fano factor instead of Poisson counts.
     theory_fano_matched: Measures,
+    /// Theory (simulated Fano factor) evaluated at the simulated trial-mean `kappa` of
+    /// each condition instead of the theory's (spiking networks): how much of the
+    /// difference to the simulation is the latent state's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    theory_at_sim_kappa: Option<Measures>,
     /// Median count Fano factor of the simulated responses (cells with mean count > 1).
     sim_fano_median: f64,
     simulation: Measures,
@@ -806,6 +817,7 @@ fn row(
     th_kappa: Vec<f64>,
     sim: &SimOut,
     trials: usize,
+    at_sim_kappa: Option<&[Vec<f64>]>,
 ) -> Res<ModelRow> {
     let th = poisson_trials(th_means, trials, 5, 1.0)?;
     let fano = median_fano(&sim.resp);
@@ -815,6 +827,10 @@ fn row(
         model: name.into(),
         theory: measure(&th)?,
         theory_fano_matched: measure(&th_f)?,
+        theory_at_sim_kappa: match at_sim_kappa {
+            Some(m) => Some(measure(&poisson_trials(m, trials, 5, fano)?)?),
+            None => None,
+        },
         sim_fano_median: fano,
         simulation: measure(&sim.resp)?,
         theory_kappa: th_kappa,
@@ -946,10 +962,19 @@ fn main() -> Res<()> {
     );
     bar.finish_and_clear();
 
+    // the theory at the simulated latent states
+    let sim_kappa = |o: &SimOut| -> Vec<f64> {
+        o.kappa
+            .iter()
+            .map(|v| v.iter().sum::<f64>() / v.len() as f64)
+            .collect()
+    };
+    let at_b = neuron_rates(&bal, &sim_kappa(&sb))?;
+    let at_u = neuron_rates(&unb, &sim_kappa(&su))?;
     let rows = vec![
-        row("balanced spiking", &th_b, k_b, &sb, trials)?,
-        row("unbalanced spiking", &th_u, k_u, &su, trials)?,
-        row("M&O rate network", &th_r, k_r, &sr, trials)?,
+        row("balanced spiking", &th_b, k_b, &sb, trials, Some(&at_b))?,
+        row("unbalanced spiking", &th_u, k_u, &su, trials, Some(&at_u))?,
+        row("M&O rate network", &th_r, k_r, &sr, trials, None)?,
     ];
     print_table(&rows);
     std::fs::write(
@@ -1052,6 +1077,26 @@ fn print_table(rows: &[ModelRow]) {
     line("CCGP >= 0.9 (of 35)", &|m| {
         format!("{}", m.abstract_dichotomies)
     });
+    for r in rows {
+        if let Some(m) = &r.theory_at_sim_kappa {
+            println!(
+                "{} theory (Fano) at the simulated kappa: interaction {:.3}, ctx x A {:.3}, ctx x B {:.3}, A x B {:.3}, three-way {:.3}, tuned {:.3}, non-monotonic {:.3}, asymmetric {:.3}, PR {:.2}, shattering {:.3}, CCGP A {:.3}, B {:.3}",
+                r.model,
+                m.anova_interaction,
+                m.anova_ctx_x_coh_a,
+                m.anova_ctx_x_coh_b,
+                m.anova_coh_a_x_coh_b,
+                m.anova_triple,
+                m.tuned_fraction,
+                m.nonmonotonic_of_tuned,
+                m.asymmetric_of_tuned,
+                m.participation_ratio,
+                m.shattering,
+                m.ccgp_sign_a,
+                m.ccgp_sign_b
+            );
+        }
+    }
     for r in rows {
         println!(
             "{}: simulated count Fano factor (median) {:.3}; sim CPU {:.0} s",
