@@ -42,7 +42,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&out)?;
     plot::save(
         &out.join("trajectory"),
-        &plot::claim_trajectory_panels(&traj, &trials, 3, "Latent oscillation, cue at phase 0"),
+        &plot::claim_trajectory_panels(
+            &traj,
+            &trials,
+            3,
+            "Latent oscillation, cue at phase 0",
+            Some(([0.2, 0.6], "cue")),
+        ),
     )?;
     plot::save(
         &out.join("windows"),

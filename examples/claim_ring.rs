@@ -31,7 +31,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&out)?;
     plot::save(
         &out.join("trajectory"),
-        &plot::claim_trajectory_panels(&traj, &trials, 4, "Ring memory, cue at angle 0"),
+        &plot::claim_trajectory_panels(
+            &traj,
+            &trials,
+            4,
+            "Ring memory, cue at angle 0",
+            Some(([0.2, 0.6], "cue")),
+        ),
     )?;
     plot::save(
         &out.join("windows"),
@@ -73,6 +79,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ring.theory_variance_slope_rad2_per_s,
         ring.theory_variance_slope_cv2_rad2_per_s
     );
+    if let Some(w) = &ring.within_trial {
+        println!(
+            "within-trial (one network, its own noise; Allan variance, lags {:.2}-{:.2} s): slope {:.2e} +- {:.1e} rad^2/s over {} networks, theory {:.2e} (Poisson) / {:.2e} (CV^2)",
+            w.lag_s[0],
+            w.lag_s[w.lag_s.len() - 1],
+            w.slope_rad2_per_s,
+            w.slope_se,
+            w.slope_per_trial.len(),
+            ring.theory_variance_slope_rad2_per_s,
+            ring.theory_variance_slope_cv2_rad2_per_s
+        );
+    }
     for g in &global {
         println!("{g}");
     }

@@ -37,7 +37,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&out)?;
     plot::save(
         &out.join("trajectory"),
-        &plot::claim_trajectory_panels(&traj, &trials, 3, "Input step at 1.5 s (default model)"),
+        &plot::claim_trajectory_panels(
+            &traj,
+            &trials,
+            3,
+            "Input step at 1.5 s (default model)",
+            None,
+        ),
     )?;
     let pops = model.p();
     plot::save(

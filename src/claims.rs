@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::trajectory::{
-    AngleDiffusion, angle_diffusion, angular_frequency, mean_sem, rms_relative,
+    AngleDiffusion, WithinTrialDiffusion, angle_diffusion, angular_frequency, mean_sem,
+    rms_relative, within_trial_diffusion,
 };
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -505,6 +506,10 @@ pub struct RingReport {
     pub sim_angle_end_rad: Estimate,
     /// Angle diffusion over the hold window (`None` with fewer than 3 trials).
     pub diffusion: Option<AngleDiffusion>,
+    /// Angle diffusion within each trial (one network under its own noise, its quenched
+    /// drift removed; Allan variance at lags 0.2-0.8 s, docs/theory.md 12.4).
+    #[serde(default)]
+    pub within_trial: Option<WithinTrialDiffusion>,
     /// Theory's slope of the angle variance (rad^2/s), independent Poisson trains:
     /// `sum_B c_B^2 Var(n_t)_B nu_B / (N_B tau_s^2 R^2)`.
     pub theory_variance_slope_rad2_per_s: f64,
@@ -657,10 +662,26 @@ pub fn ring_report(model: &Model, trials: &[TrialRecord], hold: [f64; 2]) -> Res
         } else {
             None
         },
+        within_trial: within_trial_lags(&times)
+            .map(|lags| within_trial_diffusion(&times, &angles, &lags))
+            .transpose()?,
         theory_variance_slope_rad2_per_s: slope_theory,
         theory_variance_slope_cv2_rad2_per_s: slope_cv2,
         hold_window_s: hold,
     })
+}
+
+/// Lags 0.2, 0.3, ..., 0.8 s (multiples of the bin, below half the window) for
+/// [`within_trial_diffusion`]: longer than the latent time constant `tau_s = 0.1` s of
+/// the presets, short against the quenched drift; `None` if fewer than 2 fit.
+fn within_trial_lags(times: &[f64]) -> Option<Vec<f64>> {
+    let dt = times.get(1)? - times.first()?;
+    let window = dt * times.len() as f64;
+    let lags: Vec<f64> = (2..=8)
+        .map(|k| ((0.1 * f64::from(k)) / dt).round() * dt)
+        .filter(|&l| l >= dt && 2.0 * l < window - dt)
+        .collect();
+    (lags.len() >= 2).then_some(lags)
 }
 
 /// The latent oscillation (docs/theory.md 12.3).

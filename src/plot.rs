@@ -171,7 +171,8 @@ fn bounds(panel: &Panel) -> ((f64, f64), (f64, f64)) {
 
 /// A tick label: as few digits as the value needs (`20`, not `20.0`).
 fn tick(v: f64) -> String {
-    if v == 0.0 {
+    // rounding residues of tick positions (e.g. -2e-16 for the tick at 0)
+    if v.abs() < 1e-13 {
         return "0".into();
     }
     let a = v.abs();
@@ -968,12 +969,15 @@ fn draw_markers<DB: DrawingBackend>(
 
 /// The figure of a latent computation (docs/theory.md 12): the theory's `kappa` components
 /// (lines) against the trial mean (points) with `trials_shown` single trials (thin), then
-/// the population-mean V and rates of E, theory against trial mean.
+/// the population-mean V and rates of E, theory against trial mean. `input_s`: times of
+/// the input's onset and offset (s), drawn as dashed lines in every panel; each panel
+/// keeps room above the data for its legend.
 pub fn claim_trajectory_panels(
     c: &crate::claims::TrajectoryComparison,
     trials: &[crate::claims::TrialRecord],
     trials_shown: usize,
     title: &str,
+    input_s: Option<([f64; 2], &str)>,
 ) -> Vec<Panel> {
     let t = &c.time_s;
     let on = |y: &[f64]| t.iter().copied().zip(y.iter().copied()).collect::<Vec<_>>();
@@ -1037,7 +1041,7 @@ pub fn claim_trajectory_panels(
                 ..Default::default()
             }
         };
-    vec![
+    let mut panels = vec![
         Panel {
             title: format!(
                 "{title}: kappa, RMS(theory - trial mean) = {:.1}% of range",
@@ -1050,7 +1054,40 @@ pub fn claim_trajectory_panels(
         },
         pop_panel(&c.theory_mean_v_mv, &c.sim_mean_v_mv, "mean V", "mV"),
         pop_panel(&c.theory_rate_hz, &c.sim_rate_hz, "population rate", "Hz"),
-    ]
+    ];
+    for p in &mut panels {
+        if let Some((w, name)) = input_s {
+            p.series.push(Series::new(
+                format!("{name} ({} - {} s)", tick(w[0]), tick(w[1])),
+                vec![(w[0], 0.0), (w[1], 0.0)],
+                Style::VLine,
+                6,
+            ));
+        }
+        legend_headroom(p);
+    }
+    panels
+}
+
+/// Fix the panel's y range to the data's plus room above it for the legend (its height
+/// estimated as in [`legend_corner`]), so that the legend covers no data.
+fn legend_headroom(p: &mut Panel) {
+    let ys = p
+        .series
+        .iter()
+        .filter(|s| s.style != Style::VLine)
+        .flat_map(|s| s.points.iter().map(|q| q.1))
+        .filter(|y| y.is_finite());
+    let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+        (a.min(y), b.max(y))
+    });
+    if !(lo.is_finite() && hi > lo) {
+        return;
+    }
+    let entries = p.series.iter().filter(|s| !s.name.is_empty()).count();
+    let h = ((entries as f64 * 22.0 + 24.0) / 330.0).min(0.7);
+    let range = hi - lo;
+    p.y_range = Some((lo - 0.04 * range, hi + range * (0.04 + h / (1.0 - h))));
 }
 
 /// Predictions of docs/theory.md 2.6 in sliding windows (docs/theory.md 12.5): per

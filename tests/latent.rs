@@ -626,3 +626,55 @@ fn tuning_balanced_bumps_versus_unbalanced_ridges() {
         }
     }
 }
+
+/// The multi-state theory with an input that changes between conditions
+/// (`condition_responses`, docs/theory.md 2.6.4 and 12.6), on the context preset: the
+/// sampled neurons' mean rate in each condition is the population rate `nu_A` of that
+/// condition's state (an exact identity: `nu_A = E_x[Phi_A(x)]` over the same Gaussian
+/// input), within 4 standard errors of the sample mean over 3000 neurons; bad
+/// condition lists are refused.
+#[test]
+fn condition_responses_average_to_the_population_rates() {
+    let model = presets::context_integration(presets::CONTEXT_SIGMA_NM, presets::CONTEXT_SHIFT_MV);
+    // context A without stimulus, context A with coherence 0.2 of A, context B with
+    // coherence -0.2 of B, at latent states of the task's range (Hz)
+    let kappa = vec![vec![0.0], vec![6.0], vec![-5.0]];
+    let inputs = vec![
+        vec![0.0, 0.0, 1.0, 0.0],
+        vec![0.2, 0.0, 1.0, 0.0],
+        vec![0.0, -0.2, 0.0, 1.0],
+    ];
+    let opts = TuningOptions {
+        neurons: 3000,
+        seed: 3,
+        tol_hz: 0.1,
+    };
+    let pops = condition_responses(&model, &finite(), &kappa, &inputs, &opts).unwrap();
+    for p in &pops {
+        for l in 0..kappa.len() {
+            let x: Vec<f64> = p.curves.iter().map(|c| c[l]).collect();
+            let n = x.len() as f64;
+            let m = x.iter().sum::<f64>() / n;
+            let sd = (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            println!(
+                "{} condition {l}: sample mean {m:.3} Hz, nu_A {:.3} Hz (SE {:.3})",
+                p.name,
+                p.rate_hz[l],
+                sd / n.sqrt()
+            );
+            assert!(
+                (m - p.rate_hz[l]).abs() < 4.0 * sd / n.sqrt() + 1e-3,
+                "{} condition {l}: {m} vs {}",
+                p.name,
+                p.rate_hz[l]
+            );
+        }
+    }
+    // the context moves the populations in opposite directions (E_B silenced in A)
+    assert!(pops[1].rate_hz[0] < 0.1 * pops[0].rate_hz[0]);
+    assert!(pops[0].rate_hz[2] < 0.1 * pops[1].rate_hz[2]);
+    assert!(condition_responses(&model, &finite(), &kappa[..1], &inputs[..1], &opts).is_err());
+    assert!(condition_responses(&model, &finite(), &kappa, &inputs[..2], &opts).is_err());
+    let bad = vec![vec![0.0, 0.0]; 3];
+    assert!(condition_responses(&model, &finite(), &kappa, &bad, &opts).is_err());
+}

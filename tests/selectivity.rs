@@ -392,3 +392,157 @@ fn bad_inputs_are_rejected() {
     assert!(tuning_shape(&r, &[0, 1, 1], 0.05).is_err());
     assert!(Factorial::new(1, 2).is_err());
 }
+
+/// Cell `(a, b, k)` of a three-factor design, `c = (a L_B + b) L_C + k`.
+fn cell3(levels: [usize; 3], c: usize) -> [usize; 3] {
+    [
+        c / (levels[1] * levels[2]),
+        (c / levels[2]) % levels[1],
+        c % levels[2],
+    ]
+}
+
+/// The 2 x 2 x 2 design with equal counts: every effect has one degree of freedom and its
+/// sum of squares is Yates' contrast `(sum_cells sign T_cell)^2 / (8 n)` (cell totals
+/// `T`, sign the product of `+-1` codes of the factors in the effect), whatever the type
+/// of the sums of squares; `F = SS / MSE`, and `F(1, d)` is the square of `t(d)`.
+#[test]
+fn three_way_anova_matches_yates_contrasts() {
+    use balnet::analysis::selectivity::three_way_anova;
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let levels = [2, 2, 2];
+    let n = 4;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(31);
+    let data: Vec<Vec<Vec<f64>>> = (0..20)
+        .map(|u| {
+            (0..8)
+                .map(|c| {
+                    let [a, b, k] = cell3(levels, c);
+                    let mean = 1.0 + 0.3 * a as f64 - 0.2 * (b * k) as f64
+                        + 0.05 * u as f64 * (a * b * k) as f64;
+                    (0..n)
+                        .map(|_| mean + 0.5 * rng.sample::<f64, _>(StandardNormal))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let resp = Responses::new(data.clone()).unwrap();
+    let res = three_way_anova(&resp, levels, 0.05).unwrap();
+    let df_err = 8 * (n - 1);
+    let t = StudentsT::new(0.0, 1.0, df_err as f64).unwrap();
+    // effects as the set of factors whose +-1 codes multiply
+    let effects: [&[usize]; 7] = [&[0], &[1], &[2], &[0, 1], &[0, 2], &[1, 2], &[0, 1, 2]];
+    for (u, nrn) in data.iter().enumerate() {
+        let totals: Vec<f64> = nrn.iter().map(|t| t.iter().sum()).collect();
+        let means: Vec<f64> = totals.iter().map(|t| t / n as f64).collect();
+        let within: f64 = nrn
+            .iter()
+            .zip(&means)
+            .map(|(t, m)| t.iter().map(|v| (v - m).powi(2)).sum::<f64>())
+            .sum();
+        let mse = within / df_err as f64;
+        let ss: Vec<f64> = effects
+            .iter()
+            .map(|e| {
+                let contrast: f64 = (0..8)
+                    .map(|c| {
+                        let lv = cell3(levels, c);
+                        let sign: f64 = e.iter().map(|&f| 2.0 * lv[f] as f64 - 1.0).product();
+                        sign * totals[c]
+                    })
+                    .sum();
+                contrast * contrast / (8 * n) as f64
+            })
+            .collect();
+        let got = &res.neurons[u];
+        let tests = [
+            got.main[0],
+            got.main[1],
+            got.main[2],
+            got.pairs[0],
+            got.pairs[1],
+            got.pairs[2],
+            got.triple,
+        ];
+        for (k, (g, s)) in tests.iter().zip(&ss).enumerate() {
+            let f = s / mse;
+            assert_eq!(g.df, 1);
+            assert!(
+                rel(g.f, f) < 1e-9,
+                "unit {u} effect {k}: F {} vs Yates {f}",
+                g.f
+            );
+            let p = 2.0 * (1.0 - t.cdf(f.sqrt()));
+            assert!(
+                (g.p - p).abs() < 1e-9,
+                "unit {u} effect {k}: p {} vs t {p}",
+                g.p
+            );
+        }
+        let f_inter = (ss[3] + ss[4] + ss[5] + ss[6]) / 4.0 / mse;
+        assert_eq!(got.interaction.df, 4);
+        assert!(rel(got.interaction.f, f_inter) < 1e-9);
+        assert_eq!(got.df_error, df_err);
+    }
+}
+
+/// Three-way ANOVA on synthetic populations over context (2) x coherence A (3) x
+/// coherence B (3), 6 trials per condition, unit noise: additive units (interaction at
+/// the false-positive rate, sd `sqrt(0.05 0.95 / 2000) = 0.005`), and gated units that
+/// follow coherence A in one context and B in the other (context x A and context x B
+/// in every unit, A x B and the three-way term at the false-positive rate).
+#[test]
+fn three_way_anova_on_additive_and_gated_populations() {
+    use balnet::analysis::selectivity::three_way_anova;
+    let levels = [2, 3, 3];
+    let coh = [-1.0, 0.0, 1.0];
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    let units = 2000;
+    let make = |rng: &mut Xoshiro256PlusPlus, gated: bool| -> Vec<Vec<Vec<f64>>> {
+        (0..units)
+            .map(|_| {
+                let w: Vec<f64> = (0..3)
+                    .map(|_| rng.sample::<f64, _>(StandardNormal))
+                    .collect();
+                (0..18)
+                    .map(|c| {
+                        let [ctx, a, b] = cell3(levels, c);
+                        let mean = if gated {
+                            3.0 * if ctx == 0 { coh[a] } else { coh[b] }
+                        } else {
+                            w[0] * ctx as f64 + w[1] * coh[a] + w[2] * coh[b]
+                        };
+                        (0..6)
+                            .map(|_| mean + rng.sample::<f64, _>(StandardNormal))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let add = three_way_anova(
+        &Responses::new(make(&mut rng, false)).unwrap(),
+        levels,
+        0.05,
+    )
+    .unwrap();
+    assert!(
+        (add.fraction_interaction - 0.05).abs() < 0.02,
+        "additive: interaction fraction {}",
+        add.fraction_interaction
+    );
+    assert!(add.fraction_triple < 0.07 && add.fraction_pairs.iter().all(|&f| f < 0.07));
+    let gated =
+        three_way_anova(&Responses::new(make(&mut rng, true)).unwrap(), levels, 0.05).unwrap();
+    assert!(gated.fraction_interaction > 0.999);
+    assert!(gated.fraction_pairs[0] > 0.999 && gated.fraction_pairs[1] > 0.999);
+    assert!(
+        (gated.fraction_pairs[2] - 0.05).abs() < 0.02
+            && (gated.fraction_triple - 0.05).abs() < 0.02,
+        "gated: A x B {}, three-way {}",
+        gated.fraction_pairs[2],
+        gated.fraction_triple
+    );
+    assert_eq!(gated.fraction_linear_mixed + gated.fraction_pure, 0.0);
+}

@@ -218,6 +218,210 @@ pub fn two_way_anova(resp: &Responses, design: &Factorial, alpha: f64) -> Result
     })
 }
 
+/// The three-way ANOVA of one neuron (docs/theory.md 11.1): type II main effects and
+/// two-way interactions, the three-way interaction, and all interactions together.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreeWayNeuron {
+    /// Main effects of the three factors (each after the other two).
+    pub main: [FTest; 3],
+    /// Two-way interactions A x B, A x C, B x C (each after the main effects and the
+    /// other two-way terms).
+    pub pairs: [FTest; 3],
+    /// Three-way interaction A x B x C (the cell-means model against all two-way terms).
+    pub triple: FTest,
+    /// All interaction terms together (the cell-means model against the additive model).
+    pub interaction: FTest,
+    /// Residual degrees of freedom `n_trials - levels_a levels_b levels_c`.
+    pub df_error: usize,
+}
+
+/// Three-way ANOVA of a population (docs/theory.md 11.1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreeWaySummary {
+    /// Significance level.
+    pub alpha: f64,
+    /// Levels of the three factors.
+    pub levels: [usize; 3],
+    /// Per neuron.
+    pub neurons: Vec<ThreeWayNeuron>,
+    /// Fraction with `interaction.p < alpha`: nonlinear mixed selectivity.
+    pub fraction_interaction: f64,
+    /// Fractions with a significant main effect of each factor.
+    pub fraction_main: [f64; 3],
+    /// Fractions with a significant A x B, A x C, B x C interaction.
+    pub fraction_pairs: [f64; 3],
+    /// Fraction with a significant three-way interaction.
+    pub fraction_triple: f64,
+    /// No significant interaction, at least two main effects: linear mixed selectivity.
+    pub fraction_linear_mixed: f64,
+    /// No significant interaction, exactly one main effect: pure selectivity.
+    pub fraction_pure: f64,
+    /// No significant term.
+    pub fraction_non_selective: f64,
+}
+
+/// Three-way ANOVA of every neuron's trial responses over factors with `levels`
+/// (docs/theory.md 11.1); condition `c = (a L_B + b) L_C + k` for levels `(a, b, k)`. As
+/// [`two_way_anova`], by weighted least squares on the cell means (valid for unequal
+/// trial counts): main effects and two-way interactions type II, the three-way
+/// interaction and the joint test of all interactions against the cell-means model,
+/// each `F` referred to `F(df, n - L_A L_B L_C)`. A neuron is nonlinearly mixed
+/// selective when the joint interaction test has `p < alpha`.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] if a factor has fewer than 2 levels, the levels do not match the
+/// number of conditions, `alpha` is not in `(0, 1)`, or there are no residual degrees of
+/// freedom.
+pub fn three_way_anova(
+    resp: &Responses,
+    levels: [usize; 3],
+    alpha: f64,
+) -> Result<ThreeWaySummary> {
+    check_alpha(alpha)?;
+    if levels.iter().any(|&l| l < 2) {
+        return Err(Error::invalid(
+            "levels",
+            format!("{levels:?}"),
+            "every factor needs at least 2 levels",
+        ));
+    }
+    let cells = levels[0] * levels[1] * levels[2];
+    if cells != resp.conditions() {
+        return Err(Error::invalid(
+            "levels",
+            format!("{levels:?}"),
+            format!(
+                "the product of the levels must equal the number of conditions ({})",
+                resp.conditions()
+            ),
+        ));
+    }
+    let n_obs: usize = resp.trials().iter().sum();
+    if n_obs <= cells {
+        return Err(Error::invalid(
+            "trials",
+            n_obs,
+            format!("three-way ANOVA needs more trials than conditions ({cells})"),
+        ));
+    }
+    let df_err = n_obs - cells;
+    let lv = |c: usize| -> [usize; 3] {
+        [
+            c / (levels[1] * levels[2]),
+            (c / levels[2]) % levels[1],
+            c % levels[2],
+        ]
+    };
+    // dummy columns (levels 1..) of each factor, evaluated per cell
+    let dummies = |f: usize| -> Vec<Vec<f64>> {
+        (1..levels[f])
+            .map(|j| {
+                (0..cells)
+                    .map(|c| f64::from(u8::from(lv(c)[f] == j)))
+                    .collect()
+            })
+            .collect()
+    };
+    let main: Vec<Vec<Vec<f64>>> = (0..3).map(dummies).collect();
+    let product = |x: &[Vec<f64>], y: &[Vec<f64>]| -> Vec<Vec<f64>> {
+        x.iter()
+            .flat_map(|u| {
+                y.iter()
+                    .map(move |v| u.iter().zip(v).map(|(p, q)| p * q).collect::<Vec<f64>>())
+            })
+            .collect()
+    };
+    let pair_idx = [(0, 1), (0, 2), (1, 2)];
+    let pairs: Vec<Vec<Vec<f64>>> = pair_idx
+        .iter()
+        .map(|&(f, g)| product(&main[f], &main[g]))
+        .collect();
+    let matrix = |blocks: &[&Vec<Vec<f64>>]| -> DMatrix<f64> {
+        let cols: Vec<&Vec<f64>> = blocks.iter().flat_map(|b| b.iter()).collect();
+        DMatrix::from_fn(cells, 1 + cols.len(), |c, j| {
+            if j == 0 { 1.0 } else { cols[j - 1][c] }
+        })
+    };
+    let x_add = matrix(&[&main[0], &main[1], &main[2]]);
+    let x_add_without: Vec<DMatrix<f64>> = (0..3)
+        .map(|f| {
+            let rest: Vec<&Vec<Vec<f64>>> = (0..3).filter(|&g| g != f).map(|g| &main[g]).collect();
+            matrix(&rest)
+        })
+        .collect();
+    let x_two = matrix(&[
+        &main[0], &main[1], &main[2], &pairs[0], &pairs[1], &pairs[2],
+    ]);
+    let x_two_without: Vec<DMatrix<f64>> = (0..3)
+        .map(|p| {
+            let mut blocks: Vec<&Vec<Vec<f64>>> = vec![&main[0], &main[1], &main[2]];
+            blocks.extend((0..3).filter(|&q| q != p).map(|q| &pairs[q]));
+            matrix(&blocks)
+        })
+        .collect();
+    let df_main: Vec<usize> = levels.iter().map(|l| l - 1).collect();
+    let df_pairs: Vec<usize> = pair_idx
+        .iter()
+        .map(|&(f, g)| df_main[f] * df_main[g])
+        .collect();
+    let df_triple = df_main[0] * df_main[1] * df_main[2];
+    let df_inter = cells - 1 - df_main.iter().sum::<usize>();
+    let w: Vec<f64> = resp.trials().iter().map(|&t| t as f64).collect();
+    let mut out = Vec::with_capacity(resp.neurons());
+    for nrn in resp.data() {
+        let means: Vec<f64> = nrn
+            .iter()
+            .map(|t| t.iter().sum::<f64>() / t.len() as f64)
+            .collect();
+        let within: f64 = nrn
+            .iter()
+            .zip(&means)
+            .map(|(t, m)| t.iter().map(|v| (v - m).powi(2)).sum::<f64>())
+            .sum();
+        let grand = nrn.iter().flatten().sum::<f64>() / n_obs as f64;
+        let total: f64 = nrn.iter().flatten().map(|v| (v - grand).powi(2)).sum();
+        let mse = within / df_err as f64;
+        let rss_add = wls_rss(&x_add, &means, &w);
+        let rss_two = wls_rss(&x_two, &means, &w);
+        let mut main_t = [FTest {
+            f: 0.0,
+            df: 0,
+            p: 1.0,
+        }; 3];
+        let mut pair_t = main_t;
+        for f in 0..3 {
+            let rss = wls_rss(&x_add_without[f], &means, &w);
+            main_t[f] = f_test(rss - rss_add, df_main[f], mse, df_err, total)?;
+            let rss = wls_rss(&x_two_without[f], &means, &w);
+            pair_t[f] = f_test(rss - rss_two, df_pairs[f], mse, df_err, total)?;
+        }
+        out.push(ThreeWayNeuron {
+            main: main_t,
+            pairs: pair_t,
+            triple: f_test(rss_two, df_triple, mse, df_err, total)?,
+            interaction: f_test(rss_add, df_inter, mse, df_err, total)?,
+            df_error: df_err,
+        });
+    }
+    let n = out.len() as f64;
+    let frac = |f: &dyn Fn(&ThreeWayNeuron) -> bool| out.iter().filter(|x| f(x)).count() as f64 / n;
+    let mains = |x: &ThreeWayNeuron| x.main.iter().filter(|t| t.p < alpha).count();
+    let no_inter = |x: &ThreeWayNeuron| x.interaction.p >= alpha;
+    Ok(ThreeWaySummary {
+        alpha,
+        levels,
+        fraction_interaction: frac(&|x| x.interaction.p < alpha),
+        fraction_main: [0, 1, 2].map(|f| frac(&|x| x.main[f].p < alpha)),
+        fraction_pairs: [0, 1, 2].map(|f| frac(&|x| x.pairs[f].p < alpha)),
+        fraction_triple: frac(&|x| x.triple.p < alpha),
+        fraction_linear_mixed: frac(&|x| no_inter(x) && mains(x) >= 2),
+        fraction_pure: frac(&|x| no_inter(x) && mains(x) == 1),
+        fraction_non_selective: frac(&|x| no_inter(x) && mains(x) == 0),
+        neurons: out,
+    })
+}
+
 /// The tuning of one neuron over an ordered variable (docs/theory.md 11.2).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShapeNeuron {

@@ -201,6 +201,124 @@ pub fn angle_diffusion(times: &[f64], angles: &[Vec<f64>]) -> Result<AngleDiffus
     })
 }
 
+/// Diffusion of an angle within each trial (docs/theory.md 12.4), separating the noise
+/// of one network from its quenched drift.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct WithinTrialDiffusion {
+    /// Lags `tau` (s).
+    pub lag_s: Vec<f64>,
+    /// Allan variance `A(tau)` of the unwrapped angle averaged over trials (rad^2).
+    pub allan_rad2: Vec<f64>,
+    /// Slope of `A(tau) = a + slope tau` per trial (rad^2/s): `2 D` of a Brownian angle.
+    pub slope_per_trial: Vec<f64>,
+    /// Mean of `slope_per_trial` (rad^2/s).
+    pub slope_rad2_per_s: f64,
+    /// Its standard error over trials (rad^2/s; NaN for one trial).
+    pub slope_se: f64,
+}
+
+/// Within-trial angle diffusion from `angles[trial][t]` (rad, wrapped or not) sampled at
+/// equally spaced `times` (s): per trial, the Allan variance of the unwrapped angle
+/// `A(tau) = <(theta(t + 2 tau) - 2 theta(t + tau) + theta(t))^2> / 2` (all `t`), which
+/// is `slope tau` for a Brownian angle with `Var[theta(t + tau) - theta(t)] = slope tau`,
+/// is zero for a drift at constant velocity and of order `(v v' tau^2)^2` for a drift
+/// `v(theta)` that varies slowly along the ring, and is constant for white measurement
+/// noise. `A(tau) = a + slope tau` is fitted by least squares on `lags` (s, each a
+/// multiple of the sampling step); the slopes are averaged over trials.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] for no trials, fewer than 2 lags, times not equally spaced, a lag
+/// that is not a positive multiple of the step or leaves no pair in the window, a
+/// trial of another length, or non-finite values.
+pub fn within_trial_diffusion(
+    times: &[f64],
+    angles: &[Vec<f64>],
+    lags: &[f64],
+) -> Result<WithinTrialDiffusion> {
+    if angles.is_empty() || lags.len() < 2 {
+        return Err(Error::invalid(
+            "angles / lags",
+            format!("{} / {}", angles.len(), lags.len()),
+            "needs at least 1 trial and 2 lags",
+        ));
+    }
+    check_finite("times", times)?;
+    check_finite("lags", lags)?;
+    if times.len() < 3 {
+        return Err(Error::invalid(
+            "times",
+            times.len(),
+            "needs at least 3 times",
+        ));
+    }
+    let dt = times[1] - times[0];
+    if !(dt > 0.0)
+        || times
+            .windows(2)
+            .any(|w| ((w[1] - w[0]) - dt).abs() > 1e-6 * dt)
+    {
+        return Err(Error::invalid(
+            "times",
+            times.len(),
+            "must be equally spaced and increasing (s)",
+        ));
+    }
+    let mut steps = Vec::with_capacity(lags.len());
+    for &l in lags {
+        let k = (l / dt).round();
+        if !(k >= 1.0 && (k * dt - l).abs() < 1e-6 * dt && 2 * (k as usize) < times.len()) {
+            return Err(Error::invalid(
+                "lags",
+                l,
+                format!(
+                    "each lag must be a positive multiple of the step {dt} s and below half the window"
+                ),
+            ));
+        }
+        steps.push(k as usize);
+    }
+    let mut allan = vec![0.0; lags.len()];
+    let mut slopes = Vec::with_capacity(angles.len());
+    for (i, a) in angles.iter().enumerate() {
+        if a.len() != times.len() {
+            return Err(Error::invalid(
+                format!("angles[{i}]"),
+                a.len(),
+                format!("must have one angle per time ({})", times.len()),
+            ));
+        }
+        check_finite(&format!("angles[{i}]"), a)?;
+        let u = unwrap(a);
+        let av: Vec<f64> = steps
+            .iter()
+            .map(|&k| {
+                let n = u.len() - 2 * k;
+                (0..n)
+                    .map(|t| (u[t + 2 * k] - 2.0 * u[t + k] + u[t]).powi(2))
+                    .sum::<f64>()
+                    / (2.0 * n as f64)
+            })
+            .collect();
+        for (s, v) in allan.iter_mut().zip(&av) {
+            *s += v / angles.len() as f64;
+        }
+        let lm = lags.iter().sum::<f64>() / lags.len() as f64;
+        let am = av.iter().sum::<f64>() / av.len() as f64;
+        let num: f64 = lags.iter().zip(&av).map(|(l, v)| (l - lm) * (v - am)).sum();
+        let den: f64 = lags.iter().map(|l| (l - lm).powi(2)).sum();
+        slopes.push(num / den);
+    }
+    let (mean, se) = mean_sem(&slopes);
+    Ok(WithinTrialDiffusion {
+        lag_s: lags.to_vec(),
+        allan_rad2: allan,
+        slope_per_trial: slopes,
+        slope_rad2_per_s: mean,
+        slope_se: se,
+    })
+}
+
 /// Angular frequency of a rotation: the least-squares slope of the unwrapped angle
 /// against time (rad/s; positive counter-clockwise).
 ///

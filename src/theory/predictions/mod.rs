@@ -34,7 +34,7 @@ pub use rate_distribution::{
     silent_fraction,
 };
 pub use tuning::{
-    TuningContrast, TuningCurves, TuningOptions, TuningPopulation, TuningStats, symmetric_path_1d,
-    tuning_contrast, tuning_curves, tuning_stats,
+    TuningContrast, TuningCurves, TuningOptions, TuningPopulation, TuningStats,
+    condition_responses, symmetric_path_1d, tuning_contrast, tuning_curves, tuning_stats,
 };
 pub use two_state::{TwoState, TwoStatePopulation, two_state};

@@ -188,9 +188,67 @@ pub fn tuning_curves(
         return Err(Error::invalid("neurons", 0, "must be >= 1"));
     }
     let states = solve_path(model, mode, path, s)?;
-    let cov = covariance_matrices(model, mode, &states)?;
-    let l = path.len();
-    let populations = (0..model.p())
+    let populations = sample_populations(model, mode, &states, opts)?;
+    Ok(TuningCurves {
+        mode: mode.label(),
+        kappa: super::mean_v::path_coordinate(path),
+        path: path.to_vec(),
+        s: s.to_vec(),
+        populations,
+    })
+}
+
+/// Rates of `opts.neurons` sampled neurons per population in conditions `l` given by a
+/// latent state `kappa[l]` *and* an input `inputs[l]` each (docs/theory.md 2.6.4: the
+/// multi-state theory, as [`tuning_curves`] but with the input changing between
+/// conditions, e.g. the contexts and coherences of docs/theory.md 12.1). The fast
+/// variables are solved in `mode` at every condition, warm-started from the previous
+/// one; `curves[i][l]` is neuron `i` in condition `l`.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] if fewer than 2 conditions are given, `kappa` and `inputs` differ
+/// in length or do not match the Model's dimensions, or `opts.neurons` is 0; solver
+/// errors of the fast variables.
+pub fn condition_responses(
+    model: &Model,
+    mode: &FastMode,
+    kappa: &[Vec<f64>],
+    inputs: &[Vec<f64>],
+    opts: &TuningOptions,
+) -> Result<Vec<TuningPopulation>> {
+    if kappa.len() < 2 || kappa.len() != inputs.len() {
+        return Err(Error::invalid(
+            "conditions",
+            format!("{} latent states, {} inputs", kappa.len(), inputs.len()),
+            "needs at least 2 conditions and one input per latent state",
+        ));
+    }
+    for (k, s) in kappa.iter().zip(inputs) {
+        check_dims(model, k, s)?;
+    }
+    if opts.neurons == 0 {
+        return Err(Error::invalid("neurons", 0, "must be >= 1"));
+    }
+    let mut states = Vec::with_capacity(kappa.len());
+    for (k, s) in kappa.iter().zip(inputs) {
+        let st = mode.solve(model, k, s, states.last())?;
+        states.push(st);
+    }
+    sample_populations(model, mode, &states, opts)
+}
+
+/// Sample neurons' rates in `states` from the joint Gaussian of their inputs
+/// (docs/theory.md 2.6.4), per population.
+fn sample_populations(
+    model: &Model,
+    mode: &FastMode,
+    states: &[crate::theory::State],
+    opts: &TuningOptions,
+) -> Result<Vec<TuningPopulation>> {
+    let cov = covariance_matrices(model, mode, states)?;
+    let l = states.len();
+    (0..model.p())
         .map(|a| {
             let eig = cov[a].clone().symmetric_eigen();
             let clipped = eig.eigenvalues.iter().copied().fold(0.0f64, f64::min);
@@ -228,14 +286,7 @@ pub fn tuning_curves(
                 clipped_eigenvalue_mv2: clipped,
             })
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(TuningCurves {
-        mode: mode.label(),
-        kappa: super::mean_v::path_coordinate(path),
-        path: path.to_vec(),
-        s: s.to_vec(),
-        populations,
-    })
+        .collect::<Result<Vec<_>>>()
 }
 
 /// `points` latent states evenly spaced on `[-kappa_max, kappa_max]` (Hz), for `D = 1`.
