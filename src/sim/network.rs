@@ -567,16 +567,16 @@ impl BlockLayout {
 
     /// For every block of targets (in ascending order): draw the block's incoming
     /// connections in parallel, bucket them by range of [`SOURCE_RANGE`] sources, and call
-    /// `f(part, first source of the range, connections)` for every range in parallel,
-    /// with `parts[r]` the range's own state and the connections `(source, target, delay
-    /// index)` in target order.
+    /// `f(part, first source of the range, connections)` for every range in parallel
+    /// (once per chunk, chunks in order), with `parts[r]` the range's own state and the
+    /// connections `(source, target, delay index)` in target order.
     fn for_each_block<T: Send>(
         &self,
         model: &Model,
         pop_start: &[usize],
         dmin: usize,
         parts: &mut [T],
-        f: impl Fn(&mut T, usize, &mut dyn Iterator<Item = (usize, usize, usize)>) + Sync,
+        f: impl Fn(&mut T, usize, BlockConns<'_>) + Sync,
     ) {
         let ranges = parts.len();
         let k_mask = (1u32 << self.k_bits) - 1;
@@ -619,19 +619,40 @@ impl BlockLayout {
                 )
                 .collect();
             parts.par_iter_mut().enumerate().for_each(|(r, part)| {
-                let mut it = chunks.iter().flat_map(|ch| {
-                    ch.conns[ch.starts[r]..ch.starts[r + 1]].iter().map(|&(j, code)| {
-                        (
-                            j as usize,
-                            start + (code >> k_bits) as usize,
-                            (code & k_mask) as usize,
-                        )
-                    })
-                });
-                f(part, r * SOURCE_RANGE, &mut it);
+                for ch in &chunks {
+                    let conns = BlockConns {
+                        packed: ch.conns[ch.starts[r]..ch.starts[r + 1]].iter(),
+                        start,
+                        k_bits,
+                        k_mask,
+                    };
+                    f(part, r * SOURCE_RANGE, conns);
+                }
             });
             start = end;
         }
+    }
+}
+
+/// Connections of one chunk and source range, unpacked to `(source, target, delay index)`.
+struct BlockConns<'a> {
+    packed: std::slice::Iter<'a, (u32, u32)>,
+    start: usize,
+    k_bits: u32,
+    k_mask: u32,
+}
+
+impl Iterator for BlockConns<'_> {
+    type Item = (usize, usize, usize);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.packed.next().map(|&(j, code)| {
+            (
+                j as usize,
+                self.start + (code >> self.k_bits) as usize,
+                (code & self.k_mask) as usize,
+            )
+        })
     }
 }
 
