@@ -942,3 +942,119 @@ pub fn moments(m: &[f64], n: &[f64], w: &[f64], d: usize, d_in: usize) -> Loadin
     l.sigma_ww = cov(w, d_in, &l.wbar, w, d_in, &l.wbar);
     l
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table a plain transposition gives: every target's incoming list (from the
+    /// target's own stream, as in `build`), appended target by target to per-(source,
+    /// group) lists, which are then concatenated source by source.
+    fn transposed(model: &Model) -> (Vec<u32>, Vec<u64>, Vec<u32>) {
+        let p = model.p();
+        let mut pop_start = vec![0usize];
+        for pop in &model.populations {
+            pop_start.push(pop_start.last().unwrap() + pop.n);
+        }
+        let n = pop_start[p];
+        let dt = model.sim.dt;
+        let (dmin, dmax) = delay_step_bounds(&model.delay, dt);
+        let nd = dmax - dmin + 1;
+        let g = p * nd;
+        let mut lists: Vec<Vec<Vec<u32>>> = vec![vec![Vec::new(); g]; n];
+        let (mut picked, mut inc) = (Picked::default(), Vec::new());
+        for i in 0..n {
+            let a = (0..p).find(|&a| i < pop_start[a + 1]).unwrap();
+            inc.clear();
+            incoming_of(model, &pop_start, i, dmin, &mut picked, &mut inc);
+            for &(j, k) in &inc {
+                lists[j as usize][a * nd + k as usize].push(i as u32);
+            }
+        }
+        let (mut targets, mut src_off, mut group_off) = (Vec::new(), vec![0u64], Vec::new());
+        for groups in &lists {
+            let mut at = 0u32;
+            for list in groups {
+                group_off.push(at);
+                at += list.len() as u32;
+                targets.extend(list);
+            }
+            group_off.push(at);
+            src_off.push(targets.len() as u64);
+        }
+        (targets, src_off, group_off)
+    }
+
+    /// Three populations of sizes that are not multiples of the source ranges, several
+    /// delay steps, a network of several blocks and source ranges.
+    fn small_model(connectivity: Connectivity) -> Model {
+        let mut m = crate::presets::default_model();
+        m.connectivity = connectivity;
+        m.k = 60.0;
+        m.populations[0].n = 2100;
+        m.populations[1].n = 650;
+        let mut third = m.populations[1].clone();
+        third.name = "I2".into();
+        third.n = 333;
+        third.c = 0.1;
+        m.populations.push(third);
+        for row in &mut m.j {
+            let last = row[1];
+            row.push(last);
+        }
+        m.j.push(m.j[1].clone());
+        if let Some(l) = m.latent.as_mut() {
+            let extra = l.loadings[1].clone();
+            l.loadings.push(extra);
+        }
+        m.sim.seed = 11;
+        m
+    }
+
+    fn build_with(model: &Model, threads: usize) -> Network {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| build(model))
+            .unwrap()
+    }
+
+    #[test]
+    fn table_is_the_transposition_for_any_thread_count() {
+        for conn in [
+            Connectivity::Bernoulli,
+            Connectivity::FixedIndegree,
+            Connectivity::FixedIndegreeReplacement,
+        ] {
+            let model = small_model(conn);
+            model.validate().unwrap();
+            let (targets, src_off, group_off) = transposed(&model);
+            let n = src_off.len() - 1;
+            assert!(BlockLayout::new(n, 21).block < n / 8, "several blocks");
+            let nets: Vec<Network> = [1, 2, 3, 5].iter().map(|&t| build_with(&model, t)).collect();
+            for (net, t) in nets.iter().zip([1, 2, 3, 5]) {
+                assert!(net.n > 2 * SOURCE_RANGE && net.n_delays > 1, "{conn:?}");
+                assert_eq!(net.src_off, src_off, "{conn:?}, {t} threads");
+                assert_eq!(net.group_off, group_off, "{conn:?}, {t} threads");
+                let got: Vec<u32> = net.targets.range(0..net.n_synapses()).collect();
+                assert!(got == targets, "{conn:?}, {t} threads: targets differ");
+                assert_eq!(net.clipped, nets[0].clipped);
+                assert_eq!(net.dale_violations, nets[0].dale_violations);
+            }
+        }
+    }
+
+    #[test]
+    fn floyd_set_keeps_membership() {
+        let mut s = Picked::default();
+        s.reset(100);
+        let xs: Vec<u32> = (0..200u32).map(|x| x.wrapping_mul(2_654_435_761) % 1000).collect();
+        let mut seen = std::collections::HashSet::new();
+        for &x in &xs {
+            assert_eq!(s.insert(x), seen.insert(x), "{x}");
+        }
+        s.reset(3);
+        assert!(s.insert(xs[0]));
+    }
+}
