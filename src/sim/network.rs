@@ -427,14 +427,20 @@ pub fn build(model: &Model) -> Result<Network> {
             .zip(targets.split_mut(&cuts))
             .collect();
         let src_off = &src_off;
-        layout.for_each_block(model, &pop_start, dmin, &mut parts, |(go, tm), j0, conns| {
-            for (j, i, k) in conns {
-                let a = pop_of[i] as usize;
-                let cur = &mut go[(j - j0) * gs + a * n_delays + k];
-                tm.set((src_off[j] + *cur as u64) as usize, i as u32);
-                *cur += 1;
-            }
-        });
+        layout.for_each_block(
+            model,
+            &pop_start,
+            dmin,
+            &mut parts,
+            |(go, tm), j0, conns| {
+                for (j, i, k) in conns {
+                    let a = pop_of[i] as usize;
+                    let cur = &mut go[(j - j0) * gs + a * n_delays + k];
+                    tm.set((src_off[j] + *cur as u64) as usize, i as u32);
+                    *cur += 1;
+                }
+            },
+        );
     }
     // each cursor now holds its group's end = the next group's start: shift back
     for offs in group_off.chunks_mut(gs) {
@@ -1032,7 +1038,10 @@ mod tests {
             let (targets, src_off, group_off) = transposed(&model);
             let n = src_off.len() - 1;
             assert!(BlockLayout::new(n, 21).block < n / 8, "several blocks");
-            let nets: Vec<Network> = [1, 2, 3, 5].iter().map(|&t| build_with(&model, t)).collect();
+            let nets: Vec<Network> = [1, 2, 3, 5]
+                .iter()
+                .map(|&t| build_with(&model, t))
+                .collect();
             for (net, t) in nets.iter().zip([1, 2, 3, 5]) {
                 assert!(net.n > 2 * SOURCE_RANGE && net.n_delays > 1, "{conn:?}");
                 assert_eq!(net.src_off, src_off, "{conn:?}, {t} threads");
@@ -1049,7 +1058,9 @@ mod tests {
     fn floyd_set_keeps_membership() {
         let mut s = Picked::default();
         s.reset(100);
-        let xs: Vec<u32> = (0..200u32).map(|x| x.wrapping_mul(2_654_435_761) % 1000).collect();
+        let xs: Vec<u32> = (0..200u32)
+            .map(|x| x.wrapping_mul(2_654_435_761) % 1000)
+            .collect();
         let mut seen = std::collections::HashSet::new();
         for &x in &xs {
             assert_eq!(s.insert(x), seen.insert(x), "{x}");

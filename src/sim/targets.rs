@@ -40,7 +40,11 @@ impl Targets {
         // zeroed by the allocator (for large sizes, pages the kernel zeroes when they are
         // first written, by whichever thread fills them)
         let layout = std::alloc::Layout::array::<u8>(size).map_err(|e| {
-            Error::invalid("k", len, format!("more synapses than the address space holds: {e}"))
+            Error::invalid(
+                "k",
+                len,
+                format!("more synapses than the address space holds: {e}"),
+            )
         })?;
         // SAFETY: `size >= PAD > 0`; the pointer is checked for null; a Vec<u8> of
         // capacity `size` frees exactly this layout (align 1).
