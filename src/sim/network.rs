@@ -16,7 +16,7 @@
 use rayon::prelude::*;
 
 use super::rng::{SimRng, Stream, below, normal, stream, uniform};
-pub use super::targets::Targets;
+pub use super::targets::{Targets, TargetsMut};
 use crate::error::{Error, Result};
 use crate::model::{Connectivity, Delay, Loadings, Model};
 
@@ -160,7 +160,7 @@ pub struct NetworkMemory {
     /// Bytes per synapse at the peak of the construction.
     pub bytes_per_synapse: f64,
     /// Bytes per neuron at the peak of the construction (offsets, loadings, bias,
-    /// per-thread scratch).
+    /// bucket starts).
     pub bytes_per_neuron: f64,
 }
 
@@ -209,12 +209,19 @@ pub fn memory_estimate(model: &Model) -> NetworkMemory {
         neurons,
         synapses,
         // packed target (3 bytes below 2^24 neurons, else 4), plus one construction
-        // block of incoming lists (8 bytes per connection, 1/64 of the network)
+        // block of connections (8 bytes each, 1/64 of the network) and, per thread, the
+        // chunk it is drawing (1/64 of a block)
         bytes_per_synapse: Targets::width_for(neurons.min(usize::MAX as f64) as usize) as f64
-            + 8.0 / 64.0,
-        // u64 source offset, u32 group offsets, population, bias, loadings, one byte of
-        // construction scratch per neuron and thread
-        bytes_per_neuron: 8.0 + 4.0 * (groups + 1.0) + 1.0 + 8.0 + 8.0 * (2.0 * d + d_in) + threads,
+            + 8.0 / BLOCKS as f64
+            + threads * 8.0 / (BLOCKS * CHUNKS) as f64,
+        // u64 source offset, u32 group offsets, population, bias, loadings, and the
+        // block's bucket starts (8 bytes per chunk and range of 1024 sources)
+        bytes_per_neuron: 8.0
+            + 4.0 * (groups + 1.0)
+            + 1.0
+            + 8.0
+            + 8.0 * (2.0 * d + d_in)
+            + 8.0 * CHUNKS as f64 / SOURCE_RANGE as f64,
     }
 }
 
@@ -347,6 +354,7 @@ pub fn build(model: &Model) -> Result<Network> {
     }
     let has_slow = d > 0 && nl.iter().any(|&v| v != 0.0) && m.iter().any(|&v| v != 0.0);
     let bias: Vec<f64> = (0..n)
+        .into_par_iter()
         .map(|i| {
             let beta = model.populations[pop_of[i] as usize].beta_ext;
             if beta > 0.0 {
@@ -360,25 +368,31 @@ pub fn build(model: &Model) -> Result<Network> {
         .collect();
 
     // 3. Connectivity in CSR by source, grouped by (post population, delay), built in
-    // two passes over the targets' incoming connections (each drawn from the target's
-    // own stream, in parallel by block, and drawn again in the second pass instead of
-    // being stored): count per (source, group), then fill each group at its exact
-    // offset. Blocks are scattered in target order, so every group lists its targets in
-    // ascending order whatever the thread count, and nothing but the final arrays and
-    // one block of incoming lists is ever allocated.
+    // two passes over the targets' incoming connections, each drawn from the target's
+    // own stream (docs/simulator.md, "Construction"): count per (source, group), then
+    // fill each group at its exact offset. Targets are drawn in blocks of about N/64 in
+    // parallel; a block's connections are bucketed by range of sources, and each range
+    // is counted or filled by one thread, in target order: every group lists its
+    // targets in ascending order whatever the thread count, the writes of one range
+    // stay in cache, and nothing but the final arrays and one block of connections is
+    // ever allocated.
     let g = p * n_delays;
     let gs = g + 1;
     let mut group_off: Vec<u32> = alloc_zeroed(n * gs, "group offsets")?;
-    let block = construction_block(model, n);
-    for_each_incoming(model, &pop_start, dmin, block, |i, inc| {
-        let a = pop_of[i] as usize;
-        for &(j, k) in inc {
-            // counts of group `gi` in slot gi + 1: an inclusive prefix sum below
-            // turns them into group starts
-            let c = &mut group_off[j as usize * gs + a * n_delays + k as usize + 1];
-            *c = c.saturating_add(1);
-        }
-    });
+    let layout = BlockLayout::new(n, n_delays);
+    let ranges = n.div_ceil(SOURCE_RANGE);
+    {
+        let mut parts: Vec<&mut [u32]> = group_off.chunks_mut(SOURCE_RANGE * gs).collect();
+        layout.for_each_block(model, &pop_start, dmin, &mut parts, |go, j0, conns| {
+            for (j, i, k) in conns {
+                let a = pop_of[i] as usize;
+                // counts of group `gi` in slot gi + 1: an inclusive prefix sum below
+                // turns them into group starts
+                let c = &mut go[(j - j0) * gs + a * n_delays + k + 1];
+                *c = c.saturating_add(1);
+            }
+        });
+    }
     let mut src_off: Vec<u64> = alloc_zeroed(n + 1, "source offsets")?;
     let mut total = 0u64;
     for j in 0..n {
@@ -404,15 +418,30 @@ pub fn build(model: &Model) -> Result<Network> {
         n,
     )?;
     // fill: the group start serves as the fill cursor, which ends at the group's end
-    for_each_incoming(model, &pop_start, dmin, block, |i, inc| {
-        let a = pop_of[i] as usize;
-        for &(j, k) in inc {
-            let j = j as usize;
-            let cur = &mut group_off[j * gs + a * n_delays + k as usize];
-            targets.set((src_off[j] + *cur as u64) as usize, i as u32);
-            *cur += 1;
-        }
-    });
+    {
+        let cuts: Vec<usize> = (0..=ranges)
+            .map(|r| src_off[(r * SOURCE_RANGE).min(n)] as usize)
+            .collect();
+        let mut parts: Vec<(&mut [u32], TargetsMut<'_>)> = group_off
+            .chunks_mut(SOURCE_RANGE * gs)
+            .zip(targets.split_mut(&cuts))
+            .collect();
+        let src_off = &src_off;
+        layout.for_each_block(
+            model,
+            &pop_start,
+            dmin,
+            &mut parts,
+            |(go, tm), j0, conns| {
+                for (j, i, k) in conns {
+                    let a = pop_of[i] as usize;
+                    let cur = &mut go[(j - j0) * gs + a * n_delays + k];
+                    tm.set((src_off[j] + *cur as u64) as usize, i as u32);
+                    *cur += 1;
+                }
+            },
+        );
+    }
     // each cursor now holds its group's end = the next group's start: shift back
     for offs in group_off.chunks_mut(gs) {
         offs.copy_within(0..g, 1);
@@ -423,29 +452,42 @@ pub fn build(model: &Model) -> Result<Network> {
         .map(|a| (0..p).map(|b| model.jump(a, b)).collect())
         .collect();
 
-    // 4. Dale's law with the structured weights.
+    // 4. Dale's law with the structured weights (in parallel by range of sources; the
+    // clipped positions come out in ascending order).
     let mut dale_violations = 0u64;
     let mut clipped = Vec::new();
     if has_slow {
         let kk = model.k;
-        for j in 0..n {
-            let b = pop_of[j] as usize;
-            let nj = &nl[j * d..(j + 1) * d];
-            for a in 0..p {
-                let lo = (src_off[j] + group_off[j * gs + a * n_delays] as u64) as usize;
-                let hi = (src_off[j] + group_off[j * gs + (a + 1) * n_delays] as u64) as usize;
-                for pos in lo..hi {
-                    let i = targets.get(pos) as usize;
-                    let mi = &m[i * d..(i + 1) * d];
-                    let s: f64 = mi.iter().zip(nj).map(|(x, y)| x * y).sum::<f64>() / kk;
-                    if dale_violates(jump[a][b], s) {
-                        dale_violations += 1;
-                        if model.sim.clip_dale {
-                            clipped.push(pos as u64);
+        let per_range: Vec<(u64, Vec<u64>)> = (0..ranges)
+            .into_par_iter()
+            .map(|r| {
+                let (mut count, mut clip) = (0u64, Vec::new());
+                for j in r * SOURCE_RANGE..((r + 1) * SOURCE_RANGE).min(n) {
+                    let b = pop_of[j] as usize;
+                    let nj = &nl[j * d..(j + 1) * d];
+                    for a in 0..p {
+                        let lo = (src_off[j] + group_off[j * gs + a * n_delays] as u64) as usize;
+                        let hi =
+                            (src_off[j] + group_off[j * gs + (a + 1) * n_delays] as u64) as usize;
+                        for (pos, i) in (lo..hi).zip(targets.range(lo..hi)) {
+                            let i = i as usize;
+                            let mi = &m[i * d..(i + 1) * d];
+                            let s: f64 = mi.iter().zip(nj).map(|(x, y)| x * y).sum::<f64>() / kk;
+                            if dale_violates(jump[a][b], s) {
+                                count += 1;
+                                if model.sim.clip_dale {
+                                    clip.push(pos as u64);
+                                }
+                            }
                         }
                     }
                 }
-            }
+                (count, clip)
+            })
+            .collect();
+        for (count, clip) in per_range {
+            dale_violations += count;
+            clipped.extend(clip);
         }
     }
 
@@ -486,43 +528,177 @@ fn alloc_zeroed<T: Clone + Default>(len: usize, what: &str) -> Result<Vec<T>> {
     Ok(v)
 }
 
-/// Targets per construction block: about 1/64 of the network, so that one block of
-/// incoming lists (8 bytes per connection) stays within a few percent of the
-/// connectivity itself (3 bytes per synapse), and at most ~8e6 connections per block.
-fn construction_block(model: &Model, n: usize) -> usize {
-    let p = model.p();
-    let per_target: f64 = (0..p)
-        .map(|a| (0..p).map(|b| expected_indegree(model, a, b)).sum::<f64>())
-        .fold(1.0, f64::max);
-    let cap = (8e6 / per_target).max(16.0) as usize;
-    (n / 64).clamp(16, cap.max(16))
+/// Sources per range of the construction: one range's group cursors and source offsets
+/// (16-24 bytes per source) and the cache lines of its rows that one block writes stay
+/// in the L2 cache.
+const SOURCE_RANGE: usize = 1024;
+
+/// Blocks of targets per network: one block of connections (8 bytes each) is 1/64 of
+/// the network's connections, about 4% of the finished table (3 bytes per synapse).
+const BLOCKS: usize = 64;
+
+/// Chunks of targets per block, drawn in parallel (each chunk one task).
+const CHUNKS: usize = 64;
+
+/// How the targets are cut into blocks and chunks, and how a connection is packed in
+/// a block: `(source, (target - block start) << k_bits | delay index)`.
+struct BlockLayout {
+    n: usize,
+    block: usize,
+    chunk: usize,
+    k_bits: u32,
 }
 
-/// Call `f(i, incoming)` for every target `i` in ascending order, with its incoming
-/// connections `(source, delay index)` drawn from its own stream: blocks of `block`
-/// targets are drawn in parallel, then handed to `f` in order.
-fn for_each_incoming(
-    model: &Model,
-    pop_start: &[usize],
-    dmin: usize,
-    block: usize,
-    mut f: impl FnMut(usize, &[(u32, u16)]),
-) {
-    let n = pop_start[pop_start.len() - 1];
-    let mut start = 0;
-    while start < n {
-        let end = (start + block).min(n);
-        let lists: Vec<Vec<(u32, u16)>> = (start..end)
-            .into_par_iter()
-            .map_init(
-                || vec![false; n],
-                |scratch, i| incoming_of(model, pop_start, i, dmin, scratch),
-            )
-            .collect();
-        for (i, inc) in (start..end).zip(&lists) {
-            f(i, inc);
+/// A chunk's connections, ordered by source range (stable, so in target order within
+/// a range): range `r` is `conns[starts[r] .. starts[r + 1]]`.
+struct Chunk {
+    conns: Vec<(u32, u32)>,
+    starts: Vec<usize>,
+}
+
+impl BlockLayout {
+    fn new(n: usize, n_delays: usize) -> Self {
+        let k_bits = usize::BITS - (n_delays.max(1) - 1).leading_zeros();
+        // the packed target offset must fit the bits left by the delay index
+        let max_block = (1usize << (32 - k_bits)).min(u32::MAX as usize);
+        let block = n.div_ceil(BLOCKS).clamp(16, max_block.max(16));
+        let chunk = block.div_ceil(CHUNKS).max(16);
+        BlockLayout {
+            n,
+            block,
+            chunk,
+            k_bits,
         }
-        start = end;
+    }
+
+    /// For every block of targets (in ascending order): draw the block's incoming
+    /// connections in parallel, bucket them by range of [`SOURCE_RANGE`] sources, and call
+    /// `f(part, first source of the range, connections)` for every range in parallel
+    /// (once per chunk, chunks in order), with `parts[r]` the range's own state and the
+    /// connections `(source, target, delay index)` in target order.
+    fn for_each_block<T: Send>(
+        &self,
+        model: &Model,
+        pop_start: &[usize],
+        dmin: usize,
+        parts: &mut [T],
+        f: impl Fn(&mut T, usize, BlockConns<'_>) + Sync,
+    ) {
+        let ranges = parts.len();
+        let k_mask = (1u32 << self.k_bits) - 1;
+        let k_bits = self.k_bits;
+        let mut start = 0;
+        while start < self.n {
+            let end = (start + self.block).min(self.n);
+            let chunk = self.chunk;
+            let chunks: Vec<Chunk> = (start..end)
+                .step_by(chunk)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map_init(
+                    || (Picked::default(), Vec::new(), Vec::new()),
+                    |(picked, inc, flat), c0| {
+                        flat.clear();
+                        for i in c0..(c0 + chunk).min(end) {
+                            inc.clear();
+                            incoming_of(model, pop_start, i, dmin, picked, inc);
+                            let code = ((i - start) as u32) << k_bits;
+                            flat.extend(inc.iter().map(|&(j, k)| (j, code | k as u32)));
+                        }
+                        // stable counting sort by source range
+                        let mut starts = vec![0usize; ranges + 1];
+                        for &(j, _) in flat.iter() {
+                            starts[j as usize / SOURCE_RANGE + 1] += 1;
+                        }
+                        for r in 0..ranges {
+                            starts[r + 1] += starts[r];
+                        }
+                        let mut at = starts.clone();
+                        let mut conns = vec![(0u32, 0u32); flat.len()];
+                        for &e in flat.iter() {
+                            let r = e.0 as usize / SOURCE_RANGE;
+                            conns[at[r]] = e;
+                            at[r] += 1;
+                        }
+                        Chunk { conns, starts }
+                    },
+                )
+                .collect();
+            parts.par_iter_mut().enumerate().for_each(|(r, part)| {
+                for ch in &chunks {
+                    let conns = BlockConns {
+                        packed: ch.conns[ch.starts[r]..ch.starts[r + 1]].iter(),
+                        start,
+                        k_bits,
+                        k_mask,
+                    };
+                    f(part, r * SOURCE_RANGE, conns);
+                }
+            });
+            start = end;
+        }
+    }
+}
+
+/// Connections of one chunk and source range, unpacked to `(source, target, delay index)`.
+struct BlockConns<'a> {
+    packed: std::slice::Iter<'a, (u32, u32)>,
+    start: usize,
+    k_bits: u32,
+    k_mask: u32,
+}
+
+impl Iterator for BlockConns<'_> {
+    type Item = (usize, usize, usize);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.packed.next().map(|&(j, code)| {
+            (
+                j as usize,
+                self.start + (code >> self.k_bits) as usize,
+                (code & self.k_mask) as usize,
+            )
+        })
+    }
+}
+
+/// The candidates Floyd's algorithm has picked so far (a set of `u32`): open addressing
+/// in a table of at least twice the picks, small enough to stay in the L1 cache where
+/// a flag per candidate would not (one flag per neuron is megabytes at millions of
+/// neurons). Only membership matters, so the draws equal those of any other set.
+#[derive(Default)]
+struct Picked {
+    slots: Vec<u32>,
+    shift: u32,
+}
+
+impl Picked {
+    const EMPTY: u32 = u32::MAX;
+
+    /// Empty the set, sized for `k` picks.
+    fn reset(&mut self, k: usize) {
+        let size = (2 * k).next_power_of_two().max(16);
+        self.shift = 32 - size.trailing_zeros();
+        self.slots.clear();
+        self.slots.resize(size, Self::EMPTY);
+    }
+
+    /// Insert `x` (below `u32::MAX`); whether it was absent.
+    #[inline]
+    fn insert(&mut self, x: u32) -> bool {
+        let mask = self.slots.len() - 1;
+        let mut h = (x.wrapping_mul(0x9E37_79B9) >> self.shift) as usize;
+        loop {
+            let s = self.slots[h];
+            if s == Self::EMPTY {
+                self.slots[h] = x;
+                return true;
+            }
+            if s == x {
+                return false;
+            }
+            h = (h + 1) & mask;
+        }
     }
 }
 
@@ -532,19 +708,12 @@ fn incoming_of(
     pop_start: &[usize],
     i: usize,
     dmin: usize,
-    scratch: &mut [bool],
-) -> Vec<(u32, u16)> {
+    picked: &mut Picked,
+    out: &mut Vec<(u32, u16)>,
+) {
     let mut rng = stream(model.sim.seed, Stream::Connections, i as u64);
     let dt = model.sim.dt;
     let p = model.p();
-    // Capacity: the expected in-degree (never more than the candidates), plus slack.
-    let expected: f64 = (0..p)
-        .map(|b| match model.connectivity {
-            Connectivity::FixedIndegreeReplacement => model.k_in(b).round(),
-            _ => model.k_in(b).min(model.populations[b].n as f64),
-        })
-        .sum();
-    let mut out: Vec<(u32, u16)> = Vec::with_capacity((expected * 1.1) as usize + 16);
     for b in 0..p {
         let (s, e) = (pop_start[b], pop_start[b + 1]);
         let nb = e - s;
@@ -588,18 +757,18 @@ fn incoming_of(
                     }
                 } else {
                     let k = k.min(cand);
-                    // Floyd's algorithm: k distinct of `cand`, with a scratch membership table.
+                    // Floyd's algorithm: k distinct of `cand` (t is never picked before
+                    // its turn, so it is new when r is not).
+                    picked.reset(k);
                     for t in (cand - k)..cand {
                         let r = below(&mut rng, t as u64 + 1) as usize;
-                        let pick = if scratch[r] { t } else { r };
-                        scratch[pick] = true;
+                        let pick = if picked.insert(r as u32) {
+                            r
+                        } else {
+                            picked.insert(t as u32);
+                            t
+                        };
                         out.push((local(pick) as u32, 0));
-                    }
-                    for x in &out[before..] {
-                        // undo the membership marks (map back to the candidate index)
-                        let j = x.0 as usize;
-                        let c = if own && j > i { j - s - 1 } else { j - s };
-                        scratch[c] = false;
                     }
                 }
             }
@@ -609,7 +778,6 @@ fn incoming_of(
             x.1 = (delay_steps(&model.delay, dt, &mut rng) - dmin) as u16;
         }
     }
-    out
 }
 
 /// Draw `count` loading vectors `(m, n, w)` of one population, row-major `count x (2D+D_in)`.
@@ -779,4 +947,125 @@ pub fn moments(m: &[f64], n: &[f64], w: &[f64], d: usize, d_in: usize) -> Loadin
     l.sigma_nw = cov(n, d, &l.nbar, w, d_in, &l.wbar);
     l.sigma_ww = cov(w, d_in, &l.wbar, w, d_in, &l.wbar);
     l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table a plain transposition gives: every target's incoming list (from the
+    /// target's own stream, as in `build`), appended target by target to per-(source,
+    /// group) lists, which are then concatenated source by source.
+    fn transposed(model: &Model) -> (Vec<u32>, Vec<u64>, Vec<u32>) {
+        let p = model.p();
+        let mut pop_start = vec![0usize];
+        for pop in &model.populations {
+            pop_start.push(pop_start.last().unwrap() + pop.n);
+        }
+        let n = pop_start[p];
+        let dt = model.sim.dt;
+        let (dmin, dmax) = delay_step_bounds(&model.delay, dt);
+        let nd = dmax - dmin + 1;
+        let g = p * nd;
+        let mut lists: Vec<Vec<Vec<u32>>> = vec![vec![Vec::new(); g]; n];
+        let (mut picked, mut inc) = (Picked::default(), Vec::new());
+        for i in 0..n {
+            let a = (0..p).find(|&a| i < pop_start[a + 1]).unwrap();
+            inc.clear();
+            incoming_of(model, &pop_start, i, dmin, &mut picked, &mut inc);
+            for &(j, k) in &inc {
+                lists[j as usize][a * nd + k as usize].push(i as u32);
+            }
+        }
+        let (mut targets, mut src_off, mut group_off) = (Vec::new(), vec![0u64], Vec::new());
+        for groups in &lists {
+            let mut at = 0u32;
+            for list in groups {
+                group_off.push(at);
+                at += list.len() as u32;
+                targets.extend(list);
+            }
+            group_off.push(at);
+            src_off.push(targets.len() as u64);
+        }
+        (targets, src_off, group_off)
+    }
+
+    /// Three populations of sizes that are not multiples of the source ranges, several
+    /// delay steps, a network of several blocks and source ranges.
+    fn small_model(connectivity: Connectivity) -> Model {
+        let mut m = crate::presets::default_model();
+        m.connectivity = connectivity;
+        m.k = 60.0;
+        m.populations[0].n = 2100;
+        m.populations[1].n = 650;
+        let mut third = m.populations[1].clone();
+        third.name = "I2".into();
+        third.n = 333;
+        third.c = 0.1;
+        m.populations.push(third);
+        for row in &mut m.j {
+            let last = row[1];
+            row.push(last);
+        }
+        m.j.push(m.j[1].clone());
+        if let Some(l) = m.latent.as_mut() {
+            let extra = l.loadings[1].clone();
+            l.loadings.push(extra);
+        }
+        m.sim.seed = 11;
+        m
+    }
+
+    fn build_with(model: &Model, threads: usize) -> Network {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| build(model))
+            .unwrap()
+    }
+
+    #[test]
+    fn table_is_the_transposition_for_any_thread_count() {
+        for conn in [
+            Connectivity::Bernoulli,
+            Connectivity::FixedIndegree,
+            Connectivity::FixedIndegreeReplacement,
+        ] {
+            let model = small_model(conn);
+            model.validate().unwrap();
+            let (targets, src_off, group_off) = transposed(&model);
+            let n = src_off.len() - 1;
+            assert!(BlockLayout::new(n, 21).block < n / 8, "several blocks");
+            let nets: Vec<Network> = [1, 2, 3, 5]
+                .iter()
+                .map(|&t| build_with(&model, t))
+                .collect();
+            for (net, t) in nets.iter().zip([1, 2, 3, 5]) {
+                assert!(net.n > 2 * SOURCE_RANGE && net.n_delays > 1, "{conn:?}");
+                assert_eq!(net.src_off, src_off, "{conn:?}, {t} threads");
+                assert_eq!(net.group_off, group_off, "{conn:?}, {t} threads");
+                let got: Vec<u32> = net.targets.range(0..net.n_synapses()).collect();
+                assert!(got == targets, "{conn:?}, {t} threads: targets differ");
+                assert_eq!(net.clipped, nets[0].clipped);
+                assert_eq!(net.dale_violations, nets[0].dale_violations);
+            }
+        }
+    }
+
+    #[test]
+    fn floyd_set_keeps_membership() {
+        let mut s = Picked::default();
+        s.reset(100);
+        let xs: Vec<u32> = (0..200u32)
+            .map(|x| x.wrapping_mul(2_654_435_761) % 1000)
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        for &x in &xs {
+            assert_eq!(s.insert(x), seen.insert(x), "{x}");
+        }
+        s.reset(3);
+        assert!(s.insert(xs[0]));
+    }
 }

@@ -37,15 +37,28 @@ impl Targets {
             .ok_or_else(|| {
                 Error::invalid("k", len, "more synapses than the address space holds")
             })?;
-        let mut bytes = Vec::new();
-        bytes.try_reserve_exact(size).map_err(|e| {
+        // zeroed by the allocator (for large sizes, pages the kernel zeroes when they are
+        // first written, by whichever thread fills them)
+        let layout = std::alloc::Layout::array::<u8>(size).map_err(|e| {
             Error::invalid(
-                "populations[].n, k",
-                format!("{len} synapses"),
-                format!("cannot allocate the network's targets ({size} bytes): {e}"),
+                "k",
+                len,
+                format!("more synapses than the address space holds: {e}"),
             )
         })?;
-        bytes.resize(size, 0);
+        // SAFETY: `size >= PAD > 0`; the pointer is checked for null; a Vec<u8> of
+        // capacity `size` frees exactly this layout (align 1).
+        let bytes = unsafe {
+            let ptr = std::alloc::alloc_zeroed(layout);
+            if ptr.is_null() {
+                return Err(Error::invalid(
+                    "populations[].n, k",
+                    format!("{len} synapses"),
+                    format!("cannot allocate the network's targets ({size} bytes)"),
+                ));
+            }
+            Vec::from_raw_parts(ptr, size, size)
+        };
         Ok(Targets { bytes, width, len })
     }
 
@@ -114,6 +127,30 @@ impl Targets {
         })
     }
 
+    /// Disjoint writable parts of the table: part `q` holds positions `cuts[q] ..
+    /// cuts[q + 1]` (`cuts` ascending, from 0 to [`Targets::len`]).
+    pub fn split_mut(&mut self, cuts: &[usize]) -> Vec<TargetsMut<'_>> {
+        assert!(
+            cuts.first() == Some(&0) && cuts.last() == Some(&self.len),
+            "cuts must run from 0 to {}",
+            self.len
+        );
+        let width = self.width;
+        let mut rest: &mut [u8] = &mut self.bytes[..self.len * width];
+        let mut parts = Vec::with_capacity(cuts.len().saturating_sub(1));
+        for c in cuts.windows(2) {
+            assert!(c[0] <= c[1], "cuts must be ascending");
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut((c[1] - c[0]) * width);
+            parts.push(TargetsMut {
+                bytes: head,
+                width,
+                start: c[0],
+            });
+            rest = tail;
+        }
+        parts
+    }
+
     /// The first position in `r` whose index is not below `bound` (the indices in `r`
     /// must be sorted ascending).
     pub fn partition_point(&self, r: Range<usize>, bound: u32) -> usize {
@@ -127,6 +164,36 @@ impl Targets {
             }
         }
         lo
+    }
+}
+
+/// A writable part of a [`Targets`] table (see [`Targets::split_mut`]): writes touch only
+/// the bytes of its own positions, so parts can be filled by different threads.
+#[derive(Debug)]
+pub struct TargetsMut<'a> {
+    bytes: &'a mut [u8],
+    width: usize,
+    start: usize,
+}
+
+impl TargetsMut<'_> {
+    /// The first position of this part in the whole table.
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
+    /// Set the index at position `pos` of the whole table (which must lie in this part) to
+    /// `v` (which must fit the width).
+    #[inline]
+    pub fn set(&mut self, pos: usize, v: u32) {
+        let at = (pos - self.start) * self.width;
+        let le = v.to_le_bytes();
+        if self.width == 3 {
+            debug_assert!(v >> 24 == 0);
+            self.bytes[at..at + 3].copy_from_slice(&le[..3]);
+        } else {
+            self.bytes[at..at + 4].copy_from_slice(&le);
+        }
     }
 }
 
@@ -144,6 +211,27 @@ mod tests {
             }
             assert_eq!(t.range(0..5).collect::<Vec<_>>(), vals);
             assert_eq!(t.get(2), (n - 1) as u32);
+        }
+        for n in [1000usize, (1 << 24) + 1] {
+            let mut t = Targets::zeroed(7, n).unwrap();
+            {
+                let mut parts = t.split_mut(&[0, 2, 2, 7]);
+                assert_eq!(parts[2].start(), 2);
+                for (q, part) in parts.iter_mut().enumerate() {
+                    for pos in [0usize, 1, 2, 3, 4, 5, 6] {
+                        let inside = match q {
+                            0 => pos < 2,
+                            1 => false,
+                            _ => pos >= 2,
+                        };
+                        if inside {
+                            part.set(pos, (n - 1 - pos) as u32);
+                        }
+                    }
+                }
+            }
+            let want: Vec<u32> = (0..7).map(|p| (n - 1 - p) as u32).collect();
+            assert_eq!(t.range(0..7).collect::<Vec<_>>(), want);
         }
         assert_eq!(Targets::width_for(1 << 24), 3);
         assert_eq!(Targets::width_for((1 << 24) + 1), 4);
