@@ -356,8 +356,15 @@ pub struct SimSettings {
     pub duration: f64,
     /// Warm-up discarded from all measurements (s).
     pub warmup: f64,
-    /// Random seed: the same seed gives bit-identical results.
+    /// Random seed: the same seed gives bit-identical results. It draws the network
+    /// (connectivity, loadings, frozen biases) and, unless `noise_seed` is set, the noise
+    /// (initial potentials and external drive).
     pub seed: u64,
+    /// Seed of the noise alone (initial potentials and external Poisson drive); none: the
+    /// noise follows `seed`. Keeping `seed` and changing `noise_seed` repeats trials of
+    /// one network under fresh noise (docs/theory.md 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_seed: Option<u64>,
     /// Grid or precise integration.
     #[serde(default)]
     pub mode: SimMode,
@@ -402,6 +409,7 @@ impl Default for SimSettings {
             duration: 3.0,
             warmup: 0.5,
             seed: 1,
+            noise_seed: None,
             mode: SimMode::Grid,
             clip_dale: false,
             exact_loadings: false,

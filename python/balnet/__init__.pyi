@@ -180,6 +180,7 @@ def simulate(
     duration: Optional[float] = None,
     warmup: Optional[float] = None,
     seed: Optional[int] = None,
+    noise_seed: Optional[int] = None,
     mode: Optional[Literal["grid", "precise"]] = None,
     dt: Optional[float] = None,
     threads: int = 0,

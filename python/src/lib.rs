@@ -918,8 +918,9 @@ fn run_sim(py: Python<'_>, m: &Model, threads: usize, pr: &Progress<'_>) -> PyRe
 
 /// Run the embedded spiking simulator (docs/theory.md section 3) on a Model.
 ///
-/// ``duration``, ``warmup``, ``dt`` (s), ``seed`` and ``mode`` (``"grid"`` or
-/// ``"precise"``) override the Model's ``[sim]`` settings; ``threads`` = 0 uses every core
+/// ``duration``, ``warmup``, ``dt`` (s), ``seed``, ``noise_seed`` (the noise alone: same
+/// network, fresh noise) and ``mode`` (``"grid"`` or ``"precise"``) override the Model's
+/// ``[sim]`` settings; ``threads`` = 0 uses every core
 /// (results do not depend on it). The run is refused before any work if it would not fit
 /// (docs/theory.md section 7). With ``out`` (a folder) the NPY arrays and
 /// ``summary.json`` are written there as by ``balnet simulate --out``.
@@ -933,8 +934,8 @@ fn run_sim(py: Python<'_>, m: &Model, threads: usize, pr: &Progress<'_>) -> PyRe
 /// ``kappa_t`` (bins x D), ``kappa_mean``, ``loading_moments``, ``epoch_windows`` and
 /// the cost of the run.
 #[pyfunction]
-#[pyo3(signature = (model, *, duration = None, warmup = None, seed = None, mode = None,
-    dt = None, threads = 0, out = None, progress = None))]
+#[pyo3(signature = (model, *, duration = None, warmup = None, seed = None, noise_seed = None,
+    mode = None, dt = None, threads = 0, out = None, progress = None))]
 #[allow(clippy::too_many_arguments)]
 fn simulate<'py>(
     py: Python<'py>,
@@ -942,6 +943,7 @@ fn simulate<'py>(
     duration: Option<f64>,
     warmup: Option<f64>,
     seed: Option<u64>,
+    noise_seed: Option<u64>,
     mode: Option<&str>,
     dt: Option<f64>,
     threads: usize,
@@ -950,6 +952,9 @@ fn simulate<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut m = to_model(model)?;
     sim_overrides(&mut m, duration, warmup, seed, mode, dt)?;
+    if noise_seed.is_some() {
+        m.sim.noise_seed = noise_seed;
+    }
     let threads = cap_threads(py, threads)?;
     balnet::sim::limits::check(&m, threads).map_err(err)?;
     let dir = match &out {

@@ -164,9 +164,13 @@ enum Cmd {
         /// Warm-up (s).
         #[arg(long, allow_negative_numbers = true)]
         warmup: Option<f64>,
-        /// Random seed.
+        /// Random seed (the network, and the noise unless --noise-seed is given).
         #[arg(long)]
         seed: Option<u64>,
+        /// Seed of the noise alone (initial potentials, external drive): keep --seed and
+        /// change this to repeat trials of one network (docs/theory.md 3).
+        #[arg(long)]
+        noise_seed: Option<u64>,
         /// Worker threads (0: all cores; more than the cores available: capped, with a
         /// warning). Results do not depend on it.
         #[arg(long, default_value_t = 0)]
@@ -680,6 +684,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
             duration,
             warmup,
             seed,
+            noise_seed,
             threads,
             mode,
             dt,
@@ -688,6 +693,9 @@ fn run(cli: Cli) -> balnet::Result<()> {
         } => {
             let mut m = load(&model)?;
             apply_sim_overrides(&mut m, duration, warmup, seed, mode.as_deref(), dt)?;
+            if noise_seed.is_some() {
+                m.sim.noise_seed = noise_seed;
+            }
             let threads = cap_threads(threads);
             // refuse too large runs and unusable output folders before any work
             balnet::sim::limits::check(&m, threads)?;
@@ -715,6 +723,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
                 "duration_s": r.duration,
                 "warmup_s": r.warmup,
                 "seed": r.seed,
+                "noise_seed": r.noise_seed.unwrap_or(r.seed),
                 "populations": r.populations.iter().map(|p| json!({
                     "name": p.name, "rate_hz": p.rate_hz, "rate_sd_hz": p.rate_sd_hz, "cv_isi": p.cv_isi,
                     "pair_corr": p.pair_corr, "mean_v_mv": p.mean_v_mv, "chi": p.chi,

@@ -143,8 +143,11 @@ pub struct SimResult {
     /// Warm-up (s).
     #[serde(rename = "warmup_s", alias = "warmup")]
     pub warmup: f64,
-    /// Seed.
+    /// Seed (the network, and the noise unless `noise_seed` is set).
     pub seed: u64,
+    /// Seed of the noise when it differs from `seed` (docs/theory.md 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_seed: Option<u64>,
     /// Threads used.
     pub threads: usize,
     /// Per-population statistics.

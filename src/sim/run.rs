@@ -135,18 +135,20 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         .collect::<Result<_>>()?;
     let tau_m: Vec<f64> = model.populations.iter().map(|q| q.tau_m).collect();
 
-    // Initial potentials uniform in [0, theta) (as the NEST/Brian2 Brunel scripts).
+    // Initial potentials uniform in [0, theta) (as the NEST/Brian2 Brunel scripts); they
+    // and the drive follow the noise seed, the network the network seed.
+    let noise_seed = s.noise_seed.unwrap_or(s.seed);
     let mut st = States {
         v: (0..n)
             .map(|i| {
-                let mut r0 = stream(s.seed, Stream::Initial, i as u64);
+                let mut r0 = stream(noise_seed, Stream::Initial, i as u64);
                 uniform(&mut r0) * model.populations[net.pop_of[i] as usize].theta
             })
             .collect(),
         refr: vec![0; n],
         ref_left: vec![0.0; n],
         rng: (0..n)
-            .map(|i| DriveRng::from_rng(&stream(s.seed, Stream::Drive, i as u64)))
+            .map(|i| DriveRng::from_rng(&stream(noise_seed, Stream::Drive, i as u64)))
             .collect(),
     };
 
@@ -335,6 +337,7 @@ fn run(model: &Model, opts: &RunOptions, threads: usize) -> Result<SimResult> {
         duration: rec_steps as f64 * h,
         warmup: warm_steps as f64 * h,
         seed: s.seed,
+        noise_seed: s.noise_seed,
         threads,
         populations,
         epoch_windows: epoch_counter.windows.clone(),

@@ -359,6 +359,7 @@ pub fn result_from_spikes(f: &SpikeFolder) -> Result<SimResult> {
         duration: f.rec_steps as f64 * dt,
         warmup: f.warm_steps as f64 * dt,
         seed: model.sim.seed,
+        noise_seed: None,
         threads: f.threads * f.processes,
         populations,
         epoch_windows: epochs.windows.clone(),
