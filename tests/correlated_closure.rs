@@ -47,7 +47,7 @@ fn correlated_closure_lies_between_spectral_and_poisson() {
 /// rule (`frequency_nodes`, geometric panels capped at 2 pi x 50 Hz, 8-point Gauss-Legendre
 /// each), an independent and finer quadrature of the same integral (docs/theory.md
 /// 6.6.6), at the closure's own states before and after the default model's input step
-/// and at the latent-bistable preset's upper state: the Fano factors agree to 5e-8 (1e-8 measured at the bistable state, 1e-10 or better for the default model), far
+/// and at the latent-bistable preset's upper state: the Fano factors agree to 5e-8 (1e-8 measured at the bistable state, 2e-10 or better for the default model), far
 /// below the Fano iteration's effect on rates (F enters sigma^2 linearly).
 #[test]
 fn mapped_frequency_rule_matches_the_panel_rule() {
