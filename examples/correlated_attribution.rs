@@ -195,7 +195,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "delta_rate_rel": dnu / ps.rate_hz,
             }));
         }
-        serde_json::json!({"defined": true, "fast_root": root, "populations": out})
+        // The balanced network's mean-input loop closes the open-loop change:
+        // Delta nu = (I - G M)^{-1} delta nu_open, G = diag(mean gain dnu/dmu),
+        // M_AB = tau_m,A sqrt(K) c_B J_AB (docs/theory.md 6.3 at lambda = 0, without the
+        // variance, Q and latent channels).
+        let open: Vec<f64> = out
+            .iter()
+            .map(|o| o["delta_rate_hz"].as_f64().unwrap_or(f64::NAN))
+            .collect();
+        let loop_m = nalgebra::DMatrix::from_fn(p, p, |a, b| {
+            let delta = if a == b { 1.0 } else { 0.0 };
+            delta
+                - st.populations[a].gain_hz_per_mv
+                    * m.populations[a].tau_m
+                    * m.k.sqrt()
+                    * m.populations[b].c
+                    * m.j[a][b]
+        });
+        let closed = loop_m
+            .lu()
+            .solve(&nalgebra::DVector::from_vec(open.clone()))
+            .map(|v| v.iter().copied().collect::<Vec<f64>>())
+            .unwrap_or_default();
+        serde_json::json!({
+            "defined": true,
+            "fast_root": root,
+            "populations": out,
+            "closed_loop_delta_rate_hz": closed,
+            "closed_loop_delta_rate_rel": closed.iter().zip(&st.populations).map(|(d, p)| d / p.rate_hz).collect::<Vec<_>>(),
+        })
     };
     let report = serde_json::json!({
         "scenario": scenario,
