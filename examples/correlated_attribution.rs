@@ -10,21 +10,24 @@
 //!   `Delta nu_A = Int_0^Omega d omega / pi chi_2,A(omega) S_cross,A(omega)`, where the
 //!   state is linearly stable (checked by refining the fast root of 6.3).
 //!
-//! `cargo run --release --example correlated_attribution [-- SCENARIO S]` with `SCENARIO`
-//! `default` (default `S = 1`, after the input step) or `latent-bistable` (`S = 0`).
+//! `cargo run --release --example correlated_attribution [-- SCENARIO S [KAPPA]]` with
+//! `SCENARIO` `default` (default `S = 1`, after the input step) or `latent-bistable`
+//! (`S = 0`); with `KAPPA` (Hz) the terms are evaluated there instead of at the searched
+//! stable fixed point.
 //! JSON on stdout.
 
 use std::f64::consts::PI;
 
 use balnet::model::{Model, NoiseClosure, TransferKind};
 use balnet::theory::Limit;
+use balnet::theory::correlated::{FREQUENCY_NODES, OMEGA_MAX, relative_spectrum};
 use balnet::theory::latent::{SearchBox, fixed_points};
 use balnet::theory::response::{
     ClosedForm, NetworkResponse, ResponseOptions, SpikeSpectrum, delay_transform, refine_root,
 };
 use balnet::theory::state::State;
 use balnet::theory::stationary;
-use balnet::transfer::response::second_order::SecondOrder;
+use balnet::transfer::response::second_order::{SecondOrder, mapped_legendre_nodes};
 use balnet::transfer::{LifParams, Transfer, siegert};
 use num_complex::Complex64;
 
@@ -71,9 +74,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     m.transfer = TransferKind::ShotNoise;
     m.noise = NoiseClosure::Correlated;
     let t0 = std::time::Instant::now();
-    let sol = fixed_points(&m, Limit::Finite, &[s], &SearchBox::default())?;
-    let fp = sol.stable_upper().ok_or("no stable fixed point")?;
-    let st = fp.state.clone();
+    // KAPPA given: evaluate there (the self-consistent kappa is not searched)
+    let st = match args.get(2) {
+        Some(k) => {
+            let guess = stationary::solve(&m, Limit::Finite, &[k.parse()?], &[s], None)?;
+            let g = guess.latent_map(&m)[0];
+            eprintln!("kappa {k} Hz given: G(kappa) = {g:.4} Hz");
+            guess
+        }
+        None => {
+            let sol = fixed_points(&m, Limit::Finite, &[s], &SearchBox::default())?;
+            sol.stable_upper()
+                .ok_or("no stable fixed point")?
+                .state
+                .clone()
+        }
+    };
     let k0 = st.kappa[0];
     eprintln!(
         "fixed point kappa* = {k0:.4} Hz ({:.1} s)",
@@ -225,7 +241,74 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "closed_loop_delta_rate_rel": closed.iter().zip(&st.populations).map(|(d, p)| d / p.rate_hz).collect::<Vec<_>>(),
         })
     };
+    // ---- per receiving neuron: the chi_2 weighting at the neuron's own mean input x
+    // instead of the presynaptic population's mean (docs/theory.md 6.6.6 takes one F_B),
+    // its effective white noise sigma(x), and what that does to the population's mean
+    // slope and rate in the diffusion approximation (Siegert), one round, open loop.
+    let nodes = mapped_legendre_nodes(OMEGA_MAX, FREQUENCY_NODES, 3.0);
+    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
+    let rel: Vec<Vec<f64>> = (0..m.p())
+        .map(|b| {
+            let t = balnet::theory::closure::state_transfer(&m, &st, b)?;
+            relative_spectrum(&m, &st, b, &t, &omegas)
+        })
+        .collect::<Result<_, _>>()?;
+    let rule = balnet::quad::hermite_rule(16);
+    let mut per_neuron = Vec::new();
+    for a in 0..m.p() {
+        let p = &st.populations[a];
+        let lif = LifParams::of(&m, a);
+        let tau = lif.tau_m;
+        let sd = p.delta_mv2.max(0.0).sqrt();
+        let (mut g0, mut g1, mut r0, mut r1) = (0.0, 0.0, 0.0, 0.0);
+        let mut table = Vec::new();
+        for &(z, w) in rule.iter() {
+            let x = p.mean_input_mv + sd * z;
+            let so = SecondOrder::new(&lif, x, p.sigma_mv)?;
+            let den =
+                balnet::transfer::response::diffusion::drate_dsigma2(&lif, x, p.sigma_mv) / tau;
+            let mut var = p.sigma_mv * p.sigma_mv;
+            let mut fx = Vec::new();
+            if den > 0.0 && siegert::rate(&lif, x, p.sigma_mv) > 1e-6 {
+                let chi: Vec<f64> = omegas
+                    .iter()
+                    .map(|&om| so.chi2(om))
+                    .collect::<Result<_, _>>()?;
+                for b in 0..m.p() {
+                    let num: f64 = nodes
+                        .iter()
+                        .zip(&chi)
+                        .zip(&rel[b])
+                        .map(|(((_, wt), c), r)| wt * c * r)
+                        .sum::<f64>()
+                        / PI;
+                    let f_b = 1.0 + num / den;
+                    var += tau
+                        * m.populations[b].c
+                        * m.j[a][b].powi(2)
+                        * st.populations[b].rate_hz
+                        * (f_b - st.populations[b].fano);
+                    fx.push(f_b);
+                }
+            }
+            let sig = var.max(1e-6).sqrt();
+            g0 += w * siegert::drate_dmu(&lif, x, p.sigma_mv);
+            g1 += w * siegert::drate_dmu(&lif, x, sig);
+            r0 += w * siegert::rate(&lif, x, p.sigma_mv);
+            r1 += w * siegert::rate(&lif, x, sig);
+            table.push(serde_json::json!({"x_mv": x, "fano": fx, "sigma_mv": sig}));
+        }
+        per_neuron.push(serde_json::json!({
+            "population": p.name,
+            "closure_fano": st.fano(),
+            "closure_sigma_mv": p.sigma_mv,
+            "nodes": table,
+            "mean_slope_ratio": g1 / g0,
+            "mean_rate_ratio": r1 / r0,
+        }));
+    }
     let report = serde_json::json!({
+        "per_receiving_neuron": per_neuron,
         "scenario": scenario,
         "s": s,
         "kappa_hz": k0,
