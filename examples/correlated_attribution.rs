@@ -11,8 +11,8 @@
 //!   state is linearly stable (checked by refining the fast root of 6.3).
 //!
 //! `cargo run --release --example correlated_attribution [-- SCENARIO S [KAPPA]]` with
-//! `SCENARIO` `default` (default `S = 1`, after the input step) or `latent-bistable`
-//! (`S = 0`); with `KAPPA` (Hz) the terms are evaluated there instead of at the searched
+//! `SCENARIO` `default` (default `S = 1`, after the input step), `latent-bistable` or a
+//! Model file (`S = 0`); with `KAPPA` (Hz) the terms are evaluated there instead of at the searched
 //! stable fixed point.
 //! JSON on stdout.
 
@@ -70,7 +70,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None if scenario == "default" => 1.0,
         None => 0.0,
     };
-    let mut m = balnet::presets::by_name(scenario)?;
+    let mut m = if scenario.ends_with(".toml") || scenario.ends_with(".json") {
+        Model::from_file(std::path::Path::new(scenario))?
+    } else {
+        balnet::presets::by_name(scenario)?
+    };
     m.transfer = TransferKind::ShotNoise;
     m.noise = NoiseClosure::Correlated;
     let t0 = std::time::Instant::now();

@@ -8,7 +8,8 @@
 //! slow term of docs/theory.md 6.6.8) is recorded too.
 //!
 //! `cargo run --release --example correlated_network -- SCENARIO SEEDS [OUT_JSON]`
-//! with `SCENARIO` = `default` or `latent-bistable` and `SEEDS` e.g. `1-5`; one JSON line
+//! with `SCENARIO` a preset name (`default`, `latent-bistable`) or a Model file
+//! (`docs/models/bistable_fixed_indegree.toml`) and `SEEDS` e.g. `1-5`; one JSON line
 //! per seed is appended to `OUT_JSON` (default `correlated_network_SCENARIO.jsonl`), so an
 //! interrupted run keeps its finished seeds, and the table is printed from that file
 //! (all seeds in it).
@@ -50,8 +51,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = args
         .get(2)
         .cloned()
-        .unwrap_or_else(|| format!("correlated_network_{scenario}.jsonl"));
-    let base = balnet::presets::by_name(&scenario)?;
+        .unwrap_or_else(|| {
+            let stem = std::path::Path::new(&scenario)
+                .file_stem()
+                .map_or_else(|| scenario.clone(), |s| s.to_string_lossy().into_owned());
+            format!("correlated_network_{stem}.jsonl")
+        });
+    let base = if scenario.ends_with(".toml") || scenario.ends_with(".json") {
+        balnet::Model::from_file(std::path::Path::new(&scenario))?
+    } else {
+        balnet::presets::by_name(&scenario)?
+    };
     for &seed in &seeds {
         let mut m = base.clone();
         m.sim.seed = seed;
