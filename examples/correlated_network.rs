@@ -48,15 +48,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(r) => r.split(',').map(|s| s.parse()).collect::<Result<_, _>>()?,
         None => (1..=5).collect(),
     };
-    let out = args
-        .get(2)
-        .cloned()
-        .unwrap_or_else(|| {
-            let stem = std::path::Path::new(&scenario)
-                .file_stem()
-                .map_or_else(|| scenario.clone(), |s| s.to_string_lossy().into_owned());
-            format!("correlated_network_{stem}.jsonl")
-        });
+    let out = args.get(2).cloned().unwrap_or_else(|| {
+        let stem = std::path::Path::new(&scenario)
+            .file_stem()
+            .map_or_else(|| scenario.clone(), |s| s.to_string_lossy().into_owned());
+        format!("correlated_network_{stem}.jsonl")
+    });
     let base = if scenario.ends_with(".toml") || scenario.ends_with(".json") {
         balnet::Model::from_file(std::path::Path::new(&scenario))?
     } else {
