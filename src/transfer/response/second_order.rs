@@ -374,8 +374,8 @@ pub fn frequency_nodes(tau_m: f64, omega_max: f64) -> Vec<(f64, f64)> {
     out
 }
 
-/// Gauss-Legendre rule with `n` nodes on `[0, omega_max]` (rad/s) in the variable (stretch `a > 0`)
-/// `t = ln(1 + (e^a - 1) omega / omega_max) / a`, i.e.
+/// Gauss-Legendre rule with `n` nodes on `[0, omega_max]` (rad/s) in the variable
+/// `t = ln(1 + (e^a - 1) omega / omega_max) / a` (stretch `a > 0`), i.e.
 /// `omega = omega_max (e^{a t} - 1) / (e^a - 1)`, `t` in `[0, 1]`: nodes dense at low
 /// frequency, where the presynaptic spectra and `chi_2` vary on the scale of the rates,
 /// and sparse towards `omega_max`, where both are smooth. For the correlated closure's
