@@ -122,3 +122,30 @@ fn frequency_integral_obeys_the_white_noise_sum_rule() {
     }
     assert!(worst < 2e-4, "worst relative error {worst:.1e}");
 }
+
+/// The mapped Gauss-Legendre rule of the correlated closure's frequency integral
+/// (docs/theory.md 6.6) against closed forms on `[0, 2 pi x 1 kHz]`: the membrane filter
+/// `Int 1/(1 + omega^2 tau^2) = atan(Omega tau)/tau` (tau = 20 ms) and a renewal-like
+/// peak `Int omega^2 e^{-omega/w0}` at w0 = 2 pi x 12 Hz (`2 w0^3` minus the tail).
+#[test]
+fn mapped_legendre_rule_integrates_closed_forms() {
+    use balnet::transfer::response::second_order::mapped_legendre_nodes;
+    let omega = 2.0 * std::f64::consts::PI * 1000.0;
+    let nodes = mapped_legendre_nodes(omega, 48, 3.0);
+    assert_eq!(nodes.len(), 48);
+    let tau = 0.02;
+    let lor: f64 = nodes
+        .iter()
+        .map(|(w, wt)| wt / (1.0 + w * w * tau * tau))
+        .sum();
+    let exact = (omega * tau).atan() / tau;
+    assert!((lor / exact - 1.0).abs() < 1e-9, "{lor} vs {exact}");
+    let w0 = 2.0 * std::f64::consts::PI * 12.0;
+    let peak: f64 = nodes
+        .iter()
+        .map(|(w, wt)| wt * w * w * (-w / w0).exp())
+        .sum();
+    let x = omega / w0;
+    let exact = 2.0 * w0.powi(3) * (1.0 - (-x).exp() * (1.0 + x + 0.5 * x * x));
+    assert!((peak / exact - 1.0).abs() < 1e-9, "{peak} vs {exact}");
+}
