@@ -12,17 +12,19 @@
 //! of the membrane potentials with the linear response's prediction (docs/theory.md 6.3).
 //!
 //! `cargo run --release --example spectrum_vs_sim -- [--quick] [--model brunel-a|default|both|FILE]
-//!  [--seeds N] [--duration S] [--mode model|grid|precise] [--out DIR]
+//!  [--seeds N | --seed-list S1,S2,..] [--duration S] [--mode model|grid|precise] [--out DIR]
 //!  [--response diffusion|shot-noise]`
 //! (default: both models, 10 s after the warm-up, 4 seeds, each model's own integration
 //! scheme, ./out; `--quick`: 2 s and 2 seeds). An unstable state (the default model)
-//! gets the formal linear-response spectrum, flagged.
+//! gets the formal linear-response spectrum, flagged. A run that left the asynchronous
+//! state (Golomb's chi above `compare::CHI_ASYNC_THRESHOLD` in a population) is reported
+//! and left out of the averages.
 
 use std::path::PathBuf;
 
 use balnet::compare::{
-    PopulationSpectrum, SPECTRUM_BANDS_HZ, SpectrumOptions, SpectrumResponse, Variant,
-    spectrum_comparison,
+    CHI_ASYNC_THRESHOLD, PopulationSpectrum, SPECTRUM_BANDS_HZ, SpectrumOptions, SpectrumResponse,
+    Variant, spectrum_comparison,
 };
 use balnet::model::{NoiseClosure, SimMode, TransferKind};
 use balnet::plot::{Panel, Series, Style};
@@ -37,6 +39,7 @@ struct Args {
     mode: Option<SimMode>,
     out: PathBuf,
     response: SpectrumResponse,
+    seed_list: Option<Vec<u64>>,
 }
 
 fn parse() -> Result<Args, Box<dyn std::error::Error>> {
@@ -47,6 +50,7 @@ fn parse() -> Result<Args, Box<dyn std::error::Error>> {
         mode: None,
         out: "out".into(),
         response: SpectrumResponse::Diffusion,
+        seed_list: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -61,6 +65,14 @@ fn parse() -> Result<Args, Box<dyn std::error::Error>> {
                 a.models = if v == "both" { a.models } else { vec![v] };
             }
             "--seeds" => a.seeds = val()?.parse()?,
+            "--seed-list" => {
+                a.seed_list = Some(
+                    val()?
+                        .split(',')
+                        .map(|x| x.trim().parse())
+                        .collect::<Result<_, _>>()?,
+                )
+            }
             "--duration" => a.duration = val()?.parse()?,
             "--mode" => {
                 a.mode = match val()?.as_str() {
@@ -97,6 +109,29 @@ fn mean(v: &[f64]) -> f64 {
 fn sd(v: &[f64]) -> f64 {
     let m = mean(v);
     (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0).max(1.0)).sqrt()
+}
+
+/// The population and the smallest and largest of its rates in 0.5-s blocks of the run
+/// when they differ by more than a factor 1.5 (the network changed state; an input step
+/// of these models moves the rates by a few percent).
+fn rate_jump(sim: &balnet::sim::SimResult) -> Option<(String, f64, f64)> {
+    let bin = if sim.time_s.len() > 1 {
+        sim.time_s[1] - sim.time_s[0]
+    } else {
+        return None;
+    };
+    let per_block = ((0.5 / bin).round() as usize).max(1);
+    sim.populations.iter().find_map(|p| {
+        let blocks: Vec<f64> = p
+            .rate_t
+            .chunks(per_block)
+            .filter(|c| c.len() == per_block)
+            .map(mean)
+            .collect();
+        let lo = blocks.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = blocks.iter().copied().fold(0.0, f64::max);
+        (blocks.len() > 1 && hi > 1.5 * lo).then(|| (p.name.clone(), lo, hi))
+    })
 }
 
 /// Golomb's chi of the simulation (mean +- standard error over seeds) against the linear
@@ -172,19 +207,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             m.sim.dt * 1e3,
             m.sim.duration,
             m.sim.warmup,
-            args.seeds,
+            args.seed_list
+                .as_ref()
+                .map_or(args.seeds as usize, Vec::len),
             m.sim.spectrum_segment
         );
         // per seed: the comparison (theory with that seed's drawn loadings)
         let mut runs = Vec::new();
         let mut sim_chi: Vec<Vec<f64>> = vec![Vec::new(); m.p()];
-        for seed in 1..=args.seeds {
+        let mut excluded = Vec::new();
+        let seeds: Vec<u64> = args
+            .seed_list
+            .clone()
+            .unwrap_or_else(|| (1..=args.seeds).collect());
+        for (si, &seed) in seeds.iter().enumerate() {
             m.sim.seed = seed;
             let t0 = std::time::Instant::now();
             let sim = simulate(&m, &RunOptions::default())?;
             let t_sim = t0.elapsed().as_secs_f64();
             let sc = spectrum_comparison(&m, &sim, variant, &opts);
-            if seed == 1 {
+            if si == 0 {
                 // the kernel quadrature: 2 theory values per frequency step against 4
                 let fine = spectrum_comparison(
                     &m,
@@ -218,10 +260,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .map(|p| format!("{:.3}", p.chi))
                     .collect::<Vec<_>>()
             );
+            // a run that left the asynchronous state is not a sample of its spectrum
+            if let Some(p) = sim.populations.iter().find(|p| p.chi > CHI_ASYNC_THRESHOLD) {
+                println!(
+                    "  seed {seed}: EXCLUDED, not asynchronous ({}: chi {:.3} > {CHI_ASYNC_THRESHOLD}, rate {:.1} Hz)",
+                    p.name, p.chi, p.rate_hz
+                );
+                excluded.push(seed);
+                continue;
+            }
+            if let Some((name, lo, hi)) = rate_jump(&sim) {
+                println!(
+                    "  seed {seed}: EXCLUDED, the {name} rate moved from {lo:.1} to {hi:.1} Hz between 0.5-s blocks (a change of state)"
+                );
+                excluded.push(seed);
+                continue;
+            }
             for (a, p) in sim.populations.iter().enumerate() {
                 sim_chi[a].push(p.chi);
             }
             runs.push(sc);
+        }
+        if runs.is_empty() {
+            return Err(format!("{}: every seed left the asynchronous state", m.name).into());
         }
         let chi_json = synchrony_comparison(&m, &sim_chi);
         let n_ep = runs[0].epochs.len();
@@ -403,7 +464,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  wrote {}.png", stem.display());
         all_json.push(
             json!({"model": m.name, "mode": m.sim.mode, "duration_s": m.sim.duration,
-            "seeds": args.seeds, "segment_s": m.sim.spectrum_segment, "spectra": model_json,
+            "seeds": seeds, "excluded_seeds": excluded, "segment_s": m.sim.spectrum_segment, "spectra": model_json,
             "synchrony_chi": chi_json}),
         );
     }
