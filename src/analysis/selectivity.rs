@@ -75,6 +75,23 @@ pub struct AnovaSummary {
     pub fraction_nonlinear_mixed: f64,
 }
 
+/// Per-cell means, the within-cell sum of squares and the total sum of squares of one
+/// neuron's trial responses (`n_obs` trials in all).
+fn cell_sums(nrn: &[Vec<f64>], n_obs: usize) -> (Vec<f64>, f64, f64) {
+    let means: Vec<f64> = nrn
+        .iter()
+        .map(|t| t.iter().sum::<f64>() / t.len() as f64)
+        .collect();
+    let within: f64 = nrn
+        .iter()
+        .zip(&means)
+        .map(|(t, m)| t.iter().map(|v| (v - m).powi(2)).sum::<f64>())
+        .sum();
+    let grand = nrn.iter().flatten().sum::<f64>() / n_obs as f64;
+    let total: f64 = nrn.iter().flatten().map(|v| (v - grand).powi(2)).sum();
+    (means, within, total)
+}
+
 /// Weighted least squares of cell means: residual sum of squares of the fit of `y`
 /// (weights `w`) by the columns of `x`.
 fn wls_rss(x: &DMatrix<f64>, y: &[f64], w: &[f64]) -> f64 {
@@ -167,17 +184,7 @@ pub fn two_way_anova(resp: &Responses, design: &Factorial, alpha: f64) -> Result
     );
     let mut out = Vec::with_capacity(resp.neurons());
     for nrn in resp.data() {
-        let means: Vec<f64> = nrn
-            .iter()
-            .map(|t| t.iter().sum::<f64>() / t.len() as f64)
-            .collect();
-        let within: f64 = nrn
-            .iter()
-            .zip(&means)
-            .map(|(t, m)| t.iter().map(|v| (v - m).powi(2)).sum::<f64>())
-            .sum();
-        let grand = nrn.iter().flatten().sum::<f64>() / n_obs as f64;
-        let total: f64 = nrn.iter().flatten().map(|v| (v - grand).powi(2)).sum();
+        let (means, within, total) = cell_sums(nrn, n_obs);
         let rss_add = wls_rss(&x_add, &means, &w);
         let rss_a = wls_rss(&x_a, &means, &w);
         let rss_b = wls_rss(&x_b, &means, &w);
@@ -370,17 +377,7 @@ pub fn three_way_anova(
     let w: Vec<f64> = resp.trials().iter().map(|&t| t as f64).collect();
     let mut out = Vec::with_capacity(resp.neurons());
     for nrn in resp.data() {
-        let means: Vec<f64> = nrn
-            .iter()
-            .map(|t| t.iter().sum::<f64>() / t.len() as f64)
-            .collect();
-        let within: f64 = nrn
-            .iter()
-            .zip(&means)
-            .map(|(t, m)| t.iter().map(|v| (v - m).powi(2)).sum::<f64>())
-            .sum();
-        let grand = nrn.iter().flatten().sum::<f64>() / n_obs as f64;
-        let total: f64 = nrn.iter().flatten().map(|v| (v - grand).powi(2)).sum();
+        let (means, within, total) = cell_sums(nrn, n_obs);
         let mse = within / df_err as f64;
         let rss_add = wls_rss(&x_add, &means, &w);
         let rss_two = wls_rss(&x_two, &means, &w);
