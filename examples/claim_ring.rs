@@ -3,9 +3,11 @@
 //! against the trial average, the radius, the angle diffusion against the theory's
 //! prediction, and the predictions of docs/theory.md 2.6 in sliding windows.
 //!
-//! `cargo run --release --example claim_ring -- [trials] [out_dir]` (defaults: 16,
-//! `out/ring`); writes `claim.json`, `trajectory.png/svg`, `windows.png/svg`,
-//! `diffusion.png/svg`.
+//! `cargo run --release --example claim_ring -- [trials] [out_dir] [network_seed]` (defaults:
+//! 16, `out/ring`, one network per trial); writes `claim.json`, `trajectory.png/svg`,
+//! `windows.png/svg`, `diffusion.png/svg`. With `network_seed` every trial runs the same
+//! network under its own noise seed (docs/theory.md 3), so the spread of the angle across
+//! trials is that network's diffusion, without the quenched drift between networks.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -17,11 +19,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().skip(1).collect();
     let n: u64 = a.first().map_or(Ok(16), |s| s.parse())?;
     let out = PathBuf::from(a.get(1).map_or("out/ring", String::as_str));
+    let network_seed: Option<u64> = a.get(2).map(|s| s.parse()).transpose()?;
     let start = Instant::now();
     let model = presets::ring_memory();
     let t_end = model.sim.warmup + model.sim.duration;
     let windows = claims::consecutive_windows(0.2, t_end, 0.2);
-    let (theory, trials) = claims::run_claim(&model, n, 0.01, &windows)?;
+    let (theory, trials) = match network_seed {
+        None => claims::run_claim(&model, n, 0.01, &windows)?,
+        Some(net) => (
+            claims::theory_trajectory(&model, t_end, 0.01)?,
+            claims::run_trials(
+                &model,
+                &claims::TrialOptions {
+                    seeds: (1..=n).collect(),
+                    network_seed: Some(net),
+                    bin_s: 0.01,
+                    windows: windows.clone(),
+                    quiet: false,
+                },
+            )?,
+        ),
+    };
     let traj = claims::compare_trajectory(&theory, &trials, model.sim.warmup)?;
     let ring = claims::ring_report(&model, &trials, [1.2, t_end])?;
     let win = claims::compare_windows(&model, &theory, &trials, &windows)?;
@@ -49,6 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let json = serde_json::json!({
         "model": model,
         "trials": n,
+        "network_seed": network_seed,
         "kappa_rms_relative": traj.kappa_rms_relative,
         "ring": ring,
         "windows": win,

@@ -65,6 +65,10 @@ pub struct TrialRecord {
 pub struct TrialOptions {
     /// Seeds, one trial each.
     pub seeds: Vec<u64>,
+    /// One network for every trial: this network seed, and the trial's seed for the noise
+    /// alone (`sim.noise_seed`, docs/theory.md 3). None: each trial's seed draws its own
+    /// network.
+    pub network_seed: Option<u64>,
     /// Bin of the recorded time series (s), a multiple of 1 ms.
     pub bin_s: f64,
     /// Windows `[t0, t1]` (s from the start) in which [`WindowStats`] are measured; every
@@ -221,7 +225,13 @@ pub fn run_trials(model: &Model, opt: &TrialOptions) -> Result<Vec<TrialRecord>>
     });
     let mut out = Vec::with_capacity(opt.seeds.len());
     for &seed in &opt.seeds {
-        m.sim.seed = seed;
+        match opt.network_seed {
+            Some(net) => {
+                m.sim.seed = net;
+                m.sim.noise_seed = Some(seed);
+            }
+            None => m.sim.seed = seed,
+        }
         let r = simulate(
             &m,
             &RunOptions {
@@ -327,6 +337,7 @@ pub fn run_claim(
         model,
         &TrialOptions {
             seeds: (1..=trials).collect(),
+            network_seed: None,
             bin_s,
             windows: windows.to_vec(),
             quiet: false,
@@ -1135,6 +1146,7 @@ pub fn context_task(design: &ContextDesign, quiet: bool) -> Result<ContextReport
             &m,
             &TrialOptions {
                 seeds: vec![seed],
+                network_seed: None,
                 bin_s: 0.01,
                 windows: vec![],
                 quiet: true,

@@ -220,6 +220,7 @@ fn short(mut m: balnet::Model, duration: f64) -> Vec<claims::TrialRecord> {
         &m,
         &TrialOptions {
             seeds: vec![3],
+            network_seed: None,
             bin_s: 0.01,
             windows: vec![],
             quiet: true,
