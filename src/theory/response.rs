@@ -508,22 +508,27 @@ impl<'a> NetworkResponse<'a> {
         omega: f64,
         s0_kind: SpikeSpectrum,
     ) -> Result<DMatrix<Complex64>> {
-        let lambda = Complex64::new(0.0, omega);
-        let w = self.matrix(lambda)?;
         let p = self.model.p();
+        let full = self.full_spectrum(omega, s0_kind)?;
+        Ok(full.view((0, 0), (p, p)).into_owned())
+    }
+
+    /// The cross-spectra of all of `(nu, Q, kappa)` at angular frequency `omega` (rad/s):
+    /// `(I - W)^{-1} diag(S0 / N) (I - W)^{-H}` (docs/theory.md 6.3).
+    fn full_spectrum(&self, omega: f64, s0_kind: SpikeSpectrum) -> Result<DMatrix<Complex64>> {
+        let w = self.matrix(Complex64::new(0.0, omega))?;
         // Intrinsic (finite-size) noise enters the rate rows only; that of the Q and
         // latent read-outs is neglected (docs/theory.md 6.3).
         let mut s0 = vec![0.0; w.nrows()];
-        for (a, s) in s0.iter_mut().enumerate().take(p) {
+        for (a, s) in s0.iter_mut().enumerate().take(self.model.p()) {
             let na = self.model.populations[a].n as f64;
             *s = self.spike_spectrum(a, omega, s0_kind)? / na;
         }
-        let full = spectrum_of(&w, &s0).map_err(|_| {
+        spectrum_of(&w, &s0).map_err(|_| {
             Error::Domain(format!(
                 "I - W(i omega) is singular at omega = {omega} rad/s: the state is marginally stable there"
             ))
-        })?;
-        Ok(full.view((0, 0), (p, p)).into_owned())
+        })
     }
 
     /// The sensitivity measure of Bos et al. (2016, Eq. 7) at angular frequency `omega`
@@ -580,6 +585,14 @@ impl<'a> NetworkResponse<'a> {
                 )
             })
             .collect();
+        // (1 - rho_A) tau_A sqrt(K) c_B J_AB: the mean input of A per Hz of B (mV s)
+        let input_gain = |a: usize, b: usize| {
+            (1.0 - stat[a].0)
+                * self.pops[a].lif.tau_m
+                * k_sqrt
+                * model.populations[b].c
+                * model.j[a][b]
+        };
         // f = f_max u^2, u uniform: dense where the spectra have their structure
         let du = 1.0 / (points - 1) as f64;
         let per_freq = (0..points)
@@ -590,17 +603,7 @@ impl<'a> NetworkResponse<'a> {
                 // omega = 0 is the limit omega -> 0
                 let omega = 2.0 * PI * f.max(1e-9 * f_max);
                 let lambda = Complex64::new(0.0, omega);
-                let w = self.matrix(lambda)?;
-                let mut s0 = vec![0.0; n];
-                for (a, s) in s0.iter_mut().enumerate().take(p) {
-                    let na = model.populations[a].n as f64;
-                    *s = self.spike_spectrum(a, omega, s0_kind)? / na;
-                }
-                let sy = spectrum_of(&w, &s0).map_err(|_| {
-                    Error::Domain(format!(
-                        "I - W(i omega) is singular at omega = {omega} rad/s: the state is marginally stable there"
-                    ))
-                })?;
+                let sy = self.full_spectrum(omega, s0_kind)?;
                 let dl = delay_transform(&model.delay, lambda);
                 let refr = |tr: f64| {
                     let z = lambda * tr;
@@ -617,8 +620,7 @@ impl<'a> NetworkResponse<'a> {
                         let (rho, x_ref, _) = stat[a];
                         let mut g = vec![C0; n];
                         for (b, gb) in g.iter_mut().enumerate().take(p) {
-                            let c = model.populations[b].c;
-                            *gb = dl * ((1.0 - rho) * tau * k_sqrt * c * model.j[a][b]);
+                            *gb = dl * input_gain(a, b);
                         }
                         g[a] -= (x_ref - pa.lif.v_reset) * refr(pa.lif.tau_ref)
                             + tau * (pa.lif.theta - pa.lif.v_reset);
@@ -658,13 +660,11 @@ impl<'a> NetworkResponse<'a> {
                 // sum_B |g_B|^2 nu_B / (N_B (omega tau)^2) with the input and reset
                 // coefficients of g (the cross term oscillates with the delay)
                 let tau = pa.lif.tau_m;
-                let rho = stat[a].0;
                 let dl2 =
                     delay_transform(&model.delay, Complex64::new(0.0, 2.0 * PI * f_max)).norm_sqr();
                 let mut level = 0.0;
                 for b in 0..p {
-                    let c = model.populations[b].c;
-                    let mut g2 = dl2 * ((1.0 - rho) * tau * k_sqrt * c * model.j[a][b]).powi(2);
+                    let mut g2 = dl2 * input_gain(a, b).powi(2);
                     if b == a {
                         g2 += (tau * (pa.lif.theta - pa.lif.v_reset)).powi(2);
                     }
