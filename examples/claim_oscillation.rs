@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let model = presets::latent_oscillation();
     let t_end = model.sim.warmup + model.sim.duration;
     let windows = claims::consecutive_windows(0.2, t_end, 0.2);
-    let (theory, trials) = claims::run_claim(&model, n, 0.01, &windows)?;
+    let (theory, trials) = claims::run_claim(&model, n, None, 0.01, &windows)?;
     let traj = claims::compare_trajectory(&theory, &trials, model.sim.warmup)?;
     // the first cycle after the cue, and the whole of it
     let first_cycle = claims::compare_trajectory(&theory, &trials, 0.6).and_then(|c| {

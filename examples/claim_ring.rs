@@ -24,22 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let model = presets::ring_memory();
     let t_end = model.sim.warmup + model.sim.duration;
     let windows = claims::consecutive_windows(0.2, t_end, 0.2);
-    let (theory, trials) = match network_seed {
-        None => claims::run_claim(&model, n, 0.01, &windows)?,
-        Some(net) => (
-            claims::theory_trajectory(&model, t_end, 0.01)?,
-            claims::run_trials(
-                &model,
-                &claims::TrialOptions {
-                    seeds: (1..=n).collect(),
-                    network_seed: Some(net),
-                    bin_s: 0.01,
-                    windows: windows.clone(),
-                    quiet: false,
-                },
-            )?,
-        ),
-    };
+    let (theory, trials) = claims::run_claim(&model, n, network_seed, 0.01, &windows)?;
     let traj = claims::compare_trajectory(&theory, &trials, model.sim.warmup)?;
     let ring = claims::ring_report(&model, &trials, [1.2, t_end])?;
     let win = claims::compare_windows(&model, &theory, &trials, &windows)?;

@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let before = windows.len();
     windows.push([w0, 1.5]);
     windows.push([2.0, t_end]);
-    let (theory, trials) = claims::run_claim(&model, n, 0.01, &windows)?;
+    let (theory, trials) = claims::run_claim(&model, n, None, 0.01, &windows)?;
     let traj = claims::compare_trajectory(&theory, &trials, w0)?;
     let win = claims::compare_windows(&model, &theory, &trials, &windows)?;
     let global = claims::global_changes(&win, &trials, windows.len(), before, before + 1)?;

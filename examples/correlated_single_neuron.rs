@@ -87,29 +87,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "th s",
             "sim s"
         );
-        let sources = vec![
-            RenewalSource {
-                jump: m.jump(a, 0),
-                count: m.k_in(0).round() as usize,
-                nu: nu_pre,
-                cv,
-                tau_ref: 0.002,
-            },
-            RenewalSource {
-                jump: m.jump(a, 1),
-                count: m.k_in(1).round() as usize,
-                nu: nu_pre,
-                cv,
-                tau_ref: 0.002,
-            },
-            RenewalSource {
-                jump: m.jump_ext(a),
-                count: m.k_ext() as usize,
-                nu: m.external.nu0,
-                cv: 1.0,
-                tau_ref: 0.0,
-            },
-        ];
+        let sources = RenewalSource::network_inputs(&m, a, nu_pre, cv, 0.002);
         for x in [8.0, 10.0, 12.0, 14.0, 17.0, 21.0, 26.0] {
             let t0 = Instant::now();
             let spec = |w: f64| tau * tau * kj2 * (g.spectrum(w) - nu_pre);

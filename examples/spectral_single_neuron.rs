@@ -125,13 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
         }
-        sources.push(RenewalSource {
-            jump: m.jump_ext(a),
-            count: m.k_ext().round() as usize,
-            nu: m.external.nu0,
-            cv: 1.0,
-            tau_ref: 0.0,
-        });
+        sources.push(RenewalSource::external(&m, a));
         let drive: f64 = sources
             .iter()
             .map(|s| lif.tau_m * s.jump * s.count as f64 * s.nu)

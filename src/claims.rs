@@ -320,14 +320,17 @@ pub fn consecutive_windows(t0: f64, t_end: f64, width: f64) -> Vec<[f64; 2]> {
 }
 
 /// A claim's run: the theory's latent trajectory from `kappa = 0` over the model's whole
-/// time (output every `bin_s` s) and `trials` simulated networks (seeds 1 to `trials`)
-/// recorded in bins of `bin_s` and in the `windows`.
+/// time (output every `bin_s` s) and `trials` simulated trials (seeds 1 to `trials`)
+/// recorded in bins of `bin_s` and in the `windows`. Each trial is its own network, or,
+/// with `network_seed`, the same network under the trial's noise seed
+/// ([`TrialOptions::network_seed`]).
 ///
 /// # Errors
 /// The errors of [`theory_trajectory`] and [`run_trials`].
 pub fn run_claim(
     model: &Model,
     trials: u64,
+    network_seed: Option<u64>,
     bin_s: f64,
     windows: &[[f64; 2]],
 ) -> Result<(Trajectory, Vec<TrialRecord>)> {
@@ -337,7 +340,7 @@ pub fn run_claim(
         model,
         &TrialOptions {
             seeds: (1..=trials).collect(),
-            network_seed: None,
+            network_seed,
             bin_s,
             windows: windows.to_vec(),
             quiet: false,

@@ -25,29 +25,7 @@ fn rate_under_renewal_input_matches_the_chi2_weighted_fano_factor() {
     let ext = m.k_ext() * m.external.nu0 * m.jump_ext(a).powi(2);
     let input = population_input(&m, a, &nu).unwrap();
     let drive = input.mean_drive(tau);
-    let sources = vec![
-        RenewalSource {
-            jump: m.jump(a, 0),
-            count: m.k_in(0).round() as usize,
-            nu: nu_pre,
-            cv,
-            tau_ref: 0.002,
-        },
-        RenewalSource {
-            jump: m.jump(a, 1),
-            count: m.k_in(1).round() as usize,
-            nu: nu_pre,
-            cv,
-            tau_ref: 0.002,
-        },
-        RenewalSource {
-            jump: m.jump_ext(a),
-            count: m.k_ext() as usize,
-            nu: m.external.nu0,
-            cv: 1.0,
-            tau_ref: 0.0,
-        },
-    ];
+    let sources = RenewalSource::network_inputs(&m, a, nu_pre, cv, 0.002);
     let table = |f: f64, x: f64| {
         let mut inp = input.clone();
         if f != 1.0 {

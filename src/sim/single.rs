@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::neuron::{Neuron, PopConst, draw_external, grid_step, precise_step};
 use super::rng::{DriveRng, SimRng, Stream, stream, uniform};
 use crate::error::{Error, Result};
-use crate::model::{Population, SimMode};
+use crate::model::{Model, Population, SimMode};
 use crate::transfer::LifParams;
 use crate::transfer::renewal::GammaRenewal;
 use rand::RngExt;
@@ -173,6 +173,36 @@ pub struct RenewalSource {
     pub nu: f64,
     pub cv: f64,
     pub tau_ref: f64,
+}
+
+impl RenewalSource {
+    /// The external drive of a neuron of population `a` of `model`: `K_0` Poisson trains
+    /// of rate `nu_0`, jump `J_A0 / sqrt(K)` (docs/theory.md 1).
+    pub fn external(model: &Model, a: usize) -> Self {
+        RenewalSource {
+            jump: model.jump_ext(a),
+            count: model.k_ext() as usize,
+            nu: model.external.nu0,
+            cv: 1.0,
+            tau_ref: 0.0,
+        }
+    }
+
+    /// The inputs of a neuron of population `a` of `model` with every presynaptic train
+    /// renewal: from each population `B` `round(K_B)` trains of rate `nu` (Hz), ISI CV
+    /// `cv` and dead time `tau_ref` (s), jump `J_AB / sqrt(K)`, then the external drive.
+    pub fn network_inputs(model: &Model, a: usize, nu: f64, cv: f64, tau_ref: f64) -> Vec<Self> {
+        (0..model.p())
+            .map(|b| RenewalSource {
+                jump: model.jump(a, b),
+                count: model.k_in(b).round() as usize,
+                nu,
+                cv,
+                tau_ref,
+            })
+            .chain([Self::external(model, a)])
+            .collect()
+    }
 }
 
 /// What [`simulate_renewal_neuron`] measured.
