@@ -174,7 +174,7 @@ pub fn sim_overrides(
     m: &mut Model,
     duration: Option<f64>,
     warmup: Option<f64>,
-    seed: Option<u64>,
+    (seed, noise_seed): (Option<u64>, Option<u64>),
     mode: Option<&str>,
     dt: Option<f64>,
 ) -> PyResult<()> {
@@ -188,6 +188,9 @@ pub fn sim_overrides(
     }
     if let Some(v) = seed {
         m.sim.seed = v;
+    }
+    if noise_seed.is_some() {
+        m.sim.noise_seed = noise_seed;
     }
     if let Some(v) = dt {
         check_time("dt", v, false)?;

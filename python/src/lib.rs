@@ -951,10 +951,7 @@ fn simulate<'py>(
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut m = to_model(model)?;
-    sim_overrides(&mut m, duration, warmup, seed, mode, dt)?;
-    if noise_seed.is_some() {
-        m.sim.noise_seed = noise_seed;
-    }
+    sim_overrides(&mut m, duration, warmup, (seed, noise_seed), mode, dt)?;
     let threads = cap_threads(py, threads)?;
     balnet::sim::limits::check(&m, threads).map_err(err)?;
     let dir = match &out {
@@ -1088,7 +1085,7 @@ fn compare<'py>(
         }
         _ => None,
     };
-    sim_overrides(&mut m, duration, None, seed, mode, None)?;
+    sim_overrides(&mut m, duration, None, (seed, None), mode, None)?;
     let threads = cap_threads(py, threads)?;
     if given.is_none() {
         balnet::sim::limits::check(&m, threads).map_err(err)?;

@@ -455,7 +455,7 @@ fn apply_sim_overrides(
     m: &mut Model,
     duration: Option<f64>,
     warmup: Option<f64>,
-    seed: Option<u64>,
+    (seed, noise_seed): (Option<u64>, Option<u64>),
     mode: Option<&str>,
     dt: Option<f64>,
 ) -> balnet::Result<()> {
@@ -469,6 +469,9 @@ fn apply_sim_overrides(
     }
     if let Some(v) = seed {
         m.sim.seed = v;
+    }
+    if noise_seed.is_some() {
+        m.sim.noise_seed = noise_seed;
     }
     if let Some(v) = dt {
         check_time("--dt", v, false)?;
@@ -692,10 +695,14 @@ fn run(cli: Cli) -> balnet::Result<()> {
             quiet,
         } => {
             let mut m = load(&model)?;
-            apply_sim_overrides(&mut m, duration, warmup, seed, mode.as_deref(), dt)?;
-            if noise_seed.is_some() {
-                m.sim.noise_seed = noise_seed;
-            }
+            apply_sim_overrides(
+                &mut m,
+                duration,
+                warmup,
+                (seed, noise_seed),
+                mode.as_deref(),
+                dt,
+            )?;
             let threads = cap_threads(threads);
             // refuse too large runs and unusable output folders before any work
             balnet::sim::limits::check(&m, threads)?;
@@ -750,7 +757,7 @@ fn run(cli: Cli) -> balnet::Result<()> {
             noise,
         } => {
             let mut m = load(&model)?;
-            apply_sim_overrides(&mut m, duration, None, seed, mode.as_deref(), None)?;
+            apply_sim_overrides(&mut m, duration, None, (seed, None), mode.as_deref(), None)?;
             let threads = cap_threads(threads);
             balnet::sim::limits::check(&m, threads)?;
             let mut dir = RunDir::prepare(&out, "report.json")?;
@@ -1273,7 +1280,14 @@ fn export_cmd(what: ExportCmd) -> balnet::Result<()> {
             warmup,
         } => {
             let mut m = load(&model)?;
-            apply_sim_overrides(&mut m, duration, warmup, None, mode.as_deref(), None)?;
+            apply_sim_overrides(
+                &mut m,
+                duration,
+                warmup,
+                (None, None),
+                mode.as_deref(),
+                None,
+            )?;
             let opts = nest::NestOptions {
                 threads,
                 out_dir,
