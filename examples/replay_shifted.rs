@@ -4,7 +4,7 @@
 //! statistics (the regularity the spectral closure models, and the real mix of rates)
 //! and removes the cross-correlations between trains (the fast ripple).
 //!
-//! 1. Simulate the Model (precise mode, seed 1) with a raster of 2000 neurons per
+//! 1. Simulate the Model (precise mode, seed 1 unless given) with a raster of 2000 neurons per
 //!    population; take their spike trains in the last epoch window (after the input
 //!    step for the default model), `T` seconds long.
 //! 2. For a neuron of population A with mean input `x`: each of its `K_B` recurrent
@@ -14,7 +14,7 @@
 //!    the replayed trains' mean rates). Exact event-driven integration
 //!    (`sim::single::lif_response`), 0.4 s warm-up, 6 s recorded, 100 neurons.
 //! 3. At the 12 Gauss-Hermite nodes of the theory's input distribution of A (shot noise +
-//!    spectral closure at the simulated epoch, drawn loadings), the surrogate rate and its
+//!    spectral or correlated closure at the simulated epoch, drawn loadings), the surrogate rate and its
 //!    slope (central difference, +-0.5 mV, same inputs) against the closure's `Phi_A(x)`
 //!    and `Phi_A'(x)`; population rate `E[Phi]` and gain `E[Phi']` of both.
 //! 4. Linearised effect on `kappa`: with loop gain `L` (`dG/dkappa` at the theory's fixed
@@ -22,8 +22,10 @@
 //!    about `(g - 1) / (1 - L)`, gains weighted by population size (loadings are equal in
 //!    E and I in the presets).
 //!
-//! `cargo run --release --example replay_shifted [-- model.toml]` (about 4 minutes for the
-//! default model: the simulation, then the surrogates on 2 cores).
+//! `cargo run --release --example replay_shifted [-- MODEL [spectral|correlated] [SEED]]`
+//! (a Model file or preset, default `default`; the closure of the theory compared, default
+//! `spectral`; the simulation seed, default 1; about 4 minutes for the default model: the simulation, then the
+//! surrogates on 2 cores).
 
 use std::time::Instant;
 
@@ -42,12 +44,17 @@ const RECORD: f64 = 6.0;
 const H_MV: f64 = 0.5;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut m = match std::env::args().nth(1) {
-        Some(path) => balnet::model::Model::from_file(std::path::Path::new(&path))?,
-        None => balnet::presets::default_model(),
+    let args: Vec<String> = std::env::args().collect();
+    let mut m = balnet::presets::file_or_preset(args.get(1).map_or("default", |s| s))?;
+    let closure = match args.get(2).map(String::as_str) {
+        None | Some("spectral") => NoiseClosure::Spectral,
+        Some("correlated") => NoiseClosure::Correlated,
+        Some(other) => {
+            return Err(format!("closure {other:?}: expected spectral or correlated").into());
+        }
     };
     m.sim.raster_neurons = 2000;
-    m.sim.seed = 1;
+    m.sim.seed = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(1);
     m.sim.mode = balnet::model::SimMode::Precise;
     let t0 = Instant::now();
     let sim = balnet::sim::simulate(
@@ -110,10 +117,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         pools.push(trains);
     }
-    // theory at the epoch: shot noise + spectral, drawn loadings, nearest stable fixed point
+    // theory at the epoch: shot noise + the closure, drawn loadings, nearest stable fixed point
     let mut th = balnet::compare::with_drawn_loadings(&m, &sim);
     th.transfer = TransferKind::ShotNoise;
-    th.noise = NoiseClosure::Spectral;
+    th.noise = closure;
     let s = th.signal(0.5 * (w[0] + w[1]));
     let kappa_sim = {
         let (mut sum, mut n) = (0.0, 0usize);
@@ -140,7 +147,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         0.0
     };
     println!(
-        "theory (shot noise + spectral): kappa {:?}, loop gain {loop_gain:.3}",
+        "theory (shot noise + {closure:?} closure): kappa {:?}, loop gain {loop_gain:.3}",
         state.kappa
     );
     if std::env::var("REPLAY_FREE").is_ok() {

@@ -27,6 +27,8 @@ pub enum Stream {
     Drive = 4,
     /// Sampling of recorded neurons and pairs, one stream per population.
     Recording = 5,
+    /// Common rate modulation of a single neuron's inputs, one stream per neuron.
+    Modulation = 6,
 }
 
 /// SplitMix64 finaliser: a bijective mixer of 64-bit words.

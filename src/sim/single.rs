@@ -243,6 +243,116 @@ pub fn simulate_renewal_neuron(
     duration: f64,
     seed: u64,
 ) -> Result<RenewalNeuronResult> {
+    simulate_sources(lif, sources, None, bias, n_neurons, warmup, duration, seed)
+}
+
+/// A common rate modulation of Poisson sources (docs/theory.md 6.6, "Single neurons"):
+/// every source listed in `sources` fires at `count nu (1 + depth zeta(t))_+` instead of
+/// `count nu`, with `zeta` a unit-variance Ornstein-Uhlenbeck process of correlation
+/// time `tau_c` (s), the same for all modulated sources of a neuron and independent
+/// between neurons. The trains then share a component: the mean input is modulated by
+/// `tau_m sum_B count_B nu_B J_B depth zeta(t)`.
+#[derive(Clone, Debug)]
+pub struct OuModulation {
+    /// Correlation time of `zeta` (s).
+    pub tau_c: f64,
+    /// Standard deviation of the relative rate modulation `depth zeta`.
+    pub depth: f64,
+    /// Indices of the modulated sources (each Poisson: `cv = 1`, `tau_ref = 0`).
+    pub sources: Vec<usize>,
+}
+
+impl OuModulation {
+    /// Two-sided spectrum of the relative modulation `depth zeta(t)` at `omega` (rad/s):
+    /// `2 depth^2 tau_c / (1 + omega^2 tau_c^2)` (s).
+    pub fn spectrum(&self, omega: f64) -> f64 {
+        2.0 * self.depth * self.depth * self.tau_c / (1.0 + (omega * self.tau_c).powi(2))
+    }
+
+    /// Steps per correlation time of the simulated `zeta`: it is updated exactly (the
+    /// OU transition) every `tau_c / STEPS_PER_TAU` and held in between, which changes its
+    /// spectrum by `O(1/STEPS_PER_TAU)` at frequencies near `1/tau_c`.
+    pub const STEPS_PER_TAU: f64 = 200.0;
+}
+
+/// [`simulate_renewal_neuron`] with the Poisson sources listed in `modulation` sharing a
+/// common Ornstein-Uhlenbeck rate modulation (independent between neurons): the
+/// single-neuron check of the second-order rate change (6.6.1) for an input with a
+/// shared component of known spectrum. Neuron `i` draws its trains from stream
+/// `(seed, i)` and its `zeta` from a separate stream.
+///
+/// # Errors
+///
+/// As [`simulate_renewal_neuron`], and [`Error::Invalid`] if `tau_c` is not finite and
+/// positive, `depth` not finite and non-negative, or a listed source does not exist or is
+/// not Poisson.
+#[allow(clippy::too_many_arguments)] // the arguments of simulate_renewal_neuron plus one
+pub fn simulate_modulated_neuron(
+    lif: &LifParams,
+    sources: &[RenewalSource],
+    modulation: &OuModulation,
+    bias: f64,
+    n_neurons: usize,
+    warmup: f64,
+    duration: f64,
+    seed: u64,
+) -> Result<RenewalNeuronResult> {
+    if !(modulation.tau_c.is_finite() && modulation.tau_c > 0.0) {
+        return Err(Error::invalid(
+            "modulation.tau_c",
+            modulation.tau_c,
+            "must be finite and > 0 (s)",
+        ));
+    }
+    if !(modulation.depth.is_finite() && modulation.depth >= 0.0) {
+        return Err(Error::invalid(
+            "modulation.depth",
+            modulation.depth,
+            "must be finite and >= 0 (relative rate modulation)",
+        ));
+    }
+    for &i in &modulation.sources {
+        match sources.get(i) {
+            None => {
+                return Err(Error::invalid(
+                    "modulation.sources",
+                    i,
+                    format!("no such source (have {})", sources.len()),
+                ));
+            }
+            Some(s) if !(s.cv == 1.0 && s.tau_ref == 0.0) => {
+                return Err(Error::invalid(
+                    format!("modulation.sources ({i})"),
+                    format!("cv = {}, tau_ref = {} s", s.cv, s.tau_ref),
+                    "only Poisson sources (cv = 1, tau_ref = 0) can be rate-modulated",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    simulate_sources(
+        lif,
+        sources,
+        Some(modulation),
+        bias,
+        n_neurons,
+        warmup,
+        duration,
+        seed,
+    )
+}
+
+#[allow(clippy::too_many_arguments)] // the two public entry points' arguments
+fn simulate_sources(
+    lif: &LifParams,
+    sources: &[RenewalSource],
+    modulation: Option<&OuModulation>,
+    bias: f64,
+    n_neurons: usize,
+    warmup: f64,
+    duration: f64,
+    seed: u64,
+) -> Result<RenewalNeuronResult> {
     use rayon::prelude::*;
     if n_neurons == 0 {
         return Err(Error::invalid("n_neurons", 0, "at least one neuron"));
@@ -266,7 +376,11 @@ pub fn simulate_renewal_neuron(
     }
     let per: Vec<(f64, f64, f64, f64)> = (0..n_neurons)
         .into_par_iter()
-        .map(|i| one_neuron(lif, sources, bias, warmup, duration, seed, i as u64))
+        .map(|i| {
+            one_neuron(
+                lif, sources, modulation, bias, warmup, duration, seed, i as u64,
+            )
+        })
         .collect::<Result<_>>()?;
     let n = n_neurons as f64;
     let rates: Vec<f64> = per.iter().map(|p| p.0).collect();
@@ -296,17 +410,151 @@ pub fn simulate_renewal_neuron(
     })
 }
 
+#[allow(clippy::too_many_arguments)] // simulate_sources' arguments and the neuron index
 fn one_neuron(
     lif: &LifParams,
     sources: &[RenewalSource],
+    modulation: Option<&OuModulation>,
     bias: f64,
     warmup: f64,
     duration: f64,
     seed: u64,
     index: u64,
 ) -> Result<(f64, f64, f64, f64)> {
-    let events = RenewalEvents::new(sources, stream(seed, Stream::Drive, index));
-    lif_response(lif, bias, warmup, duration, events)
+    let modulated: &[usize] = modulation.map_or(&[], |m| &m.sources);
+    let events = RenewalEvents::new(sources, modulated, stream(seed, Stream::Drive, index));
+    match modulation {
+        None => lif_response(lif, bias, warmup, duration, events),
+        Some(m) => {
+            let common = ModulatedEvents::new(sources, m, stream(seed, Stream::Modulation, index));
+            lif_response(
+                lif,
+                bias,
+                warmup,
+                duration,
+                MergeByTime::new(events, common),
+            )
+        }
+    }
+}
+
+/// The events of the modulated Poisson sources of one neuron, in time order: an
+/// inhomogeneous Poisson process of intensity `Lambda_0 (1 + depth zeta)_+`
+/// (`Lambda_0 = sum count nu` over the modulated sources) by time rescaling, exact for
+/// the held `zeta` (see [`OuModulation::STEPS_PER_TAU`]); each event's source is drawn
+/// with probability `count nu / Lambda_0`.
+struct ModulatedEvents {
+    jumps: Vec<f64>,
+    cum: Vec<f64>,
+    lambda0: f64,
+    depth: f64,
+    step: f64,
+    decay: f64,
+    kick: f64,
+    zeta: f64,
+    t: f64,
+    step_end: f64,
+    need: f64,
+    rng: SimRng,
+}
+
+impl ModulatedEvents {
+    fn new(sources: &[RenewalSource], m: &OuModulation, mut rng: SimRng) -> Self {
+        let weights: Vec<f64> = m
+            .sources
+            .iter()
+            .map(|&i| sources[i].count as f64 * sources[i].nu)
+            .collect();
+        let lambda0: f64 = weights.iter().sum();
+        let mut acc = 0.0;
+        let cum = weights
+            .iter()
+            .map(|w| {
+                acc += w / lambda0;
+                acc
+            })
+            .collect();
+        let step = m.tau_c / OuModulation::STEPS_PER_TAU;
+        let decay = (-step / m.tau_c).exp();
+        let zeta = super::rng::normal(&mut rng); // stationary start
+        let need = -uniform(&mut rng).max(1e-300).ln();
+        ModulatedEvents {
+            jumps: m.sources.iter().map(|&i| sources[i].jump).collect(),
+            cum,
+            lambda0,
+            depth: m.depth,
+            step,
+            decay,
+            kick: (1.0 - decay * decay).sqrt(),
+            zeta,
+            t: 0.0,
+            step_end: step,
+            need,
+            rng,
+        }
+    }
+}
+
+impl Iterator for ModulatedEvents {
+    type Item = (f64, f64);
+    fn next(&mut self) -> Option<(f64, f64)> {
+        if !(self.lambda0 > 0.0) {
+            return None;
+        }
+        loop {
+            let rate = self.lambda0 * (1.0 + self.depth * self.zeta).max(0.0);
+            let mass = rate * (self.step_end - self.t);
+            if self.need <= mass {
+                self.t += self.need / rate;
+                self.need = -uniform(&mut self.rng).max(1e-300).ln();
+                let u = uniform(&mut self.rng);
+                let k = self
+                    .cum
+                    .iter()
+                    .position(|&c| u < c)
+                    .unwrap_or(self.cum.len() - 1);
+                return Some((self.t, self.jumps[k]));
+            }
+            self.need -= mass;
+            self.t = self.step_end;
+            self.step_end += self.step;
+            self.zeta = self.zeta * self.decay + self.kick * super::rng::normal(&mut self.rng);
+        }
+    }
+}
+
+/// Two time-ordered event streams merged in time order.
+struct MergeByTime<A: Iterator<Item = (f64, f64)>, B: Iterator<Item = (f64, f64)>> {
+    a: std::iter::Peekable<A>,
+    b: std::iter::Peekable<B>,
+}
+
+impl<A: Iterator<Item = (f64, f64)>, B: Iterator<Item = (f64, f64)>> MergeByTime<A, B> {
+    fn new(a: A, b: B) -> Self {
+        MergeByTime {
+            a: a.peekable(),
+            b: b.peekable(),
+        }
+    }
+}
+
+impl<A: Iterator<Item = (f64, f64)>, B: Iterator<Item = (f64, f64)>> Iterator
+    for MergeByTime<A, B>
+{
+    type Item = (f64, f64);
+    fn next(&mut self) -> Option<(f64, f64)> {
+        match (self.a.peek(), self.b.peek()) {
+            (Some(x), Some(y)) => {
+                if x.0 <= y.0 {
+                    self.a.next()
+                } else {
+                    self.b.next()
+                }
+            }
+            (Some(_), None) => self.a.next(),
+            (None, _) => self.b.next(),
+        }
+    }
 }
 
 /// The merged input events `(time s, jump mV)` of independent renewal sources in time
@@ -321,7 +569,8 @@ struct RenewalEvents<'a> {
 }
 
 impl<'a> RenewalEvents<'a> {
-    fn new(sources: &'a [RenewalSource], mut rng: SimRng) -> Self {
+    /// `skip`: sources generated elsewhere (the modulated ones).
+    fn new(sources: &'a [RenewalSource], skip: &[usize], mut rng: SimRng) -> Self {
         use std::cmp::Reverse;
         let procs: Vec<Option<GammaRenewal>> = sources
             .iter()
@@ -337,6 +586,9 @@ impl<'a> RenewalEvents<'a> {
         let mut heap = std::collections::BinaryHeap::new();
         let mut poisson_next: Vec<f64> = vec![f64::INFINITY; sources.len()];
         for (si, s) in sources.iter().enumerate() {
+            if skip.contains(&si) {
+                continue;
+            }
             match &procs[si] {
                 Some(g) => {
                     for _ in 0..s.count {

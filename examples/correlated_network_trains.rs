@@ -1,0 +1,193 @@
+//! Single LIF neurons driven by renewal trains at the rates and ISI CVs of a simulated
+//! network: the `correlated` closure's single-neuron rule (docs/theory.md 6.6.6)
+//! against event-driven exact simulation, with no fitted constant.
+//!
+//! The presynaptic trains are drawn from a `balnet simulate` folder: for each population
+//! `B`, `round(K_B)` neurons with replacement, each giving one gamma train (dead time
+//! `tau_ref` of the Model) at its simulated rate and ISI CV (`rates_<B>.npy`,
+//! `cv_isi_<B>.npy`; a neuron whose CV is undefined, fewer than three spikes, gives a
+//! Poisson-like train of CV 1, and a silent neuron no train), plus the Poisson external
+//! drive. The receiving neuron belongs to population E of the Model, its mean input `x`
+//! set by a bias so that output rates span 0.05-50 Hz. Columns (Hz):
+//!
+//! - `poisson`: shot-noise transfer with Poisson trains of the same mean rates;
+//! - `A = poisson + Delta nu`, (6.6.1) with the drawn trains' summed spectrum minus its
+//!   Poisson level;
+//! - `C`: shot noise with each population's `chi_2`-weighted Fano factor `F_B` (6.6.6),
+//!   the spectrum of population `B` being the sum of its drawn trains' gamma spectra;
+//! - `z`: `(sim - prediction) / se`.
+//!
+//! `cargo run --release --example correlated_network_trains -- SIM_DIR [MODEL] [neurons]
+//! [seconds] [seed]` (Model default: the embedded default model; 300 neurons x 20 s per
+//! point, seed 7).
+
+use std::path::Path;
+use std::time::Instant;
+
+use balnet::model::Model;
+use balnet::sim::output::{NpyData, read_npy};
+use balnet::sim::rng::{Stream, below, stream};
+use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
+use balnet::transfer::renewal::GammaRenewal;
+use balnet::transfer::response::diffusion::drate_dsigma2;
+use balnet::transfer::response::second_order::SecondOrder;
+use balnet::transfer::shot_noise::{Resolution, ShotNoise, TABLE_SPACING, population_input};
+use balnet::transfer::{LifParams, Transfer};
+
+fn floats(dir: &Path, name: &str) -> Result<Vec<f64>, Box<dyn std::error::Error>> {
+    match read_npy(&dir.join(name))? {
+        (_, NpyData::F64(v)) => Ok(v),
+        _ => Err(format!("{name}: expected float64 values").into()),
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let dir = Path::new(
+        args.get(1)
+            .ok_or("usage: correlated_network_trains SIM_DIR [MODEL] [neurons] [seconds] [seed]")?,
+    );
+    let m: Model = balnet::presets::file_or_preset(args.get(2).map_or("default", |s| s))?;
+    let neurons: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(300);
+    let seconds: f64 = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(20.0);
+    let seed: u64 = args.get(5).map(|s| s.parse()).transpose()?.unwrap_or(7);
+    let a = 0;
+    let lif = LifParams::of(&m, a);
+    let tau = lif.tau_m;
+    let mut rng = stream(seed, Stream::Recording, 99);
+    // drawn trains per population: (rate Hz, CV)
+    let mut trains: Vec<Vec<GammaRenewal>> = Vec::new();
+    let mut sources = Vec::new();
+    let mut nu_mean = Vec::new();
+    for b in 0..m.p() {
+        let name = balnet::sim::output::sanitize(&m.populations[b].name);
+        let rates = floats(dir, &format!("rates_{name}.npy"))?;
+        let cvs = floats(dir, &format!("cv_isi_{name}.npy"))?;
+        let k = m.k_in(b).round() as usize;
+        let mut drawn = Vec::new();
+        for _ in 0..k {
+            let i = below(&mut rng, rates.len() as u64) as usize;
+            let (nu, cv) = (rates[i], if cvs[i].is_finite() { cvs[i] } else { 1.0 });
+            if nu > 0.0 {
+                let g = GammaRenewal::new(nu, cv, m.populations[b].tau_ref).ok_or(format!(
+                    "population {b}: no gamma train for nu {nu} Hz, CV {cv}"
+                ))?;
+                sources.push(RenewalSource {
+                    jump: m.jump(a, b),
+                    count: 1,
+                    nu,
+                    cv,
+                    tau_ref: m.populations[b].tau_ref,
+                });
+                drawn.push(g);
+            }
+        }
+        let total: f64 = drawn.iter().map(|g| g.nu).sum();
+        let cv2 = drawn.iter().map(|g| g.nu * g.cv().powi(2)).sum::<f64>() / total;
+        println!(
+            "population {}: {} of {k} drawn trains active, mean rate {:.3} Hz, rate-weighted CV^2 {cv2:.3}",
+            m.populations[b].name,
+            drawn.len(),
+            total / k as f64
+        );
+        nu_mean.push(total / k as f64);
+        trains.push(drawn);
+    }
+    sources.push(RenewalSource::external(&m, a));
+    let input = population_input(&m, a, &nu_mean)?;
+    let drive = input.mean_drive(tau);
+    let kj2: Vec<f64> = (0..m.p())
+        .map(|b| m.k_in(b) * m.jump(a, b).powi(2))
+        .collect();
+    let ext = m.k_ext() * m.external.nu0 * m.jump_ext(a).powi(2);
+    let sigma_of = |f: &[f64]| {
+        (tau * ((0..m.p()).map(|b| kj2[b] * nu_mean[b] * f[b]).sum::<f64>() + ext)).sqrt()
+    };
+    // relative spectrum S_B/nu_B - 1 of each population's drawn trains
+    let rel = |b: usize, w: f64| {
+        let s: f64 = trains[b].iter().map(|g| g.spectrum(w) - g.nu).sum();
+        s / trains[b].iter().map(|g| g.nu).sum::<f64>()
+    };
+    let t_p = ShotNoise::with_resolution(
+        lif,
+        input.clone(),
+        (drive - 40.0, drive + 40.0),
+        TABLE_SPACING,
+        Resolution::default(),
+    )?;
+    println!(
+        "receiving neuron: population {}, {neurons} neurons x {seconds} s per point, seed {seed}",
+        m.populations[a].name
+    );
+    println!(
+        "{:>6} | {:>9} {:>8} | {:>9} {:>9} {:>7} | {:>9} {:>13} {:>7} | {:>5} {:>5}",
+        "x (mV)", "sim", "se", "poisson", "A", "z A", "C", "F_E / F_I", "z C", "th s", "sim s"
+    );
+    let mut rows = Vec::new();
+    for x in [3.0, 5.0, 7.0, 9.0, 11.0, 13.0, 16.0, 20.0, 25.0] {
+        let t0 = Instant::now();
+        let ones = vec![1.0; m.p()];
+        let so = SecondOrder::new(&lif, x, sigma_of(&ones))?;
+        let spec_a = |w: f64| {
+            tau * tau
+                * (0..m.p())
+                    .map(|b| kj2[b] * nu_mean[b] * rel(b, w))
+                    .sum::<f64>()
+        };
+        let rp = t_p.rate(x);
+        let ra = rp + so.rate_change(spec_a, 0.0, 2e4)?;
+        // C: F_B = 1 + Int chi_2 rel_B / ((1/tau_m) d nu/d sigma^2), three rounds
+        let mut f = vec![0.8; m.p()];
+        for _ in 0..3 {
+            let sigma = sigma_of(&f);
+            let so = SecondOrder::new(&lif, x, sigma)?;
+            let den = drate_dsigma2(&lif, x, sigma) / tau;
+            f = (0..m.p())
+                .map(|b| Ok(1.0 + so.rate_change(|w| rel(b, w), 0.0, 2e4)? / den))
+                .collect::<balnet::Result<Vec<f64>>>()?;
+        }
+        let mut input_c = input.clone();
+        for (b, &fb) in f.iter().enumerate() {
+            input_c = input_c.with_fano(b, fb)?;
+        }
+        let t_c = ShotNoise::with_resolution(
+            lif,
+            input_c,
+            (x - 1.0, x + 1.0),
+            TABLE_SPACING,
+            Resolution::default(),
+        )?;
+        let rc = t_c.rate(x);
+        let th = t0.elapsed().as_secs_f64();
+        let t1 = Instant::now();
+        let sim = simulate_renewal_neuron(&lif, &sources, x - drive, neurons, 1.0, seconds, seed)?;
+        let se = sim.rate_se_hz;
+        let (za, zc) = ((sim.rate_hz - ra) / se, (sim.rate_hz - rc) / se);
+        println!(
+            "{x:>6.1} | {:>9.4} {:>8.4} | {rp:>9.4} {ra:>9.4} {za:>7.1} | {rc:>9.4} {:>6.3} {:>6.3} {zc:>7.1} | {th:>5.2} {:>5.0}",
+            sim.rate_hz,
+            se,
+            f[0],
+            f[1],
+            t1.elapsed().as_secs_f64()
+        );
+        rows.push(serde_json::json!({
+            "x_mv": x, "sim_hz": sim.rate_hz, "se_hz": se, "poisson_hz": rp, "a_hz": ra,
+            "c_hz": rc, "fano": f, "z_a": za, "z_c": zc,
+        }));
+    }
+    let within = |key: &str| {
+        rows.iter()
+            .filter(|r| r[key].as_f64().is_some_and(|z| z.abs() <= 3.0))
+            .count()
+    };
+    println!(
+        "\nwithin 3 standard errors: C {} of {}, A {} of {}",
+        within("z_c"),
+        rows.len(),
+        within("z_a"),
+        rows.len()
+    );
+    println!("{}", serde_json::to_string(&rows)?);
+    Ok(())
+}
