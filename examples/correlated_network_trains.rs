@@ -13,13 +13,16 @@
 //! - `poisson`: shot-noise transfer with Poisson trains of the same mean rates;
 //! - `A = poisson + Delta nu`, (6.6.1) with the drawn trains' summed spectrum minus its
 //!   Poisson level;
+//! - `B = white + Delta nu`: shot noise at each population's membrane-filtered Fano
+//!   factor `F_eff` (rate-weighted over its drawn trains, docs/theory.md 2.1) plus
+//!   (6.6.1) with the spectrum minus that white level;
 //! - `C`: shot noise with each population's `chi_2`-weighted Fano factor `F_B` (6.6.6),
 //!   the spectrum of population `B` being the sum of its drawn trains' gamma spectra;
 //! - `z`: `(sim - prediction) / se`.
 //!
 //! `cargo run --release --example correlated_network_trains -- SIM_DIR [MODEL] [neurons]
 //! [seconds] [seed]` (Model default: the embedded default model; 300 neurons x 20 s per
-//! point, seed 7).
+//! point, seed 7; `neurons` 0 prints the theory only).
 
 use std::path::Path;
 use std::time::Instant;
@@ -108,6 +111,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let s: f64 = trains[b].iter().map(|g| g.spectrum(w) - g.nu).sum();
         s / trains[b].iter().map(|g| g.nu).sum::<f64>()
     };
+    let f_eff: Vec<f64> = trains
+        .iter()
+        .map(|tr| {
+            tr.iter().map(|g| g.nu * g.fano_eff(tau)).sum::<f64>()
+                / tr.iter().map(|g| g.nu).sum::<f64>()
+        })
+        .collect();
+    let mut input_w = input.clone();
+    for (b, &fb) in f_eff.iter().enumerate() {
+        input_w = input_w.with_fano(b, fb)?;
+    }
+    let t_w = ShotNoise::with_resolution(
+        lif,
+        input_w,
+        (drive - 40.0, drive + 40.0),
+        TABLE_SPACING,
+        Resolution::default(),
+    )?;
+    println!(
+        "membrane-filtered Fano factors F_eff {:.3} / {:.3}",
+        f_eff[0],
+        f_eff.get(1).copied().unwrap_or(f64::NAN)
+    );
     let t_p = ShotNoise::with_resolution(
         lif,
         input.clone(),
@@ -120,8 +146,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         m.populations[a].name
     );
     println!(
-        "{:>6} | {:>9} {:>8} | {:>9} {:>9} {:>7} | {:>9} {:>13} {:>7} | {:>5} {:>5}",
-        "x (mV)", "sim", "se", "poisson", "A", "z A", "C", "F_E / F_I", "z C", "th s", "sim s"
+        "{:>6} | {:>9} {:>8} | {:>9} {:>9} {:>7} | {:>9} {:>7} | {:>9} {:>13} {:>7} | {:>5} {:>5}",
+        "x (mV)",
+        "sim",
+        "se",
+        "poisson",
+        "A",
+        "z A",
+        "B",
+        "z B",
+        "C",
+        "F_E / F_I",
+        "z C",
+        "th s",
+        "sim s"
     );
     let mut rows = Vec::new();
     for x in [3.0, 5.0, 7.0, 9.0, 11.0, 13.0, 16.0, 20.0, 25.0] {
@@ -136,6 +174,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let rp = t_p.rate(x);
         let ra = rp + so.rate_change(spec_a, 0.0, 2e4)?;
+        let white: Vec<f64> = (0..m.p()).map(|b| kj2[b] * nu_mean[b]).collect();
+        let spec_b = |w: f64| {
+            tau * tau
+                * (0..m.p())
+                    .map(|b| white[b] * (rel(b, w) + 1.0 - f_eff[b]))
+                    .sum::<f64>()
+        };
+        let s_inf = tau * tau * (0..m.p()).map(|b| white[b] * (1.0 - f_eff[b])).sum::<f64>();
+        let rb = t_w.rate(x)
+            + SecondOrder::new(&lif, x, sigma_of(&f_eff))?.rate_change(spec_b, s_inf, 2e4)?;
         // C: F_B = 1 + Int chi_2 rel_B / ((1/tau_m) d nu/d sigma^2), three rounds
         let mut f = vec![0.8; m.p()];
         for _ in 0..3 {
@@ -160,20 +208,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let rc = t_c.rate(x);
         let th = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
-        let sim = simulate_renewal_neuron(&lif, &sources, x - drive, neurons, 1.0, seconds, seed)?;
-        let se = sim.rate_se_hz;
-        let (za, zc) = ((sim.rate_hz - ra) / se, (sim.rate_hz - rc) / se);
+        let (rate, se) = if neurons > 0 {
+            let sim =
+                simulate_renewal_neuron(&lif, &sources, x - drive, neurons, 1.0, seconds, seed)?;
+            (sim.rate_hz, sim.rate_se_hz)
+        } else {
+            (f64::NAN, f64::NAN)
+        };
+        let (za, zb, zc) = ((rate - ra) / se, (rate - rb) / se, (rate - rc) / se);
         println!(
-            "{x:>6.1} | {:>9.4} {:>8.4} | {rp:>9.4} {ra:>9.4} {za:>7.1} | {rc:>9.4} {:>6.3} {:>6.3} {zc:>7.1} | {th:>5.2} {:>5.0}",
-            sim.rate_hz,
-            se,
+            "{x:>6.1} | {rate:>9.4} {se:>8.4} | {rp:>9.4} {ra:>9.4} {za:>7.1} | {rb:>9.4} {zb:>7.1} | {rc:>9.4} {:>6.3} {:>6.3} {zc:>7.1} | {th:>5.2} {:>5.0}",
             f[0],
             f[1],
             t1.elapsed().as_secs_f64()
         );
         rows.push(serde_json::json!({
-            "x_mv": x, "sim_hz": sim.rate_hz, "se_hz": se, "poisson_hz": rp, "a_hz": ra,
-            "c_hz": rc, "fano": f, "z_a": za, "z_c": zc,
+            "x_mv": x, "sim_hz": rate, "se_hz": se, "poisson_hz": rp, "a_hz": ra,
+            "b_hz": rb, "c_hz": rc, "fano": f, "fano_eff": f_eff, "z_a": za, "z_b": zb,
+            "z_c": zc,
         }));
     }
     let within = |key: &str| {
@@ -182,8 +234,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .count()
     };
     println!(
-        "\nwithin 3 standard errors: C {} of {}, A {} of {}",
+        "\nwithin 3 standard errors: C {} of {}, B {} of {}, A {} of {}",
         within("z_c"),
+        rows.len(),
+        within("z_b"),
         rows.len(),
         within("z_a"),
         rows.len()
