@@ -18,7 +18,11 @@
 //!   (6.6.1) with the spectrum minus that white level;
 //! - `C`: shot noise with each population's `chi_2`-weighted Fano factor `F_B` (6.6.6),
 //!   the spectrum of population `B` being the sum of its drawn trains' gamma spectra;
-//! - `z`: `(sim - prediction) / se`.
+//! - `z`: `(sim - prediction) / se`;
+//! - `F_out`: the membrane Fano factor of the receiving neuron's own spike train
+//!   (docs/theory.md 2.1), simulated, and the white-noise LIF renewal value
+//!   (`theory::spectral::lif_fano_eff`, the spectra the correlated closure assumes for its
+//!   presynaptic neurons) at `C`'s noise and at the noise of `F_eff`.
 //!
 //! `cargo run --release --example correlated_network_trains -- SIM_DIR [MODEL] [neurons]
 //! [seconds] [seed]` (Model default: the embedded default model; 300 neurons x 20 s per
@@ -31,10 +35,13 @@ use balnet::model::Model;
 use balnet::sim::output::{NpyData, read_npy};
 use balnet::sim::rng::{Stream, below, stream};
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
+use balnet::theory::spectral::lif_fano_eff;
 use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::response::diffusion::drate_dsigma2;
 use balnet::transfer::response::second_order::SecondOrder;
-use balnet::transfer::shot_noise::{Resolution, ShotNoise, TABLE_SPACING, population_input};
+use balnet::transfer::shot_noise::{
+    Resolution, ShotInput, ShotNoise, TABLE_SPACING, population_input,
+};
 use balnet::transfer::{LifParams, Transfer};
 
 fn floats(dir: &Path, name: &str) -> Result<Vec<f64>, Box<dyn std::error::Error>> {
@@ -122,25 +129,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (b, &fb) in f_eff.iter().enumerate() {
         input_w = input_w.with_fano(b, fb)?;
     }
-    let t_w = ShotNoise::with_resolution(
-        lif,
-        input_w,
-        (drive - 40.0, drive + 40.0),
-        TABLE_SPACING,
-        Resolution::default(),
-    )?;
+    // shot-noise transfer of an input on the range of mean inputs (lo, hi) (mV)
+    let shot = |inp: ShotInput, lo: f64, hi: f64| {
+        ShotNoise::with_resolution(lif, inp, (lo, hi), TABLE_SPACING, Resolution::default())
+    };
+    let t_w = shot(input_w, drive - 40.0, drive + 40.0)?;
     println!(
         "membrane-filtered Fano factors F_eff {:.3} / {:.3}",
         f_eff[0],
         f_eff.get(1).copied().unwrap_or(f64::NAN)
     );
-    let t_p = ShotNoise::with_resolution(
-        lif,
-        input.clone(),
-        (drive - 40.0, drive + 40.0),
-        TABLE_SPACING,
-        Resolution::default(),
-    )?;
+    let t_p = shot(input.clone(), drive - 40.0, drive + 40.0)?;
     println!(
         "receiving neuron: population {}, {neurons} neurons x {seconds} s per point, seed {seed}",
         m.populations[a].name
@@ -198,23 +197,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (b, &fb) in f.iter().enumerate() {
             input_c = input_c.with_fano(b, fb)?;
         }
-        let t_c = ShotNoise::with_resolution(
-            lif,
-            input_c,
-            (x - 1.0, x + 1.0),
-            TABLE_SPACING,
-            Resolution::default(),
-        )?;
+        let t_c = shot(input_c, x - 1.0, x + 1.0)?;
         let rc = t_c.rate(x);
         let th = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
-        let (rate, se) = if neurons > 0 {
+        let (rate, se, f_out) = if neurons > 0 {
             let sim =
                 simulate_renewal_neuron(&lif, &sources, x - drive, neurons, 1.0, seconds, seed)?;
-            (sim.rate_hz, sim.rate_se_hz)
+            (sim.rate_hz, sim.rate_se_hz, sim.output_fano)
         } else {
-            (f64::NAN, f64::NAN)
+            (f64::NAN, f64::NAN, f64::NAN)
         };
+        let f_out_c = lif_fano_eff(&lif, x, sigma_of(&f));
+        let f_out_eff = lif_fano_eff(&lif, x, sigma_of(&f_eff));
         let (za, zb, zc) = ((rate - ra) / se, (rate - rb) / se, (rate - rc) / se);
         println!(
             "{x:>6.1} | {rate:>9.4} {se:>8.4} | {rp:>9.4} {ra:>9.4} {za:>7.1} | {rb:>9.4} {zb:>7.1} | {rc:>9.4} {:>6.3} {:>6.3} {zc:>7.1} | {th:>5.2} {:>5.0}",
@@ -222,10 +217,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             f[1],
             t1.elapsed().as_secs_f64()
         );
+        println!(
+            "         F_out: sim {f_out:.3}, white-noise LIF at C's sigma {f_out_c:.3}, at F_eff's {f_out_eff:.3}"
+        );
         rows.push(serde_json::json!({
             "x_mv": x, "sim_hz": rate, "se_hz": se, "poisson_hz": rp, "a_hz": ra,
             "b_hz": rb, "c_hz": rc, "fano": f, "fano_eff": f_eff, "z_a": za, "z_b": zb,
-            "z_c": zc,
+            "z_c": zc, "f_out_sim": f_out, "f_out_lif_c": f_out_c,
+            "f_out_lif_eff": f_out_eff,
         }));
     }
     let within = |key: &str| {
