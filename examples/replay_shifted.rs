@@ -30,7 +30,7 @@
 use std::time::Instant;
 
 use balnet::model::{NoiseClosure, TransferKind};
-use balnet::sim::rng::{Stream, stream, uniform};
+use balnet::sim::rng::{Stream, exp1, stream, uniform};
 use balnet::sim::single::lif_response;
 use balnet::theory::Limit;
 use balnet::theory::closure::state_transfer;
@@ -318,7 +318,7 @@ fn replay_events(
     let jump = m.jump_ext(a);
     let mut t = 0.0;
     loop {
-        t += -uniform(&mut rng).max(1e-300).ln() / r;
+        t += exp1(&mut rng) / r;
         if t >= end {
             break;
         }

@@ -167,7 +167,7 @@ mod tests {
         let mut rng = crate::sim::rng::stream(3, crate::sim::rng::Stream::Drive, 0);
         let mut t = w[0];
         loop {
-            t += -crate::sim::rng::uniform(&mut rng).max(1e-300).ln() / 20.0;
+            t += crate::sim::rng::exp1(&mut rng) / 20.0;
             if t >= w[1] {
                 break;
             }

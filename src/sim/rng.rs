@@ -51,6 +51,13 @@ pub fn uniform(rng: &mut SimRng) -> f64 {
     unit(rng.next_u64())
 }
 
+/// Unit-mean exponential deviate `-ln u` (`u` uniform, floored at 1e-300 so that the
+/// result is finite): the waiting time of a unit-rate Poisson process.
+#[inline(always)]
+pub fn exp1(rng: &mut SimRng) -> f64 {
+    -uniform(rng).max(1e-300).ln()
+}
+
 /// Uniform integer in `[0, n)` (multiply-high; bias below 2^-64 * n).
 #[inline(always)]
 pub fn below(rng: &mut SimRng, n: u64) -> u64 {

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::neuron::{Neuron, PopConst, draw_external, grid_step, precise_step};
-use super::rng::{DriveRng, SimRng, Stream, stream, uniform};
+use super::rng::{DriveRng, SimRng, Stream, exp1, stream, uniform};
 use crate::error::{Error, Result};
 use crate::model::{Model, Population, SimMode};
 use crate::transfer::LifParams;
@@ -477,7 +477,7 @@ impl ModulatedEvents {
         let step = m.tau_c / OuModulation::STEPS_PER_TAU;
         let decay = (-step / m.tau_c).exp();
         let zeta = super::rng::normal(&mut rng); // stationary start
-        let need = -uniform(&mut rng).max(1e-300).ln();
+        let need = exp1(&mut rng);
         ModulatedEvents {
             jumps: m.sources.iter().map(|&i| sources[i].jump).collect(),
             cum,
@@ -506,7 +506,7 @@ impl Iterator for ModulatedEvents {
             let mass = rate * (self.step_end - self.t);
             if self.need <= mass {
                 self.t += self.need / rate;
-                self.need = -uniform(&mut self.rng).max(1e-300).ln();
+                self.need = exp1(&mut self.rng);
                 let u = uniform(&mut self.rng);
                 let k = self
                     .cum
@@ -600,7 +600,7 @@ impl<'a> RenewalEvents<'a> {
                     // Poisson: one merged train of rate count * nu
                     let r = s.count as f64 * s.nu;
                     if r > 0.0 {
-                        poisson_next[si] = -uniform(&mut rng).max(1e-300).ln() / r;
+                        poisson_next[si] = exp1(&mut rng) / r;
                     }
                 }
             }
@@ -643,7 +643,7 @@ impl Iterator for RenewalEvents<'_> {
             self.heap.push(Reverse((next.to_bits(), src as u32)));
         } else {
             let r = s.count as f64 * s.nu;
-            self.poisson_next[src] = tn - uniform(&mut self.rng).max(1e-300).ln() / r;
+            self.poisson_next[src] = tn + exp1(&mut self.rng) / r;
         }
         Some((tn, s.jump))
     }
