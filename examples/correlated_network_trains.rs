@@ -110,9 +110,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|b| m.k_in(b) * m.jump(a, b).powi(2))
         .collect();
     let ext = m.k_ext() * m.external.nu0 * m.jump_ext(a).powi(2);
-    let sigma_of = |f: &[f64]| {
-        (tau * ((0..m.p()).map(|b| kj2[b] * nu_mean[b] * f[b]).sum::<f64>() + ext)).sqrt()
-    };
+    // white-noise level of each population's trains at Fano factor 1 (mV^2/s)
+    let white: Vec<f64> = (0..m.p()).map(|b| kj2[b] * nu_mean[b]).collect();
+    let sigma_of =
+        |f: &[f64]| (tau * ((0..m.p()).map(|b| white[b] * f[b]).sum::<f64>() + ext)).sqrt();
     // relative spectrum S_B/nu_B - 1 of each population's drawn trains
     let rel = |b: usize, w: f64| {
         let s: f64 = trains[b].iter().map(|g| g.spectrum(w) - g.nu).sum();
@@ -160,20 +161,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "th s",
         "sim s"
     );
+    let ones = vec![1.0; m.p()];
     let mut rows = Vec::new();
     for x in [3.0, 5.0, 7.0, 9.0, 11.0, 13.0, 16.0, 20.0, 25.0] {
         let t0 = Instant::now();
-        let ones = vec![1.0; m.p()];
         let so = SecondOrder::new(&lif, x, sigma_of(&ones))?;
-        let spec_a = |w: f64| {
-            tau * tau
-                * (0..m.p())
-                    .map(|b| kj2[b] * nu_mean[b] * rel(b, w))
-                    .sum::<f64>()
-        };
+        let spec_a = |w: f64| tau * tau * (0..m.p()).map(|b| white[b] * rel(b, w)).sum::<f64>();
         let rp = t_p.rate(x);
         let ra = rp + so.rate_change(spec_a, 0.0, 2e4)?;
-        let white: Vec<f64> = (0..m.p()).map(|b| kj2[b] * nu_mean[b]).collect();
         let spec_b = |w: f64| {
             tau * tau
                 * (0..m.p())
