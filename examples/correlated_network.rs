@@ -7,12 +7,13 @@
 //! and its standard error. The simulated variance of `kappa(t)` in each window (for the
 //! slow term of docs/theory.md 6.6.8) is recorded too.
 //!
-//! `cargo run --release --example correlated_network -- SCENARIO SEEDS [OUT_JSON]`
+//! `cargo run --release --example correlated_network -- SCENARIO SEEDS [OUT_JSON] [CLOSURES]`
 //! with `SCENARIO` a preset name (`default`, `latent-bistable`) or a Model file
 //! (`docs/models/bistable_fixed_indegree.toml`) and `SEEDS` e.g. `1-5`; one JSON line
 //! per seed is appended to `OUT_JSON` (default `correlated_network_SCENARIO.jsonl`), so an
 //! interrupted run keeps its finished seeds, and the table is printed from that file
-//! (all seeds in it).
+//! (all seeds in it). `CLOSURES`, e.g. `correlated` or `poisson,spectral`, limits the
+//! closures (default all three); a file holds runs of one closure list.
 
 use std::io::Write;
 
@@ -54,6 +55,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_or_else(|| scenario.clone(), |s| s.to_string_lossy().into_owned());
         format!("correlated_network_{stem}.jsonl")
     });
+    let closures: Vec<NoiseClosure> = match args.get(3) {
+        Some(list) => list
+            .split(',')
+            .map(|n| serde_json::from_value(serde_json::Value::String(n.to_string())))
+            .collect::<Result<_, _>>()?,
+        None => CLOSURES.to_vec(),
+    };
     let base = if scenario.ends_with(".toml") || scenario.ends_with(".json") {
         balnet::Model::from_file(std::path::Path::new(&scenario))?
     } else {
@@ -74,7 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
         let t_sim = t0.elapsed().as_secs_f64();
         let mut theories: Vec<serde_json::Value> = Vec::new();
-        for noise in CLOSURES {
+        for &noise in &closures {
             let t1 = std::time::Instant::now();
             let tc: TheoryComparison = compare_theory(
                 &m,
@@ -127,13 +135,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         writeln!(f, "{line}")?;
         eprintln!("seed {seed}: simulation {t_sim:.1} s, appended to {out}");
     }
-    print_table(&out)?;
+    print_table(&out, &closures)?;
     Ok(())
 }
 
 /// The table of docs/closures.md from the JSON lines: per closure and epoch, mean over
 /// seeds and standard error of the simulation-minus-theory differences.
-fn print_table(path: &str) -> Result<(), Box<dyn std::error::Error>> {
+fn print_table(path: &str, closures: &[NoiseClosure]) -> Result<(), Box<dyn std::error::Error>> {
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(path)?
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -188,7 +196,7 @@ fn print_table(path: &str) -> Result<(), Box<dyn std::error::Error>> {
             "| closure | kappa theory (Hz) | kappa (sim - th)/th (%) | rate E / I (sim - th)/th (%) | mean V E / I sim - th (mV) | KS E / I |"
         );
         println!("|---|---|---|---|---|---|");
-        for (ci, noise) in CLOSURES.iter().enumerate() {
+        for (ci, noise) in closures.iter().enumerate() {
             let get = |key: &dyn Fn(&serde_json::Value) -> f64| -> Vec<f64> {
                 lines
                     .iter()
@@ -220,7 +228,7 @@ fn print_table(path: &str) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("\ncoherent shift d<V>/d kappa (mV/Hz), E / I: theory, simulation, theory/sim - 1");
-    for (ci, noise) in CLOSURES.iter().enumerate() {
+    for (ci, noise) in closures.iter().enumerate() {
         let mut cols = Vec::new();
         for pop in 0..2 {
             let th: Vec<f64> = lines

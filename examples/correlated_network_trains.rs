@@ -22,7 +22,10 @@
 //! - `F_out`: the membrane Fano factor of the receiving neuron's own spike train
 //!   (docs/theory.md 2.1), simulated, and the white-noise LIF renewal value
 //!   (`theory::spectral::lif_fano_eff`, the spectra the correlated closure assumes for its
-//!   presynaptic neurons) at `C`'s noise and at the noise of `F_eff`.
+//!   presynaptic neurons before the response to their input's colour) at `C`'s noise and
+//!   at the noise of `F_eff`, and the same plus the linear response of the train to the
+//!   input's deviation from that white level (`theory::correlated::output_fano`,
+//!   docs/theory.md 6.6.10).
 //!
 //! `cargo run --release --example correlated_network_trains -- SIM_DIR [MODEL] [neurons]
 //! [seconds] [seed]` (Model default: the embedded default model; 300 neurons x 20 s per
@@ -35,6 +38,7 @@ use balnet::model::Model;
 use balnet::sim::output::{NpyData, read_npy};
 use balnet::sim::rng::{Stream, below, stream};
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
+use balnet::theory::correlated::output_fano;
 use balnet::theory::spectral::lif_fano_eff;
 use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::response::diffusion::drate_dsigma2;
@@ -204,6 +208,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (f64::NAN, f64::NAN, f64::NAN)
         };
         let f_out_c = lif_fano_eff(&lif, x, sigma_of(&f));
+        // linear-response correction of the output spectrum for the input's deviation
+        // from a white level (docs/theory.md 6.6.10), at C's and at F_eff's noise
+        let lr = |ff: &[f64]| {
+            output_fano(&lif, x, sigma_of(ff), |w| {
+                tau * tau
+                    * (0..m.p())
+                        .map(|b| white[b] * (rel(b, w) + 1.0 - ff[b]))
+                        .sum::<f64>()
+            })
+        };
+        let f_out_lr = lr(&f)?;
+        let f_out_lr_eff = lr(&f_eff)?;
         let f_out_eff = lif_fano_eff(&lif, x, sigma_of(&f_eff));
         let (za, zb, zc) = ((rate - ra) / se, (rate - rb) / se, (rate - rc) / se);
         println!(
@@ -213,13 +229,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             t1.elapsed().as_secs_f64()
         );
         println!(
-            "         F_out: sim {f_out:.3}, white-noise LIF at C's sigma {f_out_c:.3}, at F_eff's {f_out_eff:.3}"
+            "         F_out: sim {f_out:.3}; white-noise LIF at C's sigma {f_out_c:.3}, at F_eff's {f_out_eff:.3}; with the linear response to the input's colour at C's sigma {f_out_lr:.3}, at F_eff's {f_out_lr_eff:.3}"
         );
         rows.push(serde_json::json!({
             "x_mv": x, "sim_hz": rate, "se_hz": se, "poisson_hz": rp, "a_hz": ra,
             "b_hz": rb, "c_hz": rc, "fano": f, "fano_eff": f_eff, "z_a": za, "z_b": zb,
             "z_c": zc, "f_out_sim": f_out, "f_out_lif_c": f_out_c,
-            "f_out_lif_eff": f_out_eff,
+            "f_out_lif_eff": f_out_eff, "f_out_lr_c": f_out_lr, "f_out_lr_eff": f_out_lr_eff,
         }));
     }
     let within = |key: &str| {

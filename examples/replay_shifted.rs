@@ -35,6 +35,8 @@ use balnet::sim::single::lif_response;
 use balnet::theory::Limit;
 use balnet::theory::closure::state_transfer;
 use balnet::theory::latent::{SearchBox, fixed_points, reduced_jacobian};
+use balnet::transfer::response::diffusion::drate_dsigma2;
+use balnet::transfer::response::second_order::SecondOrder;
 use balnet::transfer::{LifParams, Transfer};
 use rayon::prelude::*;
 
@@ -150,6 +152,57 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "theory (shot noise + {closure:?} closure): kappa {:?}, loop gain {loop_gain:.3}",
         state.kappa
     );
+    // the recorded trains' own chi_2-weighted Fano factor (docs/theory.md 6.6.6): the
+    // replayed trains are periodic (period T), so their spectrum is the periodogram at
+    // omega_k = 2 pi k / T and Int d omega/(2 pi) becomes (2/T) sum_{k >= 1}
+    for (b, pool) in pools.iter().enumerate() {
+        let pb = &state.populations[b];
+        let lif = LifParams::of(&th, b);
+        let k_max = (1000.0 * period).floor() as usize;
+        let nu_pool =
+            pool.iter().map(|t| t.len()).sum::<usize>() as f64 / (pool.len() as f64 * period);
+        let rel: Vec<f64> = (1..=k_max)
+            .into_par_iter()
+            .map(|k| {
+                let w = 2.0 * std::f64::consts::PI * k as f64 / period;
+                let p: f64 = pool
+                    .iter()
+                    .map(|tr| {
+                        let (mut c, mut s) = (0.0, 0.0);
+                        for &t in tr {
+                            let (si, co) = (w * t).sin_cos();
+                            c += co;
+                            s += si;
+                        }
+                        (c * c + s * s) / period
+                    })
+                    .sum::<f64>()
+                    / pool.len() as f64;
+                p / nu_pool - 1.0
+            })
+            .collect();
+        let so = SecondOrder::new(&lif, pb.mean_input_mv, pb.sigma_mv)?;
+        let num: f64 = (1..=k_max)
+            .into_par_iter()
+            .map(|k| {
+                let w = 2.0 * std::f64::consts::PI * k as f64 / period;
+                so.chi2(w).map(|c| 2.0 / period * c * rel[k - 1])
+            })
+            .sum::<balnet::Result<f64>>()?;
+        let den = drate_dsigma2(&lif, pb.mean_input_mv, pb.sigma_mv) / lif.tau_m;
+        let low = rel.iter().take(5).map(|r| r + 1.0).sum::<f64>() / 5.0;
+        println!(
+            "  {}: recorded trains' chi_2-weighted Fano factor {:.3} (closure {:.3}); S/nu at {:.1}-{:.1} rad/s {low:.3}",
+            pb.name,
+            1.0 + num / den,
+            pb.fano,
+            2.0 * std::f64::consts::PI / period,
+            10.0 * std::f64::consts::PI / period
+        );
+    }
+    if std::env::var("REPLAY_SPECTRA_ONLY").is_ok() {
+        return Ok(());
+    }
     if std::env::var("REPLAY_FREE").is_ok() {
         // free-membrane check: threshold out of reach, mean and variance of V
         for a in 0..th.p() {

@@ -74,3 +74,61 @@ fn rate_under_renewal_input_matches_the_chi2_weighted_fano_factor() {
         }
     }
 }
+
+/// The regularity of the output train (docs/theory.md 6.6.10): a neuron driven by
+/// regular trains (12 Hz, CV 0.5) fires more regularly than the white-noise LIF at the
+/// same noise, and the linear response of its train to the input's deviation from the
+/// white level (`theory::correlated::output_fano`) accounts for that, against the
+/// event-driven simulation's membrane Fano factor of the output trains.
+#[test]
+fn output_regularity_follows_the_linear_response_to_the_input_colour() {
+    use balnet::theory::correlated::output_fano;
+    use balnet::theory::spectral::lif_fano_eff;
+    let m = balnet::presets::default_model();
+    let a = 0;
+    let lif = LifParams::of(&m, a);
+    let tau = lif.tau_m;
+    let (nu_pre, cv) = (12.0, 0.5);
+    let g = GammaRenewal::new(nu_pre, cv, 0.002).unwrap();
+    let nu = vec![nu_pre; m.p()];
+    let kj2: f64 = (0..m.p()).map(|b| m.k_in(b) * m.jump(a, b).powi(2)).sum();
+    let ext = m.k_ext() * m.external.nu0 * m.jump_ext(a).powi(2);
+    let drive = population_input(&m, a, &nu).unwrap().mean_drive(tau);
+    let sources = RenewalSource::network_inputs(&m, a, nu_pre, cv, 0.002);
+    let sigma_of = |f: f64| (tau * (kj2 * nu_pre * f + ext)).sqrt();
+    for x in [18.0, 24.0] {
+        let f_chi = chi2_fano(
+            &lif,
+            x,
+            sigma_of,
+            |w| g.spectrum(w) / nu_pre - 1.0,
+            g.fano_eff(tau),
+            3,
+            2e4,
+        )
+        .unwrap();
+        let sigma = sigma_of(f_chi);
+        let white = lif_fano_eff(&lif, x, sigma);
+        let lr = output_fano(&lif, x, sigma, |w| {
+            tau * tau * kj2 * nu_pre * (g.spectrum(w) / nu_pre - f_chi)
+        })
+        .unwrap();
+        let sim = simulate_renewal_neuron(&lif, &sources, x - drive, 100, 1.0, 10.0, 7).unwrap();
+        eprintln!(
+            "x {x} mV: rate {:.2} Hz, output Fano sim {:.4}, white-noise LIF {white:.4}, with the linear response {lr:.4}",
+            sim.rate_hz, sim.output_fano
+        );
+        // the effect (white - sim, 0.10-0.11 here) is resolved, and the linear response
+        // recovers it to within 0.03 (seed-to-seed spread of the simulated value: 0.005)
+        assert!(
+            white - sim.output_fano > 0.08,
+            "effect {}",
+            white - sim.output_fano
+        );
+        assert!(
+            (lr - sim.output_fano).abs() < 0.03,
+            "linear response {lr} vs simulated {}",
+            sim.output_fano
+        );
+    }
+}

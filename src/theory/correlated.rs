@@ -49,7 +49,8 @@ const X_NODES: usize = 24;
 /// population `b` at the frequencies `omegas` (rad/s): `E_B[nu (S_LIF/nu_LIF - 1)] /
 /// E_B[nu]` with `nu` the population's transfer function and `S_LIF` the white-noise LIF
 /// spectrum (docs/theory.md 6.1) at each mean input and the closure noise `sigma_B`;
-/// `t` is population `b`'s transfer function at `state`.
+/// `t` is population `b`'s transfer function at `state`. This is the spectrum without
+/// the response to the input's colour; [`relative_spectra`] adds it.
 pub fn relative_spectrum(
     model: &Model,
     state: &State,
@@ -57,6 +58,23 @@ pub fn relative_spectrum(
     t: &dyn Transfer,
     omegas: &[f64],
 ) -> Result<Vec<f64>> {
+    Ok(spectrum_parts(model, state, b, t, omegas, false)?
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect())
+}
+
+/// Per frequency, the white-noise part of [`relative_spectrum`] and, if `response`, the
+/// rate-weighted mean `E_B[nu |chi_mu|^2 / nu_LIF] / E_B[nu]` (Hz/mV^2) of the squared
+/// rate susceptibility (docs/theory.md 6.1) over the population's mean inputs.
+fn spectrum_parts(
+    model: &Model,
+    state: &State,
+    b: usize,
+    t: &dyn Transfer,
+    omegas: &[f64],
+    response: bool,
+) -> Result<Vec<(f64, f64)>> {
     let p = &state.populations[b];
     let lif = LifParams::of(model, b);
     let sd = p.delta_mv2.max(0.0).sqrt();
@@ -71,21 +89,126 @@ pub fn relative_spectrum(
         .collect();
     let norm: f64 = pts.iter().map(|q| q.1).sum();
     if !(norm > 0.0) {
-        return Ok(vec![0.0; omegas.len()]);
+        return Ok(vec![(0.0, 0.0); omegas.len()]);
     }
     let sigma = p.sigma_mv;
     omegas
         .par_iter()
         .map(|&w| {
-            let mut acc = 0.0;
+            let (mut acc, mut resp) = (0.0, 0.0);
             for &(x, wn) in &pts {
                 let nu = crate::transfer::siegert::rate(&lif, x, sigma);
-                let s = diffusion::spike_spectrum(&lif, x, sigma, w)?;
-                acc += wn * (s / nu - 1.0);
+                if response {
+                    let (s, chi) = diffusion::spike_spectrum_and_chi_mu(&lif, x, sigma, w)?;
+                    acc += wn * (s / nu - 1.0);
+                    resp += wn * chi.norm_sqr() / nu;
+                } else {
+                    acc += wn * (diffusion::spike_spectrum(&lif, x, sigma, w)? / nu - 1.0);
+                }
             }
-            Ok(acc / norm)
+            Ok((acc / norm, resp / norm))
         })
         .collect()
+}
+
+/// The relative spike-train spectra `S_B(omega)/nu_B - 1` of all populations at the
+/// frequencies `omegas` (rad/s), with the response of each neuron to the colour of its
+/// own input (docs/theory.md 6.6.10; Lindner, Doiron & Longtin 2005): the white-noise
+/// LIF spectrum at the closure noise plus `|chi_mu|^2` times the input's deviation from
+/// that white level, `S_Delta,B = tau_B^2 sum_C c_C J_BC^2 nu_C (S_C/nu_C - F_C)`,
+/// solved jointly for all populations at each frequency (the deviation is made of the
+/// spectra themselves). `transfer(b)` as in [`chi2_weighted_fano`].
+///
+/// # Errors
+///
+/// [`Error::Domain`] if the joint system is singular at a frequency, or the errors of the
+/// response computations.
+pub fn relative_spectra<T: Transfer>(
+    model: &Model,
+    state: &State,
+    transfer: impl Fn(usize) -> Result<T>,
+    omegas: &[f64],
+) -> Result<Vec<Vec<f64>>> {
+    let p = state.populations.len();
+    let parts: Vec<Vec<(f64, f64)>> = (0..p)
+        .map(|b| {
+            if !(state.populations[b].rate_hz > 0.0) {
+                return Ok(vec![(0.0, 0.0); omegas.len()]);
+            }
+            let t = transfer(b)?;
+            spectrum_parts(model, state, b, &t, omegas, true)
+        })
+        .collect::<Result<_>>()?;
+    // m[b][c] = tau_B^2 c_C J_BC^2 nu_C (mV^2 s per unit of relative spectrum)
+    let m: Vec<Vec<f64>> = (0..p)
+        .map(|b| {
+            let tau = model.populations[b].tau_m;
+            (0..p)
+                .map(|c| {
+                    tau * tau
+                        * model.populations[c].c
+                        * model.j[b][c].powi(2)
+                        * state.populations[c].rate_hz.max(0.0)
+                })
+                .collect()
+        })
+        .collect();
+    let fano: Vec<f64> = state.populations.iter().map(|q| q.fano).collect();
+    let mut out = vec![vec![0.0; omegas.len()]; p];
+    for (k, &w) in omegas.iter().enumerate() {
+        // (I - diag(A) M) rel = rel0 + diag(A) M (1 - F)
+        let a_mat = nalgebra::DMatrix::from_fn(p, p, |b, c| {
+            f64::from(u8::from(b == c)) - parts[b][k].1 * m[b][c]
+        });
+        let rhs = nalgebra::DVector::from_fn(p, |b, _| {
+            parts[b][k].0 + parts[b][k].1 * (0..p).map(|c| m[b][c] * (1.0 - fano[c])).sum::<f64>()
+        });
+        let rel = a_mat.lu().solve(&rhs).ok_or_else(|| {
+            Error::Domain(format!(
+                "correlated noise closure: the spectra's response to their own colour is singular at omega = {w} rad/s (docs/theory.md 6.6.10)"
+            ))
+        })?;
+        for b in 0..p {
+            out[b][k] = rel[b];
+        }
+    }
+    Ok(out)
+}
+
+/// Membrane Fano factor (docs/theory.md 2.1) of the spike train of a LIF neuron at mean
+/// input `x` (mV) and white noise `sigma` (mV) whose input deviates from that white
+/// level by the two-sided spectrum `s_delta(omega)` (mV^2 s, even in `omega` rad/s):
+/// the renewal value [`crate::theory::spectral::lif_fano_eff`] plus the linear response
+/// of the train to the deviation (docs/theory.md 6.6.10),
+///
+/// ```text
+///   F = F_LIF + (2 tau_m / nu) Int_0^Omega d omega/pi |chi_mu(i omega)|^2 S_Delta(omega) / (1 + omega^2 tau_m^2),
+/// ```
+///
+/// `Omega` = [`OMEGA_MAX`] (the membrane filter leaves `O(Omega^-3)` beyond), 96 nodes
+/// of the closure's mapped rule.
+///
+/// # Errors
+///
+/// The errors of [`diffusion::spike_spectrum_and_chi_mu`].
+pub fn output_fano(
+    lif: &LifParams,
+    x: f64,
+    sigma: f64,
+    s_delta: impl Fn(f64) -> f64,
+) -> Result<f64> {
+    let nu = crate::transfer::siegert::rate(lif, x, sigma);
+    let base = crate::theory::spectral::lif_fano_eff(lif, x, sigma);
+    if !(nu > 0.0) {
+        return Ok(base);
+    }
+    let tau = lif.tau_m;
+    let mut acc = 0.0;
+    for (w, wt) in mapped_legendre_nodes(OMEGA_MAX, 2 * FREQUENCY_NODES, FREQUENCY_STRETCH) {
+        let (_, chi) = diffusion::spike_spectrum_and_chi_mu(lif, x, sigma, w)?;
+        acc += wt * chi.norm_sqr() * s_delta(w) / (1.0 + w * w * tau * tau);
+    }
+    Ok(base + 2.0 * tau * acc / (PI * nu))
 }
 
 /// The correlated closure's Fano factors `F_B` (docs/theory.md 6.6.6), one per population;
@@ -119,6 +242,8 @@ pub fn chi2_weighted_fano_on<T: Transfer>(
     transfer: impl Fn(usize) -> Result<T>,
     nodes: &[(f64, f64)],
 ) -> Result<Vec<f64>> {
+    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
+    let rels = relative_spectra(model, state, &transfer, &omegas)?;
     (0..state.populations.len())
         .map(|b| {
             let p = &state.populations[b];
@@ -126,9 +251,7 @@ pub fn chi2_weighted_fano_on<T: Transfer>(
                 return Ok(1.0);
             }
             let lif = LifParams::of(model, b);
-            let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
-            let t = transfer(b)?;
-            let rel = relative_spectrum(model, state, b, &t, &omegas)?;
+            let rel = &rels[b];
             let so = SecondOrder::new(&lif, p.mean_input_mv, p.sigma_mv)?;
             let chi: Vec<f64> = omegas
                 .par_iter()
@@ -137,7 +260,7 @@ pub fn chi2_weighted_fano_on<T: Transfer>(
             let num: f64 = nodes
                 .iter()
                 .zip(&chi)
-                .zip(&rel)
+                .zip(rel)
                 .map(|(((_, wt), c), r)| wt * c * r)
                 .sum::<f64>()
                 / PI;

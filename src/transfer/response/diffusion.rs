@@ -69,8 +69,7 @@ pub fn susceptibility(
     let l = lambda * lif.tau_m;
     let one = Complex64::new(1.0, 0.0);
     let one_minus_l = p.one_minus_l();
-    let num_mu = p.r_t - p.r_r * p.rho;
-    let chi_mu = nu * std::f64::consts::SQRT_2 / sigma * l / (one + l) * num_mu / one_minus_l;
+    let chi_mu = p.chi_mu(nu, sigma, l);
     // (1 + l) E_{a-2}/E_a = 1 - x r (recurrence E_a = x E_{a-1} - (a-1) E_{a-2}, a = -l):
     // the factor (1 + l) cancels exactly.
     let num_s2 = (one - p.x_t * p.r_t) - (one - p.x_r * p.r_r) * p.rho;
@@ -112,6 +111,32 @@ pub fn spike_spectrum(lif: &LifParams, mu: f64, sigma: f64, omega: f64) -> Resul
     Ok(nu * ((1.0 + l) / p.one_minus_l()).re)
 }
 
+/// [`spike_spectrum`] (Hz) and the rate susceptibility `chi_mu(i omega)` (Hz/mV) of
+/// [`susceptibility`] at one angular frequency `omega > 0` (rad/s), from one evaluation
+/// of the parabolic-cylinder ratios they share (docs/theory.md 6.1).
+///
+/// Errors: as [`susceptibility`], and `omega <= 0`.
+pub fn spike_spectrum_and_chi_mu(
+    lif: &LifParams,
+    mu: f64,
+    sigma: f64,
+    omega: f64,
+) -> Result<(f64, Complex64)> {
+    if !(omega > 0.0) {
+        return Err(Error::invalid("omega", omega, "must be > 0 (rad/s)"));
+    }
+    let lambda = Complex64::new(0.0, omega);
+    check(lif, mu, sigma, lambda)?;
+    let nu = siegert::rate(lif, mu, sigma);
+    if nu <= 0.0 || nu.is_nan() {
+        return Ok((0.0, Complex64::new(0.0, 0.0)));
+    }
+    let p = pieces(lif, mu, sigma, lambda)?;
+    let l = p.ln_l.exp();
+    let s = nu * ((1.0 + l) / p.one_minus_l()).re;
+    Ok((s, p.chi_mu(nu, sigma, lambda * lif.tau_m)))
+}
+
 /// `dnu/dsigma^2` (Hz/mV^2) of the Siegert rate in closed form, docs/theory.md 6.1:
 /// `nu^2 tau_m sqrt(pi) [y_th erfcx(-y_th) - y_r erfcx(-y_r)] / (2 sigma^2)`, formed as
 /// `exp(2 ln nu + s) * [y e^{-s} erfcx(-y)]` with `s = max(y_th, 0)^2` so that nothing
@@ -148,6 +173,12 @@ struct Pieces {
 }
 
 impl Pieces {
+    /// `chi_mu` (Hz/mV) at `l = lambda tau_m`, rate `nu` (Hz), noise `sigma` (mV).
+    fn chi_mu(&self, nu: f64, sigma: f64, l: Complex64) -> Complex64 {
+        let num_mu = self.r_t - self.r_r * self.rho;
+        nu * std::f64::consts::SQRT_2 / sigma * l / (1.0 + l) * num_mu / self.one_minus_l()
+    }
+
     /// `1 - L = -expm1(ln L)`, without cancellation for small `lambda`.
     fn one_minus_l(&self) -> Complex64 {
         -expm1(self.ln_l)
