@@ -222,11 +222,54 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         return Ok(());
     }
+    // the closure's rule with the chi_2 weighting of the receiving neuron's own mean input
+    // x (docs/theory.md 6.6.6 at x instead of at the population mean; three rounds), at
+    // the closure's presynaptic spectra (6.6.10)
+    let freq = balnet::transfer::response::second_order::mapped_legendre_nodes(
+        balnet::theory::correlated::OMEGA_MAX,
+        balnet::theory::correlated::FREQUENCY_NODES,
+        3.0,
+    );
+    let omegas: Vec<f64> = freq.iter().map(|n| n.0).collect();
+    let rels = balnet::theory::correlated::relative_spectra(
+        &th,
+        &state,
+        |b| state_transfer(&th, &state, b),
+        &omegas,
+    )?;
+    let rates = state.rates();
+    let per_x_rate = |a: usize, x: f64| -> balnet::Result<f64> {
+        let lif = LifParams::of(&th, a);
+        let mut f = state.fano();
+        let mut sigma = state.populations[a].sigma_mv;
+        for _ in 0..3 {
+            let so = SecondOrder::new(&lif, x, sigma)?;
+            let chi: Vec<f64> = omegas.iter().map(|&w| so.chi2(w)).collect::<balnet::Result<_>>()?;
+            let den = drate_dsigma2(&lif, x, sigma) / lif.tau_m;
+            f = rels
+                .iter()
+                .map(|rel| {
+                    1.0 + freq
+                        .iter()
+                        .zip(&chi)
+                        .zip(rel)
+                        .map(|(((_, wt), c), r)| wt * c * r)
+                        .sum::<f64>()
+                        / std::f64::consts::PI
+                        / den
+                })
+                .collect();
+            let nu_f: Vec<f64> = rates.iter().zip(&f).map(|(n, fb)| n * fb).collect();
+            sigma = balnet::theory::inputs::noise_sigma(&th, a, &nu_f);
+        }
+        let t = balnet::theory::closure::transfer_for(&th, a, &rates, &f, sigma, x, 1.0)?;
+        Ok(t.rate(x))
+    };
     let nodes = balnet::gauss::hermite_rule(12);
     let mut gains = Vec::new();
     println!(
-        "\n{:<4} {:>8} {:>8} | {:>9} {:>9} {:>7} | {:>9} {:>9}",
-        "pop", "z", "x (mV)", "sur (Hz)", "th (Hz)", "ratio", "sur'", "th'"
+        "\n{:<4} {:>8} {:>8} | {:>9} {:>9} {:>7} | {:>9} {:>9} | {:>9} {:>9}",
+        "pop", "z", "x (mV)", "sur (Hz)", "th (Hz)", "ratio", "sur'", "th'", "th_x (Hz)", "th_x'"
     );
     for a in 0..th.p() {
         let pa = &state.populations[a];
@@ -243,6 +286,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let sd = pa.delta_mv2.max(0.0).sqrt();
         let (mut r_s, mut r_t, mut g_s, mut g_t) = (0.0, 0.0, 0.0, 0.0);
         let (mut r_p, mut g_p, mut se_r, mut se_g) = (0.0, 0.0, 0.0, 0.0);
+        let (mut r_x, mut g_x) = (0.0, 0.0);
         for (k, &(z, wgt)) in nodes.iter().enumerate() {
             let x = pa.mean_input_mv + sd * z;
             if t.rate(x) < 0.01 {
@@ -283,11 +327,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             se_g += wgt * wgt * var_g / nn;
             r_p += wgt * 0.5 * (t_pois.rate(x - H_MV) + t_pois.rate(x + H_MV));
             g_p += wgt * (t_pois.rate(x + H_MV) - t_pois.rate(x - H_MV)) / (2.0 * H_MV);
+            let (lo_x, hi_x) = (per_x_rate(a, x - H_MV)?, per_x_rate(a, x + H_MV)?);
+            let (rate_x, slope_x) = (0.5 * (lo_x + hi_x), (hi_x - lo_x) / (2.0 * H_MV));
+            r_x += wgt * rate_x;
+            g_x += wgt * slope_x;
             // the closure averaged over the same +-h (the surrogate's rate is that average)
             let th_rate = 0.5 * (t.rate(x - H_MV) + t.rate(x + H_MV));
             let th_slope = (t.rate(x + H_MV) - t.rate(x - H_MV)) / (2.0 * H_MV);
             println!(
-                "{:<4} {:>8.3} {:>8.3} | {:>9.3} {:>9.3} {:>7.3} | {:>9.3} {:>9.3}",
+                "{:<4} {:>8.3} {:>8.3} | {:>9.3} {:>9.3} {:>7.3} | {:>9.3} {:>9.3} | {:>9.3} {:>9.3}",
                 pa.name,
                 z,
                 x,
@@ -295,7 +343,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 th_rate,
                 rate / th_rate,
                 slope,
-                th_slope
+                th_slope,
+                rate_x,
+                slope_x
             );
             r_s += wgt * rate;
             r_t += wgt * th_rate;
@@ -314,6 +364,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "   Poisson closure (F = 1) at the same state: rate {r_p:.3} Hz ({:+.1}% surrogate vs it), gain {g_p:.4} ({:+.1}%)",
             100.0 * (r_s / r_p - 1.0),
             100.0 * (g_s / g_p - 1.0)
+        );
+        println!(
+            "   chi_2 at each node's own x: rate {r_x:.3} Hz ({:+.1}% surrogate vs it), gain {g_x:.4} ({:+.1}%)",
+            100.0 * (r_s / r_x - 1.0),
+            100.0 * (g_s / g_x - 1.0)
         );
         gains.push((th.populations[a].n as f64, g_s, g_t));
     }
