@@ -244,7 +244,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut sigma = state.populations[a].sigma_mv;
         for _ in 0..3 {
             let so = SecondOrder::new(&lif, x, sigma)?;
-            let chi: Vec<f64> = omegas.iter().map(|&w| so.chi2(w)).collect::<balnet::Result<_>>()?;
+            let chi: Vec<f64> = omegas
+                .iter()
+                .map(|&w| so.chi2(w))
+                .collect::<balnet::Result<_>>()?;
             let den = drate_dsigma2(&lif, x, sigma) / lif.tau_m;
             f = rels
                 .iter()

@@ -75,3 +75,44 @@ fn mapped_frequency_rule_matches_the_panel_rule() {
         }
     }
 }
+
+/// The receiving neuron's own weighting (docs/theory.md 6.6.11) in the solved closure:
+/// the state carries the Fano factors per mean input, they grow from the subthreshold
+/// to the strongly driven neurons (`chi_2` weights the Poisson-level high frequencies
+/// more where the neuron fires fast), and the blended transfer function between grid
+/// points is the transfer function at the interpolated Fano factors to within 1%
+/// (geometric blending of neighbouring grid points, an interpolation error).
+#[test]
+fn own_input_weighting_is_carried_and_interpolated() {
+    use balnet::theory::closure::{state_transfer, transfer_for};
+    use balnet::transfer::Transfer;
+    let mut m = balnet::presets::default_model();
+    m.transfer = TransferKind::ShotNoise;
+    m.noise = NoiseClosure::Correlated;
+    let st = solve(&m, Limit::Finite, &[0.0], &[0.0], None).unwrap();
+    for a in 0..m.p() {
+        let p = &st.populations[a];
+        let g = p.input_fano.as_ref().expect("input-dependent Fano factors");
+        let first = &g.fano[0];
+        let last = &g.fano[g.fano.len() - 1];
+        eprintln!(
+            "{}: F(x) from {first:?} to {last:?}, population {:.3}",
+            p.name, p.fano
+        );
+        assert!(last[0] > first[0] + 0.1, "F_E(x) should grow with x");
+        let t = state_transfer(&m, &st, a).unwrap();
+        let rates = st.rates();
+        for k in 3..6 {
+            let x = 0.5 * (g.x_mv[k] + g.x_mv[k + 1]);
+            let f = g.at(x);
+            let nu_f: Vec<f64> = rates.iter().zip(&f).map(|(n, fb)| n * fb).collect();
+            let sigma = balnet::theory::inputs::noise_sigma(&m, a, &nu_f);
+            let direct = transfer_for(&m, a, &rates, &f, sigma, x, 1.0)
+                .unwrap()
+                .rate(x);
+            let blended = t.rate(x);
+            eprintln!("  x {x:.2} mV: blended {blended:.5} Hz, direct {direct:.5} Hz");
+            assert!((blended / direct - 1.0).abs() < 0.01);
+        }
+    }
+}

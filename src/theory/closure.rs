@@ -72,6 +72,9 @@ impl Transfer for SharedTransfer {
     fn inverse(&self, nu: f64) -> Option<f64> {
         self.0.inverse(nu)
     }
+    fn input_range(&self) -> Option<(f64, f64)> {
+        self.0.input_range()
+    }
 }
 
 fn shot_noise_cached(
@@ -122,7 +125,7 @@ fn shot_noise_cached(
     )?);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if c.len() >= 16 {
+        if c.len() >= 64 {
             c.remove(0);
         }
         c.push((key, range, t.clone()));
@@ -219,6 +222,70 @@ pub fn transfer_for(
     mean: f64,
     delta: f64,
 ) -> Result<SharedTransfer> {
+    transfer_for_input(model, a, nu, fano, sigma, mean, delta, None)
+}
+
+/// [`transfer_for`] with, for the correlated closure, the Fano factors that depend on
+/// the receiving neuron's own mean input (docs/theory.md 6.6.11): the transfer function
+/// at `x` is that of the noise `F(x)`, blended between the grid points of `per_input`
+/// (geometric in the rate, linear in the mean potential). Without `per_input`, or for
+/// the other closures, as [`transfer_for`].
+#[allow(clippy::too_many_arguments)]
+pub fn transfer_for_input(
+    model: &Model,
+    a: usize,
+    nu: &[f64],
+    fano: &[f64],
+    sigma: f64,
+    mean: f64,
+    delta: f64,
+    per_input: Option<&super::correlated::InputFano>,
+) -> Result<SharedTransfer> {
+    if let Some(g) = per_input.filter(|g| {
+        model.noise == NoiseClosure::Correlated && g.x_mv.len() >= 2 && g.fano.len() == g.x_mv.len()
+    }) {
+        let n = g.x_mv.len();
+        let base = transfer_for(model, a, nu, fano, sigma, mean, delta)?;
+        let tables = (0..n)
+            .map(|k| {
+                let f = &g.fano[k];
+                let nu_f: Vec<f64> = nu.iter().zip(f).map(|(v, fb)| v * fb).collect();
+                let sigma_k = super::inputs::noise_sigma(model, a, &nu_f);
+                match model.transfer {
+                    TransferKind::Siegert => Ok(SharedTransfer(Arc::new(Siegert {
+                        lif: LifParams::of(model, a),
+                        sigma: sigma_k,
+                    }))),
+                    TransferKind::ShotNoise => {
+                        // table k serves [x_{k-1}, x_{k+1}]; the end tables also the
+                        // range beyond the grid that the plain table covers
+                        let lo = if k == 0 {
+                            base_range_lo(&base, g.x_mv[0])
+                        } else {
+                            g.x_mv[k - 1]
+                        };
+                        let hi = if k + 1 == n {
+                            base_range_hi(&base, g.x_mv[n - 1])
+                        } else {
+                            g.x_mv[k + 1]
+                        };
+                        Ok(SharedTransfer(shot_noise_cached(
+                            model,
+                            a,
+                            nu,
+                            f,
+                            ((lo - 1.0).floor(), (hi + 1.0).ceil()),
+                        )?))
+                    }
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(SharedTransfer::new(PerInput {
+            grid: g.clone(),
+            tables,
+            breakpoints: base.breakpoints(),
+        }));
+    }
     if model.noise == NoiseClosure::Spectral {
         return colored_transfer(model, a, nu, fano, sigma, mean, delta);
     }
@@ -257,10 +324,72 @@ pub fn transfer_for(
     }
 }
 
+/// Lower end (mV) of the inputs a plain transfer function serves without direct
+/// evaluation: its shot-noise table's range (else `x`), at most `x`.
+fn base_range_lo(base: &SharedTransfer, x: f64) -> f64 {
+    base.input_range().map_or(x, |r| r.0.min(x))
+}
+
+/// Upper end, as [`base_range_lo`].
+fn base_range_hi(base: &SharedTransfer, x: f64) -> f64 {
+    base.input_range().map_or(x, |r| r.1.max(x))
+}
+
+/// The correlated closure's transfer function with input-dependent Fano factors
+/// (docs/theory.md 6.6.11): at `x` between grid points `k` and `k + 1` (weight `w`),
+/// `ln Phi = (1 - w) ln Phi_k + w ln Phi_{k+1}` with `Phi_k` the transfer function at
+/// the Fano factors of grid point `k`; beyond the ends, the end's.
+struct PerInput {
+    grid: super::correlated::InputFano,
+    tables: Vec<SharedTransfer>,
+    breakpoints: Vec<f64>,
+}
+
+impl PerInput {
+    fn blend(&self, x: f64) -> (f64, f64, f64) {
+        let (k, w) = self.grid.segment(x);
+        let t0 = &self.tables[k];
+        if w == 0.0 {
+            return (t0.ln_rate(x), t0.drate_dx(x), t0.mean_v(x));
+        }
+        let t1 = &self.tables[k + 1];
+        let (l0, l1) = (t0.ln_rate(x), t1.ln_rate(x));
+        let ln = (1.0 - w) * l0 + w * l1;
+        let r = ln.exp();
+        let d = if r > 0.0 && l0.is_finite() && l1.is_finite() {
+            let dx = self.grid.x_mv[k + 1] - self.grid.x_mv[k];
+            r * ((1.0 - w) * t0.drate_dx(x) / l0.exp()
+                + w * t1.drate_dx(x) / l1.exp()
+                + (l1 - l0) / dx)
+        } else {
+            0.0
+        };
+        (ln, d, (1.0 - w) * t0.mean_v(x) + w * t1.mean_v(x))
+    }
+}
+
+impl Transfer for PerInput {
+    fn rate(&self, x: f64) -> f64 {
+        self.blend(x).0.exp()
+    }
+    fn drate_dx(&self, x: f64) -> f64 {
+        self.blend(x).1
+    }
+    fn ln_rate(&self, x: f64) -> f64 {
+        self.blend(x).0
+    }
+    fn mean_v(&self, x: f64) -> f64 {
+        self.blend(x).2
+    }
+    fn breakpoints(&self) -> Vec<f64> {
+        self.breakpoints.clone()
+    }
+}
+
 /// The transfer function of population `a` in a solved `state` (docs/theory.md 2.2).
 pub fn state_transfer(model: &Model, state: &State, a: usize) -> Result<SharedTransfer> {
     let p = &state.populations[a];
-    transfer_for(
+    transfer_for_input(
         model,
         a,
         &state.rates(),
@@ -268,6 +397,7 @@ pub fn state_transfer(model: &Model, state: &State, a: usize) -> Result<SharedTr
         p.sigma_mv,
         p.mean_input_mv,
         p.delta_mv2,
+        p.input_fano.as_ref(),
     )
 }
 

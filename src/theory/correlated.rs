@@ -276,3 +276,138 @@ pub fn chi2_weighted_fano_on<T: Transfer>(
         })
         .collect()
 }
+
+/// Grid points of [`input_fano`] over `mean +- INPUT_REACH sd` of a population's inputs.
+pub const INPUT_GRID: usize = 13;
+/// Gauss-Legendre nodes of the frequency integral of [`input_fano`] (the closure's map
+/// with fewer nodes: it is evaluated at every grid point).
+pub const INPUT_FREQUENCY_NODES: usize = 32;
+/// Reach of that grid in standard deviations of the population's inputs.
+pub const INPUT_REACH: f64 = 5.0;
+
+/// The Fano factors that a neuron of one receiving population sees, as a function of its
+/// own mean input (docs/theory.md 6.6.11): on a grid of mean inputs `x_mv`, the
+/// Fano factor of each presynaptic population, (6.6.6) with `chi_2` and
+/// `d nu/d sigma^2` of the receiving neuron at `x` and at its own noise.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InputFano {
+    /// Mean inputs of the grid (mV), increasing.
+    pub x_mv: Vec<f64>,
+    /// Per grid point, the Fano factor of each presynaptic population.
+    pub fano: Vec<Vec<f64>>,
+}
+
+impl InputFano {
+    /// The Fano factors at mean input `x` (mV): linear interpolation on the grid,
+    /// constant beyond its ends.
+    pub fn at(&self, x: f64) -> Vec<f64> {
+        let (k, w) = self.segment(x);
+        if w == 0.0 {
+            return self.fano[k].clone();
+        }
+        self.fano[k]
+            .iter()
+            .zip(&self.fano[k + 1])
+            .map(|(a, b)| a + w * (b - a))
+            .collect()
+    }
+
+    /// The grid segment `k` and weight `w` of `x`: `x = (1 - w) x_k + w x_{k+1}`,
+    /// clamped to `[0, 1]` beyond the ends (`k` is the last index with `w = 0` above).
+    pub fn segment(&self, x: f64) -> (usize, f64) {
+        let n = self.x_mv.len();
+        if n < 2 || !(x > self.x_mv[0]) {
+            return (0, 0.0);
+        }
+        if x >= self.x_mv[n - 1] {
+            return (n - 1, 0.0);
+        }
+        let k = self.x_mv.partition_point(|&v| v <= x) - 1;
+        (k, (x - self.x_mv[k]) / (self.x_mv[k + 1] - self.x_mv[k]))
+    }
+}
+
+/// [`InputFano`] of every receiving population at `state` (docs/theory.md 6.6.11): the
+/// presynaptic spectra of [`relative_spectra`] weighted by `chi_2` of a neuron at each
+/// grid input `x`, with the noise `sigma(F(x))` of the Fano factors found so far: two
+/// rounds from the state's Fano factors, or one from `previous` (the last iterate of the
+/// closure's self-consistency loop, which converges along with the state). Where the weighting is undefined (`d nu/d sigma^2 <= 0`, mean-driven
+/// firing; or a rate below 1e-9 Hz) the nearest defined grid point's values are used,
+/// and the state's Fano factors if none is defined. `transfer(b)` as in
+/// [`chi2_weighted_fano`].
+///
+/// # Errors
+///
+/// The errors of [`relative_spectra`].
+pub fn input_fano<T: Transfer>(
+    model: &Model,
+    state: &State,
+    transfer: impl Fn(usize) -> Result<T>,
+    previous: Option<&[InputFano]>,
+) -> Result<Vec<InputFano>> {
+    let nodes = mapped_legendre_nodes(OMEGA_MAX, INPUT_FREQUENCY_NODES, FREQUENCY_STRETCH);
+    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
+    let rels = relative_spectra(model, state, &transfer, &omegas)?;
+    let f0 = state.fano();
+    let rates = state.rates();
+    Ok((0..state.populations.len())
+        .map(|a| {
+            let p = &state.populations[a];
+            let lif = LifParams::of(model, a);
+            let sd = p.delta_mv2.max(0.0).sqrt().max(0.5);
+            let xs: Vec<f64> = (0..INPUT_GRID)
+                .map(|k| {
+                    p.mean_input_mv
+                        + INPUT_REACH * sd * (2.0 * k as f64 / (INPUT_GRID - 1) as f64 - 1.0)
+                })
+                .collect();
+            let prev = previous.and_then(|v| v.get(a));
+            let at = |x: f64| -> Option<Vec<f64>> {
+                let mut f = prev.map_or_else(|| f0.clone(), |g| g.at(x));
+                for _ in 0..(if prev.is_some() { 1 } else { 2 }) {
+                    let nu_f: Vec<f64> = rates.iter().zip(&f).map(|(n, fb)| n * fb).collect();
+                    let sigma = super::inputs::noise_sigma(model, a, &nu_f);
+                    if !(crate::transfer::siegert::rate(&lif, x, sigma) > 1e-9) {
+                        return None;
+                    }
+                    let den = diffusion::drate_dsigma2(&lif, x, sigma) / lif.tau_m;
+                    if !(den > 0.0) {
+                        return None;
+                    }
+                    let so = SecondOrder::new(&lif, x, sigma).ok()?;
+                    let chi: Vec<f64> = omegas
+                        .iter()
+                        .map(|&w| so.chi2(w).ok())
+                        .collect::<Option<_>>()?;
+                    f = rels
+                        .iter()
+                        .map(|rel| {
+                            let num: f64 = nodes
+                                .iter()
+                                .zip(&chi)
+                                .zip(rel)
+                                .map(|(((_, wt), c), r)| wt * c * r)
+                                .sum::<f64>()
+                                / PI;
+                            1.0 + num / den
+                        })
+                        .collect();
+                    if !f.iter().all(|v| v.is_finite() && *v > 0.0) {
+                        return None;
+                    }
+                }
+                Some(f)
+            };
+            let found: Vec<Option<Vec<f64>>> = xs.par_iter().map(|&x| at(x)).collect();
+            let fano: Vec<Vec<f64>> = (0..xs.len())
+                .map(|k| {
+                    (0..xs.len())
+                        .filter_map(|j| found[j].as_ref().map(|f| (k.abs_diff(j), f)))
+                        .min_by_key(|(d, _)| *d)
+                        .map_or_else(|| f0.clone(), |(_, f)| f.clone())
+                })
+                .collect();
+            InputFano { x_mv: xs, fano }
+        })
+        .collect())
+}

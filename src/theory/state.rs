@@ -64,6 +64,11 @@ pub struct PopulationState {
     /// noise closure (1 for Poisson; `E[nu CV^2]/nu` for renewal), docs/theory.md 2.1.
     #[serde(default = "one")]
     pub fano: f64,
+    /// The correlated closure's presynaptic Fano factors as a function of this
+    /// population's neurons' own mean input (docs/theory.md 6.6.11); `None` for the other
+    /// closures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_fano: Option<super::correlated::InputFano>,
     /// `ln nu_A`, finite even where the rate underflows (used by the solvers).
     #[serde(skip, default)]
     pub(crate) ln_rate: f64,

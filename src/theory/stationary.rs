@@ -13,6 +13,7 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::closure::{Closure, FanoIteration};
+use super::correlated::InputFano;
 use super::inputs::{latent_input, mean_drive, noise_sigma, quenched_var};
 use super::newton::{self, NewtonOptions};
 use crate::error::{Error, Result};
@@ -65,6 +66,9 @@ pub(crate) struct Point<'a> {
     pub mu: &'a MuClosure<'a>,
     pub eq: &'a Equations,
     pub fano: &'a [f64],
+    /// The correlated closure's input-dependent Fano factors (docs/theory.md 6.6.11), per
+    /// receiving population.
+    pub per_input: Option<&'a [InputFano]>,
 }
 
 /// Evaluate the right-hand sides of docs/theory.md 2.1-2.3 for all populations at given input
@@ -77,6 +81,7 @@ pub(crate) fn evaluate(pt: &Point, nu: &[f64], q: &[f64]) -> Result<Vec<Populati
         mu,
         eq,
         fano,
+        per_input,
     } = *pt;
     let nu_fano: Vec<f64> = nu.iter().zip(fano).map(|(n, f)| n * f).collect();
     (0..model.p())
@@ -101,7 +106,9 @@ pub(crate) fn evaluate(pt: &Point, nu: &[f64], q: &[f64]) -> Result<Vec<Populati
             } else {
                 beta + lvar
             };
-            let t = super::closure::transfer_for(model, a, nu, fano, sigma, mean, delta)?;
+            let own = per_input.map(|v| &v[a]);
+            let t =
+                super::closure::transfer_for_input(model, a, nu, fano, sigma, mean, delta, own)?;
             let m = gauss::moments(&t, mean, delta);
             let ln_rate = if delta == 0.0 {
                 t.ln_rate(mean)
@@ -120,6 +127,7 @@ pub(crate) fn evaluate(pt: &Point, nu: &[f64], q: &[f64]) -> Result<Vec<Populati
                 gain_hz_per_mv: m.gain,
                 mean_v_mv: m.mean_v,
                 fano: fano[a],
+                input_fano: own.cloned(),
                 ln_rate,
             })
         })
@@ -343,7 +351,7 @@ fn solve_with_unchecked_result(
         return solve_with_valid(model, limit, kappa, s, Some(&start), eq);
     }
     match closure.fano_iteration() {
-        None => solve_inner(model, limit, kappa, s, guess, eq, &vec![1.0; p]),
+        None => solve_inner(model, limit, kappa, s, guess, eq, &vec![1.0; p], None),
         Some(FanoIteration {
             map: target_of,
             damping,
@@ -353,11 +361,33 @@ fn solve_with_unchecked_result(
             // membrane-filtered renewal spectrum of theory::spectral) iterated to
             // self-consistency around the inner solve, damped, each round warm-started
             let mut fano = guess.map_or_else(|| vec![1.0; p], |g| g.fano());
-            let mut st = solve_inner(model, limit, kappa, s, guess, eq, &fano)?;
+            // a guess of the correlated closure carries its input-dependent Fano factors
+            let mut per_input: Option<Vec<InputFano>> = guess
+                .filter(|_| model.noise == crate::model::NoiseClosure::Correlated)
+                .and_then(|g| g.populations.iter().map(|q| q.input_fano.clone()).collect());
+            let mut st = solve_inner(
+                model,
+                limit,
+                kappa,
+                s,
+                guess,
+                eq,
+                &fano,
+                per_input.as_deref(),
+            )?;
             let mut change = f64::INFINITY;
             let mut mixer = AndersonMixer::new(damping);
             for _ in 0..200 {
                 let target = target_of(model, &st)?;
+                if model.noise == crate::model::NoiseClosure::Correlated {
+                    // docs/theory.md 6.6.11: the receiving neuron's own weighting
+                    per_input = Some(super::correlated::input_fano(
+                        model,
+                        &st,
+                        |b| super::closure::state_transfer(model, &st, b),
+                        per_input.as_deref(),
+                    )?);
+                }
                 change = target
                     .iter()
                     .zip(&fano)
@@ -377,9 +407,18 @@ fn solve_with_unchecked_result(
                 let accepted = proposal
                     .filter(|f| f.iter().all(|v| v.is_finite() && *v > 0.0))
                     .and_then(|f| {
-                        solve_inner(model, limit, kappa, s, Some(&st), eq, &f)
-                            .ok()
-                            .map(|st| (f, st))
+                        solve_inner(
+                            model,
+                            limit,
+                            kappa,
+                            s,
+                            Some(&st),
+                            eq,
+                            &f,
+                            per_input.as_deref(),
+                        )
+                        .ok()
+                        .map(|st| (f, st))
                     });
                 match accepted {
                     Some((f, next)) => {
@@ -389,7 +428,16 @@ fn solve_with_unchecked_result(
                     None => {
                         mixer.reset();
                         fano = damped;
-                        st = solve_inner(model, limit, kappa, s, Some(&st), eq, &fano)?;
+                        st = solve_inner(
+                            model,
+                            limit,
+                            kappa,
+                            s,
+                            Some(&st),
+                            eq,
+                            &fano,
+                            per_input.as_deref(),
+                        )?;
                     }
                 }
             }
@@ -417,6 +465,7 @@ fn silent_state(
     s: &[f64],
     eq: &Equations,
     fano: &[f64],
+    per_input: Option<&[InputFano]>,
 ) -> Option<State> {
     let zeros = vec![0.0; model.p()];
     let pt = Point {
@@ -426,6 +475,7 @@ fn silent_state(
         mu: &MuClosure::Drive,
         eq,
         fano,
+        per_input,
     };
     let pops = evaluate(&pt, &zeros, &zeros).ok()?;
     let silent = pops
@@ -448,10 +498,11 @@ fn solve_inner(
     guess: Option<&State>,
     eq: &Equations,
     fano: &[f64],
+    per_input: Option<&[InputFano]>,
 ) -> Result<State> {
     match limit {
         Limit::Finite => {
-            if let Some(st) = silent_state(model, kappa, s, eq, fano) {
+            if let Some(st) = silent_state(model, kappa, s, eq, fano, per_input) {
                 return Ok(st);
             }
             if let Some(g) = guess {
@@ -464,6 +515,7 @@ fn solve_inner(
                         mu: &MuClosure::Drive,
                         eq,
                         fano,
+                        per_input,
                     },
                     &g.rates(),
                     r0,
@@ -482,6 +534,7 @@ fn solve_inner(
                         mu: &MuClosure::Drive,
                         eq,
                         fano,
+                        per_input,
                     },
                     &nu0,
                     None,
@@ -493,7 +546,7 @@ fn solve_inner(
             }
             Err(last.expect("at least one start"))
         }
-        Limit::Balanced => solve_balanced(model, kappa, s, guess, eq, fano),
+        Limit::Balanced => solve_balanced(model, kappa, s, guess, eq, fano, per_input),
     }
 }
 
@@ -543,6 +596,7 @@ pub(crate) fn solve_fixed_mu_valid(
         mu: &MuClosure::Given(mu),
         eq,
         fano: &ones,
+        per_input: None,
     };
     solve_rates(&pt, &nu0, r0, Limit::Finite).and_then(check_finite)
 }
@@ -615,6 +669,7 @@ fn solve_balanced(
     guess: Option<&State>,
     eq: &Equations,
     fano: &[f64],
+    per_input: Option<&[InputFano]>,
 ) -> Result<State> {
     let p = model.p();
     let (nu, _) = balanced_rates_valid(model)?;
@@ -645,6 +700,7 @@ fn solve_balanced(
             mu: &given,
             eq,
             fano,
+            per_input,
         };
         let out = evaluate(&pt, &nu, &q).ok()?;
         let mut r = DVector::zeros(2 * p);
@@ -669,6 +725,7 @@ fn solve_balanced(
         mu: &given,
         eq,
         fano,
+        per_input,
     };
     let pops = evaluate_final(&pt, &nu, &q)?;
     Ok(State {
@@ -719,7 +776,7 @@ fn solve_all_valid(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Res
         };
     }
     let eq = Equations::default();
-    if let Some(st) = silent_state(model, kappa, s, &eq, &vec![1.0; p]) {
+    if let Some(st) = silent_state(model, kappa, s, &eq, &vec![1.0; p], None) {
         return Ok(vec![st]);
     }
     let levels: [f64; 6] = [1e-3, 0.1, 3.0, 15.0, 60.0, 200.0];
@@ -743,6 +800,7 @@ fn solve_all_valid(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Res
                 mu: &MuClosure::Drive,
                 eq: &eq,
                 fano: &vec![1.0; p],
+                per_input: None,
             },
             &nu0,
             None,

@@ -106,6 +106,12 @@ pub trait Transfer: Send + Sync {
         Vec::new()
     }
 
+    /// The range of mean inputs (mV) served from a precomputed table, if the function is
+    /// tabulated (beyond it each evaluation is computed directly, at a higher cost).
+    fn input_range(&self) -> Option<(f64, f64)> {
+        None
+    }
+
     /// The inverse `x = Phi^{-1}(nu)` (mV), or `None` if `nu` is outside the range of `Phi`.
     /// Default: bracketing and bisection-safeguarded secant on the monotone `Phi`.
     fn inverse(&self, nu: f64) -> Option<f64> {

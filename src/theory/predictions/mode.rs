@@ -277,6 +277,7 @@ fn frozen_state(
                 gain_hz_per_mv: m.gain,
                 mean_v_mv: m.mean_v,
                 fano: 1.0,
+                input_fano: None,
                 ln_rate: m.nu.max(1e-300).ln(),
             }
         })

@@ -951,6 +951,10 @@ impl Transfer for ShotNoise {
         }
     }
 
+    fn input_range(&self) -> Option<(f64, f64)> {
+        self.table.as_ref().map(|t| (t.x_min(), t.x_max()))
+    }
+
     fn inverse(&self, nu: f64) -> Option<f64> {
         if let Some(t) = &self.table {
             let (lo, hi) = (t.x_min(), t.x_max());
