@@ -490,6 +490,7 @@ fn silent_state(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn solve_inner(
     model: &Model,
     limit: Limit,
