@@ -285,47 +285,7 @@ pub const INPUT_FREQUENCY_NODES: usize = 32;
 /// Reach of that grid in standard deviations of the population's inputs.
 pub const INPUT_REACH: f64 = 5.0;
 
-/// The Fano factors that a neuron of one receiving population sees, as a function of its
-/// own mean input (docs/theory.md 6.6.11): on a grid of mean inputs `x_mv`, the
-/// Fano factor of each presynaptic population, (6.6.6) with `chi_2` and
-/// `d nu/d sigma^2` of the receiving neuron at `x` and at its own noise.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct InputFano {
-    /// Mean inputs of the grid (mV), increasing.
-    pub x_mv: Vec<f64>,
-    /// Per grid point, the Fano factor of each presynaptic population.
-    pub fano: Vec<Vec<f64>>,
-}
-
-impl InputFano {
-    /// The Fano factors at mean input `x` (mV): linear interpolation on the grid,
-    /// constant beyond its ends.
-    pub fn at(&self, x: f64) -> Vec<f64> {
-        let (k, w) = self.segment(x);
-        if w == 0.0 {
-            return self.fano[k].clone();
-        }
-        self.fano[k]
-            .iter()
-            .zip(&self.fano[k + 1])
-            .map(|(a, b)| a + w * (b - a))
-            .collect()
-    }
-
-    /// The grid segment `k` and weight `w` of `x`: `x = (1 - w) x_k + w x_{k+1}`,
-    /// clamped to `[0, 1]` beyond the ends (`k` is the last index with `w = 0` above).
-    pub fn segment(&self, x: f64) -> (usize, f64) {
-        let n = self.x_mv.len();
-        if n < 2 || !(x > self.x_mv[0]) {
-            return (0, 0.0);
-        }
-        if x >= self.x_mv[n - 1] {
-            return (n - 1, 0.0);
-        }
-        let k = self.x_mv.partition_point(|&v| v <= x) - 1;
-        (k, (x - self.x_mv[k]) / (self.x_mv[k + 1] - self.x_mv[k]))
-    }
-}
+pub use super::state::InputFano;
 
 /// [`InputFano`] of every receiving population at `state` (docs/theory.md 6.6.11): the
 /// presynaptic spectra of [`relative_spectra`] weighted by `chi_2` of a neuron at each
