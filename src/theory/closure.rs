@@ -22,6 +22,8 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 use crate::model::{Model, NoiseClosure, TransferKind};
 use crate::transfer::shot_noise::{Resolution, ShotNoise, TABLE_SPACING, population_input};
@@ -77,13 +79,8 @@ impl Transfer for SharedTransfer {
     }
 }
 
-fn shot_noise_cached(
-    model: &Model,
-    a: usize,
-    nu: &[f64],
-    fano: &[f64],
-    range: (f64, f64),
-) -> Result<Arc<ShotNoise>> {
+/// The key of a shot-noise table in the cache: everything its input depends on.
+fn table_key(model: &Model, a: usize, nu: &[f64], fano: &[f64]) -> Vec<u64> {
     let lif = LifParams::of(model, a);
     let mut key: Vec<u64> = vec![
         a as u64,
@@ -99,14 +96,38 @@ fn shot_noise_cached(
         model.k.to_bits(),
         model.external.nu0.to_bits(),
     ]);
-    if let Some(hit) = CACHE.with(|c| {
+    key
+}
+
+/// A cached table of this thread with the key that covers `range`.
+fn cached_table(key: &[u64], range: (f64, f64)) -> Option<Arc<ShotNoise>> {
+    CACHE.with(|c| {
         c.borrow()
             .iter()
-            .find(|(k, r, _)| *k == key && r.0 <= range.0 && r.1 >= range.1)
+            .find(|(k, r, _)| k == key && r.0 <= range.0 && r.1 >= range.1)
             .map(|(_, _, t)| t.clone())
-    }) {
-        return Ok(hit);
-    }
+    })
+}
+
+fn cache_table(key: Vec<u64>, range: (f64, f64), t: Arc<ShotNoise>) {
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 64 {
+            c.remove(0);
+        }
+        c.push((key, range, t));
+    });
+}
+
+/// A new shot-noise table of population `a` (docs/theory.md 2.2) at presynaptic rates
+/// `nu` and Fano factors `fano`, over the inputs `range` (mV).
+fn build_table(
+    model: &Model,
+    a: usize,
+    nu: &[f64],
+    fano: &[f64],
+    range: (f64, f64),
+) -> Result<Arc<ShotNoise>> {
     let mut input = population_input(model, a, nu)?;
     for (b, &f) in fano.iter().enumerate() {
         if (f - 1.0).abs() > 1e-15 && f > 0.0 {
@@ -116,21 +137,56 @@ fn shot_noise_cached(
     // The coarser resolution (0.02 mV cells) is 4 times cheaper and accurate to 2e-5
     // relative at the operating point (3.6e-4 at 0.26 Hz): far below the percent-level
     // differences the theory is compared on.
-    let t = Arc::new(ShotNoise::with_resolution(
-        lif,
+    Ok(Arc::new(ShotNoise::with_resolution(
+        LifParams::of(model, a),
         input,
         range,
         TABLE_SPACING,
         Resolution::fast(),
-    )?);
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= 64 {
-            c.remove(0);
-        }
-        c.push((key, range, t.clone()));
-    });
+    )?))
+}
+
+fn shot_noise_cached(
+    model: &Model,
+    a: usize,
+    nu: &[f64],
+    fano: &[f64],
+    range: (f64, f64),
+) -> Result<Arc<ShotNoise>> {
+    let key = table_key(model, a, nu, fano);
+    if let Some(hit) = cached_table(&key, range) {
+        return Ok(hit);
+    }
+    let t = build_table(model, a, nu, fano, range)?;
+    cache_table(key, range, t.clone());
     Ok(t)
+}
+
+/// The inputs (mV) a population's plain shot-noise table covers (docs/theory.md 2.2):
+/// what the Gaussian averages sample (`gauss::Z_MAX` sd around the mean, and 5 sd around
+/// each kink of the transfer function: `b = theta`, i.e. `x = theta + drive`, and
+/// `x = theta`), so that no direct evaluation is needed, rounded outwards to 1 mV so
+/// that nearby requests share a table.
+fn table_range(model: &Model, a: usize, nu: &[f64], mean: f64, delta: f64) -> Result<(f64, f64)> {
+    let sd = delta.max(0.0).sqrt();
+    let theta = model.populations[a].theta;
+    let drive = population_input(model, a, nu)?.mean_drive(model.populations[a].tau_m);
+    let reach = (crate::gauss::Z_MAX + 0.5) * sd;
+    let mut lo = mean - reach;
+    let mut hi = mean + reach;
+    for k in [theta, theta + drive] {
+        if sd > 0.0 && ((k - mean) / sd).abs() < 40.0 {
+            lo = lo.min(k - 5.5 * sd);
+            hi = hi.max(k + 5.5 * sd);
+        }
+    }
+    let range = ((lo - TABLE_MARGIN).floor(), (hi + TABLE_MARGIN).ceil());
+    if !(range.0.is_finite() && range.1.is_finite()) {
+        return Err(Error::Domain(format!(
+            "shot-noise table range not finite: mean {mean}, delta {delta}"
+        )));
+    }
+    Ok(range)
 }
 
 /// The transfer function and noise closure of a Model, chosen once (docs/theory.md 2.1,
@@ -183,14 +239,22 @@ impl Closure {
         }
     }
 
-    /// The same Model with the diffusion-approximation (Siegert) transfer function, if the
-    /// Model's own is the shot-noise one: shot-noise evaluations cost milliseconds, so
-    /// multi-start searches run on the diffusion approximation and each of its solutions
-    /// starts the Model's own (docs/theory.md 2.4).
+    /// The cheaper Model that brackets the Model's latent fixed points and whose
+    /// solutions start the Model's stationary solves and multi-start searches
+    /// (docs/theory.md 2.4): the diffusion-approximation (Siegert)
+    /// transfer function if the Model's is the shot-noise one (shot-noise evaluations
+    /// cost milliseconds), and for the correlated closure the spectral closure's Fano
+    /// factors (docs/theory.md 2.1), whose fixed points lie within a few percent of the
+    /// correlated ones at a small fraction of the cost of the input-dependent weighting
+    /// (docs/theory.md 6.6.11). `None` if the Model is its own cheapest start.
     pub(crate) fn diffusion_model(&self, model: &Model) -> Option<Model> {
-        (self.transfer == TransferKind::ShotNoise).then(|| {
+        let correlated = self.noise == NoiseClosure::Correlated;
+        (self.transfer == TransferKind::ShotNoise || correlated).then(|| {
             let mut m = model.clone();
             m.transfer = TransferKind::Siegert;
+            if correlated {
+                m.noise = NoiseClosure::Spectral;
+            }
             m
         })
     }
@@ -245,45 +309,73 @@ pub fn transfer_for_input(
         model.noise == NoiseClosure::Correlated && g.x_mv.len() >= 2 && g.fano.len() == g.x_mv.len()
     }) {
         let n = g.x_mv.len();
-        let base = transfer_for(model, a, nu, fano, sigma, mean, delta)?;
-        let tables = (0..n)
-            .map(|k| {
-                let f = &g.fano[k];
-                let nu_f: Vec<f64> = nu.iter().zip(f).map(|(v, fb)| v * fb).collect();
-                let sigma_k = super::inputs::noise_sigma(model, a, &nu_f);
-                match model.transfer {
-                    TransferKind::Siegert => Ok(SharedTransfer(Arc::new(Siegert {
+        let sigma_k = |k: usize| {
+            let nu_f: Vec<f64> = nu.iter().zip(&g.fano[k]).map(|(v, fb)| v * fb).collect();
+            super::inputs::noise_sigma(model, a, &nu_f)
+        };
+        let tables: Vec<SharedTransfer> = match model.transfer {
+            TransferKind::Siegert => (0..n)
+                .map(|k| {
+                    SharedTransfer(Arc::new(Siegert {
                         lif: LifParams::of(model, a),
-                        sigma: sigma_k,
-                    }))),
-                    TransferKind::ShotNoise => {
-                        // table k serves [x_{k-1}, x_{k+1}]; the end tables also the
-                        // range beyond the grid that the plain table covers
+                        sigma: sigma_k(k),
+                    }))
+                })
+                .collect(),
+            TransferKind::ShotNoise => {
+                // table k serves [x_{k-1}, x_{k+1}]; the end tables also the range
+                // beyond the grid that the plain table covers
+                let plain = table_range(model, a, nu, mean, delta)?;
+                let ranges: Vec<(f64, f64)> = (0..n)
+                    .map(|k| {
                         let lo = if k == 0 {
-                            base_range_lo(&base, g.x_mv[0])
+                            plain.0.min(g.x_mv[0])
                         } else {
                             g.x_mv[k - 1]
                         };
                         let hi = if k + 1 == n {
-                            base_range_hi(&base, g.x_mv[n - 1])
+                            plain.1.max(g.x_mv[n - 1])
                         } else {
                             g.x_mv[k + 1]
                         };
-                        Ok(SharedTransfer(shot_noise_cached(
-                            model,
-                            a,
-                            nu,
-                            f,
-                            ((lo - 1.0).floor(), (hi + 1.0).ceil()),
-                        )?))
+                        ((lo - 1.0).floor(), (hi + 1.0).ceil())
+                    })
+                    .collect();
+                let keys: Vec<Vec<u64>> = (0..n)
+                    .map(|k| table_key(model, a, nu, &g.fano[k]))
+                    .collect();
+                // the tables are independent: build the missing ones in parallel, then
+                // keep them in this thread's cache
+                let found: Vec<Option<Arc<ShotNoise>>> =
+                    (0..n).map(|k| cached_table(&keys[k], ranges[k])).collect();
+                let built: Vec<Result<Arc<ShotNoise>>> = (0..n)
+                    .into_par_iter()
+                    .map(|k| match &found[k] {
+                        Some(t) => Ok(t.clone()),
+                        None => build_table(model, a, nu, &g.fano[k], ranges[k]),
+                    })
+                    .collect();
+                let mut tables = Vec::with_capacity(n);
+                for (k, t) in built.into_iter().enumerate() {
+                    let t = t?;
+                    if found[k].is_none() {
+                        cache_table(keys[k].clone(), ranges[k], t.clone());
                     }
+                    tables.push(SharedTransfer(t));
                 }
-            })
-            .collect::<Result<Vec<_>>>()?;
+                tables
+            }
+        };
+        let breakpoints = match model.transfer {
+            TransferKind::Siegert => {
+                crate::transfer::siegert::breakpoints(&LifParams::of(model, a), sigma)
+            }
+            TransferKind::ShotNoise => tables[0].breakpoints(),
+        };
         return Ok(SharedTransfer::new(PerInput {
             grid: g.clone(),
             tables,
-            breakpoints: base.breakpoints(),
+            breakpoints,
         }));
     }
     if model.noise == NoiseClosure::Spectral {
@@ -295,44 +387,12 @@ pub fn transfer_for_input(
             sigma,
         }))),
         TransferKind::ShotNoise => {
-            // The table covers what the Gaussian averages sample (gauss::Z_MAX sd around the
-            // mean, and 5 sd around each kink of the transfer function: b = theta, i.e.
-            // x = theta + drive, and x = theta), so that no direct evaluation is needed.
-            let sd = delta.max(0.0).sqrt();
-            let theta = model.populations[a].theta;
-            let drive = population_input(model, a, nu)?.mean_drive(model.populations[a].tau_m);
-            let reach = (crate::gauss::Z_MAX + 0.5) * sd;
-            let mut lo = mean - reach;
-            let mut hi = mean + reach;
-            for k in [theta, theta + drive] {
-                if sd > 0.0 && ((k - mean) / sd).abs() < 40.0 {
-                    lo = lo.min(k - 5.5 * sd);
-                    hi = hi.max(k + 5.5 * sd);
-                }
-            }
-            // round outwards to 1 mV so that nearby requests share a table
-            let range = ((lo - TABLE_MARGIN).floor(), (hi + TABLE_MARGIN).ceil());
-            if !(range.0.is_finite() && range.1.is_finite()) {
-                return Err(Error::Domain(format!(
-                    "shot-noise table range not finite: mean {mean}, delta {delta}"
-                )));
-            }
+            let range = table_range(model, a, nu, mean, delta)?;
             Ok(SharedTransfer(shot_noise_cached(
                 model, a, nu, fano, range,
             )?))
         }
     }
-}
-
-/// Lower end (mV) of the inputs a plain transfer function serves without direct
-/// evaluation: its shot-noise table's range (else `x`), at most `x`.
-fn base_range_lo(base: &SharedTransfer, x: f64) -> f64 {
-    base.input_range().map_or(x, |r| r.0.min(x))
-}
-
-/// Upper end, as [`base_range_lo`].
-fn base_range_hi(base: &SharedTransfer, x: f64) -> f64 {
-    base.input_range().map_or(x, |r| r.1.max(x))
 }
 
 /// The correlated closure's transfer function with input-dependent Fano factors
@@ -346,40 +406,47 @@ struct PerInput {
 }
 
 impl PerInput {
-    fn blend(&self, x: f64) -> (f64, f64, f64) {
+    /// `ln Phi(x)`, and the segment it was blended on with the two tables' `ln Phi`.
+    fn ln_blend(&self, x: f64) -> (f64, usize, f64, f64, f64) {
         let (k, w) = self.grid.segment(x);
-        let t0 = &self.tables[k];
+        let l0 = self.tables[k].ln_rate(x);
         if w == 0.0 {
-            return (t0.ln_rate(x), t0.drate_dx(x), t0.mean_v(x));
+            return (l0, k, w, l0, l0);
         }
-        let t1 = &self.tables[k + 1];
-        let (l0, l1) = (t0.ln_rate(x), t1.ln_rate(x));
-        let ln = (1.0 - w) * l0 + w * l1;
-        let r = ln.exp();
-        let d = if r > 0.0 && l0.is_finite() && l1.is_finite() {
-            let dx = self.grid.x_mv[k + 1] - self.grid.x_mv[k];
-            r * ((1.0 - w) * t0.drate_dx(x) / l0.exp()
-                + w * t1.drate_dx(x) / l1.exp()
-                + (l1 - l0) / dx)
-        } else {
-            0.0
-        };
-        (ln, d, (1.0 - w) * t0.mean_v(x) + w * t1.mean_v(x))
+        let l1 = self.tables[k + 1].ln_rate(x);
+        ((1.0 - w) * l0 + w * l1, k, w, l0, l1)
     }
 }
 
+// Each method evaluates only the tables' quantities it needs: the Gaussian averages
+// (docs/theory.md 2.3) call all three at every node.
 impl Transfer for PerInput {
     fn rate(&self, x: f64) -> f64 {
-        self.blend(x).0.exp()
+        self.ln_blend(x).0.exp()
     }
     fn drate_dx(&self, x: f64) -> f64 {
-        self.blend(x).1
+        let (ln, k, w, l0, l1) = self.ln_blend(x);
+        let (t0, r) = (&self.tables[k], ln.exp());
+        if w == 0.0 {
+            return t0.drate_dx(x);
+        }
+        if !(r > 0.0 && l0.is_finite() && l1.is_finite()) {
+            return 0.0;
+        }
+        let t1 = &self.tables[k + 1];
+        let dx = self.grid.x_mv[k + 1] - self.grid.x_mv[k];
+        r * ((1.0 - w) * t0.drate_dx(x) / l0.exp() + w * t1.drate_dx(x) / l1.exp() + (l1 - l0) / dx)
     }
     fn ln_rate(&self, x: f64) -> f64 {
-        self.blend(x).0
+        self.ln_blend(x).0
     }
     fn mean_v(&self, x: f64) -> f64 {
-        self.blend(x).2
+        let (k, w) = self.grid.segment(x);
+        let v0 = self.tables[k].mean_v(x);
+        if w == 0.0 {
+            return v0;
+        }
+        (1.0 - w) * v0 + w * self.tables[k + 1].mean_v(x)
     }
     fn breakpoints(&self) -> Vec<f64> {
         self.breakpoints.clone()

@@ -215,7 +215,8 @@ struct Residual1D<'a> {
     model: &'a Model,
     limit: Limit,
     s: &'a [f64],
-    guess: RefCell<State>,
+    /// The state of the last evaluation (warm start of the next, and of the final solve).
+    guess: &'a RefCell<State>,
 }
 
 impl CostFunction for Residual1D<'_> {
@@ -320,11 +321,12 @@ fn refine_root_1d(
             }
             if h1.signum() != h0.signum() {
                 let (lo, hi) = if k1 < k0 { (k1, k0) } else { (k0, k1) };
+                let last = RefCell::new(st0.clone());
                 let problem = Residual1D {
                     model,
                     limit,
                     s,
-                    guess: RefCell::new(st0.clone()),
+                    guess: &last,
                 };
                 let res = Executor::new(problem, BrentRoot::new(lo, hi, 1e-10))
                     .configure(|st| st.max_iters(100))
@@ -335,12 +337,13 @@ fn refine_root_1d(
                         residual: f64::NAN,
                     })?;
                 let k = *res.state().get_best_param().unwrap_or(&k0);
+                let warm = last.borrow().clone();
                 return Ok(Some(stationary::solve_valid(
                     model,
                     limit,
                     &[k],
                     s,
-                    Some(&st0),
+                    Some(&warm),
                 )?));
             }
         }
@@ -428,11 +431,12 @@ fn fixed_points_1d(
             && nx.1.abs() >= tol_h
             && p.1.signum() != nx.1.signum()
         {
+            let last = RefCell::new(p.2.clone());
             let problem = Residual1D {
                 model,
                 limit,
                 s,
-                guess: RefCell::new(p.2.clone()),
+                guess: &last,
             };
             let solver = BrentRoot::new(p.0, nx.0, 1e-11);
             let res = Executor::new(problem, solver)
@@ -451,7 +455,8 @@ fn fixed_points_1d(
             {
                 continue;
             }
-            let st = stationary::solve_valid(model, limit, &[k], s, Some(&p.2))?;
+            let warm = last.borrow().clone();
+            let st = stationary::solve_valid(model, limit, &[k], s, Some(&warm))?;
             roots.push(st);
         }
     }

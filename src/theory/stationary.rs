@@ -10,6 +10,8 @@
     clippy::type_complexity
 )]
 
+use std::cell::RefCell;
+
 use nalgebra::{DMatrix, DVector};
 
 use super::closure::{Closure, FanoIteration};
@@ -343,15 +345,15 @@ fn solve_with_unchecked_result(
     let p = model.p();
     let closure = Closure::of(model);
     if guess.is_none()
-        && let Some(diffusion) = closure.diffusion_model(model)
+        && let Some(cheaper) = closure.diffusion_model(model)
     {
-        // start from the diffusion-approximation solution (the multi-start search is
-        // left to the cheap Siegert function)
-        let start = solve_with_valid(&diffusion, limit, kappa, s, None, eq)?;
+        // start from the cheaper closure's solution (the multi-start search is left to
+        // the cheap Siegert function at the end of that chain)
+        let start = solve_with_valid(&cheaper, limit, kappa, s, None, eq)?;
         return solve_with_valid(model, limit, kappa, s, Some(&start), eq);
     }
     match closure.fano_iteration() {
-        None => solve_inner(model, limit, kappa, s, guess, eq, &vec![1.0; p], None),
+        None => solve_inner(model, limit, kappa, s, guess, eq, &vec![1.0; p], None, None),
         Some(FanoIteration {
             map: target_of,
             damping,
@@ -365,6 +367,9 @@ fn solve_with_unchecked_result(
             let mut per_input: Option<Vec<InputFano>> = guess
                 .filter(|_| model.noise == crate::model::NoiseClosure::Correlated)
                 .and_then(|g| g.populations.iter().map(|q| q.input_fano.clone()).collect());
+            // the inner solves of this loop are nearby systems: Newton carries its
+            // Jacobian from one to the next (Broyden updates)
+            let jacobian = RefCell::new(None);
             let mut st = solve_inner(
                 model,
                 limit,
@@ -374,6 +379,7 @@ fn solve_with_unchecked_result(
                 eq,
                 &fano,
                 per_input.as_deref(),
+                Some(&jacobian),
             )?;
             let mut change = f64::INFINITY;
             let mut mixer = AndersonMixer::new(damping);
@@ -416,6 +422,7 @@ fn solve_with_unchecked_result(
                             eq,
                             &f,
                             per_input.as_deref(),
+                            Some(&jacobian),
                         )
                         .ok()
                         .map(|st| (f, st))
@@ -437,6 +444,7 @@ fn solve_with_unchecked_result(
                             eq,
                             &fano,
                             per_input.as_deref(),
+                            Some(&jacobian),
                         )?;
                     }
                 }
@@ -500,6 +508,7 @@ fn solve_inner(
     eq: &Equations,
     fano: &[f64],
     per_input: Option<&[InputFano]>,
+    jacobian: Option<&RefCell<Option<DMatrix<f64>>>>,
 ) -> Result<State> {
     match limit {
         Limit::Finite => {
@@ -521,6 +530,7 @@ fn solve_inner(
                     &g.rates(),
                     r0,
                     Limit::Finite,
+                    jacobian,
                 );
             }
             // no guess: a few uniform starting rates, the first that converges wins
@@ -540,6 +550,7 @@ fn solve_inner(
                     &nu0,
                     None,
                     Limit::Finite,
+                    None,
                 ) {
                     Ok(st) => return Ok(st),
                     Err(e) => last = Some(e),
@@ -599,10 +610,20 @@ pub(crate) fn solve_fixed_mu_valid(
         fano: &ones,
         per_input: None,
     };
-    solve_rates(&pt, &nu0, r0, Limit::Finite).and_then(check_finite)
+    solve_rates(&pt, &nu0, r0, Limit::Finite, None).and_then(check_finite)
 }
 
-fn solve_rates(pt: &Point, nu0: &[f64], lnr0: Option<Vec<f64>>, limit: Limit) -> Result<State> {
+/// The finite-K stationary state at the fixed quantities of `pt` from rates `nu0` (Hz)
+/// and log ratios `ln(q/nu^2)` `lnr0`; with `jacobian`, Newton starts from (and leaves
+/// there) the Jacobian of the previous solve of an outer iteration
+/// ([`newton::solve_reusing`]).
+fn solve_rates(
+    pt: &Point,
+    nu0: &[f64],
+    lnr0: Option<Vec<f64>>,
+    limit: Limit,
+    jacobian: Option<&RefCell<Option<DMatrix<f64>>>>,
+) -> Result<State> {
     let (model, kappa, s) = (pt.model, pt.kappa, pt.s);
     let p = model.p();
     // Without latent or frozen heterogeneity, fixed in-degree networks admit the
@@ -646,12 +667,17 @@ fn solve_rates(pt: &Point, nu0: &[f64], lnr0: Option<Vec<f64>>, limit: Limit) ->
         }
         r.iter().all(|v| v.is_finite()).then_some(r)
     };
-    let rep = newton::solve(
-        "finite-K stationary state",
-        residual,
-        x0,
-        &NewtonOptions::default(),
-    )?;
+    let what = "finite-K stationary state";
+    let rep = match jacobian {
+        Some(cell) => newton::solve_reusing(
+            what,
+            residual,
+            x0,
+            &NewtonOptions::default(),
+            &mut cell.borrow_mut(),
+        )?,
+        None => newton::solve(what, residual, x0, &NewtonOptions::default())?,
+    };
     let (nu, q) = split(&rep.x);
     let pops = evaluate_final(pt, &nu, &q)?;
     Ok(State {
@@ -759,9 +785,9 @@ fn solve_all_valid(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Res
     }
     let p = model.p();
     let closure = Closure::of(model);
-    if let Some(diffusion) = closure.diffusion_model(model) {
-        // every shot-noise state continues a diffusion-approximation state
-        let starts = solve_all_valid(&diffusion, limit, kappa, s)?;
+    if let Some(cheaper) = closure.diffusion_model(model) {
+        // every shot-noise (or correlated) state continues a state of the cheaper closure
+        let starts = solve_all_valid(&cheaper, limit, kappa, s)?;
         let mut out: Vec<State> = Vec::new();
         let mut last = None;
         for st in &starts {
@@ -806,6 +832,7 @@ fn solve_all_valid(model: &Model, limit: Limit, kappa: &[f64], s: &[f64]) -> Res
             &nu0,
             None,
             Limit::Finite,
+            None,
         )
         .and_then(|st| {
             if closure.fano_iteration().is_none() {
