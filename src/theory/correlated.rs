@@ -257,15 +257,8 @@ pub fn chi2_weighted_fano_on<T: Transfer>(
                 .par_iter()
                 .map(|&w| so.chi2(w))
                 .collect::<Result<_>>()?;
-            let num: f64 = nodes
-                .iter()
-                .zip(&chi)
-                .zip(rel)
-                .map(|(((_, wt), c), r)| wt * c * r)
-                .sum::<f64>()
-                / PI;
             let den = diffusion::drate_dsigma2(&lif, p.mean_input_mv, p.sigma_mv) / lif.tau_m;
-            let f = 1.0 + num / den;
+            let f = weighted_fano(nodes, &chi, rel, den);
             if !(den > 0.0) || !f.is_finite() || f <= 0.0 {
                 return Err(Error::Domain(format!(
                     "correlated noise closure: population {} at mean input {} mV, sigma {} mV has d nu/d sigma^2 = {} Hz/mV^2 (Fano factor {f}); the chi_2 weighting needs noise-driven firing (docs/theory.md 6.6)",
@@ -275,6 +268,22 @@ pub fn chi2_weighted_fano_on<T: Transfer>(
             Ok(f)
         })
         .collect()
+}
+
+/// The `chi_2`-weighted Fano factor (docs/theory.md 6.6.6) from `chi_2(omega, -omega)`
+/// and the relative spectrum `S_B/nu_B - 1` on the frequency nodes `(omega, w)` over
+/// `[0, OMEGA_MAX]`, and `den = (1/tau_m) d nu / d sigma^2`:
+/// `1 + (1/pi) sum_k w_k chi_2(omega_k) rel(omega_k) / den` (the two-sided integral over
+/// `d omega/(2 pi)` of an even integrand).
+fn weighted_fano(nodes: &[(f64, f64)], chi: &[f64], rel: &[f64], den: f64) -> f64 {
+    let num: f64 = nodes
+        .iter()
+        .zip(chi)
+        .zip(rel)
+        .map(|(((_, wt), c), r)| wt * c * r)
+        .sum::<f64>()
+        / PI;
+    1.0 + num / den
 }
 
 /// Grid points of [`input_fano`] over `mean +- INPUT_REACH sd` of a population's inputs.
@@ -341,16 +350,7 @@ pub fn input_fano<T: Transfer>(
                         .collect::<Option<_>>()?;
                     f = rels
                         .iter()
-                        .map(|rel| {
-                            let num: f64 = nodes
-                                .iter()
-                                .zip(&chi)
-                                .zip(rel)
-                                .map(|(((_, wt), c), r)| wt * c * r)
-                                .sum::<f64>()
-                                / PI;
-                            1.0 + num / den
-                        })
+                        .map(|rel| weighted_fano(&nodes, &chi, rel, den))
                         .collect();
                     if !f.iter().all(|v| v.is_finite() && *v > 0.0) {
                         return None;
