@@ -99,67 +99,79 @@ fn table_key(model: &Model, a: usize, nu: &[f64], fano: &[f64]) -> Vec<u64> {
     key
 }
 
-/// A cached table of this thread with the key that covers `range`.
-fn cached_table(key: &[u64], range: (f64, f64)) -> Option<Arc<ShotNoise>> {
-    CACHE.with(|c| {
-        c.borrow()
-            .iter()
-            .find(|(k, r, _)| k == key && r.0 <= range.0 && r.1 >= range.1)
-            .map(|(_, _, t)| t.clone())
-    })
-}
-
-fn cache_table(key: Vec<u64>, range: (f64, f64), t: Arc<ShotNoise>) {
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= 64 {
-            c.remove(0);
-        }
-        c.push((key, range, t));
-    });
-}
-
-/// A new shot-noise table of population `a` (docs/theory.md 2.2) at presynaptic rates
-/// `nu` and Fano factors `fano`, over the inputs `range` (mV).
-fn build_table(
+/// Shot-noise tables of population `a` (docs/theory.md 2.2) at presynaptic rates `nu`,
+/// one per request `(fano, range)`: the presynaptic Fano factors and the inputs (mV) it
+/// must cover. Tables of this thread's cache are reused; the missing ones are
+/// independent and built in parallel, then kept in this thread's cache.
+fn shot_noise_tables(
     model: &Model,
     a: usize,
     nu: &[f64],
-    fano: &[f64],
-    range: (f64, f64),
-) -> Result<Arc<ShotNoise>> {
-    let mut input = population_input(model, a, nu)?;
-    for (b, &f) in fano.iter().enumerate() {
-        if (f - 1.0).abs() > 1e-15 && f > 0.0 {
-            input = input.with_fano(b, f)?;
+    requests: &[(&[f64], (f64, f64))],
+) -> Result<Vec<Arc<ShotNoise>>> {
+    let keys: Vec<Vec<u64>> = requests
+        .iter()
+        .map(|(fano, _)| table_key(model, a, nu, fano))
+        .collect();
+    let found: Vec<Option<Arc<ShotNoise>>> = keys
+        .iter()
+        .zip(requests)
+        .map(|(key, (_, range))| {
+            CACHE.with(|c| {
+                c.borrow()
+                    .iter()
+                    .find(|(k, r, _)| k == key && r.0 <= range.0 && r.1 >= range.1)
+                    .map(|(_, _, t)| t.clone())
+            })
+        })
+        .collect();
+    let build = |&(fano, range): &(&[f64], (f64, f64))| -> Result<Arc<ShotNoise>> {
+        let mut input = population_input(model, a, nu)?;
+        for (b, &f) in fano.iter().enumerate() {
+            if (f - 1.0).abs() > 1e-15 && f > 0.0 {
+                input = input.with_fano(b, f)?;
+            }
         }
+        // The coarser resolution (0.02 mV cells) is 4 times cheaper and accurate to 2e-5
+        // relative at the operating point (3.6e-4 at 0.26 Hz): far below the
+        // percent-level differences the theory is compared on.
+        Ok(Arc::new(ShotNoise::with_resolution(
+            LifParams::of(model, a),
+            input,
+            range,
+            TABLE_SPACING,
+            Resolution::fast(),
+        )?))
+    };
+    let missing: Vec<usize> = (0..requests.len())
+        .filter(|&k| found[k].is_none())
+        .collect();
+    // one missing table (the common case) is built on this thread, several in parallel
+    let built: Vec<Result<Arc<ShotNoise>>> = if missing.len() > 1 {
+        missing.par_iter().map(|&k| build(&requests[k])).collect()
+    } else {
+        missing.iter().map(|&k| build(&requests[k])).collect()
+    };
+    let mut built = built.into_iter();
+    let mut tables = Vec::with_capacity(requests.len());
+    for ((hit, key), (_, range)) in found.into_iter().zip(keys).zip(requests) {
+        let t = match hit {
+            Some(t) => t,
+            None => {
+                let t = built.next().expect("one built table per missing one")?;
+                CACHE.with(|c| {
+                    let mut c = c.borrow_mut();
+                    if c.len() >= 64 {
+                        c.remove(0);
+                    }
+                    c.push((key, *range, t.clone()));
+                });
+                t
+            }
+        };
+        tables.push(t);
     }
-    // The coarser resolution (0.02 mV cells) is 4 times cheaper and accurate to 2e-5
-    // relative at the operating point (3.6e-4 at 0.26 Hz): far below the percent-level
-    // differences the theory is compared on.
-    Ok(Arc::new(ShotNoise::with_resolution(
-        LifParams::of(model, a),
-        input,
-        range,
-        TABLE_SPACING,
-        Resolution::fast(),
-    )?))
-}
-
-fn shot_noise_cached(
-    model: &Model,
-    a: usize,
-    nu: &[f64],
-    fano: &[f64],
-    range: (f64, f64),
-) -> Result<Arc<ShotNoise>> {
-    let key = table_key(model, a, nu, fano);
-    if let Some(hit) = cached_table(&key, range) {
-        return Ok(hit);
-    }
-    let t = build_table(model, a, nu, fano, range)?;
-    cache_table(key, range, t.clone());
-    Ok(t)
+    Ok(tables)
 }
 
 /// The inputs (mV) a population's plain shot-noise table covers (docs/theory.md 2.2):
@@ -326,7 +338,7 @@ pub fn transfer_for_input(
                 // table k serves [x_{k-1}, x_{k+1}]; the end tables also the range
                 // beyond the grid that the plain table covers
                 let plain = table_range(model, a, nu, mean, delta)?;
-                let ranges: Vec<(f64, f64)> = (0..n)
+                let requests: Vec<(&[f64], (f64, f64))> = (0..n)
                     .map(|k| {
                         let lo = if k == 0 {
                             plain.0.min(g.x_mv[0])
@@ -338,32 +350,16 @@ pub fn transfer_for_input(
                         } else {
                             g.x_mv[k + 1]
                         };
-                        ((lo - 1.0).floor(), (hi + 1.0).ceil())
+                        (
+                            g.fano[k].as_slice(),
+                            ((lo - 1.0).floor(), (hi + 1.0).ceil()),
+                        )
                     })
                     .collect();
-                let keys: Vec<Vec<u64>> = (0..n)
-                    .map(|k| table_key(model, a, nu, &g.fano[k]))
-                    .collect();
-                // the tables are independent: build the missing ones in parallel, then
-                // keep them in this thread's cache
-                let found: Vec<Option<Arc<ShotNoise>>> =
-                    (0..n).map(|k| cached_table(&keys[k], ranges[k])).collect();
-                let built: Vec<Result<Arc<ShotNoise>>> = (0..n)
-                    .into_par_iter()
-                    .map(|k| match &found[k] {
-                        Some(t) => Ok(t.clone()),
-                        None => build_table(model, a, nu, &g.fano[k], ranges[k]),
-                    })
-                    .collect();
-                let mut tables = Vec::with_capacity(n);
-                for (k, t) in built.into_iter().enumerate() {
-                    let t = t?;
-                    if found[k].is_none() {
-                        cache_table(keys[k].clone(), ranges[k], t.clone());
-                    }
-                    tables.push(SharedTransfer(t));
-                }
-                tables
+                shot_noise_tables(model, a, nu, &requests)?
+                    .into_iter()
+                    .map(|t| SharedTransfer(t))
+                    .collect()
             }
         };
         let breakpoints = match model.transfer {
@@ -388,9 +384,8 @@ pub fn transfer_for_input(
         }))),
         TransferKind::ShotNoise => {
             let range = table_range(model, a, nu, mean, delta)?;
-            Ok(SharedTransfer(shot_noise_cached(
-                model, a, nu, fano, range,
-            )?))
+            let mut tables = shot_noise_tables(model, a, nu, &[(fano, range)])?;
+            Ok(SharedTransfer(tables.remove(0)))
         }
     }
 }

@@ -128,8 +128,7 @@ fn solve_core(
         residual: f64::NAN,
     })?;
     let n = x.len();
-    // the Jacobian carried between iterations (reuse mode only) and whether it is a
-    // fresh finite-difference one
+    // the Jacobian carried between iterations (reuse mode only: Broyden-updated)
     let mut carried: Option<DMatrix<f64>> = reuse
         .as_mut()
         .and_then(|j| j.take())
@@ -157,7 +156,7 @@ fn solve_core(
         }
         it += 1;
         let (j, fresh) = match carried.take() {
-            Some(j) if reuse.is_some() => (j, false),
+            Some(j) => (j, false),
             _ => match jacobian(&mut f, &x, &r, opt.fd_step) {
                 Some(j) => (j, true),
                 None => break false,

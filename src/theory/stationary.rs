@@ -347,8 +347,8 @@ fn solve_with_unchecked_result(
     if guess.is_none()
         && let Some(cheaper) = closure.diffusion_model(model)
     {
-        // start from the cheaper closure's solution (the multi-start search is left to
-        // the cheap Siegert function at the end of that chain)
+        // start from the cheaper Model's solution (the multi-start search is left to
+        // its cheap Siegert function)
         let start = solve_with_valid(&cheaper, limit, kappa, s, None, eq)?;
         return solve_with_valid(model, limit, kappa, s, Some(&start), eq);
     }
