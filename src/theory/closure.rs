@@ -213,10 +213,12 @@ pub struct Closure {
 
 /// How a noise closure's presynaptic Fano factors are iterated to self-consistency around
 /// the inner stationary solve (docs/theory.md 2.1): the map from a state to the target
-/// Fano factors, the damping of the plain step, and the name used in errors.
+/// Fano factors, the damping of the plain step, whether the steps are Anderson-accelerated,
+/// and the name used in errors.
 pub(crate) struct FanoIteration {
     pub map: fn(&Model, &State) -> Result<Vec<f64>>,
     pub damping: f64,
+    pub accelerate: bool,
     pub what: &'static str,
 }
 
@@ -236,16 +238,25 @@ impl Closure {
             NoiseClosure::Renewal => Some(FanoIteration {
                 map: renewal_fano,
                 damping: 0.7,
+                accelerate: true,
                 what: "renewal noise closure (Fano factors)",
             }),
             NoiseClosure::Spectral => Some(FanoIteration {
                 map: spectral_fano,
                 damping: 0.8,
+                accelerate: true,
                 what: "spectral noise closure (Fano factors)",
             }),
             NoiseClosure::Correlated => Some(FanoIteration {
                 map: correlated_fano,
-                damping: 0.8,
+                // The unknowns that set the rates are the input-dependent Fano factors
+                // (docs/theory.md 6.6.11), updated from each round's state; the
+                // population-level ones only set the closure noise of the spectra. The
+                // plain step contracts by about 10 per round here; accelerating the
+                // population-level factors alone disturbed it (13 against 15-25 rounds
+                // per solve on the default model).
+                damping: 1.0,
+                accelerate: false,
                 what: "correlated noise closure (Fano factors)",
             }),
         }

@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use argmin::core::{CostFunction, Executor, State as _};
 use argmin::solver::brent::BrentRoot;
 use nalgebra::{DMatrix, DVector};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::closure::Closure;
@@ -169,20 +170,20 @@ pub fn reduced_jacobian(model: &Model, limit: Limit, state: &State) -> Result<DM
 
 fn reduced_jacobian_valid(model: &Model, limit: Limit, state: &State) -> Result<DMatrix<f64>> {
     let d = state.kappa.len();
-    let mut j = DMatrix::zeros(d, d);
-    for e in 0..d {
-        let h = 1e-4 * (1.0 + state.kappa[e].abs());
-        let mut kp = state.kappa.clone();
-        let mut km = state.kappa.clone();
-        kp[e] += h;
-        km[e] -= h;
-        let (gp, _) = reduced_map_valid(model, limit, &kp, &state.s, Some(state))?;
-        let (gm, _) = reduced_map_valid(model, limit, &km, &state.s, Some(state))?;
-        for dd in 0..d {
-            j[(dd, e)] = (gp[dd] - gm[dd]) / (2.0 * h);
-        }
-    }
-    Ok(j)
+    let step = |e: usize| 1e-4 * (1.0 + state.kappa[e].abs());
+    // the 2 D evaluations are independent solves (each warm-started at `state`)
+    let g: Vec<Vec<f64>> = (0..2 * d)
+        .into_par_iter()
+        .map(|i| {
+            let (e, sign) = (i / 2, if i % 2 == 0 { 1.0 } else { -1.0 });
+            let mut k = state.kappa.clone();
+            k[e] += sign * step(e);
+            reduced_map_valid(model, limit, &k, &state.s, Some(state)).map(|(g, _)| g)
+        })
+        .collect::<Result<_>>()?;
+    Ok(DMatrix::from_fn(d, d, |dd, e| {
+        (g[2 * e][dd] - g[2 * e + 1][dd]) / (2.0 * step(e))
+    }))
 }
 
 /// Eigenvalues `[re, im]` (1/s) of `(-I + dF/dkappa)/tau_s` (docs/theory.md 2.5), sorted by real part.
@@ -362,10 +363,29 @@ fn fixed_points_1d(
         // Shot-noise evaluations cost ~0.1 s: bracket with the diffusion approximation,
         // whose fixed points lie within a few percent, then refine each one.
         let base = fixed_points_1d(&diffusion, limit, s, search)?;
+        let tau_s = model.latent.as_ref().map_or(1.0, |l| l.tau_s);
         let mut roots: Vec<State> = Vec::new();
         for fp in &base.fixed_points {
-            let warm = stationary::solve_valid(model, limit, &fp.kappa, s, Some(&fp.state))?;
-            if let Some(st) = refine_root_1d(model, limit, s, fp.kappa[0], &warm)?
+            // the root solved jointly with the Fano-factor loop, by chord steps with the
+            // cheaper Model's slope G' - 1 = tau_s lambda; if they do not contract (or
+            // the closure has no such loop), bracketed and refined by Brent
+            let slope = fp.eigenvalues.first().map_or(f64::NAN, |e| e[0] * tau_s);
+            let found = match stationary::solve_latent_root_1d(
+                model,
+                limit,
+                fp.kappa[0],
+                s,
+                &fp.state,
+                slope,
+            )? {
+                Some(st) => Some(st),
+                None => {
+                    let warm =
+                        stationary::solve_valid(model, limit, &fp.kappa, s, Some(&fp.state))?;
+                    refine_root_1d(model, limit, s, fp.kappa[0], &warm)?
+                }
+            };
+            if let Some(st) = found
                 && !roots
                     .iter()
                     .any(|r| (r.kappa[0] - st.kappa[0]).abs() < 1e-6 * (1.0 + st.kappa[0].abs()))

@@ -354,108 +354,216 @@ fn solve_with_unchecked_result(
     }
     match closure.fano_iteration() {
         None => solve_inner(model, limit, kappa, s, guess, eq, &vec![1.0; p], None, None),
-        Some(FanoIteration {
-            map: target_of,
-            damping,
-            what,
-        }) => {
-            // docs/theory.md 2.1: presynaptic Fano factors (renewal: CV^2; spectral: the
-            // membrane-filtered renewal spectrum of theory::spectral) iterated to
-            // self-consistency around the inner solve, damped, each round warm-started
-            let mut fano = guess.map_or_else(|| vec![1.0; p], |g| g.fano());
-            // a guess of the correlated closure carries its input-dependent Fano factors
-            let mut per_input: Option<Vec<InputFano>> = guess
-                .filter(|_| model.noise == crate::model::NoiseClosure::Correlated)
-                .and_then(|g| g.populations.iter().map(|q| q.input_fano.clone()).collect());
-            // the inner solves of this loop are nearby systems: Newton carries its
-            // Jacobian from one to the next (Broyden updates)
-            let jacobian = RefCell::new(None);
-            let mut st = solve_inner(
+        Some(it) => fano_loop(model, limit, kappa, s, guess, eq, &it, None),
+    }
+}
+
+/// A latent fixed point of a 1-D Model solved jointly with its Fano-factor loop
+/// (docs/theory.md 2.4): each round moves `kappa` by the chord step
+/// `-(G(kappa) - kappa) / slope` with `slope` an estimate of `G'(kappa) - 1` (from a
+/// cheaper Model), while the Fano factors take their step; converged when both changes
+/// are below tolerance. `Ok(None)` for a closure without a Fano-factor loop, or when the
+/// chord steps stop contracting (the caller then brackets the root instead).
+///
+/// # Errors
+///
+/// The errors of the inner solves.
+pub(crate) fn solve_latent_root_1d(
+    model: &Model,
+    limit: Limit,
+    k0: f64,
+    s: &[f64],
+    warm: &State,
+    slope: f64,
+) -> Result<Option<State>> {
+    let Some(it) = Closure::of(model).fano_iteration() else {
+        return Ok(None);
+    };
+    if model.d() != 1 || !(slope.abs() >= CHORD_MIN_SLOPE) || !slope.is_finite() {
+        return Ok(None);
+    }
+    match fano_loop(
+        model,
+        limit,
+        &[k0],
+        s,
+        Some(warm),
+        &Equations::default(),
+        &it,
+        Some(slope),
+    ) {
+        Ok(st) => check_finite(st).map(Some),
+        Err(Error::NoConvergence { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Below this `|G' - 1|` of the cheaper Model (near a bifurcation) the chord steps of
+/// [`solve_latent_root_1d`] are not tried: the root is bracketed instead.
+const CHORD_MIN_SLOPE: f64 = 0.05;
+
+/// Rounds of [`solve_latent_root_1d`] after which the chord steps must contract.
+const CHORD_ROUNDS: usize = 40;
+
+/// The largest tolerance of an inner solve of the Fano-factor loop (Newton's `max |r|`,
+/// docs/theory.md 2.4), in the first rounds.
+const INNER_TOL_MAX: f64 = 1e-4;
+
+/// What the inner solves of one Fano-factor loop share (docs/theory.md 2.4): they are
+/// nearby systems, so Newton carries its Jacobian from one to the next (Broyden updates),
+/// and each is solved only as accurately as the loop's progress needs.
+struct InnerReuse {
+    jacobian: RefCell<Option<DMatrix<f64>>>,
+    tol: std::cell::Cell<f64>,
+}
+
+impl Default for InnerReuse {
+    fn default() -> Self {
+        InnerReuse {
+            jacobian: RefCell::new(None),
+            tol: std::cell::Cell::new(NewtonOptions::default().tol),
+        }
+    }
+}
+
+/// The Fano-factor loop of docs/theory.md 2.1 around the inner solve, optionally with the
+/// chord steps of [`solve_latent_root_1d`] on `kappa` (`chord = Some(slope)`).
+#[allow(clippy::too_many_arguments)]
+fn fano_loop(
+    model: &Model,
+    limit: Limit,
+    kappa: &[f64],
+    s: &[f64],
+    guess: Option<&State>,
+    eq: &Equations,
+    it: &FanoIteration,
+    chord: Option<f64>,
+) -> Result<State> {
+    let p = model.p();
+    let correlated = model.noise == crate::model::NoiseClosure::Correlated;
+    // docs/theory.md 2.1: presynaptic Fano factors (renewal: CV^2; spectral: the
+    // membrane-filtered renewal spectrum of theory::spectral) iterated to
+    // self-consistency around the inner solve, each round warm-started
+    let mut kappa = kappa.to_vec();
+    let mut fano = guess.map_or_else(|| vec![1.0; p], |g| g.fano());
+    // a guess of the correlated closure carries its input-dependent Fano factors
+    let mut per_input: Option<Vec<InputFano>> = guess
+        .filter(|_| correlated)
+        .and_then(|g| g.populations.iter().map(|q| q.input_fano.clone()).collect());
+    let reuse = InnerReuse::default();
+    let inner =
+        |kappa: &[f64], guess: Option<&State>, fano: &[f64], per_input: Option<&[InputFano]>| {
+            solve_inner(
                 model,
                 limit,
                 kappa,
                 s,
                 guess,
                 eq,
-                &fano,
+                fano,
+                per_input,
+                Some(&reuse),
+            )
+        };
+    let mut st = inner(&kappa, guess, &fano, per_input.as_deref())?;
+    let mut change = f64::INFINITY;
+    let mut mixer = AndersonMixer::new(it.damping);
+    let mut last_step = f64::INFINITY;
+    let mut slow_rounds = 0;
+    let rounds = if chord.is_some() { CHORD_ROUNDS } else { 200 };
+    for _ in 0..rounds {
+        let target = (it.map)(model, &st)?;
+        if correlated {
+            // docs/theory.md 6.6.11: the receiving neuron's own weighting
+            per_input = Some(super::correlated::input_fano(
+                model,
+                &st,
+                |b| super::closure::state_transfer(model, &st, b),
                 per_input.as_deref(),
-                Some(&jacobian),
-            )?;
-            let mut change = f64::INFINITY;
-            let mut mixer = AndersonMixer::new(damping);
-            for _ in 0..200 {
-                let target = target_of(model, &st)?;
-                if model.noise == crate::model::NoiseClosure::Correlated {
-                    // docs/theory.md 6.6.11: the receiving neuron's own weighting
-                    per_input = Some(super::correlated::input_fano(
-                        model,
-                        &st,
-                        |b| super::closure::state_transfer(model, &st, b),
-                        per_input.as_deref(),
-                    )?);
-                }
-                change = target
-                    .iter()
-                    .zip(&fano)
-                    .map(|(a, b)| (a - b).abs())
-                    .fold(0.0, f64::max);
-                if change < 1e-10 {
-                    return Ok(st);
-                }
-                let damped: Vec<f64> = fano
-                    .iter()
-                    .zip(&target)
-                    .map(|(f, t)| f + damping * (t - f))
-                    .collect();
-                let proposal = mixer.next(&fano, &target);
-                // the accelerated step is taken only where it stays in the domain and its
-                // inner solve succeeds; otherwise the damped step, with the history cleared
-                let accepted = proposal
-                    .filter(|f| f.iter().all(|v| v.is_finite() && *v > 0.0))
-                    .and_then(|f| {
-                        solve_inner(
-                            model,
-                            limit,
-                            kappa,
-                            s,
-                            Some(&st),
-                            eq,
-                            &f,
-                            per_input.as_deref(),
-                            Some(&jacobian),
-                        )
-                        .ok()
-                        .map(|st| (f, st))
-                    });
-                match accepted {
-                    Some((f, next)) => {
-                        fano = f;
-                        st = next;
-                    }
-                    None => {
-                        mixer.reset();
-                        fano = damped;
-                        st = solve_inner(
-                            model,
-                            limit,
-                            kappa,
-                            s,
-                            Some(&st),
-                            eq,
-                            &fano,
-                            per_input.as_deref(),
-                            Some(&jacobian),
-                        )?;
-                    }
-                }
-            }
-            Err(Error::NoConvergence {
-                what: what.into(),
-                iterations: 200,
-                residual: change,
-            })
+            )?);
         }
+        change = target
+            .iter()
+            .zip(&fano)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        let step = chord.map(|slope| -(st.latent_map(model)[0] - kappa[0]) / slope);
+        if let Some(dk) = step {
+            // the chord steps contract by |1 - (G' - 1)/slope| per round: stop when
+            // they do not (the cheaper Model's slope is too far off)
+            slow_rounds = if dk.abs() > 0.7 * last_step {
+                slow_rounds + 1
+            } else {
+                0
+            };
+            if slow_rounds >= 4 || !dk.is_finite() {
+                break;
+            }
+            last_step = dk.abs();
+        }
+        let kappa_done = step.is_none_or(|dk| dk.abs() < 1e-10 * (1.0 + kappa[0].abs()));
+        // the next inner solve need not be more accurate than a hundredth of this
+        // round's change (the state it returns is only the start of the next round),
+        // and a converged state must come from an inner solve at the full tolerance
+        let full = reuse.tol.get() <= NewtonOptions::default().tol;
+        let progress = change.max(step.map_or(0.0, f64::abs));
+        reuse
+            .tol
+            .set((1e-2 * progress).clamp(NewtonOptions::default().tol, INNER_TOL_MAX));
+        if change < 1e-10 && kappa_done && full {
+            return Ok(st);
+        }
+        // the unknowns of the loop: the Fano factors, and `kappa` with the chord steps
+        let mut x = fano.clone();
+        let mut gx = target.clone();
+        if let Some(dk) = step {
+            x.push(kappa[0]);
+            gx.push(kappa[0] + dk);
+        }
+        let mut damped: Vec<f64> = x
+            .iter()
+            .zip(&gx)
+            .map(|(f, t)| f + it.damping * (t - f))
+            .collect();
+        if step.is_some() {
+            damped[p] = gx[p];
+        }
+        // the accelerated step is taken only where it stays in the domain and its
+        // inner solve succeeds; otherwise the damped step, with the history cleared
+        let proposal = if it.accelerate {
+            mixer.next(&x, &gx)
+        } else {
+            Some(damped.clone())
+        };
+        let solve_at = |y: &[f64]| {
+            let k = if step.is_some() {
+                vec![y[p]]
+            } else {
+                kappa.clone()
+            };
+            inner(&k, Some(&st), &y[..p], per_input.as_deref()).map(|st| (y.to_vec(), st))
+        };
+        let accepted = proposal
+            .filter(|y| y.iter().all(|v| v.is_finite()) && y[..p].iter().all(|v| *v > 0.0))
+            .and_then(|y| solve_at(&y).ok());
+        let (y, next) = match accepted {
+            Some(a) => a,
+            None => {
+                mixer.reset();
+                solve_at(&damped)?
+            }
+        };
+        fano = y[..p].to_vec();
+        if step.is_some() {
+            kappa[0] = y[p];
+        }
+        st = next;
     }
+    Err(Error::NoConvergence {
+        what: it.what.into(),
+        iterations: rounds,
+        residual: change,
+    })
 }
 
 /// Population rate (Hz) below which a population counts as silent when the network is
@@ -508,7 +616,7 @@ fn solve_inner(
     eq: &Equations,
     fano: &[f64],
     per_input: Option<&[InputFano]>,
-    jacobian: Option<&RefCell<Option<DMatrix<f64>>>>,
+    reuse: Option<&InnerReuse>,
 ) -> Result<State> {
     match limit {
         Limit::Finite => {
@@ -530,7 +638,7 @@ fn solve_inner(
                     &g.rates(),
                     r0,
                     Limit::Finite,
-                    jacobian,
+                    reuse,
                 );
             }
             // no guess: a few uniform starting rates, the first that converges wins
@@ -622,7 +730,7 @@ fn solve_rates(
     nu0: &[f64],
     lnr0: Option<Vec<f64>>,
     limit: Limit,
-    jacobian: Option<&RefCell<Option<DMatrix<f64>>>>,
+    reuse: Option<&InnerReuse>,
 ) -> Result<State> {
     let (model, kappa, s) = (pt.model, pt.kappa, pt.s);
     let p = model.p();
@@ -668,13 +776,16 @@ fn solve_rates(
         r.iter().all(|v| v.is_finite()).then_some(r)
     };
     let what = "finite-K stationary state";
-    let rep = match jacobian {
-        Some(cell) => newton::solve_reusing(
+    let rep = match reuse {
+        Some(reuse) => newton::solve_reusing(
             what,
             residual,
             x0,
-            &NewtonOptions::default(),
-            &mut cell.borrow_mut(),
+            &NewtonOptions {
+                tol: reuse.tol.get(),
+                ..NewtonOptions::default()
+            },
+            &mut reuse.jacobian.borrow_mut(),
         )?,
         None => newton::solve(what, residual, x0, &NewtonOptions::default())?,
     };
