@@ -416,10 +416,17 @@ fn fuzz(cases: usize, seed: u8, budget: Duration) -> (BTreeMap<String, usize>, V
         }
     }
     use rayon::prelude::*;
-    let results: Vec<(String, Vec<(&'static str, Outcome)>)> = jobs
-        .into_par_iter()
-        .map(|(desc, m)| (desc, run_case(m, budget)))
-        .collect();
+    // The cases run on a pool of their own: each of its threads blocks (outside rayon)
+    // while a stage runs on a plain thread, and the library's own parallel loops inside
+    // the stage go to the global pool, which must not be made of those blocked threads.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .build()
+        .expect("a thread pool for the cases");
+    let results: Vec<(String, Vec<(&'static str, Outcome)>)> = pool.install(|| {
+        jobs.into_par_iter()
+            .map(|(desc, m)| (desc, run_case(m, budget)))
+            .collect()
+    });
     for (desc, stages) in results {
         for (stage, o) in stages {
             *counts.entry(class(stage, &o)).or_insert(0) += 1;
