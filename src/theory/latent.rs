@@ -377,7 +377,7 @@ fn fixed_points_1d(
                 s,
                 &fp.state,
                 slope,
-            )? {
+            ) {
                 Some(st) => Some(st),
                 None => {
                     let warm =

@@ -362,12 +362,9 @@ fn solve_with_unchecked_result(
 /// (docs/theory.md 2.4): each round moves `kappa` by the chord step
 /// `-(G(kappa) - kappa) / slope` with `slope` an estimate of `G'(kappa) - 1` (from a
 /// cheaper Model), while the Fano factors take their step; converged when both changes
-/// are below tolerance. `Ok(None)` for a closure without a Fano-factor loop, or when the
-/// chord steps stop contracting (the caller then brackets the root instead).
-///
-/// # Errors
-///
-/// The errors of the inner solves.
+/// are below tolerance. `None` for a closure without a Fano-factor loop, when the chord
+/// steps stop contracting, or when a solve on the way fails: the caller then brackets
+/// the root instead.
 pub(crate) fn solve_latent_root_1d(
     model: &Model,
     limit: Limit,
@@ -375,14 +372,12 @@ pub(crate) fn solve_latent_root_1d(
     s: &[f64],
     warm: &State,
     slope: f64,
-) -> Result<Option<State>> {
-    let Some(it) = Closure::of(model).fano_iteration() else {
-        return Ok(None);
-    };
+) -> Option<State> {
+    let it = Closure::of(model).fano_iteration()?;
     if model.d() != 1 || !(slope.abs() >= CHORD_MIN_SLOPE) || !slope.is_finite() {
-        return Ok(None);
+        return None;
     }
-    match fano_loop(
+    fano_loop(
         model,
         limit,
         &[k0],
@@ -391,11 +386,9 @@ pub(crate) fn solve_latent_root_1d(
         &Equations::default(),
         &it,
         Some(slope),
-    ) {
-        Ok(st) => check_finite(st).map(Some),
-        Err(Error::NoConvergence { .. }) => Ok(None),
-        Err(e) => Err(e),
-    }
+    )
+    .and_then(check_finite)
+    .ok()
 }
 
 /// Below this `|G' - 1|` of the cheaper Model (near a bifurcation) the chord steps of
