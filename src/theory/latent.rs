@@ -655,3 +655,40 @@ fn fixed_points_nd(
         rings,
     })
 }
+
+#[cfg(test)]
+mod chord_tests {
+    use super::*;
+    use crate::model::NoiseClosure;
+
+    /// The joint chord solve of a 1-D latent root (docs/theory.md 2.4) finds the fixed point
+    /// that the grid-and-Brent search finds on the same map (an independent root finder),
+    /// starting 5% away, from another closure's state, with a slope 10% off; and it
+    /// declines when the cheaper Model's `|G' - 1|` is below its threshold.
+    #[test]
+    fn chord_root_agrees_with_brent() {
+        let mut m = crate::presets::latent_bistable();
+        m.noise = NoiseClosure::Spectral;
+        let sol = fixed_points(&m, Limit::Finite, &[0.0], &SearchBox::default()).unwrap();
+        let fp = sol.stable_upper().expect("an upper fixed point");
+        let tau_s = m.latent.as_ref().unwrap().tau_s;
+        let mut poisson = m.clone();
+        poisson.noise = NoiseClosure::Poisson;
+        let k0 = 0.95 * fp.kappa[0];
+        let warm = stationary::solve_valid(&poisson, Limit::Finite, &[k0], &[0.0], None).unwrap();
+        let slope = 1.1 * fp.eigenvalues[0][0] * tau_s;
+        let st = stationary::solve_latent_root_1d(&m, Limit::Finite, k0, &[0.0], &warm, slope)
+            .expect("the chord steps contract");
+        let err = (st.kappa[0] - fp.kappa[0]).abs() / fp.kappa[0];
+        assert!(
+            err < 1e-8,
+            "chord {} against Brent {}",
+            st.kappa[0],
+            fp.kappa[0]
+        );
+        assert!((st.latent_map(&m)[0] - st.kappa[0]).abs() < 1e-8 * fp.kappa[0]);
+        assert!(
+            stationary::solve_latent_root_1d(&m, Limit::Finite, k0, &[0.0], &warm, 0.01).is_none()
+        );
+    }
+}
