@@ -521,13 +521,6 @@ fn fano_loop(
         if step.is_some() {
             damped[p] = gx[p];
         }
-        // the accelerated step is taken only where it stays in the domain and its
-        // inner solve succeeds; otherwise the damped step, with the history cleared
-        let proposal = if it.accelerate {
-            mixer.next(&x, &gx)
-        } else {
-            Some(damped.clone())
-        };
         let solve_at = |y: &[f64]| {
             let k = if step.is_some() {
                 vec![y[p]]
@@ -536,10 +529,17 @@ fn fano_loop(
             };
             inner(&k, Some(&st), &y[..p], per_input.as_deref()).map(|st| (y.to_vec(), st))
         };
-        let accepted = proposal
-            .filter(|y| y.iter().all(|v| v.is_finite()) && y[..p].iter().all(|v| *v > 0.0))
-            .and_then(|y| solve_at(&y).ok());
-        let (y, next) = match accepted {
+        // the accelerated step is taken only where it stays in the domain and its
+        // inner solve succeeds; otherwise the damped step, with the history cleared
+        let accelerated = if it.accelerate {
+            mixer
+                .next(&x, &gx)
+                .filter(|y| y.iter().all(|v| v.is_finite()) && y[..p].iter().all(|v| *v > 0.0))
+                .and_then(|y| solve_at(&y).ok())
+        } else {
+            None
+        };
+        let (y, next) = match accelerated {
             Some(a) => a,
             None => {
                 mixer.reset();
