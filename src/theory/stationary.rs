@@ -481,9 +481,11 @@ fn fano_loop(
             .map(|(a, b)| (a - b).abs())
             .fold(0.0, f64::max);
         let step = chord.map(|slope| -(st.latent_map(model)[0] - kappa[0]) / slope);
-        if let Some(dk) = step {
+        let kappa_done = step.is_none_or(|dk| dk.abs() < 1e-10 * (1.0 + kappa[0].abs()));
+        if let Some(dk) = step.filter(|_| !kappa_done) {
             // the chord steps contract by |1 - (G' - 1)/slope| per round: stop when
-            // they do not (the cheaper Model's slope is too far off)
+            // they do not (the cheaper Model's slope is too far off); a step already
+            // below tolerance, waiting for the Fano factors, is not counted
             slow_rounds = if dk.abs() > 0.7 * last_step {
                 slow_rounds + 1
             } else {
@@ -494,7 +496,6 @@ fn fano_loop(
             }
             last_step = dk.abs();
         }
-        let kappa_done = step.is_none_or(|dk| dk.abs() < 1e-10 * (1.0 + kappa[0].abs()));
         // the next inner solve need not be more accurate than a hundredth of this
         // round's change (the state it returns is only the start of the next round),
         // and a converged state must come from an inner solve at the full tolerance
@@ -715,9 +716,9 @@ pub(crate) fn solve_fixed_mu_valid(
 }
 
 /// The finite-K stationary state at the fixed quantities of `pt` from rates `nu0` (Hz)
-/// and log ratios `ln(q/nu^2)` `lnr0`; with `jacobian`, Newton starts from (and leaves
-/// there) the Jacobian of the previous solve of an outer iteration
-/// ([`newton::solve_reusing`]).
+/// and log ratios `ln(q/nu^2)` `lnr0`; with `reuse` (the inner solves of a Fano-factor
+/// loop), Newton starts from (and leaves there) the Jacobian of the previous solve
+/// ([`newton::solve_reusing`]) and stops at `reuse`'s tolerance.
 fn solve_rates(
     pt: &Point,
     nu0: &[f64],
