@@ -1,5 +1,5 @@
 //! Replay-style check "(c) Poisson" of the attribution study (docs/attribution.md) for the stepped state of
-//! the default model (docs/theory.md section 5, "Open discrepancy"; results in docs/attribution.md).
+//! the default model (docs/theory.md section 5, "The open `kappa` gap"; results in docs/attribution.md).
 //!
 //! Unconnected neurons are driven by independent Poisson trains with the network's jump
 //! sizes at the rates measured in the network after the step (`K_E nu_E`, `K_I nu_I`,

@@ -1,4 +1,4 @@
-//! Noise closures side by side (docs/theory.md 2.1; section 5 "Open discrepancy"): for the
+//! Noise closures side by side (docs/theory.md 2.1; section 5, "The open `kappa` gap"): for the
 //! default model (Bernoulli, after the input step s = 1) and its fixed-in-degree bistable
 //! variant (one delay of 1.5 ms, stable fixed point kappa* > 0), transfer (siegert /
 //! shot_noise) x noise (poisson / renewal / spectral / correlated): finite-K rates, kappa, mean V,

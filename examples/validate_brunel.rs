@@ -13,10 +13,9 @@ use balnet::sim::{RunOptions, SimResult, simulate};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let peers_path = args
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "/work/main/tests/data/peers_brunel.json".into());
+    let peers_path = args.first().cloned().unwrap_or_else(|| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/peers_brunel.json").into()
+    });
     let duration: f64 = args.get(1).map_or(Ok(1.0), |s| s.parse())?;
     let peers: Option<serde_json::Value> = std::fs::read_to_string(&peers_path)
         .ok()
@@ -24,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match &peers {
         Some(_) => println!("reference numbers from {peers_path}"),
         None => println!(
-            "{peers_path} not found: using NEST 38.13 Hz (g=5, eta=2) from shared/peers/README.md"
+            "{peers_path} not found: using NEST 38.13 Hz (g=5, eta=2; tools/reference/peers_collect.py)"
         ),
     }
     for (g, eta) in [(5.0, 2.0), (6.0, 1.0)] {

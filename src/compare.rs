@@ -53,16 +53,20 @@ pub struct PopulationComparison {
     pub rate_sd_theory_hz: f64,
     /// Simulation: standard deviation of measured rates across neurons (Hz).
     pub rate_sd_sim_hz: f64,
-    /// Theory: membrane Fano factor `F` of the population's spike trains under the
-    /// spectral closure at this state (docs/theory.md 2.1; the closure's own `F` enters the
-    /// theory only with `noise = "spectral"`, Poisson uses 1, renewal its `CV^2` mean).
+    /// Theory: membrane Fano factor `F` of the population's spike trains as the closure
+    /// models them: with `noise = "correlated"` its own spectra (docs/theory.md 6.6.10),
+    /// otherwise the spectral closure's model at this state (docs/theory.md 2.1; that `F`
+    /// enters the theory only with `noise = "spectral"`, Poisson uses 1, renewal its
+    /// `CV^2` mean). Null if the model cannot be evaluated at the state.
+    #[serde(with = "crate::sim::nan_null")]
     pub membrane_fano_theory: f64,
     /// Simulation: membrane Fano factor measured from the spike trains of the window
     /// ([`crate::sim::epochs::EpochCounter::membrane_fano`]); null if not recorded.
     #[serde(with = "crate::sim::nan_null")]
     pub membrane_fano_sim: f64,
-    /// The membrane Fano factor by band of single-neuron rate, theory (spectral-closure
-    /// model at this state) and simulation: does a neuron of a given rate fire as
+    /// The membrane Fano factor by band of single-neuron rate, theory (the correlated
+    /// closure's own model of the trains, docs/theory.md 6.6.10; for the other closures
+    /// the spectral closure's model at this state, 2.1) and simulation: does a neuron of a given rate fire as
     /// regularly as the theory says, apart from how many neurons have that rate?
     pub fano_by_rate: Vec<FanoBand>,
 }
@@ -87,6 +91,26 @@ pub struct FanoBand {
     pub n_sim: usize,
 }
 
+/// The membrane Fano factor of a neuron of population `a` by mean input (mV), as the
+/// closure models the trains (see the comparison's `trains`): the correlated closure's
+/// [`crate::theory::correlated::TrainFano`] if given (NaN if it failed), else the
+/// spectral closure's [`crate::theory::spectral::neuron_fano`].
+fn neuron_fano(
+    trains: &Option<Option<Vec<crate::theory::correlated::TrainFano>>>,
+    model: &Model,
+    state: &State,
+    a: usize,
+) -> Box<dyn Fn(f64) -> f64> {
+    match trains {
+        Some(Some(t)) => {
+            let t = t[a].clone();
+            Box::new(move |x| t.at(x))
+        }
+        Some(None) => Box::new(|_| f64::NAN),
+        None => Box::new(crate::theory::spectral::neuron_fano(model, state, a)),
+    }
+}
+
 /// Rate bands of [`FanoBand`] (Hz).
 pub const FANO_BANDS_HZ: [f64; 7] = [1.0, 3.0, 6.0, 12.0, 24.0, 48.0, f64::INFINITY];
 
@@ -94,13 +118,13 @@ fn fano_by_rate(
     model: &Model,
     state: &State,
     a: usize,
+    fano_of: &dyn Fn(f64) -> f64,
     rates_sim: &[f64],
     fano_sim: &[f64],
 ) -> Result<Vec<FanoBand>> {
     let p = &state.populations[a];
     let lif = crate::transfer::LifParams::of(model, a);
     let t = crate::theory::closure::state_transfer(model, state, a)?;
-    let fano_of = crate::theory::spectral::neuron_fano(model, state, a);
     Ok(FANO_BANDS_HZ
         .windows(2)
         .map(|w| {
@@ -521,8 +545,18 @@ fn compare_theory_states(
                     })?
             };
             let window = w[1] - w[0];
-            let fano_theory = crate::theory::closure::spectral_fano(&m, &state)
-                .unwrap_or_else(|_| vec![f64::NAN; state.populations.len()]);
+            // the trains' membrane Fano factors as the closure models them: the
+            // correlated closure's own spectra (docs/theory.md 6.6.10), for the other
+            // closures the spectral closure's model (docs/theory.md 2.1); null if the
+            // model cannot be evaluated at this state
+            let trains = (m.noise == NoiseClosure::Correlated)
+                .then(|| crate::theory::closure::correlated_train_fano(&m, &state).ok());
+            let fano_theory = match &trains {
+                Some(Some(t)) => t.iter().map(|f| f.population).collect(),
+                Some(None) => vec![f64::NAN; state.populations.len()],
+                None => crate::theory::closure::spectral_fano(&m, &state)
+                    .unwrap_or_else(|_| vec![f64::NAN; state.populations.len()]),
+            };
             let mut pops = Vec::new();
             for (a, pr) in sim.populations.iter().enumerate() {
                 let th = &state.populations[a];
@@ -560,6 +594,7 @@ fn compare_theory_states(
                         &m,
                         &state,
                         a,
+                        &*neuron_fano(&trains, &m, &state, a),
                         &rates,
                         pr.epoch_membrane_fano_per_neuron
                             .get(ei)

@@ -25,7 +25,9 @@
 //!   connectivity rule, couplings, external drive, delays, low-rank loadings, latent input
 //!   signal, the theory's transfer function and noise closure, simulator settings), its
 //!   validation and TOML/JSON I/O. [`presets`] holds the default model of docs/theory.md
-//!   section 5, its `D = 0` and bistable variants, and Brunel (2000) model A.
+//!   section 5, its `D = 0` and bistable variants, Brunel (2000) model A, and the latent
+//!   computations of section 12 (`ring-memory`, `latent-oscillation`,
+//!   `context-integration`).
 //! - [`transfer`]: single-neuron transfer functions `Phi` (docs/theory.md 2.2): the LIF Siegert
 //!   formula (diffusion approximation), the shot-noise master equation (finite jumps), and
 //!   closed-form test functions, all behind the [`transfer::Transfer`] trait.
@@ -36,11 +38,16 @@
 //!   noise closures ([`theory::closure`]), latent fixed points, rings and their stability
 //!   ([`theory::latent`], 2.4-2.5), the slow latent dynamics ([`theory::dynamics`], 2.5), and
 //!   the predictions of 2.6 ([`theory::predictions`]: coherent mean-potential shifts, rate
-//!   distributions, two-state theory, tuning curves, the rank-one bifurcation).
-//! - [`sim`]: the reference spiking simulator (docs/theory.md section 3), grid or precise
+//!   distributions, two-state theory, tuning curves, the rank-one bifurcation), the
+//!   correlated noise closure ([`theory::correlated`], 6.6), and the linear response:
+//!   network stability and population spectra ([`theory::response`], 6.3; with the
+//!   shot-noise response [`theory::shot_response`], 6.4).
+//! - [`sim`]: the reference spiking simulator (docs/theory.md section 1; docs/simulator.md), grid or precise
 //!   integration, bit-identical for any number of threads; [`sim::SimResult`] plus NPY files.
 //! - [`compare`]: theory (finite K, evaluated with the loading moments actually drawn in the
 //!   simulated network) against a finished simulation, per epoch of constant input.
+//! - [`claims`]: latent computations over many simulated trials against the theory's
+//!   latent dynamics (docs/theory.md section 12).
 //! - [`export`]: the Model as a PyNEST script that builds the same network in NEST 3.10
 //!   and writes spikes balnet reads back ([`sim::spikes`]; docs/nest.md).
 //! - [`ratenet`]: the low-rank rate network of Mastrogiuseppe & Ostojic (2018), the

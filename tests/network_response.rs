@@ -187,7 +187,7 @@ fn slow_eigenvalues_match_latent_stability() {
     }
 }
 
-/// The shot-noise network response (docs/theory.md 6.4, "Network response") at
+/// The shot-noise network response (docs/theory.md 6.4, "Homogeneous populations") at
 /// `lambda = 0` is `W_AB = k_B d nu_A / d R_B`: checked against central differences of the
 /// master equation's stationary rate in the Poisson rate of source `B` (Brunel 2000 model
 /// A, jumps 0.1 and -0.5 mV), and refused for populations with quenched input variance.

@@ -21,7 +21,7 @@ latent-oscillation, context-integration); none: the embedded default";
 /// Largest number of grid points of `rate-distribution` (the JSON holds 3 numbers per point).
 const MAX_RATE_POINTS: usize = 1_000_000;
 /// Largest number of output samples of `dynamics` (`t_end / dt_out`).
-const MAX_DYNAMICS_SAMPLES: f64 = 1e6;
+const MAX_DYNAMICS_SAMPLES: f64 = balnet::theory::dynamics::MAX_OUTPUT_TIMES;
 /// Largest `--points` and `--curves` of `tuning`, and largest number of tuning values
 /// (points x curves x populations) it prints.
 const MAX_TUNING_POINTS: usize = 10_000;
@@ -87,7 +87,7 @@ enum Cmd {
         #[arg(help = MODEL_HELP)]
         model: Option<PathBuf>,
         /// End time (s); default: warm-up plus duration of the Model's simulation. At most
-        /// 1e6 output samples (t_end / dt_out).
+        /// 1e5 output samples (t_end / dt_out).
         #[arg(long, allow_negative_numbers = true)]
         t_end: Option<f64>,
         /// Output interval (s).
@@ -154,7 +154,7 @@ enum Cmd {
         #[command(flatten)]
         theory: TheoryArgs,
     },
-    /// Run the embedded spiking simulator (docs/theory.md section 3); JSON summary on stdout.
+    /// Run the embedded spiking simulator (docs/theory.md section 1; docs/simulator.md); JSON summary on stdout.
     Simulate {
         #[arg(help = MODEL_HELP)]
         model: Option<PathBuf>,
@@ -398,6 +398,14 @@ enum ModelCmd {
         #[arg(long)]
         without_replacement: bool,
     },
+    /// Continuous memory: rank-two rotation-symmetric structure with a ring of fixed
+    /// points and a cue (docs/theory.md 12.2).
+    RingMemory,
+    /// A limit cycle of kappa from a rotational rank-two structure (docs/theory.md 12.3).
+    LatentOscillation,
+    /// Context-dependent evidence integration: E split in two, four inputs
+    /// (docs/theory.md 12.1).
+    ContextIntegration,
 }
 
 /// `--limit` (any case).
@@ -678,6 +686,9 @@ fn run(cli: Cli) -> balnet::Result<()> {
                     }
                     m
                 }
+                ModelCmd::RingMemory => presets::ring_memory(),
+                ModelCmd::LatentOscillation => presets::latent_oscillation(),
+                ModelCmd::ContextIntegration => presets::by_name("context-integration")?,
             };
             warn_ranges(m.range_warnings());
             emit(&m.to_toml());

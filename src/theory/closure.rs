@@ -567,6 +567,16 @@ pub fn correlated_fano(model: &Model, state: &State) -> Result<Vec<f64>> {
     super::correlated::chi2_weighted_fano(model, state, |b| state_transfer(model, state, b))
 }
 
+/// The membrane Fano factors of the trains as the correlated closure models them at
+/// `state` (docs/theory.md 6.6.10), per population and per neuron:
+/// [`super::correlated::train_fano`].
+pub fn correlated_train_fano(
+    model: &Model,
+    state: &State,
+) -> Result<Vec<super::correlated::TrainFano>> {
+    super::correlated::train_fano(model, state, |b| state_transfer(model, state, b))
+}
+
 /// The spectral closure's transfer function of population `a` (docs/theory.md 2.1-2.2): the
 /// Model's transfer (Siegert at `sigma` = `sigma_eff`, or shot noise with the Fano-scaled
 /// sources) shifted by [`super::spectral::colored_shift`]. Arguments as [`transfer_for`].

@@ -197,6 +197,24 @@ pub fn output_fano(
     sigma: f64,
     s_delta: impl Fn(f64) -> f64,
 ) -> Result<f64> {
+    let nodes = output_nodes();
+    output_fano_on(lif, x, sigma, &nodes, |k| s_delta(nodes[k].0))
+}
+
+/// The frequency nodes and weights `(omega, w)` (rad/s) of [`output_fano`]: 96 nodes of
+/// the closure's mapped rule over `[0, OMEGA_MAX]`.
+fn output_nodes() -> Vec<(f64, f64)> {
+    mapped_legendre_nodes(OMEGA_MAX, 2 * FREQUENCY_NODES, FREQUENCY_STRETCH)
+}
+
+/// [`output_fano`] on the given frequency nodes, with the deviation `s_delta(k)` at node `k`.
+fn output_fano_on(
+    lif: &LifParams,
+    x: f64,
+    sigma: f64,
+    nodes: &[(f64, f64)],
+    s_delta: impl Fn(usize) -> f64,
+) -> Result<f64> {
     let nu = crate::transfer::siegert::rate(lif, x, sigma);
     let base = crate::theory::spectral::lif_fano_eff(lif, x, sigma);
     if !(nu > 0.0) {
@@ -204,11 +222,124 @@ pub fn output_fano(
     }
     let tau = lif.tau_m;
     let mut acc = 0.0;
-    for (w, wt) in mapped_legendre_nodes(OMEGA_MAX, 2 * FREQUENCY_NODES, FREQUENCY_STRETCH) {
+    for (k, &(w, wt)) in nodes.iter().enumerate() {
         let (_, chi) = diffusion::spike_spectrum_and_chi_mu(lif, x, sigma, w)?;
-        acc += wt * chi.norm_sqr() * s_delta(w) / (1.0 + w * w * tau * tau);
+        acc += wt * chi.norm_sqr() * s_delta(k) / (1.0 + w * w * tau * tau);
     }
     Ok(base + 2.0 * tau * acc / (PI * nu))
+}
+
+/// The membrane Fano factor (docs/theory.md 2.1) of one population's spike trains as
+/// the correlated closure models them (docs/theory.md 6.6.10): see [`train_fano`].
+#[derive(Clone, Debug)]
+pub struct TrainFano {
+    /// The population's value, the rate-weighted mean over its neurons.
+    pub population: f64,
+    /// Mean inputs (mV) of the per-neuron values, increasing.
+    pub x_mv: Vec<f64>,
+    /// The value of a neuron at each of those inputs.
+    pub neuron: Vec<f64>,
+}
+
+impl TrainFano {
+    /// The value of a neuron at mean input `x` (mV): linear interpolation, constant
+    /// beyond the grid's ends.
+    pub fn at(&self, x: f64) -> f64 {
+        let n = self.x_mv.len();
+        if n == 0 {
+            return self.population;
+        }
+        let k = self.x_mv.partition_point(|&g| g <= x);
+        if k == 0 {
+            return self.neuron[0];
+        }
+        if k == n {
+            return self.neuron[n - 1];
+        }
+        let w = (x - self.x_mv[k - 1]) / (self.x_mv[k] - self.x_mv[k - 1]);
+        self.neuron[k - 1] + w * (self.neuron[k] - self.neuron[k - 1])
+    }
+}
+
+/// Grid points of [`train_fano`]'s per-neuron values over `mean +- TRAIN_REACH sd` of a
+/// population's mean inputs.
+pub const TRAIN_GRID: usize = 49;
+/// Reach of that grid in standard deviations of the population's mean inputs.
+pub const TRAIN_REACH: f64 = 6.0;
+
+/// The membrane Fano factors of every population's trains under the correlated closure
+/// at `state` (docs/theory.md 6.6.10), what the closure assumes for the presynaptic
+/// trains: the population's value from its relative spectrum ([`relative_spectra`]),
+///
+/// ```text
+///   F_A = 1 + (2 tau_m / pi) Int_0^Omega d omega (S_A(omega)/nu_A - 1) / (1 + omega^2 tau_m^2),
+/// ```
+///
+/// and a neuron's value at mean input `x` ([`output_fano`] at the closure's noise
+/// `sigma_A` with the deviation `S_Delta,A` of (6.6.10)) on [`TRAIN_GRID`] inputs over
+/// `M_A +- TRAIN_REACH sqrt(Delta_A)`. `transfer(b)` as in [`chi2_weighted_fano`].
+///
+/// # Errors
+///
+/// The errors of [`relative_spectra`] and [`output_fano`].
+pub fn train_fano<T: Transfer>(
+    model: &Model,
+    state: &State,
+    transfer: impl Fn(usize) -> Result<T>,
+) -> Result<Vec<TrainFano>> {
+    let nodes = output_nodes();
+    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
+    let rels = relative_spectra(model, state, &transfer, &omegas)?;
+    let rates = state.rates();
+    let fano = state.fano();
+    (0..state.populations.len())
+        .map(|a| {
+            let p = &state.populations[a];
+            let lif = LifParams::of(model, a);
+            let tau = lif.tau_m;
+            let population = 1.0
+                + 2.0 * tau / PI
+                    * nodes
+                        .iter()
+                        .zip(&rels[a])
+                        .map(|(&(w, wt), r)| wt * r / (1.0 + w * w * tau * tau))
+                        .sum::<f64>();
+            // S_Delta,A at each node (mV^2 s), docs/theory.md 6.6.10
+            let s_delta: Vec<f64> = (0..nodes.len())
+                .map(|k| {
+                    tau * tau
+                        * (0..state.populations.len())
+                            .map(|c| {
+                                model.populations[c].c
+                                    * model.j[a][c].powi(2)
+                                    * rates[c].max(0.0)
+                                    * (rels[c][k] + 1.0 - fano[c])
+                            })
+                            .sum::<f64>()
+                })
+                .collect();
+            let sd = p.delta_mv2.max(0.0).sqrt();
+            let x_mv: Vec<f64> = if sd > 0.0 {
+                (0..TRAIN_GRID)
+                    .map(|k| {
+                        p.mean_input_mv
+                            + TRAIN_REACH * sd * (2.0 * k as f64 / (TRAIN_GRID - 1) as f64 - 1.0)
+                    })
+                    .collect()
+            } else {
+                vec![p.mean_input_mv]
+            };
+            let neuron = x_mv
+                .par_iter()
+                .map(|&x| output_fano_on(&lif, x, p.sigma_mv, &nodes, |k| s_delta[k]))
+                .collect::<Result<Vec<f64>>>()?;
+            Ok(TrainFano {
+                population,
+                x_mv,
+                neuron,
+            })
+        })
+        .collect()
 }
 
 /// The correlated closure's Fano factors `F_B` (docs/theory.md 6.6.6), one per population;

@@ -1,6 +1,6 @@
-//! Spectral noise closure (docs/theory.md 2.1, "Why more is needed"; section 5 "Open
-//! discrepancy"): the recurrent input seen as colored noise whose spectrum is the
-//! presynaptic spike-train power spectrum.
+//! Spectral noise closure (docs/theory.md 2.1; section 5, "The open `kappa` gap"): the
+//! recurrent input seen as colored noise whose spectrum is the presynaptic spike-train
+//! power spectrum.
 //!
 //! - Renewal spike-train spectrum `S(omega) = nu Re[(1 + L)/(1 - L)]`, `L = L(i omega)` the
 //!   Laplace transform of the ISI density: `S(0) = nu CV^2`, `S -> nu` as
