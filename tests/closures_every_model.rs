@@ -7,8 +7,11 @@
 //!   spectral (membrane-filtered, with 2 ms dead time);
 //! - regular trains reduce the input noise: `sigma(renewal) < sigma(spectral) <
 //!   sigma(poisson)` for every population (same transfer function);
-//! - the rate with shot noise is within 15% of Siegert at the same closure (docs/theory.md 2.2:
-//!   7% at the operating point).
+//! - the network's rates with shot noise are below Siegert's at the same closure, by
+//!   0.1-3%: a single neuron's shot-noise rate is about 7% below Siegert's at the
+//!   operating point (docs/theory.md 2.2), and the balanced loop, which holds the mean
+//!   input near the value that sets the rates, shrinks that at the network level
+//!   (measured 0.2-1.2%); a shot-noise path that fell back to Siegert would fail.
 
 use balnet::model::{Model, NoiseClosure, TransferKind};
 use balnet::theory::stationary::{Limit, solve};
@@ -89,8 +92,13 @@ fn every_closure_solves_every_preset() {
                 &rate[&(TransferKind::ShotNoise, noise)],
             );
             for (x, y) in a.iter().zip(b) {
+                eprintln!(
+                    "{} {noise:?}: shot noise / Siegert - 1 = {:+.4}",
+                    base.name,
+                    y / x - 1.0
+                );
                 assert!(
-                    (y / x - 1.0).abs() < 0.15,
+                    y / x - 1.0 < -1e-3 && y / x - 1.0 > -0.03,
                     "{} {noise:?}: Siegert {x} Hz, shot noise {y} Hz",
                     base.name
                 );

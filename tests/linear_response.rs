@@ -53,7 +53,7 @@ fn closed_form_derivatives_match_mpmath() {
         let e_mu = (siegert::drate_dmu(&lif, mu, sigma) / r[3] - 1.0).abs();
         let e_s2 = (drate_dsigma2(&lif, mu, sigma) / r[4] - 1.0).abs();
         assert!(
-            e_mu < 1e-9 && e_s2 < 1e-9,
+            e_mu < 1e-13 && e_s2 < 1e-13,
             "mu {mu} sigma {sigma}: {e_mu:.2e} {e_s2:.2e}"
         );
     }
@@ -94,7 +94,7 @@ fn susceptibility_and_laplace_match_mpmath() {
     let (mut w_mu, mut w_s2, mut w_l): (f64, f64, f64) = (0.0, 0.0, 0.0);
     for r in rows(&v, "rows") {
         let (mu, sigma, lam) = (r[0], r[1], Complex64::new(r[2], r[3]));
-        assert!((siegert::rate(&lif, mu, sigma) / r[4] - 1.0).abs() < 1e-9);
+        assert!((siegert::rate(&lif, mu, sigma) / r[4] - 1.0).abs() < 1e-13);
         let chi = susceptibility(&lif, mu, sigma, lam).unwrap();
         let l = isi_laplace(&lif, mu, sigma, lam).unwrap();
         let e_mu = rel(chi.chi_mu, Complex64::new(r[5], r[6]));
@@ -104,7 +104,7 @@ fn susceptibility_and_laplace_match_mpmath() {
         w_s2 = w_s2.max(e_s2);
         w_l = w_l.max(e_l);
         assert!(
-            e_mu < 1e-8 && e_s2 < 1e-8 && e_l < 1e-8,
+            e_mu < 1e-13 && e_s2 < 1e-13 && e_l < 2e-13,
             "mu {mu} sigma {sigma} lambda {lam}: {e_mu:.2e} {e_s2:.2e} {e_l:.2e}"
         );
     }
@@ -143,7 +143,7 @@ fn spike_spectrum_matches_mpmath_and_its_limits() {
         let e = (s / r[3] - 1.0).abs();
         worst = worst.max(e);
         assert!(
-            e < 1e-8,
+            e < 5e-15,
             "mu {} sigma {} omega {}: {s} vs {}",
             r[0],
             r[1],

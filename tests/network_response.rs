@@ -155,8 +155,14 @@ fn two_population_low_pass_roots_are_lambert_w() {
 /// fixed point of the bistable preset (the Stein terms of the loadings matter).
 #[test]
 fn slow_eigenvalues_match_latent_stability() {
-    for model in [presets::default_model(), presets::latent_bistable()] {
+    // the default model below its bifurcation has one fixed point (kappa = 0), the
+    // bistable preset three (kappa = 0 and the symmetric pair, docs/theory.md section 5)
+    for (model, count) in [
+        (presets::default_model(), 1),
+        (presets::latent_bistable(), 3),
+    ] {
         let sol = latent::fixed_points(&model, Limit::Finite, &[0.0], &Default::default()).unwrap();
+        assert_eq!(sol.fixed_points.len(), count);
         for fp in &sol.fixed_points {
             let want = fp.eigenvalues[0];
             let opts = ResponseOptions {

@@ -50,7 +50,7 @@ fn pcfd_matches_mpmath_over_the_region() {
         worst.0, worst.1
     );
     assert!(
-        worst.0 < 1e-9,
+        worst.0 < 3e-11,
         "max relative error {:.3e} at {:?}",
         worst.0,
         worst.1

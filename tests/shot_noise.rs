@@ -140,7 +140,7 @@ fn mean_potential_obeys_the_lif_balance() {
         let with_overshoot = model_26 - LIF.tau_m * nu * s.overshoot;
         println!(
             "x = {x:5}: nu {nu:.6e} Hz, <V> {:.7} mV, balance with overshoot {with_overshoot:.7} (diff {:+.1e}), \
-             MODEL 2.6.1 {model_26:.5} (diff {:+.5} mV), overshoot {:.5} mV",
+             docs/theory.md 2.6.1 {model_26:.5} (diff {:+.5} mV), overshoot {:.5} mV",
             s.mean_v,
             s.mean_v - with_overshoot,
             s.mean_v - model_26,
@@ -268,6 +268,7 @@ struct McResult {
     mean_v: f64,
     mean_v_se: f64,
     overshoot: f64,
+    overshoot_se: f64,
     spikes: usize,
 }
 
@@ -288,11 +289,11 @@ fn monte_carlo(lif: &LifParams, input: &ShotInput, b: f64, spikes: usize, seed: 
     let tau = lif.tau_m;
     let batches = 100;
     let per_batch = spikes / batches;
-    let (mut rates, mut vs) = (Vec::new(), Vec::new());
+    let (mut rates, mut vs, mut overs) = (Vec::new(), Vec::new(), Vec::new());
     let (mut all_t, mut all_iv, mut all_over) = (0.0, 0.0, 0.0);
     let mut v = lif.v_reset;
     for _ in 0..batches {
-        let (mut t, mut iv) = (0.0f64, 0.0f64);
+        let (mut t, mut iv, mut over) = (0.0f64, 0.0f64, 0.0f64);
         let mut n = 0;
         while n < per_batch {
             let dt = rng.sample::<f64, _>(Exp1) / total;
@@ -314,7 +315,7 @@ fn monte_carlo(lif: &LifParams, input: &ShotInput, b: f64, spikes: usize, seed: 
                 let x = cum.iter().position(|&c| u < c).unwrap_or(cum.len() - 1);
                 v += input.jumps_mv[x];
                 if v >= lif.theta {
-                    all_over += v - lif.theta;
+                    over += v - lif.theta;
                     fired = true;
                 }
             }
@@ -327,8 +328,10 @@ fn monte_carlo(lif: &LifParams, input: &ShotInput, b: f64, spikes: usize, seed: 
         }
         rates.push(n as f64 / t);
         vs.push(iv / t);
+        overs.push(over / n as f64);
         all_t += t;
         all_iv += iv;
+        all_over += over;
     }
     let se = |xs: &[f64]| {
         let m = xs.iter().sum::<f64>() / xs.len() as f64;
@@ -342,6 +345,7 @@ fn monte_carlo(lif: &LifParams, input: &ShotInput, b: f64, spikes: usize, seed: 
         mean_v: all_iv / all_t,
         mean_v_se: se(&vs),
         overshoot: all_over / n as f64,
+        overshoot_se: se(&overs),
         spikes: n,
     }
 }
@@ -360,7 +364,7 @@ fn compare_with_monte_carlo(x: f64, spikes: usize, seed: u64) {
     println!(
         "x = {x} mV (b = {b:.4}): master {:.5} Hz, Monte Carlo {:.5} +- {:.5} Hz ({} spikes, {t_mc:.1} s; z = {z_rate:+.2}, \
          rel diff {:+.2e}); Siegert {sieg:.5} Hz: shot/Siegert - 1 = {:+.4} (MC: {:+.4}). \
-         <V>: master {:.5}, MC {:.5} +- {:.5} mV (z = {z_v:+.2}); MODEL 2.6.1 without overshoot {model_26:.5} mV; \
+         <V>: master {:.5}, MC {:.5} +- {:.5} mV (z = {z_v:+.2}); docs/theory.md 2.6.1 without overshoot {model_26:.5} mV; \
          overshoot master {:.5}, MC {:.5} mV",
         s.rate,
         mc.rate,
@@ -377,7 +381,10 @@ fn compare_with_monte_carlo(x: f64, spikes: usize, seed: u64) {
     );
     assert!(z_rate.abs() < 3.0, "rate off by {z_rate} standard errors");
     assert!(z_v.abs() < 3.0, "mean V off by {z_v} standard errors");
-    assert!((s.overshoot - mc.overshoot).abs() < 0.005);
+    // batch means of the mean overshoot per spike (drift crossings count 0)
+    let z_o = (s.overshoot - mc.overshoot) / mc.overshoot_se;
+    println!("overshoot: z = {z_o:+.2} (se {:.2e} mV)", mc.overshoot_se);
+    assert!(z_o.abs() < 3.0, "overshoot off by {z_o} standard errors");
 }
 
 /// (e) Operating point of the default model (x ~ 12 mV, ~10.6 Hz), 1e5 spikes.
@@ -400,7 +407,10 @@ fn monte_carlo_mean_driven() {
 }
 
 /// docs/theory.md 2.2: shot noise fires about 7% below Siegert at the operating point and up to
-/// 63% below in the low-rate tail. Printed for the record; the ratio falls monotonically.
+/// 63% below in the low-rate tail (printed for the record; the rate itself is checked
+/// against exact Monte Carlo above). Checked: the relative difference is negative and
+/// shrinks monotonically towards high inputs, where the jumps matter less against the
+/// drift.
 #[test]
 fn shot_noise_relative_to_siegert() {
     let input = operating_input();
@@ -416,6 +426,4 @@ fn shot_noise_relative_to_siegert() {
         assert!(r > prev && r < 0.0);
         prev = r;
     }
-    let r12 = sn.rate(12.0) / siegert::rate(&LIF, 12.0, sigma) - 1.0;
-    assert!((-0.08..-0.06).contains(&r12));
 }

@@ -56,11 +56,23 @@ fn shot_noise_matches_precise_single_neurons() {
             sim.rate_hz,
             sim.rate_se_hz
         );
+        // the mean potential within 4 standard errors across neurons (0.015-0.017 mV);
+        // its overshoot term (the crossing jump lands above threshold, docs/theory.md 2.2;
+        // about 0.02 mV here) is printed but not resolved at this size: the exact Monte
+        // Carlo of tests/shot_noise.rs checks it to 3 standard errors of 1e-4 mV
+        let z_v = (sim.mean_v_mv - theory.mean_v) / sim.mean_v_se_mv;
+        let no_overshoot = siegert::lif_mean_v(&lif, x, theory.rate);
+        let z_no = (sim.mean_v_mv - no_overshoot) / sim.mean_v_se_mv;
+        println!(
+            "  mean V: z = {z_v:+.2} (se {:.4} mV); without the overshoot term z = {z_no:+.2}",
+            sim.mean_v_se_mv
+        );
         assert!(
-            (sim.mean_v_mv - theory.mean_v).abs() < 0.03,
-            "mean V {} vs {}",
+            z_v.abs() < 4.0,
+            "mean V {} vs simulated {} +- {}",
             theory.mean_v,
-            sim.mean_v_mv
+            sim.mean_v_mv,
+            sim.mean_v_se_mv
         );
         // the simulation resolves the Siegert overestimate (several standard errors)
         assert!(

@@ -120,13 +120,13 @@ fn rate_and_derivative_match_mpmath() {
     );
     assert!(rate_w.n > 300);
     assert!(
-        rate_w.err < 1e-9,
+        rate_w.err < 1e-13,
         "rate error {:.3e} at {:?}",
         rate_w.err,
         rate_w.at
     );
     assert!(
-        drate_w.err < 1e-9,
+        drate_w.err < 1e-13,
         "derivative error {:.3e} at {:?}",
         drate_w.err,
         drate_w.at
@@ -161,7 +161,7 @@ fn cv_matches_mpmath() {
         w.err, w.at, w.n
     );
     assert!(w.n >= 10);
-    assert!(w.err < 1e-6, "CV error {:.3e} at {:?}", w.err, w.at);
+    assert!(w.err < 3e-14, "CV error {:.3e} at {:?}", w.err, w.at);
 }
 
 /// Strong noise (CV > 1), tiny noise above threshold, rare firing
@@ -183,7 +183,7 @@ fn cv_matches_mpmath_at_extreme_inputs() {
         w.err, w.at, w.n
     );
     assert!(w.n >= 10);
-    assert!(w.err < 1e-6, "CV error {:.3e} at {:?}", w.err, w.at);
+    assert!(w.err < 3e-13, "CV error {:.3e} at {:?}", w.err, w.at);
 }
 
 /// Small noise above threshold: the crossing-time jitter is the voltage spread at the

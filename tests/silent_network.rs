@@ -30,6 +30,7 @@ fn silent_network_is_the_silent_state() {
     let all = stationary::solve_all(&m, Limit::Finite, &[0.0], &[0.0]).unwrap();
     assert_eq!(all.len(), 1);
     let sol = fixed_points(&m, Limit::Finite, &[0.0], &SearchBox::default()).unwrap();
+    assert_eq!(sol.fixed_points.len(), 1, "{:?}", sol.fixed_points.len());
     assert!(
         sol.fixed_points
             .iter()

@@ -396,7 +396,13 @@ fn deterministic_across_threads() {
     }
 }
 
-/// Brunel (2000) model A, g = 5, eta = 2, full size, 0.3 s: NEST gives 38.13 Hz.
+/// Brunel (2000) model A, g = 5, eta = 2, full size, 0.3 s, against NEST 3.10 and Brian2
+/// 2.9 (`tests/data/peers_brunel.json`, `tools/reference/peers_collect.py`: 1-s runs of
+/// the same network). The rate within 4 standard errors of NEST's, the error from batch
+/// means of the recorded population rate over 30-ms blocks (the population rate
+/// fluctuates with CV 0.56 at 1 ms in NEST). The mean ISI CV within 10% of NEST's
+/// (NEST and Brian2 differ by 1.6%; a 0.3-s run has few long intervals, which biases
+/// the CV low).
 #[test]
 fn brunel_a_rate() {
     let mut m = presets::brunel_a(5.0, 2.0, 0.1, 1000, 10_000, 2_500).unwrap();
@@ -416,12 +422,54 @@ fn brunel_a_rate() {
         "Brunel A: E {:.2} Hz, I {:.2} Hz, CV {:.3}, {:.3e} events/s",
         e.rate_hz, r.populations[1].rate_hz, e.cv_isi, r.events_per_s
     );
-    assert!(
-        (e.rate_hz / 38.13 - 1.0).abs() < 0.04,
-        "E rate {}",
-        e.rate_hz
+    let peers: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/peers_brunel.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let nest = peers["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["simulator"] == "nest" && r["g"] == 5.0 && r["eta"] == 2.0)
+        .unwrap();
+    let (nest_rate, nest_cv) = (
+        nest["rate_e_hz"].as_f64().unwrap(),
+        nest["cv_isi_mean_e"].as_f64().unwrap(),
     );
-    assert!(e.cv_isi > 0.3 && e.cv_isi < 0.55, "CV {}", e.cv_isi);
+    // batch means over 30-ms blocks of the recorded rate after the warm-up
+    let rec: Vec<f64> = r
+        .time_s
+        .iter()
+        .zip(&e.rate_t)
+        .filter(|(t, _)| **t >= m.sim.warmup)
+        .map(|(_, v)| *v)
+        .collect();
+    let per = rec.len() / 10;
+    let blocks: Vec<f64> = rec
+        .chunks(per)
+        .filter(|c| c.len() == per)
+        .map(|c| c.iter().sum::<f64>() / per as f64)
+        .collect();
+    let mean = blocks.iter().sum::<f64>() / blocks.len() as f64;
+    let se = (blocks.iter().map(|b| (b - mean).powi(2)).sum::<f64>()
+        / ((blocks.len() - 1) * blocks.len()) as f64)
+        .sqrt();
+    let z = (e.rate_hz - nest_rate) / se;
+    println!(
+        "NEST: E {nest_rate:.2} Hz, CV {nest_cv:.3}; balnet - NEST: z = {z:+.2} (se {se:.3} Hz over {} blocks), CV {:+.1}%",
+        blocks.len(),
+        100.0 * (e.cv_isi / nest_cv - 1.0)
+    );
+    assert!(z.abs() < 4.0, "E rate {} vs NEST {nest_rate}", e.rate_hz);
+    assert!(
+        (e.cv_isi / nest_cv - 1.0).abs() < 0.1,
+        "CV {} vs NEST {nest_cv}",
+        e.cv_isi
+    );
 }
 
 #[test]
@@ -429,10 +477,40 @@ fn dale_violations_and_clipping() {
     let mut m = small_model(Connectivity::Bernoulli, 4000, 1000, 1000.0);
     m.latent = Some(presets::rank_one_latent(presets::DEFAULT_SIGMA_NM));
     let net = network::build(&m).unwrap();
-    let frac = net.dale_violations as f64 / net.n_synapses() as f64;
-    println!("Dale violations {frac:.3e}");
-    // docs/theory.md section 5: 0.07% (m_i and n_j of different neurons are independent)
-    assert!(frac > 4e-4 && frac < 1e-3, "fraction {frac}");
+    // closed form (tools/reference/dale_violations.py): an excitatory connection j -> i
+    // violates Dale's law when m_i n_j / K < -J / sqrt(K), i.e. Z1 Z2 < -a with
+    // a = J sqrt(K) / (sigma_m sigma_n) = 5.27 (m_i, n_j of different neurons independent),
+    // with probability p = (1/pi) Int_a^inf K_0; inhibitory sources (a >= 26) below 1e-12.
+    // Connections sharing a target (m_i) or a source (n_j) are correlated: the variance
+    // adds (E[q^2] - p^2) per such pair, q(z) = Phi(-a/|z|).
+    const P: f64 = 0.000810033566989655;
+    const EQ2: f64 = 1.84932592898771e-5;
+    let deg = indegrees(&net);
+    let mut out = vec![0usize; net.n];
+    for j in 0..net.n {
+        if net.pop_of[j] == 0 {
+            out[j] = net.targets.range(net.source_range(j)).count();
+        }
+    }
+    let n_exc: usize = out.iter().sum();
+    let pairs: f64 = deg
+        .iter()
+        .map(|d| (d[0] * d[0].saturating_sub(1)) as f64)
+        .sum::<f64>()
+        + out
+            .iter()
+            .map(|&o| (o * o.saturating_sub(1)) as f64)
+            .sum::<f64>();
+    let expected = n_exc as f64 * P;
+    let sd = (n_exc as f64 * P * (1.0 - P) + pairs * (EQ2 - P * P)).sqrt();
+    let z = (net.dale_violations as f64 - expected) / sd;
+    println!(
+        "Dale violations {} of {} connections ({:.3e}); closed form {expected:.0} +- {sd:.0} (z = {z:+.2})",
+        net.dale_violations,
+        net.n_synapses(),
+        net.dale_violations as f64 / net.n_synapses() as f64
+    );
+    assert!(z.abs() < 3.0, "Dale violations: z = {z}");
     assert!(net.clipped.is_empty());
     m.sim.clip_dale = true;
     let net2 = network::build(&m).unwrap();

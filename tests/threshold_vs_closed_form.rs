@@ -44,5 +44,5 @@ fn threshold_integration_equals_closed_form() {
         }
     }
     eprintln!("worst relative difference {worst:.2e}");
-    assert!(worst < 1e-6, "worst relative difference {worst:.2e}");
+    assert!(worst < 5e-8, "worst relative difference {worst:.2e}");
 }

@@ -47,6 +47,8 @@ pub struct SingleNeuronResult {
     /// Time-averaged membrane potential (mV): exact time average in precise mode,
     /// step-end samples in grid mode.
     pub mean_v_mv: f64,
+    /// Standard error of `mean_v_mv` from the spread across neurons (mV).
+    pub mean_v_se_mv: f64,
     /// CV of the pooled inter-spike intervals.
     pub cv_isi: f64,
     /// Mean of the pooled inter-spike intervals (s); NaN without two spikes.
@@ -144,6 +146,11 @@ pub fn single_neuron(inp: &SingleNeuronInput) -> Result<SingleNeuronResult> {
         0.0
     };
     let mean_v = per.iter().map(|x| x.1).sum::<f64>() / nn;
+    let var_v = if inp.n_neurons > 1 {
+        per.iter().map(|x| (x.1 - mean_v).powi(2)).sum::<f64>() / (nn - 1.0)
+    } else {
+        0.0
+    };
     let (s1, s2, ni) = per.iter().fold((0.0, 0.0, 0u64), |acc, x| {
         (acc.0 + x.2, acc.1 + x.3, acc.2 + x.4)
     });
@@ -157,6 +164,7 @@ pub fn single_neuron(inp: &SingleNeuronInput) -> Result<SingleNeuronResult> {
         rate_hz: rate,
         rate_se_hz: (var / nn).sqrt(),
         mean_v_mv: mean_v,
+        mean_v_se_mv: (var_v / nn).sqrt(),
         cv_isi: cv,
         mean_isi_s: mean_isi,
         n_spikes: per.iter().map(|x| x.0).sum(),
