@@ -295,7 +295,9 @@ fn unsupported_models_are_refused_with_the_reason() {
     assert!(e.contains("loadings of all neurons"), "{e}");
 }
 
-/// A `python3` on PATH, or `None` (then the syntax checks are skipped with a note).
+/// A `python3` on PATH, or `None` (then the syntax checks are skipped with a note, so
+/// that `cargo test` needs only the Rust toolchain; with `BALNET_REQUIRE_PYTHON` set, as
+/// in `.ci/run`, a missing `python3` fails instead).
 fn python() -> Option<&'static str> {
     std::process::Command::new("python3")
         .arg("--version")
@@ -308,6 +310,10 @@ fn python() -> Option<&'static str> {
 #[test]
 fn scripts_are_valid_python() {
     let Some(py) = python() else {
+        assert!(
+            std::env::var_os("BALNET_REQUIRE_PYTHON").is_none(),
+            "BALNET_REQUIRE_PYTHON is set but there is no python3 on PATH"
+        );
         println!("note: no python3 on PATH; the Python syntax check is skipped");
         return;
     };
