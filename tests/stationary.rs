@@ -38,68 +38,41 @@ fn default_d0_matches_the_independent_reference() {
         println!("{what}: {got:.12} vs {want:.12} ({e:.1e})");
         assert!(e < 2e-11, "{what}: {got} vs reference {want}");
     };
+    type Field = fn(&balnet::theory::state::PopulationState) -> f64;
+    let fixed_indegree: [(&str, &str, Field); 5] = [
+        ("nu", "nu_hz", |p| p.rate_hz),
+        ("mu", "mu_mv", |p| p.mu_mv),
+        ("sigma", "sigma_mv", |p| p.sigma_mv),
+        ("mean V", "mean_v_mv", |p| p.mean_v_mv),
+        ("gain", "gain_hz_per_mv", |p| p.gain_hz_per_mv),
+    ];
+    let bernoulli: [(&str, &str, Field); 6] = [
+        ("nu", "nu_hz", |p| p.rate_hz),
+        ("q", "q_hz2", |p| p.q_hz2),
+        ("mu", "mu_mv", |p| p.mu_mv),
+        ("sigma", "sigma_mv", |p| p.sigma_mv),
+        ("beta", "beta_mv2", |p| p.quenched_var_mv2),
+        ("mean V", "mean_v_mv", |p| p.mean_v_mv),
+    ];
     let fi = stationary::solve(&d0_fixed_indegree(), Limit::Finite, &[], &[], None).unwrap();
-    for (a, p) in fi.populations.iter().enumerate() {
-        check(
-            &format!("fixed in-degree {} nu", p.name),
-            p.rate_hz,
-            get("fixed_indegree", "nu_hz", a),
-        );
-        check(
-            &format!("fixed in-degree {} mu", p.name),
-            p.mu_mv,
-            get("fixed_indegree", "mu_mv", a),
-        );
-        check(
-            &format!("fixed in-degree {} sigma", p.name),
-            p.sigma_mv,
-            get("fixed_indegree", "sigma_mv", a),
-        );
-        check(
-            &format!("fixed in-degree {} mean V", p.name),
-            p.mean_v_mv,
-            get("fixed_indegree", "mean_v_mv", a),
-        );
-        check(
-            &format!("fixed in-degree {} gain", p.name),
-            p.gain_hz_per_mv,
-            get("fixed_indegree", "gain_hz_per_mv", a),
-        );
-        // identical neurons with fixed in-degree: beta = 0 is self-consistent (docs/theory.md 2.1)
-        assert!(p.quenched_var_mv2 < 1e-8, "beta = {}", p.quenched_var_mv2);
-    }
     let be = stationary::solve(&presets::default_d0(), Limit::Finite, &[], &[], None).unwrap();
-    for (a, p) in be.populations.iter().enumerate() {
-        check(
-            &format!("Bernoulli {} nu", p.name),
-            p.rate_hz,
-            get("bernoulli", "nu_hz", a),
-        );
-        check(
-            &format!("Bernoulli {} q", p.name),
-            p.q_hz2,
-            get("bernoulli", "q_hz2", a),
-        );
-        check(
-            &format!("Bernoulli {} mu", p.name),
-            p.mu_mv,
-            get("bernoulli", "mu_mv", a),
-        );
-        check(
-            &format!("Bernoulli {} sigma", p.name),
-            p.sigma_mv,
-            get("bernoulli", "sigma_mv", a),
-        );
-        check(
-            &format!("Bernoulli {} beta", p.name),
-            p.quenched_var_mv2,
-            get("bernoulli", "beta_mv2", a),
-        );
-        check(
-            &format!("Bernoulli {} mean V", p.name),
-            p.mean_v_mv,
-            get("bernoulli", "mean_v_mv", a),
-        );
+    for (block, st, fields) in [
+        ("fixed_indegree", &fi, &fixed_indegree[..]),
+        ("bernoulli", &be, &bernoulli[..]),
+    ] {
+        for (a, p) in st.populations.iter().enumerate() {
+            for (label, key, field) in fields {
+                check(
+                    &format!("{block} {} {label}", p.name),
+                    field(p),
+                    get(block, key, a),
+                );
+            }
+        }
+    }
+    // identical neurons with fixed in-degree: beta = 0 is self-consistent (docs/theory.md 2.1)
+    for p in &fi.populations {
+        assert!(p.quenched_var_mv2 < 1e-8, "beta = {}", p.quenched_var_mv2);
     }
 }
 

@@ -261,6 +261,13 @@ impl TrainFano {
     }
 }
 
+/// `n >= 2` equally spaced mean inputs (mV) over `mean +- reach`.
+fn input_grid(mean: f64, reach: f64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|k| mean + reach * (2.0 * k as f64 / (n - 1) as f64 - 1.0))
+        .collect()
+}
+
 /// Grid points of [`train_fano`]'s per-neuron values over `mean +- TRAIN_REACH sd` of a
 /// population's mean inputs.
 pub const TRAIN_GRID: usize = 49;
@@ -320,12 +327,7 @@ pub fn train_fano<T: Transfer>(
                 .collect();
             let sd = p.delta_mv2.max(0.0).sqrt();
             let x_mv: Vec<f64> = if sd > 0.0 {
-                (0..TRAIN_GRID)
-                    .map(|k| {
-                        p.mean_input_mv
-                            + TRAIN_REACH * sd * (2.0 * k as f64 / (TRAIN_GRID - 1) as f64 - 1.0)
-                    })
-                    .collect()
+                input_grid(p.mean_input_mv, TRAIN_REACH * sd, TRAIN_GRID)
             } else {
                 vec![p.mean_input_mv]
             };
@@ -455,12 +457,7 @@ pub fn input_fano<T: Transfer>(
             let p = &state.populations[a];
             let lif = LifParams::of(model, a);
             let sd = p.delta_mv2.max(0.0).sqrt().max(0.5);
-            let xs: Vec<f64> = (0..INPUT_GRID)
-                .map(|k| {
-                    p.mean_input_mv
-                        + INPUT_REACH * sd * (2.0 * k as f64 / (INPUT_GRID - 1) as f64 - 1.0)
-                })
-                .collect();
+            let xs = input_grid(p.mean_input_mv, INPUT_REACH * sd, INPUT_GRID);
             let prev = previous.and_then(|v| v.get(a));
             let at = |x: f64| -> Option<Vec<f64>> {
                 let mut f = prev.map_or_else(|| f0.clone(), |g| g.at(x));
