@@ -66,8 +66,9 @@ pub struct PopulationComparison {
     pub membrane_fano_sim: f64,
     /// The membrane Fano factor by band of single-neuron rate, theory (the correlated
     /// closure's own model of the trains, docs/theory.md 6.6.10; for the other closures
-    /// the spectral closure's model at this state, 2.1) and simulation: does a neuron of a given rate fire as
-    /// regularly as the theory says, apart from how many neurons have that rate?
+    /// the spectral closure's model at this state, 2.1) and simulation: does a neuron of
+    /// a given rate fire as regularly as the theory says, apart from how many neurons
+    /// have that rate?
     pub fano_by_rate: Vec<FanoBand>,
 }
 
@@ -80,8 +81,10 @@ pub struct FanoBand {
     /// Upper edge (Hz); `null` in JSON for the last, unbounded band.
     #[serde(with = "crate::sim::inf_null")]
     pub hi_hz: f64,
-    /// `E[nu F_LIF(x + delta, sigma_eff) ; nu(x) in band] / E[nu ; band]` over the
-    /// population's Gaussian of mean inputs (null if the band is empty in theory).
+    /// `E[nu F(x) ; nu(x) in band] / E[nu ; band]` over the population's Gaussian of
+    /// mean inputs, `F(x)` a neuron's value as the closure models the trains (the
+    /// correlated closure's spectra, else the spectral closure's `F_LIF(x + delta,
+    /// sigma_eff)`); null if the band is empty in theory.
     #[serde(with = "crate::sim::nan_null")]
     pub fano_theory: f64,
     /// `sum nu_i F_i / sum nu_i` over the simulated neurons of the band (null if none).
@@ -91,23 +94,46 @@ pub struct FanoBand {
     pub n_sim: usize,
 }
 
-/// The membrane Fano factor of a neuron of population `a` by mean input (mV), as the
-/// closure models the trains (see the comparison's `trains`): the correlated closure's
-/// [`crate::theory::correlated::TrainFano`] if given (NaN if it failed), else the
-/// spectral closure's [`crate::theory::spectral::neuron_fano`].
-fn neuron_fano(
-    trains: &Option<Option<Vec<crate::theory::correlated::TrainFano>>>,
-    model: &Model,
-    state: &State,
-    a: usize,
-) -> Box<dyn Fn(f64) -> f64> {
-    match trains {
-        Some(Some(t)) => {
-            let t = t[a].clone();
-            Box::new(move |x| t.at(x))
+/// How a theory variant models the presynaptic trains' membrane Fano factors
+/// (docs/theory.md section 3, "Regularity of the trains").
+enum TrainModel {
+    /// The correlated closure's own spectra (docs/theory.md 6.6.10).
+    Correlated(Vec<crate::theory::correlated::TrainFano>),
+    /// The correlated closure's model could not be evaluated at the state: null.
+    Unavailable,
+    /// The other closures: the spectral closure's model (docs/theory.md 2.1).
+    Spectral,
+}
+
+impl TrainModel {
+    fn of(model: &Model, state: &State) -> Self {
+        if model.noise != NoiseClosure::Correlated {
+            return Self::Spectral;
         }
-        Some(None) => Box::new(|_| f64::NAN),
-        None => Box::new(crate::theory::spectral::neuron_fano(model, state, a)),
+        crate::theory::closure::correlated_train_fano(model, state)
+            .map_or(Self::Unavailable, Self::Correlated)
+    }
+
+    /// The population values (NaN where unavailable).
+    fn populations(&self, model: &Model, state: &State) -> Vec<f64> {
+        let nan = vec![f64::NAN; state.populations.len()];
+        match self {
+            Self::Correlated(t) => t.iter().map(|f| f.population).collect(),
+            Self::Unavailable => nan,
+            Self::Spectral => crate::theory::closure::spectral_fano(model, state).unwrap_or(nan),
+        }
+    }
+
+    /// The value of a neuron of population `a` by its mean input (mV).
+    fn neuron(&self, model: &Model, state: &State, a: usize) -> Box<dyn Fn(f64) -> f64> {
+        match self {
+            Self::Correlated(t) => {
+                let t = t[a].clone();
+                Box::new(move |x| t.at(x))
+            }
+            Self::Unavailable => Box::new(|_| f64::NAN),
+            Self::Spectral => Box::new(crate::theory::spectral::neuron_fano(model, state, a)),
+        }
     }
 }
 
@@ -545,18 +571,8 @@ fn compare_theory_states(
                     })?
             };
             let window = w[1] - w[0];
-            // the trains' membrane Fano factors as the closure models them: the
-            // correlated closure's own spectra (docs/theory.md 6.6.10), for the other
-            // closures the spectral closure's model (docs/theory.md 2.1); null if the
-            // model cannot be evaluated at this state
-            let trains = (m.noise == NoiseClosure::Correlated)
-                .then(|| crate::theory::closure::correlated_train_fano(&m, &state).ok());
-            let fano_theory = match &trains {
-                Some(Some(t)) => t.iter().map(|f| f.population).collect(),
-                Some(None) => vec![f64::NAN; state.populations.len()],
-                None => crate::theory::closure::spectral_fano(&m, &state)
-                    .unwrap_or_else(|_| vec![f64::NAN; state.populations.len()]),
-            };
+            let trains = TrainModel::of(&m, &state);
+            let fano_theory = trains.populations(&m, &state);
             let mut pops = Vec::new();
             for (a, pr) in sim.populations.iter().enumerate() {
                 let th = &state.populations[a];
@@ -594,7 +610,7 @@ fn compare_theory_states(
                         &m,
                         &state,
                         a,
-                        &*neuron_fano(&trains, &m, &state, a),
+                        &*trains.neuron(&m, &state, a),
                         &rates,
                         pr.epoch_membrane_fano_per_neuron
                             .get(ei)
