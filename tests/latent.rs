@@ -928,10 +928,17 @@ fn g_fixed_indegree_matches_reference_theory_section_5() {
     );
     assert!(slope < 1.0, "the bistable fixed point must be stable");
     // the input step below the bifurcation
-    let before = stationary::solve(&model, Limit::Finite, &[0.0], &[0.0], None).unwrap();
-    let after = latent_root_1d(&model, &finite(), &[1.0], 0.5, 15.0).unwrap();
+    check_step_against_reference(&model, "finite K", &want);
+}
+
+/// The input step `s: 0 -> 1` below the bifurcation (docs/theory.md 2.4, 2.6.1) against the
+/// reference block `want`: the latent fixed point after the step (bracket [0.5, 15] Hz, as
+/// the reference script), and the changes of mean V and of the rates from `kappa = 0`.
+fn check_step_against_reference(model: &Model, label: &str, want: &dyn Fn(&[&str]) -> f64) {
+    let before = stationary::solve(model, Limit::Finite, &[0.0], &[0.0], None).unwrap();
+    let after = latent_root_1d(model, &finite(), &[1.0], 0.5, 15.0).unwrap();
     check_reference(
-        "finite K kappa after the step s: 0 -> 1 (Hz)",
+        &format!("{label} kappa after the step s: 0 -> 1 (Hz)"),
         after.kappa[0],
         want(&["step", "kappa_hz"]),
         TOL_ROOT,
@@ -940,13 +947,13 @@ fn g_fixed_indegree_matches_reference_theory_section_5() {
     for (a, p) in shift.populations.iter().enumerate() {
         let i = a.to_string();
         check_reference(
-            &format!("finite K mean-V shift of {} (mV)", p.name),
+            &format!("{label} mean-V shift of {} (mV)", p.name),
             p.delta_mean_v_mv,
             want(&["step", "delta_mean_v_mv", &i]),
             TOL_SHIFT,
         );
         check_reference(
-            &format!("finite K rate change of {} (Hz)", p.name),
+            &format!("{label} rate change of {} (Hz)", p.name),
             p.delta_rate_hz,
             want(&["step", "delta_rate_hz", &i]),
             TOL_ROOT,
@@ -970,30 +977,7 @@ fn g_bernoulli_default_matches_reference_theory_section_5() {
         want(&["bifurcation", "sigma_nm_star_mv"]),
         TOL_BIFURCATION,
     );
-    let before = stationary::solve(&model, Limit::Finite, &[0.0], &[0.0], None).unwrap();
-    let after = latent_root_1d(&model, &finite(), &[1.0], 0.5, 15.0).unwrap();
-    check_reference(
-        "Bernoulli finite K kappa after the step (Hz)",
-        after.kappa[0],
-        want(&["step", "kappa_hz"]),
-        TOL_ROOT,
-    );
-    let shift = coherent_shift_states(&before, &after).unwrap();
-    for (a, p) in shift.populations.iter().enumerate() {
-        let i = a.to_string();
-        check_reference(
-            &format!("Bernoulli finite K mean-V shift of {} (mV)", p.name),
-            p.delta_mean_v_mv,
-            want(&["step", "delta_mean_v_mv", &i]),
-            TOL_SHIFT,
-        );
-        check_reference(
-            &format!("Bernoulli finite K rate change of {} (Hz)", p.name),
-            p.delta_rate_hz,
-            want(&["step", "delta_rate_hz", &i]),
-            TOL_ROOT,
-        );
-    }
+    check_step_against_reference(&model, "Bernoulli finite K", &want);
 }
 
 // tuning (docs/theory.md 2.6.4) ----------------------------------------------------------------

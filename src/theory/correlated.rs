@@ -245,19 +245,14 @@ impl TrainFano {
     /// The value of a neuron at mean input `x` (mV): linear interpolation, constant
     /// beyond the grid's ends.
     pub fn at(&self, x: f64) -> f64 {
-        let n = self.x_mv.len();
-        if n == 0 {
+        if self.neuron.is_empty() {
             return self.population;
         }
-        let k = self.x_mv.partition_point(|&g| g <= x);
-        if k == 0 {
-            return self.neuron[0];
+        let (k, w) = super::state::grid_segment(&self.x_mv, x);
+        if w == 0.0 {
+            return self.neuron[k];
         }
-        if k == n {
-            return self.neuron[n - 1];
-        }
-        let w = (x - self.x_mv[k - 1]) / (self.x_mv[k] - self.x_mv[k - 1]);
-        self.neuron[k - 1] + w * (self.neuron[k] - self.neuron[k - 1])
+        self.neuron[k] + w * (self.neuron[k + 1] - self.neuron[k])
     }
 }
 

@@ -139,17 +139,23 @@ impl InputFano {
             .collect()
     }
 
-    /// The grid segment `k` and weight `w` of `x`: `x = (1 - w) x_k + w x_{k+1}`,
-    /// clamped to `[0, 1]` beyond the ends (`k` is the last index with `w = 0` above).
+    /// The grid segment of `x`: [`grid_segment`] on `x_mv`.
     pub fn segment(&self, x: f64) -> (usize, f64) {
-        let n = self.x_mv.len();
-        if n < 2 || !(x > self.x_mv[0]) {
-            return (0, 0.0);
-        }
-        if x >= self.x_mv[n - 1] {
-            return (n - 1, 0.0);
-        }
-        let k = self.x_mv.partition_point(|&v| v <= x) - 1;
-        (k, (x - self.x_mv[k]) / (self.x_mv[k + 1] - self.x_mv[k]))
+        grid_segment(&self.x_mv, x)
     }
+}
+
+/// The segment `k` and weight `w` of `x` on the increasing grid `xs`:
+/// `x = (1 - w) x_k + w x_{k+1}`, clamped to `[0, 1]` beyond the ends (`k` is the last
+/// index with `w = 0` above; `(0, 0)` for a grid of fewer than two points or NaN).
+pub fn grid_segment(xs: &[f64], x: f64) -> (usize, f64) {
+    let n = xs.len();
+    if n < 2 || !(x > xs[0]) {
+        return (0, 0.0);
+    }
+    if x >= xs[n - 1] {
+        return (n - 1, 0.0);
+    }
+    let k = xs.partition_point(|&v| v <= x) - 1;
+    (k, (x - xs[k]) / (xs[k + 1] - xs[k]))
 }

@@ -446,6 +446,23 @@ def bifurcation_record(st, ld):
             "gains_hz_per_mv": [f(g) for g in st["gain"]]}
 
 
+def root_record(rule, ld, s, bracket, start, sigma_nm, finals, label):
+    """The latent root at input `s` in `bracket` (Hz), solved from the state `start`
+    (appended to `finals`), and its record: the state, the Model's `Sigma^nm`, the
+    bracket and its scan, the reduced slope dG/dkappa, its eigenvalue and stability."""
+    st, scan, _ = latent_root(rule, ld, s, bracket, start, 8)
+    finals.append(st)
+    slope = reduced_slope(rule, ld, st, GH_N)
+    print(f"  {label} kappa* =", s20(st["kappa"]), "dG/dkappa", mp.nstr(slope, 12),
+          flush=True)
+    rec = state_record(st)
+    rec.update({"sigma_nm_mv": sigma_nm, "bracket_hz": list(bracket),
+                "scan": scan, "dG_dkappa": f(slope),
+                "eigenvalue_per_s": f((slope - 1) / b64(TAU_S)),
+                "stable": bool(slope < 1)})
+    return st, rec
+
+
 def main():
     t0 = time.time()
     out = {}
@@ -481,26 +498,12 @@ def main():
     print("  balanced Sigma^nm* =", bal["sigma_nm_star_mv_str"], flush=True)
 
     # bistable variant, s = 0, bracket [12, 19] Hz (tests/latent.rs)
-    bis, bis_scan, _ = latent_root(rule, ld_bis, 0, (12, 19), fi0, 8)
-    finals.append(bis)
-    slope = reduced_slope(rule, ld_bis, bis, GH_N)
-    print("  bistable kappa* =", s20(bis["kappa"]), "dG/dkappa", mp.nstr(slope, 12), flush=True)
-    bis_rec = state_record(bis)
-    bis_rec.update({"sigma_nm_mv": SNM_BISTABLE, "bracket_hz": [12, 19],
-                    "scan": bis_scan, "dG_dkappa": f(slope),
-                    "eigenvalue_per_s": f((slope - 1) / b64(TAU_S)),
-                    "stable": bool(slope < 1)})
+    _, bis_rec = root_record(rule, ld_bis, 0, (12, 19), fi0, SNM_BISTABLE, finals,
+                             "bistable")
 
     # input step s: 0 -> 1 at Sigma^nm = 11.65 mV, bracket [0.5, 15] Hz
-    step, step_scan, _ = latent_root(rule, ld_def, 1, (0.5, 15), fi0, 8)
-    finals.append(step)
-    slope_s = reduced_slope(rule, ld_def, step, GH_N)
-    print("  step kappa* =", s20(step["kappa"]), flush=True)
-    step_rec = state_record(step)
-    step_rec.update({"sigma_nm_mv": SNM_DEFAULT, "bracket_hz": [0.5, 15],
-                     "scan": step_scan, "dG_dkappa": f(slope_s),
-                     "eigenvalue_per_s": f((slope_s - 1) / b64(TAU_S)),
-                     "stable": bool(slope_s < 1)})
+    step, step_rec = root_record(rule, ld_def, 1, (0.5, 15), fi0, SNM_DEFAULT, finals,
+                                 "step")
     step_rec.update(shift_record(fi0, step))
     print("  step delta <V> =", step_rec["delta_mean_v_mv_str"], flush=True)
     out["fixed_indegree"] = {"kappa0": state_record(fi0), "bifurcation": bif,
@@ -516,15 +519,8 @@ def main():
     print("bernoulli kappa = 0:", [mp.nstr(v, 15) for v in be0["nu"]], flush=True)
     bbif = bifurcation_record(be0, ld_def)
     print("  bifurcation Sigma^nm* =", bbif["sigma_nm_star_mv_str"], flush=True)
-    bstep, bstep_scan, _ = latent_root(rule, ld_def, 1, (0.5, 15), be0, 8)
-    finals.append(bstep)
-    slope_b = reduced_slope(rule, ld_def, bstep, GH_N)
-    print("  step kappa* =", s20(bstep["kappa"]), flush=True)
-    bstep_rec = state_record(bstep)
-    bstep_rec.update({"sigma_nm_mv": SNM_DEFAULT, "bracket_hz": [0.5, 15],
-                      "scan": bstep_scan, "dG_dkappa": f(slope_b),
-                      "eigenvalue_per_s": f((slope_b - 1) / b64(TAU_S)),
-                      "stable": bool(slope_b < 1)})
+    bstep, bstep_rec = root_record(rule, ld_def, 1, (0.5, 15), be0, SNM_DEFAULT, finals,
+                                   "step")
     bstep_rec.update(shift_record(be0, bstep))
     print("  step delta <V> =", bstep_rec["delta_mean_v_mv_str"], flush=True)
     out["bernoulli"] = {"kappa0": state_record(be0), "bifurcation": bbif,
