@@ -1,0 +1,107 @@
+//! The `correlated` closure's single-neuron rule (`C`, docs/theory.md 6.6.6: shot noise at
+//! the `chi_2`-weighted Fano factor) for gamma-renewal input and for inputs with the same
+//! low-frequency level `S(0) = CV^2 nu` and membrane-filtered Fano factor `F_eff` but a
+//! one-pole or two-pole relative spectrum:
+//!
+//! - one pole: `S/nu - 1 = -(1 - CV^2) / (1 + (omega tau_c)^2)`,
+//!   `tau_c = tau_m (F_eff - CV^2) / (1 - F_eff)`;
+//! - two poles: half of the deficit at `tau_c / 4`, half at the time that keeps `F_eff`.
+//!
+//! The difference `C(gamma) - C(one pole)` is the second-order effect of the spectrum's
+//! shape; docs/closures.md ("Renewal input beyond its spectrum") adds it to Monte Carlo
+//! rates of one-pole embeddings (`tools/renewal_embeddings.py`).
+//!
+//! `cargo run --release --example correlated_one_pole -- NU CV X1,X2,...`
+//! (presynaptic rate in Hz, ISI CV, mean inputs in mV; population E of the default model,
+//! `K_E`, `K_I` gamma trains with 2 ms dead time, Poisson external input).
+
+use balnet::transfer::renewal::GammaRenewal;
+use balnet::transfer::response::second_order::chi2_fano;
+use balnet::transfer::shot_noise::{Resolution, ShotNoise, TABLE_SPACING, population_input};
+use balnet::transfer::{LifParams, Transfer};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "usage: correlated_one_pole NU_HZ CV X_MV[,X_MV...]";
+    let nu_pre: f64 = args.get(1).ok_or(usage)?.parse()?;
+    let cv: f64 = args.get(2).ok_or(usage)?.parse()?;
+    let xs = args
+        .get(3)
+        .ok_or(usage)?
+        .split(',')
+        .map(str::parse)
+        .collect::<Result<Vec<f64>, _>>()?;
+    let m = balnet::presets::default_model();
+    let a = 0;
+    let lif = LifParams::of(&m, a);
+    let tau = lif.tau_m;
+    let g =
+        GammaRenewal::new(nu_pre, cv, 0.002).ok_or("gamma train: need 0 < CV and 2 ms < 1/NU")?;
+    let f_eff = g.fano_eff(tau);
+    let deficit = 1.0 - cv * cv;
+    let tau_c = tau * (f_eff - cv * cv) / (1.0 - f_eff);
+    // membrane-filtered weight of a one-pole deficit: tau_c / (tau_c + tau_m); two poles
+    // with equal halves keep F_eff when their weights average to the one pole's
+    let weight = |t: f64| t / (t + tau);
+    // (no such time when the one pole's weight is above the midpoint of tau_c/4's and 1)
+    let (t1, w2) = (tau_c / 4.0, 2.0 * weight(tau_c) - weight(tau_c / 4.0));
+    let t2 = if w2 < 1.0 {
+        tau * w2 / (1.0 - w2)
+    } else {
+        f64::NAN
+    };
+    println!(
+        "nu {nu_pre} Hz, CV {cv}: F_eff {f_eff:.4}, one pole tau_c {:.2} ms, two poles {:.2} / {:.2} ms",
+        tau_c * 1e3,
+        t1 * 1e3,
+        t2 * 1e3
+    );
+    let nu = vec![nu_pre; m.p()];
+    let kj2: f64 = (0..m.p()).map(|b| m.k_in(b) * m.jump(a, b).powi(2)).sum();
+    let ext = m.k_ext() * m.external.nu0 * m.jump_ext(a).powi(2);
+    println!(
+        "{:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9}",
+        "x (mV)", "C gamma", "F_chi", "C 1-pole", "F_chi", "C 2-pole", "F_chi", "shape"
+    );
+    for x in xs {
+        let mut out = Vec::new();
+        for shape in 0..3 {
+            if shape == 2 && t2.is_nan() {
+                out.push((f64::NAN, f64::NAN));
+                continue;
+            }
+            let rel = |w: f64| match shape {
+                0 => g.spectrum(w) / nu_pre - 1.0,
+                1 => -deficit / (1.0 + (w * tau_c).powi(2)),
+                _ => {
+                    -0.5 * deficit / (1.0 + (w * t1).powi(2))
+                        - 0.5 * deficit / (1.0 + (w * t2).powi(2))
+                }
+            };
+            let sigma = |f: f64| (tau * (kj2 * nu_pre * f + ext)).sqrt();
+            let f_chi = chi2_fano(&lif, x, sigma, rel, f_eff, 3, 2e4)?;
+            let input = population_input(&m, a, &nu)?
+                .with_fano(0, f_chi)?
+                .with_fano(1, f_chi)?;
+            let t = ShotNoise::with_resolution(
+                lif,
+                input,
+                (x - 1.0, x + 1.0),
+                TABLE_SPACING,
+                Resolution::default(),
+            )?;
+            out.push((t.rate(x), f_chi));
+        }
+        println!(
+            "{x:>6.1} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>+9.4}",
+            out[0].0,
+            out[0].1,
+            out[1].0,
+            out[1].1,
+            out[2].0,
+            out[2].1,
+            out[0].0 - out[1].0
+        );
+    }
+    Ok(())
+}
