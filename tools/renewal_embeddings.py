@@ -78,9 +78,14 @@ def f_eff(nu, cv):
     return v / (np.pi / (2 * TAU))
 
 
+def one_pole_time(s0, fe):
+    """tau_c of the one-pole relative spectrum 1 - (1 - s0)/(1 + (omega tau_c)^2) whose
+    membrane-filtered Fano factor is fe."""
+    return TAU * (fe - s0) / (1 - fe)
+
+
 def tau_c(nu, cv):
-    fe = f_eff(nu, cv)
-    return TAU * (fe - cv * cv) / (1 - fe)
+    return one_pole_time(cv * cv, f_eff(nu, cv))
 
 
 def bias(x, nu):
@@ -120,7 +125,7 @@ def monte_carlo(model, nu, cv, x, n, t_rec, seed, dt=1e-5, warm=0.3):
         hk = []
         for r, j, s0, fe in pops:
             c = np.sqrt(s0)
-            hk.append((r, j, 1 / c - 1, TAU * (fe - s0) / (1 - fe) / c))
+            hk.append((r, j, 1 / c - 1, one_pole_time(s0, fe) / c))
         b = x - TAU * (sum(r * j for r, j, _, _ in hk) + K0 * NU0 * JE)
         ws = [np.full(n, r) for r, _, _, _ in hk]
     v = np.full(n, VR)
