@@ -18,6 +18,10 @@
 //!   (6.6.1) with the spectrum minus that white level;
 //! - `C`: shot noise with each population's `chi_2`-weighted Fano factor `F_B` (6.6.6),
 //!   the spectrum of population `B` being the sum of its drawn trains' gamma spectra;
+//! - `H = Hawkes + shape` (docs/theory.md 6.6.12): the rate with each population's input
+//!   a self-inhibiting (Hawkes) source of the drawn trains' total rate, rate-weighted
+//!   `CV^2` and `F_eff` (docs/theory.md 2.2.1), plus `C` minus `C` for the one-pole
+//!   spectra of those two numbers;
 //! - `z`: `(sim - prediction) / se`;
 //! - `F_out`: the membrane Fano factor of the receiving neuron's own spike train
 //!   (docs/theory.md 2.1), simulated, and the white-noise LIF renewal value
@@ -43,6 +47,7 @@ use balnet::theory::spectral::lif_fano_eff;
 use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::response::diffusion::drate_dsigma2;
 use balnet::transfer::response::second_order::SecondOrder;
+use balnet::transfer::shot_noise::hawkes::{self, HawkesSource};
 use balnet::transfer::shot_noise::{
     Resolution, ShotInput, ShotNoise, TABLE_SPACING, population_input,
 };
@@ -73,6 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut trains: Vec<Vec<GammaRenewal>> = Vec::new();
     let mut sources = Vec::new();
     let mut nu_mean = Vec::new();
+    let mut cv2s = Vec::new();
     for b in 0..m.p() {
         let name = balnet::sim::output::sanitize(&m.populations[b].name);
         let rates = floats(dir, &format!("rates_{name}.npy"))?;
@@ -105,6 +111,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             total / k as f64
         );
         nu_mean.push(total / k as f64);
+        cv2s.push(cv2);
         trains.push(drawn);
     }
     sources.push(RenewalSource::external(&m, a));
@@ -145,12 +152,49 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         f_eff.get(1).copied().unwrap_or(f64::NAN)
     );
     let t_p = shot(input.clone(), drive - 40.0, drive + 40.0)?;
+    // the Hawkes sources and their one-pole relative spectra
+    let hawkes_sources = (0..m.p())
+        .map(|b| {
+            HawkesSource::from_membrane_fano(
+                input.jumps_mv[b],
+                input.rates_hz[b],
+                cv2s[b],
+                f_eff[b],
+                tau,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let external = ShotInput::new(
+        input.jumps_mv[m.p()..].to_vec(),
+        input.rates_hz[m.p()..].to_vec(),
+    )?;
+    let rel_one_pole = |b: usize, w: f64| hawkes_sources[b].relative_spectrum(w) - 1.0;
+    // C for relative spectra `rel`: F_B = 1 + Int chi_2 rel_B / ((1/tau_m) d nu/d sigma^2),
+    // three rounds, then shot noise at those Fano factors; the rate and the F_B
+    let rule_c = |x: f64,
+                  rel: &dyn Fn(usize, f64) -> f64|
+     -> Result<(f64, Vec<f64>), Box<dyn std::error::Error>> {
+        let mut f = vec![0.8; m.p()];
+        for _ in 0..3 {
+            let sigma = sigma_of(&f);
+            let so = SecondOrder::new(&lif, x, sigma)?;
+            let den = drate_dsigma2(&lif, x, sigma) / tau;
+            f = (0..m.p())
+                .map(|b| Ok(1.0 + so.rate_change(|w| rel(b, w), 0.0, 2e4)? / den))
+                .collect::<balnet::Result<Vec<f64>>>()?;
+        }
+        let mut input_c = input.clone();
+        for (b, &fb) in f.iter().enumerate() {
+            input_c = input_c.with_fano(b, fb)?;
+        }
+        Ok((shot(input_c, x - 1.0, x + 1.0)?.rate(x), f))
+    };
     println!(
         "receiving neuron: population {}, {neurons} neurons x {seconds} s per point, seed {seed}",
         m.populations[a].name
     );
     println!(
-        "{:>6} | {:>9} {:>8} | {:>9} {:>9} {:>7} | {:>9} {:>7} | {:>9} {:>13} {:>7} | {:>5} {:>5}",
+        "{:>6} | {:>9} {:>8} | {:>9} {:>9} {:>7} | {:>9} {:>7} | {:>9} {:>13} {:>7} | {:>9} {:>7} | {:>5} {:>5}",
         "x (mV)",
         "sim",
         "se",
@@ -162,6 +206,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "C",
         "F_E / F_I",
         "z C",
+        "H",
+        "z H",
         "th s",
         "sim s"
     );
@@ -182,22 +228,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let s_inf = tau * tau * (0..m.p()).map(|b| white[b] * (1.0 - f_eff[b])).sum::<f64>();
         let rb = t_w.rate(x)
             + SecondOrder::new(&lif, x, sigma_of(&f_eff))?.rate_change(spec_b, s_inf, 2e4)?;
-        // C: F_B = 1 + Int chi_2 rel_B / ((1/tau_m) d nu/d sigma^2), three rounds
-        let mut f = vec![0.8; m.p()];
-        for _ in 0..3 {
-            let sigma = sigma_of(&f);
-            let so = SecondOrder::new(&lif, x, sigma)?;
-            let den = drate_dsigma2(&lif, x, sigma) / tau;
-            f = (0..m.p())
-                .map(|b| Ok(1.0 + so.rate_change(|w| rel(b, w), 0.0, 2e4)? / den))
-                .collect::<balnet::Result<Vec<f64>>>()?;
-        }
-        let mut input_c = input.clone();
-        for (b, &fb) in f.iter().enumerate() {
-            input_c = input_c.with_fano(b, fb)?;
-        }
-        let t_c = shot(input_c, x - 1.0, x + 1.0)?;
-        let rc = t_c.rate(x);
+        let (rc, f) = rule_c(x, &rel)?;
+        let (rc1, _) = rule_c(x, &rel_one_pole)?;
+        let rh = hawkes::stationary(&lif, &external, &hawkes_sources, x - drive)?.rate;
+        let h = rh + rc - rc1;
         let th = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let (rate, se, f_out) = if neurons > 0 {
@@ -222,8 +256,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let f_out_lr_eff = lr(&f_eff)?;
         let f_out_eff = lif_fano_eff(&lif, x, sigma_of(&f_eff));
         let (za, zb, zc) = ((rate - ra) / se, (rate - rb) / se, (rate - rc) / se);
+        let zh = (rate - h) / se;
         println!(
-            "{x:>6.1} | {rate:>9.4} {se:>8.4} | {rp:>9.4} {ra:>9.4} {za:>7.1} | {rb:>9.4} {zb:>7.1} | {rc:>9.4} {:>6.3} {:>6.3} {zc:>7.1} | {th:>5.2} {:>5.0}",
+            "{x:>6.1} | {rate:>9.4} {se:>8.4} | {rp:>9.4} {ra:>9.4} {za:>7.1} | {rb:>9.4} {zb:>7.1} | {rc:>9.4} {:>6.3} {:>6.3} {zc:>7.1} | {h:>9.4} {zh:>7.1} | {th:>5.2} {:>5.0}",
             f[0],
             f[1],
             t1.elapsed().as_secs_f64()
@@ -234,7 +269,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rows.push(serde_json::json!({
             "x_mv": x, "sim_hz": rate, "se_hz": se, "poisson_hz": rp, "a_hz": ra,
             "b_hz": rb, "c_hz": rc, "fano": f, "fano_eff": f_eff, "z_a": za, "z_b": zb,
-            "z_c": zc, "f_out_sim": f_out, "f_out_lif_c": f_out_c,
+            "z_c": zc, "hawkes_hz": rh, "c_one_pole_hz": rc1, "h_hz": h, "z_h": zh, "f_out_sim": f_out, "f_out_lif_c": f_out_c,
             "f_out_lif_eff": f_out_eff, "f_out_lr_c": f_out_lr, "f_out_lr_eff": f_out_lr_eff,
         }));
     }
@@ -244,7 +279,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .count()
     };
     println!(
-        "\nwithin 3 standard errors: C {} of {}, B {} of {}, A {} of {}",
+        "\nwithin 3 standard errors: H {} of {}, C {} of {}, B {} of {}, A {} of {}",
+        within("z_h"),
+        rows.len(),
         within("z_c"),
         rows.len(),
         within("z_b"),

@@ -11,14 +11,17 @@
 //! shape; docs/closures.md ("Renewal input beyond its spectrum") adds it to Monte Carlo
 //! rates of one-pole embeddings (`tools/renewal_embeddings.py`).
 //!
+//! The last columns are the rate of the neuron driven by self-inhibiting (Hawkes) sources
+//! with the one-pole spectrum of each population (docs/theory.md 2.2.1) and the rule
+//! `H = Hawkes + shape` (docs/theory.md 6.6.12).
+//!
 //! `cargo run --release --example correlated_one_pole -- NU CV X1,X2,...`
 //! (presynaptic rate in Hz, ISI CV, mean inputs in mV; population E of the default model,
 //! `K_E`, `K_I` gamma trains with 2 ms dead time, Poisson external input).
 
+use balnet::theory::correlated::{rule_c_common, rule_h_common};
+use balnet::transfer::LifParams;
 use balnet::transfer::renewal::GammaRenewal;
-use balnet::transfer::response::second_order::chi2_fano;
-use balnet::transfer::shot_noise::{Resolution, ShotNoise, TABLE_SPACING, population_input};
-use balnet::transfer::{LifParams, Transfer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -57,12 +60,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t2 * 1e3
     );
     let nu = vec![nu_pre; m.p()];
-    let kj2: f64 = (0..m.p()).map(|b| m.k_in(b) * m.jump(a, b).powi(2)).sum();
-    let ext = m.k_ext() * m.external.nu0 * m.jump_ext(a).powi(2);
     println!(
-        "{:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9}",
-        "x (mV)", "C gamma", "F_chi", "C 1-pole", "F_chi", "C 2-pole", "F_chi", "shape"
+        "{:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} | {:>9} {:>9}",
+        "x (mV)",
+        "C gamma",
+        "F_chi",
+        "C 1-pole",
+        "F_chi",
+        "C 2-pole",
+        "F_chi",
+        "shape",
+        "Hawkes",
+        "H"
     );
+
     for x in xs {
         let mut out = Vec::new();
         for shape in 0..3 {
@@ -78,29 +89,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         - 0.5 * deficit / (1.0 + (w * t2).powi(2))
                 }
             };
-            let sigma = |f: f64| (tau * (kj2 * nu_pre * f + ext)).sqrt();
-            let f_chi = chi2_fano(&lif, x, sigma, rel, f_eff, 3, 2e4)?;
-            let input = population_input(&m, a, &nu)?
-                .with_fano(0, f_chi)?
-                .with_fano(1, f_chi)?;
-            let t = ShotNoise::with_resolution(
-                lif,
-                input,
-                (x - 1.0, x + 1.0),
-                TABLE_SPACING,
-                Resolution::default(),
-            )?;
-            out.push((t.rate(x), f_chi));
+            out.push(rule_c_common(&m, a, &nu, rel, f_eff, x)?);
         }
+        let (h, hk, _) = rule_h_common(
+            &m,
+            a,
+            &nu,
+            |w| g.spectrum(w) / nu_pre - 1.0,
+            cv * cv,
+            f_eff,
+            x,
+        )?;
         println!(
-            "{x:>6.1} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>+9.4}",
+            "{x:>6.1} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>+9.4} | {:>9.4} {:>9.4}",
             out[0].0,
             out[0].1,
             out[1].0,
             out[1].1,
             out[2].0,
             out[2].1,
-            out[0].0 - out[1].0
+            out[0].0 - out[1].0,
+            hk,
+            h
         );
     }
     Ok(())

@@ -25,8 +25,9 @@
 use std::time::Instant;
 
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
+use balnet::theory::correlated::rule_c_common;
 use balnet::transfer::renewal::GammaRenewal;
-use balnet::transfer::response::second_order::{SecondOrder, chi2_fano};
+use balnet::transfer::response::second_order::SecondOrder;
 use balnet::transfer::shot_noise::{Resolution, ShotNoise, TABLE_SPACING, population_input};
 use balnet::transfer::{LifParams, Transfer};
 
@@ -97,25 +98,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let dn_b = SecondOrder::new(&lif, x, sigma_w)?.rate_change(spec_b, s_inf, 2e4)?;
             let (rp, rw) = (t_p.rate(x), t_w.rate(x));
             // C: white noise at the chi_2-weighted Fano factor, where Delta nu vanishes
-            let f_chi = chi2_fano(
-                &lif,
-                x,
-                |f| (tau * (kj2 * nu_pre * f + ext)).sqrt(),
-                |w| g.spectrum(w) / nu_pre - 1.0,
-                f_eff,
-                3,
-                2e4,
-            )?;
-            let t_c = ShotNoise::with_resolution(
-                lif,
-                population_input(&m, a, &nu)?
-                    .with_fano(0, f_chi)?
-                    .with_fano(1, f_chi)?,
-                (x - 1.0, x + 1.0),
-                TABLE_SPACING,
-                Resolution::default(),
-            )?;
-            let rc = t_c.rate(x);
+            let (rc, f_chi) =
+                rule_c_common(&m, a, &nu, |w| g.spectrum(w) / nu_pre - 1.0, f_eff, x)?;
             let th = t0.elapsed().as_secs_f64();
             total_pred += th;
             let t1 = Instant::now();

@@ -6,6 +6,7 @@
 //! the membrane-filtered level are both many standard errors off.
 
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
+use balnet::theory::correlated::{rule_c_common, rule_h_common};
 use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::response::second_order::chi2_fano;
 use balnet::transfer::shot_noise::{Resolution, ShotNoise, TABLE_SPACING, population_input};
@@ -21,8 +22,6 @@ fn rate_under_renewal_input_matches_the_chi2_weighted_fano_factor() {
     let g = GammaRenewal::new(nu_pre, cv, 0.002).unwrap();
     let f_eff = g.fano_eff(tau);
     let nu = vec![nu_pre; m.p()];
-    let kj2: f64 = (0..m.p()).map(|b| m.k_in(b) * m.jump(a, b).powi(2)).sum();
-    let ext = m.k_ext() * m.external.nu0 * m.jump_ext(a).powi(2);
     let input = population_input(&m, a, &nu).unwrap();
     let drive = input.mean_drive(tau);
     let sources = RenewalSource::network_inputs(&m, a, nu_pre, cv, 0.002);
@@ -44,17 +43,8 @@ fn rate_under_renewal_input_matches_the_chi2_weighted_fano_factor() {
         .rate(x)
     };
     for x in [10.0, 14.0, 21.0] {
-        let f_chi = chi2_fano(
-            &lif,
-            x,
-            |f| (tau * (kj2 * nu_pre * f + ext)).sqrt(),
-            |w| g.spectrum(w) / nu_pre - 1.0,
-            f_eff,
-            3,
-            2e4,
-        )
-        .unwrap();
-        let th = table(f_chi, x);
+        let (th, f_chi) =
+            rule_c_common(&m, a, &nu, |w| g.spectrum(w) / nu_pre - 1.0, f_eff, x).unwrap();
         let sim = simulate_renewal_neuron(&lif, &sources, x - drive, 100, 1.0, 5.0, 7).unwrap();
         let se = sim.rate_se_hz;
         let (poisson, white) = (table(1.0, x), table(f_eff, x));
@@ -73,6 +63,43 @@ fn rate_under_renewal_input_matches_the_chi2_weighted_fano_factor() {
             assert!((sim.rate_hz - white).abs() > 6.0 * se);
         }
     }
+}
+
+/// The rule `H` (docs/theory.md 6.6.12: Hawkes sources with the trains' `S(0)/nu` and
+/// membrane Fano factor, plus `C`'s spectral-shape term) where `C` fails: regular trains
+/// (30 Hz, CV 0.5) at an output rate of 6.5 Hz, where `C` is 8% high (docs/closures.md).
+#[test]
+fn rule_h_matches_regular_trains_where_rule_c_does_not() {
+    let m = balnet::presets::default_model();
+    let a = 0;
+    let lif = LifParams::of(&m, a);
+    let tau = lif.tau_m;
+    let (nu_pre, cv, x) = (30.0, 0.5, 8.0);
+    let g = GammaRenewal::new(nu_pre, cv, 0.002).unwrap();
+    let f_eff = g.fano_eff(tau);
+    let nu = vec![nu_pre; m.p()];
+    let rel = |w: f64| g.spectrum(w) / nu_pre - 1.0;
+    let (h, hawkes, shape) = rule_h_common(&m, a, &nu, rel, cv * cv, f_eff, x).unwrap();
+    let (c, _) = rule_c_common(&m, a, &nu, rel, f_eff, x).unwrap();
+    let drive = population_input(&m, a, &nu).unwrap().mean_drive(tau);
+    let sources = RenewalSource::network_inputs(&m, a, nu_pre, cv, 0.002);
+    let sim = simulate_renewal_neuron(&lif, &sources, x - drive, 150, 1.0, 4.0, 7).unwrap();
+    let se = sim.rate_se_hz;
+    eprintln!(
+        "sim {:.3} +- {se:.3} Hz; H {h:.3} (Hawkes {hawkes:.3}, shape {shape:+.3}); C {c:.3}",
+        sim.rate_hz
+    );
+    assert!(
+        (sim.rate_hz - h).abs() < 3.0 * se,
+        "H {h} vs {} +- {se}",
+        sim.rate_hz
+    );
+    // the test resolves the error of the rule it replaces
+    assert!(
+        (c - sim.rate_hz).abs() > 3.0 * se,
+        "C {c} vs {} +- {se}",
+        sim.rate_hz
+    );
 }
 
 /// The regularity of the output train (docs/theory.md 6.6.10): a neuron driven by

@@ -494,3 +494,93 @@ pub fn input_fano<T: Transfer>(
         })
         .collect())
 }
+
+/// The single-neuron rule `C` (docs/theory.md 6.6.6) for a neuron of population `a`
+/// whose recurrent inputs are trains at the rates `nu` (Hz, one per population) that all
+/// have the relative spectrum `rel(omega) = S(omega)/nu - 1` (`omega` in rad/s), and
+/// Poisson external input, at mean input `x` (mV): the `chi_2`-weighted Fano factor
+/// `F_chi` (three rounds from `f_start`, e.g. the trains' membrane Fano factor) and the
+/// shot-noise rate (Hz) with every recurrent source at `F_chi`. Returns `(rate, F_chi)`.
+///
+/// # Errors
+///
+/// The errors of [`crate::transfer::response::second_order::chi2_fano`] and of the
+/// shot-noise transfer.
+pub fn rule_c_common(
+    model: &Model,
+    a: usize,
+    nu: &[f64],
+    rel: impl Fn(f64) -> f64,
+    f_start: f64,
+    x: f64,
+) -> Result<(f64, f64)> {
+    use crate::transfer::shot_noise::{Resolution, ShotNoise, TABLE_SPACING, population_input};
+    let lif = LifParams::of(model, a);
+    let tau = lif.tau_m;
+    let input = population_input(model, a, nu)?;
+    let white: f64 = (0..model.p())
+        .map(|b| input.jumps_mv[b].powi(2) * input.rates_hz[b])
+        .sum();
+    let ext: f64 = (model.p()..input.jumps_mv.len())
+        .map(|k| input.jumps_mv[k].powi(2) * input.rates_hz[k])
+        .sum();
+    let sigma = |f: f64| (tau * (white * f + ext)).sqrt();
+    let f_chi =
+        crate::transfer::response::second_order::chi2_fano(&lif, x, sigma, rel, f_start, 3, 2e4)?;
+    let mut scaled = input;
+    for b in 0..model.p() {
+        scaled = scaled.with_fano(b, f_chi)?;
+    }
+    let t = ShotNoise::with_resolution(
+        lif,
+        scaled,
+        (x - 1.0, x + 1.0),
+        TABLE_SPACING,
+        Resolution::default(),
+    )?;
+    Ok((t.rate(x), f_chi))
+}
+
+/// The single-neuron rule `H` (docs/theory.md 6.6.12) in the setting of
+/// [`rule_c_common`], for trains with low-frequency level `s0 = S(0)/nu` and membrane
+/// Fano factor `f_eff`: the rate with each recurrent population a self-inhibiting
+/// (Hawkes) source of that level and membrane Fano factor (docs/theory.md 2.2.1), plus
+/// the effect of the spectrum's shape, `C(rel) - C(one pole)`. Returns
+/// `(H, Hawkes rate, shape term)` (Hz).
+///
+/// # Errors
+///
+/// As [`rule_c_common`] and [`crate::transfer::shot_noise::hawkes::stationary`].
+pub fn rule_h_common(
+    model: &Model,
+    a: usize,
+    nu: &[f64],
+    rel: impl Fn(f64) -> f64,
+    s0: f64,
+    f_eff: f64,
+    x: f64,
+) -> Result<(f64, f64, f64)> {
+    use crate::transfer::shot_noise::hawkes::{self, HawkesSource};
+    use crate::transfer::shot_noise::{ShotInput, population_input};
+    let tau = model.populations[a].tau_m;
+    let input = population_input(model, a, nu)?;
+    let p = model.p();
+    let sources = (0..p)
+        .map(|b| {
+            HawkesSource::from_membrane_fano(input.jumps_mv[b], input.rates_hz[b], s0, f_eff, tau)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let external = ShotInput::new(input.jumps_mv[p..].to_vec(), input.rates_hz[p..].to_vec())?;
+    let lif = LifParams::of(model, a);
+    let rate = hawkes::stationary(&lif, &external, &sources, x - input.mean_drive(tau))?.rate;
+    let (c, _) = rule_c_common(model, a, nu, rel, f_eff, x)?;
+    let (c1, _) = rule_c_common(
+        model,
+        a,
+        nu,
+        |w| sources[0].relative_spectrum(w) - 1.0,
+        f_eff,
+        x,
+    )?;
+    Ok((rate + c - c1, rate, c - c1))
+}

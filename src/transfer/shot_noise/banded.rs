@@ -55,6 +55,17 @@ impl Band {
         }
     }
 
+    /// `out = A x` (both of length `n`).
+    pub fn matvec(&self, x: &[f64], out: &mut [f64]) {
+        let (n, kl, ku, w) = (self.n, self.kl, self.ku, self.width);
+        for i in 0..n {
+            let lo = i.saturating_sub(kl);
+            let hi = (i + ku).min(n - 1);
+            let row = &self.data[i * w + lo + kl - i..i * w + hi + kl - i + 1];
+            out[i] = dot(row, &x[lo..=hi]);
+        }
+    }
+
     /// Factor in place into `L U` (`L` unit lower, stored below the diagonal; `U` on and
     /// above it), without pivoting. The matrix must be an M-matrix (positive diagonal,
     /// non-positive off-diagonal entries) whose column `j` sums to `loss[j] >= 0`; the
@@ -186,6 +197,34 @@ impl BandLu {
         }
     }
 
+    /// Solve `A x = b` on the whole matrix, in place (`b` of length `n` becomes `x`).
+    pub fn solve_in_place(&self, b: &mut [f64]) {
+        simd(|| self.solve_kernel(b))
+    }
+
+    #[inline(always)]
+    fn solve_kernel(&self, b: &mut [f64]) {
+        let Band {
+            n,
+            kl,
+            ku,
+            width,
+            ref data,
+        } = self.band;
+        for i in 0..n {
+            let lo = i.saturating_sub(kl);
+            let row = &data[i * width + kl - (i - lo)..i * width + kl];
+            let acc = dot(row, &b[lo..i]);
+            b[i] -= acc;
+        }
+        for i in (0..n).rev() {
+            let hi = ku.min(n - 1 - i);
+            let row = &data[i * width + kl..i * width + kl + 1 + hi];
+            let acc = dot(&row[1..], &b[i + 1..i + 1 + hi]);
+            b[i] = (b[i] - acc) / row[0];
+        }
+    }
+
     /// Forward substitution `L y = s` on the leading `m x m` block for a right-hand side
     /// that vanishes before row `start`: `y[start..m]` is written to `out` (cleared first),
     /// `s` is given as `(row, value)` pairs with rows `>= start`.
@@ -295,7 +334,21 @@ mod tests {
         let dense: Vec<Vec<f64>> = (0..n)
             .map(|i| (0..n).map(|j| band.get(i, j)).collect())
             .collect();
+        // matvec against the dense product, the full solve against the dense solve
+        let xs: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+        let mut ax = vec![0.0; n];
+        band.matvec(&xs, &mut ax);
+        for i in 0..n {
+            let d: f64 = (0..n).map(|j| dense[i][j] * xs[j]).sum();
+            assert!((ax[i] - d).abs() < 1e-13 * (1.0 + d.abs()));
+        }
         let lu = band.factor(&loss).unwrap();
+        let mut sol = ax.clone();
+        lu.solve_in_place(&mut sol);
+        let reference = dense_solve(&dense, &ax);
+        for (a, b) in sol.iter().zip(&reference) {
+            assert!((a - b).abs() < 1e-11 * (1.0 + b.abs()), "{a} vs {b}");
+        }
         let mut z = [vec![1.0; n]];
         lu.solve_ut_in_place(&mut z);
         for m in [n, 25, 12] {

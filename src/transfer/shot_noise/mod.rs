@@ -57,6 +57,7 @@
 //! parameterised by the total mean input `x`, so its bias absorbs the difference.
 
 mod banded;
+pub mod hawkes;
 mod master;
 pub mod response;
 mod spline;

@@ -1,0 +1,701 @@
+//! Shot noise with self-inhibiting (Hawkes) sources (docs/theory.md 2.2.1): the rate and
+//! mean potential of a LIF neuron driven by Poisson sources and by sources whose event
+//! rate falls after their own events, the point-process model of a regular (renewal)
+//! presynaptic population that keeps its low-frequency spectrum and its membrane Fano
+//! factor.
+//!
+//! Source `p` has total rate `R_p` (Hz), jump `a_p` (mV) and the one-pole relative
+//! spectrum `S_p(omega)/R_p = 1 - (1 - s0_p)/(1 + omega^2 tau_c,p^2)`. It is the linear
+//! Hawkes process with event rate `lambda_p = R_p (1 + beta_p) - beta_p w_p`, `w_p` its own
+//! events filtered by `exp(-t/theta_p)/theta_p`, with `beta_p = 1/sqrt(s0_p) - 1` and
+//! `theta_p = tau_c,p / sqrt(s0_p)` (Hawkes 1971). In the scaled variable
+//! `y_p = (w_p - R_p)/sigma_p`, `sigma_p^2 = R_p s0_p/(2 tau_c,p)` the stationary variance
+//! of `w_p`, an event moves `V` by `a_p` and `y_p` by `c_p = 1/(theta_p sigma_p)`.
+//!
+//! The stationary density `P(V, y)` is expanded in the Hermite functions
+//! `psi_m(y) = He_m(y) phi(y)/sqrt(m!)` of each `y_p` (total degree `<= modes`), the
+//! eigenfunctions of the Ornstein-Uhlenbeck process that `y_p` is to second order in
+//! `c_p`. In that basis multiplication by `y` is `R + R^T` and `-d/dy` is `R`
+//! (`R psi_m = sqrt(m + 1) psi_{m+1}`), so the exact shift of `y_p` by an event is the
+//! finite sum `S_p = exp(c_p R)`; the negated generator is
+//!
+//! ```text
+//!   A = A_leak + sum_X R_X N_X + sum_p [ N_p (S_p L_p) + Y_p ],
+//!   L_p = R_p - beta_p sigma_p (R + R^T),
+//!   Y_p = (1 - S_p) L_p + R (R_p/(theta_p sigma_p) + (R + R^T)/theta_p),
+//! ```
+//!
+//! with `N = 1 - T_a` the jump operator of unit rate on the voltage grid of the master
+//! equation ([`super::stationary`], same cells, same split, same Richardson
+//! extrapolation) and `Y_p` the `y_p`-only dynamics (diagonal `m/tau_c,p` to second order
+//! in `c_p`). Mode 0 is the voltage density; its equation is the Poisson master equation
+//! at rates `R_p` plus `-beta_p sigma_p N_p` times the first mode, the rate modulation
+//! seen by the neuron. The firing flux of every mode is reinjected at the reset after the
+//! refractory period, during which `y` evolves by `exp(-tau_ref Y)`; the flux's modes
+//! are found by fixed-point iteration (the memory of `y` across one interval). The
+//! linear systems are solved by GMRES (Saad & Schultz 1986) preconditioned with the
+//! banded factorisations of the mode-diagonal blocks.
+
+use nalgebra::DMatrix;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::banded::{Band, BandLu, dot};
+use super::master::{Jump, assemble};
+use super::{
+    LifParams, Resolution, ShotInput, grid_domain, lattice, richardson_weights, validate_lif,
+};
+use crate::error::{Error, Result};
+
+/// A self-inhibiting (or, with `s0 > 1`, self-exciting) source: see the module
+/// documentation.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HawkesSource {
+    /// Jump of one event (mV, signed).
+    pub jump_mv: f64,
+    /// Total event rate `R` (Hz).
+    pub rate_hz: f64,
+    /// Low-frequency level of the relative spectrum, `S(0)/R` (`CV^2` of a renewal train).
+    pub s0: f64,
+    /// Correlation time `tau_c` (s) of the one-pole relative spectrum.
+    pub tau_c: f64,
+}
+
+impl HawkesSource {
+    /// A source, checked: finite jump, rate `>= 0`, `s0 > 0`, `tau_c > 0` (s).
+    pub fn new(jump_mv: f64, rate_hz: f64, s0: f64, tau_c: f64) -> Result<Self> {
+        let bad = |name: &str, v: f64, why: &str| {
+            Err(Error::invalid(
+                format!("HawkesSource.{name}"),
+                v,
+                why.to_string(),
+            ))
+        };
+        if !jump_mv.is_finite() || jump_mv.abs() > crate::model::MAX_MAGNITUDE {
+            return bad("jump_mv", jump_mv, "must be finite (mV)");
+        }
+        if !rate_hz.is_finite() || rate_hz < 0.0 {
+            return bad("rate_hz", rate_hz, "must be finite and >= 0 (Hz)");
+        }
+        if !s0.is_finite() || s0 <= 0.0 {
+            return bad(
+                "s0",
+                s0,
+                "the low-frequency level S(0)/R must be finite and > 0",
+            );
+        }
+        if !tau_c.is_finite() || tau_c <= 0.0 {
+            return bad(
+                "tau_c",
+                tau_c,
+                "the correlation time must be finite and > 0 (s)",
+            );
+        }
+        Ok(HawkesSource {
+            jump_mv,
+            rate_hz,
+            s0,
+            tau_c,
+        })
+    }
+
+    /// The source with low-frequency level `s0` whose membrane-filtered Fano factor
+    /// (docs/theory.md 2.1) is `f_eff` for membrane time constant `tau_m` (s):
+    /// `tau_c = tau_m (f_eff - s0)/(1 - f_eff)`. `f_eff` must lie strictly between `s0`
+    /// and 1 (a one-pole spectrum moves monotonically from `s0` to 1).
+    pub fn from_membrane_fano(
+        jump_mv: f64,
+        rate_hz: f64,
+        s0: f64,
+        f_eff: f64,
+        tau_m: f64,
+    ) -> Result<Self> {
+        let between = (s0 < f_eff && f_eff < 1.0) || (1.0 < f_eff && f_eff < s0);
+        if !f_eff.is_finite() || !between {
+            return Err(Error::invalid(
+                "f_eff",
+                f_eff,
+                format!(
+                    "a one-pole spectrum from S(0)/R = {s0} to 1 has its membrane Fano factor strictly between the two"
+                ),
+            ));
+        }
+        Self::new(jump_mv, rate_hz, s0, tau_m * (f_eff - s0) / (1.0 - f_eff))
+    }
+
+    /// The relative spectrum `S(omega)/R` at `omega` (rad/s).
+    pub fn relative_spectrum(&self, omega: f64) -> f64 {
+        1.0 - (1.0 - self.s0) / (1.0 + (omega * self.tau_c).powi(2))
+    }
+
+    /// The membrane-filtered Fano factor `1 - (1 - s0) tau_m/(tau_m + tau_c)` for
+    /// membrane time constant `tau_m` (s).
+    pub fn membrane_fano(&self, tau_m: f64) -> f64 {
+        1.0 - (1.0 - self.s0) * tau_m / (tau_m + self.tau_c)
+    }
+}
+
+/// Numerical resolution of [`stationary_with`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HawkesResolution {
+    /// The voltage grid and its extrapolation (as for Poisson shot noise).
+    pub grid: Resolution,
+    /// Highest total degree of the Hermite modes.
+    pub modes: usize,
+    /// Relative tolerance of the linear solves and of the reinjected flux.
+    pub tol: f64,
+}
+
+impl Default for HawkesResolution {
+    fn default() -> Self {
+        HawkesResolution {
+            grid: Resolution::fast(),
+            modes: 6,
+            tol: 1e-10,
+        }
+    }
+}
+
+/// Stationary rate and mean potential.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HawkesStationary {
+    /// Firing rate (Hz).
+    pub rate: f64,
+    /// Time-averaged membrane potential (mV), including the refractory time at `Vr`.
+    pub mean_v: f64,
+}
+
+/// The mode matrices of one source (size `modes + 1`): `S L` (the jump's rate and shift)
+/// and `Y` (the `y`-only dynamics), see the module documentation.
+struct SourceModes {
+    jump: f64,
+    sl: DMatrix<f64>,
+    y: DMatrix<f64>,
+}
+
+fn source_modes(s: &HawkesSource, n: usize) -> SourceModes {
+    let c = s.s0.sqrt();
+    let beta = 1.0 / c - 1.0;
+    let theta = s.tau_c / c;
+    let sigma = (s.rate_hz * s.s0 / (2.0 * s.tau_c)).sqrt();
+    let shift = 1.0 / (theta * sigma);
+    let dim = n + 1;
+    let raise = DMatrix::from_fn(
+        dim,
+        dim,
+        |i, j| if i == j + 1 { (i as f64).sqrt() } else { 0.0 },
+    );
+    let ymul = &raise + raise.transpose();
+    let id = DMatrix::<f64>::identity(dim, dim);
+    // exp(shift R), a finite sum: R is nilpotent
+    let mut term = id.clone();
+    let mut sh = id.clone();
+    for k in 1..dim {
+        term = &term * &raise * (shift / k as f64);
+        sh += &term;
+    }
+    let l = &id * s.rate_hz - &ymul * (beta * sigma);
+    let sl = &sh * &l;
+    let y =
+        (&id - &sh) * &l + &raise * (&id * (s.rate_hz / (theta * sigma)) + &ymul * (1.0 / theta));
+    SourceModes {
+        jump: s.jump_mv,
+        sl,
+        y,
+    }
+}
+
+/// The modes: tuples of per-source degrees with total degree `<= n`, mode 0 first.
+fn mode_set(sources: usize, n: usize) -> Vec<Vec<usize>> {
+    let mut out = vec![vec![]];
+    for _ in 0..sources {
+        out = out
+            .into_iter()
+            .flat_map(|t: Vec<usize>| {
+                let used: usize = t.iter().sum();
+                (0..=n - used).map(move |m| {
+                    let mut u = t.clone();
+                    u.push(m);
+                    u
+                })
+            })
+            .collect();
+    }
+    out.sort_by_key(|t| (t.iter().sum::<usize>(), t.clone()));
+    out
+}
+
+/// Stationary rate and mean potential of a LIF neuron (`lif`) with Poisson input
+/// `poisson`, Hawkes sources `hawkes` and bias `bias` (mV), at the default
+/// [`HawkesResolution`] (docs/theory.md 2.2.1).
+pub fn stationary(
+    lif: &LifParams,
+    poisson: &ShotInput,
+    hawkes: &[HawkesSource],
+    bias: f64,
+) -> Result<HawkesStationary> {
+    stationary_with(lif, poisson, hawkes, bias, &HawkesResolution::default())
+}
+
+/// [`stationary`] at a given resolution. As [`super::stationary_with`], the master
+/// equation is solved at the four lattice biases around `bias` (on every grid the point
+/// `V = b` is then a cell edge) and the results interpolated by a cubic in `log(rate)`.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for invalid parameters; [`Error::Domain`] without
+/// excitatory input, if a mode's event rate `R_p - beta_p m_p / theta_p` is not positive
+/// (fewer events per correlation time than the expansion needs), or if a solve does not
+/// converge.
+pub fn stationary_with(
+    lif: &LifParams,
+    poisson: &ShotInput,
+    hawkes: &[HawkesSource],
+    bias: f64,
+    res: &HawkesResolution,
+) -> Result<HawkesStationary> {
+    validate_lif(lif)?;
+    poisson.validate()?;
+    res.grid.validate()?;
+    for h in hawkes {
+        HawkesSource::new(h.jump_mv, h.rate_hz, h.s0, h.tau_c)?;
+    }
+    if !bias.is_finite() {
+        return Err(Error::invalid("bias", bias, "must be finite (mV)"));
+    }
+    if !(res.tol > 0.0 && res.tol < 1e-3) {
+        return Err(Error::invalid(
+            "HawkesResolution.tol",
+            res.tol,
+            "must be in (0, 1e-3)",
+        ));
+    }
+    // the combined input sets the grid's extent
+    let mut all = poisson.clone();
+    for h in hawkes {
+        all.jumps_mv.push(h.jump_mv);
+        all.rates_hz.push(h.rate_hz);
+    }
+    if !all.has_excitation() {
+        return Err(Error::Domain(
+            "Hawkes shot noise needs an excitatory input (a positive jump at a positive rate)"
+                .into(),
+        ));
+    }
+    let active: Vec<&HawkesSource> = hawkes
+        .iter()
+        .filter(|h| h.rate_hz > 0.0 && h.jump_mv != 0.0)
+        .collect();
+    let srcs: Vec<SourceModes> = active.iter().map(|s| source_modes(s, res.modes)).collect();
+    for (s, h) in srcs.iter().zip(&active) {
+        let low = (0..=res.modes)
+            .map(|m| s.sl[(m, m)])
+            .fold(f64::INFINITY, f64::min);
+        if !(low > 0.0) {
+            return Err(Error::Domain(format!(
+                "Hawkes source (jump {} mV, rate {} Hz, S(0)/R {}, tau_c {} s): a mode's event rate {low} Hz is not positive; too few events per correlation time for {} modes",
+                h.jump_mv, h.rate_hz, h.s0, h.tau_c, res.modes
+            )));
+        }
+    }
+    let modes = mode_set(srcs.len(), res.modes);
+    let grid = &res.grid;
+    let h = grid.cell_width(lif);
+    let coarsest = grid.coarsest();
+    let cw = coarsest as f64 * h;
+    let (j0, t) = lattice(lif, bias, cw);
+    let b0 = lif.theta + j0 as f64 * cw;
+    let (u_min, n_coarse) = grid_domain(lif, &all, b0, b0 + 3.0 * cw, grid)?;
+    let jobs: Vec<(usize, usize)> = (0..4)
+        .flat_map(|k| (0..grid.levels).map(move |l| (k, l)))
+        .collect();
+    let passages: Vec<(f64, f64)> = jobs
+        .par_iter()
+        .map(|&(k, level)| {
+            let ratio = 1usize << level;
+            let per_coarse = coarsest / ratio;
+            let b = b0 + k as f64 * cw;
+            let solver = Solver {
+                lif,
+                poisson: &poisson.jumps(),
+                srcs: &srcs,
+                modes: &modes,
+                h: h * ratio as f64,
+                u_min,
+                n: (n_coarse - k) * per_coarse,
+                spread: grid.spread(),
+                tol: res.tol,
+            };
+            solver.passage(lif.v_reset - b)
+        })
+        .collect::<Result<_>>()?;
+    let weights = richardson_weights(grid.levels);
+    let nodes: Vec<HawkesStationary> = (0..4)
+        .map(|k| {
+            let (mut time, mut u_time) = (0.0, 0.0);
+            for (l, w) in weights.iter().enumerate() {
+                let (ti, ui) = passages[k * grid.levels + l];
+                time += w * ti;
+                u_time += w * ui;
+            }
+            let b = b0 + k as f64 * cw;
+            let rate = 1.0 / (time + lif.tau_ref);
+            HawkesStationary {
+                rate,
+                mean_v: rate * (u_time + b * time + lif.tau_ref * lif.v_reset),
+            }
+        })
+        .collect();
+    let w = [
+        -(t - 1.0) * (t - 2.0) * (t - 3.0) / 6.0,
+        t * (t - 2.0) * (t - 3.0) / 2.0,
+        -t * (t - 1.0) * (t - 3.0) / 2.0,
+        t * (t - 1.0) * (t - 2.0) / 6.0,
+    ];
+    let mix = |f: &dyn Fn(&HawkesStationary) -> f64| -> f64 {
+        nodes.iter().zip(&w).map(|(n, w)| w * f(n)).sum()
+    };
+    let rate = if nodes.iter().all(|n| n.rate > 0.0 && n.rate.is_finite()) {
+        mix(&|n| n.rate.ln()).exp()
+    } else {
+        mix(&|n| n.rate).max(0.0)
+    };
+    Ok(HawkesStationary {
+        rate,
+        mean_v: mix(&|n| n.mean_v),
+    })
+}
+
+/// The coupled master equation of one bias on one grid.
+struct Solver<'a> {
+    lif: &'a LifParams,
+    poisson: &'a [Jump],
+    srcs: &'a [SourceModes],
+    modes: &'a [Vec<usize>],
+    h: f64,
+    u_min: f64,
+    n: usize,
+    spread: bool,
+    tol: f64,
+}
+
+/// The operator's pieces for one bias and grid.
+struct Assembled {
+    /// Factorised mode-diagonal blocks.
+    blocks: Vec<BandLu>,
+    /// Firing flux out of each cell, per mode-diagonal block.
+    firing: Vec<Vec<f64>>,
+    /// Unit-rate jump operators `N_p` and their firing flux per cell.
+    unit: Vec<(Band, Vec<f64>)>,
+    /// Off-diagonal couplings: `(target mode, source mode, source p, via N_p?, coefficient)`.
+    coupling: Vec<(usize, usize, usize, bool, f64)>,
+}
+
+impl Solver<'_> {
+    fn assemble(&self) -> Result<Assembled> {
+        let (h, u_min, n, tau) = (self.h, self.u_min, self.n, self.lif.tau_m);
+        let mut blocks = Vec::with_capacity(self.modes.len());
+        let mut firing = Vec::with_capacity(self.modes.len());
+        for k in self.modes {
+            let mut jumps = self.poisson.to_vec();
+            let mut shift = 0.0;
+            for (p, s) in self.srcs.iter().enumerate() {
+                jumps.push(Jump {
+                    a: s.jump,
+                    rate: s.sl[(k[p], k[p])],
+                });
+                shift += s.y[(k[p], k[p])];
+            }
+            let (band, loss) = assemble(h, u_min, n, tau, &jumps, self.spread);
+            let gth: Vec<f64> = loss.iter().map(|l| l + shift).collect();
+            let lu = band.factor(&gth).map_err(|i| {
+                Error::Domain(format!(
+                    "Hawkes shot noise: the master equation of mode {k:?} is singular at cell {i}"
+                ))
+            })?;
+            blocks.push(lu);
+            firing.push(loss);
+        }
+        let unit = self
+            .srcs
+            .iter()
+            .map(|s| {
+                assemble(
+                    h,
+                    u_min,
+                    n,
+                    f64::INFINITY,
+                    &[Jump {
+                        a: s.jump,
+                        rate: 1.0,
+                    }],
+                    self.spread,
+                )
+            })
+            .collect();
+        let index = |t: &[usize]| self.modes.iter().position(|m| m == t);
+        let mut coupling = Vec::new();
+        for (i, k) in self.modes.iter().enumerate() {
+            for (p, s) in self.srcs.iter().enumerate() {
+                for m in 0..s.sl.nrows() {
+                    if m == k[p] {
+                        continue;
+                    }
+                    let mut t = k.clone();
+                    t[p] = m;
+                    let Some(j) = index(&t) else { continue };
+                    let (g, y) = (s.sl[(k[p], m)], s.y[(k[p], m)]);
+                    if g != 0.0 {
+                        coupling.push((i, j, p, true, g));
+                    }
+                    if y != 0.0 {
+                        coupling.push((i, j, p, false, y));
+                    }
+                }
+            }
+        }
+        Ok(Assembled {
+            blocks,
+            firing,
+            unit,
+            coupling,
+        })
+    }
+
+    /// `out = P^-1 (O x - B E' F x)`: `O` the off-diagonal couplings, `P` the
+    /// mode-diagonal blocks, `F` the firing flux of every mode, `E'` the refractory
+    /// transport `refr` without its mode-0 row (the mode-0 reinjection is the fixed unit
+    /// source), `B` the reset source `src`.
+    fn coupled(
+        &self,
+        a: &Assembled,
+        refr: &DMatrix<f64>,
+        src: &[(usize, f64)],
+        x: &[f64],
+        out: &mut [f64],
+        work: &mut [f64],
+    ) {
+        let n = self.n;
+        out.fill(0.0);
+        let f = nalgebra::DVector::from_vec(self.flux(a, x));
+        let inj = refr * f;
+        for k in 1..self.modes.len() {
+            for &(i, wt) in src {
+                out[k * n + i] -= wt * inj[k];
+            }
+        }
+        let mut nx: Vec<Option<Vec<f64>>> = vec![None; self.srcs.len() * self.modes.len()];
+        for &(i, j, p, via, c) in &a.coupling {
+            let src = &x[j * n..(j + 1) * n];
+            let dst = &mut out[i * n..(i + 1) * n];
+            if via {
+                let v = nx[p * self.modes.len() + j].get_or_insert_with(|| {
+                    let mut v = vec![0.0; n];
+                    a.unit[p].0.matvec(src, &mut v);
+                    v
+                });
+                for (d, s) in dst.iter_mut().zip(v.iter()) {
+                    *d += c * s;
+                }
+            } else {
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d += c * s;
+                }
+            }
+        }
+        for (k, lu) in a.blocks.iter().enumerate() {
+            let v = &mut out[k * n..(k + 1) * n];
+            work[..n].copy_from_slice(v);
+            lu.solve_in_place(&mut work[..n]);
+            v.copy_from_slice(&work[..n]);
+        }
+    }
+
+    /// The firing flux of every mode.
+    fn flux(&self, a: &Assembled, x: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        let mut f: Vec<f64> = (0..self.modes.len())
+            .map(|k| dot(&a.firing[k], &x[k * n..(k + 1) * n]))
+            .collect();
+        for &(i, j, p, via, c) in &a.coupling {
+            if via {
+                f[i] += c * dot(&a.unit[p].1, &x[j * n..(j + 1) * n]);
+            }
+        }
+        f
+    }
+
+    /// Mean free passage time (s) and `E[int u dt]` (mV s) per interval, `u = V - b`,
+    /// with the reset at `u_r` (mV).
+    fn passage(&self, u_r: f64) -> Result<(f64, f64)> {
+        let a = self.assemble()?;
+        let (n, m) = (self.n, self.modes.len());
+        // refractory transport of the flux's modes
+        let ytot = DMatrix::from_fn(m, m, |i, j| {
+            let (ki, kj) = (&self.modes[i], &self.modes[j]);
+            (0..self.srcs.len())
+                .filter(|&p| (0..self.srcs.len()).all(|q| q == p || ki[q] == kj[q]))
+                .map(|p| self.srcs[p].y[(ki[p], kj[p])])
+                .sum::<f64>()
+        });
+        let refr = (ytot * (-self.lif.tau_ref)).exp();
+        // reset source: split between the two neighbouring centres
+        let q = (u_r - self.u_min) / self.h - 0.5;
+        let i0 = (q.floor().max(0.0) as usize).min(n - 1);
+        let w = (q - i0 as f64).clamp(0.0, 1.0);
+        let src: Vec<(usize, f64)> = if i0 + 1 >= n {
+            vec![(n - 1, 1.0)]
+        } else {
+            vec![(i0, 1.0 - w), (i0 + 1, w)]
+        };
+        // the unit source in mode 0; the modes >= 1 of the reinjected flux are part of
+        // the operator, so that one solve gives the stationary density per interval
+        let mut rhs = vec![0.0; n * m];
+        for &(i, wt) in &src {
+            rhs[i] += wt;
+        }
+        a.blocks[0].solve_in_place(&mut rhs[..n]);
+        let mut x = vec![0.0; n * m];
+        let mut work = vec![0.0; n];
+        gmres(
+            |v, out, work| self.coupled(&a, &refr, &src, v, out, work),
+            &rhs,
+            &mut x,
+            self.tol,
+            &mut work,
+        )?;
+        let f0 = self.flux(&a, &x)[0];
+        if !(f0 > 0.0) {
+            return Err(Error::Domain(format!(
+                "Hawkes shot noise: firing flux {f0} is not positive"
+            )));
+        }
+        let x0 = &x[..n];
+        let time: f64 = x0.iter().sum();
+        let u_time: f64 = x0
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p * (self.u_min + (i as f64 + 0.5) * self.h))
+            .sum();
+        // all mass injected fires: f0 = 1 up to the solver's tolerance
+        Ok((time / f0, u_time / f0))
+    }
+}
+
+/// Solve `(I + K) x = b` by restarted GMRES (Saad & Schultz 1986) from the initial `x`;
+/// `k(v, out, work)` writes `K v` to `out`. Hand-written: the crate's linear-algebra
+/// dependencies (nalgebra) have no iterative solvers for an operator given as a function.
+fn gmres(
+    k: impl Fn(&[f64], &mut [f64], &mut [f64]),
+    b: &[f64],
+    x: &mut [f64],
+    tol: f64,
+    work: &mut [f64],
+) -> Result<()> {
+    const RESTART: usize = 40;
+    let n = b.len();
+    let bnorm = dot(b, b).sqrt();
+    if bnorm == 0.0 {
+        x.fill(0.0);
+        return Ok(());
+    }
+    let apply = |v: &[f64], out: &mut [f64], work: &mut [f64]| {
+        k(v, out, work);
+        for (o, vi) in out.iter_mut().zip(v) {
+            *o += vi;
+        }
+    };
+    let mut r = vec![0.0; n];
+    for _cycle in 0..50 {
+        apply(x, &mut r, work);
+        for (ri, bi) in r.iter_mut().zip(b) {
+            *ri = bi - *ri;
+        }
+        let beta = dot(&r, &r).sqrt();
+        if beta <= tol * bnorm {
+            return Ok(());
+        }
+        let mut v: Vec<Vec<f64>> = vec![r.iter().map(|x| x / beta).collect()];
+        let mut hm = vec![vec![0.0; RESTART]; RESTART + 1];
+        let (mut cs, mut sn) = (vec![0.0; RESTART], vec![0.0; RESTART]);
+        let mut g = vec![0.0; RESTART + 1];
+        g[0] = beta;
+        let mut used = 0;
+        for j in 0..RESTART {
+            let mut w = vec![0.0; n];
+            apply(&v[j], &mut w, work);
+            // modified Gram-Schmidt
+            for (i, vi) in v.iter().enumerate() {
+                let hij = dot(&w, vi);
+                hm[i][j] = hij;
+                for (wk, vk) in w.iter_mut().zip(vi) {
+                    *wk -= hij * vk;
+                }
+            }
+            let hn = dot(&w, &w).sqrt();
+            hm[j + 1][j] = hn;
+            for i in 0..j {
+                let t = cs[i] * hm[i][j] + sn[i] * hm[i + 1][j];
+                hm[i + 1][j] = -sn[i] * hm[i][j] + cs[i] * hm[i + 1][j];
+                hm[i][j] = t;
+            }
+            let d = hm[j][j].hypot(hm[j + 1][j]);
+            cs[j] = hm[j][j] / d;
+            sn[j] = hm[j + 1][j] / d;
+            hm[j][j] = d;
+            hm[j + 1][j] = 0.0;
+            g[j + 1] = -sn[j] * g[j];
+            g[j] *= cs[j];
+            used = j + 1;
+            if g[j + 1].abs() <= tol * bnorm || hn == 0.0 {
+                break;
+            }
+            v.push(w.iter().map(|x| x / hn).collect());
+        }
+        // back substitution and update
+        let mut yv = vec![0.0; used];
+        for i in (0..used).rev() {
+            let s: f64 = (i + 1..used).map(|l| hm[i][l] * yv[l]).sum();
+            yv[i] = (g[i] - s) / hm[i][i];
+        }
+        for (i, yi) in yv.iter().enumerate() {
+            for (xk, vk) in x.iter_mut().zip(&v[i]) {
+                *xk += yi * vk;
+            }
+        }
+        if g[used].abs() <= tol * bnorm {
+            return Ok(());
+        }
+    }
+    Err(Error::Domain(
+        "Hawkes shot noise: GMRES did not converge".into(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mode_set_counts_total_degree() {
+        assert_eq!(mode_set(2, 3).len(), 10);
+        assert_eq!(mode_set(1, 4).len(), 5);
+        assert_eq!(mode_set(0, 4), vec![Vec::<usize>::new()]);
+        assert_eq!(mode_set(2, 3)[0], vec![0, 0]);
+    }
+
+    #[test]
+    fn y_dynamics_conserve_mass_and_relax_at_one_over_tau_c() {
+        let s = HawkesSource::new(0.5, 4000.0, 0.4, 0.007).unwrap();
+        let m = source_modes(&s, 6);
+        for j in 0..7 {
+            assert!(
+                m.y[(0, j)].abs() < 1e-9 * s.rate_hz,
+                "row 0: {}",
+                m.y[(0, j)]
+            );
+        }
+        // first mode: relaxation 1/tau_c exactly (the diagonal is (1 + beta) m / theta)
+        assert!((m.y[(1, 1)] * s.tau_c - 1.0).abs() < 1e-12);
+    }
+}
