@@ -4,7 +4,7 @@
 //! `F_eff` of a population of presynaptic trains (for a mixture of trains, their
 //! rate-weighted means), and Poisson external input; with the time of each solve.
 //!
-//! `cargo run --release --example hawkes_single_neuron -- NU_E S0_E FEFF_E NU_I S0_I FEFF_I X1,X2,... [MODES]`
+//! `cargo run --release --example hawkes_single_neuron -- NU_E S0_E FEFF_E NU_I S0_I FEFF_I X1,X2,... [MODES] [TOL]`
 //!
 //! e.g. the trains drawn from a simulation of the default model in docs/closures.md
 //! ("single neurons with the network's trains"):
@@ -16,7 +16,8 @@ use balnet::transfer::shot_noise::{ShotInput, population_input};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: hawkes_single_neuron NU_E S0_E FEFF_E NU_I S0_I FEFF_I X1,X2,... [MODES]";
+    let usage =
+        "usage: hawkes_single_neuron NU_E S0_E FEFF_E NU_I S0_I FEFF_I X1,X2,... [MODES] [TOL]";
     let num = |k: usize| -> Result<f64, Box<dyn std::error::Error>> {
         Ok(args.get(k).ok_or(usage)?.parse()?)
     };
@@ -31,6 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         modes: args
             .get(8)
             .map_or(Ok(HawkesResolution::default().modes), |s| s.parse())?,
+        tol: args
+            .get(9)
+            .map_or(Ok(HawkesResolution::default().tol), |s| s.parse())?,
         ..HawkesResolution::default()
     };
     let m = balnet::presets::default_model();
@@ -67,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let s =
             hawkes::stationary_with(&lif, &external, &sources, x - input.mean_drive(tau), &res)?;
         println!(
-            "{x:>6.1} | {:>10.5} {:>9.4} | {:>8.2}",
+            "{x:>6.1} | {:>12.6e} {:>9.4} | {:>8.2}",
             s.rate,
             s.mean_v,
             t0.elapsed().as_secs_f64()

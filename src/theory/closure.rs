@@ -404,7 +404,9 @@ pub fn transfer_for_input(
 /// The correlated closure's transfer function with input-dependent Fano factors
 /// (docs/theory.md 6.6.11): at `x` between grid points `k` and `k + 1` (weight `w`),
 /// `ln Phi = (1 - w) ln Phi_k + w ln Phi_{k+1}` with `Phi_k` the transfer function at
-/// the Fano factors of grid point `k`; beyond the ends, the end's.
+/// the Fano factors of grid point `k`; beyond the ends, the end's. Rule `H`'s corrections
+/// of the grid (docs/theory.md 6.6.12), interpolated linearly, are added to `ln Phi` and
+/// to the mean potential.
 struct PerInput {
     grid: super::correlated::InputFano,
     tables: Vec<SharedTransfer>,
@@ -422,37 +424,53 @@ impl PerInput {
         let l1 = self.tables[k + 1].ln_rate(x);
         ((1.0 - w) * l0 + w * l1, k, w, l0, l1)
     }
+
+    /// `ln Phi_C(x)` of the blend and the derivative of `ln Phi_C` (1/mV).
+    fn ln_c_and_slope(&self, x: f64) -> (f64, f64) {
+        let (ln, k, w, l0, l1) = self.ln_blend(x);
+        let t0 = &self.tables[k];
+        if w == 0.0 {
+            let r = l0.exp();
+            return (ln, if r > 0.0 { t0.drate_dx(x) / r } else { 0.0 });
+        }
+        if !(l0.is_finite() && l1.is_finite()) {
+            return (ln, 0.0);
+        }
+        let t1 = &self.tables[k + 1];
+        let dx = self.grid.x_mv[k + 1] - self.grid.x_mv[k];
+        (
+            ln,
+            (1.0 - w) * t0.drate_dx(x) / l0.exp() + w * t1.drate_dx(x) / l1.exp() + (l1 - l0) / dx,
+        )
+    }
 }
 
 // Each method evaluates only the tables' quantities it needs: the Gaussian averages
 // (docs/theory.md 2.3) call all three at every node.
 impl Transfer for PerInput {
     fn rate(&self, x: f64) -> f64 {
-        self.ln_blend(x).0.exp()
+        self.ln_rate(x).exp()
     }
     fn drate_dx(&self, x: f64) -> f64 {
-        let (ln, k, w, l0, l1) = self.ln_blend(x);
-        let (t0, r) = (&self.tables[k], ln.exp());
-        if w == 0.0 {
-            return t0.drate_dx(x);
-        }
-        if !(r > 0.0 && l0.is_finite() && l1.is_finite()) {
+        let (ln, slope) = self.ln_c_and_slope(x);
+        let (c, dc, _) = self.grid.correction_at(x);
+        let r = (ln + c).exp();
+        if !(r > 0.0) {
             return 0.0;
         }
-        let t1 = &self.tables[k + 1];
-        let dx = self.grid.x_mv[k + 1] - self.grid.x_mv[k];
-        r * ((1.0 - w) * t0.drate_dx(x) / l0.exp() + w * t1.drate_dx(x) / l1.exp() + (l1 - l0) / dx)
+        r * (slope + dc)
     }
     fn ln_rate(&self, x: f64) -> f64 {
-        self.ln_blend(x).0
+        self.ln_blend(x).0 + self.grid.correction_at(x).0
     }
     fn mean_v(&self, x: f64) -> f64 {
         let (k, w) = self.grid.segment(x);
+        let dv = self.grid.correction_at(x).2;
         let v0 = self.tables[k].mean_v(x);
         if w == 0.0 {
-            return v0;
+            return v0 + dv;
         }
-        (1.0 - w) * v0 + w * self.tables[k + 1].mean_v(x)
+        (1.0 - w) * v0 + w * self.tables[k + 1].mean_v(x) + dv
     }
     fn breakpoints(&self) -> Vec<f64> {
         self.breakpoints.clone()

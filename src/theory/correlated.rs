@@ -28,6 +28,8 @@ use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::transfer::response::diffusion;
 use crate::transfer::response::second_order::{SecondOrder, mapped_legendre_nodes};
+use crate::transfer::shot_noise::ShotInput;
+use crate::transfer::shot_noise::hawkes::{self, HawkesResolution, HawkesSource};
 use crate::transfer::{LifParams, Transfer};
 
 use super::state::State;
@@ -433,6 +435,13 @@ pub use super::state::InputFano;
 /// and the state's Fano factors if none is defined. `transfer(b)` as in
 /// [`chi2_weighted_fano`].
 ///
+/// With the shot-noise transfer, each grid point also carries rule `H`'s correction
+/// (docs/theory.md 6.6.12): the rate with one Hawkes source per presynaptic population
+/// (its spectrum's `S(0)/nu` and membrane Fano factor, 2.2.1) plus `C` minus `C` at the
+/// one-pole spectra, against `C`, as a log-rate ratio and a mean-potential difference
+/// (kept from `previous` while the sources move by less than [`CORRECTION_REUSE`]; zero
+/// where a population's spectrum has no one-pole form or a solve fails).
+///
 /// # Errors
 ///
 /// The errors of [`relative_spectra`].
@@ -445,8 +454,11 @@ pub fn input_fano<T: Transfer>(
     let nodes = mapped_legendre_nodes(OMEGA_MAX, INPUT_FREQUENCY_NODES, FREQUENCY_STRETCH);
     let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
     let rels = relative_spectra(model, state, &transfer, &omegas)?;
+    // the low-frequency levels S(0)/nu of the spectra, for rule H's Hawkes sources
+    let rels0 = relative_spectra(model, state, &transfer, &[LOW_OMEGA])?;
     let f0 = state.fano();
     let rates = state.rates();
+    let hawkes_rule = model.transfer == crate::model::TransferKind::ShotNoise;
     Ok((0..state.populations.len())
         .map(|a| {
             let p = &state.populations[a];
@@ -454,8 +466,25 @@ pub fn input_fano<T: Transfer>(
             let sd = p.delta_mv2.max(0.0).sqrt().max(0.5);
             let xs = input_grid(p.mean_input_mv, INPUT_REACH * sd, INPUT_GRID);
             let prev = previous.and_then(|v| v.get(a));
-            let at = |x: f64| -> Option<Vec<f64>> {
+            // rule H's Hawkes sources and the one-pole spectra they stand for
+            let one_pole = hawkes_rule
+                .then(|| HawkesInputs::new(model, a, &rates, &rels, &rels0, &nodes))
+                .flatten();
+            let basis = one_pole.as_ref().map_or_else(Vec::new, HawkesInputs::basis);
+            // the previous round's corrections serve while its sources are within
+            // CORRECTION_REUSE of these (the correction moves far less than they do)
+            let reuse = prev.filter(|g| {
+                !basis.is_empty()
+                    && g.correction_basis.len() == basis.len()
+                    && g.ln_rate_correction.len() == g.x_mv.len()
+                    && g.correction_basis
+                        .iter()
+                        .zip(&basis)
+                        .all(|(a, b)| (a / b - 1.0).abs() < CORRECTION_REUSE)
+            });
+            let at = |x: f64| -> Option<GridPoint> {
                 let mut f = prev.map_or_else(|| f0.clone(), |g| g.at(x));
+                let mut last = None;
                 for _ in 0..(if prev.is_some() { 1 } else { 2 }) {
                     let nu_f: Vec<f64> = rates.iter().zip(&f).map(|(n, fb)| n * fb).collect();
                     let sigma = super::inputs::noise_sigma(model, a, &nu_f);
@@ -478,21 +507,188 @@ pub fn input_fano<T: Transfer>(
                     if !f.iter().all(|v| v.is_finite() && *v > 0.0) {
                         return None;
                     }
+                    last = Some((chi, den));
                 }
-                Some(f)
+                let correction = match (reuse, &one_pole, &last) {
+                    (Some(g), _, _) => {
+                        let (c, _, d) = g.correction_at(x);
+                        (c, d)
+                    }
+                    (None, Some(h), Some((chi, den))) => {
+                        h.correction(&lif, x, &f, &nodes, chi, *den)
+                    }
+                    _ => (0.0, 0.0),
+                };
+                Some((f, correction))
             };
-            let found: Vec<Option<Vec<f64>>> = xs.par_iter().map(|&x| at(x)).collect();
-            let fano: Vec<Vec<f64>> = (0..xs.len())
+            let found: Vec<Option<GridPoint>> = xs.par_iter().map(|&x| at(x)).collect();
+            let nearest: Vec<Option<&GridPoint>> = (0..xs.len())
                 .map(|k| {
                     (0..xs.len())
                         .filter_map(|j| found[j].as_ref().map(|f| (k.abs_diff(j), f)))
                         .min_by_key(|(d, _)| *d)
-                        .map_or_else(|| f0.clone(), |(_, f)| f.clone())
+                        .map(|(_, f)| f)
                 })
                 .collect();
-            InputFano { x_mv: xs, fano }
+            let fano = nearest
+                .iter()
+                .map(|n| n.map_or_else(|| f0.clone(), |(f, _)| f.clone()))
+                .collect();
+            let (ln_rate_correction, mean_v_correction) = if one_pole.is_some() {
+                nearest
+                    .iter()
+                    .map(|n| n.map_or((0.0, 0.0), |(_, c)| *c))
+                    .unzip()
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            let correction_basis = match reuse {
+                Some(g) => g.correction_basis.clone(),
+                None => basis,
+            };
+            InputFano {
+                x_mv: xs,
+                fano,
+                ln_rate_correction,
+                mean_v_correction,
+                correction_basis,
+            }
         })
         .collect())
+}
+
+/// One grid point of [`input_fano`]: the Fano factors and rule `H`'s corrections
+/// (log-rate ratio, mean-potential difference in mV).
+type GridPoint = (Vec<f64>, (f64, f64));
+
+/// Relative change of the Hawkes sources' parameters (rate, `S(0)/nu`, `tau_c`) below
+/// which [`input_fano`] keeps the previous round's rule-`H` corrections (docs/theory.md
+/// 6.6.12): the converged state's corrections are those of a state within this of it.
+pub const CORRECTION_REUSE: f64 = 1e-3;
+
+/// Frequency (rad/s) at which the closure's spectra give their low-frequency level
+/// `S(0)/nu` (the LIF spectra are flat below about 1 rad/s).
+const LOW_OMEGA: f64 = 1e-3;
+
+/// Rule `H` (docs/theory.md 6.6.12) for one receiving population: a Hawkes source per
+/// presynaptic population with its spectrum's `S(0)/nu` and membrane Fano factor
+/// (docs/theory.md 2.2.1), and the one-pole relative spectra of those two numbers on the
+/// closure's frequency nodes.
+struct HawkesInputs {
+    /// The Poisson-rate shot-noise input of the receiving neuron (recurrent sources first).
+    input: ShotInput,
+    /// The recurrent sources as Hawkes processes.
+    sources: Vec<HawkesSource>,
+    /// The external (Poisson) sources.
+    external: ShotInput,
+    /// One-pole relative spectra per presynaptic population on the nodes.
+    one_pole: Vec<Vec<f64>>,
+}
+
+impl HawkesInputs {
+    /// `None` if a presynaptic population's spectrum has no one-pole representation
+    /// (its membrane Fano factor not strictly between `S(0)/nu` and 1, or no rate).
+    fn new(
+        model: &Model,
+        a: usize,
+        rates: &[f64],
+        rels: &[Vec<f64>],
+        rels0: &[Vec<f64>],
+        nodes: &[(f64, f64)],
+    ) -> Option<Self> {
+        let tau = model.populations[a].tau_m;
+        let input = crate::transfer::shot_noise::population_input(model, a, rates).ok()?;
+        let p = model.p();
+        let mut sources = Vec::with_capacity(p);
+        let mut one_pole = Vec::with_capacity(p);
+        for b in 0..p {
+            let s0 = 1.0 + rels0[b][0];
+            // membrane-filtered Fano factor of the receiving membrane (docs/theory.md 2.1)
+            let f_eff = 1.0
+                + 2.0 * tau / PI
+                    * nodes
+                        .iter()
+                        .zip(&rels[b])
+                        .map(|(&(w, wt), r)| wt * r / (1.0 + w * w * tau * tau))
+                        .sum::<f64>();
+            let s = HawkesSource::from_membrane_fano(
+                input.jumps_mv[b],
+                input.rates_hz[b],
+                s0,
+                f_eff,
+                tau,
+            )
+            .ok()?;
+            one_pole.push(
+                nodes
+                    .iter()
+                    .map(|&(w, _)| s.relative_spectrum(w) - 1.0)
+                    .collect(),
+            );
+            sources.push(s);
+        }
+        let external =
+            ShotInput::new(input.jumps_mv[p..].to_vec(), input.rates_hz[p..].to_vec()).ok()?;
+        Some(HawkesInputs {
+            input,
+            sources,
+            external,
+            one_pole,
+        })
+    }
+
+    /// Rate (Hz), `S(0)/nu` and `tau_c` (s) of every source.
+    fn basis(&self) -> Vec<f64> {
+        self.sources
+            .iter()
+            .flat_map(|s| [s.rate_hz, s.s0, s.tau_c])
+            .collect()
+    }
+
+    /// `(ln(nu_H / nu_C), <V>_H - <V>_C)` at mean input `x` (mV) for the Fano factors
+    /// `f` of rule `C`, with `chi_2` and `den` of its last round: `nu_H` is the Hawkes
+    /// rate plus `C` minus `C` at the one-pole Fano factors, evaluated at the solver's
+    /// lattice point nearest `x` (within 0.08 mV). Zeros where a solve fails or the rate
+    /// is below 1e-12 Hz.
+    fn correction(
+        &self,
+        lif: &LifParams,
+        x: f64,
+        f: &[f64],
+        nodes: &[(f64, f64)],
+        chi: &[f64],
+        den: f64,
+    ) -> (f64, f64) {
+        let f1: Vec<f64> = self
+            .one_pole
+            .iter()
+            .map(|rel| weighted_fano(nodes, chi, rel, den))
+            .collect();
+        let drive = self.input.mean_drive(lif.tau_m);
+        let res = HawkesResolution {
+            modes: 4,
+            tol: 1e-8,
+            ..HawkesResolution::default()
+        };
+        let run = || -> Result<(f64, f64)> {
+            let (b, hk) =
+                hawkes::at_lattice_bias(lif, &self.external, &self.sources, x - drive, &res)?;
+            let shot = |fano: &[f64]| -> Result<crate::transfer::shot_noise::Stationary> {
+                let mut inp = self.input.clone();
+                for (k, &fb) in fano.iter().enumerate() {
+                    inp = inp.with_fano(k, fb)?;
+                }
+                crate::transfer::shot_noise::stationary(lif, &inp, b)
+            };
+            let (c, c1) = (shot(f)?, shot(&f1)?);
+            let h = hk.rate + c.rate - c1.rate;
+            if !(c.rate > 1e-12 && h > 0.0 && h.is_finite()) {
+                return Ok((0.0, 0.0));
+            }
+            Ok(((h / c.rate).ln(), hk.mean_v - c1.mean_v))
+        };
+        run().unwrap_or((0.0, 0.0))
+    }
 }
 
 /// The single-neuron rule `C` (docs/theory.md 6.6.6) for a neuron of population `a`

@@ -122,6 +122,18 @@ pub struct InputFano {
     pub x_mv: Vec<f64>,
     /// Per grid point, the Fano factor of each presynaptic population.
     pub fano: Vec<Vec<f64>>,
+    /// Per grid point, `ln(nu_H / nu_C)`: rule `H` (docs/theory.md 6.6.12) against the
+    /// shot noise at `fano` (empty: no correction, e.g. with the Siegert transfer).
+    #[serde(default)]
+    pub ln_rate_correction: Vec<f64>,
+    /// Per grid point, the mean potential of rule `H` minus that of the shot noise at
+    /// `fano` (mV; empty: none).
+    #[serde(default)]
+    pub mean_v_correction: Vec<f64>,
+    /// The Hawkes sources' rate (Hz), `S(0)/nu` and `tau_c` (s), per presynaptic
+    /// population, at which the corrections were computed (empty: none).
+    #[serde(default)]
+    pub correction_basis: Vec<f64>,
 }
 
 impl InputFano {
@@ -137,6 +149,26 @@ impl InputFano {
             .zip(&self.fano[k + 1])
             .map(|(a, b)| a + w * (b - a))
             .collect()
+    }
+
+    /// The corrections of rule `H` at `x` (linear interpolation, constant beyond the
+    /// ends): `(ln-rate correction, its slope d/dx in 1/mV, mean-potential correction in
+    /// mV)`; zeros without corrections.
+    pub fn correction_at(&self, x: f64) -> (f64, f64, f64) {
+        let (c, d) = (&self.ln_rate_correction, &self.mean_v_correction);
+        if c.len() != self.x_mv.len() || d.len() != self.x_mv.len() || c.is_empty() {
+            return (0.0, 0.0, 0.0);
+        }
+        let (k, w) = self.segment(x);
+        if w == 0.0 {
+            return (c[k], 0.0, d[k]);
+        }
+        let dx = self.x_mv[k + 1] - self.x_mv[k];
+        (
+            c[k] + w * (c[k + 1] - c[k]),
+            (c[k + 1] - c[k]) / dx,
+            d[k] + w * (d[k + 1] - d[k]),
+        )
     }
 
     /// The grid segment of `x`: [`grid_segment`] on `x_mv`.

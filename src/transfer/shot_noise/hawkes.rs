@@ -254,14 +254,69 @@ pub fn stationary_with(
     bias: f64,
     res: &HawkesResolution,
 ) -> Result<HawkesStationary> {
+    let cw = res.grid.coarsest() as f64 * res.grid.cell_width(lif);
+    let (j0, t) = lattice(lif, bias, cw);
+    let nodes = lattice_nodes(lif, poisson, hawkes, j0, 4, res)?;
+    let w = [
+        -(t - 1.0) * (t - 2.0) * (t - 3.0) / 6.0,
+        t * (t - 2.0) * (t - 3.0) / 2.0,
+        -t * (t - 1.0) * (t - 3.0) / 2.0,
+        t * (t - 1.0) * (t - 2.0) / 6.0,
+    ];
+    let mix = |f: &dyn Fn(&HawkesStationary) -> f64| -> f64 {
+        nodes.iter().zip(&w).map(|(n, w)| w * f(&n.1)).sum()
+    };
+    let rate = if nodes.iter().all(|n| n.1.rate > 0.0 && n.1.rate.is_finite()) {
+        mix(&|n| n.rate.ln()).exp()
+    } else {
+        mix(&|n| n.rate).max(0.0)
+    };
+    Ok(HawkesStationary {
+        rate,
+        mean_v: mix(&|n| n.mean_v),
+    })
+}
+
+/// As [`stationary_with`] at the lattice bias nearest `bias` only (a quarter of the
+/// cost; the lattice spacing is the coarsest cell width, 0.16 mV at
+/// `Resolution::fast()`): returns that bias (mV) and the solution there.
+///
+/// # Errors
+///
+/// As [`stationary_with`].
+pub fn at_lattice_bias(
+    lif: &LifParams,
+    poisson: &ShotInput,
+    hawkes: &[HawkesSource],
+    bias: f64,
+    res: &HawkesResolution,
+) -> Result<(f64, HawkesStationary)> {
+    let cw = res.grid.coarsest() as f64 * res.grid.cell_width(lif);
+    if !bias.is_finite() {
+        return Err(Error::invalid("bias", bias, "must be finite (mV)"));
+    }
+    let mut j = ((bias - lif.theta) / cw).round() as i64;
+    if j == 0 {
+        j = -1; // b = theta is where the rate is not smooth
+    }
+    Ok(lattice_nodes(lif, poisson, hawkes, j, 1, res)?.remove(0))
+}
+
+/// The solutions at the lattice biases `theta + (j0 + k) c`, `k < count`, `c` the
+/// coarsest cell width, with one domain for all: `(bias, solution)`.
+fn lattice_nodes(
+    lif: &LifParams,
+    poisson: &ShotInput,
+    hawkes: &[HawkesSource],
+    j0: i64,
+    count: usize,
+    res: &HawkesResolution,
+) -> Result<Vec<(f64, HawkesStationary)>> {
     validate_lif(lif)?;
     poisson.validate()?;
     res.grid.validate()?;
     for h in hawkes {
         HawkesSource::new(h.jump_mv, h.rate_hz, h.s0, h.tau_c)?;
-    }
-    if !bias.is_finite() {
-        return Err(Error::invalid("bias", bias, "must be finite (mV)"));
     }
     if !(res.tol > 0.0 && res.tol < 1e-3) {
         return Err(Error::invalid(
@@ -303,12 +358,13 @@ pub fn stationary_with(
     let h = grid.cell_width(lif);
     let coarsest = grid.coarsest();
     let cw = coarsest as f64 * h;
-    let (j0, t) = lattice(lif, bias, cw);
     let b0 = lif.theta + j0 as f64 * cw;
-    let (u_min, n_coarse) = grid_domain(lif, &all, b0, b0 + 3.0 * cw, grid)?;
-    let jobs: Vec<(usize, usize)> = (0..4)
+    let b_last = b0 + (count - 1) as f64 * cw;
+    let (u_min, n_coarse) = grid_domain(lif, &all, b0, b_last, grid)?;
+    let jobs: Vec<(usize, usize)> = (0..count)
         .flat_map(|k| (0..grid.levels).map(move |l| (k, l)))
         .collect();
+    let poisson_jumps = poisson.jumps();
     let passages: Vec<(f64, f64)> = jobs
         .par_iter()
         .map(|&(k, level)| {
@@ -317,7 +373,7 @@ pub fn stationary_with(
             let b = b0 + k as f64 * cw;
             let solver = Solver {
                 lif,
-                poisson: &poisson.jumps(),
+                poisson: &poisson_jumps,
                 srcs: &srcs,
                 modes: &modes,
                 h: h * ratio as f64,
@@ -330,7 +386,7 @@ pub fn stationary_with(
         })
         .collect::<Result<_>>()?;
     let weights = richardson_weights(grid.levels);
-    let nodes: Vec<HawkesStationary> = (0..4)
+    Ok((0..count)
         .map(|k| {
             let (mut time, mut u_time) = (0.0, 0.0);
             for (l, w) in weights.iter().enumerate() {
@@ -340,30 +396,15 @@ pub fn stationary_with(
             }
             let b = b0 + k as f64 * cw;
             let rate = 1.0 / (time + lif.tau_ref);
-            HawkesStationary {
-                rate,
-                mean_v: rate * (u_time + b * time + lif.tau_ref * lif.v_reset),
-            }
+            (
+                b,
+                HawkesStationary {
+                    rate,
+                    mean_v: rate * (u_time + b * time + lif.tau_ref * lif.v_reset),
+                },
+            )
         })
-        .collect();
-    let w = [
-        -(t - 1.0) * (t - 2.0) * (t - 3.0) / 6.0,
-        t * (t - 2.0) * (t - 3.0) / 2.0,
-        -t * (t - 1.0) * (t - 3.0) / 2.0,
-        t * (t - 1.0) * (t - 2.0) / 6.0,
-    ];
-    let mix = |f: &dyn Fn(&HawkesStationary) -> f64| -> f64 {
-        nodes.iter().zip(&w).map(|(n, w)| w * f(n)).sum()
-    };
-    let rate = if nodes.iter().all(|n| n.rate > 0.0 && n.rate.is_finite()) {
-        mix(&|n| n.rate.ln()).exp()
-    } else {
-        mix(&|n| n.rate).max(0.0)
-    };
-    Ok(HawkesStationary {
-        rate,
-        mean_v: mix(&|n| n.mean_v),
-    })
+        .collect())
 }
 
 /// The coupled master equation of one bias on one grid.
