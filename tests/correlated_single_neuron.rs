@@ -80,14 +80,52 @@ fn rule_h_matches_regular_trains_where_rule_c_does_not() {
     let nu = vec![nu_pre; m.p()];
     let rel = |w: f64| g.spectrum(w) / nu_pre - 1.0;
     let (h, hawkes, shape) = rule_h_common(&m, a, &nu, rel, cv * cv, f_eff, x).unwrap();
-    let (c, _) = rule_c_common(&m, a, &nu, rel, f_eff, x).unwrap();
-    let drive = population_input(&m, a, &nu).unwrap().mean_drive(tau);
+    let (c, f_chi) = rule_c_common(&m, a, &nu, rel, f_eff, x).unwrap();
+    let input = population_input(&m, a, &nu).unwrap();
+    let drive = input.mean_drive(tau);
+    // mean potentials (printed): the Hawkes solver's and C's shot noise at F_chi
+    let v_hawkes = {
+        use balnet::transfer::shot_noise::ShotInput;
+        use balnet::transfer::shot_noise::hawkes::{self, HawkesSource};
+        let src: Vec<HawkesSource> = (0..m.p())
+            .map(|b| {
+                HawkesSource::from_membrane_fano(
+                    input.jumps_mv[b],
+                    input.rates_hz[b],
+                    cv * cv,
+                    f_eff,
+                    tau,
+                )
+                .unwrap()
+            })
+            .collect();
+        let ext = ShotInput::new(
+            input.jumps_mv[m.p()..].to_vec(),
+            input.rates_hz[m.p()..].to_vec(),
+        )
+        .unwrap();
+        hawkes::stationary(&lif, &ext, &src, x - drive)
+            .unwrap()
+            .mean_v
+    };
+    let scaled = input
+        .with_fano(0, f_chi)
+        .unwrap()
+        .with_fano(1, f_chi)
+        .unwrap();
+    let v_c = balnet::transfer::shot_noise::stationary(&lif, &scaled, x - drive)
+        .unwrap()
+        .mean_v;
     let sources = RenewalSource::network_inputs(&m, a, nu_pre, cv, 0.002);
     let sim = simulate_renewal_neuron(&lif, &sources, x - drive, 150, 1.0, 4.0, 7).unwrap();
     let se = sim.rate_se_hz;
     eprintln!(
         "sim {:.3} +- {se:.3} Hz; H {h:.3} (Hawkes {hawkes:.3}, shape {shape:+.3}); C {c:.3}",
         sim.rate_hz
+    );
+    eprintln!(
+        "mean V: sim {:.4} mV, Hawkes {v_hawkes:.4} mV, C {v_c:.4} mV",
+        sim.mean_v_mv
     );
     assert!(
         (sim.rate_hz - h).abs() < 3.0 * se,
