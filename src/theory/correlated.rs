@@ -258,6 +258,18 @@ impl TrainFano {
     }
 }
 
+/// The membrane Fano factor (docs/theory.md 2.1) of a relative spectrum `rel` given on
+/// the frequency nodes `(omega, w)` over `[0, OMEGA_MAX]`, for membrane time constant
+/// `tau` (s): `1 + (2 tau/pi) sum_k w_k rel_k / (1 + omega_k^2 tau^2)`.
+fn membrane_fano(tau: f64, nodes: &[(f64, f64)], rel: &[f64]) -> f64 {
+    1.0 + 2.0 * tau / PI
+        * nodes
+            .iter()
+            .zip(rel)
+            .map(|(&(w, wt), r)| wt * r / (1.0 + w * w * tau * tau))
+            .sum::<f64>()
+}
+
 /// `n >= 2` equally spaced mean inputs (mV) over `mean +- reach`.
 fn input_grid(mean: f64, reach: f64, n: usize) -> Vec<f64> {
     (0..n)
@@ -301,13 +313,7 @@ pub fn train_fano<T: Transfer>(
             let p = &state.populations[a];
             let lif = LifParams::of(model, a);
             let tau = lif.tau_m;
-            let population = 1.0
-                + 2.0 * tau / PI
-                    * nodes
-                        .iter()
-                        .zip(&rels[a])
-                        .map(|(&(w, wt), r)| wt * r / (1.0 + w * w * tau * tau))
-                        .sum::<f64>();
+            let population = membrane_fano(tau, &nodes, &rels[a]);
             // S_Delta,A at each node (mV^2 s), docs/theory.md 6.6.10
             let s_delta: Vec<f64> = (0..nodes.len())
                 .map(|k| {
@@ -604,13 +610,7 @@ impl HawkesInputs {
         for b in 0..p {
             let s0 = 1.0 + rels0[b][0];
             // membrane-filtered Fano factor of the receiving membrane (docs/theory.md 2.1)
-            let f_eff = 1.0
-                + 2.0 * tau / PI
-                    * nodes
-                        .iter()
-                        .zip(&rels[b])
-                        .map(|(&(w, wt), r)| wt * r / (1.0 + w * w * tau * tau))
-                        .sum::<f64>();
+            let f_eff = membrane_fano(tau, nodes, &rels[b]);
             let s = HawkesSource::from_membrane_fano(
                 input.jumps_mv[b],
                 input.rates_hz[b],
