@@ -47,7 +47,7 @@ use balnet::theory::spectral::lif_fano_eff;
 use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::response::diffusion::drate_dsigma2;
 use balnet::transfer::response::second_order::SecondOrder;
-use balnet::transfer::shot_noise::hawkes::{self, HawkesSource};
+use balnet::transfer::shot_noise::hawkes;
 use balnet::transfer::shot_noise::{
     Resolution, ShotInput, ShotNoise, TABLE_SPACING, population_input,
 };
@@ -137,10 +137,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 / tr.iter().map(|g| g.nu).sum::<f64>()
         })
         .collect();
-    let mut input_w = input.clone();
-    for (b, &fb) in f_eff.iter().enumerate() {
-        input_w = input_w.with_fano(b, fb)?;
-    }
+    let input_w = input.with_fanos(&f_eff)?;
     // shot-noise transfer of an input on the range of mean inputs (lo, hi) (mV)
     let shot = |inp: ShotInput, lo: f64, hi: f64| {
         ShotNoise::with_resolution(lif, inp, (lo, hi), TABLE_SPACING, Resolution::default())
@@ -153,21 +150,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let t_p = shot(input.clone(), drive - 40.0, drive + 40.0)?;
     // the Hawkes sources and their one-pole relative spectra
-    let hawkes_sources = (0..m.p())
-        .map(|b| {
-            HawkesSource::from_membrane_fano(
-                input.jumps_mv[b],
-                input.rates_hz[b],
-                cv2s[b],
-                f_eff[b],
-                tau,
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let external = ShotInput::new(
-        input.jumps_mv[m.p()..].to_vec(),
-        input.rates_hz[m.p()..].to_vec(),
-    )?;
+    let (hawkes_sources, external) = hawkes::split_input(&input, &cv2s, &f_eff, tau)?;
     let rel_one_pole = |b: usize, w: f64| hawkes_sources[b].relative_spectrum(w) - 1.0;
     // C for relative spectra `rel`: F_B = 1 + Int chi_2 rel_B / ((1/tau_m) d nu/d sigma^2),
     // three rounds, then shot noise at those Fano factors; the rate and the F_B
@@ -183,11 +166,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|b| Ok(1.0 + so.rate_change(|w| rel(b, w), 0.0, 2e4)? / den))
                 .collect::<balnet::Result<Vec<f64>>>()?;
         }
-        let mut input_c = input.clone();
-        for (b, &fb) in f.iter().enumerate() {
-            input_c = input_c.with_fano(b, fb)?;
-        }
-        Ok((shot(input_c, x - 1.0, x + 1.0)?.rate(x), f))
+        Ok((shot(input.with_fanos(&f)?, x - 1.0, x + 1.0)?.rate(x), f))
     };
     println!(
         "receiving neuron: population {}, {neurons} neurons x {seconds} s per point, seed {seed}",

@@ -11,8 +11,8 @@
 //! `-- 12.244 0.363 0.529 16.017 0.309 0.488 3,5,7,9,11,13,16,20,25`.
 
 use balnet::transfer::LifParams;
-use balnet::transfer::shot_noise::hawkes::{self, HawkesResolution, HawkesSource};
-use balnet::transfer::shot_noise::{ShotInput, population_input};
+use balnet::transfer::shot_noise::hawkes::{self, HawkesResolution};
+use balnet::transfer::shot_noise::population_input;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -41,13 +41,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lif = LifParams::of(&m, 0);
     let tau = lif.tau_m;
     let input = population_input(&m, 0, &[per_pop[0].0, per_pop[1].0])?;
-    let sources = per_pop
-        .iter()
-        .enumerate()
-        .map(|(b, &(_, s0, f))| {
-            HawkesSource::from_membrane_fano(input.jumps_mv[b], input.rates_hz[b], s0, f, tau)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let s0: Vec<f64> = per_pop.iter().map(|q| q.1).collect();
+    let f_eff: Vec<f64> = per_pop.iter().map(|q| q.2).collect();
+    let (sources, external) = hawkes::split_input(&input, &s0, &f_eff, tau)?;
     for (b, s) in sources.iter().enumerate() {
         println!(
             "source {b}: jump {:.4} mV, rate {:.1} Hz, S(0)/R {}, tau_c {:.3} ms",
@@ -57,7 +53,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             s.tau_c * 1e3
         );
     }
-    let external = ShotInput::new(input.jumps_mv[2..].to_vec(), input.rates_hz[2..].to_vec())?;
     println!(
         "modes {}, cell width {} mV, {} grids",
         res.modes, res.grid.dv, res.grid.levels

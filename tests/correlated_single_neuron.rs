@@ -26,15 +26,9 @@ fn rate_under_renewal_input_matches_the_chi2_weighted_fano_factor() {
     let drive = input.mean_drive(tau);
     let sources = RenewalSource::network_inputs(&m, a, nu_pre, cv, 0.002);
     let table = |f: f64, x: f64| {
-        let mut inp = input.clone();
-        if f != 1.0 {
-            for b in 0..m.p() {
-                inp = inp.with_fano(b, f).unwrap();
-            }
-        }
         ShotNoise::with_resolution(
             lif,
-            inp,
+            input.with_fanos(&vec![f; m.p()]).unwrap(),
             (x - 1.0, x + 1.0),
             TABLE_SPACING,
             Resolution::default(),
@@ -85,34 +79,15 @@ fn rule_h_matches_regular_trains_where_rule_c_does_not() {
     let drive = input.mean_drive(tau);
     // mean potentials (printed): the Hawkes solver's and C's shot noise at F_chi
     let v_hawkes = {
-        use balnet::transfer::shot_noise::ShotInput;
-        use balnet::transfer::shot_noise::hawkes::{self, HawkesSource};
-        let src: Vec<HawkesSource> = (0..m.p())
-            .map(|b| {
-                HawkesSource::from_membrane_fano(
-                    input.jumps_mv[b],
-                    input.rates_hz[b],
-                    cv * cv,
-                    f_eff,
-                    tau,
-                )
-                .unwrap()
-            })
-            .collect();
-        let ext = ShotInput::new(
-            input.jumps_mv[m.p()..].to_vec(),
-            input.rates_hz[m.p()..].to_vec(),
-        )
-        .unwrap();
+        use balnet::transfer::shot_noise::hawkes;
+        let p = m.p();
+        let (src, ext) =
+            hawkes::split_input(&input, &vec![cv * cv; p], &vec![f_eff; p], tau).unwrap();
         hawkes::stationary(&lif, &ext, &src, x - drive)
             .unwrap()
             .mean_v
     };
-    let scaled = input
-        .with_fano(0, f_chi)
-        .unwrap()
-        .with_fano(1, f_chi)
-        .unwrap();
+    let scaled = input.with_fanos(&vec![f_chi; m.p()]).unwrap();
     let v_c = balnet::transfer::shot_noise::stationary(&lif, &scaled, x - drive)
         .unwrap()
         .mean_v;

@@ -20,20 +20,7 @@ fn setup(
     let m = balnet::presets::default_model();
     let lif = LifParams::of(&m, 0);
     let input = population_input(&m, 0, &nu).unwrap();
-    let sources = (0..2)
-        .map(|b| {
-            HawkesSource::from_membrane_fano(
-                input.jumps_mv[b],
-                input.rates_hz[b],
-                s0[b],
-                f_eff[b],
-                lif.tau_m,
-            )
-            .unwrap()
-        })
-        .collect();
-    let external =
-        ShotInput::new(input.jumps_mv[2..].to_vec(), input.rates_hz[2..].to_vec()).unwrap();
+    let (sources, external) = hawkes::split_input(&input, &s0, &f_eff, lif.tau_m).unwrap();
     (lif, external, sources, x - input.mean_drive(lif.tau_m))
 }
 

@@ -604,31 +604,19 @@ impl HawkesInputs {
     ) -> Option<Self> {
         let tau = model.populations[a].tau_m;
         let input = crate::transfer::shot_noise::population_input(model, a, rates).ok()?;
-        let p = model.p();
-        let mut sources = Vec::with_capacity(p);
-        let mut one_pole = Vec::with_capacity(p);
-        for b in 0..p {
-            let s0 = 1.0 + rels0[b][0];
-            // membrane-filtered Fano factor of the receiving membrane (docs/theory.md 2.1)
-            let f_eff = membrane_fano(tau, nodes, &rels[b]);
-            let s = HawkesSource::from_membrane_fano(
-                input.jumps_mv[b],
-                input.rates_hz[b],
-                s0,
-                f_eff,
-                tau,
-            )
-            .ok()?;
-            one_pole.push(
+        let s0: Vec<f64> = rels0.iter().map(|r| 1.0 + r[0]).collect();
+        // membrane-filtered Fano factors of the receiving membrane (docs/theory.md 2.1)
+        let f_eff: Vec<f64> = rels.iter().map(|r| membrane_fano(tau, nodes, r)).collect();
+        let (sources, external) = hawkes::split_input(&input, &s0, &f_eff, tau).ok()?;
+        let one_pole = sources
+            .iter()
+            .map(|s| {
                 nodes
                     .iter()
                     .map(|&(w, _)| s.relative_spectrum(w) - 1.0)
-                    .collect(),
-            );
-            sources.push(s);
-        }
-        let external =
-            ShotInput::new(input.jumps_mv[p..].to_vec(), input.rates_hz[p..].to_vec()).ok()?;
+                    .collect()
+            })
+            .collect();
         Some(HawkesInputs {
             input,
             sources,
@@ -673,12 +661,8 @@ impl HawkesInputs {
         let run = || -> Result<(f64, f64)> {
             let (b, hk) =
                 hawkes::at_lattice_bias(lif, &self.external, &self.sources, x - drive, &res)?;
-            let shot = |fano: &[f64]| -> Result<crate::transfer::shot_noise::Stationary> {
-                let mut inp = self.input.clone();
-                for (k, &fb) in fano.iter().enumerate() {
-                    inp = inp.with_fano(k, fb)?;
-                }
-                crate::transfer::shot_noise::stationary(lif, &inp, b)
+            let shot = |fano: &[f64]| {
+                crate::transfer::shot_noise::stationary(lif, &self.input.with_fanos(fano)?, b)
             };
             let (c, c1) = (shot(f)?, shot(&f1)?);
             let h = hk.rate + c.rate - c1.rate;
@@ -723,13 +707,9 @@ pub fn rule_c_common(
     let sigma = |f: f64| (tau * (white * f + ext)).sqrt();
     let f_chi =
         crate::transfer::response::second_order::chi2_fano(&lif, x, sigma, rel, f_start, 3, 2e4)?;
-    let mut scaled = input;
-    for b in 0..model.p() {
-        scaled = scaled.with_fano(b, f_chi)?;
-    }
     let t = ShotNoise::with_resolution(
         lif,
-        scaled,
+        input.with_fanos(&vec![f_chi; model.p()])?,
         (x - 1.0, x + 1.0),
         TABLE_SPACING,
         Resolution::default(),
@@ -756,17 +736,10 @@ pub fn rule_h_common(
     f_eff: f64,
     x: f64,
 ) -> Result<(f64, f64, f64)> {
-    use crate::transfer::shot_noise::hawkes::{self, HawkesSource};
-    use crate::transfer::shot_noise::{ShotInput, population_input};
     let tau = model.populations[a].tau_m;
-    let input = population_input(model, a, nu)?;
+    let input = crate::transfer::shot_noise::population_input(model, a, nu)?;
     let p = model.p();
-    let sources = (0..p)
-        .map(|b| {
-            HawkesSource::from_membrane_fano(input.jumps_mv[b], input.rates_hz[b], s0, f_eff, tau)
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let external = ShotInput::new(input.jumps_mv[p..].to_vec(), input.rates_hz[p..].to_vec())?;
+    let (sources, external) = hawkes::split_input(&input, &vec![s0; p], &vec![f_eff; p], tau)?;
     let lif = LifParams::of(model, a);
     let rate = hawkes::stationary(&lif, &external, &sources, x - input.mean_drive(tau))?.rate;
     let (c, _) = rule_c_common(model, a, nu, rel, f_eff, x)?;

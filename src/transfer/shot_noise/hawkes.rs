@@ -41,9 +41,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::banded::{Band, BandLu, dot};
-use super::master::{Jump, assemble};
+use super::master::{Jump, assemble, reset_source};
 use super::{
-    LifParams, Resolution, ShotInput, grid_domain, lattice, richardson_weights, validate_lif,
+    LifParams, Resolution, ShotInput, cubic_weights, grid_domain, lattice, richardson_weights,
+    validate_lif,
 };
 use crate::error::{Error, Result};
 
@@ -133,6 +134,48 @@ impl HawkesSource {
     pub fn membrane_fano(&self, tau_m: f64) -> f64 {
         1.0 - (1.0 - self.s0) * tau_m / (tau_m + self.tau_c)
     }
+}
+
+/// `input` (recurrent sources first, as [`super::population_input`] orders them) split
+/// into Hawkes and Poisson sources: its first `s0.len()` sources as Hawkes sources of
+/// low-frequency levels `s0` and membrane Fano factors `f_eff` for membrane time
+/// constant `tau_m` (s) ([`HawkesSource::from_membrane_fano`]), the others Poisson.
+/// Returns `(hawkes, poisson)`.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] if `s0` and `f_eff` differ in length or exceed the
+/// sources, or as [`HawkesSource::from_membrane_fano`].
+pub fn split_input(
+    input: &ShotInput,
+    s0: &[f64],
+    f_eff: &[f64],
+    tau_m: f64,
+) -> Result<(Vec<HawkesSource>, ShotInput)> {
+    let p = s0.len();
+    if f_eff.len() != p || p > input.jumps_mv.len() {
+        return Err(Error::invalid(
+            "f_eff",
+            format!("{f_eff:?}"),
+            format!(
+                "needs one value per entry of s0 ({p}), at most one per input source ({})",
+                input.jumps_mv.len()
+            ),
+        ));
+    }
+    let hawkes = (0..p)
+        .map(|b| {
+            HawkesSource::from_membrane_fano(
+                input.jumps_mv[b],
+                input.rates_hz[b],
+                s0[b],
+                f_eff[b],
+                tau_m,
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let poisson = ShotInput::new(input.jumps_mv[p..].to_vec(), input.rates_hz[p..].to_vec())?;
+    Ok((hawkes, poisson))
 }
 
 /// Numerical resolution of [`stationary_with`].
@@ -254,15 +297,13 @@ pub fn stationary_with(
     bias: f64,
     res: &HawkesResolution,
 ) -> Result<HawkesStationary> {
+    if !bias.is_finite() {
+        return Err(Error::invalid("bias", bias, "must be finite (mV)"));
+    }
     let cw = res.grid.coarsest() as f64 * res.grid.cell_width(lif);
     let (j0, t) = lattice(lif, bias, cw);
     let nodes = lattice_nodes(lif, poisson, hawkes, j0, 4, res)?;
-    let w = [
-        -(t - 1.0) * (t - 2.0) * (t - 3.0) / 6.0,
-        t * (t - 2.0) * (t - 3.0) / 2.0,
-        -t * (t - 1.0) * (t - 3.0) / 2.0,
-        t * (t - 1.0) * (t - 2.0) / 6.0,
-    ];
+    let w = cubic_weights(t);
     let mix = |f: &dyn Fn(&HawkesStationary) -> f64| -> f64 {
         nodes.iter().zip(&w).map(|(n, w)| w * f(&n.1)).sum()
     };
@@ -580,15 +621,7 @@ impl Solver<'_> {
                 .sum::<f64>()
         });
         let refr = (ytot * (-self.lif.tau_ref)).exp();
-        // reset source: split between the two neighbouring centres
-        let q = (u_r - self.u_min) / self.h - 0.5;
-        let i0 = (q.floor().max(0.0) as usize).min(n - 1);
-        let w = (q - i0 as f64).clamp(0.0, 1.0);
-        let src: Vec<(usize, f64)> = if i0 + 1 >= n {
-            vec![(n - 1, 1.0)]
-        } else {
-            vec![(i0, 1.0 - w), (i0 + 1, w)]
-        };
+        let src = reset_source(u_r, self.u_min, self.h, n);
         // the unit source in mode 0; the modes >= 1 of the reinjected flux are part of
         // the operator, so that one solve gives the stationary density per interval
         let mut rhs = vec![0.0; n * m];

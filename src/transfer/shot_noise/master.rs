@@ -177,6 +177,20 @@ pub(crate) fn assemble(
     (a, loss)
 }
 
+/// The unit reset source at `u_r` (mV) on `m` cells of width `h` from `u_min`: split
+/// linearly between the two neighbouring cell centres (all in the top cell if `u_r` lies
+/// in or above it), as `(cell, weight)`.
+pub(crate) fn reset_source(u_r: f64, u_min: f64, h: f64, m: usize) -> Vec<(usize, f64)> {
+    let q = (u_r - u_min) / h - 0.5;
+    let i0 = q.floor().max(0.0) as usize;
+    let w = (q - i0 as f64).clamp(0.0, 1.0);
+    if i0 + 1 >= m {
+        vec![(m - 1, 1.0)]
+    } else {
+        vec![(i0, 1.0 - w), (i0 + 1, w)]
+    }
+}
+
 impl Ladder {
     /// Assemble and factor the operator on `n` cells of width `h` from `u_min` (mV),
     /// for membrane time constant `tau_m` (s). Returns `None` if a pivot vanishes
@@ -226,14 +240,7 @@ impl Ladder {
     /// and the reset at `u_r` (mV, `u_min < u_r < u_theta`).
     pub fn passage(&self, m: usize, u_r: f64, work: &mut Vec<f64>) -> Passage {
         let h = self.h;
-        let q = (u_r - self.u_min) / h - 0.5;
-        let i0 = q.floor().max(0.0) as usize;
-        let w = (q - i0 as f64).clamp(0.0, 1.0);
-        let src: Vec<(usize, f64)> = if i0 + 1 >= m {
-            vec![(m - 1, 1.0)]
-        } else {
-            vec![(i0, 1.0 - w), (i0 + 1, w)]
-        };
+        let src = reset_source(u_r, self.u_min, h, m);
         let start = src[0].0;
         self.lu.solve_l_from(start, m, &src, work);
         let time = dot(&self.z[0][start..m], work);

@@ -171,6 +171,16 @@ impl ShotInput {
         Ok(s)
     }
 
+    /// The input with its first `fano.len()` sources replaced by their equivalent
+    /// Poisson sources for the Fano factors `fano` ([`ShotInput::with_fano`] on each).
+    pub fn with_fanos(&self, fano: &[f64]) -> Result<Self> {
+        let mut s = self.clone();
+        for (source, &f) in fano.iter().enumerate() {
+            s = s.with_fano(source, f)?;
+        }
+        Ok(s)
+    }
+
     pub(crate) fn jumps(&self) -> Vec<Jump> {
         self.jumps_mv
             .iter()
@@ -399,12 +409,7 @@ fn stationary_and_slope(
     let (j0, t) = lattice(lif, bias, c);
     let nodes = ladder(lif, input, lif.theta + j0 as f64 * c, 1, 4, res)?;
     // Lagrange weights of the nodes 0..3 at t, and their derivatives
-    let w = [
-        -(t - 1.0) * (t - 2.0) * (t - 3.0) / 6.0,
-        t * (t - 2.0) * (t - 3.0) / 2.0,
-        -t * (t - 1.0) * (t - 3.0) / 2.0,
-        t * (t - 1.0) * (t - 2.0) / 6.0,
-    ];
+    let w = cubic_weights(t);
     let dw = [
         -((t - 2.0) * (t - 3.0) + (t - 1.0) * (t - 3.0) + (t - 1.0) * (t - 2.0)) / 6.0,
         ((t - 2.0) * (t - 3.0) + t * (t - 3.0) + t * (t - 2.0)) / 2.0,
@@ -428,6 +433,16 @@ fn stationary_and_slope(
         },
         slope,
     ))
+}
+
+/// Lagrange weights at `t` of the cubic through the nodes `0, 1, 2, 3`.
+pub(crate) fn cubic_weights(t: f64) -> [f64; 4] {
+    [
+        -(t - 1.0) * (t - 2.0) * (t - 3.0) / 6.0,
+        t * (t - 2.0) * (t - 3.0) / 2.0,
+        -t * (t - 1.0) * (t - 3.0) / 2.0,
+        t * (t - 1.0) * (t - 2.0) / 6.0,
+    ]
 }
 
 /// The four lattice biases `theta + (j0 + k) c`, `k = 0..4`, around `bias` (mV) for
