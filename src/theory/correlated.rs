@@ -445,8 +445,14 @@ pub use super::state::InputFano;
 /// (docs/theory.md 6.6.12): the rate with one Hawkes source per presynaptic population
 /// (its spectrum's `S(0)/nu` and membrane Fano factor, 2.2.1) plus `C` minus `C` at the
 /// one-pole spectra, against `C`, as a log-rate ratio and a mean-potential difference
-/// (kept from `previous` while the sources move by less than [`CORRECTION_REUSE`]; zero
-/// where a population's spectrum has no one-pole form or a solve fails).
+/// (zero where a population's spectrum has no one-pole form or a solve fails). They are
+/// computed only with `refresh`, and then only if the sources have moved by more than
+/// [`CORRECTION_REUSE`] since `previous`'s were; otherwise `previous`'s corrections are
+/// kept (interpolated onto the new grid), or none if it has none. The closure's loop
+/// refreshes them once its state has nearly converged with the current ones, so that
+/// the Hawkes solves are made near the state they serve (docs/theory.md 6.6.12a). They
+/// are computed at the grid points within [`HAWKES_REACH`] of the middle; beyond, the
+/// nearest computed ones serve.
 ///
 /// # Errors
 ///
@@ -456,6 +462,7 @@ pub fn input_fano<T: Transfer>(
     state: &State,
     transfer: impl Fn(usize) -> Result<T>,
     previous: Option<&[InputFano]>,
+    refresh: bool,
 ) -> Result<Vec<InputFano>> {
     let nodes = mapped_legendre_nodes(OMEGA_MAX, INPUT_FREQUENCY_NODES, FREQUENCY_STRETCH);
     let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
@@ -477,18 +484,21 @@ pub fn input_fano<T: Transfer>(
                 .then(|| HawkesInputs::new(model, a, &rates, &rels, &rels0, &nodes))
                 .flatten();
             let basis = one_pole.as_ref().map_or_else(Vec::new, HawkesInputs::basis);
-            // the previous round's corrections serve while its sources are within
-            // CORRECTION_REUSE of these (the correction moves far less than they do)
+            // the previous round's corrections serve until a refresh, and then while its
+            // sources are within CORRECTION_REUSE of these (the correction moves far
+            // less than they do)
             let reuse = prev.filter(|g| {
                 !basis.is_empty()
                     && g.correction_basis.len() == basis.len()
                     && g.ln_rate_correction.len() == g.x_mv.len()
-                    && g.correction_basis
-                        .iter()
-                        .zip(&basis)
-                        .all(|(a, b)| (a / b - 1.0).abs() < CORRECTION_REUSE)
+                    && (!refresh
+                        || g.correction_basis
+                            .iter()
+                            .zip(&basis)
+                            .all(|(a, b)| (a / b - 1.0).abs() < CORRECTION_REUSE))
             });
-            let at = |x: f64| -> Option<GridPoint> {
+            let compute = refresh && reuse.is_none();
+            let at = |x: f64, hawkes_here: bool| -> Option<GridPoint> {
                 let mut f = prev.map_or_else(|| f0.clone(), |g| g.at(x));
                 let mut last = None;
                 for _ in 0..(if prev.is_some() { 1 } else { 2 }) {
@@ -518,16 +528,21 @@ pub fn input_fano<T: Transfer>(
                 let correction = match (reuse, &one_pole, &last) {
                     (Some(g), _, _) => {
                         let (c, _, d) = g.correction_at(x);
-                        (c, d)
+                        Some((c, d))
                     }
-                    (None, Some(h), Some((chi, den))) => {
-                        h.correction(&lif, x, &f, &nodes, chi, *den)
+                    (None, Some(h), Some((chi, den))) if compute && hawkes_here => {
+                        Some(h.correction(&lif, x, &f, &nodes, chi, *den))
                     }
-                    _ => (0.0, 0.0),
+                    (None, Some(_), Some(_)) if compute => None,
+                    _ => Some((0.0, 0.0)),
                 };
                 Some((f, correction))
             };
-            let found: Vec<Option<GridPoint>> = xs.par_iter().map(|&x| at(x)).collect();
+            let found: Vec<Option<GridPoint>> = xs
+                .par_iter()
+                .enumerate()
+                .map(|(k, &x)| at(x, k.abs_diff(INPUT_GRID / 2) <= HAWKES_REACH))
+                .collect();
             let nearest: Vec<Option<&GridPoint>> = (0..xs.len())
                 .map(|k| {
                     (0..xs.len())
@@ -541,16 +556,27 @@ pub fn input_fano<T: Transfer>(
                 .map(|n| n.map_or_else(|| f0.clone(), |(f, _)| f.clone()))
                 .collect();
             let (ln_rate_correction, mean_v_correction) = if one_pole.is_some() {
-                nearest
-                    .iter()
-                    .map(|n| n.map_or((0.0, 0.0), |(_, c)| *c))
+                // the nearest grid point that has them (beyond HAWKES_REACH, or where
+                // the weighting is undefined)
+                (0..xs.len())
+                    .map(|k| {
+                        (0..xs.len())
+                            .filter_map(|j| {
+                                found[j]
+                                    .as_ref()
+                                    .and_then(|(_, c)| c.map(|c| (k.abs_diff(j), c)))
+                            })
+                            .min_by_key(|(d, _)| *d)
+                            .map_or((0.0, 0.0), |(_, c)| c)
+                    })
                     .unzip()
             } else {
                 (Vec::new(), Vec::new())
             };
             let correction_basis = match reuse {
                 Some(g) => g.correction_basis.clone(),
-                None => basis,
+                None if compute => basis,
+                None => Vec::new(),
             };
             InputFano {
                 x_mv: xs,
@@ -565,12 +591,22 @@ pub fn input_fano<T: Transfer>(
 
 /// One grid point of [`input_fano`]: the Fano factors and rule `H`'s corrections
 /// (log-rate ratio, mean-potential difference in mV).
-type GridPoint = (Vec<f64>, (f64, f64));
+/// (`None`: not computed there, beyond [`HAWKES_REACH`]).
+type GridPoint = (Vec<f64>, Option<(f64, f64)>);
+
+/// Grid points of [`input_fano`] on either side of the middle at which rule `H`'s
+/// corrections are computed: 4 of 6, to 3.3 of the grid's 5 standard deviations of the
+/// population's inputs. The points beyond take the nearest computed corrections, so that
+/// they are constant beyond 3.3 standard deviations (4e-4 of the population on each
+/// side; there the Hawkes solves are the slowest).
+pub const HAWKES_REACH: usize = 4;
 
 /// Relative change of the Hawkes sources' parameters (rate, `S(0)/nu`, `tau_c`) below
-/// which [`input_fano`] keeps the previous round's rule-`H` corrections (docs/theory.md
-/// 6.6.12): the converged state's corrections are those of a state within this of it.
-pub const CORRECTION_REUSE: f64 = 1e-3;
+/// which [`input_fano`] keeps the previous rule-`H` corrections at a refresh
+/// (docs/theory.md 6.6.12a): the converged state's corrections are those of a state
+/// within this of it. On the default model, 1e-3 and 1e-2 give the same `kappa*` to
+/// 1e-4 relative.
+pub const CORRECTION_REUSE: f64 = 1e-2;
 
 /// Frequency (rad/s) at which the closure's spectra give their low-frequency level
 /// `S(0)/nu` (the LIF spectra are flat below about 1 rad/s).
@@ -655,7 +691,7 @@ impl HawkesInputs {
         let drive = self.input.mean_drive(lif.tau_m);
         let res = HawkesResolution {
             modes: 4,
-            tol: 1e-8,
+            tol: 1e-6,
             ..HawkesResolution::default()
         };
         let run = || -> Result<(f64, f64)> {

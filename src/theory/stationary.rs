@@ -398,6 +398,11 @@ const CHORD_MIN_SLOPE: f64 = 0.05;
 /// Rounds of [`solve_latent_root_1d`] after which the chord steps must contract.
 const CHORD_ROUNDS: usize = 40;
 
+/// The change of a round of the correlated closure's loop (Fano factors; `kappa` in Hz
+/// with the chord steps) below which rule `H`'s corrections are refreshed
+/// (docs/theory.md 6.6.12a): each refresh costs one Hawkes solve per grid point.
+const CORRECTION_REFRESH: f64 = 1e-3;
+
 /// The largest tolerance of an inner solve of the Fano-factor loop (Newton's `max |r|`,
 /// docs/theory.md 2.4), in the first rounds.
 const INNER_TOL_MAX: f64 = 1e-4;
@@ -466,15 +471,6 @@ fn fano_loop(
     let rounds = if chord.is_some() { CHORD_ROUNDS } else { 200 };
     for _ in 0..rounds {
         let target = (it.map)(model, &st)?;
-        if correlated {
-            // docs/theory.md 6.6.11: the receiving neuron's own weighting
-            per_input = Some(super::correlated::input_fano(
-                model,
-                &st,
-                |b| super::closure::state_transfer(model, &st, b),
-                per_input.as_deref(),
-            )?);
-        }
         change = target
             .iter()
             .zip(&fano)
@@ -482,6 +478,29 @@ fn fano_loop(
             .fold(0.0, f64::max);
         let step = chord.map(|slope| -(st.latent_map(model)[0] - kappa[0]) / slope);
         let kappa_done = step.is_none_or(|dk| dk.abs() < 1e-10 * (1.0 + kappa[0].abs()));
+        let mut refreshed = false;
+        if correlated {
+            // docs/theory.md 6.6.11: the receiving neuron's own weighting; rule H's
+            // corrections (6.6.12a) are refreshed once the loop has nearly converged
+            // with the current ones
+            let refresh = change.max(step.map_or(0.0, f64::abs)) < CORRECTION_REFRESH;
+            let basis = |v: &Option<Vec<InputFano>>| -> Vec<Vec<f64>> {
+                v.as_ref().map_or_else(
+                    || vec![Vec::new(); p],
+                    |v| v.iter().map(|g| g.correction_basis.clone()).collect(),
+                )
+            };
+            let before = basis(&per_input);
+            per_input = Some(super::correlated::input_fano(
+                model,
+                &st,
+                |b| super::closure::state_transfer(model, &st, b),
+                per_input.as_deref(),
+                refresh,
+            )?);
+            // a state solved with the corrections just replaced has not converged
+            refreshed = basis(&per_input) != before;
+        }
         if let Some(dk) = step.filter(|_| !kappa_done) {
             // the chord steps contract by |1 - (G' - 1)/slope| per round: stop when
             // they do not (the cheaper Model's slope is too far off); a step already
@@ -504,7 +523,7 @@ fn fano_loop(
         reuse
             .tol
             .set((1e-2 * progress).clamp(NewtonOptions::default().tol, INNER_TOL_MAX));
-        if change < 1e-10 && kappa_done && full {
+        if change < 1e-10 && kappa_done && full && !refreshed {
             return Ok(st);
         }
         // the unknowns of the loop: the Fano factors, and `kappa` with the chord steps

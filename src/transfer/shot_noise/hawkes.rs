@@ -471,6 +471,8 @@ struct Assembled {
     unit: Vec<(Band, Vec<f64>)>,
     /// Off-diagonal couplings: `(target mode, source mode, source p, via N_p?, coefficient)`.
     coupling: Vec<(usize, usize, usize, bool, f64)>,
+    /// Per mode, the indices in `coupling` of its couplings from earlier modes.
+    lower: Vec<Vec<usize>>,
 }
 
 impl Solver<'_> {
@@ -536,18 +538,30 @@ impl Solver<'_> {
                 }
             }
         }
+        let lower = (0..self.modes.len())
+            .map(|k| {
+                (0..coupling.len())
+                    .filter(|&l| coupling[l].0 == k && coupling[l].1 < k)
+                    .collect()
+            })
+            .collect();
         Ok(Assembled {
             blocks,
             firing,
             unit,
             coupling,
+            lower,
         })
     }
 
-    /// `out = P^-1 (O x - B E' F x)`: `O` the off-diagonal couplings, `P` the
-    /// mode-diagonal blocks, `F` the firing flux of every mode, `E'` the refractory
-    /// transport `refr` without its mode-0 row (the mode-0 reinjection is the fixed unit
-    /// source), `B` the reset source `src`.
+    /// `out = M^-1 (O_U x - B E' F x)`, the operator `M^-1 A - 1` of the system `A x =
+    /// B e_0` preconditioned by its block lower triangle `M = P + O_L`: `A = P + O_L +
+    /// O_U - B E' F`, `P` the
+    /// mode-diagonal blocks, `O_L` and `O_U` the couplings from earlier and from later
+    /// modes (all couplings but the rate modulation's `-beta sigma sqrt(m + 1) N_p` from
+    /// degree `m + 1` to `m` are from lower degrees, so `M` is nearly `A`), `F` the
+    /// firing flux of every mode, `E'` the refractory transport `refr` without its mode-0
+    /// row (the mode-0 reinjection is the fixed unit source), `B` the reset source `src`.
     fn coupled(
         &self,
         a: &Assembled,
@@ -566,17 +580,11 @@ impl Solver<'_> {
                 out[k * n + i] -= wt * inj[k];
             }
         }
-        let mut nx: Vec<Option<Vec<f64>>> = vec![None; self.srcs.len() * self.modes.len()];
-        for &(i, j, p, via, c) in &a.coupling {
-            let src = &x[j * n..(j + 1) * n];
-            let dst = &mut out[i * n..(i + 1) * n];
+        for &(i, j, p, via, c) in a.coupling.iter().filter(|c| c.1 > c.0) {
+            let (dst, src) = (&mut out[i * n..(i + 1) * n], &x[j * n..(j + 1) * n]);
             if via {
-                let v = nx[p * self.modes.len() + j].get_or_insert_with(|| {
-                    let mut v = vec![0.0; n];
-                    a.unit[p].0.matvec(src, &mut v);
-                    v
-                });
-                for (d, s) in dst.iter_mut().zip(v.iter()) {
+                a.unit[p].0.matvec(src, work);
+                for (d, s) in dst.iter_mut().zip(&work[..n]) {
                     *d += c * s;
                 }
             } else {
@@ -585,11 +593,33 @@ impl Solver<'_> {
                 }
             }
         }
+        self.sweep(a, out);
+    }
+
+    /// `y <- M^-1 y` (see [`Self::coupled`]): forward substitution over the modes, each
+    /// `N_p z_j` formed once.
+    fn sweep(&self, a: &Assembled, y: &mut [f64]) {
+        let (n, m) = (self.n, self.modes.len());
+        let mut nz: Vec<Option<Vec<f64>>> = vec![None; self.srcs.len() * m];
         for (k, lu) in a.blocks.iter().enumerate() {
-            let v = &mut out[k * n..(k + 1) * n];
-            work[..n].copy_from_slice(v);
-            lu.solve_in_place(&mut work[..n]);
-            v.copy_from_slice(&work[..n]);
+            let (done, rest) = y.split_at_mut(k * n);
+            let v = &mut rest[..n];
+            for &(_, j, p, via, c) in a.lower[k].iter().map(|&l| &a.coupling[l]) {
+                let src = &done[j * n..(j + 1) * n];
+                let src: &[f64] = if via {
+                    nz[p * m + j].get_or_insert_with(|| {
+                        let mut w = vec![0.0; n];
+                        a.unit[p].0.matvec(src, &mut w);
+                        w
+                    })
+                } else {
+                    src
+                };
+                for (d, s) in v.iter_mut().zip(src) {
+                    *d -= c * s;
+                }
+            }
+            lu.solve_in_place(v);
         }
     }
 
@@ -628,7 +658,7 @@ impl Solver<'_> {
         for &(i, wt) in &src {
             rhs[i] += wt;
         }
-        a.blocks[0].solve_in_place(&mut rhs[..n]);
+        self.sweep(&a, &mut rhs);
         let mut x = vec![0.0; n * m];
         let mut work = vec![0.0; n];
         gmres(
