@@ -543,32 +543,16 @@ pub fn input_fano<T: Transfer>(
                 .enumerate()
                 .map(|(k, &x)| at(x, k.abs_diff(INPUT_GRID / 2) <= HAWKES_REACH))
                 .collect();
-            let nearest: Vec<Option<&GridPoint>> = (0..xs.len())
-                .map(|k| {
-                    (0..xs.len())
-                        .filter_map(|j| found[j].as_ref().map(|f| (k.abs_diff(j), f)))
-                        .min_by_key(|(d, _)| *d)
-                        .map(|(_, f)| f)
-                })
-                .collect();
-            let fano = nearest
-                .iter()
-                .map(|n| n.map_or_else(|| f0.clone(), |(f, _)| f.clone()))
+            let fano = (0..xs.len())
+                .map(|k| nearest_some(&found, k).map_or_else(|| f0.clone(), |(f, _)| f.clone()))
                 .collect();
             let (ln_rate_correction, mean_v_correction) = if one_pole.is_some() {
                 // the nearest grid point that has them (beyond HAWKES_REACH, or where
                 // the weighting is undefined)
+                let computed: Vec<Option<(f64, f64)>> =
+                    found.iter().map(|g| g.as_ref().and_then(|g| g.1)).collect();
                 (0..xs.len())
-                    .map(|k| {
-                        (0..xs.len())
-                            .filter_map(|j| {
-                                found[j]
-                                    .as_ref()
-                                    .and_then(|(_, c)| c.map(|c| (k.abs_diff(j), c)))
-                            })
-                            .min_by_key(|(d, _)| *d)
-                            .map_or((0.0, 0.0), |(_, c)| c)
-                    })
+                    .map(|k| nearest_some(&computed, k).map_or((0.0, 0.0), |c| *c))
                     .unzip()
             } else {
                 (Vec::new(), Vec::new())
@@ -590,9 +574,16 @@ pub fn input_fano<T: Transfer>(
 }
 
 /// One grid point of [`input_fano`]: the Fano factors and rule `H`'s corrections
-/// (log-rate ratio, mean-potential difference in mV).
-/// (`None`: not computed there, beyond [`HAWKES_REACH`]).
+/// (log-rate ratio, mean-potential difference in mV; `None` where not computed).
 type GridPoint = (Vec<f64>, Option<(f64, f64)>);
+
+/// The entry of `v` nearest index `k` that is `Some` (the lower one on a tie).
+fn nearest_some<T>(v: &[Option<T>], k: usize) -> Option<&T> {
+    (0..v.len())
+        .filter_map(|j| v[j].as_ref().map(|t| (k.abs_diff(j), t)))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, t)| t)
+}
 
 /// Grid points of [`input_fano`] on either side of the middle at which rule `H`'s
 /// corrections are computed: 4 of 6, to 3.3 of the grid's 5 standard deviations of the
@@ -605,7 +596,7 @@ pub const HAWKES_REACH: usize = 4;
 /// which [`input_fano`] keeps the previous rule-`H` corrections at a refresh
 /// (docs/theory.md 6.6.12a): the converged state's corrections are those of a state
 /// within this of it. On the default model, 1e-3 and 1e-2 give the same `kappa*` to
-/// 1e-4 relative.
+/// 2e-5 relative.
 pub const CORRECTION_REUSE: f64 = 1e-2;
 
 /// Frequency (rad/s) at which the closure's spectra give their low-frequency level

@@ -31,10 +31,12 @@
 //! in `c_p`). Mode 0 is the voltage density; its equation is the Poisson master equation
 //! at rates `R_p` plus `-beta_p sigma_p N_p` times the first mode, the rate modulation
 //! seen by the neuron. The firing flux of every mode is reinjected at the reset after the
-//! refractory period, during which `y` evolves by `exp(-tau_ref Y)`; the flux's modes
-//! are found by fixed-point iteration (the memory of `y` across one interval). The
-//! linear systems are solved by GMRES (Saad & Schultz 1986) preconditioned with the
-//! banded factorisations of the mode-diagonal blocks.
+//! refractory period, during which `y` evolves by `exp(-tau_ref Y)`; the modes >= 1 of
+//! that source are part of the operator (the memory of `y` across one interval), so one
+//! solve gives the density per interval. The linear system is solved by GMRES (Saad &
+//! Schultz 1986) preconditioned by its block lower triangle in the modes: the banded
+//! factorisations of the mode-diagonal blocks and the couplings from lower degrees, all
+//! but the rate modulation's (see `Solver::coupled`).
 
 use nalgebra::DMatrix;
 use rayon::prelude::*;
