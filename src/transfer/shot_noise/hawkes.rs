@@ -556,14 +556,14 @@ impl Solver<'_> {
         })
     }
 
-    /// `out = M^-1 (O_U x - B E' F x)`, the operator `M^-1 A - 1` of the system `A x =
-    /// B e_0` preconditioned by its block lower triangle `M = P + O_L`: `A = P + O_L +
-    /// O_U - B E' F`, `P` the
-    /// mode-diagonal blocks, `O_L` and `O_U` the couplings from earlier and from later
-    /// modes (all couplings but the rate modulation's `-beta sigma sqrt(m + 1) N_p` from
-    /// degree `m + 1` to `m` are from lower degrees, so `M` is nearly `A`), `F` the
-    /// firing flux of every mode, `E'` the refractory transport `refr` without its mode-0
-    /// row (the mode-0 reinjection is the fixed unit source), `B` the reset source `src`.
+    /// `out = M^-1 (O_U x - B E' F x)`, the operator `M^-1 A - 1` of the system
+    /// `A x = B e_0`, `A = P + O_L + O_U - B E' F`, preconditioned by its block lower
+    /// triangle `M = P + O_L`: `P` the mode-diagonal blocks, `O_L` and `O_U` the
+    /// couplings from earlier and from later modes (all couplings but the rate
+    /// modulation's `-beta sigma sqrt(m + 1) N_p` from degree `m + 1` to `m` are from
+    /// lower degrees, so `M` is nearly `A`), `F` the firing flux of every mode, `E'` the
+    /// refractory transport `refr` without its mode-0 row (the mode-0 reinjection is the
+    /// fixed unit source), `B` the reset source `src`.
     fn coupled(
         &self,
         a: &Assembled,
