@@ -446,13 +446,14 @@ pub use super::state::InputFano;
 /// (its spectrum's `S(0)/nu` and membrane Fano factor, 2.2.1) plus `C` minus `C` at the
 /// one-pole spectra, against `C`, as a log-rate ratio and a mean-potential difference
 /// (zero where a population's spectrum has no one-pole form or a solve fails). They are
-/// computed only with `refresh`, and then only if the sources have moved by more than
-/// [`CORRECTION_REUSE`] since `previous`'s were; otherwise `previous`'s corrections are
-/// kept (interpolated onto the new grid), or none if it has none. The closure's loop
-/// refreshes them once its state has nearly converged with the current ones, so that
-/// the Hawkes solves are made near the state they serve (docs/theory.md 6.6.12a). They
-/// are computed at the grid points within [`HAWKES_REACH`] of the middle; beyond, the
-/// nearest computed ones serve.
+/// computed only with `refresh = Some(reach)`, at the grid points within `reach` of the
+/// middle (beyond, the nearest computed ones serve), and then only if `previous`'s were
+/// computed to a smaller reach or at sources that have moved by more than
+/// [`CORRECTION_REUSE`] since; otherwise `previous`'s corrections are kept (interpolated
+/// onto the new grid), or none if it has none. The closure's loop refreshes them once
+/// its state has nearly converged with the current ones, so that the Hawkes solves are
+/// made near the state they serve: the first time to [`HAWKES_FIRST_REACH`], then to
+/// [`HAWKES_REACH`] (docs/theory.md 6.6.12a).
 ///
 /// # Errors
 ///
@@ -462,7 +463,7 @@ pub fn input_fano<T: Transfer>(
     state: &State,
     transfer: impl Fn(usize) -> Result<T>,
     previous: Option<&[InputFano]>,
-    refresh: bool,
+    refresh: Option<usize>,
 ) -> Result<Vec<InputFano>> {
     let nodes = mapped_legendre_nodes(OMEGA_MAX, INPUT_FREQUENCY_NODES, FREQUENCY_STRETCH);
     let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
@@ -484,20 +485,22 @@ pub fn input_fano<T: Transfer>(
                 .then(|| HawkesInputs::new(model, a, &rates, &rels, &rels0, &nodes))
                 .flatten();
             let basis = one_pole.as_ref().map_or_else(Vec::new, HawkesInputs::basis);
-            // the previous round's corrections serve until a refresh, and then while its
-            // sources are within CORRECTION_REUSE of these (the correction moves far
-            // less than they do)
+            // the previous round's corrections serve until a refresh, and then if they
+            // reach as far and their sources are within CORRECTION_REUSE of these (the
+            // correction moves far less than they do)
             let reuse = prev.filter(|g| {
                 !basis.is_empty()
                     && g.correction_basis.len() == basis.len()
                     && g.ln_rate_correction.len() == g.x_mv.len()
-                    && (!refresh
-                        || g.correction_basis
-                            .iter()
-                            .zip(&basis)
-                            .all(|(a, b)| (a / b - 1.0).abs() < CORRECTION_REUSE))
+                    && refresh.is_none_or(|reach| {
+                        g.correction_reach >= reach
+                            && g.correction_basis
+                                .iter()
+                                .zip(&basis)
+                                .all(|(a, b)| (a / b - 1.0).abs() < CORRECTION_REUSE)
+                    })
             });
-            let compute = refresh && reuse.is_none();
+            let compute = refresh.filter(|_| reuse.is_none());
             let at = |x: f64, hawkes_here: bool| -> Option<GridPoint> {
                 let mut f = prev.map_or_else(|| f0.clone(), |g| g.at(x));
                 let mut last = None;
@@ -530,10 +533,10 @@ pub fn input_fano<T: Transfer>(
                         let (c, _, d) = g.correction_at(x);
                         Some((c, d))
                     }
-                    (None, Some(h), Some((chi, den))) if compute && hawkes_here => {
+                    (None, Some(h), Some((chi, den))) if compute.is_some() && hawkes_here => {
                         Some(h.correction(&lif, x, &f, &nodes, chi, *den))
                     }
-                    (None, Some(_), Some(_)) if compute => None,
+                    (None, Some(_), Some(_)) if compute.is_some() => None,
                     _ => Some((0.0, 0.0)),
                 };
                 Some((f, correction))
@@ -541,7 +544,7 @@ pub fn input_fano<T: Transfer>(
             let found: Vec<Option<GridPoint>> = xs
                 .par_iter()
                 .enumerate()
-                .map(|(k, &x)| at(x, k.abs_diff(INPUT_GRID / 2) <= HAWKES_REACH))
+                .map(|(k, &x)| at(x, compute.is_some_and(|r| k.abs_diff(INPUT_GRID / 2) <= r)))
                 .collect();
             let fano = (0..xs.len())
                 .map(|k| nearest_some(&found, k).map_or_else(|| f0.clone(), |(f, _)| f.clone()))
@@ -557,10 +560,10 @@ pub fn input_fano<T: Transfer>(
             } else {
                 (Vec::new(), Vec::new())
             };
-            let correction_basis = match reuse {
-                Some(g) => g.correction_basis.clone(),
-                None if compute => basis,
-                None => Vec::new(),
+            let (correction_basis, correction_reach) = match (reuse, compute) {
+                (Some(g), _) => (g.correction_basis.clone(), g.correction_reach),
+                (None, Some(reach)) => (basis, reach),
+                (None, None) => (Vec::new(), 0),
             };
             InputFano {
                 x_mv: xs,
@@ -568,6 +571,7 @@ pub fn input_fano<T: Transfer>(
                 ln_rate_correction,
                 mean_v_correction,
                 correction_basis,
+                correction_reach,
             }
         })
         .collect())
@@ -591,6 +595,15 @@ fn nearest_some<T>(v: &[Option<T>], k: usize) -> Option<&T> {
 /// they are constant beyond 3.3 standard deviations (4e-4 of the population on each
 /// side; there the Hawkes solves are the slowest).
 pub const HAWKES_REACH: usize = 4;
+
+/// The reach of the closure's first refresh of rule `H`'s corrections (docs/theory.md
+/// 6.6.12a): 2 grid points, to 1.7 standard deviations (90% of the population), 5 Hawkes
+/// solves per population instead of 9. Corrections of a shorter reach are never kept at a
+/// refresh, so the next one computes them to [`HAWKES_REACH`]: the converged state's
+/// corrections are those. The first refresh only moves the state towards them (the
+/// corrections move it, and with it the sources, by more than [`CORRECTION_REUSE`]
+/// anyway).
+pub const HAWKES_FIRST_REACH: usize = 2;
 
 /// Relative change of the Hawkes sources' parameters (rate, `S(0)/nu`, `tau_c`) below
 /// which [`input_fano`] keeps the previous rule-`H` corrections at a refresh

@@ -134,6 +134,10 @@ pub struct InputFano {
     /// population, at which the corrections were computed (empty: none).
     #[serde(default)]
     pub correction_basis: Vec<f64>,
+    /// Grid points on either side of the middle at which the corrections were computed
+    /// (beyond, the nearest computed ones; 0 without corrections).
+    #[serde(default)]
+    pub correction_reach: usize,
 }
 
 impl InputFano {

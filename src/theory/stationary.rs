@@ -403,6 +403,14 @@ const CHORD_ROUNDS: usize = 40;
 /// (docs/theory.md 6.6.12a): each refresh costs one Hawkes solve per grid point.
 const CORRECTION_REFRESH: f64 = 1e-3;
 
+/// The tolerance of the correlated closure's loop (change of the Fano factors per round;
+/// relative `kappa` step with the chord steps), 1e-10 for the other closures: the
+/// closure keeps rule `H`'s corrections while their sources move by less than
+/// [`super::correlated::CORRECTION_REUSE`] (1e-2, docs/theory.md 6.6.12a), which moves `kappa*` by about 2e-5
+/// relative, so converging its loop beyond 1e-8 buys no accuracy (1e-8 and 1e-10 give
+/// the same `kappa*` to 1e-9 on the default model).
+const CORRELATED_LOOP_TOL: f64 = 1e-8;
+
 /// The largest tolerance of an inner solve of the Fano-factor loop (Newton's `max |r|`,
 /// docs/theory.md 2.4), in the first rounds.
 const INNER_TOL_MAX: f64 = 1e-4;
@@ -469,6 +477,11 @@ fn fano_loop(
     let mut last_step = f64::INFINITY;
     let mut slow_rounds = 0;
     let rounds = if chord.is_some() { CHORD_ROUNDS } else { 200 };
+    let tol = if correlated {
+        CORRELATED_LOOP_TOL
+    } else {
+        1e-10
+    };
     for _ in 0..rounds {
         let target = (it.map)(model, &st)?;
         change = target
@@ -477,13 +490,22 @@ fn fano_loop(
             .map(|(a, b)| (a - b).abs())
             .fold(0.0, f64::max);
         let step = chord.map(|slope| -(st.latent_map(model)[0] - kappa[0]) / slope);
-        let kappa_done = step.is_none_or(|dk| dk.abs() < 1e-10 * (1.0 + kappa[0].abs()));
+        let kappa_done = step.is_none_or(|dk| dk.abs() < tol * (1.0 + kappa[0].abs()));
         let mut refreshed = false;
         if correlated {
             // docs/theory.md 6.6.11: the receiving neuron's own weighting; rule H's
             // corrections (6.6.12a) are refreshed once the loop has nearly converged
             // with the current ones
             let refresh = change.max(step.map_or(0.0, f64::abs)) < CORRECTION_REFRESH;
+            // a first refresh to a shorter reach: the state moves after it anyway
+            let computed = per_input
+                .as_ref()
+                .is_some_and(|v| v.iter().any(|g| !g.correction_basis.is_empty()));
+            let reach = if computed {
+                super::correlated::HAWKES_REACH
+            } else {
+                super::correlated::HAWKES_FIRST_REACH
+            };
             let basis = |v: &Option<Vec<InputFano>>| -> Vec<Vec<f64>> {
                 v.as_ref().map_or_else(
                     || vec![Vec::new(); p],
@@ -496,7 +518,7 @@ fn fano_loop(
                 &st,
                 |b| super::closure::state_transfer(model, &st, b),
                 per_input.as_deref(),
-                refresh,
+                refresh.then_some(reach),
             )?);
             // a state solved with the corrections just replaced has not converged
             refreshed = basis(&per_input) != before;
@@ -517,13 +539,14 @@ fn fano_loop(
         }
         // the next inner solve need not be more accurate than a hundredth of this
         // round's change (the state it returns is only the start of the next round),
-        // and a converged state must come from an inner solve at the full tolerance
-        let full = reuse.tol.get() <= NewtonOptions::default().tol;
+        // and a converged state must come from an inner solve a hundredth of the loop's
+        // tolerance (or Newton's own)
+        let full = reuse.tol.get() <= NewtonOptions::default().tol.max(1e-2 * tol);
         let progress = change.max(step.map_or(0.0, f64::abs));
         reuse
             .tol
             .set((1e-2 * progress).clamp(NewtonOptions::default().tol, INNER_TOL_MAX));
-        if change < 1e-10 && kappa_done && full && !refreshed {
+        if change < tol && kappa_done && full && !refreshed {
             return Ok(st);
         }
         // the unknowns of the loop: the Fano factors, and `kappa` with the chord steps
