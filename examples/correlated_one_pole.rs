@@ -15,17 +15,23 @@
 //! with the one-pole spectrum of each population (docs/theory.md 2.2.1) and the rule
 //! `H = Hawkes + shape` (docs/theory.md 6.6.12).
 //!
-//! `cargo run --release --example correlated_one_pole -- NU CV X1,X2,...`
+//! `cargo run --release --example correlated_one_pole -- NU CV X1,X2,... [neurons seconds]`
 //! (presynaptic rate in Hz, ISI CV, mean inputs in mV; population E of the default model,
-//! `K_E`, `K_I` gamma trains with 2 ms dead time, Poisson external input).
+//! `K_E`, `K_I` gamma trains with 2 ms dead time, Poisson external input). With `neurons`
+//! and `seconds`, the same neuron is also simulated (event-driven, exact:
+//! `sim::single::simulate_renewal_neuron`, 1 s warm-up, seed 7) and the last columns
+//! give the simulated rate, its standard error, and `z = (sim - prediction)/se` of the
+//! Hawkes rate alone and of `H`.
 
+use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
 use balnet::theory::correlated::{rule_c_common, rule_h_common};
 use balnet::transfer::LifParams;
 use balnet::transfer::renewal::GammaRenewal;
+use balnet::transfer::shot_noise::population_input;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: correlated_one_pole NU_HZ CV X_MV[,X_MV...]";
+    let usage = "usage: correlated_one_pole NU_HZ CV X_MV[,X_MV...] [neurons seconds]";
     let nu_pre: f64 = args.get(1).ok_or(usage)?.parse()?;
     let cv: f64 = args.get(2).ok_or(usage)?.parse()?;
     let xs = args
@@ -34,6 +40,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .split(',')
         .map(str::parse)
         .collect::<Result<Vec<f64>, _>>()?;
+    let neurons: usize = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(0);
+    let seconds: f64 = args.get(5).map(|s| s.parse()).transpose()?.unwrap_or(20.0);
     let m = balnet::presets::default_model();
     let a = 0;
     let lif = LifParams::of(&m, a);
@@ -61,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let nu = vec![nu_pre; m.p()];
     println!(
-        "{:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} | {:>9} {:>9}",
+        "{:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} | {:>9} {:>9} | {:>9} {:>8} {:>8} {:>6}",
         "x (mV)",
         "C gamma",
         "F_chi",
@@ -71,8 +79,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "F_chi",
         "shape",
         "Hawkes",
-        "H"
+        "H",
+        "sim",
+        "se",
+        "z Hawkes",
+        "z H"
     );
+    let sources = RenewalSource::network_inputs(&m, a, nu_pre, cv, 0.002);
+    let drive = population_input(&m, a, &nu)?.mean_drive(tau);
 
     for x in xs {
         let mut out = Vec::new();
@@ -100,8 +114,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             f_eff,
             x,
         )?;
+        let (sim, se) = if neurons > 0 {
+            let r = simulate_renewal_neuron(&lif, &sources, x - drive, neurons, 1.0, seconds, 7)?;
+            (r.rate_hz, r.rate_se_hz)
+        } else {
+            (f64::NAN, f64::NAN)
+        };
         println!(
-            "{x:>6.1} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>+9.4} | {:>9.4} {:>9.4}",
+            "{x:>6.1} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>+9.4} | {:>9.4} {:>9.4} | {sim:>9.4} {se:>8.4} {:>8.1} {:>6.1}",
             out[0].0,
             out[0].1,
             out[1].0,
@@ -110,7 +130,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             out[2].1,
             out[0].0 - out[1].0,
             hk,
-            h
+            h,
+            (sim - hk) / se,
+            (sim - h) / se
         );
     }
     Ok(())
