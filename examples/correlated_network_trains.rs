@@ -59,6 +59,32 @@ use balnet::transfer::shot_noise::{
 };
 use balnet::transfer::{LifParams, Transfer};
 
+/// The rate-weighted mean of `f` over `trains` (docs/theory.md 2.1).
+fn rate_mean(trains: &[GammaRenewal], f: impl Fn(&GammaRenewal) -> f64) -> f64 {
+    trains.iter().map(|g| g.nu * f(g)).sum::<f64>() / trains.iter().map(|g| g.nu).sum::<f64>()
+}
+
+/// `trains` sorted by rate and cut into `k` classes of (nearly) equal total rate; empty
+/// classes are left out.
+fn rate_classes(trains: &[GammaRenewal], k: usize) -> Vec<Vec<GammaRenewal>> {
+    let mut sorted = trains.to_vec();
+    sorted.sort_by(|x, y| x.nu.total_cmp(&y.nu));
+    let total: f64 = sorted.iter().map(|g| g.nu).sum();
+    let (mut classes, mut start, mut acc) = (Vec::new(), 0, 0.0);
+    for c in 1..=k {
+        let mut end = start;
+        while end < sorted.len() && (c == k || acc < total * c as f64 / k as f64) {
+            acc += sorted[end].nu;
+            end += 1;
+        }
+        if end > start {
+            classes.push(sorted[start..end].to_vec());
+        }
+        start = end;
+    }
+    classes
+}
+
 fn floats(dir: &Path, name: &str) -> Result<Vec<f64>, Box<dyn std::error::Error>> {
     match read_npy(&dir.join(name))? {
         (_, NpyData::F64(v)) => Ok(v),
@@ -114,7 +140,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         let total: f64 = drawn.iter().map(|g| g.nu).sum();
-        let cv2 = drawn.iter().map(|g| g.nu * g.cv().powi(2)).sum::<f64>() / total;
+        let cv2 = rate_mean(&drawn, |g| g.cv().powi(2));
         println!(
             "population {}: {} of {k} drawn trains active, mean rate {:.3} Hz, rate-weighted CV^2 {cv2:.3}",
             m.populations[b].name,
@@ -143,10 +169,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let f_eff: Vec<f64> = trains
         .iter()
-        .map(|tr| {
-            tr.iter().map(|g| g.nu * g.fano_eff(tau)).sum::<f64>()
-                / tr.iter().map(|g| g.nu).sum::<f64>()
-        })
+        .map(|tr| rate_mean(tr, |g| g.fano_eff(tau)))
         .collect();
     let input_w = input.with_fanos(&f_eff)?;
     // shot-noise transfer of an input on the range of mean inputs (lo, hi) (mV)
@@ -162,52 +185,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t_p = shot(input.clone(), drive - 40.0, drive + 40.0)?;
     // the Hawkes sources (one per population, or per rate class) and the relative
     // spectrum of each population's sum of their one-pole spectra
-    let (mut hawkes_sources, external) = hawkes::split_input(&input, &cv2s, &f_eff, tau)?;
-    let mut owner: Vec<usize> = (0..m.p()).collect();
-    let mut resolution = hawkes::HawkesResolution::default();
-    if split.is_some() {
-        hawkes_sources.clear();
-        owner.clear();
-        resolution.modes = 4;
-        for (b, drawn) in trains.iter().enumerate() {
-            let mut sorted = drawn.clone();
-            sorted.sort_by(|x, y| x.nu.total_cmp(&y.nu));
-            let total: f64 = sorted.iter().map(|g| g.nu).sum();
-            let (mut start, mut acc) = (0, 0.0);
-            for c in 1..=classes {
-                let mut end = start;
-                while end < sorted.len()
-                    && (c == classes || acc < total * c as f64 / classes as f64)
-                {
-                    acc += sorted[end].nu;
-                    end += 1;
+    let (one_each, external) = hawkes::split_input(&input, &cv2s, &f_eff, tau)?;
+    let (hawkes_sources, owner, modes) = match split {
+        None => (
+            one_each,
+            (0..m.p()).collect::<Vec<usize>>(),
+            hawkes::HawkesResolution::default().modes,
+        ),
+        Some(k) => {
+            let (mut sources, mut owner) = (Vec::new(), Vec::new());
+            for (b, drawn) in trains.iter().enumerate() {
+                for (c, class) in rate_classes(drawn, k).iter().enumerate() {
+                    let r: f64 = class.iter().map(|g| g.nu).sum();
+                    let s0 = rate_mean(class, |g| g.cv().powi(2));
+                    let fe = rate_mean(class, |g| g.fano_eff(tau));
+                    println!(
+                        "population {} class {}: {} trains at {:.2}-{:.2} Hz, total {r:.0} Hz, CV^2 {s0:.3}, F_eff {fe:.3}",
+                        m.populations[b].name,
+                        c + 1,
+                        class.len(),
+                        class[0].nu,
+                        class[class.len() - 1].nu
+                    );
+                    sources.push(hawkes::HawkesSource::from_membrane_fano(
+                        input.jumps_mv[b],
+                        r,
+                        s0,
+                        fe,
+                        tau,
+                    )?);
+                    owner.push(b);
                 }
-                let class = &sorted[start..end];
-                start = end;
-                let r: f64 = class.iter().map(|g| g.nu).sum();
-                if class.is_empty() {
-                    continue;
-                }
-                let s0 = class.iter().map(|g| g.nu * g.cv().powi(2)).sum::<f64>() / r;
-                let fe = class.iter().map(|g| g.nu * g.fano_eff(tau)).sum::<f64>() / r;
-                println!(
-                    "population {} class {c}: {} trains at {:.2}-{:.2} Hz, total {r:.0} Hz, CV^2 {s0:.3}, F_eff {fe:.3}",
-                    m.populations[b].name,
-                    class.len(),
-                    class[0].nu,
-                    class[class.len() - 1].nu
-                );
-                hawkes_sources.push(hawkes::HawkesSource::from_membrane_fano(
-                    input.jumps_mv[b],
-                    r,
-                    s0,
-                    fe,
-                    tau,
-                )?);
-                owner.push(b);
             }
+            (sources, owner, 4)
         }
-    }
+    };
+    let resolution = hawkes::HawkesResolution {
+        modes,
+        ..Default::default()
+    };
     let rel_one_pole = |b: usize, w: f64| {
         let (mut s, mut r) = (0.0, 0.0);
         for (h, _) in hawkes_sources.iter().zip(&owner).filter(|(_, o)| **o == b) {

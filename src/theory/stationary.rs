@@ -506,10 +506,15 @@ fn fano_loop(
             } else {
                 super::correlated::HAWKES_FIRST_REACH
             };
-            let basis = |v: &Option<Vec<InputFano>>| -> Vec<Vec<f64>> {
+            // where and to what reach the corrections were computed
+            let basis = |v: &Option<Vec<InputFano>>| -> Vec<(Vec<f64>, usize)> {
                 v.as_ref().map_or_else(
-                    || vec![Vec::new(); p],
-                    |v| v.iter().map(|g| g.correction_basis.clone()).collect(),
+                    || vec![(Vec::new(), 0); p],
+                    |v| {
+                        v.iter()
+                            .map(|g| (g.correction_basis.clone(), g.correction_reach))
+                            .collect()
+                    },
                 )
             };
             let before = basis(&per_input);
