@@ -20,8 +20,10 @@
 //!   the spectrum of population `B` being the sum of its drawn trains' gamma spectra;
 //! - `H = Hawkes + shape` (docs/theory.md 6.6.12): the rate with each population's input
 //!   a self-inhibiting (Hawkes) source of the drawn trains' total rate, rate-weighted
-//!   `CV^2` and `F_eff` (docs/theory.md 2.2.1), plus `C` minus `C` for the one-pole
-//!   spectra of those two numbers;
+//!   `CV^2` and `F_eff` (docs/theory.md 2.2.1), plus the shape term of the shot-noise
+//!   neuron's second-order response (6.6.12b) for the difference between the drawn
+//!   trains' summed spectrum and the one-pole spectra of those two numbers (the JSON
+//!   line also gives `C`'s version of that term, `C` minus `C` at the one-pole spectra);
 //! - `z`: `(sim - prediction) / se`;
 //! - `F_out`: the membrane Fano factor of the receiving neuron's own spike train
 //!   (docs/theory.md 2.1), simulated, and the white-noise LIF renewal value
@@ -48,11 +50,11 @@ use balnet::model::Model;
 use balnet::sim::output::{NpyData, read_npy};
 use balnet::sim::rng::{Stream, below, stream};
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
-use balnet::theory::correlated::output_fano;
+use balnet::theory::correlated::{FREQUENCY_NODES, OMEGA_MAX, output_fano, shape_term};
 use balnet::theory::spectral::lif_fano_eff;
 use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::response::diffusion::drate_dsigma2;
-use balnet::transfer::response::second_order::SecondOrder;
+use balnet::transfer::response::second_order::{SecondOrder, mapped_legendre_nodes};
 use balnet::transfer::shot_noise::hawkes;
 use balnet::transfer::shot_noise::{
     Resolution, ShotInput, ShotNoise, TABLE_SPACING, population_input,
@@ -220,6 +222,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (sources, owner, 4)
         }
     };
+    let shape_nodes = mapped_legendre_nodes(OMEGA_MAX, FREQUENCY_NODES, 3.0);
     let resolution = hawkes::HawkesResolution {
         modes,
         ..Default::default()
@@ -291,7 +294,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (rc1, _) = rule_c(x, &rel_one_pole)?;
         let rh =
             hawkes::stationary_with(&lif, &external, &hawkes_sources, x - drive, &resolution)?.rate;
-        let h = rh + rc - rc1;
+        // the shape term of the spectra's difference from their one-pole sum (6.6.12b)
+        let diff: Vec<Vec<f64>> = (0..m.p())
+            .map(|b| {
+                shape_nodes
+                    .iter()
+                    .map(|&(w, _)| rel(b, w) - rel_one_pole(b, w))
+                    .collect()
+            })
+            .collect();
+        let (shape, _, fano_scale) = shape_term(
+            &lif,
+            &input,
+            &f_eff,
+            rh,
+            x - drive,
+            &shape_nodes,
+            &diff,
+            &Resolution::fast(),
+        )?;
+        let h = rh + shape;
         let th = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let (rate, se, f_out) = if neurons > 0 {
@@ -329,7 +351,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rows.push(serde_json::json!({
             "x_mv": x, "sim_hz": rate, "se_hz": se, "poisson_hz": rp, "a_hz": ra,
             "b_hz": rb, "c_hz": rc, "fano": f, "fano_eff": f_eff, "z_a": za, "z_b": zb,
-            "z_c": zc, "hawkes_hz": rh, "c_one_pole_hz": rc1, "h_hz": h, "z_h": zh, "f_out_sim": f_out, "f_out_lif_c": f_out_c,
+            "z_c": zc, "hawkes_hz": rh, "c_one_pole_hz": rc1, "shape_hz": shape, "shape_c_hz": rc - rc1, "fano_scale": fano_scale, "h_hz": h, "z_h": zh, "f_out_sim": f_out, "f_out_lif_c": f_out_c,
             "f_out_lif_eff": f_out_eff, "f_out_lr_c": f_out_lr, "f_out_lr_eff": f_out_lr_eff,
         }));
     }

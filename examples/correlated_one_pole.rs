@@ -7,12 +7,13 @@
 //!   `tau_c = tau_m (F_eff - CV^2) / (1 - F_eff)`;
 //! - two poles: half of the deficit at `tau_c / 4`, half at the time that keeps `F_eff`.
 //!
-//! The difference `C(gamma) - C(one pole)` is the second-order effect of the spectrum's
-//! shape; docs/closures.md ("Renewal input beyond its spectrum") adds it to Monte Carlo
-//! rates of one-pole embeddings (`tools/renewal_embeddings.py`).
+//! The difference `C(gamma) - C(one pole)` ("C shape") is `C`'s second-order effect of
+//! the spectrum's shape; docs/closures.md ("Renewal input beyond its spectrum") adds it
+//! to Monte Carlo rates of one-pole embeddings (`tools/renewal_embeddings.py`).
 //!
 //! The last columns are the rate of the neuron driven by self-inhibiting (Hawkes) sources
-//! with the one-pole spectrum of each population (docs/theory.md 2.2.1) and the rule
+//! with the one-pole spectrum of each population (docs/theory.md 2.2.1), the shape term
+//! of the shot-noise neuron's second-order response (6.6.12b) and the rule
 //! `H = Hawkes + shape` (docs/theory.md 6.6.12).
 //!
 //! `cargo run --release --example correlated_one_pole -- NU CV X1,X2,... [neurons seconds]`
@@ -69,7 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let nu = vec![nu_pre; m.p()];
     println!(
-        "{:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} | {:>9} {:>9} | {:>9} {:>8} {:>8} {:>6}",
+        "{:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} | {:>9} {:>9} {:>9} | {:>9} {:>8} {:>8} {:>6}",
         "x (mV)",
         "C gamma",
         "F_chi",
@@ -77,8 +78,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "F_chi",
         "C 2-pole",
         "F_chi",
-        "shape",
+        "C shape",
         "Hawkes",
+        "shape",
         "H",
         "sim",
         "se",
@@ -105,7 +107,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             out.push(rule_c_common(&m, a, &nu, rel, f_eff, x)?);
         }
-        let (h, hk, _) = rule_h_common(
+        let (h, hk, shape) = rule_h_common(
             &m,
             a,
             &nu,
@@ -121,7 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (f64::NAN, f64::NAN)
         };
         println!(
-            "{x:>6.1} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>+9.4} | {:>9.4} {:>9.4} | {sim:>9.4} {se:>8.4} {:>8.1} {:>6.1}",
+            "{x:>6.1} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>+9.4} | {:>9.4} {shape:>+9.4} {:>9.4} | {sim:>9.4} {se:>8.4} {:>8.1} {:>6.1}",
             out[0].0,
             out[0].1,
             out[1].0,

@@ -60,7 +60,8 @@ fn rate_under_renewal_input_matches_the_chi2_weighted_fano_factor() {
 }
 
 /// The rule `H` (docs/theory.md 6.6.12: Hawkes sources with the trains' `S(0)/nu` and
-/// membrane Fano factor, plus `C`'s spectral-shape term) where `C` fails: regular trains
+/// membrane Fano factor, plus the shape term of the shot-noise second-order response,
+/// 6.6.12b) where `C` fails: regular trains
 /// (30 Hz, CV 0.5) at an output rate of 6.5 Hz, where `C` is 8% high (docs/closures.md).
 #[test]
 fn rule_h_matches_regular_trains_where_rule_c_does_not() {

@@ -443,8 +443,9 @@ pub use super::state::InputFano;
 ///
 /// With the shot-noise transfer, each grid point also carries rule `H`'s correction
 /// (docs/theory.md 6.6.12): the rate with one Hawkes source per presynaptic population
-/// (its spectrum's `S(0)/nu` and membrane Fano factor, 2.2.1) plus `C` minus `C` at the
-/// one-pole spectra, against `C`, as a log-rate ratio and a mean-potential difference
+/// (its spectrum's `S(0)/nu` and membrane Fano factor, 2.2.1) plus the shape term of
+/// the spectra's difference from their one-pole form ([`shape_term`], 6.6.12b), against
+/// `C`, as a log-rate ratio and a mean-potential difference
 /// (zero where a population's spectrum has no one-pole form or a solve fails). They are
 /// computed only with `refresh = Some(reach)`, at the grid points within `reach` of the
 /// middle (beyond, the nearest computed ones serve), and then only if `previous`'s were
@@ -533,8 +534,8 @@ pub fn input_fano<T: Transfer>(
                         let (c, _, d) = g.correction_at(x);
                         Some((c, d))
                     }
-                    (None, Some(h), Some((chi, den))) if compute.is_some() && hawkes_here => {
-                        Some(h.correction(&lif, x, &f, &nodes, chi, *den))
+                    (None, Some(h), Some(_)) if compute.is_some() && hawkes_here => {
+                        Some(h.correction(&lif, x, &f, &nodes))
                     }
                     (None, Some(_), Some(_)) if compute.is_some() => None,
                     _ => Some((0.0, 0.0)),
@@ -612,6 +613,20 @@ pub const HAWKES_FIRST_REACH: usize = 2;
 /// 2e-5 relative.
 pub const CORRECTION_REUSE: f64 = 1e-2;
 
+/// Voltage grid of rule `H`'s shape term in the closure (docs/theory.md 6.6.12b): cells
+/// of 0.04 mV, 3 levels, i.e. the coarsest cell of [`Resolution::fast`] (so that the
+/// Hawkes solver's lattice biases are lattice biases here too, and one bias is solved
+/// instead of four). Against `fast` the shape term changes by 3% at 0.3 Hz and 0.1% at
+/// 5-30 Hz, a few 1e-4 of the rate.
+///
+/// [`Resolution::fast`]: crate::transfer::shot_noise::Resolution::fast
+pub const SHAPE_RESOLUTION: crate::transfer::shot_noise::Resolution =
+    crate::transfer::shot_noise::Resolution {
+        dv: 0.04,
+        levels: 3,
+        lower_sd: 7.0,
+    };
+
 /// Frequency (rad/s) at which the closure's spectra give their low-frequency level
 /// `S(0)/nu` (the LIF spectra are flat below about 1 rad/s).
 const LOW_OMEGA: f64 = 1e-3;
@@ -627,8 +642,11 @@ struct HawkesInputs {
     sources: Vec<HawkesSource>,
     /// The external (Poisson) sources.
     external: ShotInput,
-    /// One-pole relative spectra per presynaptic population on the nodes.
-    one_pole: Vec<Vec<f64>>,
+    /// Difference between the closure's relative spectra and the one-pole ones, per
+    /// presynaptic population on the nodes (rule `H`'s shape, 6.6.12b).
+    shape: Vec<Vec<f64>>,
+    /// Membrane Fano factors of the presynaptic populations' trains.
+    f_eff: Vec<f64>,
 }
 
 impl HawkesInputs {
@@ -648,12 +666,14 @@ impl HawkesInputs {
         // membrane-filtered Fano factors of the receiving membrane (docs/theory.md 2.1)
         let f_eff: Vec<f64> = rels.iter().map(|r| membrane_fano(tau, nodes, r)).collect();
         let (sources, external) = hawkes::split_input(&input, &s0, &f_eff, tau).ok()?;
-        let one_pole = sources
+        let shape = sources
             .iter()
-            .map(|s| {
+            .zip(rels)
+            .map(|(s, rel)| {
                 nodes
                     .iter()
-                    .map(|&(w, _)| s.relative_spectrum(w) - 1.0)
+                    .zip(rel)
+                    .map(|(&(w, _), r)| r + 1.0 - s.relative_spectrum(w))
                     .collect()
             })
             .collect();
@@ -661,7 +681,8 @@ impl HawkesInputs {
             input,
             sources,
             external,
-            one_pole,
+            shape,
+            f_eff,
         })
     }
 
@@ -674,24 +695,11 @@ impl HawkesInputs {
     }
 
     /// `(ln(nu_H / nu_C), <V>_H - <V>_C)` at mean input `x` (mV) for the Fano factors
-    /// `f` of rule `C`, with `chi_2` and `den` of its last round: `nu_H` is the Hawkes
-    /// rate plus `C` minus `C` at the one-pole Fano factors, evaluated at the solver's
-    /// lattice point nearest `x` (within 0.08 mV). Zeros where a solve fails or the rate
-    /// is below 1e-12 Hz.
-    fn correction(
-        &self,
-        lif: &LifParams,
-        x: f64,
-        f: &[f64],
-        nodes: &[(f64, f64)],
-        chi: &[f64],
-        den: f64,
-    ) -> (f64, f64) {
-        let f1: Vec<f64> = self
-            .one_pole
-            .iter()
-            .map(|rel| weighted_fano(nodes, chi, rel, den))
-            .collect();
+    /// `f` of rule `C` on the frequency `nodes`: `nu_H` is the Hawkes rate plus the
+    /// shape term ([`shape_term`]; none where it has no working point), evaluated at the
+    /// solver's lattice point nearest `x` (within 0.08 mV). Zeros where a solve fails or
+    /// a rate is below 1e-12 Hz.
+    fn correction(&self, lif: &LifParams, x: f64, f: &[f64], nodes: &[(f64, f64)]) -> (f64, f64) {
         let drive = self.input.mean_drive(lif.tau_m);
         let res = HawkesResolution {
             modes: 4,
@@ -701,18 +709,142 @@ impl HawkesInputs {
         let run = || -> Result<(f64, f64)> {
             let (b, hk) =
                 hawkes::at_lattice_bias(lif, &self.external, &self.sources, x - drive, &res)?;
-            let shot = |fano: &[f64]| {
-                crate::transfer::shot_noise::stationary(lif, &self.input.with_fanos(fano)?, b)
-            };
-            let (c, c1) = (shot(f)?, shot(&f1)?);
-            let h = hk.rate + c.rate - c1.rate;
-            if !(c.rate > 1e-12 && h > 0.0 && h.is_finite()) {
+            let c = crate::transfer::shot_noise::stationary(lif, &self.input.with_fanos(f)?, b)?;
+            if !(c.rate > 1e-12 && hk.rate > 1e-12) {
                 return Ok((0.0, 0.0));
             }
-            Ok(((h / c.rate).ln(), hk.mean_v - c1.mean_v))
+            // where no Poisson-equivalent neuron reaches the Hawkes rate (far tail), the
+            // Hawkes rate alone
+            let (dnu, dv, _) = shape_term(
+                lif,
+                &self.input,
+                &self.f_eff,
+                hk.rate,
+                b,
+                nodes,
+                &self.shape,
+                &SHAPE_RESOLUTION,
+            )
+            .unwrap_or((0.0, 0.0, 1.0));
+            let h = hk.rate + dnu;
+            if !(h > 0.0 && h.is_finite()) {
+                return Ok((0.0, 0.0));
+            }
+            Ok(((h / c.rate).ln(), hk.mean_v + dv - c.mean_v))
         };
         run().unwrap_or((0.0, 0.0))
     }
+}
+
+/// Rule `H`'s shape term (docs/theory.md 6.6.12b): the rate and mean-potential change
+/// (Hz, mV) that the difference between the trains' spectra and their one-pole spectra
+/// causes in a shot-noise neuron, to second order in that difference,
+///
+/// ```text
+///   Delta nu = sum_B Int_0^Omega d omega/pi chi_2,B(omega, -omega) R_B (S_B/nu_B - S_1,B/nu_B)
+/// ```
+///
+/// (`R_B` the total rate of recurrent source `B`, `chi_2,B` the second-order response of
+/// docs/theory.md 6.4.1 to a modulation of that rate by events of its own jump), with
+/// `chi_2` of the Poisson-equivalent neuron at the Hawkes neuron's rate: every recurrent
+/// source `B` at the Fano factor `t F_B` (docs/theory.md 2.2, "Non-Poisson presynaptic
+/// trains"), `t` chosen so that this neuron fires at `target_hz`.
+///
+/// `input`: the Poisson-rate shot input (recurrent sources first, one per entry of
+/// `fano` and `diff`); `fano`: the sources' membrane Fano factors; `bias` (mV);
+/// `nodes`: frequency nodes and weights on `[0, Omega]` (rad/s); `diff[B][k]`: the
+/// relative spectra's difference at node `k`. Returns `(Delta nu, Delta <V>, t)`.
+///
+/// # Errors
+///
+/// [`Error::Domain`] if no `t` in `[1/8, 8]` gives the target rate; the errors of the
+/// shot-noise solvers.
+#[allow(clippy::too_many_arguments)]
+pub fn shape_term(
+    lif: &LifParams,
+    input: &ShotInput,
+    fano: &[f64],
+    target_hz: f64,
+    bias: f64,
+    nodes: &[(f64, f64)],
+    diff: &[Vec<f64>],
+    res: &crate::transfer::shot_noise::Resolution,
+) -> Result<(f64, f64, f64)> {
+    use crate::transfer::shot_noise::{response::second_order_with, stationary_with};
+    let p = fano.len();
+    if diff.len() != p || p > input.jumps_mv.len() {
+        return Err(Error::invalid(
+            "diff",
+            format!("{} spectra", diff.len()),
+            format!("needs one per Fano factor ({p}), at most one per input source"),
+        ));
+    }
+    if !(target_hz > 0.0 && target_hz.is_finite()) {
+        return Err(Error::invalid(
+            "target_hz",
+            target_hz,
+            "must be finite and > 0 (Hz)",
+        ));
+    }
+    let scaled = |t: f64| -> Result<ShotInput> {
+        input.with_fanos(&fano.iter().map(|f| t * f).collect::<Vec<f64>>())
+    };
+    // ln rate is increasing in ln t (more input variance at the same mean); Illinois
+    // regula falsi on a bracket of ln t
+    let g = |s: f64| -> Result<f64> {
+        let r = stationary_with(lif, &scaled(s.exp())?, bias, res)?.rate;
+        Ok(r.max(1e-300).ln() - target_hz.ln())
+    };
+    let (mut lo, mut hi) = (-(8f64.ln()), 8f64.ln());
+    let (mut flo, mut fhi) = (g(lo)?, g(hi)?);
+    if !(flo <= 0.0 && fhi >= 0.0) {
+        return Err(Error::Domain(format!(
+            "rule H shape term: no Fano scale in [1/8, 8] gives the rate {target_hz} Hz at bias {bias} mV"
+        )));
+    }
+    let mut s = 0.0;
+    let mut side = 0i32;
+    for _ in 0..60 {
+        s = (lo * fhi - hi * flo) / (fhi - flo);
+        if !s.is_finite() || s <= lo || s >= hi {
+            s = 0.5 * (lo + hi);
+        }
+        let fs = g(s)?;
+        if fs.abs() < 1e-9 || hi - lo < 1e-9 {
+            break;
+        }
+        if fs < 0.0 {
+            (lo, flo) = (s, fs);
+            if side == -1 {
+                fhi *= 0.5;
+            }
+            side = -1;
+        } else {
+            (hi, fhi) = (s, fs);
+            if side == 1 {
+                flo *= 0.5;
+            }
+            side = 1;
+        }
+    }
+    let t = s.exp();
+    // the working point plus zero-rate sources carrying the trains' own jumps
+    let mut eq = scaled(t)?;
+    eq.jumps_mv.extend_from_slice(&input.jumps_mv[..p]);
+    eq.rates_hz.extend(std::iter::repeat_n(0.0, p));
+    let n = input.jumps_mv.len();
+    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
+    let probes: Vec<usize> = (n..n + p).collect();
+    let so = second_order_with(lif, &eq, bias, &omegas, &probes, res)?;
+    let (mut dnu, mut dv) = (0.0, 0.0);
+    for (k, &(_, w)) in nodes.iter().enumerate() {
+        for b in 0..p {
+            let s = input.rates_hz[b] * diff[b][k] * w / PI;
+            dnu += so.chi2[k][b] * s;
+            dv += so.chi2_v[k][b] * s;
+        }
+    }
+    Ok((dnu, dv, t))
 }
 
 /// The single-neuron rule `C` (docs/theory.md 6.6.6) for a neuron of population `a`
@@ -761,12 +893,13 @@ pub fn rule_c_common(
 /// [`rule_c_common`], for trains with low-frequency level `s0 = S(0)/nu` and membrane
 /// Fano factor `f_eff`: the rate with each recurrent population a self-inhibiting
 /// (Hawkes) source of that level and membrane Fano factor (docs/theory.md 2.2.1), plus
-/// the effect of the spectrum's shape, `C(rel) - C(one pole)`. Returns
+/// the effect of the spectrum's shape, [`shape_term`] of `rel` minus the one-pole
+/// spectrum (48 frequency nodes to [`OMEGA_MAX`], `Resolution::fast`). Returns
 /// `(H, Hawkes rate, shape term)` (Hz).
 ///
 /// # Errors
 ///
-/// As [`rule_c_common`] and [`crate::transfer::shot_noise::hawkes::stationary`].
+/// As [`shape_term`] and [`crate::transfer::shot_noise::hawkes::stationary`].
 pub fn rule_h_common(
     model: &Model,
     a: usize,
@@ -781,15 +914,28 @@ pub fn rule_h_common(
     let p = model.p();
     let (sources, external) = hawkes::split_input(&input, &vec![s0; p], &vec![f_eff; p], tau)?;
     let lif = LifParams::of(model, a);
-    let rate = hawkes::stationary(&lif, &external, &sources, x - input.mean_drive(tau))?.rate;
-    let (c, _) = rule_c_common(model, a, nu, rel, f_eff, x)?;
-    let (c1, _) = rule_c_common(
-        model,
-        a,
-        nu,
-        |w| sources[0].relative_spectrum(w) - 1.0,
-        f_eff,
-        x,
+    let bias = x - input.mean_drive(tau);
+    let rate = hawkes::stationary(&lif, &external, &sources, bias)?.rate;
+    let nodes = mapped_legendre_nodes(OMEGA_MAX, FREQUENCY_NODES, FREQUENCY_STRETCH);
+    let diff: Vec<Vec<f64>> = sources
+        .iter()
+        .map(|src| {
+            nodes
+                .iter()
+                .map(|&(w, _)| rel(w) + 1.0 - src.relative_spectrum(w))
+                .collect()
+        })
+        .collect();
+    let res = crate::transfer::shot_noise::Resolution::fast();
+    let (shape, _, _) = shape_term(
+        &lif,
+        &input,
+        &vec![f_eff; p],
+        rate,
+        bias,
+        &nodes,
+        &diff,
+        &res,
     )?;
-    Ok((rate + c - c1, rate, c - c1))
+    Ok((rate + shape, rate, shape))
 }

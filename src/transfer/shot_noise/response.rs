@@ -191,6 +191,273 @@ pub fn susceptibility_with(
     })
 }
 
+/// Second-order rate response of a shot-noise driven LIF neuron to a modulation of its
+/// input rates (docs/theory.md 6.4.1), on the frequencies of [`second_order_with`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShotSecondOrder {
+    /// Stationary rate (Hz) at the working point.
+    pub rate_hz: f64,
+    /// `chi2[k][X] = chi_2,X(omega_k, -omega_k)` (Hz/Hz^2): the time-averaged rate change
+    /// is `2 chi_2 |delta R_X|^2` for `R_X(t) = R_X + delta R_X e^{i omega t} + c.c.`, and
+    /// `Int d omega/(2 pi) chi_2,X S_X(omega)` for a rate modulation of spectrum `S_X`
+    /// (Hz^2 s).
+    pub chi2: Vec<Vec<f64>>,
+    /// The same for the mean membrane potential (mV/Hz^2): the time-averaged change of
+    /// `<V>` (refractory time at `Vr` included) is `2 chi2_v |delta R_X|^2`.
+    pub chi2_v: Vec<Vec<f64>>,
+}
+
+/// Second-order susceptibilities `chi_2,X(omega, -omega)` (Hz/Hz^2) of the neuron of
+/// [`susceptibility_with`] to a modulation of the rate of the input sources `X` listed in
+/// `sources` (indices into the input; `chi2[k][j]` is that of `sources[j]`), at the
+/// angular frequencies `omegas` (rad/s, positive), with the stationary rate
+/// (docs/theory.md 6.4.1). The time-independent second-order density solves
+/// `A P_20 = -2 B_X Re P_1 + r_20 s` with the first-order density `P_1` of 6.4, and
+/// probability balance gives `chi_2 = r_20 / 2 = nu_0 1^T A^{-1} B_X Re P_1`. A source of
+/// the input may have rate 0: it then only names the jump whose rate is modulated.
+/// Cost: one complex banded factorisation per grid and frequency.
+///
+/// # Errors
+/// As [`susceptibility_with`]; [`Error::Invalid`] for a non-positive or non-finite
+/// frequency.
+pub fn second_order_with(
+    lif: &LifParams,
+    input: &ShotInput,
+    bias: f64,
+    omegas: &[f64],
+    sources: &[usize],
+    res: &Resolution,
+) -> Result<ShotSecondOrder> {
+    super::validate_lif(lif)?;
+    input.validate()?;
+    res.validate()?;
+    if !bias.is_finite() {
+        return Err(Error::invalid("bias", bias, "must be finite (mV)"));
+    }
+    if let Some(w) = omegas.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
+        return Err(Error::invalid(
+            "omegas",
+            *w,
+            "every angular frequency must be finite and > 0 (rad/s)",
+        ));
+    }
+    if let Some(x) = sources.iter().find(|x| **x >= input.jumps_mv.len()) {
+        return Err(Error::invalid(
+            "sources",
+            *x,
+            format!("the input has {} sources", input.jumps_mv.len()),
+        ));
+    }
+    if !input.has_excitation() {
+        return Err(Error::invalid(
+            "ShotInput",
+            format!("jumps {:?} mV", input.jumps_mv),
+            "the shot-noise response needs a source with a positive jump at a positive rate (docs/theory.md 6.4)",
+        ));
+    }
+    let h = res.cell_width(lif);
+    let c = res.coarsest();
+    let coarse = c as f64 * h;
+    let (j0, t) = lattice(lif, bias, coarse);
+    let b = |k: usize| lif.theta + (j0 + k as i64) as f64 * coarse;
+    let (u_min, n_coarse) = grid_domain(lif, input, b(0), b(3), res)?;
+    let all = input.jumps();
+    let jumps: Vec<Jump> = sources.iter().map(|&x| all[x]).collect();
+    let weights = richardson_weights(res.levels);
+    let ns = jumps.len();
+    // lattice biases with a zero interpolation weight (a bias on the lattice) are skipped
+    let lw = lagrange4(t);
+    let nw = omegas.len();
+    let mut time = [0.0f64; 4];
+    // [bias][omega][source]: rate and mean potential
+    let mut chi2 = vec![vec![vec![0.0f64; ns]; nw]; 4];
+    let mut chi2_v = vec![vec![vec![0.0f64; ns]; nw]; 4];
+    for (level, w) in weights.iter().enumerate() {
+        let ratio = 1usize << level;
+        let per_coarse = c / ratio;
+        let hl = h * ratio as f64;
+        let n = n_coarse * per_coarse;
+        let (band, _) = assemble(hl, u_min, n, lif.tau_m, &all, res.spread());
+        let lu0 = CBand::factor(&band, C0)?;
+        // stationary densities and the B_X P_0 of every lattice bias
+        let blocks: Vec<Block> = (0..4)
+            .map(|k| {
+                let m = (n_coarse - k) * per_coarse;
+                Block::new(
+                    &lu0,
+                    m,
+                    (lif.v_reset - b(k) - u_min) / hl,
+                    lif.tau_ref,
+                    b(k) + u_min,
+                    hl,
+                )
+            })
+            .collect();
+        for (k, blk) in blocks.iter().enumerate() {
+            time[k] += w * blk.t_free;
+        }
+        for (iw, &omega) in omegas.iter().enumerate() {
+            let lambda = Complex64::new(0.0, omega);
+            let lul = CBand::factor(&band, lambda)?;
+            for (k, blk) in blocks.iter().enumerate() {
+                if lw[k].abs() < 1e-9 {
+                    continue;
+                }
+                let v = blk.second_order(&lu0, &lul, &jumps, res.spread(), lif, lambda);
+                for (x, (c, cv)) in v.iter().enumerate() {
+                    chi2[k][iw][x] += w * c;
+                    chi2_v[k][iw][x] += w * cv;
+                }
+            }
+        }
+    }
+    let rates: Vec<f64> = time.iter().map(|tm| 1.0 / (tm + lif.tau_ref)).collect();
+    let rate = if rates.iter().all(|r| *r > 0.0 && r.is_finite()) {
+        lw.iter()
+            .zip(&rates)
+            .map(|(w, r)| w * r.ln())
+            .sum::<f64>()
+            .exp()
+    } else {
+        0.0
+    };
+    let on_lattice = |c: &[Vec<Vec<f64>>]| -> Vec<Vec<f64>> {
+        (0..nw)
+            .map(|iw| {
+                (0..ns)
+                    .map(|x| {
+                        let v: f64 = (0..4).map(|k| c[k][iw][x] * lw[k]).sum();
+                        if v.is_finite() { v } else { 0.0 }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    Ok(ShotSecondOrder {
+        rate_hz: rate,
+        chi2: on_lattice(&chi2),
+        chi2_v: on_lattice(&chi2_v),
+    })
+}
+
+/// `B_X v` on a leading block of `v.len()` cells: each cell's mass leaves and arrives at
+/// the split targets of the jump `a` (above the threshold it fires, below the bottom it
+/// stays in the bottom cell), per unit rate.
+fn apply_jump(v: &[f64], a: f64, h: f64, spread: bool) -> Vec<Complex64> {
+    let m = v.len();
+    let mut out: Vec<Complex64> = v.iter().map(|&p| Complex64::new(p, 0.0)).collect();
+    for (off, w) in split(a / h, spread) {
+        if w == 0.0 {
+            continue;
+        }
+        let off = off as i64;
+        for (i, &p) in v.iter().enumerate() {
+            let t = i as i64 + off;
+            if t >= m as i64 {
+                continue;
+            }
+            out[t.max(0) as usize] -= w * p;
+        }
+    }
+    out
+}
+
+/// One lattice bias of [`second_order_with`] on one grid: the reset source, the
+/// normalised stationary density, the mean free passage time, and the grid's lower
+/// edge (absolute mV) and cell width.
+struct Block {
+    src: Vec<Complex64>,
+    p0: Vec<f64>,
+    t_free: f64,
+    rate: f64,
+    v_lo: f64,
+    h: f64,
+}
+
+impl Block {
+    fn new(lu0: &CBand, m: usize, q_r: f64, tau_ref: f64, v_lo: f64, h: f64) -> Self {
+        let q = q_r - 0.5;
+        let i0 = q.floor().max(0.0) as usize;
+        let wr = (q - i0 as f64).clamp(0.0, 1.0);
+        let mut src = vec![C0; m];
+        if i0 + 1 >= m {
+            src[m - 1] = Complex64::new(1.0, 0.0);
+        } else {
+            src[i0] = Complex64::new(1.0 - wr, 0.0);
+            src[i0 + 1] = Complex64::new(wr, 0.0);
+        }
+        let mut p0 = src.clone();
+        lu0.solve_in_place(&mut p0);
+        let t_free: f64 = p0.iter().map(|v| v.re).sum();
+        let rate = 1.0 / (t_free + tau_ref);
+        let p0 = p0.iter().map(|v| v.re * rate).collect();
+        Block {
+            src,
+            p0,
+            t_free,
+            rate,
+            v_lo,
+            h,
+        }
+    }
+
+    /// `(chi_2,X, chi_2v,X)` of every source at `lambda = i omega`.
+    fn second_order(
+        &self,
+        lu0: &CBand,
+        lul: &CBand,
+        jumps: &[Jump],
+        spread: bool,
+        lif: &LifParams,
+        lambda: Complex64,
+    ) -> Vec<(f64, f64)> {
+        let h = self.h;
+        if !(self.rate > 0.0 && self.t_free.is_finite()) {
+            return vec![(0.0, 0.0); jumps.len()];
+        }
+        let tau_ref = lif.tau_ref;
+        let centre = |i: usize| self.v_lo + (i as f64 + 0.5) * h;
+        // <V> of the density per unit reset flux, refractory time at the reset included
+        let v_free: f64 = self
+            .p0
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p * centre(i))
+            .sum::<f64>()
+            / self.rate
+            + tau_ref * lif.v_reset;
+        let mut pr = self.src.clone();
+        lul.solve_in_place(&mut pr);
+        let s_r: Complex64 = pr.iter().sum();
+        let delay = (-lambda * tau_ref).exp();
+        let denom = one_minus_exp_over(lambda * tau_ref) * tau_ref + delay * s_r;
+        jumps
+            .iter()
+            .map(|j| {
+                if j.a == 0.0 {
+                    return (0.0, 0.0);
+                }
+                // P_1 = -q_X + r_1 e^{-lambda tau_ref} p_r, q_X = (A + lambda)^{-1} B_X P_0
+                let mut q = apply_jump(&self.p0, j.a, h, spread);
+                lul.solve_in_place(&mut q);
+                let r1 = q.iter().sum::<Complex64>() / denom;
+                let re_p1: Vec<f64> = q
+                    .iter()
+                    .zip(&pr)
+                    .map(|(qi, pi)| (-qi + r1 * delay * pi).re)
+                    .collect();
+                // y = A^{-1} B_X Re P_1; P_20 = -2 y + r_20 A^{-1} s, r_20 = 2 chi_2,
+                // chi_2 = nu_0 1^T y by the balance of probability
+                let mut y = apply_jump(&re_p1, j.a, h, spread);
+                lu0.solve_in_place(&mut y);
+                let chi2 = self.rate * y.iter().map(|v| v.re).sum::<f64>();
+                let vy: f64 = y.iter().enumerate().map(|(i, v)| v.re * centre(i)).sum();
+                (chi2, -vy + chi2 * v_free)
+            })
+            .collect()
+    }
+}
+
 /// Lagrange weights of the nodes `0, 1, 2, 3` at `t`.
 fn lagrange4(t: f64) -> [f64; 4] {
     [
