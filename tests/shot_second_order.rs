@@ -7,7 +7,7 @@
 use balnet::transfer::LifParams;
 use balnet::transfer::response::second_order::SecondOrder;
 use balnet::transfer::shot_noise::response::second_order_with;
-use balnet::transfer::shot_noise::{Resolution, ShotInput, stationary};
+use balnet::transfer::shot_noise::{Resolution, ShotInput, stationary, stationary_with};
 
 const TAU: f64 = 0.02;
 
@@ -114,4 +114,38 @@ fn diffusion_limit_of_the_second_order_response() {
             assert!(e_ext.abs() < 2e-4, "extrapolated {e_ext:.2e}");
         }
     }
+}
+
+/// Rule `H`'s shape term (docs/theory.md 6.6.12b) finds its working point: with the
+/// target rate that of the shot-noise neuron at the given Fano factors the scale `t` is
+/// 1, with the rate at twice those Fano factors it is 2, and a zero spectral difference
+/// gives no change; bad arguments are errors that name them.
+#[test]
+fn shape_term_working_point_and_errors() {
+    use balnet::theory::correlated::{OMEGA_MAX, shape_term};
+    use balnet::transfer::response::second_order::mapped_legendre_nodes;
+    let inp = input(0.5, 12.0, 5.0);
+    let bias = 4.0;
+    let res = Resolution::fast();
+    let fano = [0.6, 0.5];
+    let nodes = mapped_legendre_nodes(OMEGA_MAX, 8, 3.0);
+    let zero = vec![vec![0.0; nodes.len()]; 2];
+    for scale in [1.0, 2.0] {
+        let f: Vec<f64> = fano.iter().map(|v| v * scale).collect();
+        let target = stationary_with(&lif(), &inp.with_fanos(&f).unwrap(), bias, &res)
+            .unwrap()
+            .rate;
+        let (dnu, dv, t) =
+            shape_term(&lif(), &inp, &fano, target, bias, &nodes, &zero, &res).unwrap();
+        eprintln!("target {target:.4} Hz: t {t:.8} (expected {scale})");
+        assert!((t / scale - 1.0).abs() < 1e-6, "t {t}");
+        assert!(dnu == 0.0 && dv == 0.0);
+    }
+    let err = shape_term(&lif(), &inp, &fano, 5.0, bias, &nodes, &zero[..1], &res).unwrap_err();
+    assert!(err.to_string().contains("diff"), "{err}");
+    let err = shape_term(&lif(), &inp, &fano, -1.0, bias, &nodes, &zero, &res).unwrap_err();
+    assert!(err.to_string().contains("target_hz"), "{err}");
+    // no Fano scale in [1/8, 8] reaches 1 kHz
+    let err = shape_term(&lif(), &inp, &fano, 1e3, bias, &nodes, &zero, &res).unwrap_err();
+    assert!(err.to_string().contains("Fano scale"), "{err}");
 }
