@@ -107,28 +107,12 @@ pub fn susceptibility_with(
     lambda: Complex64,
     res: &Resolution,
 ) -> Result<ShotSusceptibility> {
-    super::validate_lif(lif)?;
-    input.validate()?;
-    res.validate()?;
-    if !bias.is_finite() {
-        return Err(Error::invalid("bias", bias, "must be finite (mV)"));
-    }
+    let g = Grids::new(lif, input, bias, res)?;
     if !(lambda.re.is_finite() && lambda.im.is_finite()) {
         return Err(Error::invalid("lambda", lambda, "must be finite (1/s)"));
     }
-    if !input.has_excitation() {
-        return Err(Error::invalid(
-            "ShotInput",
-            format!("jumps {:?} mV", input.jumps_mv),
-            "the shot-noise response needs a source with a positive jump at a positive rate (docs/theory.md 6.4)",
-        ));
-    }
-    let h = res.cell_width(lif);
-    let c = res.coarsest();
-    let coarse = c as f64 * h;
-    let (j0, t) = lattice(lif, bias, coarse);
-    let b = |k: usize| lif.theta + (j0 + k as i64) as f64 * coarse;
-    let (u_min, n_coarse) = grid_domain(lif, input, b(0), b(3), res)?;
+    let (h, c, t, u_min, n_coarse) = (g.h, g.c, g.t, g.u_min, g.n_coarse);
+    let b = |k: usize| g.bias(k);
     let jumps = input.jumps();
     let weights = richardson_weights(res.levels);
     let ns = jumps.len();
@@ -165,16 +149,7 @@ pub fn susceptibility_with(
         }
     }
     let lw = lagrange4(t);
-    let rates: Vec<f64> = time.iter().map(|tm| 1.0 / (tm + lif.tau_ref)).collect();
-    let rate = if rates.iter().all(|r| *r > 0.0 && r.is_finite()) {
-        lw.iter()
-            .zip(&rates)
-            .map(|(w, r)| w * r.ln())
-            .sum::<f64>()
-            .exp()
-    } else {
-        0.0
-    };
+    let rate = interpolated_rate(&time, &lw, lif.tau_ref);
     let chi_out = (0..ns)
         .map(|x| {
             let v: Complex64 = (0..4).map(|k| chi[k][x] * lw[k]).sum();
@@ -228,12 +203,7 @@ pub fn second_order_with(
     sources: &[usize],
     res: &Resolution,
 ) -> Result<ShotSecondOrder> {
-    super::validate_lif(lif)?;
-    input.validate()?;
-    res.validate()?;
-    if !bias.is_finite() {
-        return Err(Error::invalid("bias", bias, "must be finite (mV)"));
-    }
+    let g = Grids::new(lif, input, bias, res)?;
     if let Some(w) = omegas.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
         return Err(Error::invalid(
             "omegas",
@@ -248,19 +218,8 @@ pub fn second_order_with(
             format!("the input has {} sources", input.jumps_mv.len()),
         ));
     }
-    if !input.has_excitation() {
-        return Err(Error::invalid(
-            "ShotInput",
-            format!("jumps {:?} mV", input.jumps_mv),
-            "the shot-noise response needs a source with a positive jump at a positive rate (docs/theory.md 6.4)",
-        ));
-    }
-    let h = res.cell_width(lif);
-    let c = res.coarsest();
-    let coarse = c as f64 * h;
-    let (j0, t) = lattice(lif, bias, coarse);
-    let b = |k: usize| lif.theta + (j0 + k as i64) as f64 * coarse;
-    let (u_min, n_coarse) = grid_domain(lif, input, b(0), b(3), res)?;
+    let (h, c, t, u_min, n_coarse) = (g.h, g.c, g.t, g.u_min, g.n_coarse);
+    let b = |k: usize| g.bias(k);
     let all = input.jumps();
     let jumps: Vec<Jump> = sources.iter().map(|&x| all[x]).collect();
     let weights = richardson_weights(res.levels);
@@ -311,16 +270,7 @@ pub fn second_order_with(
             }
         }
     }
-    let rates: Vec<f64> = time.iter().map(|tm| 1.0 / (tm + lif.tau_ref)).collect();
-    let rate = if rates.iter().all(|r| *r > 0.0 && r.is_finite()) {
-        lw.iter()
-            .zip(&rates)
-            .map(|(w, r)| w * r.ln())
-            .sum::<f64>()
-            .exp()
-    } else {
-        0.0
-    };
+    let rate = interpolated_rate(&time, &lw, lif.tau_ref);
     let on_lattice = |c: &[Vec<Vec<f64>>]| -> Vec<Vec<f64>> {
         (0..nw)
             .map(|iw| {
@@ -376,16 +326,7 @@ struct Block {
 
 impl Block {
     fn new(lu0: &CBand, m: usize, q_r: f64, tau_ref: f64, v_lo: f64, h: f64) -> Self {
-        let q = q_r - 0.5;
-        let i0 = q.floor().max(0.0) as usize;
-        let wr = (q - i0 as f64).clamp(0.0, 1.0);
-        let mut src = vec![C0; m];
-        if i0 + 1 >= m {
-            src[m - 1] = Complex64::new(1.0, 0.0);
-        } else {
-            src[i0] = Complex64::new(1.0 - wr, 0.0);
-            src[i0 + 1] = Complex64::new(wr, 0.0);
-        }
+        let src = reset_source(q_r, m);
         let mut p0 = src.clone();
         lu0.solve_in_place(&mut p0);
         let t_free: f64 = p0.iter().map(|v| v.re).sum();
@@ -458,6 +399,91 @@ impl Block {
     }
 }
 
+/// The validated grids of a response computation (docs/theory.md 2.2, 6.4): the finest
+/// cell width `h`, the cells per coarsest cell `c`, the position `t` of the requested
+/// bias between the four lattice biases around it, and the grid's lower edge and size in
+/// coarsest cells. The input must have an excitatory source.
+struct Grids {
+    h: f64,
+    c: usize,
+    coarse: f64,
+    j0: i64,
+    t: f64,
+    theta: f64,
+    u_min: f64,
+    n_coarse: usize,
+}
+
+impl Grids {
+    fn new(lif: &LifParams, input: &ShotInput, bias: f64, res: &Resolution) -> Result<Self> {
+        super::validate_lif(lif)?;
+        input.validate()?;
+        res.validate()?;
+        if !bias.is_finite() {
+            return Err(Error::invalid("bias", bias, "must be finite (mV)"));
+        }
+        if !input.has_excitation() {
+            return Err(Error::invalid(
+                "ShotInput",
+                format!("jumps {:?} mV", input.jumps_mv),
+                "the shot-noise response needs a source with a positive jump at a positive rate (docs/theory.md 6.4)",
+            ));
+        }
+        let h = res.cell_width(lif);
+        let c = res.coarsest();
+        let coarse = c as f64 * h;
+        let (j0, t) = lattice(lif, bias, coarse);
+        let mut g = Grids {
+            h,
+            c,
+            coarse,
+            j0,
+            t,
+            theta: lif.theta,
+            u_min: 0.0,
+            n_coarse: 0,
+        };
+        (g.u_min, g.n_coarse) = grid_domain(lif, input, g.bias(0), g.bias(3), res)?;
+        Ok(g)
+    }
+
+    /// The `k`-th lattice bias (mV), `k = 0..4`.
+    fn bias(&self, k: usize) -> f64 {
+        self.theta + (self.j0 + k as i64) as f64 * self.coarse
+    }
+}
+
+/// The rate (Hz) at the requested bias from the mean free passage times (s) at the four
+/// lattice biases: the cubic through their `ln nu` (0 if one is not positive).
+fn interpolated_rate(time: &[f64; 4], lw: &[f64; 4], tau_ref: f64) -> f64 {
+    let rates: Vec<f64> = time.iter().map(|tm| 1.0 / (tm + tau_ref)).collect();
+    if rates.iter().all(|r| *r > 0.0 && r.is_finite()) {
+        lw.iter()
+            .zip(&rates)
+            .map(|(w, r)| w * r.ln())
+            .sum::<f64>()
+            .exp()
+    } else {
+        0.0
+    }
+}
+
+/// The reset source of a leading block of `m` cells, split linearly between the two
+/// centres nearest the fractional cell position `q_r` (as the stationary solver).
+fn reset_source(q_r: f64, m: usize) -> Vec<Complex64> {
+    let q = q_r - 0.5;
+    let i0 = q.floor().max(0.0) as usize;
+    let wr = (q - i0 as f64).clamp(0.0, 1.0);
+    let mut src = vec![C0; m];
+    if i0 + 1 >= m {
+        src[m - 1] = Complex64::new(1.0, 0.0);
+    } else {
+        src[i0] = Complex64::new(1.0 - wr, 0.0);
+        src[i0 + 1] = Complex64::new(wr, 0.0);
+    }
+    src
+}
+
 /// Lagrange weights of the nodes `0, 1, 2, 3` at `t`.
 fn lagrange4(t: f64) -> [f64; 4] {
     [
@@ -492,17 +518,7 @@ fn block_response(
     tau_ref: f64,
     lambda: Complex64,
 ) -> (f64, Vec<Complex64>) {
-    // reset source, split linearly between the two nearest centres (as the stationary solver)
-    let q = q_r - 0.5;
-    let i0 = q.floor().max(0.0) as usize;
-    let wr = (q - i0 as f64).clamp(0.0, 1.0);
-    let mut src = vec![C0; m];
-    if i0 + 1 >= m {
-        src[m - 1] = Complex64::new(1.0, 0.0);
-    } else {
-        src[i0] = Complex64::new(1.0 - wr, 0.0);
-        src[i0 + 1] = Complex64::new(wr, 0.0);
-    }
+    let src = reset_source(q_r, m);
     // stationary density per unit reset flux, then normalised
     let mut p0 = src.clone();
     lu0.solve_in_place(&mut p0);
@@ -528,20 +544,7 @@ fn block_response(
             }
             // B_X P_0 per unit rate: all mass leaves each cell, arrives at the split targets
             // (above the threshold: fired; below the bottom: the bottom cell)
-            let mut v: Vec<Complex64> = p0.iter().map(|&p| Complex64::new(p, 0.0)).collect();
-            for (off, w) in split(j.a / h, spread) {
-                if w == 0.0 {
-                    continue;
-                }
-                let off = off as i64;
-                for (i, &p) in p0.iter().enumerate() {
-                    let t = i as i64 + off;
-                    if t >= m as i64 {
-                        continue;
-                    }
-                    v[t.max(0) as usize] -= w * p;
-                }
-            }
+            let mut v = apply_jump(&p0, j.a, h, spread);
             sum_solve(&mut v) / denom
         })
         .collect();
