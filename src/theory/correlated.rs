@@ -609,8 +609,10 @@ pub const HAWKES_FIRST_REACH: usize = 2;
 /// Relative change of the Hawkes sources' parameters (rate, `S(0)/nu`, `tau_c`) below
 /// which [`input_fano`] keeps the previous rule-`H` corrections at a refresh
 /// (docs/theory.md 6.6.12a): the converged state's corrections are those of a state
-/// within this of it. On the default model, 1e-3 and 1e-2 give the same `kappa*` to
-/// 2e-5 relative.
+/// within this of it. On the default model, 1e-3 and 1e-2 gave the same `kappa*` to
+/// 2e-5 relative with the earlier shape term; with the shot-noise shape term they differ
+/// by 7e-4, the resolution at which the corrections' evaluation at the nearest lattice
+/// point defines the converged state (docs/theory.md 6.6.12a).
 pub const CORRECTION_REUSE: f64 = 1e-2;
 
 /// Voltage grid of rule `H`'s shape term in the closure (docs/theory.md 6.6.12b): cells
