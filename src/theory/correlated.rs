@@ -611,8 +611,9 @@ pub const HAWKES_FIRST_REACH: usize = 2;
 /// (docs/theory.md 6.6.12a): the converged state's corrections are those of a state
 /// within this of it. On the default model, 1e-3 and 1e-2 gave the same `kappa*` to
 /// 2e-5 relative with the earlier shape term; with the shot-noise shape term they differ
-/// by 7e-4, and 1e-4 does not converge (docs/theory.md 6.6.12a: likely the corrections'
-/// evaluation at the nearest lattice point, which jumps).
+/// by 7e-4, and 1e-4 does not converge: the corrections' evaluation at the nearest
+/// lattice point jumps (docs/theory.md 6.6.12a; interpolated between two lattice points
+/// all three give the same `kappa*`).
 pub const CORRECTION_REUSE: f64 = 1e-2;
 
 /// Voltage grid of rule `H`'s shape term in the closure (docs/theory.md 6.6.12b): cells
