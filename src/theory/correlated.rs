@@ -792,44 +792,23 @@ pub fn shape_term(
     let scaled = |t: f64| -> Result<ShotInput> {
         input.with_fanos(&fano.iter().map(|f| t * f).collect::<Vec<f64>>())
     };
-    // ln rate is increasing in ln t (more input variance at the same mean); Illinois
-    // regula falsi on a bracket of ln t
+    // ln rate is increasing in ln t (more input variance at the same mean): its root on
+    // a bracket of ln t
     let g = |s: f64| -> Result<f64> {
         let r = stationary_with(lif, &scaled(s.exp())?, bias, res)?.rate;
         Ok(r.max(1e-300).ln() - target_hz.ln())
     };
-    let (mut lo, mut hi) = (-(8f64.ln()), 8f64.ln());
-    let (mut flo, mut fhi) = (g(lo)?, g(hi)?);
+    let (lo, hi) = (-(8f64.ln()), 8f64.ln());
+    let (flo, fhi) = (g(lo)?, g(hi)?);
     if !(flo <= 0.0 && fhi >= 0.0) {
         return Err(Error::Domain(format!(
             "rule H shape term: no Fano scale in [1/8, 8] gives the rate {target_hz} Hz at bias {bias} mV"
         )));
     }
-    let mut s = 0.0;
-    let mut side = 0i32;
-    for _ in 0..60 {
-        s = (lo * fhi - hi * flo) / (fhi - flo);
-        if !s.is_finite() || s <= lo || s >= hi {
-            s = 0.5 * (lo + hi);
-        }
-        let fs = g(s)?;
-        if fs.abs() < 1e-9 || hi - lo < 1e-9 {
-            break;
-        }
-        if fs < 0.0 {
-            (lo, flo) = (s, fs);
-            if side == -1 {
-                fhi *= 0.5;
-            }
-            side = -1;
-        } else {
-            (hi, fhi) = (s, fs);
-            if side == 1 {
-                flo *= 0.5;
-            }
-            side = 1;
-        }
-    }
+    let s = crate::transfer::illinois(g, (lo, flo), (hi, fhi), 60, |_, fs, lo, hi| {
+        fs.abs() < 1e-9 || hi - lo < 1e-9
+    })?
+    .unwrap_or_else(|(_, _, last)| last);
     let t = s.exp();
     // the working point plus zero-rate sources carrying the trains' own jumps
     let mut eq = scaled(t)?;

@@ -150,23 +150,55 @@ pub fn invert_monotone(f: impl Fn(f64) -> f64, y: f64) -> Option<f64> {
             return None;
         }
     }
-    let (mut flo, mut fhi) = (f(lo) - y, f(hi) - y);
+    let (flo, fhi) = (f(lo) - y, f(hi) - y);
     if flo == 0.0 {
         return Some(lo);
     }
     if fhi == 0.0 {
         return Some(hi);
     }
+    match illinois(
+        |x| Ok::<f64, std::convert::Infallible>(f(x) - y),
+        (lo, flo),
+        (hi, fhi),
+        200,
+        |x, fx, lo, hi| fx == 0.0 || (hi - lo) <= 1e-13 * (1.0 + x.abs()),
+    ) {
+        Ok(Ok(x)) => Some(x),
+        Ok(Err((lo, hi, _))) => {
+            // 200 rounds without meeting the tolerance (a function that is not monotone,
+            // or noisy at the level of the bracket): accept the bracket's midpoint only
+            // if the bracket is still narrow, and report failure otherwise.
+            ((hi - lo) <= 1e-8 * (1.0 + lo.abs().max(hi.abs()))).then_some(0.5 * (lo + hi))
+        }
+        Err(never) => match never {},
+    }
+}
+
+/// The Illinois regula falsi (bisection when a step leaves the bracket) for a
+/// non-decreasing `f` on a bracket `(lo, f(lo))`, `(hi, f(hi))` with `f(lo) <= 0 <=
+/// f(hi)`: at most `rounds` evaluations, stopping at the first `x` with
+/// `done(x, f(x), lo, hi)` (the bracket before that evaluation narrows it). Returns that
+/// `x`, or `Err((lo, hi, last x))` when the rounds run out; an error of `f` is passed on.
+/// Shared by [`invert_monotone`] and the root of rule `H`'s shape term
+/// (`theory::correlated::shape_term`).
+pub(crate) fn illinois<E>(
+    mut f: impl FnMut(f64) -> std::result::Result<f64, E>,
+    (mut lo, mut flo): (f64, f64),
+    (mut hi, mut fhi): (f64, f64),
+    rounds: usize,
+    done: impl Fn(f64, f64, f64, f64) -> bool,
+) -> std::result::Result<std::result::Result<f64, (f64, f64, f64)>, E> {
     let mut side = 0i32;
-    for _ in 0..200 {
-        // Illinois regula falsi, bisection when the bracket stalls.
-        let mut x = (lo * fhi - hi * flo) / (fhi - flo);
+    let mut x = 0.5 * (lo + hi);
+    for _ in 0..rounds {
+        x = (lo * fhi - hi * flo) / (fhi - flo);
         if !x.is_finite() || x <= lo || x >= hi {
             x = 0.5 * (lo + hi);
         }
-        let fx = f(x) - y;
-        if fx == 0.0 || (hi - lo) <= 1e-13 * (1.0 + x.abs()) {
-            return Some(x);
+        let fx = f(x)?;
+        if done(x, fx, lo, hi) {
+            return Ok(Ok(x));
         }
         if fx < 0.0 {
             lo = x;
@@ -184,8 +216,5 @@ pub fn invert_monotone(f: impl Fn(f64) -> f64, y: f64) -> Option<f64> {
             side = 1;
         }
     }
-    // 200 rounds without meeting the tolerance (a function that is not monotone, or
-    // noisy at the level of the bracket): accept the bracket's midpoint only if the
-    // bracket is still narrow, and report failure otherwise.
-    ((hi - lo) <= 1e-8 * (1.0 + lo.abs().max(hi.abs()))).then_some(0.5 * (lo + hi))
+    Ok(Err((lo, hi, x)))
 }

@@ -111,7 +111,7 @@ pub fn susceptibility_with(
     if !(lambda.re.is_finite() && lambda.im.is_finite()) {
         return Err(Error::invalid("lambda", lambda, "must be finite (1/s)"));
     }
-    let (h, c, t, u_min, n_coarse) = (g.h, g.c, g.t, g.u_min, g.n_coarse);
+    let (t, u_min, n_coarse) = (g.t, g.u_min, g.n_coarse);
     let b = |k: usize| g.bias(k);
     let jumps = input.jumps();
     let weights = richardson_weights(res.levels);
@@ -120,12 +120,12 @@ pub fn susceptibility_with(
     let mut time = [0.0f64; 4];
     let mut chi = vec![vec![C0; ns]; 4];
     for (level, w) in weights.iter().enumerate() {
-        let ratio = 1usize << level;
-        let per_coarse = c / ratio;
-        let hl = h * ratio as f64;
-        let n = n_coarse * per_coarse;
-        let (band, _) = assemble(hl, u_min, n, lif.tau_m, &jumps, res.spread());
-        let lu0 = CBand::factor(&band, C0)?;
+        let Level {
+            per_coarse,
+            h: hl,
+            band,
+            lu0,
+        } = g.level(level, lif, &jumps, res)?;
         let lul = CBand::factor(&band, lambda)?;
         let z = lul.ut_solve_ones();
         for k in 0..4 {
@@ -218,7 +218,7 @@ pub fn second_order_with(
             format!("the input has {} sources", input.jumps_mv.len()),
         ));
     }
-    let (h, c, t, u_min, n_coarse) = (g.h, g.c, g.t, g.u_min, g.n_coarse);
+    let (t, u_min, n_coarse) = (g.t, g.u_min, g.n_coarse);
     let b = |k: usize| g.bias(k);
     let all = input.jumps();
     let jumps: Vec<Jump> = sources.iter().map(|&x| all[x]).collect();
@@ -232,12 +232,12 @@ pub fn second_order_with(
     let mut chi2 = vec![vec![vec![0.0f64; ns]; nw]; 4];
     let mut chi2_v = vec![vec![vec![0.0f64; ns]; nw]; 4];
     for (level, w) in weights.iter().enumerate() {
-        let ratio = 1usize << level;
-        let per_coarse = c / ratio;
-        let hl = h * ratio as f64;
-        let n = n_coarse * per_coarse;
-        let (band, _) = assemble(hl, u_min, n, lif.tau_m, &all, res.spread());
-        let lu0 = CBand::factor(&band, C0)?;
+        let Level {
+            per_coarse,
+            h: hl,
+            band,
+            lu0,
+        } = g.level(level, lif, &all, res)?;
         // stationary densities and the B_X P_0 of every lattice bias
         let blocks: Vec<Block> = (0..4)
             .map(|k| {
@@ -246,7 +246,7 @@ pub fn second_order_with(
                     &lu0,
                     m,
                     (lif.v_reset - b(k) - u_min) / hl,
-                    lif.tau_ref,
+                    lif,
                     b(k) + u_min,
                     hl,
                 )
@@ -313,8 +313,9 @@ fn apply_jump(v: &[f64], a: f64, h: f64, spread: bool) -> Vec<Complex64> {
 }
 
 /// One lattice bias of [`second_order_with`] on one grid: the reset source, the
-/// normalised stationary density, the mean free passage time, and the grid's lower
-/// edge (absolute mV) and cell width.
+/// normalised stationary density, the mean free passage time, the grid's lower edge
+/// (absolute mV) and cell width, and `<V>` integrated over one interspike interval
+/// (mV s, the refractory time at the reset included).
 struct Block {
     src: Vec<Complex64>,
     p0: Vec<f64>,
@@ -322,15 +323,22 @@ struct Block {
     rate: f64,
     v_lo: f64,
     h: f64,
+    v_free: f64,
 }
 
 impl Block {
-    fn new(lu0: &CBand, m: usize, q_r: f64, tau_ref: f64, v_lo: f64, h: f64) -> Self {
+    fn new(lu0: &CBand, m: usize, q_r: f64, lif: &LifParams, v_lo: f64, h: f64) -> Self {
         let src = reset_source(q_r, m);
         let mut p0 = src.clone();
         lu0.solve_in_place(&mut p0);
         let t_free: f64 = p0.iter().map(|v| v.re).sum();
-        let rate = 1.0 / (t_free + tau_ref);
+        let v_free = p0
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.re * (v_lo + (i as f64 + 0.5) * h))
+            .sum::<f64>()
+            + lif.tau_ref * lif.v_reset;
+        let rate = 1.0 / (t_free + lif.tau_ref);
         let p0 = p0.iter().map(|v| v.re * rate).collect();
         Block {
             src,
@@ -339,7 +347,13 @@ impl Block {
             rate,
             v_lo,
             h,
+            v_free,
         }
+    }
+
+    /// The centre (absolute mV) of cell `i`.
+    fn centre(&self, i: usize) -> f64 {
+        self.v_lo + (i as f64 + 0.5) * self.h
     }
 
     /// `(chi_2,X, chi_2v,X)` of every source at `lambda = i omega`.
@@ -357,16 +371,6 @@ impl Block {
             return vec![(0.0, 0.0); jumps.len()];
         }
         let tau_ref = lif.tau_ref;
-        let centre = |i: usize| self.v_lo + (i as f64 + 0.5) * h;
-        // <V> of the density per unit reset flux, refractory time at the reset included
-        let v_free: f64 = self
-            .p0
-            .iter()
-            .enumerate()
-            .map(|(i, p)| p * centre(i))
-            .sum::<f64>()
-            / self.rate
-            + tau_ref * lif.v_reset;
         let mut pr = self.src.clone();
         lul.solve_in_place(&mut pr);
         let s_r: Complex64 = pr.iter().sum();
@@ -392,8 +396,12 @@ impl Block {
                 let mut y = apply_jump(&re_p1, j.a, h, spread);
                 lu0.solve_in_place(&mut y);
                 let chi2 = self.rate * y.iter().map(|v| v.re).sum::<f64>();
-                let vy: f64 = y.iter().enumerate().map(|(i, v)| v.re * centre(i)).sum();
-                (chi2, -vy + chi2 * v_free)
+                let vy: f64 = y
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| v.re * self.centre(i))
+                    .sum();
+                (chi2, -vy + chi2 * self.v_free)
             })
             .collect()
     }
@@ -451,6 +459,38 @@ impl Grids {
     fn bias(&self, k: usize) -> f64 {
         self.theta + (self.j0 + k as i64) as f64 * self.coarse
     }
+
+    /// Grid `level` of the Richardson extrapolation (cells `2^level h`): its cells per
+    /// coarsest cell, cell width, master-equation matrix (sources `jumps`) and the
+    /// factors of that matrix.
+    fn level(
+        &self,
+        level: usize,
+        lif: &LifParams,
+        jumps: &[Jump],
+        res: &Resolution,
+    ) -> Result<Level> {
+        let ratio = 1usize << level;
+        let per_coarse = self.c / ratio;
+        let h = self.h * ratio as f64;
+        let n = self.n_coarse * per_coarse;
+        let (band, _) = assemble(h, self.u_min, n, lif.tau_m, jumps, res.spread());
+        let lu0 = CBand::factor(&band, C0)?;
+        Ok(Level {
+            per_coarse,
+            h,
+            band,
+            lu0,
+        })
+    }
+}
+
+/// One grid of [`Grids::level`].
+struct Level {
+    per_coarse: usize,
+    h: f64,
+    band: super::banded::Band,
+    lu0: CBand,
 }
 
 /// The rate (Hz) at the requested bias from the mean free passage times (s) at the four
