@@ -1,7 +1,9 @@
 //! Shot noise with self-inhibiting (Hawkes) sources (docs/theory.md 2.2.1): the Poisson
-//! limit against the Poisson master equation, the mode expansion's convergence, and the
+//! limit against the Poisson master equation, the mode expansion's convergence, the
 //! rate against an independent Monte Carlo of the same input process
-//! (`tools/renewal_embeddings.py`, NumPy; `tests/data/hawkes_mc.json`).
+//! (`tools/renewal_embeddings.py`, NumPy; `tests/data/hawkes_mc.json`), and the lattice
+//! bracket at which the correlated closure evaluates its corrections (docs/theory.md
+//! 6.6.12a).
 
 use balnet::transfer::LifParams;
 use balnet::transfer::renewal::GammaRenewal;
@@ -101,4 +103,43 @@ fn rate_matches_an_independent_monte_carlo_of_the_hawkes_input() {
         worst = worst.max(z.abs());
     }
     assert!(worst < 3.0, "largest |z| {worst}");
+}
+
+#[test]
+fn the_lattice_bracket_surrounds_the_bias_and_skips_the_threshold() {
+    // the two lattice biases around `bias`, one coarsest cell apart (about 0.16 mV), or
+    // two apart within one spacing of the threshold (whose point is skipped); in the
+    // Poisson limit (S(0)/R = 1) each point is the Poisson master equation's solution
+    let (lif, ext, src, _) = setup([12.0, 12.0], [0.5, 0.5], [0.9, 0.9], 10.0);
+    let src: Vec<HawkesSource> = src
+        .iter()
+        .map(|s| HawkesSource::new(s.jump_mv, s.rate_hz, 1.0, 0.01).unwrap())
+        .collect();
+    let mut all = ext.clone();
+    for s in &src {
+        all.jumps_mv.push(s.jump_mv);
+        all.rates_hz.push(s.rate_hz);
+    }
+    let res = HawkesResolution::default();
+    // the coarsest cell: 2^(levels - 1) finest cells (0.159 mV for this neuron)
+    let cw = res.grid.cell_width(&lif) * (1u32 << (res.grid.levels - 1)) as f64;
+    for offset in [-2.05, -0.1, 0.05, 0.5] {
+        let bias = lif.theta + offset;
+        let (t, pts) = hawkes::at_lattice_bracket(&lif, &ext, &src, bias, &res).unwrap();
+        let (lo, hi) = (pts[0].0, pts[1].0);
+        let width = if offset.abs() < cw { 2.0 * cw } else { cw };
+        assert!(lo <= bias && bias <= hi, "{lo} <= {bias} <= {hi}");
+        assert!((hi - lo - width).abs() < 1e-9, "bracket [{lo}, {hi}] mV");
+        assert!((lo - lif.theta).abs() > 1e-9 && (hi - lif.theta).abs() > 1e-9);
+        assert!((lo + t * (hi - lo) - bias).abs() < 1e-9, "weight {t}");
+        for (b, h) in &pts {
+            let p = shot::stationary_with(&lif, &all, *b, &Resolution::fast()).unwrap();
+            assert!(
+                (h.rate / p.rate - 1.0).abs() < 1e-10,
+                "{b} mV: {} vs {}",
+                h.rate,
+                p.rate
+            );
+        }
+    }
 }

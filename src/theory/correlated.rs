@@ -606,14 +606,14 @@ pub const HAWKES_REACH: usize = 4;
 /// anyway).
 pub const HAWKES_FIRST_REACH: usize = 2;
 
+/// Hermite modes per Hawkes source in rule `H`'s corrections (docs/theory.md 6.6.12a).
+pub const HAWKES_MODES: usize = 4;
+
 /// Relative change of the Hawkes sources' parameters (rate, `S(0)/nu`, `tau_c`) below
 /// which [`input_fano`] keeps the previous rule-`H` corrections at a refresh
 /// (docs/theory.md 6.6.12a): the converged state's corrections are those of a state
-/// within this of it. On the default model, 1e-3 and 1e-2 gave the same `kappa*` to
-/// 2e-5 relative with the earlier shape term; with the shot-noise shape term they differ
-/// by 7e-4, and 1e-4 does not converge: the corrections' evaluation at the nearest
-/// lattice point jumps (docs/theory.md 6.6.12a; interpolated between two lattice points
-/// all three give the same `kappa*`).
+/// within this of it. On the seed-1 loadings of the default model, 1e-2, 1e-3 and 1e-4
+/// give the same `kappa*` (6.071 Hz; docs/theory.md 6.6.12a).
 pub const CORRECTION_REUSE: f64 = 1e-2;
 
 /// Voltage grid of rule `H`'s shape term in the closure (docs/theory.md 6.6.12b): cells
@@ -700,18 +700,17 @@ impl HawkesInputs {
     /// `(ln(nu_H / nu_C), <V>_H - <V>_C)` at mean input `x` (mV) for the Fano factors
     /// `f` of rule `C` on the frequency `nodes`: `nu_H` is the Hawkes rate plus the
     /// shape term ([`shape_term`]; none where it has no working point), evaluated at the
-    /// solver's lattice point nearest `x` (within 0.08 mV). Zeros where a solve fails or
-    /// a rate is below 1e-12 Hz.
+    /// two lattice points of the Hawkes solver around `x` and interpolated linearly
+    /// between them. Zeros where a solve fails or a rate is below 1e-12 Hz.
     fn correction(&self, lif: &LifParams, x: f64, f: &[f64], nodes: &[(f64, f64)]) -> (f64, f64) {
         let drive = self.input.mean_drive(lif.tau_m);
         let res = HawkesResolution {
-            modes: 4,
+            modes: HAWKES_MODES,
             tol: 1e-6,
             ..HawkesResolution::default()
         };
-        let run = || -> Result<(f64, f64)> {
-            let (b, hk) =
-                hawkes::at_lattice_bias(lif, &self.external, &self.sources, x - drive, &res)?;
+        // the correction at one lattice point `b` with the Hawkes solution `hk` there
+        let at = |b: f64, hk: &hawkes::HawkesStationary| -> Result<(f64, f64)> {
             let c = crate::transfer::shot_noise::stationary(lif, &self.input.with_fanos(f)?, b)?;
             if !(c.rate > 1e-12 && hk.rate > 1e-12) {
                 return Ok((0.0, 0.0));
@@ -734,6 +733,15 @@ impl HawkesInputs {
                 return Ok((0.0, 0.0));
             }
             Ok(((h / c.rate).ln(), hk.mean_v + dv - c.mean_v))
+        };
+        // linear in the bias between the two lattice points around `x`: the correction
+        // is continuous in `x`, which the fixed-point iterations need
+        let run = || -> Result<(f64, f64)> {
+            let (t, pts) =
+                hawkes::at_lattice_bracket(lif, &self.external, &self.sources, x - drive, &res)?;
+            let (c0, d0) = at(pts[0].0, &pts[0].1)?;
+            let (c1, d1) = at(pts[1].0, &pts[1].1)?;
+            Ok((c0 + t * (c1 - c0), d0 + t * (d1 - d0)))
         };
         run().unwrap_or((0.0, 0.0))
     }

@@ -320,29 +320,42 @@ pub fn stationary_with(
     })
 }
 
-/// As [`stationary_with`] at the lattice bias nearest `bias` only (a quarter of the
-/// cost; the lattice spacing is the coarsest cell width, 0.16 mV at
-/// `Resolution::fast()`): returns that bias (mV) and the solution there.
+/// As [`stationary_with`] at the two lattice biases that bracket `bias` only (half the
+/// cost of the cubic interpolation; the lattice spacing is the coarsest cell width,
+/// 0.16 mV at `Resolution::fast()`): returns the weight `t` in `[0, 1]` of the upper
+/// point for linear interpolation in the bias, and the two `(bias, solution)` pairs,
+/// lower first. The lattice point at the threshold itself is skipped (the rate is not
+/// smooth there), so within one spacing of `theta` the bracket spans two spacings.
 ///
 /// # Errors
 ///
 /// As [`stationary_with`].
-pub fn at_lattice_bias(
+pub fn at_lattice_bracket(
     lif: &LifParams,
     poisson: &ShotInput,
     hawkes: &[HawkesSource],
     bias: f64,
     res: &HawkesResolution,
-) -> Result<(f64, HawkesStationary)> {
+) -> Result<(f64, Vec<(f64, HawkesStationary)>)> {
     let cw = res.grid.coarsest() as f64 * res.grid.cell_width(lif);
     if !bias.is_finite() {
         return Err(Error::invalid("bias", bias, "must be finite (mV)"));
     }
-    let mut j = ((bias - lif.theta) / cw).round() as i64;
-    if j == 0 {
-        j = -1; // b = theta is where the rate is not smooth
-    }
-    Ok(lattice_nodes(lif, poisson, hawkes, j, 1, res)?.remove(0))
+    let r = (bias - lif.theta) / cw;
+    let j = r.floor() as i64;
+    let (lo, hi) = match j {
+        -1 | 0 => (-1, 1),
+        _ => (j, j + 1),
+    };
+    let nodes = if hi == lo + 1 {
+        lattice_nodes(lif, poisson, hawkes, lo, 2, res)?
+    } else {
+        let mut n = lattice_nodes(lif, poisson, hawkes, lo, 1, res)?;
+        n.extend(lattice_nodes(lif, poisson, hawkes, hi, 1, res)?);
+        n
+    };
+    let t = ((r - lo as f64) / (hi - lo) as f64).clamp(0.0, 1.0);
+    Ok((t, nodes))
 }
 
 /// The solutions at the lattice biases `theta + (j0 + k) c`, `k < count`, `c` the
