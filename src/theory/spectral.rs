@@ -12,7 +12,7 @@
 //! - The closure's presynaptic trains are those of the white-noise LIF behind each
 //!   neuron's rate, whose `L(1/tau_m)` is a ratio of `erfcx` ([`lif_laplace_at_inv_tau`],
 //!   [`lif_fano_eff`]); population average `F_B = E_B[nu F_eff] / nu_B`
-//!   ([`spectral_fano`]).
+//!   ([`spectral_fano`](crate::theory::closure::spectral_fano)).
 //! - The gamma renewal process of [`crate::transfer::renewal`] has the spectrum in closed
 //!   form and a frequency-integral `F_eff`, the independent check of the time-domain
 //!   identity.
@@ -82,8 +82,9 @@ pub fn lif_fano_eff(lif: &LifParams, mu: f64, sigma: f64) -> f64 {
 /// The membrane Fano factor of the spike train of one neuron of population `a` with mean
 /// input `x` (mV), as the spectral closure models it at `state` (docs/theory.md 2.1):
 /// [`lif_fano_eff`] at the shifted input `x + delta` and `sigma_eff` of [`colored_shift`].
-/// The population average of `nu F` under this model is [`spectral_fano`]; the comparison
-/// evaluates it by band of single-neuron rate.
+/// The population average of `nu F` under this model is
+/// [`spectral_fano`](crate::theory::closure::spectral_fano); the comparison evaluates it by
+/// band of single-neuron rate.
 pub fn neuron_fano(model: &Model, state: &State, a: usize) -> impl Fn(f64) -> f64 + use<> {
     let lif = LifParams::of(model, a);
     let (delta, _, s_eff) = colored_shift(model, a, &state.rates(), &state.fano());

@@ -146,7 +146,7 @@ impl HawkesSource {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidParameter`] if `s0` and `f_eff` differ in length or exceed the
+/// [`Error::Invalid`] if `s0` and `f_eff` differ in length or exceed the
 /// sources, or as [`HawkesSource::from_membrane_fano`].
 pub fn split_input(
     input: &ShotInput,
@@ -288,7 +288,7 @@ pub fn stationary(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidParameter`] for invalid parameters; [`Error::Domain`] without
+/// [`Error::Invalid`] for invalid parameters; [`Error::Domain`] without
 /// excitatory input, if a mode's event rate `R_p - beta_p m_p / theta_p` is not positive
 /// (fewer events per correlation time than the expansion needs), or if a solve does not
 /// converge.
