@@ -709,38 +709,41 @@ impl HawkesInputs {
             tol: 1e-6,
             ..HawkesResolution::default()
         };
-        // the correction at one lattice point `b` with the Hawkes solution `hk` there
-        let at = |b: f64, hk: &hawkes::HawkesStationary| -> Result<(f64, f64)> {
-            let c = crate::transfer::shot_noise::stationary(lif, &self.input.with_fanos(f)?, b)?;
-            if !(c.rate > 1e-12 && hk.rate > 1e-12) {
-                return Ok((0.0, 0.0));
-            }
-            // where no Poisson-equivalent neuron reaches the Hawkes rate (far tail), the
-            // Hawkes rate alone
-            let (dnu, dv, _) = shape_term(
-                lif,
-                &self.input,
-                &self.f_eff,
-                hk.rate,
-                b,
-                nodes,
-                &self.shape,
-                &SHAPE_RESOLUTION,
-            )
-            .unwrap_or((0.0, 0.0, 1.0));
-            let h = hk.rate + dnu;
-            if !(h > 0.0 && h.is_finite()) {
-                return Ok((0.0, 0.0));
-            }
-            Ok(((h / c.rate).ln(), hk.mean_v + dv - c.mean_v))
-        };
+        // the correction at one lattice point `b` with the Hawkes solution `hk` there,
+        // against rule C's input `c_input`
+        let at =
+            |c_input: &ShotInput, b: f64, hk: &hawkes::HawkesStationary| -> Result<(f64, f64)> {
+                let c = crate::transfer::shot_noise::stationary(lif, c_input, b)?;
+                if !(c.rate > 1e-12 && hk.rate > 1e-12) {
+                    return Ok((0.0, 0.0));
+                }
+                // where no Poisson-equivalent neuron reaches the Hawkes rate (far tail), the
+                // Hawkes rate alone
+                let (dnu, dv, _) = shape_term(
+                    lif,
+                    &self.input,
+                    &self.f_eff,
+                    hk.rate,
+                    b,
+                    nodes,
+                    &self.shape,
+                    &SHAPE_RESOLUTION,
+                )
+                .unwrap_or((0.0, 0.0, 1.0));
+                let h = hk.rate + dnu;
+                if !(h > 0.0 && h.is_finite()) {
+                    return Ok((0.0, 0.0));
+                }
+                Ok(((h / c.rate).ln(), hk.mean_v + dv - c.mean_v))
+            };
         // linear in the bias between the two lattice points around `x`: the correction
         // is continuous in `x`, which the fixed-point iterations need
         let run = || -> Result<(f64, f64)> {
+            let c_input = self.input.with_fanos(f)?;
             let (t, pts) =
                 hawkes::at_lattice_bracket(lif, &self.external, &self.sources, x - drive, &res)?;
-            let (c0, d0) = at(pts[0].0, &pts[0].1)?;
-            let (c1, d1) = at(pts[1].0, &pts[1].1)?;
+            let (c0, d0) = at(&c_input, pts[0].0, &pts[0].1)?;
+            let (c1, d1) = at(&c_input, pts[1].0, &pts[1].1)?;
             Ok((c0 + t * (c1 - c0), d0 + t * (d1 - d0)))
         };
         run().unwrap_or((0.0, 0.0))
