@@ -3,7 +3,8 @@
 //! rate against an independent Monte Carlo of the same input process
 //! (`tools/renewal_embeddings.py`, NumPy; `tests/data/hawkes_mc.json`), and the lattice
 //! bracket at which the correlated closure evaluates its corrections (docs/theory.md
-//! 6.6.12a).
+//! 6.6.12a), and the second-order response to a source's baseline (docs/theory.md 6.4.2)
+//! in its Poisson and static limits.
 
 use balnet::transfer::LifParams;
 use balnet::transfer::renewal::GammaRenewal;
@@ -139,6 +140,114 @@ fn the_lattice_bracket_surrounds_the_bias_and_skips_the_threshold() {
                 "{b} mV: {} vs {}",
                 h.rate,
                 p.rate
+            );
+        }
+    }
+}
+
+/// The bias on the lattice of the fast grid nearest `b` (mV): the stationary solver and
+/// the response then use that one lattice point, so that their interpolations in the bias
+/// do not differ.
+fn on_lattice(lif: &LifParams, b: f64) -> f64 {
+    let r = Resolution::fast();
+    let c = (1usize << (r.levels - 1)) as f64 * r.cell_width(lif);
+    lif.theta + ((b - lif.theta) / c).round() * c
+}
+
+#[test]
+fn second_order_response_has_the_poisson_and_static_limits() {
+    let res = HawkesResolution {
+        modes: 4,
+        ..HawkesResolution::default()
+    };
+    // Poisson limit: S(0)/R = 1, the baseline modulation is a rate modulation of a
+    // Poisson source (docs/theory.md 6.4.1)
+    let (lif, ext, src, b) = setup([30.0, 30.0], [0.5, 0.5], [0.9, 0.9], 10.0);
+    let b = on_lattice(&lif, b);
+    let pois = vec![HawkesSource::new(src[0].jump_mv, src[0].rate_hz, 1.0, 0.005).unwrap()];
+    let rest = ShotInput::new(
+        [
+            &src[1..].iter().map(|s| s.jump_mv).collect::<Vec<_>>()[..],
+            &ext.jumps_mv[..],
+        ]
+        .concat(),
+        [
+            &src[1..].iter().map(|s| s.rate_hz).collect::<Vec<_>>()[..],
+            &ext.rates_hz[..],
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let omegas = [30.0, 300.0, 3000.0];
+    let h = hawkes::second_order_with(&lif, &rest, &pois, b, &omegas, &[0], &res).unwrap();
+    let mut all = rest.clone();
+    all.jumps_mv.push(pois[0].jump_mv);
+    all.rates_hz.push(pois[0].rate_hz);
+    let p = shot::response::second_order_with(
+        &lif,
+        &all,
+        b,
+        &omegas,
+        &[all.jumps_mv.len() - 1],
+        &res.grid,
+    )
+    .unwrap();
+    for k in 0..omegas.len() {
+        for (hv, pv) in [
+            (h.chi2[k][0], p.chi2[k][0]),
+            (h.chi2_v[k][0], p.chi2_v[k][0]),
+        ] {
+            assert!(
+                (hv / pv - 1.0).abs() < 1e-6,
+                "omega {}: {hv} vs {pv}",
+                omegas[k]
+            );
+        }
+    }
+    // static limit: a constant eps raises the source's rate by eps/(1 + beta) at the same
+    // beta and theta, so chi_2(0) = (1/2) d^2 nu / d eps^2 (fourth-order differences of
+    // the stationary solver); one Hawkes source at a time (the other Poisson), where the
+    // mode expansion has converged (with both the truncation at total degree 4 moves
+    // both sides by about 1%; the static side converges the slower, for the inhibitory
+    // source at s0 = 0.2: rate 4e-4 at 6 modes, 1e-4 at 10, mean potential 4e-4 at 10)
+    let res = HawkesResolution {
+        modes: 10,
+        ..HawkesResolution::default()
+    };
+    for (x, s0) in [(4.0, 0.2), (10.0, 0.3)] {
+        let (lif, ext, src, b) = setup([30.0, 30.0], [s0, s0], [0.9, 0.9], x);
+        let b = on_lattice(&lif, b);
+        let beta = 1.0 / s0.sqrt() - 1.0;
+        for j in 0..2 {
+            let one = |rate: f64| vec![HawkesSource::new(src[j].jump_mv, rate, s0, 0.005).unwrap()];
+            let mut pois = ext.clone();
+            pois.jumps_mv.push(src[1 - j].jump_mv);
+            pois.rates_hz.push(src[1 - j].rate_hz);
+            let r = src[j].rate_hz;
+            let h =
+                hawkes::second_order_with(&lif, &pois, &one(r), b, &[0.01], &[0], &res).unwrap();
+            let e = 0.01 * r;
+            let pts: Vec<_> = [-2.0, -1.0, 0.0, 1.0, 2.0]
+                .iter()
+                .map(|&k| {
+                    hawkes::stationary_with(&lif, &pois, &one(r + k * e / (1.0 + beta)), b, &res)
+                        .unwrap()
+                })
+                .collect();
+            let d2 = |f: &dyn Fn(&hawkes::HawkesStationary) -> f64| {
+                let c = [-1.0, 16.0, -30.0, 16.0, -1.0];
+                pts.iter().zip(c).map(|(p, c)| c * f(p)).sum::<f64>() / (12.0 * e * e) / 2.0
+            };
+            let (c, cv) = (d2(&|s| s.rate), d2(&|s| s.mean_v));
+            assert!(
+                (h.chi2[0][0] / c - 1.0).abs() < 5e-4,
+                "x {x} source {j}: {} vs {c}",
+                h.chi2[0][0]
+            );
+            assert!(
+                (h.chi2_v[0][0] / cv - 1.0).abs() < 5e-4,
+                "x {x} source {j}: {} vs {cv}",
+                h.chi2_v[0][0]
             );
         }
     }

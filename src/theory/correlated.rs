@@ -840,6 +840,64 @@ pub fn shape_term(
     Ok((dnu, dv, t))
 }
 
+/// Rule `H`'s shape term about the Hawkes neuron itself (docs/theory.md 6.6.12b): the
+/// rate and mean-potential change (Hz, mV) that the difference between the trains'
+/// spectra and the one-pole spectra of the Hawkes sources causes, to second order in that
+/// difference, with the second-order response of the Hawkes-driven neuron to a
+/// modulation of each source's baseline (docs/theory.md 6.4.2):
+///
+/// ```text
+///   Delta nu = sum_B Int_0^Omega d omega/pi chi_2,B^H(omega) R_B (S_B/nu_B - S_1,B/nu_B) / |H_B(omega)|^2
+/// ```
+///
+/// (`|H_B|^2 = S_1,B/nu_B` the gain from the baseline to the source's events, so that
+/// the source's spectrum changes by the trains' difference). `external`: the Poisson
+/// sources; `sources`: the Hawkes sources; `bias` (mV); `nodes`: frequency nodes and
+/// weights on `[0, Omega]` (rad/s); `diff[B][k]`: the relative spectra's difference at
+/// node `k`. Returns `(nu_H, <V>_H, Delta nu, Delta <V>)`, the first two the Hawkes
+/// neuron's stationary rate (Hz) and mean potential (mV).
+///
+/// # Errors
+///
+/// [`Error::Invalid`] if `diff` has not one entry per source and node; the errors of
+/// [`hawkes::second_order_with`].
+pub fn hawkes_shape_term(
+    lif: &LifParams,
+    external: &ShotInput,
+    sources: &[HawkesSource],
+    bias: f64,
+    nodes: &[(f64, f64)],
+    diff: &[Vec<f64>],
+    res: &HawkesResolution,
+) -> Result<(f64, f64, f64, f64)> {
+    if diff.len() != sources.len() || diff.iter().any(|d| d.len() != nodes.len()) {
+        return Err(Error::invalid(
+            "diff",
+            format!("{} spectra", diff.len()),
+            format!(
+                "needs one per Hawkes source ({}), each on the {} frequency nodes",
+                sources.len(),
+                nodes.len()
+            ),
+        ));
+    }
+    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
+    let all: Vec<usize> = (0..sources.len()).collect();
+    // S_eps of every source on the nodes, times the quadrature weight of d omega/pi
+    let w: Vec<Vec<f64>> = nodes
+        .iter()
+        .enumerate()
+        .map(|(k, &(om, wt))| {
+            sources
+                .iter()
+                .zip(diff)
+                .map(|(src, d)| src.rate_hz * d[k] / src.relative_spectrum(om) * wt / PI)
+                .collect()
+        })
+        .collect();
+    hawkes::second_order_weighted(lif, external, sources, bias, &omegas, &all, &w, res)
+}
+
 /// The single-neuron rule `C` (docs/theory.md 6.6.6) for a neuron of population `a`
 /// whose recurrent inputs are trains at the rates `nu` (Hz, one per population) that all
 /// have the relative spectrum `rel(omega) = S(omega)/nu - 1` (`omega` in rad/s), and

@@ -535,7 +535,7 @@ fn lagrange4(t: f64) -> [f64; 4] {
 }
 
 /// `(1 - e^{-z}) / z`, exact near 0.
-fn one_minus_exp_over(z: Complex64) -> Complex64 {
+pub(crate) fn one_minus_exp_over(z: Complex64) -> Complex64 {
     if z.norm() < 1e-4 {
         Complex64::new(1.0, 0.0) - z / 2.0 + z * z / 6.0
     } else {
@@ -596,7 +596,7 @@ fn block_response(
 /// elimination without pivoting is stable for `Re lambda >= 0` (and for the small negative
 /// growth rates of a stability search); the factors of a leading block are the leading
 /// blocks of the factors.
-struct CBand {
+pub(crate) struct CBand {
     n: usize,
     kl: usize,
     ku: usize,
@@ -605,7 +605,7 @@ struct CBand {
 }
 
 impl CBand {
-    fn factor(a: &super::banded::Band, lambda: Complex64) -> Result<Self> {
+    pub(crate) fn factor(a: &super::banded::Band, lambda: Complex64) -> Result<Self> {
         let (n, kl, ku) = (a.n, a.kl, a.ku);
         let width = kl + ku + 1;
         let mut data = vec![C0; n * width];
@@ -676,7 +676,7 @@ impl CBand {
     }
 
     /// `v <- (L U)^{-1} v` on the leading block of size `v.len()`.
-    fn solve_in_place(&self, v: &mut [Complex64]) {
+    pub(crate) fn solve_in_place(&self, v: &mut [Complex64]) {
         self.l_solve_in_place(v);
         self.u_solve_in_place(v);
     }

@@ -50,6 +50,9 @@ use super::{
 };
 use crate::error::{Error, Result};
 
+mod response;
+pub use response::{HawkesSecondOrder, second_order_weighted, second_order_with};
+
 /// A self-inhibiting (or, with `s0 > 1`, self-exciting) source: see the module
 /// documentation.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -216,6 +219,8 @@ struct SourceModes {
     jump: f64,
     sl: DMatrix<f64>,
     y: DMatrix<f64>,
+    /// `S = exp(c R)`, the shift of `y` by one event.
+    shift: DMatrix<f64>,
 }
 
 fn source_modes(s: &HawkesSource, n: usize) -> SourceModes {
@@ -247,6 +252,7 @@ fn source_modes(s: &HawkesSource, n: usize) -> SourceModes {
         jump: s.jump_mv,
         sl,
         y,
+        shift: sh,
     }
 }
 
@@ -368,89 +374,28 @@ fn lattice_nodes(
     count: usize,
     res: &HawkesResolution,
 ) -> Result<Vec<(f64, HawkesStationary)>> {
-    validate_lif(lif)?;
-    poisson.validate()?;
-    res.grid.validate()?;
-    for h in hawkes {
-        HawkesSource::new(h.jump_mv, h.rate_hz, h.s0, h.tau_c)?;
-    }
-    if !(res.tol > 0.0 && res.tol < 1e-3) {
-        return Err(Error::invalid(
-            "HawkesResolution.tol",
-            res.tol,
-            "must be in (0, 1e-3)",
-        ));
-    }
-    // the combined input sets the grid's extent
-    let mut all = poisson.clone();
-    for h in hawkes {
-        all.jumps_mv.push(h.jump_mv);
-        all.rates_hz.push(h.rate_hz);
-    }
-    if !all.has_excitation() {
-        return Err(Error::Domain(
-            "Hawkes shot noise needs an excitatory input (a positive jump at a positive rate)"
-                .into(),
-        ));
-    }
-    let active: Vec<&HawkesSource> = hawkes
-        .iter()
-        .filter(|h| h.rate_hz > 0.0 && h.jump_mv != 0.0)
-        .collect();
-    let srcs: Vec<SourceModes> = active.iter().map(|s| source_modes(s, res.modes)).collect();
-    for (s, h) in srcs.iter().zip(&active) {
-        let low = (0..=res.modes)
-            .map(|m| s.sl[(m, m)])
-            .fold(f64::INFINITY, f64::min);
-        if !(low > 0.0) {
-            return Err(Error::Domain(format!(
-                "Hawkes source (jump {} mV, rate {} Hz, S(0)/R {}, tau_c {} s): a mode's event rate {low} Hz is not positive; too few events per correlation time for {} modes",
-                h.jump_mv, h.rate_hz, h.s0, h.tau_c, res.modes
-            )));
-        }
-    }
-    let modes = mode_set(srcs.len(), res.modes);
-    let grid = &res.grid;
-    let h = grid.cell_width(lif);
-    let coarsest = grid.coarsest();
-    let cw = coarsest as f64 * h;
-    let b0 = lif.theta + j0 as f64 * cw;
-    let b_last = b0 + (count - 1) as f64 * cw;
-    let (u_min, n_coarse) = grid_domain(lif, &all, b0, b_last, grid)?;
+    let lay = Layout::new(lif, poisson, hawkes, j0, count, res)?;
+    let levels = res.grid.levels;
     let jobs: Vec<(usize, usize)> = (0..count)
-        .flat_map(|k| (0..grid.levels).map(move |l| (k, l)))
+        .flat_map(|k| (0..levels).map(move |l| (k, l)))
         .collect();
-    let poisson_jumps = poisson.jumps();
     let passages: Vec<(f64, f64)> = jobs
         .par_iter()
         .map(|&(k, level)| {
-            let ratio = 1usize << level;
-            let per_coarse = coarsest / ratio;
-            let b = b0 + k as f64 * cw;
-            let solver = Solver {
-                lif,
-                poisson: &poisson_jumps,
-                srcs: &srcs,
-                modes: &modes,
-                h: h * ratio as f64,
-                u_min,
-                n: (n_coarse - k) * per_coarse,
-                spread: grid.spread(),
-                tol: res.tol,
-            };
-            solver.passage(lif.v_reset - b)
+            lay.solver(lif, k, level, res)
+                .passage(lif.v_reset - lay.bias(k))
         })
         .collect::<Result<_>>()?;
-    let weights = richardson_weights(grid.levels);
+    let weights = richardson_weights(levels);
     Ok((0..count)
         .map(|k| {
             let (mut time, mut u_time) = (0.0, 0.0);
             for (l, w) in weights.iter().enumerate() {
-                let (ti, ui) = passages[k * grid.levels + l];
+                let (ti, ui) = passages[k * levels + l];
                 time += w * ti;
                 u_time += w * ui;
             }
-            let b = b0 + k as f64 * cw;
+            let b = lay.bias(k);
             let rate = 1.0 / (time + lif.tau_ref);
             (
                 b,
@@ -461,6 +406,125 @@ fn lattice_nodes(
             )
         })
         .collect())
+}
+
+/// The validated sources, modes and grids of `count` lattice biases from
+/// `theta + j0 c` (one domain for all).
+struct Layout {
+    /// Mode matrices of the active sources (non-zero rate and jump).
+    srcs: Vec<SourceModes>,
+    /// Index in the caller's Hawkes sources of each active source.
+    active: Vec<usize>,
+    modes: Vec<Vec<usize>>,
+    poisson: Vec<Jump>,
+    /// Finest cell width (mV), cells per coarsest cell, lowest lattice bias (mV).
+    h: f64,
+    coarsest: usize,
+    b0: f64,
+    u_min: f64,
+    n_coarse: usize,
+}
+
+impl Layout {
+    fn new(
+        lif: &LifParams,
+        poisson: &ShotInput,
+        hawkes: &[HawkesSource],
+        j0: i64,
+        count: usize,
+        res: &HawkesResolution,
+    ) -> Result<Self> {
+        validate_lif(lif)?;
+        poisson.validate()?;
+        res.grid.validate()?;
+        for h in hawkes {
+            HawkesSource::new(h.jump_mv, h.rate_hz, h.s0, h.tau_c)?;
+        }
+        if !(res.tol > 0.0 && res.tol < 1e-3) {
+            return Err(Error::invalid(
+                "HawkesResolution.tol",
+                res.tol,
+                "must be in (0, 1e-3)",
+            ));
+        }
+        // the combined input sets the grid's extent
+        let mut all = poisson.clone();
+        for h in hawkes {
+            all.jumps_mv.push(h.jump_mv);
+            all.rates_hz.push(h.rate_hz);
+        }
+        if !all.has_excitation() {
+            return Err(Error::Domain(
+                "Hawkes shot noise needs an excitatory input (a positive jump at a positive rate)"
+                    .into(),
+            ));
+        }
+        let active: Vec<usize> = (0..hawkes.len())
+            .filter(|&i| hawkes[i].rate_hz > 0.0 && hawkes[i].jump_mv != 0.0)
+            .collect();
+        let srcs: Vec<SourceModes> = active
+            .iter()
+            .map(|&i| source_modes(&hawkes[i], res.modes))
+            .collect();
+        for (s, &i) in srcs.iter().zip(&active) {
+            let h = &hawkes[i];
+            let low = (0..=res.modes)
+                .map(|m| s.sl[(m, m)])
+                .fold(f64::INFINITY, f64::min);
+            if !(low > 0.0) {
+                return Err(Error::Domain(format!(
+                    "Hawkes source (jump {} mV, rate {} Hz, S(0)/R {}, tau_c {} s): a mode's event rate {low} Hz is not positive; too few events per correlation time for {} modes",
+                    h.jump_mv, h.rate_hz, h.s0, h.tau_c, res.modes
+                )));
+            }
+        }
+        let modes = mode_set(srcs.len(), res.modes);
+        let grid = &res.grid;
+        let h = grid.cell_width(lif);
+        let coarsest = grid.coarsest();
+        let cw = coarsest as f64 * h;
+        let b0 = lif.theta + j0 as f64 * cw;
+        let b_last = b0 + (count - 1) as f64 * cw;
+        let (u_min, n_coarse) = grid_domain(lif, &all, b0, b_last, grid)?;
+        Ok(Layout {
+            srcs,
+            active,
+            modes,
+            poisson: poisson.jumps(),
+            h,
+            coarsest,
+            b0,
+            u_min,
+            n_coarse,
+        })
+    }
+
+    /// The `k`-th lattice bias (mV).
+    fn bias(&self, k: usize) -> f64 {
+        self.b0 + k as f64 * self.coarsest as f64 * self.h
+    }
+
+    /// The master equation of lattice bias `k` on grid `level` (cells `2^level h`).
+    fn solver<'a>(
+        &'a self,
+        lif: &'a LifParams,
+        k: usize,
+        level: usize,
+        res: &HawkesResolution,
+    ) -> Solver<'a> {
+        let ratio = 1usize << level;
+        Solver {
+            lif,
+            poisson: &self.poisson,
+            srcs: &self.srcs,
+            modes: &self.modes,
+            h: self.h * ratio as f64,
+            u_min: self.u_min,
+            n: (self.n_coarse - k) * (self.coarsest / ratio),
+            spread: res.grid.spread(),
+            tol: res.tol,
+        }
+    }
 }
 
 /// The coupled master equation of one bias on one grid.
@@ -491,21 +555,71 @@ struct Assembled {
 }
 
 impl Solver<'_> {
+    /// The mode-diagonal block of mode `k`: the master-equation matrix at the mode's
+    /// event rates, its firing flux per cell, and the mode's `y` relaxation rate (to be
+    /// added to the diagonal).
+    fn mode_block(&self, k: &[usize]) -> (Band, Vec<f64>, f64) {
+        let mut jumps = self.poisson.to_vec();
+        let mut shift = 0.0;
+        for (p, s) in self.srcs.iter().enumerate() {
+            jumps.push(Jump {
+                a: s.jump,
+                rate: s.sl[(k[p], k[p])],
+            });
+            shift += s.y[(k[p], k[p])];
+        }
+        let (band, loss) = assemble(
+            self.h,
+            self.u_min,
+            self.n,
+            self.lif.tau_m,
+            &jumps,
+            self.spread,
+        );
+        (band, loss, shift)
+    }
+
+    /// The `y` dynamics of all sources on the mode set (the refractory period's
+    /// generator, negated).
+    fn y_total(&self) -> DMatrix<f64> {
+        let m = self.modes.len();
+        DMatrix::from_fn(m, m, |i, j| {
+            let (ki, kj) = (&self.modes[i], &self.modes[j]);
+            (0..self.srcs.len())
+                .filter(|&p| (0..self.srcs.len()).all(|q| q == p || ki[q] == kj[q]))
+                .map(|p| self.srcs[p].y[(ki[p], kj[p])])
+                .sum::<f64>()
+        })
+    }
+
+    /// Solve `A x = rhs` for the stationary operator `A` of [`Self::coupled`]
+    /// (reinjection of the modes >= 1 included).
+    fn solve(
+        &self,
+        a: &Assembled,
+        refr: &DMatrix<f64>,
+        src: &[(usize, f64)],
+        mut rhs: Vec<f64>,
+    ) -> Result<Vec<f64>> {
+        self.sweep(a, &mut rhs);
+        let mut x = vec![0.0; rhs.len()];
+        let mut work = vec![0.0; self.n];
+        gmres(
+            |v, out, work| self.coupled(a, refr, src, v, out, work),
+            &rhs,
+            &mut x,
+            self.tol,
+            &mut work,
+        )?;
+        Ok(x)
+    }
+
     fn assemble(&self) -> Result<Assembled> {
-        let (h, u_min, n, tau) = (self.h, self.u_min, self.n, self.lif.tau_m);
+        let (h, u_min, n) = (self.h, self.u_min, self.n);
         let mut blocks = Vec::with_capacity(self.modes.len());
         let mut firing = Vec::with_capacity(self.modes.len());
         for k in self.modes {
-            let mut jumps = self.poisson.to_vec();
-            let mut shift = 0.0;
-            for (p, s) in self.srcs.iter().enumerate() {
-                jumps.push(Jump {
-                    a: s.jump,
-                    rate: s.sl[(k[p], k[p])],
-                });
-                shift += s.y[(k[p], k[p])];
-            }
-            let (band, loss) = assemble(h, u_min, n, tau, &jumps, self.spread);
+            let (band, loss, shift) = self.mode_block(k);
             let gth: Vec<f64> = loss.iter().map(|l| l + shift).collect();
             let lu = band.factor(&gth).map_err(|i| {
                 Error::Domain(format!(
@@ -658,14 +772,7 @@ impl Solver<'_> {
         let a = self.assemble()?;
         let (n, m) = (self.n, self.modes.len());
         // refractory transport of the flux's modes
-        let ytot = DMatrix::from_fn(m, m, |i, j| {
-            let (ki, kj) = (&self.modes[i], &self.modes[j]);
-            (0..self.srcs.len())
-                .filter(|&p| (0..self.srcs.len()).all(|q| q == p || ki[q] == kj[q]))
-                .map(|p| self.srcs[p].y[(ki[p], kj[p])])
-                .sum::<f64>()
-        });
-        let refr = (ytot * (-self.lif.tau_ref)).exp();
+        let refr = (self.y_total() * (-self.lif.tau_ref)).exp();
         let src = reset_source(u_r, self.u_min, self.h, n);
         // the unit source in mode 0; the modes >= 1 of the reinjected flux are part of
         // the operator, so that one solve gives the stationary density per interval
@@ -673,16 +780,7 @@ impl Solver<'_> {
         for &(i, wt) in &src {
             rhs[i] += wt;
         }
-        self.sweep(&a, &mut rhs);
-        let mut x = vec![0.0; n * m];
-        let mut work = vec![0.0; n];
-        gmres(
-            |v, out, work| self.coupled(&a, &refr, &src, v, out, work),
-            &rhs,
-            &mut x,
-            self.tol,
-            &mut work,
-        )?;
+        let x = self.solve(&a, &refr, &src, rhs)?;
         let f0 = self.flux(&a, &x)[0];
         if !(f0 > 0.0) {
             return Err(Error::Domain(format!(
