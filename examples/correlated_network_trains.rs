@@ -41,7 +41,10 @@
 //! and `F_eff`, with the shape term against the sum of their one-pole spectra, and 4
 //! Hermite modes instead of 6 (for the cost of the more sources; `classes` 1 gives the
 //! same 4-mode reference): how much of `H`'s error is the lumping of trains of different
-//! rates into one source.
+//! rates into one source. With `--hawkes-point` (one source per population only) the
+//! shape term is expanded about the Hawkes-driven neuron itself (docs/theory.md 6.4.2,
+//! `theory::correlated::hawkes_shape_term`; 0.5-2 min per point) and the JSON line also
+//! gives the rate-matched term (`shape_rate_matched_hz`).
 
 use std::path::Path;
 use std::time::Instant;
@@ -50,7 +53,10 @@ use balnet::model::Model;
 use balnet::sim::output::{NpyData, read_npy};
 use balnet::sim::rng::{Stream, below, stream};
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
-use balnet::theory::correlated::{FREQUENCY_NODES, OMEGA_MAX, output_fano, shape_term};
+use balnet::theory::correlated::{
+    FREQUENCY_NODES, HAWKES_MODES, OMEGA_MAX, SHAPE_RESOLUTION, hawkes_shape_term, output_fano,
+    shape_term,
+};
 use balnet::theory::spectral::lif_fano_eff;
 use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::response::diffusion::drate_dsigma2;
@@ -95,7 +101,12 @@ fn floats(dir: &Path, name: &str) -> Result<Vec<f64>, Box<dyn std::error::Error>
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().collect();
+    let hawkes_point = args
+        .iter()
+        .position(|a| a == "--hawkes-point")
+        .map(|i| args.remove(i))
+        .is_some();
     let dir = Path::new(
         args.get(1)
             .ok_or("usage: correlated_network_trains SIM_DIR [MODEL] [neurons] [seconds] [seed]")?,
@@ -108,6 +119,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let classes = split.unwrap_or(1);
     if classes == 0 {
         return Err("classes: at least one Hawkes source per population".into());
+    }
+    if hawkes_point && split.is_some() {
+        return Err("--hawkes-point: one Hawkes source per population only (no classes)".into());
     }
     let a = 0;
     let lif = LifParams::of(&m, a);
@@ -313,6 +327,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &diff,
             &Resolution::fast(),
         )?;
+        let shape_rm = shape;
+        let shape = if hawkes_point {
+            let res = hawkes::HawkesResolution {
+                grid: SHAPE_RESOLUTION,
+                modes: HAWKES_MODES,
+                tol: 1e-6,
+            };
+            hawkes_shape_term(
+                &lif,
+                &external,
+                &hawkes_sources,
+                x - drive,
+                &shape_nodes,
+                &diff,
+                &res,
+            )?
+            .2
+        } else {
+            shape
+        };
         let h = rh + shape;
         let th = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
@@ -351,7 +385,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rows.push(serde_json::json!({
             "x_mv": x, "sim_hz": rate, "se_hz": se, "poisson_hz": rp, "a_hz": ra,
             "b_hz": rb, "c_hz": rc, "fano": f, "fano_eff": f_eff, "z_a": za, "z_b": zb,
-            "z_c": zc, "hawkes_hz": rh, "c_one_pole_hz": rc1, "shape_hz": shape, "shape_c_hz": rc - rc1, "fano_scale": fano_scale, "h_hz": h, "z_h": zh, "f_out_sim": f_out, "f_out_lif_c": f_out_c,
+            "z_c": zc, "hawkes_hz": rh, "c_one_pole_hz": rc1, "shape_hz": shape, "shape_rate_matched_hz": shape_rm, "shape_point": if hawkes_point { "hawkes" } else { "rate-matched" }, "shape_c_hz": rc - rc1, "fano_scale": fano_scale, "h_hz": h, "z_h": zh, "f_out_sim": f_out, "f_out_lif_c": f_out_c,
             "f_out_lif_eff": f_out_eff, "f_out_lr_c": f_out_lr, "f_out_lr_eff": f_out_lr_eff,
         }));
     }

@@ -14,9 +14,11 @@
 //! The last columns are the rate of the neuron driven by self-inhibiting (Hawkes) sources
 //! with the one-pole spectrum of each population (docs/theory.md 2.2.1), the shape term
 //! of the shot-noise neuron's second-order response (6.6.12b) and the rule
-//! `H = Hawkes + shape` (docs/theory.md 6.6.12).
+//! `H = Hawkes + shape` (docs/theory.md 6.6.12). With `--hawkes-point` the shape term is
+//! expanded about the Hawkes-driven neuron itself (docs/theory.md 6.4.2; 0.5-2 min per
+//! point) instead of the rate-matched Poisson-equivalent neuron.
 //!
-//! `cargo run --release --example correlated_one_pole -- NU CV X1,X2,... [neurons seconds]`
+//! `cargo run --release --example correlated_one_pole -- NU CV X1,X2,... [neurons seconds] [--hawkes-point]`
 //! (presynaptic rate in Hz, ISI CV, mean inputs in mV; population E of the default model,
 //! `K_E`, `K_I` gamma trains with 2 ms dead time, Poisson external input). With `neurons`
 //! and `seconds`, the same neuron is also simulated (event-driven, exact:
@@ -25,14 +27,21 @@
 //! Hawkes rate alone and of `H`.
 
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
-use balnet::theory::correlated::{rule_c_common, rule_h_common};
+use balnet::theory::correlated::{ShapePoint, rule_c_common, rule_h_common};
 use balnet::transfer::LifParams;
 use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::shot_noise::population_input;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: correlated_one_pole NU_HZ CV X_MV[,X_MV...] [neurons seconds]";
+    let mut args: Vec<String> = std::env::args().collect();
+    let point = if let Some(i) = args.iter().position(|a| a == "--hawkes-point") {
+        args.remove(i);
+        ShapePoint::Hawkes
+    } else {
+        ShapePoint::RateMatched
+    };
+    let usage =
+        "usage: correlated_one_pole NU_HZ CV X_MV[,X_MV...] [neurons seconds] [--hawkes-point]";
     let nu_pre: f64 = args.get(1).ok_or(usage)?.parse()?;
     let cv: f64 = args.get(2).ok_or(usage)?.parse()?;
     let xs = args
@@ -115,6 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             cv * cv,
             f_eff,
             x,
+            point,
         )?;
         let (sim, se) = if neurons > 0 {
             let r = simulate_renewal_neuron(&lif, &sources, x - drive, neurons, 1.0, seconds, 7)?;

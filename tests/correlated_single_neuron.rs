@@ -6,7 +6,7 @@
 //! the membrane-filtered level are both many standard errors off.
 
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
-use balnet::theory::correlated::{rule_c_common, rule_h_common};
+use balnet::theory::correlated::{ShapePoint, rule_c_common, rule_h_common};
 use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::response::second_order::chi2_fano;
 use balnet::transfer::shot_noise::{Resolution, ShotNoise, TABLE_SPACING, population_input};
@@ -74,7 +74,8 @@ fn rule_h_matches_regular_trains_where_rule_c_does_not() {
     let f_eff = g.fano_eff(tau);
     let nu = vec![nu_pre; m.p()];
     let rel = |w: f64| g.spectrum(w) / nu_pre - 1.0;
-    let (h, hawkes, shape) = rule_h_common(&m, a, &nu, rel, cv * cv, f_eff, x).unwrap();
+    let (h, hawkes, shape) =
+        rule_h_common(&m, a, &nu, rel, cv * cv, f_eff, x, ShapePoint::RateMatched).unwrap();
     let (c, f_chi) = rule_c_common(&m, a, &nu, rel, f_eff, x).unwrap();
     let input = population_input(&m, a, &nu).unwrap();
     let drive = input.mean_drive(tau);
@@ -172,4 +173,30 @@ fn output_regularity_follows_the_linear_response_to_the_input_colour() {
             sim.output_fano
         );
     }
+}
+
+/// Rule `H`'s shape term about the Hawkes-driven neuron itself (docs/theory.md 6.4.2,
+/// 6.6.12b) where the rate-matched expansion point fails most: trains of 70 Hz, CV 0.4
+/// (the network's most regular class) at 16 mV, 42 Hz output. Reference: the event-driven
+/// simulation of `cargo run --release --example correlated_one_pole -- 70 0.4 0,8,16 300
+/// 20` (300 neurons x 20 s, seed 7; docs/data/rule_h_shot_shape_out_of_sample.txt),
+/// 42.4652 +- 0.0619 Hz. The two expansion points differ by 9 standard errors there.
+#[test]
+fn rule_h_about_the_hawkes_neuron_matches_regular_fast_trains() {
+    let m = balnet::presets::default_model();
+    let (nu_pre, cv, x) = (70.0, 0.4, 16.0);
+    let g = GammaRenewal::new(nu_pre, cv, 0.002).unwrap();
+    let f_eff = g.fano_eff(m.populations[0].tau_m);
+    let nu = vec![nu_pre; m.p()];
+    let rel = |w: f64| g.spectrum(w) / nu_pre - 1.0;
+    let (sim, se) = (42.4652, 0.0619);
+    let run = |point| rule_h_common(&m, 0, &nu, rel, cv * cv, f_eff, x, point).unwrap();
+    let (h, hawkes, shape) = run(ShapePoint::Hawkes);
+    let (h_rm, _, shape_rm) = run(ShapePoint::RateMatched);
+    eprintln!(
+        "sim {sim} +- {se} Hz; Hawkes {hawkes:.4}; about the Hawkes neuron: shape {shape:+.4}, H {h:.4}; rate-matched: shape {shape_rm:+.4}, H {h_rm:.4}"
+    );
+    assert!((sim - h).abs() < 3.0 * se, "H {h} vs {sim} +- {se}");
+    // the check separates the two expansion points
+    assert!((sim - h_rm).abs() > 3.0 * se, "rate-matched H {h_rm}");
 }

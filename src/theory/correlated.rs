@@ -940,17 +940,32 @@ pub fn rule_c_common(
     Ok((t.rate(x), f_chi))
 }
 
+/// The expansion point of rule `H`'s shape term (docs/theory.md 6.6.12b).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShapePoint {
+    /// `chi_2` of the Poisson-equivalent neuron at the Hawkes neuron's rate
+    /// ([`shape_term`]; the closure's, 30-70 ms per evaluation).
+    RateMatched,
+    /// `chi_2` of the Hawkes-driven neuron itself ([`hawkes_shape_term`], docs/theory.md
+    /// 6.4.2; 0.5-2 min per evaluation on 2 cores).
+    Hawkes,
+}
+
 /// The single-neuron rule `H` (docs/theory.md 6.6.12) in the setting of
 /// [`rule_c_common`], for trains with low-frequency level `s0 = S(0)/nu` and membrane
 /// Fano factor `f_eff`: the rate with each recurrent population a self-inhibiting
 /// (Hawkes) source of that level and membrane Fano factor (docs/theory.md 2.2.1), plus
-/// the effect of the spectrum's shape, [`shape_term`] of `rel` minus the one-pole
-/// spectrum (48 frequency nodes to [`OMEGA_MAX`], `Resolution::fast`). Returns
-/// `(H, Hawkes rate, shape term)` (Hz).
+/// the effect of the spectrum's shape, the shape term of `rel` minus the one-pole
+/// spectrum (48 frequency nodes to [`OMEGA_MAX`]) about the expansion point `point`
+/// ([`shape_term`] at `Resolution::fast`, or [`hawkes_shape_term`] at
+/// [`SHAPE_RESOLUTION`] with [`HAWKES_MODES`] modes). Returns `(H, Hawkes rate, shape
+/// term)` (Hz).
 ///
 /// # Errors
 ///
-/// As [`shape_term`] and [`crate::transfer::shot_noise::hawkes::stationary`].
+/// As [`shape_term`], [`hawkes_shape_term`] and
+/// [`crate::transfer::shot_noise::hawkes::stationary`].
+#[allow(clippy::too_many_arguments)]
 pub fn rule_h_common(
     model: &Model,
     a: usize,
@@ -959,6 +974,7 @@ pub fn rule_h_common(
     s0: f64,
     f_eff: f64,
     x: f64,
+    point: ShapePoint,
 ) -> Result<(f64, f64, f64)> {
     let tau = model.populations[a].tau_m;
     let input = crate::transfer::shot_noise::population_input(model, a, nu)?;
@@ -977,16 +993,20 @@ pub fn rule_h_common(
                 .collect()
         })
         .collect();
-    let res = crate::transfer::shot_noise::Resolution::fast();
-    let (shape, _, _) = shape_term(
-        &lif,
-        &input,
-        &vec![f_eff; p],
-        rate,
-        bias,
-        &nodes,
-        &diff,
-        &res,
-    )?;
+    let shape = match point {
+        ShapePoint::RateMatched => {
+            let res = crate::transfer::shot_noise::Resolution::fast();
+            let f = vec![f_eff; p];
+            shape_term(&lif, &input, &f, rate, bias, &nodes, &diff, &res)?.0
+        }
+        ShapePoint::Hawkes => {
+            let res = HawkesResolution {
+                grid: SHAPE_RESOLUTION,
+                modes: HAWKES_MODES,
+                tol: 1e-6,
+            };
+            hawkes_shape_term(&lif, &external, &sources, bias, &nodes, &diff, &res)?.2
+        }
+    };
     Ok((rate + shape, rate, shape))
 }

@@ -347,12 +347,7 @@ pub fn at_lattice_bracket(
     if !bias.is_finite() {
         return Err(Error::invalid("bias", bias, "must be finite (mV)"));
     }
-    let r = (bias - lif.theta) / cw;
-    let j = r.floor() as i64;
-    let (lo, hi) = match j {
-        -1 | 0 => (-1, 1),
-        _ => (j, j + 1),
-    };
+    let (lo, hi, t) = bracket(lif, bias, cw);
     let nodes = if hi == lo + 1 {
         lattice_nodes(lif, poisson, hawkes, lo, 2, res)?
     } else {
@@ -360,8 +355,20 @@ pub fn at_lattice_bracket(
         n.extend(lattice_nodes(lif, poisson, hawkes, hi, 1, res)?);
         n
     };
-    let t = ((r - lo as f64) / (hi - lo) as f64).clamp(0.0, 1.0);
     Ok((t, nodes))
+}
+
+/// The lattice indices `(lo, hi)` of the biases `theta + j c` that bracket `bias` (mV),
+/// `c` the coarsest cell width (mV), the threshold's point `j = 0` skipped, and the
+/// weight `t` of `hi` for linear interpolation.
+fn bracket(lif: &LifParams, bias: f64, c: f64) -> (i64, i64, f64) {
+    let r = (bias - lif.theta) / c;
+    let j = r.floor() as i64;
+    let (lo, hi) = match j {
+        -1 | 0 => (-1, 1),
+        _ => (j, j + 1),
+    };
+    (lo, hi, ((r - lo as f64) / (hi - lo) as f64).clamp(0.0, 1.0))
 }
 
 /// The solutions at the lattice biases `theta + (j0 + k) c`, `k < count`, `c` the
@@ -799,85 +806,155 @@ impl Solver<'_> {
     }
 }
 
+/// Scalars of [`gmres`]: real, or complex for the response at `i omega`
+/// ([`response`]).
+pub(crate) trait Scalar:
+    Copy
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::Mul<f64, Output = Self>
+    + std::ops::AddAssign
+    + std::ops::SubAssign
+{
+    fn zero() -> Self;
+    fn real(x: f64) -> Self;
+    fn conj(self) -> Self;
+    fn abs(self) -> f64;
+    /// `sum conj(a_i) b_i`.
+    fn inner(a: &[Self], b: &[Self]) -> Self;
+}
+
+impl Scalar for f64 {
+    fn zero() -> Self {
+        0.0
+    }
+    fn real(x: f64) -> Self {
+        x
+    }
+    fn conj(self) -> Self {
+        self
+    }
+    fn abs(self) -> f64 {
+        f64::abs(self)
+    }
+    fn inner(a: &[Self], b: &[Self]) -> Self {
+        dot(a, b)
+    }
+}
+
+impl Scalar for num_complex::Complex64 {
+    fn zero() -> Self {
+        Self::new(0.0, 0.0)
+    }
+    fn real(x: f64) -> Self {
+        Self::new(x, 0.0)
+    }
+    fn conj(self) -> Self {
+        num_complex::Complex64::conj(&self)
+    }
+    fn abs(self) -> f64 {
+        self.norm()
+    }
+    fn inner(a: &[Self], b: &[Self]) -> Self {
+        a.iter().zip(b).map(|(x, y)| x.conj() * y).sum()
+    }
+}
+
 /// Solve `(I + K) x = b` by restarted GMRES (Saad & Schultz 1986) from the initial `x`;
-/// `k(v, out, work)` writes `K v` to `out`. Hand-written: the crate's linear-algebra
-/// dependencies (nalgebra) have no iterative solvers for an operator given as a function.
-fn gmres(
-    k: impl Fn(&[f64], &mut [f64], &mut [f64]),
-    b: &[f64],
-    x: &mut [f64],
+/// `k(v, out, work)` writes `K v` to `out`. Complex Givens rotations for complex `T`.
+/// Hand-written: the crate's linear-algebra dependencies (nalgebra) have no iterative
+/// solvers for an operator given as a function.
+fn gmres<T: Scalar, W: ?Sized>(
+    k: impl Fn(&[T], &mut [T], &mut W),
+    b: &[T],
+    x: &mut [T],
     tol: f64,
-    work: &mut [f64],
+    work: &mut W,
 ) -> Result<()> {
     const RESTART: usize = 40;
     let n = b.len();
-    let bnorm = dot(b, b).sqrt();
+    let norm = |v: &[T]| T::inner(v, v).abs().sqrt();
+    let bnorm = norm(b);
     if bnorm == 0.0 {
-        x.fill(0.0);
+        x.fill(T::zero());
         return Ok(());
     }
-    let apply = |v: &[f64], out: &mut [f64], work: &mut [f64]| {
+    let apply = |v: &[T], out: &mut [T], work: &mut W| {
         k(v, out, work);
         for (o, vi) in out.iter_mut().zip(v) {
-            *o += vi;
+            *o += *vi;
         }
     };
-    let mut r = vec![0.0; n];
+    let mut r = vec![T::zero(); n];
     for _cycle in 0..50 {
         apply(x, &mut r, work);
         for (ri, bi) in r.iter_mut().zip(b) {
-            *ri = bi - *ri;
+            *ri = *bi - *ri;
         }
-        let beta = dot(&r, &r).sqrt();
+        let beta = norm(&r);
         if beta <= tol * bnorm {
             return Ok(());
         }
-        let mut v: Vec<Vec<f64>> = vec![r.iter().map(|x| x / beta).collect()];
-        let mut hm = vec![vec![0.0; RESTART]; RESTART + 1];
-        let (mut cs, mut sn) = (vec![0.0; RESTART], vec![0.0; RESTART]);
-        let mut g = vec![0.0; RESTART + 1];
-        g[0] = beta;
+        let mut v: Vec<Vec<T>> = vec![r.iter().map(|x| *x * (1.0 / beta)).collect()];
+        let mut hm = vec![vec![T::zero(); RESTART]; RESTART + 1];
+        // rotation j: [c, s; -conj(s), c], c real
+        let (mut cs, mut sn) = (vec![0.0; RESTART], vec![T::zero(); RESTART]);
+        let mut g = [T::zero(); RESTART + 1];
+        g[0] = T::real(beta);
         let mut used = 0;
         for j in 0..RESTART {
-            let mut w = vec![0.0; n];
+            let mut w = vec![T::zero(); n];
             apply(&v[j], &mut w, work);
             // modified Gram-Schmidt
             for (i, vi) in v.iter().enumerate() {
-                let hij = dot(&w, vi);
+                let hij = T::inner(vi, &w);
                 hm[i][j] = hij;
                 for (wk, vk) in w.iter_mut().zip(vi) {
-                    *wk -= hij * vk;
+                    *wk -= hij * *vk;
                 }
             }
-            let hn = dot(&w, &w).sqrt();
-            hm[j + 1][j] = hn;
+            let hn = norm(&w);
+            hm[j + 1][j] = T::real(hn);
             for i in 0..j {
-                let t = cs[i] * hm[i][j] + sn[i] * hm[i + 1][j];
-                hm[i + 1][j] = -sn[i] * hm[i][j] + cs[i] * hm[i + 1][j];
+                let t = hm[i][j] * cs[i] + sn[i] * hm[i + 1][j];
+                hm[i + 1][j] = hm[i + 1][j] * cs[i] - sn[i].conj() * hm[i][j];
                 hm[i][j] = t;
             }
-            let d = hm[j][j].hypot(hm[j + 1][j]);
-            cs[j] = hm[j][j] / d;
-            sn[j] = hm[j + 1][j] / d;
-            hm[j][j] = d;
-            hm[j + 1][j] = 0.0;
-            g[j + 1] = -sn[j] * g[j];
-            g[j] *= cs[j];
+            // the rotation that zeroes hn below a = h_jj (hn real)
+            let (a, bb) = (hm[j][j], hn);
+            let d = a.abs().hypot(bb);
+            hm[j][j] = if a.abs() == 0.0 {
+                cs[j] = 0.0;
+                sn[j] = T::real(1.0);
+                T::real(bb)
+            } else {
+                cs[j] = a.abs() / d;
+                sn[j] = a * (bb / (a.abs() * d));
+                a * (d / a.abs())
+            };
+            hm[j + 1][j] = T::zero();
+            g[j + 1] = T::zero() - sn[j].conj() * g[j];
+            g[j] = g[j] * cs[j];
             used = j + 1;
             if g[j + 1].abs() <= tol * bnorm || hn == 0.0 {
                 break;
             }
-            v.push(w.iter().map(|x| x / hn).collect());
+            v.push(w.iter().map(|x| *x * (1.0 / hn)).collect());
         }
         // back substitution and update
-        let mut yv = vec![0.0; used];
+        let mut yv = vec![T::zero(); used];
         for i in (0..used).rev() {
-            let s: f64 = (i + 1..used).map(|l| hm[i][l] * yv[l]).sum();
-            yv[i] = (g[i] - s) / hm[i][i];
+            let mut s = g[i];
+            for l in i + 1..used {
+                s -= hm[i][l] * yv[l];
+            }
+            yv[i] = s / hm[i][i];
         }
         for (i, yi) in yv.iter().enumerate() {
             for (xk, vk) in x.iter_mut().zip(&v[i]) {
-                *xk += yi * vk;
+                *xk += *yi * *vk;
             }
         }
         if g[used].abs() <= tol * bnorm {

@@ -23,8 +23,8 @@
 //! `chi_2 = nu_0 1^T y_0` for `A y = D_B Re P_1 - s [E F_D Re P_1 + Re(K conj phi_1) +
 //! K_2 phi_0 / 2]` (mode 0 of `y`, `A` the stationary operator with the unit source).
 //!
-//! The complex systems are solved by the GMRES of [`super`] on their real and imaginary
-//! parts, preconditioned by the block lower triangle at `i omega` (complex band
+//! The complex systems are solved by the GMRES of [`super`] in complex arithmetic,
+//! preconditioned by the block lower triangle at `i omega` (complex band
 //! factorisations of the mode-diagonal blocks).
 
 use gauss_quad::legendre::GaussLegendre;
@@ -35,8 +35,8 @@ use rayon::prelude::*;
 use super::super::banded::{Band, dot};
 use super::super::master::reset_source;
 use super::super::response::{CBand, one_minus_exp_over};
-use super::super::{cubic_weights, lattice, richardson_weights};
-use super::{Assembled, HawkesResolution, HawkesSource, Layout, Solver, gmres};
+use super::super::richardson_weights;
+use super::{Assembled, HawkesResolution, HawkesSource, Layout, Solver, bracket, gmres};
 use crate::error::{Error, Result};
 use crate::transfer::LifParams;
 use crate::transfer::shot_noise::ShotInput;
@@ -71,10 +71,10 @@ pub struct HawkesSecondOrder {
 /// at the angular frequencies `omegas` (rad/s, positive), with the stationary rate and
 /// mean potential (docs/theory.md 6.4.2). The modulation changes the source's spectrum
 /// by `|H_B(omega)|^2 S_eps(omega)`, `|H_B|^2` its relative spectrum
-/// ([`HawkesSource::relative_spectrum`]). Same grids, Richardson extrapolation and cubic
-/// interpolation between the four lattice biases as [`super::stationary_with`] (a
-/// lattice bias of zero weight is skipped). A source of zero rate or jump has
-/// `chi_2 = 0`.
+/// ([`HawkesSource::relative_spectrum`]). Same grids and Richardson extrapolation as
+/// [`super::stationary_with`], at the two lattice biases of [`super::at_lattice_bracket`]
+/// with linear interpolation in the bias (the rate: in its logarithm); a lattice bias of
+/// zero weight is skipped. A source of zero rate or jump has `chi_2 = 0`.
 ///
 /// # Errors
 ///
@@ -92,8 +92,11 @@ pub fn second_order_with(
     let groups: Vec<Vec<(usize, usize, f64)>> = (0..omegas.len())
         .flat_map(|k| (0..sources.len()).map(move |j| vec![(k, j, 1.0)]))
         .collect();
-    let (rate_hz, mean_v, sums) =
-        weighted(lif, poisson, hawkes, bias, omegas, sources, &groups, res)?;
+    let Sums {
+        rate: rate_hz,
+        mean_v,
+        sums,
+    } = weighted(lif, poisson, hawkes, bias, omegas, sources, &groups, res)?;
     let ns = sources.len();
     let pick = |f: fn(&(f64, f64)) -> f64| -> Vec<Vec<f64>> {
         sums.chunks(ns.max(1))
@@ -153,9 +156,8 @@ pub fn second_order_weighted(
         .enumerate()
         .flat_map(|(k, r)| r.iter().enumerate().map(move |(j, &v)| (k, j, v)))
         .collect();
-    let (rate, mean_v, sums) =
-        weighted(lif, poisson, hawkes, bias, omegas, sources, &[group], res)?;
-    Ok((rate, mean_v, sums[0].0, sums[0].1))
+    let o = weighted(lif, poisson, hawkes, bias, omegas, sources, &[group], res)?;
+    Ok((o.rate, o.mean_v, o.sums[0].0, o.sums[0].1))
 }
 
 /// The sums of `chi_2` and `chi_2v` over each group of `(omega index, source index,
@@ -170,7 +172,7 @@ fn weighted(
     sources: &[usize],
     groups: &[Vec<(usize, usize, f64)>],
     res: &HawkesResolution,
-) -> Result<(f64, f64, Vec<(f64, f64)>)> {
+) -> Result<Sums> {
     if !bias.is_finite() {
         return Err(Error::invalid("bias", bias, "must be finite (mV)"));
     }
@@ -189,10 +191,13 @@ fn weighted(
         ));
     }
     let cw = res.grid.coarsest() as f64 * res.grid.cell_width(lif);
-    let (j0, t) = lattice(lif, bias, cw);
-    let lay = Layout::new(lif, poisson, hawkes, j0, 4, res)?;
-    let lw = cubic_weights(t);
-    let used: Vec<usize> = (0..4).filter(|&k| lw[k].abs() >= 1e-9).collect();
+    let (lo, hi, t) = bracket(lif, bias, cw);
+    let count = (hi - lo + 1) as usize;
+    let lay = Layout::new(lif, poisson, hawkes, lo, count, res)?;
+    let mut lw = vec![0.0; count];
+    lw[0] = 1.0 - t;
+    lw[count - 1] = t;
+    let used: Vec<usize> = (0..count).filter(|&k| lw[k].abs() >= 1e-9).collect();
     let active: Vec<Option<usize>> = sources
         .iter()
         .map(|b| lay.active.iter().position(|a| a == b))
@@ -233,7 +238,19 @@ fn weighted(
         ln_rate += lw[k] * rate.ln();
         mean_v += lw[k] * rate * (u_time + b * time + lif.tau_ref * lif.v_reset);
     }
-    Ok((ln_rate.exp(), mean_v, sums))
+    Ok(Sums {
+        rate: ln_rate.exp(),
+        mean_v,
+        sums,
+    })
+}
+
+/// The output of [`weighted`]: stationary rate (Hz), mean potential (mV), and per group
+/// the sums of `chi_2` and `chi_2v`.
+struct Sums {
+    rate: f64,
+    mean_v: f64,
+    sums: Vec<(f64, f64)>,
 }
 
 /// One lattice bias on one grid: the mean free passage time (s), `E[int u dt]` per
@@ -508,34 +525,19 @@ struct Complex<'a> {
 }
 
 impl Complex<'_> {
-    /// Solve `(A + i omega) x = rhs` (reinjection of the modes >= 1 included), by GMRES
-    /// on the real and imaginary parts.
+    /// Solve `(A + i omega) x = rhs` (reinjection of the modes >= 1 included) by complex
+    /// GMRES.
     fn solve(&self, mut rhs: Vec<C>) -> Result<Vec<C>> {
-        let len = rhs.len();
         self.sweep(&mut rhs);
-        let b: Vec<f64> = rhs
-            .iter()
-            .map(|v| v.re)
-            .chain(rhs.iter().map(|v| v.im))
-            .collect();
-        let mut x = vec![0.0; 2 * len];
-        let mut work = vec![0.0; self.sv.n];
-        let join = |v: &[f64]| -> Vec<C> { (0..len).map(|i| C::new(v[i], v[len + i])).collect() };
+        let mut x = vec![C::from(0.0); rhs.len()];
         gmres(
-            |v, out, _| {
-                let mut o = vec![C::from(0.0); len];
-                self.coupled(&join(v), &mut o);
-                for (i, z) in o.iter().enumerate() {
-                    out[i] = z.re;
-                    out[len + i] = z.im;
-                }
-            },
-            &b,
+            |v: &[C], out: &mut [C], _: &mut ()| self.coupled(v, out),
+            &rhs,
             &mut x,
             self.sv.tol,
-            &mut work,
+            &mut (),
         )?;
-        Ok(join(&x))
+        Ok(x)
     }
 
     /// `N_p v` for a complex `v`.
