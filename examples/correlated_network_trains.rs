@@ -54,8 +54,7 @@ use balnet::sim::output::{NpyData, read_npy};
 use balnet::sim::rng::{Stream, below, stream};
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
 use balnet::theory::correlated::{
-    FREQUENCY_NODES, HAWKES_MODES, OMEGA_MAX, SHAPE_RESOLUTION, hawkes_shape_term, output_fano,
-    shape_term,
+    FREQUENCY_NODES, HAWKES_SHAPE_RESOLUTION, OMEGA_MAX, hawkes_shape_term, output_fano, shape_term,
 };
 use balnet::theory::spectral::lif_fano_eff;
 use balnet::transfer::renewal::GammaRenewal;
@@ -329,11 +328,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
         let shape_rm = shape;
         let shape = if hawkes_point {
-            let res = hawkes::HawkesResolution {
-                grid: SHAPE_RESOLUTION,
-                modes: HAWKES_MODES,
-                tol: 1e-6,
-            };
+            let res = HAWKES_SHAPE_RESOLUTION;
             hawkes_shape_term(
                 &lif,
                 &external,

@@ -630,6 +630,14 @@ pub const SHAPE_RESOLUTION: crate::transfer::shot_noise::Resolution =
         lower_sd: 7.0,
     };
 
+/// Resolution of [`hawkes_shape_term`] in rule `H` (docs/theory.md 6.6.12c): the grid of
+/// [`SHAPE_RESOLUTION`], [`HAWKES_MODES`] modes, linear solves to 1e-6.
+pub const HAWKES_SHAPE_RESOLUTION: HawkesResolution = HawkesResolution {
+    grid: SHAPE_RESOLUTION,
+    modes: HAWKES_MODES,
+    tol: 1e-6,
+};
+
 /// Frequency (rad/s) at which the closure's spectra give their low-frequency level
 /// `S(0)/nu` (the LIF spectra are flat below about 1 rad/s).
 const LOW_OMEGA: f64 = 1e-3;
@@ -958,7 +966,7 @@ pub enum ShapePoint {
 /// the effect of the spectrum's shape, the shape term of `rel` minus the one-pole
 /// spectrum (48 frequency nodes to [`OMEGA_MAX`]) about the expansion point `point`
 /// ([`shape_term`] at `Resolution::fast`, or [`hawkes_shape_term`] at
-/// [`SHAPE_RESOLUTION`] with [`HAWKES_MODES`] modes). Returns `(H, Hawkes rate, shape
+/// [`HAWKES_SHAPE_RESOLUTION`]). Returns `(H, Hawkes rate, shape
 /// term)` (Hz).
 ///
 /// # Errors
@@ -1000,12 +1008,8 @@ pub fn rule_h_common(
             shape_term(&lif, &input, &f, rate, bias, &nodes, &diff, &res)?.0
         }
         ShapePoint::Hawkes => {
-            let res = HawkesResolution {
-                grid: SHAPE_RESOLUTION,
-                modes: HAWKES_MODES,
-                tol: 1e-6,
-            };
-            hawkes_shape_term(&lif, &external, &sources, bias, &nodes, &diff, &res)?.2
+            let res = &HAWKES_SHAPE_RESOLUTION;
+            hawkes_shape_term(&lif, &external, &sources, bias, &nodes, &diff, res)?.2
         }
     };
     Ok((rate + shape, rate, shape))

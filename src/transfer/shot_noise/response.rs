@@ -204,13 +204,7 @@ pub fn second_order_with(
     res: &Resolution,
 ) -> Result<ShotSecondOrder> {
     let g = Grids::new(lif, input, bias, res)?;
-    if let Some(w) = omegas.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
-        return Err(Error::invalid(
-            "omegas",
-            *w,
-            "every angular frequency must be finite and > 0 (rad/s)",
-        ));
-    }
+    validate_omegas(omegas)?;
     if let Some(x) = sources.iter().find(|x| **x >= input.jumps_mv.len()) {
         return Err(Error::invalid(
             "sources",
@@ -288,6 +282,18 @@ pub fn second_order_with(
         chi2: on_lattice(&chi2),
         chi2_v: on_lattice(&chi2_v),
     })
+}
+
+/// [`Error::Invalid`] unless every angular frequency is finite and positive (rad/s).
+pub(crate) fn validate_omegas(omegas: &[f64]) -> Result<()> {
+    match omegas.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
+        Some(w) => Err(Error::invalid(
+            "omegas",
+            *w,
+            "every angular frequency must be finite and > 0 (rad/s)",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `B_X v` on a leading block of `v.len()` cells: each cell's mass leaves and arrives at

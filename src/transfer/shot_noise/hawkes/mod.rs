@@ -606,13 +606,27 @@ impl Solver<'_> {
         a: &Assembled,
         refr: &DMatrix<f64>,
         src: &[(usize, f64)],
-        mut rhs: Vec<f64>,
+        rhs: Vec<f64>,
     ) -> Result<Vec<f64>> {
-        self.sweep(a, &mut rhs);
-        let mut x = vec![0.0; rhs.len()];
-        let mut work = vec![0.0; self.n];
+        self.solve_with(a, &a.blocks, refr, src, rhs)
+    }
+
+    /// Solve `(P + O_L + O_U - B E' F) x = rhs` (see [`Self::coupled`]) with the
+    /// factorised mode-diagonal blocks `blocks` (`P`, real or at complex `lambda`) and the
+    /// refractory transport `refr`, by GMRES preconditioned by the block lower triangle.
+    fn solve_with<T: Scalar, B: BlockSolve<T>>(
+        &self,
+        a: &Assembled,
+        blocks: &[B],
+        refr: &DMatrix<T>,
+        src: &[(usize, f64)],
+        mut rhs: Vec<T>,
+    ) -> Result<Vec<T>> {
+        self.sweep(a, blocks, &mut rhs);
+        let mut x = vec![T::zero(); rhs.len()];
+        let mut work = vec![T::zero(); self.n];
         gmres(
-            |v, out, work| self.coupled(a, refr, src, v, out, work),
+            |v, out, work| self.coupled(a, blocks, refr, src, v, out, work),
             &rhs,
             &mut x,
             self.tol,
@@ -698,76 +712,76 @@ impl Solver<'_> {
     /// lower degrees, so `M` is nearly `A`), `F` the firing flux of every mode, `E'` the
     /// refractory transport `refr` without its mode-0 row (the mode-0 reinjection is the
     /// fixed unit source), `B` the reset source `src`.
-    fn coupled(
+    #[allow(clippy::too_many_arguments)]
+    fn coupled<T: Scalar, B: BlockSolve<T>>(
         &self,
         a: &Assembled,
-        refr: &DMatrix<f64>,
+        blocks: &[B],
+        refr: &DMatrix<T>,
         src: &[(usize, f64)],
-        x: &[f64],
-        out: &mut [f64],
-        work: &mut [f64],
+        x: &[T],
+        out: &mut [T],
+        work: &mut [T],
     ) {
         let n = self.n;
-        out.fill(0.0);
-        let f = nalgebra::DVector::from_vec(self.flux(a, x));
-        let inj = refr * f;
-        for k in 1..self.modes.len() {
-            for &(i, wt) in src {
-                out[k * n + i] -= wt * inj[k];
-            }
-        }
+        out.fill(T::zero());
+        let f = self.flux(a, x);
+        let inj: Vec<T> = (0..f.len())
+            .map(|k| (0..f.len()).fold(T::zero(), |acc, j| acc + refr[(k, j)] * f[j]))
+            .collect();
+        add_reinjection(out, src, n, &inj, -1.0);
         for &(i, j, p, via, c) in a.coupling.iter().filter(|c| c.1 > c.0) {
             let (dst, src) = (&mut out[i * n..(i + 1) * n], &x[j * n..(j + 1) * n]);
             if via {
-                a.unit[p].0.matvec(src, work);
+                T::matvec(&a.unit[p].0, src, work);
                 for (d, s) in dst.iter_mut().zip(&work[..n]) {
-                    *d += c * s;
+                    *d += *s * c;
                 }
             } else {
                 for (d, s) in dst.iter_mut().zip(src) {
-                    *d += c * s;
+                    *d += *s * c;
                 }
             }
         }
-        self.sweep(a, out);
+        self.sweep(a, blocks, out);
     }
 
-    /// `y <- M^-1 y` (see [`Self::coupled`]): forward substitution over the modes, each
-    /// `N_p z_j` formed once.
-    fn sweep(&self, a: &Assembled, y: &mut [f64]) {
+    /// `y <- M^-1 y` (see [`Self::coupled`]) with the mode-diagonal blocks `blocks`:
+    /// forward substitution over the modes, each `N_p z_j` formed once.
+    fn sweep<T: Scalar, B: BlockSolve<T>>(&self, a: &Assembled, blocks: &[B], y: &mut [T]) {
         let (n, m) = (self.n, self.modes.len());
-        let mut nz: Vec<Option<Vec<f64>>> = vec![None; self.srcs.len() * m];
-        for (k, lu) in a.blocks.iter().enumerate() {
+        let mut nz: Vec<Option<Vec<T>>> = vec![None; self.srcs.len() * m];
+        for (k, lu) in blocks.iter().enumerate() {
             let (done, rest) = y.split_at_mut(k * n);
             let v = &mut rest[..n];
             for &(_, j, p, via, c) in a.lower[k].iter().map(|&l| &a.coupling[l]) {
                 let src = &done[j * n..(j + 1) * n];
-                let src: &[f64] = if via {
+                let src: &[T] = if via {
                     nz[p * m + j].get_or_insert_with(|| {
-                        let mut w = vec![0.0; n];
-                        a.unit[p].0.matvec(src, &mut w);
+                        let mut w = vec![T::zero(); n];
+                        T::matvec(&a.unit[p].0, src, &mut w);
                         w
                     })
                 } else {
                     src
                 };
                 for (d, s) in v.iter_mut().zip(src) {
-                    *d -= c * s;
+                    *d -= *s * c;
                 }
             }
-            lu.solve_in_place(v);
+            lu.solve_block(v);
         }
     }
 
     /// The firing flux of every mode.
-    fn flux(&self, a: &Assembled, x: &[f64]) -> Vec<f64> {
+    fn flux<T: Scalar>(&self, a: &Assembled, x: &[T]) -> Vec<T> {
         let n = self.n;
-        let mut f: Vec<f64> = (0..self.modes.len())
-            .map(|k| dot(&a.firing[k], &x[k * n..(k + 1) * n]))
+        let mut f: Vec<T> = (0..self.modes.len())
+            .map(|k| T::weighted(&a.firing[k], &x[k * n..(k + 1) * n]))
             .collect();
         for &(i, j, p, via, c) in &a.coupling {
             if via {
-                f[i] += c * dot(&a.unit[p].1, &x[j * n..(j + 1) * n]);
+                f[i] += T::weighted(&a.unit[p].1, &x[j * n..(j + 1) * n]) * c;
             }
         }
         f
@@ -809,7 +823,8 @@ impl Solver<'_> {
 /// Scalars of [`gmres`]: real, or complex for the response at `i omega`
 /// ([`response`]).
 pub(crate) trait Scalar:
-    Copy
+    nalgebra::Scalar
+    + Copy
     + std::ops::Add<Output = Self>
     + std::ops::Sub<Output = Self>
     + std::ops::Mul<Output = Self>
@@ -824,6 +839,33 @@ pub(crate) trait Scalar:
     fn abs(self) -> f64;
     /// `sum conj(a_i) b_i`.
     fn inner(a: &[Self], b: &[Self]) -> Self;
+    /// `sum w_i x_i` with real weights `w`.
+    fn weighted(w: &[f64], x: &[Self]) -> Self;
+    /// `out = band x` for a real band matrix.
+    fn matvec(band: &Band, x: &[Self], out: &mut [Self]);
+}
+
+/// Solves with a factorised mode-diagonal block (on its leading block of `v.len()`
+/// cells): real for the stationary system, complex at `lambda = i omega`
+/// ([`response`]).
+pub(crate) trait BlockSolve<T> {
+    fn solve_block(&self, v: &mut [T]);
+}
+
+impl BlockSolve<f64> for BandLu {
+    fn solve_block(&self, v: &mut [f64]) {
+        self.solve_in_place(v);
+    }
+}
+
+/// `rhs[k n + i] += sign w_i inj[k]` for the modes `k >= 1` (mode 0's reinjection is
+/// the unit source, or the rate), `w_i` the reset source `src` on blocks of `n` cells.
+fn add_reinjection<T: Scalar>(rhs: &mut [T], src: &[(usize, f64)], n: usize, inj: &[T], sign: f64) {
+    for (k, &v) in inj.iter().enumerate().skip(1) {
+        for &(i, w) in src {
+            rhs[k * n + i] += v * (sign * w);
+        }
+    }
 }
 
 impl Scalar for f64 {
@@ -842,6 +884,12 @@ impl Scalar for f64 {
     fn inner(a: &[Self], b: &[Self]) -> Self {
         dot(a, b)
     }
+    fn weighted(w: &[f64], x: &[Self]) -> Self {
+        dot(w, x)
+    }
+    fn matvec(band: &Band, x: &[Self], out: &mut [Self]) {
+        band.matvec(x, out);
+    }
 }
 
 impl Scalar for num_complex::Complex64 {
@@ -859,6 +907,18 @@ impl Scalar for num_complex::Complex64 {
     }
     fn inner(a: &[Self], b: &[Self]) -> Self {
         a.iter().zip(b).map(|(x, y)| x.conj() * y).sum()
+    }
+    fn weighted(w: &[f64], x: &[Self]) -> Self {
+        x.iter().zip(w).map(|(x, w)| x * w).sum()
+    }
+    fn matvec(band: &Band, x: &[Self], out: &mut [Self]) {
+        let (re, im): (Vec<f64>, Vec<f64>) = x.iter().map(|z| (z.re, z.im)).unzip();
+        let (mut ore, mut oim) = (vec![0.0; band.n], vec![0.0; band.n]);
+        band.matvec(&re, &mut ore);
+        band.matvec(&im, &mut oim);
+        for (o, (r, i)) in out.iter_mut().zip(ore.into_iter().zip(oim)) {
+            *o = Self::new(r, i);
+        }
     }
 }
 

@@ -34,9 +34,11 @@ use rayon::prelude::*;
 
 use super::super::banded::{Band, dot};
 use super::super::master::reset_source;
-use super::super::response::{CBand, one_minus_exp_over};
+use super::super::response::{CBand, one_minus_exp_over, validate_omegas};
 use super::super::richardson_weights;
-use super::{Assembled, HawkesResolution, HawkesSource, Layout, Solver, bracket, gmres};
+use super::{
+    Assembled, BlockSolve, HawkesResolution, HawkesSource, Layout, Solver, add_reinjection, bracket,
+};
 use crate::error::{Error, Result};
 use crate::transfer::LifParams;
 use crate::transfer::shot_noise::ShotInput;
@@ -98,24 +100,16 @@ pub fn second_order_with(
         sums,
     } = weighted(lif, poisson, hawkes, bias, omegas, sources, &groups, res)?;
     let ns = sources.len();
-    let pick = |f: fn(&(f64, f64)) -> f64| -> Vec<Vec<f64>> {
-        sums.chunks(ns.max(1))
-            .map(|c| c.iter().map(f).collect())
+    let per_omega = |f: fn(&(f64, f64)) -> f64| -> Vec<Vec<f64>> {
+        (0..omegas.len())
+            .map(|k| sums[k * ns..(k + 1) * ns].iter().map(f).collect())
             .collect()
     };
     Ok(HawkesSecondOrder {
         rate_hz,
         mean_v,
-        chi2: if ns == 0 {
-            vec![vec![]; omegas.len()]
-        } else {
-            pick(|v| v.0)
-        },
-        chi2_v: if ns == 0 {
-            vec![vec![]; omegas.len()]
-        } else {
-            pick(|v| v.1)
-        },
+        chi2: per_omega(|v| v.0),
+        chi2_v: per_omega(|v| v.1),
     })
 }
 
@@ -176,13 +170,7 @@ fn weighted(
     if !bias.is_finite() {
         return Err(Error::invalid("bias", bias, "must be finite (mV)"));
     }
-    if let Some(w) = omegas.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
-        return Err(Error::invalid(
-            "omegas",
-            *w,
-            "every angular frequency must be finite and > 0 (rad/s)",
-        ));
-    }
+    validate_omegas(omegas)?;
     if let Some(b) = sources.iter().find(|b| **b >= hawkes.len()) {
         return Err(Error::invalid(
             "sources",
@@ -302,18 +290,17 @@ fn job(
             (band, shift)
         })
         .collect();
-    // the refractory period's nodes: s_i on [0, tau_ref], and for K_2 the pairs
-    // s' <= s_i
+    // the refractory period's nodes: s_i on [0, tau_ref]
     let gl = GaussLegendre::new(std::num::NonZeroUsize::new(REFRACTORY_NODES).expect("> 0"));
     let rule: Vec<(f64, f64)> = gl
         .nodes()
         .zip(gl.weights())
         .map(|(&x, &w)| (0.5 * tau * (x + 1.0), 0.5 * tau * w))
         .collect();
-    let e_at = |s: f64| (&ytot * (-s)).exp();
+    let nodes = RefractoryNodes::new(&ytot, &rule, tau);
     let perturbations: Vec<Option<Perturbation>> = active
         .iter()
-        .map(|a_b| a_b.map(|ib| Perturbation::new(sv, &a, ib, &e_at, &rule, &x0, &phi0)))
+        .map(|a_b| a_b.map(|ib| Perturbation::new(sv, &a, ib, &nodes, &x0, &phi0)))
         .collect();
     let mut acc: Vec<Option<Vec<f64>>> = vec![None; groups.len()];
     for (iw, &omega) in omegas.iter().enumerate() {
@@ -324,14 +311,9 @@ fn job(
             .collect::<Result<_>>()?;
         let delay = (-lam * tau).exp();
         let refr_w = refr.map(|v| C::from(v) * delay);
-        let cx = Complex {
-            sv,
-            a: &a,
-            cb: &cb,
-            refr: &refr_w,
-            src: &src,
-        };
-        let p_w = cx.solve(unit.iter().map(|&v| C::from(v)).collect())?;
+        // (A + i omega)^{-1} with the modes >= 1 of the reinjection in the operator
+        let solve_w = |rhs: Vec<C>| sv.solve_with(&a, &cb, &refr_w, &src, rhs);
+        let p_w = solve_w(unit.iter().map(|&v| C::from(v)).collect())?;
         let s_r: C = p_w[..n].iter().sum();
         let denom = one_minus_exp_over(lam * tau) * tau + delay * s_r;
         for (j, pert) in perturbations.iter().enumerate() {
@@ -342,7 +324,7 @@ fn job(
                 (refr.map(C::from) * pert.fd_x0.map(C::from) + &k1 * phi0.map(C::from)) * delay;
             let mut rhs: Vec<C> = pert.d_x0.iter().map(|&v| C::from(-v)).collect();
             add_reinjection(&mut rhs, &src, n, inj.as_slice(), 1.0);
-            let q = cx.solve(rhs)?;
+            let q = solve_w(rhs)?;
             let r1 = -q[..n].iter().sum::<C>() / denom;
             let x1: Vec<C> = q
                 .iter()
@@ -350,7 +332,7 @@ fn job(
                 .map(|(qi, pi)| qi + delay * r1 * pi)
                 .collect();
             let re_x1: Vec<f64> = x1.iter().map(|v| v.re).collect();
-            let phi1 = DVector::from_vec(cx.flux(&x1)) + pert.fd_x0.map(C::from);
+            let phi1 = DVector::from_vec(sv.flux(&a, &x1)) + pert.fd_x0.map(C::from);
             // second order: A y = D_B Re P_1 - s [E F_D Re P_1 + Re(K conj phi_1) + K_2 phi_0 / 2]
             let inj2 = &refr * DVector::from_vec(pert.flux(sv, &a, &re_x1))
                 + (&k1 * phi1.map(|v| v.conj())).map(|v| v.re)
@@ -382,16 +364,49 @@ fn job(
     Ok(Job { time, u_time, sums })
 }
 
-/// `rhs[k n + i] += sign w_i inj[k]` for the modes `k >= 1` (mode 0's reinjection is the
-/// rate, handled by the caller), `w_i` the reset source.
-fn add_reinjection<T>(rhs: &mut [T], src: &[(usize, f64)], n: usize, inj: &[T], sign: f64)
-where
-    T: Copy + std::ops::AddAssign + std::ops::Mul<f64, Output = T>,
-{
-    for (k, &v) in inj.iter().enumerate().skip(1) {
-        for &(i, w) in src {
-            rhs[k * n + i] += v * (sign * w);
+/// The refractory transport `E(s) = exp(-s Y)` on the quadrature nodes of the refractory
+/// period, shared by the perturbations of every source.
+struct RefractoryNodes {
+    /// `(s_i, w_i, E(tau_ref - s_i), E(s_i))`.
+    outer: Vec<(f64, f64, DMatrix<f64>, DMatrix<f64>)>,
+    /// For `K_2`, the pairs `s' <= s_i` (`s' = s_i x_j / tau_ref`).
+    pairs: Vec<NodePair>,
+}
+
+/// A pair of refractory nodes `s' <= s_i` of `K_2`.
+struct NodePair {
+    /// Index `i` of the outer node.
+    outer: usize,
+    /// `s_i - s'` (s).
+    lag: f64,
+    weight: f64,
+    /// `E(s_i - s')` and `E(s')`.
+    e_lag: DMatrix<f64>,
+    e_inner: DMatrix<f64>,
+}
+
+impl RefractoryNodes {
+    /// `ytot`: the `y` dynamics `Y`; `rule`: nodes and weights on `[0, tau_ref]`.
+    fn new(ytot: &DMatrix<f64>, rule: &[(f64, f64)], tau: f64) -> Self {
+        let e_at = |s: f64| (ytot * (-s)).exp();
+        let outer = rule
+            .iter()
+            .map(|&(si, wi)| (si, wi, e_at(tau - si), e_at(si)))
+            .collect();
+        let mut pairs = Vec::with_capacity(rule.len() * rule.len());
+        for (i, &(si, wi)) in rule.iter().enumerate() {
+            for &(x, wx) in rule {
+                let sp = si * x / tau;
+                pairs.push(NodePair {
+                    outer: i,
+                    lag: si - sp,
+                    weight: wi * wx * si / tau,
+                    e_lag: e_at(si - sp),
+                    e_inner: e_at(sp),
+                });
+            }
         }
+        RefractoryNodes { outer, pairs }
     }
 }
 
@@ -413,19 +428,17 @@ struct Perturbation {
 }
 
 impl Perturbation {
-    /// `rule`: the refractory nodes and weights on `[0, tau_ref]`; `x0` and `phi0` the
+    /// `nodes`: the refractory transport on the quadrature nodes; `x0` and `phi0` the
     /// stationary density and flux.
     fn new(
         sv: &Solver,
         a: &Assembled,
         ib: usize,
-        e_at: &dyn Fn(f64) -> DMatrix<f64>,
-        rule: &[(f64, f64)],
+        nodes: &RefractoryNodes,
         x0: &[f64],
         phi0: &DVector<f64>,
     ) -> Self {
         let m = sv.modes.len();
-        let tau = sv.lif.tau_ref;
         let shift = &sv.srcs[ib].shift;
         let s = DMatrix::from_fn(m, m, |i, j| {
             let (ki, kj) = (&sv.modes[i], &sv.modes[j]);
@@ -444,20 +457,21 @@ impl Perturbation {
         };
         pert.d_x0 = pert.apply(sv, a, x0);
         pert.fd_x0 = DVector::from_vec(pert.flux(sv, a, x0));
-        pert.k_terms = rule
+        let outer: Vec<DMatrix<f64>> = nodes.outer.iter().map(|o| &o.2 * &pert.g).collect();
+        pert.k_terms = nodes
+            .outer
             .iter()
-            .map(|&(si, wi)| (si, wi, e_at(tau - si) * &pert.g * e_at(si)))
+            .zip(&outer)
+            .map(|(&(si, wi, _, ref e_s), og)| (si, wi, og * e_s))
             .collect();
-        for &(si, wi) in rule {
-            let outer = e_at(tau - si) * &pert.g;
-            for &(x, wx) in rule {
-                // s' = s_i x / tau_ref on [0, s_i]
-                let sp = si * x / tau;
-                let wp = wi * wx * si / tau;
-                let v = &outer * (e_at(si - sp) * (&pert.g * (e_at(sp) * phi0)));
-                pert.k2_terms.push((si - sp, wp, v));
-            }
-        }
+        pert.k2_terms = nodes
+            .pairs
+            .iter()
+            .map(|q| {
+                let v = &outer[q.outer] * (&q.e_lag * (&pert.g * (&q.e_inner * phi0)));
+                (q.lag, q.weight, v)
+            })
+            .collect();
         pert
     }
 
@@ -514,90 +528,8 @@ impl Perturbation {
     }
 }
 
-/// The first-order system at `i omega`: the operator of [`Solver::coupled`] with complex
-/// blocks and the delayed refractory transport.
-struct Complex<'a> {
-    sv: &'a Solver<'a>,
-    a: &'a Assembled,
-    cb: &'a [CBand],
-    refr: &'a DMatrix<C>,
-    src: &'a [(usize, f64)],
-}
-
-impl Complex<'_> {
-    /// Solve `(A + i omega) x = rhs` (reinjection of the modes >= 1 included) by complex
-    /// GMRES.
-    fn solve(&self, mut rhs: Vec<C>) -> Result<Vec<C>> {
-        self.sweep(&mut rhs);
-        let mut x = vec![C::from(0.0); rhs.len()];
-        gmres(
-            |v: &[C], out: &mut [C], _: &mut ()| self.coupled(v, out),
-            &rhs,
-            &mut x,
-            self.sv.tol,
-            &mut (),
-        )?;
-        Ok(x)
-    }
-
-    /// `N_p v` for a complex `v`.
-    fn jump(&self, p: usize, v: &[C]) -> Vec<C> {
-        let n = v.len();
-        let (re, im): (Vec<f64>, Vec<f64>) = v.iter().map(|z| (z.re, z.im)).unzip();
-        let (mut ore, mut oim) = (vec![0.0; n], vec![0.0; n]);
-        self.a.unit[p].0.matvec(&re, &mut ore);
-        self.a.unit[p].0.matvec(&im, &mut oim);
-        ore.into_iter()
-            .zip(oim)
-            .map(|(r, i)| C::new(r, i))
-            .collect()
-    }
-
-    /// The firing flux of every mode.
-    fn flux(&self, x: &[C]) -> Vec<C> {
-        let n = self.sv.n;
-        let cdot = |w: &[f64], v: &[C]| -> C { w.iter().zip(v).map(|(a, b)| b * a).sum() };
-        let mut f: Vec<C> = (0..self.sv.modes.len())
-            .map(|k| cdot(&self.a.firing[k], &x[k * n..(k + 1) * n]))
-            .collect();
-        for &(i, j, p, via, c) in &self.a.coupling {
-            if via {
-                f[i] += c * cdot(&self.a.unit[p].1, &x[j * n..(j + 1) * n]);
-            }
-        }
-        f
-    }
-
-    /// `out = M^-1 (O_U x - B E' F x)` at `i omega` (see [`Solver::coupled`]).
-    fn coupled(&self, x: &[C], out: &mut [C]) {
-        let n = self.sv.n;
-        out.fill(C::from(0.0));
-        let inj = self.refr * DVector::from_vec(self.flux(x));
-        add_reinjection(out, self.src, n, inj.as_slice(), -1.0);
-        for &(i, j, p, via, c) in self.a.coupling.iter().filter(|c| c.1 > c.0) {
-            let src = &x[j * n..(j + 1) * n];
-            let v = if via { self.jump(p, src) } else { src.to_vec() };
-            for (d, s) in out[i * n..(i + 1) * n].iter_mut().zip(&v) {
-                *d += c * s;
-            }
-        }
-        self.sweep(out);
-    }
-
-    /// `y <- M^-1 y`: forward substitution over the modes.
-    fn sweep(&self, y: &mut [C]) {
-        let n = self.sv.n;
-        for k in 0..self.sv.modes.len() {
-            let (done, rest) = y.split_at_mut(k * n);
-            let v = &mut rest[..n];
-            for &(_, j, p, via, c) in self.a.lower[k].iter().map(|&l| &self.a.coupling[l]) {
-                let src = &done[j * n..(j + 1) * n];
-                let w = if via { self.jump(p, src) } else { src.to_vec() };
-                for (d, s) in v.iter_mut().zip(&w) {
-                    *d -= c * s;
-                }
-            }
-            self.cb[k].solve_in_place(v);
-        }
+impl BlockSolve<C> for CBand {
+    fn solve_block(&self, v: &mut [C]) {
+        self.solve_in_place(v);
     }
 }
