@@ -18,11 +18,11 @@
 //! expanded about the Hawkes-driven neuron itself (docs/theory.md 6.4.2; 0.5-2 min per
 //! point) instead of the rate-matched Poisson-equivalent neuron.
 //!
-//! `cargo run --release --example correlated_one_pole -- NU CV X1,X2,... [neurons seconds] [--hawkes-point]`
+//! `cargo run --release --example correlated_one_pole -- NU CV X1,X2,... [neurons seconds [seed]] [--hawkes-point]`
 //! (presynaptic rate in Hz, ISI CV, mean inputs in mV; population E of the default model,
 //! `K_E`, `K_I` gamma trains with 2 ms dead time, Poisson external input). With `neurons`
 //! and `seconds`, the same neuron is also simulated (event-driven, exact:
-//! `sim::single::simulate_renewal_neuron`, 1 s warm-up, seed 7) and the last columns
+//! `sim::single::simulate_renewal_neuron`, 1 s warm-up, seed 7 unless given) and the last columns
 //! give the simulated rate, its standard error, and `z = (sim - prediction)/se` of the
 //! Hawkes rate alone and of `H`.
 
@@ -40,8 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         ShapePoint::RateMatched
     };
-    let usage =
-        "usage: correlated_one_pole NU_HZ CV X_MV[,X_MV...] [neurons seconds] [--hawkes-point]";
+    let usage = "usage: correlated_one_pole NU_HZ CV X_MV[,X_MV...] [neurons seconds [seed]] [--hawkes-point]";
     let nu_pre: f64 = args.get(1).ok_or(usage)?.parse()?;
     let cv: f64 = args.get(2).ok_or(usage)?.parse()?;
     let xs = args
@@ -52,6 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<Vec<f64>, _>>()?;
     let neurons: usize = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(0);
     let seconds: f64 = args.get(5).map(|s| s.parse()).transpose()?.unwrap_or(20.0);
+    let seed: u64 = args.get(6).map(|s| s.parse()).transpose()?.unwrap_or(7);
     let m = balnet::presets::default_model();
     let a = 0;
     let lif = LifParams::of(&m, a);
@@ -127,7 +127,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             point,
         )?;
         let (sim, se) = if neurons > 0 {
-            let r = simulate_renewal_neuron(&lif, &sources, x - drive, neurons, 1.0, seconds, 7)?;
+            let r =
+                simulate_renewal_neuron(&lif, &sources, x - drive, neurons, 1.0, seconds, seed)?;
             (r.rate_hz, r.rate_se_hz)
         } else {
             (f64::NAN, f64::NAN)

@@ -42,7 +42,8 @@ pub const OMEGA_MAX: f64 = 2.0 * PI * 1000.0;
 /// ([`mapped_legendre_nodes`]): within 1e-8 of the 256-node panel rule in `F_B`
 /// (`tests/correlated_closure.rs`), at a fifth of its cost.
 pub const FREQUENCY_NODES: usize = 48;
-const FREQUENCY_STRETCH: f64 = 3.0;
+/// The stretch of the map of [`FREQUENCY_NODES`] (see there).
+pub const FREQUENCY_STRETCH: f64 = 3.0;
 
 /// Gauss-Hermite nodes of the average over a population's mean inputs.
 const X_NODES: usize = 24;

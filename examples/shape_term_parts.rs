@@ -1,0 +1,102 @@
+//! Rule `H`'s shape term about the Hawkes neuron (docs/theory.md 6.6.12c) frequency by
+//! frequency, for gamma trains of rate `NU` and ISI CV `CV` (2 ms dead time) into a neuron
+//! of population E of the default model at mean input `X` (mV), as in
+//! `examples/correlated_one_pole.rs --hawkes-point`.
+//!
+//! At each of the term's frequency nodes the table gives the trains' relative spectrum,
+//! the one-pole spectrum of the Hawkes sources that stand for them (docs/theory.md 2.2.1),
+//! the E source's `S_eps` (6.6.12c), `chi_2^H` of both sources (6.4.2) and the node's
+//! contribution to the term; the last lines split the term by the sign of the spectra's
+//! difference (the trains below their one-pole form, and above it).
+//!
+//! `cargo run --release --example shape_term_parts -- NU CV X [MODES] [fast]` (default: 4
+//! modes on the grid of `theory::correlated::SHAPE_RESOLUTION`, as the term in rule `H`;
+//! `fast`: `Resolution::fast`). About 1 min at the defaults on 2 cores, 10-20 min with 6
+//! modes on the `fast` grid (one real solve per node and source).
+
+use std::f64::consts::PI;
+use std::time::Instant;
+
+use balnet::theory::correlated::{
+    FREQUENCY_NODES, FREQUENCY_STRETCH, HAWKES_SHAPE_RESOLUTION, OMEGA_MAX,
+};
+use balnet::transfer::LifParams;
+use balnet::transfer::renewal::GammaRenewal;
+use balnet::transfer::response::second_order::mapped_legendre_nodes;
+use balnet::transfer::shot_noise::hawkes::{self, HawkesResolution};
+use balnet::transfer::shot_noise::{Resolution, population_input};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "usage: shape_term_parts NU CV X [MODES] [fast]";
+    let arg = |k: usize| args.get(k).ok_or(usage);
+    let (nu, cv, x): (f64, f64, f64) = (arg(1)?.parse()?, arg(2)?.parse()?, arg(3)?.parse()?);
+    let mut res = HawkesResolution {
+        modes: args
+            .get(4)
+            .map_or(Ok(HAWKES_SHAPE_RESOLUTION.modes), |s| s.parse())?,
+        ..HAWKES_SHAPE_RESOLUTION
+    };
+    if args.get(5).is_some_and(|s| s == "fast") {
+        res.grid = Resolution::fast();
+    }
+
+    let m = balnet::presets::default_model();
+    let lif = LifParams::of(&m, 0);
+    let g = GammaRenewal::new(nu, cv, 0.002).ok_or("gamma train: need 0 < CV and 2 ms < 1/NU")?;
+    let f_eff = g.fano_eff(lif.tau_m);
+    let input = population_input(&m, 0, &[nu, nu])?;
+    let (sources, external) = hawkes::split_input(&input, &[cv * cv; 2], &[f_eff; 2], lif.tau_m)?;
+    let bias = x - input.mean_drive(lif.tau_m);
+    let nodes = mapped_legendre_nodes(OMEGA_MAX, FREQUENCY_NODES, FREQUENCY_STRETCH);
+    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
+
+    let t0 = Instant::now();
+    let so = hawkes::second_order_with(&lif, &external, &sources, bias, &omegas, &[0, 1], &res)?;
+    println!(
+        "nu {nu} Hz, CV {cv}, x {x} mV: Hawkes rate {:.5} Hz ({} modes, cells {} mV, {} grids; {:.0} s)",
+        so.rate_hz,
+        res.modes,
+        res.grid.dv,
+        res.grid.levels,
+        t0.elapsed().as_secs_f64()
+    );
+    println!(
+        "{:>9} {:>8} {:>8} {:>8} {:>11} {:>11} {:>11} {:>9} {:>9}",
+        "omega", "f (Hz)", "trains", "1-pole", "S_eps E", "chi2 E", "chi2 I", "part", "sum"
+    );
+    let (mut below, mut above, mut sum) = (0.0, 0.0, 0.0);
+    for (k, &(om, wt)) in nodes.iter().enumerate() {
+        let trains = g.spectrum(om) / nu;
+        let one_pole = sources[0].relative_spectrum(om);
+        // S_eps = R (S - S_1)/(nu |H|^2), |H|^2 the source's relative spectrum (6.6.12c)
+        let s_eps: Vec<f64> = sources
+            .iter()
+            .map(|s| s.rate_hz * (trains - s.relative_spectrum(om)) / s.relative_spectrum(om))
+            .collect();
+        let part: f64 = (0..sources.len())
+            .map(|j| s_eps[j] * so.chi2[k][j] * wt / PI)
+            .sum();
+        sum += part;
+        if trains < one_pole {
+            below += part;
+        } else {
+            above += part;
+        }
+        println!(
+            "{om:>9.2} {:>8.2} {trains:>8.4} {one_pole:>8.4} {:>+11.4e} {:>+11.4e} {:>+11.4e} {part:>+9.5} {sum:>+9.5}",
+            om / (2.0 * PI),
+            s_eps[0],
+            so.chi2[k][0],
+            so.chi2[k][1]
+        );
+    }
+    let pct = |v: f64| 100.0 * v / so.rate_hz;
+    println!(
+        "trains below the one-pole spectrum: {below:+.4} Hz ({:+.1}%), above: {above:+.4} Hz ({:+.1}%), term {sum:+.4} Hz ({:+.1}% of the Hawkes rate)",
+        pct(below),
+        pct(above),
+        pct(sum)
+    );
+    Ok(())
+}
