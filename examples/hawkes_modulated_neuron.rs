@@ -132,8 +132,11 @@ fn simulate(
                     Some(j0)
                 } else {
                     u -= r0;
-                    let k = if u < bound[0] { 0 } else { 1 };
-                    let below = if k == 0 { 0.0 } else { bound[0] };
+                    let (mut k, mut below) = (0, 0.0);
+                    while k + 1 < bound.len() && u >= below + bound[k] {
+                        below += bound[k];
+                        k += 1;
+                    }
                     for (wq, s) in w.iter_mut().zip(sources) {
                         *wq *= (-(t - t_w) / s.kernel).exp();
                     }
