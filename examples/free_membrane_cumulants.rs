@@ -78,9 +78,7 @@ fn one_neuron(
         Drive::Hawkes(sources) => {
             for s in *sources {
                 // intensity mu - beta w, w the own events through the unit-area kernel
-                let c = s.s0.sqrt();
-                let (beta, kernel) = (1.0 / c - 1.0, s.tau_c / c);
-                let mu = s.rate_hz * (1.0 + beta);
+                let (beta, kernel, mu) = (s.self_inhibition(), s.kernel_time(), s.baseline_hz());
                 let (mut w, mut t) = (s.rate_hz, 0.0);
                 loop {
                     let step = exp1(rng) / mu;

@@ -52,12 +52,10 @@ struct Linear {
 
 impl Linear {
     fn of(s: &HawkesSource) -> Self {
-        let c = s.s0.sqrt();
-        let beta = 1.0 / c - 1.0;
         Linear {
-            mu: s.rate_hz * (1.0 + beta),
-            beta,
-            kernel: s.tau_c / c,
+            mu: s.baseline_hz(),
+            beta: s.self_inhibition(),
+            kernel: s.kernel_time(),
             jump: s.jump_mv,
             rate: s.rate_hz,
         }

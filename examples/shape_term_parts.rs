@@ -18,7 +18,7 @@ use std::f64::consts::PI;
 use std::time::Instant;
 
 use balnet::theory::correlated::{
-    FREQUENCY_NODES, FREQUENCY_STRETCH, HAWKES_SHAPE_RESOLUTION, OMEGA_MAX,
+    FREQUENCY_NODES, FREQUENCY_STRETCH, HAWKES_SHAPE_RESOLUTION, OMEGA_MAX, hawkes_shape_weights,
 };
 use balnet::transfer::LifParams;
 use balnet::transfer::renewal::GammaRenewal;
@@ -65,28 +65,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{:>9} {:>8} {:>8} {:>8} {:>11} {:>11} {:>11} {:>9} {:>9}",
         "omega", "f (Hz)", "trains", "1-pole", "S_eps E", "chi2 E", "chi2 I", "part", "sum"
     );
+    // the trains' relative spectrum less the sources' one-pole one, and the weights of
+    // the term's quadrature (6.6.12c)
+    let trains: Vec<f64> = omegas.iter().map(|&om| g.spectrum(om) / nu).collect();
+    let diff: Vec<Vec<f64>> = sources
+        .iter()
+        .map(|s| {
+            omegas
+                .iter()
+                .zip(&trains)
+                .map(|(&om, t)| t - s.relative_spectrum(om))
+                .collect()
+        })
+        .collect();
+    let w = hawkes_shape_weights(&sources, &nodes, &diff)?;
     let (mut below, mut above, mut sum) = (0.0, 0.0, 0.0);
-    for (k, &(om, wt)) in nodes.iter().enumerate() {
-        let trains = g.spectrum(om) / nu;
-        let one_pole = sources[0].relative_spectrum(om);
-        // S_eps = R (S - S_1)/(nu |H|^2), |H|^2 the source's relative spectrum (6.6.12c)
-        let s_eps: Vec<f64> = sources
-            .iter()
-            .map(|s| s.rate_hz * (trains - s.relative_spectrum(om)) / s.relative_spectrum(om))
-            .collect();
-        let part: f64 = (0..sources.len())
-            .map(|j| s_eps[j] * so.chi2[k][j] * wt / PI)
-            .sum();
+    for (k, &om) in omegas.iter().enumerate() {
+        let part: f64 = (0..sources.len()).map(|j| w[k][j] * so.chi2[k][j]).sum();
         sum += part;
-        if trains < one_pole {
+        if diff[0][k] < 0.0 {
             below += part;
         } else {
             above += part;
         }
+        // S_eps of the E source: the weight without the quadrature's
+        let s_eps = w[k][0] * PI / nodes[k].1;
         println!(
-            "{om:>9.2} {:>8.2} {trains:>8.4} {one_pole:>8.4} {:>+11.4e} {:>+11.4e} {:>+11.4e} {part:>+9.5} {sum:>+9.5}",
+            "{om:>9.2} {:>8.2} {:>8.4} {:>8.4} {s_eps:>+11.4e} {:>+11.4e} {:>+11.4e} {part:>+9.5} {sum:>+9.5}",
             om / (2.0 * PI),
-            s_eps[0],
+            trains[k],
+            sources[0].relative_spectrum(om),
             so.chi2[k][0],
             so.chi2[k][1]
         );

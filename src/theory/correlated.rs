@@ -868,8 +868,7 @@ pub fn shape_term(
 ///
 /// # Errors
 ///
-/// [`Error::Invalid`] if `diff` has not one entry per source and node; the errors of
-/// [`hawkes::second_order_with`].
+/// As [`hawkes_shape_weights`] and [`hawkes::second_order_weighted`].
 pub fn hawkes_shape_term(
     lif: &LifParams,
     external: &ShotInput,
@@ -879,6 +878,25 @@ pub fn hawkes_shape_term(
     diff: &[Vec<f64>],
     res: &HawkesResolution,
 ) -> Result<(f64, f64, f64, f64)> {
+    let w = hawkes_shape_weights(sources, nodes, diff)?;
+    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
+    let all: Vec<usize> = (0..sources.len()).collect();
+    hawkes::second_order_weighted(lif, external, sources, bias, &omegas, &all, &w, res)
+}
+
+/// The weights of [`hawkes_shape_term`]'s quadrature: `w[k][B] = R_B diff[B][k] /
+/// |H_B(omega_k)|^2 * wt_k / pi` (docs/theory.md 6.6.12c), so that the term is
+/// `sum_k sum_B w[k][B] chi_2,B^H(omega_k)`. `nodes`: frequency nodes and weights
+/// (rad/s); `diff[B][k]`: the relative spectra's difference at node `k`.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] if `diff` has not one entry per source and node.
+pub fn hawkes_shape_weights(
+    sources: &[HawkesSource],
+    nodes: &[(f64, f64)],
+    diff: &[Vec<f64>],
+) -> Result<Vec<Vec<f64>>> {
     if diff.len() != sources.len() || diff.iter().any(|d| d.len() != nodes.len()) {
         return Err(Error::invalid(
             "diff",
@@ -890,10 +908,8 @@ pub fn hawkes_shape_term(
             ),
         ));
     }
-    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
-    let all: Vec<usize> = (0..sources.len()).collect();
     // S_eps of every source on the nodes, times the quadrature weight of d omega/pi
-    let w: Vec<Vec<f64>> = nodes
+    Ok(nodes
         .iter()
         .enumerate()
         .map(|(k, &(om, wt))| {
@@ -903,8 +919,7 @@ pub fn hawkes_shape_term(
                 .map(|(src, d)| src.rate_hz * d[k] / src.relative_spectrum(om) * wt / PI)
                 .collect()
         })
-        .collect();
-    hawkes::second_order_weighted(lif, external, sources, bias, &omegas, &all, &w, res)
+        .collect())
 }
 
 /// The single-neuron rule `C` (docs/theory.md 6.6.6) for a neuron of population `a`

@@ -139,6 +139,24 @@ impl HawkesSource {
     pub fn membrane_fano(&self, tau_m: f64) -> f64 {
         1.0 - (1.0 - self.s0) * tau_m / (tau_m + self.tau_c)
     }
+
+    /// The self-inhibition `beta = 1/sqrt(s0) - 1` of the linear Hawkes process (module
+    /// documentation).
+    pub fn self_inhibition(&self) -> f64 {
+        1.0 / self.s0.sqrt() - 1.0
+    }
+
+    /// The time `theta = tau_c/sqrt(s0)` (s) of the kernel `exp(-t/theta)/theta` through
+    /// which the process's own events inhibit it (module documentation).
+    pub fn kernel_time(&self) -> f64 {
+        self.tau_c / self.s0.sqrt()
+    }
+
+    /// The baseline event rate `mu = R (1 + beta)` (Hz): the rate is `mu - beta w`, `w`
+    /// the own events through the kernel (module documentation).
+    pub fn baseline_hz(&self) -> f64 {
+        self.rate_hz * (1.0 + self.self_inhibition())
+    }
 }
 
 /// `input` (recurrent sources first, as [`super::population_input`] orders them) split
@@ -224,9 +242,7 @@ struct SourceModes {
 }
 
 fn source_modes(s: &HawkesSource, n: usize) -> SourceModes {
-    let c = s.s0.sqrt();
-    let beta = 1.0 / c - 1.0;
-    let theta = s.tau_c / c;
+    let (beta, theta) = (s.self_inhibition(), s.kernel_time());
     let sigma = (s.rate_hz * s.s0 / (2.0 * s.tau_c)).sqrt();
     let shift = 1.0 / (theta * sigma);
     let dim = n + 1;
