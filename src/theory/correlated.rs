@@ -631,7 +631,9 @@ pub const SHAPE_RESOLUTION: crate::transfer::shot_noise::Resolution =
         lower_sd: 7.0,
     };
 
-/// Resolution of [`hawkes_shape_term`] in rule `H` (docs/theory.md 6.6.12c): the grid of
+/// Resolution of rule `H`'s corrections in the closure (the Hawkes neuron and rule `C`'s
+/// neuron on one grid, so that part of the grid error cancels in their ratio;
+/// docs/theory.md 6.6.12a) and of [`hawkes_shape_term`] (6.6.12c): the grid of
 /// [`SHAPE_RESOLUTION`], [`HAWKES_MODES`] modes, linear solves to 1e-6.
 pub const HAWKES_SHAPE_RESOLUTION: HawkesResolution = HawkesResolution {
     grid: SHAPE_RESOLUTION,
@@ -710,19 +712,16 @@ impl HawkesInputs {
     /// `f` of rule `C` on the frequency `nodes`: `nu_H` is the Hawkes rate plus the
     /// shape term ([`shape_term`]; none where it has no working point), evaluated at the
     /// two lattice points of the Hawkes solver around `x` and interpolated linearly
-    /// between them. Zeros where a solve fails or a rate is below 1e-12 Hz.
+    /// between them; both neurons on the grid of [`HAWKES_SHAPE_RESOLUTION`]. Zeros where
+    /// a solve fails or a rate is below 1e-12 Hz.
     fn correction(&self, lif: &LifParams, x: f64, f: &[f64], nodes: &[(f64, f64)]) -> (f64, f64) {
         let drive = self.input.mean_drive(lif.tau_m);
-        let res = HawkesResolution {
-            modes: HAWKES_MODES,
-            tol: 1e-6,
-            ..HawkesResolution::default()
-        };
+        let res = HAWKES_SHAPE_RESOLUTION;
         // the correction at one lattice point `b` with the Hawkes solution `hk` there,
         // against rule C's input `c_input`
         let at =
             |c_input: &ShotInput, b: f64, hk: &hawkes::HawkesStationary| -> Result<(f64, f64)> {
-                let c = crate::transfer::shot_noise::stationary(lif, c_input, b)?;
+                let c = crate::transfer::shot_noise::stationary_with(lif, c_input, b, &res.grid)?;
                 if !(c.rate > 1e-12 && hk.rate > 1e-12) {
                     return Ok((0.0, 0.0));
                 }

@@ -403,13 +403,21 @@ const CHORD_ROUNDS: usize = 40;
 /// (docs/theory.md 6.6.12a): each refresh costs one Hawkes solve per grid point.
 const CORRECTION_REFRESH: f64 = 1e-3;
 
+/// [`CORRECTION_REFRESH`] for the first refresh of a solve that starts without rule
+/// `H`'s corrections (docs/theory.md 6.6.12a): those corrections are computed to a
+/// shorter reach and never kept, so they need not wait for the loop to settle (two
+/// rounds fewer; the default model's stationary rates move by 2e-6 relative, `kappa*`
+/// by less than 1e-8).
+const FIRST_CORRECTION_REFRESH: f64 = 1e-2;
+
 /// The tolerance of the correlated closure's loop (change of the Fano factors per round;
 /// relative `kappa` step with the chord steps), 1e-10 for the other closures: the
 /// closure keeps rule `H`'s corrections while their sources move by less than
-/// [`super::correlated::CORRECTION_REUSE`] (1e-2, docs/theory.md 6.6.12a), which moves `kappa*` by about 2e-5
-/// relative, so converging its loop beyond 1e-8 buys no accuracy (1e-8 and 1e-10 give
-/// the same `kappa*` to 1e-9 on the default model).
-const CORRELATED_LOOP_TOL: f64 = 1e-8;
+/// [`super::correlated::CORRECTION_REUSE`] (1e-2, docs/theory.md 6.6.12a), which moves
+/// `kappa*` by about 2e-5 relative, so converging its loop further buys no accuracy
+/// (1e-6 and 1e-8 give the same `kappa*` to 1e-8 and stationary rates to 1e-7 on the
+/// default model).
+const CORRELATED_LOOP_TOL: f64 = 1e-6;
 
 /// The largest tolerance of an inner solve of the Fano-factor loop (Newton's `max |r|`,
 /// docs/theory.md 2.4), in the first rounds.
@@ -496,11 +504,16 @@ fn fano_loop(
             // docs/theory.md 6.6.11: the receiving neuron's own weighting; rule H's
             // corrections (6.6.12a) are refreshed once the loop has nearly converged
             // with the current ones
-            let refresh = change.max(step.map_or(0.0, f64::abs)) < CORRECTION_REFRESH;
             // a first refresh to a shorter reach: the state moves after it anyway
             let computed = per_input
                 .as_ref()
                 .is_some_and(|v| v.iter().any(|g| !g.correction_basis.is_empty()));
+            let refresh = change.max(step.map_or(0.0, f64::abs))
+                < if computed {
+                    CORRECTION_REFRESH
+                } else {
+                    FIRST_CORRECTION_REFRESH
+                };
             let reach = if computed {
                 super::correlated::HAWKES_REACH
             } else {
