@@ -21,10 +21,9 @@ use std::time::Instant;
 
 use balnet::sim::rng::{SimRng, Stream, exp1, stream, uniform};
 use balnet::sim::single::{sample_forward, sample_isi};
-use balnet::transfer::LifParams;
+use balnet::theory::correlated::GammaTrainsPoint;
 use balnet::transfer::renewal::GammaRenewal;
-use balnet::transfer::shot_noise::hawkes::{self, HawkesSource};
-use balnet::transfer::shot_noise::population_input;
+use balnet::transfer::shot_noise::hawkes::HawkesSource;
 use rayon::prelude::*;
 
 /// Bin width (s) of the event sums.
@@ -132,11 +131,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seed: u64 = arg(5)?.parse()?;
 
     let m = balnet::presets::default_model();
-    let lif = LifParams::of(&m, 0);
-    let g = GammaRenewal::new(nu, cv, 0.002).ok_or("gamma train: need 0 < CV and 2 ms < 1/NU")?;
+    let GammaTrainsPoint {
+        lif,
+        trains: g,
+        sources,
+        external: ext,
+        ..
+    } = GammaTrainsPoint::new(&m, 0, nu, cv)?;
     let f_eff = g.fano_eff(lif.tau_m);
-    let input = population_input(&m, 0, &[nu, nu])?;
-    let (sources, ext) = hawkes::split_input(&input, &[cv * cv; 2], &[f_eff; 2], lif.tau_m)?;
     let r0: f64 = ext.rates_hz.iter().sum();
     let j0 = ext.jumps_mv[0];
     if ext.jumps_mv.iter().any(|&j| j != j0) {

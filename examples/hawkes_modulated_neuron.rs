@@ -29,10 +29,9 @@ use std::f64::consts::PI;
 use std::time::Instant;
 
 use balnet::sim::rng::{SimRng, Stream, exp1, stream, uniform};
+use balnet::theory::correlated::GammaTrainsPoint;
 use balnet::transfer::LifParams;
-use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::shot_noise::hawkes::{self, HawkesResolution, HawkesSource};
-use balnet::transfer::shot_noise::population_input;
 use rayon::prelude::*;
 
 /// One Hawkes source as the simulation needs it.
@@ -192,12 +191,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seed: u64 = arg(7)?.parse()?;
 
     let m = balnet::presets::default_model();
-    let lif = LifParams::of(&m, 0);
-    let g = GammaRenewal::new(nu, cv, 0.002).ok_or("gamma train: need 0 < CV and 2 ms < 1/NU")?;
-    let f_eff = g.fano_eff(lif.tau_m);
-    let input = population_input(&m, 0, &[nu, nu])?;
-    let (sources, external) = hawkes::split_input(&input, &[cv * cv; 2], &[f_eff; 2], lif.tau_m)?;
-    let bias = x - input.mean_drive(lif.tau_m);
+    let pt = GammaTrainsPoint::new(&m, 0, nu, cv)?;
+    let bias = pt.bias(x);
+    let GammaTrainsPoint {
+        lif,
+        sources,
+        external,
+        ..
+    } = pt;
     let r0: f64 = external.rates_hz.iter().sum();
     let j0 = external.jumps_mv[0];
     if external.jumps_mv.iter().any(|&j| j != j0) {

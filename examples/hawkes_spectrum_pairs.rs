@@ -21,13 +21,11 @@
 use std::time::Instant;
 
 use balnet::theory::correlated::{
-    FREQUENCY_NODES, FREQUENCY_STRETCH, HAWKES_SHAPE_RESOLUTION, OMEGA_MAX, hawkes_shape_weights,
+    FREQUENCY_NODES, FREQUENCY_STRETCH, GammaTrainsPoint, HAWKES_SHAPE_RESOLUTION, OMEGA_MAX,
+    hawkes_shape_weights,
 };
-use balnet::transfer::LifParams;
-use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::response::second_order::mapped_legendre_nodes;
 use balnet::transfer::shot_noise::hawkes::{self, HawkesResolution, HawkesSource};
-use balnet::transfer::shot_noise::population_input;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -49,12 +47,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let m = balnet::presets::default_model();
-    let lif = LifParams::of(&m, 0);
-    let g = GammaRenewal::new(nu, cv, 0.002).ok_or("gamma train: need 0 < CV and 2 ms < 1/NU")?;
-    let f_eff = g.fano_eff(lif.tau_m);
-    let input = population_input(&m, 0, &[nu, nu])?;
-    let (a, external) = hawkes::split_input(&input, &[cv * cv; 2], &[f_eff; 2], lif.tau_m)?;
-    let bias = x - input.mean_drive(lif.tau_m);
+    let pt = GammaTrainsPoint::new(&m, 0, nu, cv)?;
+    let bias = pt.bias(x);
+    let GammaTrainsPoint {
+        lif,
+        trains: g,
+        sources: a,
+        external,
+        ..
+    } = pt;
     let nodes = mapped_legendre_nodes(OMEGA_MAX, FREQUENCY_NODES, FREQUENCY_STRETCH);
     let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
 

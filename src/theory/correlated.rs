@@ -1029,3 +1029,65 @@ pub fn rule_h_common(
     };
     Ok((rate + shape, rate, shape))
 }
+
+/// Dead time (s) of the gamma renewal trains of the single-neuron checks of rule `H`
+/// ([`GammaTrainsPoint`]).
+pub const GAMMA_DEAD_TIME: f64 = 0.002;
+
+/// The setting of rule `H`'s single-neuron checks with gamma renewal trains
+/// (docs/theory.md 6.6.12, docs/closures.md "Rule H about the Hawkes neuron"): a neuron
+/// of population `a` of a Model whose recurrent inputs from every population are gamma
+/// trains of one rate and ISI CV with a dead time of [`GAMMA_DEAD_TIME`], and the Hawkes
+/// sources that stand for them in rule `H` (one per population, `s0 = CV^2` and the
+/// trains' membrane Fano factor, docs/theory.md 2.2.1).
+#[derive(Clone, Debug)]
+pub struct GammaTrainsPoint {
+    /// The receiving neuron.
+    pub lif: LifParams,
+    /// The presynaptic trains.
+    pub trains: crate::transfer::renewal::GammaRenewal,
+    /// The input with Poisson trains at the same rates (recurrent sources first).
+    pub input: ShotInput,
+    /// One Hawkes source per presynaptic population.
+    pub sources: Vec<HawkesSource>,
+    /// The external (Poisson) sources.
+    pub external: ShotInput,
+}
+
+impl GammaTrainsPoint {
+    /// Trains of rate `nu_hz` (Hz) and ISI CV `cv` into population `a` of `model`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] if `cv <= 0` or the mean interval `1/nu_hz` is not longer than
+    /// the dead time; the errors of the population's input and of
+    /// [`hawkes::split_input`].
+    pub fn new(model: &Model, a: usize, nu_hz: f64, cv: f64) -> Result<Self> {
+        let p = model.p();
+        let input = crate::transfer::shot_noise::population_input(model, a, &vec![nu_hz; p])?;
+        let lif = LifParams::of(model, a);
+        let trains = crate::transfer::renewal::GammaRenewal::new(nu_hz, cv, GAMMA_DEAD_TIME)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "gamma trains",
+                    format!("rate {nu_hz} Hz, CV {cv}"),
+                    "need CV > 0 and a mean interval 1/rate longer than the 2 ms dead time",
+                )
+            })?;
+        let f_eff = trains.fano_eff(lif.tau_m);
+        let (sources, external) =
+            hawkes::split_input(&input, &vec![cv * cv; p], &vec![f_eff; p], lif.tau_m)?;
+        Ok(GammaTrainsPoint {
+            lif,
+            trains,
+            input,
+            sources,
+            external,
+        })
+    }
+
+    /// The bias (mV) of the Hawkes and shot-noise solvers at mean input `x_mv` (mV).
+    pub fn bias(&self, x_mv: f64) -> f64 {
+        x_mv - self.input.mean_drive(self.lif.tau_m)
+    }
+}
