@@ -6,7 +6,7 @@
 //! the membrane-filtered level are both many standard errors off.
 
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
-use balnet::theory::correlated::{ShapePoint, rule_c_common, rule_h_common};
+use balnet::theory::correlated::{GammaTrainsPoint, ShapePoint, rule_c_common, rule_h_common};
 use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::response::second_order::chi2_fano;
 use balnet::transfer::shot_noise::{Resolution, ShotNoise, TABLE_SPACING, population_input};
@@ -81,11 +81,8 @@ fn rule_h_matches_regular_trains_where_rule_c_does_not() {
     let drive = input.mean_drive(tau);
     // mean potentials (printed): the Hawkes solver's and C's shot noise at F_chi
     let v_hawkes = {
-        use balnet::transfer::shot_noise::hawkes;
-        let p = m.p();
-        let (src, ext) =
-            hawkes::split_input(&input, &vec![cv * cv; p], &vec![f_eff; p], tau).unwrap();
-        hawkes::stationary(&lif, &ext, &src, x - drive)
+        let pt = GammaTrainsPoint::new(&m, a, nu_pre, cv).unwrap();
+        balnet::transfer::shot_noise::hawkes::stationary(&lif, &pt.external, &pt.sources, x - drive)
             .unwrap()
             .mean_v
     };

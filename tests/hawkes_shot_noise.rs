@@ -7,8 +7,8 @@
 //! in its Poisson and static limits and against a Monte Carlo of the modulated neuron
 //! (`examples/hawkes_modulated_neuron.rs`; `tests/data/hawkes_modulated_mc.json`).
 
+use balnet::theory::correlated::GammaTrainsPoint;
 use balnet::transfer::LifParams;
-use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::shot_noise::hawkes::{self, HawkesResolution, HawkesSource};
 use balnet::transfer::shot_noise::{self as shot, Resolution, ShotInput, population_input};
 
@@ -26,6 +26,15 @@ fn setup(
     let input = population_input(&m, 0, &nu).unwrap();
     let (sources, external) = hawkes::split_input(&input, &s0, &f_eff, lif.tau_m).unwrap();
     (lif, external, sources, x - input.mean_drive(lif.tau_m))
+}
+
+/// [`setup`] for gamma trains of rate `nu` (Hz) and ISI CV `cv` from both populations:
+/// rule `H`'s Hawkes sources for them (`s0 = CV^2`, the trains' membrane Fano factor).
+fn gamma_setup(nu: f64, cv: f64, x: f64) -> (LifParams, ShotInput, Vec<HawkesSource>, f64) {
+    let m = balnet::presets::default_model();
+    let pt = GammaTrainsPoint::new(&m, 0, nu, cv).unwrap();
+    let b = pt.bias(x);
+    (pt.lif, pt.external, pt.sources, b)
 }
 
 #[test]
@@ -62,9 +71,7 @@ fn poisson_sources_give_the_poisson_master_equation() {
 fn the_mode_expansion_converges() {
     // the most regular trains of docs/closures.md (30 Hz, CV 0.5): modes 4 and 6 agree to
     // 1e-3 of the rate, far inside the Monte Carlo errors below (0.3-0.8%)
-    let g = GammaRenewal::new(30.0, 0.5, 0.002).unwrap();
-    let f = g.fano_eff(0.02);
-    let (lif, ext, src, b) = setup([30.0, 30.0], [0.25, 0.25], [f, f], 10.0);
+    let (lif, ext, src, b) = gamma_setup(30.0, 0.5, 10.0);
     let at = |modes: usize| {
         let res = HawkesResolution {
             modes,
@@ -87,14 +94,11 @@ fn rate_matches_an_independent_monte_carlo_of_the_hawkes_input() {
     let mut worst: f64 = 0.0;
     for p in data["points"].as_array().unwrap() {
         let x = p["x"].as_f64().unwrap();
-        let (nu, s0, fe) = if p["model"] == "hawkes-net" {
-            ([12.244, 16.017], [0.363, 0.309], [0.529, 0.488])
+        let (lif, ext, src, b) = if p["model"] == "hawkes-net" {
+            setup([12.244, 16.017], [0.363, 0.309], [0.529, 0.488], x)
         } else {
-            let (nu, cv) = (p["nu"].as_f64().unwrap(), p["cv"].as_f64().unwrap());
-            let f = GammaRenewal::new(nu, cv, 0.002).unwrap().fano_eff(0.02);
-            ([nu, nu], [cv * cv; 2], [f, f])
+            gamma_setup(p["nu"].as_f64().unwrap(), p["cv"].as_f64().unwrap(), x)
         };
-        let (lif, ext, src, b) = setup(nu, s0, fe, x);
         let rate = hawkes::stationary(&lif, &ext, &src, b).unwrap().rate;
         let (mc, se) = (p["rate"].as_f64().unwrap(), p["se"].as_f64().unwrap());
         let z = (mc - rate) / se;
@@ -273,8 +277,7 @@ fn second_order_response_matches_a_monte_carlo_of_the_modulated_neuron() {
         data["cv"].as_f64().unwrap(),
         data["x"].as_f64().unwrap(),
     );
-    let f = GammaRenewal::new(nu, cv, 0.002).unwrap().fano_eff(0.02);
-    let (lif, ext, src, b) = setup([nu, nu], [cv * cv; 2], [f, f], x);
+    let (lif, ext, src, b) = gamma_setup(nu, cv, x);
     let mods = data["modulations"].as_array().unwrap();
     let mut freqs: Vec<f64> = mods.iter().map(|m| m["f_hz"].as_f64().unwrap()).collect();
     freqs.sort_by(f64::total_cmp);

@@ -504,21 +504,20 @@ fn fano_loop(
             // docs/theory.md 6.6.11: the receiving neuron's own weighting; rule H's
             // corrections (6.6.12a) are refreshed once the loop has nearly converged
             // with the current ones
-            // a first refresh to a shorter reach: the state moves after it anyway
+            // a first refresh sooner and to a shorter reach: the state moves after it
+            // anyway
             let computed = per_input
                 .as_ref()
                 .is_some_and(|v| v.iter().any(|g| !g.correction_basis.is_empty()));
-            let refresh = change.max(step.map_or(0.0, f64::abs))
-                < if computed {
-                    CORRECTION_REFRESH
-                } else {
-                    FIRST_CORRECTION_REFRESH
-                };
-            let reach = if computed {
-                super::correlated::HAWKES_REACH
+            let (refresh_below, reach) = if computed {
+                (CORRECTION_REFRESH, super::correlated::HAWKES_REACH)
             } else {
-                super::correlated::HAWKES_FIRST_REACH
+                (
+                    FIRST_CORRECTION_REFRESH,
+                    super::correlated::HAWKES_FIRST_REACH,
+                )
             };
+            let refresh = change.max(step.map_or(0.0, f64::abs)) < refresh_below;
             // where and to what reach the corrections were computed
             let basis = |v: &Option<Vec<InputFano>>| -> Vec<(Vec<f64>, usize)> {
                 v.as_ref().map_or_else(
