@@ -24,6 +24,8 @@
 //!   neuron's second-order response (6.6.12b) for the difference between the drawn
 //!   trains' summed spectrum and the one-pole spectra of those two numbers (the JSON
 //!   line also gives `C`'s version of that term, `C` minus `C` at the one-pole spectra);
+//! - `H + k3`: `H` plus the third-cumulant term (docs/theory.md 6.6.12d) for the drawn
+//!   trains' free-membrane third cumulant less the Hawkes sources';
 //! - `z`: `(sim - prediction) / se`;
 //! - `F_out`: the membrane Fano factor of the receiving neuron's own spike train
 //!   (docs/theory.md 2.1), simulated, and the white-noise LIF renewal value
@@ -54,7 +56,8 @@ use balnet::sim::output::{NpyData, read_npy};
 use balnet::sim::rng::{Stream, below, stream};
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
 use balnet::theory::correlated::{
-    FREQUENCY_NODES, HAWKES_SHAPE_RESOLUTION, OMEGA_MAX, hawkes_shape_term, output_fano, shape_term,
+    FREQUENCY_NODES, HAWKES_SHAPE_RESOLUTION, OMEGA_MAX, hawkes_shape_term, output_fano,
+    shape_term, third_cumulant_term,
 };
 use balnet::theory::spectral::lif_fano_eff;
 use balnet::transfer::renewal::GammaRenewal;
@@ -235,6 +238,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (sources, owner, 4)
         }
     };
+    // the free membrane's third cumulant under the drawn trains less that under the
+    // Hawkes sources (docs/theory.md 6.6.12d)
+    let k3_trains: f64 = (0..m.p())
+        .map(|b| {
+            input.jumps_mv[b].powi(3)
+                * trains[b]
+                    .iter()
+                    .map(|g| g.membrane_cumulants(tau).1)
+                    .sum::<f64>()
+        })
+        .sum();
+    let k3_hawkes: f64 = hawkes_sources
+        .iter()
+        .map(|h| h.membrane_cumulants(tau).1)
+        .sum();
+    println!(
+        "free-membrane third cumulant of the recurrent input: trains {k3_trains:+.4} mV^3, Hawkes sources {k3_hawkes:+.4} mV^3"
+    );
     let shape_nodes = mapped_legendre_nodes(OMEGA_MAX, FREQUENCY_NODES, 3.0);
     let resolution = hawkes::HawkesResolution {
         modes,
@@ -269,7 +290,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         m.populations[a].name, resolution.modes
     );
     println!(
-        "{:>6} | {:>9} {:>8} | {:>9} {:>9} {:>7} | {:>9} {:>7} | {:>9} {:>13} {:>7} | {:>9} {:>7} | {:>5} {:>5}",
+        "{:>6} | {:>9} {:>8} | {:>9} {:>9} {:>7} | {:>9} {:>7} | {:>9} {:>13} {:>7} | {:>9} {:>7} | {:>9} {:>7} | {:>5} {:>5}",
         "x (mV)",
         "sim",
         "se",
@@ -283,6 +304,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "z C",
         "H",
         "z H",
+        "H + k3",
+        "z H+k3",
         "th s",
         "sim s"
     );
@@ -343,6 +366,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             shape
         };
         let h = rh + shape;
+        let k3_term = third_cumulant_term(
+            &lif,
+            &external,
+            &hawkes_sources,
+            x - drive,
+            k3_trains - k3_hawkes,
+            &HAWKES_SHAPE_RESOLUTION,
+        )?;
+        let h3 = h + k3_term;
         let th = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let (rate, se, f_out) = if neurons > 0 {
@@ -368,8 +400,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let f_out_eff = lif_fano_eff(&lif, x, sigma_of(&f_eff));
         let (za, zb, zc) = ((rate - ra) / se, (rate - rb) / se, (rate - rc) / se);
         let zh = (rate - h) / se;
+        let zh3 = (rate - h3) / se;
         println!(
-            "{x:>6.1} | {rate:>9.4} {se:>8.4} | {rp:>9.4} {ra:>9.4} {za:>7.1} | {rb:>9.4} {zb:>7.1} | {rc:>9.4} {:>6.3} {:>6.3} {zc:>7.1} | {h:>9.4} {zh:>7.1} | {th:>5.2} {:>5.0}",
+            "{x:>6.1} | {rate:>9.4} {se:>8.4} | {rp:>9.4} {ra:>9.4} {za:>7.1} | {rb:>9.4} {zb:>7.1} | {rc:>9.4} {:>6.3} {:>6.3} {zc:>7.1} | {h:>9.4} {zh:>7.1} | {h3:>9.4} {zh3:>7.1} | {th:>5.2} {:>5.0}",
             f[0],
             f[1],
             t1.elapsed().as_secs_f64()
@@ -380,7 +413,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rows.push(serde_json::json!({
             "x_mv": x, "sim_hz": rate, "se_hz": se, "poisson_hz": rp, "a_hz": ra,
             "b_hz": rb, "c_hz": rc, "fano": f, "fano_eff": f_eff, "z_a": za, "z_b": zb,
-            "z_c": zc, "hawkes_hz": rh, "c_one_pole_hz": rc1, "shape_hz": shape, "shape_rate_matched_hz": shape_rm, "shape_point": if hawkes_point { "hawkes" } else { "rate-matched" }, "shape_c_hz": rc - rc1, "fano_scale": fano_scale, "h_hz": h, "z_h": zh, "f_out_sim": f_out, "f_out_lif_c": f_out_c,
+            "z_c": zc, "hawkes_hz": rh, "c_one_pole_hz": rc1, "shape_hz": shape, "shape_rate_matched_hz": shape_rm, "shape_point": if hawkes_point { "hawkes" } else { "rate-matched" }, "shape_c_hz": rc - rc1, "fano_scale": fano_scale, "h_hz": h, "z_h": zh, "k3_term_hz": k3_term, "h3_hz": h3, "z_h3": zh3, "f_out_sim": f_out, "f_out_lif_c": f_out_c,
             "f_out_lif_eff": f_out_eff, "f_out_lr_c": f_out_lr, "f_out_lr_eff": f_out_lr_eff,
         }));
     }
@@ -390,8 +423,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .count()
     };
     println!(
-        "\nwithin 3 standard errors: H {} of {}, C {} of {}, B {} of {}, A {} of {}",
+        "\nwithin 3 standard errors: H {} of {}, H + k3 {} of {}, C {} of {}, B {} of {}, A {} of {}",
         within("z_h"),
+        rows.len(),
+        within("z_h3"),
         rows.len(),
         within("z_c"),
         rows.len(),

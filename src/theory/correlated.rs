@@ -1090,4 +1090,65 @@ impl GammaTrainsPoint {
     pub fn bias(&self, x_mv: f64) -> f64 {
         x_mv - self.input.mean_drive(self.lif.tau_m)
     }
+
+    /// The free membrane's third cumulant (mV^3) under the trains less that under the
+    /// Hawkes sources, summed over the presynaptic populations (docs/theory.md 6.6.12d):
+    /// `sum_p [K_p a_p^3 k3_train - k3(source p)]`, the first from
+    /// [`GammaRenewal::membrane_cumulants`](crate::transfer::renewal::GammaRenewal::membrane_cumulants),
+    /// the second from [`HawkesSource::membrane_cumulants`]. The variances are equal by
+    /// construction.
+    pub fn membrane_k3_difference(&self) -> f64 {
+        let tau = self.lif.tau_m;
+        let (_, k3_train) = self.trains.membrane_cumulants(tau);
+        self.sources
+            .iter()
+            .map(|s| {
+                s.rate_hz / self.trains.nu * s.jump_mv.powi(3) * k3_train
+                    - s.membrane_cumulants(tau).1
+            })
+            .sum()
+    }
+}
+
+/// Rule `H`'s third-cumulant term (docs/theory.md 6.6.12d): the rate change (Hz) of the
+/// Hawkes neuron (`lif`, Poisson input `external`, `sources`, bias `bias` in mV) when the
+/// free membrane's third cumulant changes by `delta_k3` (mV^3) from its value under the
+/// sources by a change of the input's correlations, `s3_c delta_k3`, with the sensitivity
+/// of [`hawkes::coloured_third_cumulant_sensitivity`] at the jump and correlation time of
+/// the source with the largest jump (the third cumulant goes with `a^3`: at the
+/// single-neuron checks' inputs the inhibitory trains carry 97-98% of the difference).
+/// Six Hawkes solves at `res`.
+///
+/// # Errors
+///
+/// As [`hawkes::coloured_third_cumulant_sensitivity`]; [`Error::Invalid`] without
+/// sources.
+pub fn third_cumulant_term(
+    lif: &LifParams,
+    external: &ShotInput,
+    sources: &[HawkesSource],
+    bias: f64,
+    delta_k3: f64,
+    res: &HawkesResolution,
+) -> Result<f64> {
+    let big = sources
+        .iter()
+        .max_by(|a, b| a.jump_mv.abs().total_cmp(&b.jump_mv.abs()))
+        .ok_or_else(|| {
+            Error::invalid(
+                "sources",
+                "none",
+                "the third-cumulant term needs at least one Hawkes source",
+            )
+        })?;
+    let s3 = hawkes::coloured_third_cumulant_sensitivity(
+        lif,
+        external,
+        sources,
+        bias,
+        big.jump_mv,
+        big.tau_c,
+        res,
+    )?;
+    Ok(s3 * delta_k3)
 }

@@ -56,6 +56,18 @@ impl GammaRenewal {
         ln_l.exp() / one_minus - self.nu / s
     }
 
+    /// Second and third cumulants of the train filtered by a free membrane of time
+    /// constant `tau_m` (s), `X(t) = sum_k exp(-(t - t_k)/tau_m)` over the spikes before `t`
+    /// (unit jump; times `a^2`, `a^3` for jumps `a` in mV): [`membrane_cumulants`] with
+    /// this process's Laplace transform (docs/theory.md 6.6.12d).
+    pub fn membrane_cumulants(&self, tau_m: f64) -> (f64, f64) {
+        membrane_cumulants(
+            self.nu * tau_m,
+            self.renewal_excess(1.0 / tau_m),
+            self.renewal_excess(2.0 / tau_m),
+        )
+    }
+
     /// Power spectrum `S(omega)` (Hz) of the spike train at angular frequency `omega`
     /// (rad/s): `nu Re[(1 + L)/(1 - L)] = nu (-2 Re E / |E|^2 - 1)` with
     /// `E = L(i omega) - 1 = expm1(z)`, `z = -i omega tau_ref - k Ln(1 + i omega theta)`,
@@ -106,6 +118,27 @@ impl GammaRenewal {
         }
         1.0 + 2.0 / PI * sum
     }
+}
+
+/// Second and third cumulants `(k2, k3)` of a stationary renewal train of rate `nu`
+/// filtered by a free membrane of time constant `tau_m` (unit jump), from
+/// `x = nu tau_m` and the excesses `e_j = L(j/tau_m)/(1 - L(j/tau_m)) - nu tau_m/j`
+/// (`j = 1, 2`) of the Laplace transform of the renewal density over its constant part
+/// (docs/theory.md 6.6.12d):
+///
+/// ```text
+///   k2 = x (1/2 + e1),
+///   k3 = x [1/3 + e1 + e2 + 2 e1 e2 + 2 x (e2 - e1)].
+/// ```
+///
+/// The moments follow from the product densities of a renewal process (looking back
+/// from `t`, the first spike at the stationary rate, later ones through the renewal
+/// density; Cox & Isham 1980, ch. 4); a Poisson train (`e1 = e2 = 0`) gives `x/2`, `x/3`.
+pub fn membrane_cumulants(x: f64, e1: f64, e2: f64) -> (f64, f64) {
+    (
+        x * (0.5 + e1),
+        x * (1.0 / 3.0 + e1 + e2 + 2.0 * e1 * e2 + 2.0 * x * (e2 - e1)),
+    )
 }
 
 /// Effective membrane Fano factor (docs/theory.md 2.1) of a gamma renewal train (the input

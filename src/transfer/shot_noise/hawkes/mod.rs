@@ -152,6 +152,56 @@ impl HawkesSource {
         self.tau_c / self.s0.sqrt()
     }
 
+    /// Second and third cumulants `(k2, k3)` (mV^2, mV^3) of this source's input to a free
+    /// membrane of time constant `tau_m` (s), `V(t) = a sum_k exp(-(t - t_k)/tau_m)`, in
+    /// closed form (docs/theory.md 6.6.12d). In the cluster representation of the linear
+    /// Hawkes process (Hawkes & Oakes 1974; for `s0 < 1` its analytic continuation to a
+    /// negative branching ratio `n = 1 - 1/sqrt(s0)`), the moments `M_j(T)` of one
+    /// family's contribution at time `T` after its immigrant obey `M1 - phi * M1 = f`,
+    /// `M2 - phi * M2 = M1^2`, `M3 - phi * M3 = 3 M1 M2 - 2 M1^3` (`f = a exp(-T/tau_m)`,
+    /// `phi = n exp(-t/theta)/theta`); the cumulants `k_j = R (1 - n) int M_j dT` (the
+    /// immigrants' rate times one family's moment) reduce to `k2 = R int M1^2` and
+    /// `k3 = R (3 int M1 M2 - 2 int M1^3)`; `M1` is `f` plus `f` through the kernel's
+    /// resolvent, and every integral is a divided difference of `1/(x + b)` over the
+    /// rates `1/tau_m` and `1/tau_c`, regular where they coincide.
+    /// `k2` equals `a^2 R tau_m F_eff / 2` ([`Self::membrane_fano`]).
+    pub fn membrane_cumulants(&self, tau_m: f64) -> (f64, f64) {
+        let n = 1.0 - 1.0 / self.s0.sqrt();
+        let theta = self.kernel_time();
+        let kappa = n / theta;
+        let (r, lam) = (1.0 / tau_m, (1.0 - n) / theta);
+        // M1 = a [e(T) + kappa g(T)], e = exp(-r T), g = e * exp(-lam T) (convolution)
+        // = (exp(-r T) - exp(-lam T))/(lam - r); int e^b g^m dT = lg(m, b r) is a divided
+        // difference of 1/(x + a), regular at lam = r (where the poles merge)
+        let lg = |m: usize, a: f64| -> f64 {
+            let fact = [1.0, 1.0, 2.0, 6.0][m];
+            let mut den = 1.0;
+            for j in 0..=m {
+                den *= a + (m - j) as f64 * r + j as f64 * lam;
+            }
+            fact / den
+        };
+        let a = self.jump_mv;
+        let i2 = lg(0, 2.0 * r) + 2.0 * kappa * lg(1, r) + kappa * kappa * lg(2, 0.0);
+        let i3 = lg(0, 3.0 * r)
+            + 3.0 * kappa * lg(1, 2.0 * r)
+            + 3.0 * kappa * kappa * lg(2, r)
+            + kappa.powi(3) * lg(3, 0.0);
+        // int M1^2 (exp(-lam .) * ...) as int M1(u)^2 K(u) du, K(u) = int_u M1(T)
+        // exp(-lam (T - u)) dT = a [alpha e(u) + beta g(u)]
+        let alpha = (1.0 + kappa / (2.0 * lam)) / (r + lam);
+        let beta = kappa / (2.0 * lam);
+        let i12 = alpha * lg(0, 3.0 * r)
+            + (beta + 2.0 * kappa * alpha) * lg(1, 2.0 * r)
+            + (2.0 * kappa * beta + kappa * kappa * alpha) * lg(2, r)
+            + kappa * kappa * beta * lg(3, 0.0);
+        let rate = self.rate_hz;
+        (
+            rate * a * a * i2,
+            rate * a.powi(3) * (i3 + 3.0 * kappa * i12),
+        )
+    }
+
     /// The baseline event rate `mu = R (1 + beta)` (Hz): the rate is `mu - beta w`, `w`
     /// the own events through the kernel (module documentation).
     pub fn baseline_hz(&self) -> f64 {
@@ -341,6 +391,107 @@ pub fn stationary_with(
         mean_v: mix(&|n| n.mean_v),
     })
 }
+
+/// The rate's sensitivity (Hz/mV^3) to the third cumulant of the free membrane potential
+/// carried by input of jump `jump_mv` (mV), at the working point of [`stationary_with`]
+/// (docs/theory.md 6.6.12d): a Poisson probe of jump `+|a|` and one of jump `-|a|`, each
+/// at rate `eps` with its mean removed through the bias, add the same mean (none),
+/// spectrum and even cumulants and opposite odd ones, so
+///
+/// ```text
+///   s3 = [nu(+|a|) - nu(-|a|)] / (2 eps |a|^3 tau_m / 3),
+/// ```
+///
+/// `eps |a|^3 tau_m / 3` being a probe's free-membrane third cumulant. `eps` is set so that
+/// a probe's free-membrane variance is 0.2 mV^2 (from 0.05 to 0.5 mV^2 `s3` changes by 0.4%
+/// of itself at 70 Hz, CV 0.4, 0 mV of the single-neuron checks). The probe's jump must
+/// span several cells of the grid: at 0.04 mV cells, jumps of 0.16 mV are not resolved
+/// (docs/theory.md 6.6.12d).
+///
+/// # Errors
+///
+/// [`Error::Invalid`] for a zero or non-finite `jump_mv`; as [`stationary_with`].
+pub fn third_cumulant_sensitivity(
+    lif: &LifParams,
+    poisson: &ShotInput,
+    hawkes: &[HawkesSource],
+    bias: f64,
+    jump_mv: f64,
+    res: &HawkesResolution,
+) -> Result<f64> {
+    let a = jump_mv.abs();
+    if !(a > 0.0 && a.is_finite()) {
+        return Err(Error::invalid(
+            "jump_mv",
+            jump_mv,
+            "the probe's jump must be finite and non-zero (mV)",
+        ));
+    }
+    let tau = lif.tau_m;
+    let eps = 2.0 * PROBE_VARIANCE / (a * a * tau);
+    let rate = |sign: f64| -> Result<f64> {
+        let mut probe = poisson.clone();
+        probe.jumps_mv.push(sign * a);
+        probe.rates_hz.push(eps);
+        Ok(stationary_with(lif, &probe, hawkes, bias - sign * a * eps * tau, res)?.rate)
+    };
+    let (up, down) = (rate(1.0)?, rate(-1.0)?);
+    Ok((up - down) / (2.0 * eps * a.powi(3) * tau / 3.0))
+}
+
+/// The rate's sensitivity (Hz/mV^3) to a third cumulant of the free membrane that has no
+/// coincident part beyond Poisson input's: one carried by pair correlations of the input
+/// with correlation time `tau_c` (s) and jump `jump_mv` (docs/theory.md 6.6.12d). The
+/// probes are weakly self-exciting Hawkes sources of jump `+|a|` and `-|a|` (mean removed
+/// through the bias, same spectrum, opposite odd cumulants) with `S(0)/R = s0'` and the
+/// correlation time `tau_c`; their third cumulant ([`HawkesSource::membrane_cumulants`])
+/// is the coincident part `R |a|^3 tau_m / 3` plus a coloured part. The response to the
+/// coincident part ([`third_cumulant_sensitivity`]) is removed,
+///
+/// ```text
+///   s3_c(s0') = [ (nu(+|a|) - nu(-|a|))/2 - s3_w R |a|^3 tau_m/3 ] / (k3 - R |a|^3 tau_m/3),
+/// ```
+///
+/// and `s3_c` is taken in the limit of weak clustering (`s0' -> 1`, where the coloured
+/// part is the pairs' alone) by linear extrapolation from `s0' = 1.2` and `1.5`, each
+/// probe with a free-membrane variance of about 0.2 mV^2 (from 0.05 to 0.5 mV^2 `s3_c`
+/// moves by 2-5% at 1-2 Hz output, docs/theory.md 6.6.12d). Six solves, four of them
+/// with one more Hawkes source.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] for a zero or non-finite `jump_mv` or a non-positive `tau_c`; as
+/// [`stationary_with`].
+pub fn coloured_third_cumulant_sensitivity(
+    lif: &LifParams,
+    poisson: &ShotInput,
+    hawkes: &[HawkesSource],
+    bias: f64,
+    jump_mv: f64,
+    tau_c: f64,
+    res: &HawkesResolution,
+) -> Result<f64> {
+    let white = third_cumulant_sensitivity(lif, poisson, hawkes, bias, jump_mv, res)?;
+    let a = jump_mv.abs();
+    let tau = lif.tau_m;
+    let at = |s0: f64| -> Result<f64> {
+        let rate = 2.0 * PROBE_VARIANCE / (a * a * tau * s0);
+        let (_, k3) = HawkesSource::new(a, rate, s0, tau_c)?.membrane_cumulants(tau);
+        let coincident = rate * a.powi(3) * tau / 3.0;
+        let nu = |sign: f64| -> Result<f64> {
+            let mut with = hawkes.to_vec();
+            with.push(HawkesSource::new(sign * a, rate, s0, tau_c)?);
+            Ok(stationary_with(lif, poisson, &with, bias - sign * a * rate * tau, res)?.rate)
+        };
+        let half = 0.5 * (nu(1.0)? - nu(-1.0)?);
+        Ok((half - white * coincident) / (k3 - coincident))
+    };
+    let (s12, s15) = (at(1.2)?, at(1.5)?);
+    Ok(s12 - (s15 - s12) * (0.2 / 0.3))
+}
+
+/// Free-membrane variance (mV^2) of each probe of [`third_cumulant_sensitivity`].
+const PROBE_VARIANCE: f64 = 0.2;
 
 /// As [`stationary_with`] at the two lattice biases that bracket `bias` only (half the
 /// cost of the cubic interpolation; the lattice spacing is the coarsest cell width,
