@@ -16,7 +16,9 @@
 //! of the shot-noise neuron's second-order response (6.6.12b) and the rule
 //! `H = Hawkes + shape` (docs/theory.md 6.6.12). With `--hawkes-point` the shape term is
 //! expanded about the Hawkes-driven neuron itself (docs/theory.md 6.4.2; 0.5-2 min per
-//! point) instead of the rate-matched Poisson-equivalent neuron.
+//! point) instead of the rate-matched Poisson-equivalent neuron, and `H3` adds the
+//! third-cumulant term (docs/theory.md 6.6.12d; `theory::correlated::third_cumulant_term`
+//! with the trains' and the sources' closed-form cumulants).
 //!
 //! `cargo run --release --example correlated_one_pole -- NU CV X1,X2,... [neurons seconds [seed]] [--hawkes-point]`
 //! (presynaptic rate in Hz, ISI CV, mean inputs in mV; population E of the default model,
@@ -24,10 +26,13 @@
 //! and `seconds`, the same neuron is also simulated (event-driven, exact:
 //! `sim::single::simulate_renewal_neuron`, 1 s warm-up, seed 7 unless given) and the last columns
 //! give the simulated rate, its standard error, and `z = (sim - prediction)/se` of the
-//! Hawkes rate alone and of `H`.
+//! Hawkes rate alone, of `H` and (with `--hawkes-point`) of `H3`.
 
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
-use balnet::theory::correlated::{ShapePoint, rule_c_common, rule_h_common};
+use balnet::theory::correlated::{
+    GammaTrainsPoint, HAWKES_SHAPE_RESOLUTION, ShapePoint, rule_c_common, rule_h_common,
+    third_cumulant_term,
+};
 use balnet::transfer::LifParams;
 use balnet::transfer::renewal::GammaRenewal;
 use balnet::transfer::shot_noise::population_input;
@@ -79,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let nu = vec![nu_pre; m.p()];
     println!(
-        "{:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} | {:>9} {:>9} {:>9} | {:>9} {:>8} {:>8} {:>6}",
+        "{:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} | {:>9} {:>9} {:>9} | {:>9} {:>8} {:>8} {:>6} | {:>9} {:>9} {:>6}",
         "x (mV)",
         "C gamma",
         "F_chi",
@@ -94,8 +99,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "sim",
         "se",
         "z Hawkes",
-        "z H"
+        "z H",
+        "k3 term",
+        "H3",
+        "z H3"
     );
+    let third = GammaTrainsPoint::new(&m, a, nu_pre, cv)?;
+    let dk3 = third.membrane_k3_difference();
     let sources = RenewalSource::network_inputs(&m, a, nu_pre, cv, 0.002);
     let drive = population_input(&m, a, &nu)?.mean_drive(tau);
 
@@ -126,6 +136,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             x,
             point,
         )?;
+        // the third-cumulant term (docs/theory.md 6.6.12d), with the Hawkes point only
+        let k3 = if point == ShapePoint::Hawkes {
+            third_cumulant_term(
+                &third.lif,
+                &third.external,
+                &third.sources,
+                third.bias(x),
+                dk3,
+                &HAWKES_SHAPE_RESOLUTION,
+            )?
+        } else {
+            f64::NAN
+        };
         let (sim, se) = if neurons > 0 {
             let r =
                 simulate_renewal_neuron(&lif, &sources, x - drive, neurons, 1.0, seconds, seed)?;
@@ -134,7 +157,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (f64::NAN, f64::NAN)
         };
         println!(
-            "{x:>6.1} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>+9.4} | {:>9.4} {shape:>+9.4} {:>9.4} | {sim:>9.4} {se:>8.4} {:>8.1} {:>6.1}",
+            "{x:>6.1} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>9.4} {:>6.4} | {:>+9.4} | {:>9.4} {shape:>+9.4} {:>9.4} | {sim:>9.4} {se:>8.4} {:>8.1} {:>6.1} | {k3:>+9.4} {:>9.4} {:>6.1}",
             out[0].0,
             out[0].1,
             out[1].0,
@@ -145,7 +168,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             hk,
             h,
             (sim - hk) / se,
-            (sim - h) / se
+            (sim - h) / se,
+            h + k3,
+            (sim - h - k3) / se
         );
     }
     Ok(())

@@ -490,7 +490,9 @@ pub fn coloured_third_cumulant_sensitivity(
     Ok(s12 - (s15 - s12) * (0.2 / 0.3))
 }
 
-/// Free-membrane variance (mV^2) of each probe of [`third_cumulant_sensitivity`].
+/// Free-membrane variance (mV^2) of each Poisson probe of [`third_cumulant_sensitivity`];
+/// the Hawkes probes of [`coloured_third_cumulant_sensitivity`] have their rate divided by
+/// their `S(0)/R`, which keeps it within 20%.
 const PROBE_VARIANCE: f64 = 0.2;
 
 /// As [`stationary_with`] at the two lattice biases that bracket `bias` only (half the
