@@ -49,15 +49,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let m = balnet::presets::default_model();
     let pt = GammaTrainsPoint::new(&m, 0, nu, cv)?;
     let bias = pt.bias(x);
+    let nodes = mapped_legendre_nodes(OMEGA_MAX, FREQUENCY_NODES, FREQUENCY_STRETCH);
+    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
+    // the trains' relative spectrum less A's one-pole one
+    let trains_diff = pt.shape_difference(&omegas);
     let GammaTrainsPoint {
         lif,
-        trains: g,
         sources: a,
         external,
         ..
     } = pt;
-    let nodes = mapped_legendre_nodes(OMEGA_MAX, FREQUENCY_NODES, FREQUENCY_STRETCH);
-    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
 
     let t0 = Instant::now();
     let all: Vec<usize> = (0..a.len()).collect();
@@ -87,18 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok((below, above))
     };
     let pct = |v: f64| 100.0 * v / rate_a;
-    let trains: Vec<f64> = omegas.iter().map(|&om| g.spectrum(om) / nu).collect();
-    let diff: Vec<Vec<f64>> = a
-        .iter()
-        .map(|s| {
-            omegas
-                .iter()
-                .zip(&trains)
-                .map(|(&om, t)| t - s.relative_spectrum(om))
-                .collect()
-        })
-        .collect();
-    let (below, above) = term(&diff)?;
+    let (below, above) = term(&trains_diff)?;
     println!(
         "the trains against A: term {:+.5} Hz, parts {:+.1}% / {:+.1}% of A's rate",
         below + above,

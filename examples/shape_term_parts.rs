@@ -43,6 +43,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let m = balnet::presets::default_model();
     let pt = GammaTrainsPoint::new(&m, 0, nu, cv)?;
     let bias = pt.bias(x);
+    let nodes = mapped_legendre_nodes(OMEGA_MAX, FREQUENCY_NODES, FREQUENCY_STRETCH);
+    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
+    // the trains' relative spectrum less the sources' one-pole one (6.6.12c)
+    let diff = pt.shape_difference(&omegas);
     let GammaTrainsPoint {
         lif,
         trains: g,
@@ -50,8 +54,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         external,
         ..
     } = pt;
-    let nodes = mapped_legendre_nodes(OMEGA_MAX, FREQUENCY_NODES, FREQUENCY_STRETCH);
-    let omegas: Vec<f64> = nodes.iter().map(|n| n.0).collect();
 
     let t0 = Instant::now();
     let so = hawkes::second_order_with(&lif, &external, &sources, bias, &omegas, &[0, 1], &res)?;
@@ -67,19 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{:>9} {:>8} {:>8} {:>8} {:>11} {:>11} {:>11} {:>9} {:>9}",
         "omega", "f (Hz)", "trains", "1-pole", "S_eps E", "chi2 E", "chi2 I", "part", "sum"
     );
-    // the trains' relative spectrum less the sources' one-pole one, and the weights of
-    // the term's quadrature (6.6.12c)
-    let trains: Vec<f64> = omegas.iter().map(|&om| g.spectrum(om) / nu).collect();
-    let diff: Vec<Vec<f64>> = sources
-        .iter()
-        .map(|s| {
-            omegas
-                .iter()
-                .zip(&trains)
-                .map(|(&om, t)| t - s.relative_spectrum(om))
-                .collect()
-        })
-        .collect();
+    // the weights of the term's quadrature (6.6.12c)
     let w = hawkes_shape_weights(&sources, &nodes, &diff)?;
     let (mut below, mut above, mut sum) = (0.0, 0.0, 0.0);
     for (k, &om) in omegas.iter().enumerate() {
@@ -95,7 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "{om:>9.2} {:>8.2} {:>8.4} {:>8.4} {s_eps:>+11.4e} {:>+11.4e} {:>+11.4e} {part:>+9.5} {sum:>+9.5}",
             om / (2.0 * PI),
-            trains[k],
+            g.spectrum(om) / nu,
             sources[0].relative_spectrum(om),
             so.chi2[k][0],
             so.chi2[k][1]

@@ -9,14 +9,16 @@
 //! cumulant carried by the input's correlations at the trains' correlation time (`s3_c`,
 //! weakly self-exciting Hawkes probes of the largest recurrent jump) and, for comparison,
 //! to a coincident one (`s3_w`, Poisson probes), and the term
-//! `s3_c (k3_trains - k3_Hawkes)`, all at rule `H`'s grid of
+//! `s3_c (k3_trains - k3_Hawkes)` (`theory::correlated::third_cumulant_term`), all at rule `H`'s grid of
 //! `theory::correlated::HAWKES_SHAPE_RESOLUTION`. About 1-2 s per point on 2 cores.
 //!
 //! `cargo run --release --example third_cumulant_term -- NU CV X1,X2,...`
 
 use std::time::Instant;
 
-use balnet::theory::correlated::{GammaTrainsPoint, HAWKES_SHAPE_RESOLUTION, third_cumulant_term};
+use balnet::theory::correlated::{
+    GammaTrainsPoint, HAWKES_SHAPE_RESOLUTION, third_cumulant_sensitivities,
+};
 use balnet::transfer::shot_noise::hawkes;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -32,12 +34,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let m = balnet::presets::default_model();
     let pt = GammaTrainsPoint::new(&m, 0, nu, cv)?;
-    let tau = pt.lif.tau_m;
-    let (_, k3_train) = pt.trains.membrane_cumulants(tau);
     println!("nu {nu} Hz, CV {cv}: free-membrane third cumulants (mV^3)");
-    for (name, s) in ["E", "I"].iter().zip(&pt.sources) {
-        let trains = s.rate_hz / nu * s.jump_mv.powi(3) * k3_train;
-        let (_, hk) = s.membrane_cumulants(tau);
+    for ((name, s), (trains, hk)) in ["E", "I"]
+        .iter()
+        .zip(&pt.sources)
+        .zip(pt.membrane_k3_parts())
+    {
         println!(
             "  {name}: trains {trains:+.4}, Hawkes source {hk:+.4} (jump {:+.4} mV, s0 {:.4}, tau_c {:.2} ms), difference {:+.4}",
             s.jump_mv,
@@ -52,23 +54,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{:>7} {:>10} {:>13} {:>13} {:>10} {:>8}",
         "x (mV)", "Hawkes", "s3_c (Hz/mV3)", "s3_w (Hz/mV3)", "term (Hz)", "term %"
     );
-    let big = &pt.sources[1];
     for &x in &xs {
         let t0 = Instant::now();
         let b = pt.bias(x);
         let rate = hawkes::stationary_with(&pt.lif, &pt.external, &pt.sources, b, &res)?.rate;
-        let term = third_cumulant_term(&pt.lif, &pt.external, &pt.sources, b, dk3, &res)?;
-        let white = hawkes::third_cumulant_sensitivity(
-            &pt.lif,
-            &pt.external,
-            &pt.sources,
-            b,
-            big.jump_mv,
-            &res,
-        )?;
+        // the term of `third_cumulant_term`, s3_c times the difference
+        let (coloured, white) =
+            third_cumulant_sensitivities(&pt.lif, &pt.external, &pt.sources, b, &res)?;
+        let term = coloured * dk3;
         println!(
-            "{x:>7.1} {rate:>10.5} {:>13.6} {white:>13.6} {term:>+10.5} {:>+8.2}   ({:.1} s)",
-            term / dk3,
+            "{x:>7.1} {rate:>10.5} {coloured:>13.6} {white:>13.6} {term:>+10.5} {:>+8.2}   ({:.1} s)",
             100.0 * term / rate,
             t0.elapsed().as_secs_f64()
         );

@@ -36,6 +36,7 @@ fn coloured_sensitivity_at_vanishing_correlation_time_is_that_of_compound_jumps(
                 &res,
             )
             .unwrap()
+            .0
         };
         let compound = (8.0 * white(2.0 * a) - 2.0 * white(a)) / 6.0;
         let limit = coloured(1e-5);

@@ -1091,38 +1091,62 @@ impl GammaTrainsPoint {
         x_mv - self.input.mean_drive(self.lif.tau_m)
     }
 
-    /// The free membrane's third cumulant (mV^3) under the trains less that under the
-    /// Hawkes sources, summed over the presynaptic populations (docs/theory.md 6.6.12d):
-    /// `sum_p [K_p a_p^3 k3_train - k3(source p)]`, the first from
+    /// The trains' relative spectrum less each source's one-pole one at `omegas` (rad/s),
+    /// `diff[p][k] = S(omega_k)/nu - S_1,p(omega_k)/R_p`: what rule `H`'s shape term
+    /// expands in (docs/theory.md 6.6.12b-c).
+    pub fn shape_difference(&self, omegas: &[f64]) -> Vec<Vec<f64>> {
+        let trains: Vec<f64> = omegas
+            .iter()
+            .map(|&om| self.trains.spectrum(om) / self.trains.nu)
+            .collect();
+        self.sources
+            .iter()
+            .map(|s| {
+                omegas
+                    .iter()
+                    .zip(&trains)
+                    .map(|(&om, t)| t - s.relative_spectrum(om))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The free membrane's third cumulant (mV^3) per presynaptic population, under its
+    /// trains and under its Hawkes source (docs/theory.md 6.6.12d): `(K_p a_p^3 k3_train,
+    /// k3(source p))`, the first from
     /// [`GammaRenewal::membrane_cumulants`](crate::transfer::renewal::GammaRenewal::membrane_cumulants),
     /// the second from [`HawkesSource::membrane_cumulants`]. The variances are equal by
     /// construction.
-    pub fn membrane_k3_difference(&self) -> f64 {
+    pub fn membrane_k3_parts(&self) -> Vec<(f64, f64)> {
         let tau = self.lif.tau_m;
         let (_, k3_train) = self.trains.membrane_cumulants(tau);
         self.sources
             .iter()
             .map(|s| {
-                s.rate_hz / self.trains.nu * s.jump_mv.powi(3) * k3_train
-                    - s.membrane_cumulants(tau).1
+                (
+                    s.rate_hz / self.trains.nu * s.jump_mv.powi(3) * k3_train,
+                    s.membrane_cumulants(tau).1,
+                )
             })
-            .sum()
+            .collect()
+    }
+
+    /// The free membrane's third cumulant (mV^3) under the trains less that under the
+    /// Hawkes sources, summed over the presynaptic populations ([`Self::membrane_k3_parts`]).
+    pub fn membrane_k3_difference(&self) -> f64 {
+        self.membrane_k3_parts().iter().map(|(t, h)| t - h).sum()
     }
 }
 
 /// Rule `H`'s third-cumulant term (docs/theory.md 6.6.12d): the rate change (Hz) of the
 /// Hawkes neuron (`lif`, Poisson input `external`, `sources`, bias `bias` in mV) when the
 /// free membrane's third cumulant changes by `delta_k3` (mV^3) from its value under the
-/// sources by a change of the input's correlations, `s3_c delta_k3`, with the sensitivity
-/// of [`hawkes::coloured_third_cumulant_sensitivity`] at the jump and correlation time of
-/// the source with the largest jump (the third cumulant goes with `a^3`: at the
-/// single-neuron checks' inputs the inhibitory trains carry 97-98% of the difference).
-/// Six Hawkes solves at `res`.
+/// sources by a change of the input's correlations, `s3_c delta_k3` with `s3_c` of
+/// [`third_cumulant_sensitivities`]. Six Hawkes solves at `res`.
 ///
 /// # Errors
 ///
-/// As [`hawkes::coloured_third_cumulant_sensitivity`]; [`Error::Invalid`] without
-/// sources.
+/// As [`third_cumulant_sensitivities`].
 pub fn third_cumulant_term(
     lif: &LifParams,
     external: &ShotInput,
@@ -1131,6 +1155,26 @@ pub fn third_cumulant_term(
     delta_k3: f64,
     res: &HawkesResolution,
 ) -> Result<f64> {
+    Ok(third_cumulant_sensitivities(lif, external, sources, bias, res)?.0 * delta_k3)
+}
+
+/// The Hawkes neuron's sensitivities `(s3_c, s3_w)` (Hz/mV^3) to a coloured and to a
+/// coincident third cumulant of the free membrane ([`hawkes::coloured_third_cumulant_sensitivity`]),
+/// probed at the jump and correlation time of the source with the largest jump (the third
+/// cumulant goes with `a^3`: at the single-neuron checks' inputs the inhibitory trains
+/// carry 97-98% of the difference; docs/theory.md 6.6.12d).
+///
+/// # Errors
+///
+/// As [`hawkes::coloured_third_cumulant_sensitivity`]; [`Error::Invalid`] without
+/// sources.
+pub fn third_cumulant_sensitivities(
+    lif: &LifParams,
+    external: &ShotInput,
+    sources: &[HawkesSource],
+    bias: f64,
+    res: &HawkesResolution,
+) -> Result<(f64, f64)> {
     let big = sources
         .iter()
         .max_by(|a, b| a.jump_mv.abs().total_cmp(&b.jump_mv.abs()))
@@ -1141,7 +1185,7 @@ pub fn third_cumulant_term(
                 "the third-cumulant term needs at least one Hawkes source",
             )
         })?;
-    let s3 = hawkes::coloured_third_cumulant_sensitivity(
+    hawkes::coloured_third_cumulant_sensitivity(
         lif,
         external,
         sources,
@@ -1149,6 +1193,5 @@ pub fn third_cumulant_term(
         big.jump_mv,
         big.tau_c,
         res,
-    )?;
-    Ok(s3 * delta_k3)
+    )
 }

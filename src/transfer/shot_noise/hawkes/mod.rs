@@ -455,8 +455,9 @@ pub fn third_cumulant_sensitivity(
 /// and `s3_c` is taken in the limit of weak clustering (`s0' -> 1`, where the coloured
 /// part is the pairs' alone) by linear extrapolation from `s0' = 1.2` and `1.5`, each
 /// probe with a free-membrane variance of about 0.2 mV^2 (from 0.05 to 0.5 mV^2 `s3_c`
-/// moves by 2-5% at 1-2 Hz output, docs/theory.md 6.6.12d). Six solves, four of them
-/// with one more Hawkes source.
+/// moves by 2-5% at 1-2 Hz output, docs/theory.md 6.6.12d). Returns `(s3_c, s3_w)`, the
+/// second being [`third_cumulant_sensitivity`] at the same jump, which the first needs.
+/// Six solves, four of them with one more Hawkes source.
 ///
 /// # Errors
 ///
@@ -470,7 +471,7 @@ pub fn coloured_third_cumulant_sensitivity(
     jump_mv: f64,
     tau_c: f64,
     res: &HawkesResolution,
-) -> Result<f64> {
+) -> Result<(f64, f64)> {
     let white = third_cumulant_sensitivity(lif, poisson, hawkes, bias, jump_mv, res)?;
     let a = jump_mv.abs();
     let tau = lif.tau_m;
@@ -487,7 +488,7 @@ pub fn coloured_third_cumulant_sensitivity(
         Ok((half - white * coincident) / (k3 - coincident))
     };
     let (s12, s15) = (at(1.2)?, at(1.5)?);
-    Ok(s12 - (s15 - s12) * (0.2 / 0.3))
+    Ok((s12 - (s15 - s12) * (0.2 / 0.3), white))
 }
 
 /// Free-membrane variance (mV^2) of each Poisson probe of [`third_cumulant_sensitivity`];
