@@ -46,7 +46,12 @@
 //! rates into one source. With `--hawkes-point` (one source per population only) the
 //! shape term is expanded about the Hawkes-driven neuron itself (docs/theory.md 6.4.2,
 //! `theory::correlated::hawkes_shape_term`; 0.5-2 min per point) and the JSON line also
-//! gives the rate-matched term (`shape_rate_matched_hz`).
+//! gives the rate-matched term (`shape_rate_matched_hz`). With `--full` (one source per
+//! population only) a line per point gives rule `H` in full as the closure
+//! `correlated_full` evaluates it (docs/theory.md 6.6.12e): `C` times
+//! `exp(ln nu_H/nu_C)` of `theory::correlated::full_correction`, the shape term about the
+//! Hawkes neuron on `FULL_SHAPE_NODES` frequencies and the third-cumulant term, on the
+//! grid of `HAWKES_SHAPE_RESOLUTION` (JSON `closure_full_hz`, `z_closure_full`).
 
 use std::path::Path;
 use std::time::Instant;
@@ -56,8 +61,8 @@ use balnet::sim::output::{NpyData, read_npy};
 use balnet::sim::rng::{Stream, below, stream};
 use balnet::sim::single::{RenewalSource, simulate_renewal_neuron};
 use balnet::theory::correlated::{
-    FREQUENCY_NODES, HAWKES_SHAPE_RESOLUTION, OMEGA_MAX, hawkes_shape_term, output_fano,
-    shape_term, third_cumulant_term,
+    FREQUENCY_NODES, FULL_RESOLUTION, FULL_SHAPE_NODES, HAWKES_SHAPE_RESOLUTION, OMEGA_MAX,
+    full_correction, hawkes_shape_term, output_fano, shape_term, third_cumulant_term,
 };
 use balnet::theory::spectral::lif_fano_eff;
 use balnet::transfer::renewal::GammaRenewal;
@@ -109,6 +114,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .position(|a| a == "--hawkes-point")
         .map(|i| args.remove(i))
         .is_some();
+    let full = args
+        .iter()
+        .position(|a| a == "--full")
+        .map(|i| args.remove(i))
+        .is_some();
     let dir = Path::new(
         args.get(1)
             .ok_or("usage: correlated_network_trains SIM_DIR [MODEL] [neurons] [seconds] [seed]")?,
@@ -122,8 +132,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if classes == 0 {
         return Err("classes: at least one Hawkes source per population".into());
     }
-    if hawkes_point && split.is_some() {
-        return Err("--hawkes-point: one Hawkes source per population only (no classes)".into());
+    if (hawkes_point || full) && split.is_some() {
+        return Err(
+            "--hawkes-point, --full: one Hawkes source per population only (no classes)".into(),
+        );
     }
     let a = 0;
     let lif = LifParams::of(&m, a);
@@ -257,6 +269,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "free-membrane third cumulant of the recurrent input: trains {k3_trains:+.4} mV^3, Hawkes sources {k3_hawkes:+.4} mV^3"
     );
     let shape_nodes = mapped_legendre_nodes(OMEGA_MAX, FREQUENCY_NODES, 3.0);
+    let full_nodes = mapped_legendre_nodes(OMEGA_MAX, FULL_SHAPE_NODES, 3.0);
     let resolution = hawkes::HawkesResolution {
         modes,
         ..Default::default()
@@ -375,6 +388,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &HAWKES_SHAPE_RESOLUTION,
         )?;
         let h3 = h + k3_term;
+        // rule H in full as the closure correlated_full evaluates it (6.6.12e)
+        let closure_full = if full {
+            let diff: Vec<Vec<f64>> = (0..m.p())
+                .map(|b| {
+                    full_nodes
+                        .iter()
+                        .map(|&(w, _)| rel(b, w) - rel_one_pole(b, w))
+                        .collect()
+                })
+                .collect();
+            let fc = full_correction(
+                &lif,
+                &input,
+                &external,
+                &hawkes_sources,
+                &f,
+                x - drive,
+                &full_nodes,
+                &diff,
+                k3_trains - k3_hawkes,
+                &FULL_RESOLUTION,
+                &HAWKES_SHAPE_RESOLUTION,
+            )?;
+            rc * fc.ln_rate.exp()
+        } else {
+            f64::NAN
+        };
         let th = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let (rate, se, f_out) = if neurons > 0 {
@@ -401,19 +441,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (za, zb, zc) = ((rate - ra) / se, (rate - rb) / se, (rate - rc) / se);
         let zh = (rate - h) / se;
         let zh3 = (rate - h3) / se;
+        let zf = (rate - closure_full) / se;
         println!(
             "{x:>6.1} | {rate:>9.4} {se:>8.4} | {rp:>9.4} {ra:>9.4} {za:>7.1} | {rb:>9.4} {zb:>7.1} | {rc:>9.4} {:>6.3} {:>6.3} {zc:>7.1} | {h:>9.4} {zh:>7.1} | {h3:>9.4} {zh3:>7.1} | {th:>5.2} {:>5.0}",
             f[0],
             f[1],
             t1.elapsed().as_secs_f64()
         );
+        if full {
+            println!(
+                "         closure correlated_full (rule H in full, 6.6.12e): {closure_full:.4} Hz, z {zf:.1}"
+            );
+        }
         println!(
             "         F_out: sim {f_out:.3}; white-noise LIF at C's sigma {f_out_c:.3}, at F_eff's {f_out_eff:.3}; with the linear response to the input's colour at C's sigma {f_out_lr:.3}, at F_eff's {f_out_lr_eff:.3}"
         );
         rows.push(serde_json::json!({
             "x_mv": x, "sim_hz": rate, "se_hz": se, "poisson_hz": rp, "a_hz": ra,
             "b_hz": rb, "c_hz": rc, "fano": f, "fano_eff": f_eff, "z_a": za, "z_b": zb,
-            "z_c": zc, "hawkes_hz": rh, "c_one_pole_hz": rc1, "shape_hz": shape, "shape_rate_matched_hz": shape_rm, "shape_point": if hawkes_point { "hawkes" } else { "rate-matched" }, "shape_c_hz": rc - rc1, "fano_scale": fano_scale, "h_hz": h, "z_h": zh, "k3_term_hz": k3_term, "h3_hz": h3, "z_h3": zh3, "f_out_sim": f_out, "f_out_lif_c": f_out_c,
+            "z_c": zc, "hawkes_hz": rh, "c_one_pole_hz": rc1, "shape_hz": shape, "shape_rate_matched_hz": shape_rm, "shape_point": if hawkes_point { "hawkes" } else { "rate-matched" }, "shape_c_hz": rc - rc1, "fano_scale": fano_scale, "h_hz": h, "z_h": zh, "k3_term_hz": k3_term, "h3_hz": h3, "z_h3": zh3, "f_out_sim": f_out, "f_out_lif_c": f_out_c, "closure_full_hz": closure_full, "z_closure_full": zf,
             "f_out_lif_eff": f_out_eff, "f_out_lr_c": f_out_lr, "f_out_lr_eff": f_out_lr_eff,
         }));
     }

@@ -107,7 +107,7 @@ enum TrainModel {
 
 impl TrainModel {
     fn of(model: &Model, state: &State) -> Self {
-        if model.noise != NoiseClosure::Correlated {
+        if !model.noise.is_correlated() {
             return Self::Spectral;
         }
         crate::theory::closure::correlated_train_fano(model, state)

@@ -333,6 +333,20 @@ pub enum NoiseClosure {
     /// Fano factor of the spike-train spectrum weighted by the second-order response
     /// (docs/theory.md 6.6.6): no calibrated constant.
     Correlated,
+    /// The correlated closure with rule `H` in full (docs/theory.md 6.6.12e): the shape
+    /// term about the Hawkes neuron and the third-cumulant term; shot-noise transfer
+    /// only, minutes per solve.
+    CorrelatedFull,
+}
+
+impl NoiseClosure {
+    /// Whether this is the correlated closure, in either form (docs/theory.md 6.6).
+    pub fn is_correlated(self) -> bool {
+        matches!(
+            self,
+            NoiseClosure::Correlated | NoiseClosure::CorrelatedFull
+        )
+    }
 }
 
 /// Time integration scheme of the simulator (docs/theory.md section 3).

@@ -51,7 +51,9 @@ fn every_closure_solves_every_preset() {
                         NoiseClosure::Renewal => assert!(p.fano > 0.0 && p.fano <= 1.05),
                         NoiseClosure::Spectral => assert!(p.fano > 0.0 && p.fano < 1.0),
                         // not in this loop (one solve costs seconds): tests/correlated_closure.rs
-                        NoiseClosure::Correlated => assert!(p.fano > 0.0 && p.fano < 1.1),
+                        NoiseClosure::Correlated | NoiseClosure::CorrelatedFull => {
+                            assert!(p.fano > 0.0 && p.fano < 1.1)
+                        }
                     }
                 }
                 sigma.insert(

@@ -83,7 +83,7 @@ _Progress = Union[bool, None, Callable[[str], Any]]
 
 _Limit = Literal["finite", "balanced"]
 _Transfer = Literal["siegert", "shot-noise"]
-_Noise = Literal["poisson", "renewal", "spectral", "correlated"]
+_Noise = Literal["poisson", "renewal", "spectral", "correlated", "correlated-full"]
 _Response = Literal["closed-form", "threshold"]
 
 _Result = dict[str, Any]

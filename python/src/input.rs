@@ -117,17 +117,18 @@ pub fn parse_transfer(t: &str) -> PyResult<TransferKind> {
     }
 }
 
-/// `poisson`, `renewal`, `spectral` or `correlated` (any case).
+/// `poisson`, `renewal`, `spectral`, `correlated` or `correlated-full` (any case).
 pub fn parse_noise(n: &str) -> PyResult<NoiseClosure> {
     match n.to_ascii_lowercase().as_str() {
         "poisson" => Ok(NoiseClosure::Poisson),
         "renewal" => Ok(NoiseClosure::Renewal),
         "spectral" => Ok(NoiseClosure::Spectral),
         "correlated" => Ok(NoiseClosure::Correlated),
+        "correlated-full" | "correlated_full" => Ok(NoiseClosure::CorrelatedFull),
         other => Err(err(Error::invalid(
             "noise",
             other,
-            "must be `poisson`, `renewal`, `spectral` or `correlated` (docs/theory.md 2.1, 6.6)",
+            "must be `poisson`, `renewal`, `spectral`, `correlated` or `correlated-full` (docs/theory.md 2.1, 6.6)",
         ))),
     }
 }

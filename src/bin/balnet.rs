@@ -219,7 +219,7 @@ enum Cmd {
         #[arg(long)]
         all_closures: bool,
         /// Compare only shot noise with this noise closure (`poisson`, `renewal`,
-        /// `spectral` or `correlated`), fixed points only.
+        /// `spectral`, `correlated` or `correlated-full`), fixed points only.
         #[arg(long, conflicts_with = "all_closures")]
         noise: Option<String>,
     },
@@ -291,7 +291,8 @@ struct TheoryArgs {
     /// Transfer function: `siegert` or `shot-noise` (default: the Model's).
     #[arg(long)]
     transfer: Option<String>,
-    /// Noise closure: `poisson`, `renewal`, `spectral` or `correlated` (default: the Model's).
+    /// Noise closure: `poisson`, `renewal`, `spectral`, `correlated` or `correlated-full`
+    /// (rule H in full, docs/theory.md 6.6.12e; minutes per solve) (default: the Model's).
     #[arg(long)]
     noise: Option<String>,
 }
@@ -319,11 +320,12 @@ impl TheoryArgs {
                 "renewal" => NoiseClosure::Renewal,
                 "spectral" => NoiseClosure::Spectral,
                 "correlated" => NoiseClosure::Correlated,
+                "correlated-full" | "correlated_full" => NoiseClosure::CorrelatedFull,
                 other => {
                     return Err(Error::invalid(
                         "--noise",
                         other,
-                        "must be `poisson`, `renewal`, `spectral` or `correlated`",
+                        "must be `poisson`, `renewal`, `spectral`, `correlated` or `correlated-full`",
                     ));
                 }
             };

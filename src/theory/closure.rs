@@ -247,7 +247,7 @@ impl Closure {
                 accelerate: true,
                 what: "spectral noise closure (Fano factors)",
             }),
-            NoiseClosure::Correlated => Some(FanoIteration {
+            NoiseClosure::Correlated | NoiseClosure::CorrelatedFull => Some(FanoIteration {
                 map: correlated_fano,
                 // The unknowns that set the rates are the input-dependent Fano factors
                 // (docs/theory.md 6.6.11), updated from each round's state; the
@@ -271,7 +271,7 @@ impl Closure {
     /// correlated ones at a small fraction of the cost of the input-dependent weighting
     /// (docs/theory.md 6.6.11). `None` if the Model is its own cheapest start.
     pub(crate) fn diffusion_model(&self, model: &Model) -> Option<Model> {
-        let correlated = self.noise == NoiseClosure::Correlated;
+        let correlated = self.noise.is_correlated();
         (self.transfer == TransferKind::ShotNoise || correlated).then(|| {
             let mut m = model.clone();
             m.transfer = TransferKind::Siegert;
@@ -329,7 +329,7 @@ pub fn transfer_for_input(
     per_input: Option<&super::correlated::InputFano>,
 ) -> Result<SharedTransfer> {
     if let Some(g) = per_input.filter(|g| {
-        model.noise == NoiseClosure::Correlated && g.x_mv.len() >= 2 && g.fano.len() == g.x_mv.len()
+        model.noise.is_correlated() && g.x_mv.len() >= 2 && g.fano.len() == g.x_mv.len()
     }) {
         let n = g.x_mv.len();
         let sigma_k = |k: usize| {

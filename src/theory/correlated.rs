@@ -475,6 +475,18 @@ pub fn input_fano<T: Transfer>(
     let f0 = state.fano();
     let rates = state.rates();
     let hawkes_rule = model.transfer == crate::model::TransferKind::ShotNoise;
+    // rule H in full (docs/theory.md 6.6.12e) at the refreshes after the first
+    let full_nodes = (hawkes_rule
+        && model.noise == crate::model::NoiseClosure::CorrelatedFull
+        && refresh.is_some_and(|reach| reach > HAWKES_FIRST_REACH))
+    .then(|| mapped_legendre_nodes(OMEGA_MAX, FULL_SHAPE_NODES, FREQUENCY_STRETCH));
+    let full_rels = match &full_nodes {
+        Some(n) => {
+            let om: Vec<f64> = n.iter().map(|q| q.0).collect();
+            Some(relative_spectra(model, state, &transfer, &om)?)
+        }
+        None => None,
+    };
     Ok((0..state.populations.len())
         .map(|a| {
             let p = &state.populations[a];
@@ -486,6 +498,12 @@ pub fn input_fano<T: Transfer>(
             let one_pole = hawkes_rule
                 .then(|| HawkesInputs::new(model, a, &rates, &rels, &rels0, &nodes))
                 .flatten();
+            let one_pole = match (one_pole, &full_nodes, &full_rels) {
+                (Some(h), Some(n), Some(r)) => trains_membrane_k3(model, state, a)
+                    .ok()
+                    .map(|k3| h.with_full(r, n, &k3, lif.tau_m)),
+                (h, _, _) => h,
+            };
             let basis = one_pole.as_ref().map_or_else(Vec::new, HawkesInputs::basis);
             // the previous round's corrections serve until a refresh, and then if they
             // reach as far and their sources are within CORRECTION_REUSE of these (the
@@ -661,6 +679,18 @@ struct HawkesInputs {
     shape: Vec<Vec<f64>>,
     /// Membrane Fano factors of the presynaptic populations' trains.
     f_eff: Vec<f64>,
+    /// Rule `H` in full (docs/theory.md 6.6.12e), for the closure `correlated_full`.
+    full: Option<FullRule>,
+}
+
+/// What rule `H` in full needs beyond the closure's form (docs/theory.md 6.6.12e): the
+/// relative spectra's difference from the sources' one-pole spectra on
+/// [`FULL_SHAPE_NODES`] nodes, and the free membrane's third cumulant under the trains
+/// less that under the sources (mV^3).
+struct FullRule {
+    nodes: Vec<(f64, f64)>,
+    shape: Vec<Vec<f64>>,
+    delta_k3: f64,
 }
 
 impl HawkesInputs {
@@ -697,7 +727,44 @@ impl HawkesInputs {
             external,
             shape,
             f_eff,
+            full: None,
         })
+    }
+
+    /// With rule `H` in full (docs/theory.md 6.6.12e): `rels_full` the relative spectra on
+    /// `nodes_full`, `trains_k3` the trains' third cumulant per presynaptic population
+    /// ([`trains_membrane_k3`]).
+    fn with_full(
+        mut self,
+        rels_full: &[Vec<f64>],
+        nodes_full: &[(f64, f64)],
+        trains_k3: &[f64],
+        tau_m: f64,
+    ) -> Self {
+        let shape = self
+            .sources
+            .iter()
+            .zip(rels_full)
+            .map(|(s, rel)| {
+                nodes_full
+                    .iter()
+                    .zip(rel)
+                    .map(|(&(w, _), r)| r + 1.0 - s.relative_spectrum(w))
+                    .collect()
+            })
+            .collect();
+        let delta_k3 = self
+            .sources
+            .iter()
+            .zip(trains_k3)
+            .map(|(s, t)| t - s.membrane_cumulants(tau_m).1)
+            .sum();
+        self.full = Some(FullRule {
+            nodes: nodes_full.to_vec(),
+            shape,
+            delta_k3,
+        });
+        self
     }
 
     /// Rate (Hz), `S(0)/nu` and `tau_c` (s) of every source.
@@ -715,6 +782,23 @@ impl HawkesInputs {
     /// between them; both neurons on the grid of [`HAWKES_SHAPE_RESOLUTION`]. Zeros where
     /// a solve fails or a rate is below 1e-12 Hz.
     fn correction(&self, lif: &LifParams, x: f64, f: &[f64], nodes: &[(f64, f64)]) -> (f64, f64) {
+        if let Some(full) = &self.full {
+            let bias = x - self.input.mean_drive(lif.tau_m);
+            return full_correction(
+                lif,
+                &self.input,
+                &self.external,
+                &self.sources,
+                f,
+                bias,
+                &full.nodes,
+                &full.shape,
+                full.delta_k3,
+                &FULL_RESOLUTION,
+                &HAWKES_SHAPE_RESOLUTION,
+            )
+            .map_or((0.0, 0.0), |c| (c.ln_rate, c.mean_v));
+        }
         let drive = self.input.mean_drive(lif.tau_m);
         let res = HAWKES_SHAPE_RESOLUTION;
         // the correction at one lattice point `b` with the Hawkes solution `hk` there,
@@ -917,6 +1001,157 @@ pub fn hawkes_shape_weights(
                 .zip(diff)
                 .map(|(src, d)| src.rate_hz * d[k] / src.relative_spectrum(om) * wt / PI)
                 .collect()
+        })
+        .collect())
+}
+
+/// Gauss-Legendre nodes of the shape term about the Hawkes neuron in rule `H` in full
+/// (docs/theory.md 6.6.12e), on the closure's map over `[0, OMEGA_MAX]`: against
+/// [`FREQUENCY_NODES`] the term changes by 1.8% at 1.4 Hz and 0.03% at 41 Hz output
+/// (gamma trains of 70 Hz, CV 0.4; docs/closures.md "Rule H in full in the closure"),
+/// at a third of the cost.
+pub const FULL_SHAPE_NODES: usize = 16;
+
+/// Resolution of the Hawkes neuron's rate and mean potential, and of rule `C`'s
+/// neuron, in rule `H` in full in the closure (docs/theory.md 6.6.12e): the grid of
+/// [`HAWKES_SHAPE_RESOLUTION`] with 6 Hermite modes instead of 4 (the rule is tested
+/// to 3 standard errors at single neurons, where 4 modes leave the Hawkes rate up to 3%
+/// low with the most regular trains; the two terms stay at 4 modes).
+pub const FULL_RESOLUTION: HawkesResolution = HawkesResolution {
+    modes: 6,
+    ..HAWKES_SHAPE_RESOLUTION
+};
+
+/// Rule `H` in full at one input (docs/theory.md 6.6.12e), against rule `C`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FullCorrection {
+    /// `ln(nu_H / nu_C)`, `nu_H` the Hawkes rate plus both terms, `nu_C` rule `C`'s rate
+    /// on the same grid.
+    pub ln_rate: f64,
+    /// `<V>_H + Delta <V>_shape - <V>_C` (mV).
+    pub mean_v: f64,
+    /// The Hawkes neuron's rate (Hz).
+    pub hawkes_hz: f64,
+    /// The shape term about the Hawkes neuron (Hz, 6.6.12c).
+    pub shape_hz: f64,
+    /// The third-cumulant term (Hz, 6.6.12d).
+    pub third_cumulant_hz: f64,
+    /// Rule `C`'s rate on the same grid (Hz).
+    pub rule_c_hz: f64,
+}
+
+/// Rule `H` in full (docs/theory.md 6.6.12e) at bias `bias` (mV): the Hawkes neuron
+/// (`external` Poisson sources and the Hawkes `sources`) at resolution `res` with the
+/// shape term about itself ([`hawkes_shape_term`] of the differences `diff` on `nodes`)
+/// and the third-cumulant term ([`third_cumulant_term`] of `delta_k3`, mV^3), both at
+/// `terms`, against rule `C` (`input` with the recurrent sources at the Fano factors `f`)
+/// on the grid of `res`, the grid of the Hawkes neuron, so that part of the grid error
+/// cancels in the ratio (the closure's: [`FULL_RESOLUTION`] and
+/// [`HAWKES_SHAPE_RESOLUTION`]). The third-cumulant term moves the rate only (its effect
+/// on `<V>` is not computed).
+///
+/// # Errors
+///
+/// [`Error::Domain`] if the rate with both terms is not positive; the errors of
+/// [`hawkes_shape_term`], [`third_cumulant_sensitivities`] and the shot-noise solver.
+#[allow(clippy::too_many_arguments)]
+pub fn full_correction(
+    lif: &LifParams,
+    input: &ShotInput,
+    external: &ShotInput,
+    sources: &[HawkesSource],
+    f: &[f64],
+    bias: f64,
+    nodes: &[(f64, f64)],
+    diff: &[Vec<f64>],
+    delta_k3: f64,
+    res: &HawkesResolution,
+    terms: &HawkesResolution,
+) -> Result<FullCorrection> {
+    let c =
+        crate::transfer::shot_noise::stationary_with(lif, &input.with_fanos(f)?, bias, &res.grid)?;
+    let hk = hawkes::stationary_with(lif, external, sources, bias, res)?;
+    let (hawkes_hz, v_h) = (hk.rate, hk.mean_v);
+    let (_, _, shape_hz, shape_v) =
+        hawkes_shape_term(lif, external, sources, bias, nodes, diff, terms)?;
+    let third_cumulant_hz = third_cumulant_term(lif, external, sources, bias, delta_k3, terms)?;
+    let h = hawkes_hz + shape_hz + third_cumulant_hz;
+    if !(h > 0.0 && h.is_finite() && c.rate > 0.0) {
+        return Err(Error::Domain(format!(
+            "rule H in full at bias {bias} mV: rate {h} Hz (Hawkes {hawkes_hz}, shape {shape_hz}, third cumulant {third_cumulant_hz}) against rule C's {} Hz",
+            c.rate
+        )));
+    }
+    Ok(FullCorrection {
+        ln_rate: (h / c.rate).ln(),
+        mean_v: v_h + shape_v - c.mean_v,
+        hawkes_hz,
+        shape_hz,
+        third_cumulant_hz,
+        rule_c_hz: c.rate,
+    })
+}
+
+/// The free membrane's third cumulant (mV^3) under the trains of each presynaptic
+/// population of a neuron of population `a` at `state` (docs/theory.md 6.6.12e): each
+/// train a white-noise LIF renewal train (docs/theory.md 6.1) at its neuron's mean input,
+/// [`crate::transfer::renewal::membrane_cumulants`] from its ISI Laplace transform at
+/// `1/tau_m` and `2/tau_m` (`tau_m` of population `a`), averaged over the population's
+/// Gaussian of mean inputs (every neuron, not rate-weighted: each is one train) and
+/// times the in-degree and the cube of the jump. The trains' response to the colour of
+/// their own input (6.6.10) is not in it.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] for a population index out of range.
+pub fn trains_membrane_k3(model: &Model, state: &State, a: usize) -> Result<Vec<f64>> {
+    if a >= model.p() || state.populations.len() != model.p() {
+        return Err(Error::invalid(
+            "a",
+            a,
+            format!(
+                "needs a population of the model ({}) and its state",
+                model.p()
+            ),
+        ));
+    }
+    let tau = model.populations[a].tau_m;
+    let rule = crate::quad::hermite_rule(X_NODES);
+    Ok((0..model.p())
+        .map(|b| {
+            let q = &state.populations[b];
+            let lif = LifParams::of(model, b);
+            let sd = q.delta_mv2.max(0.0).sqrt();
+            let (mut acc, mut norm) = (0.0, 0.0);
+            for &(z, w) in rule.iter() {
+                norm += w;
+                let x = q.mean_input_mv + sd * z;
+                let nu = crate::transfer::siegert::rate(&lif, x, q.sigma_mv);
+                if !(nu > 1e-12) {
+                    continue;
+                }
+                // L(j/tau_m)/(1 - L) - nu tau_m/j; the Poisson value 0 where L fails
+                let excess = |j: f64| -> f64 {
+                    let lam = num_complex::Complex64::new(j / tau, 0.0);
+                    match diffusion::isi_laplace(&lif, x, q.sigma_mv, lam) {
+                        Ok(l) if l.re.is_finite() && l.re < 1.0 => {
+                            l.re / (1.0 - l.re) - nu * tau / j
+                        }
+                        _ => 0.0,
+                    }
+                };
+                let (_, k3) = crate::transfer::renewal::membrane_cumulants(
+                    nu * tau,
+                    excess(1.0),
+                    excess(2.0),
+                );
+                acc += w * k3;
+            }
+            if norm > 0.0 {
+                model.k_in(b) * model.jump(a, b).powi(3) * acc / norm
+            } else {
+                0.0
+            }
         })
         .collect())
 }

@@ -454,7 +454,7 @@ fn fano_loop(
     chord: Option<f64>,
 ) -> Result<State> {
     let p = model.p();
-    let correlated = model.noise == crate::model::NoiseClosure::Correlated;
+    let correlated = model.noise.is_correlated();
     // docs/theory.md 2.1: presynaptic Fano factors (renewal: CV^2; spectral: the
     // membrane-filtered renewal spectrum of theory::spectral) iterated to
     // self-consistency around the inner solve, each round warm-started
