@@ -282,6 +282,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         s / r
     };
+    // each population's relative spectrum less its one-pole sum on `nodes`
+    let diff_on = |nodes: &[(f64, f64)]| -> Vec<Vec<f64>> {
+        (0..m.p())
+            .map(|b| {
+                nodes
+                    .iter()
+                    .map(|&(w, _)| rel(b, w) - rel_one_pole(b, w))
+                    .collect()
+            })
+            .collect()
+    };
     // C for relative spectra `rel`: F_B = 1 + Int chi_2 rel_B / ((1/tau_m) d nu/d sigma^2),
     // three rounds, then shot noise at those Fano factors; the rate and the F_B
     let rule_c = |x: f64,
@@ -344,14 +355,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let rh =
             hawkes::stationary_with(&lif, &external, &hawkes_sources, x - drive, &resolution)?.rate;
         // the shape term of the spectra's difference from their one-pole sum (6.6.12b)
-        let diff: Vec<Vec<f64>> = (0..m.p())
-            .map(|b| {
-                shape_nodes
-                    .iter()
-                    .map(|&(w, _)| rel(b, w) - rel_one_pole(b, w))
-                    .collect()
-            })
-            .collect();
+        let diff = diff_on(&shape_nodes);
         let (shape, _, fano_scale) = shape_term(
             &lif,
             &input,
@@ -390,14 +394,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let h3 = h + k3_term;
         // rule H in full as the closure correlated_full evaluates it (6.6.12e)
         let closure_full = if full {
-            let diff: Vec<Vec<f64>> = (0..m.p())
-                .map(|b| {
-                    full_nodes
-                        .iter()
-                        .map(|&(w, _)| rel(b, w) - rel_one_pole(b, w))
-                        .collect()
-                })
-                .collect();
+            let diff = diff_on(&full_nodes);
             let fc = full_correction(
                 &lif,
                 &input,

@@ -663,6 +663,27 @@ pub const HAWKES_SHAPE_RESOLUTION: HawkesResolution = HawkesResolution {
 /// `S(0)/nu` (the LIF spectra are flat below about 1 rad/s).
 const LOW_OMEGA: f64 = 1e-3;
 
+/// The relative spectra `rels` (one per source, on the frequency `nodes`) less each
+/// source's one-pole relative spectrum: what rule `H`'s shape term expands in
+/// (docs/theory.md 6.6.12b-c).
+fn one_pole_differences(
+    sources: &[HawkesSource],
+    rels: &[Vec<f64>],
+    nodes: &[(f64, f64)],
+) -> Vec<Vec<f64>> {
+    sources
+        .iter()
+        .zip(rels)
+        .map(|(s, rel)| {
+            nodes
+                .iter()
+                .zip(rel)
+                .map(|(&(w, _), r)| r + 1.0 - s.relative_spectrum(w))
+                .collect()
+        })
+        .collect()
+}
+
 /// Rule `H` (docs/theory.md 6.6.12) for one receiving population: a Hawkes source per
 /// presynaptic population with its spectrum's `S(0)/nu` and membrane Fano factor
 /// (docs/theory.md 2.2.1), and the one-pole relative spectra of those two numbers on the
@@ -710,17 +731,7 @@ impl HawkesInputs {
         // membrane-filtered Fano factors of the receiving membrane (docs/theory.md 2.1)
         let f_eff: Vec<f64> = rels.iter().map(|r| membrane_fano(tau, nodes, r)).collect();
         let (sources, external) = hawkes::split_input(&input, &s0, &f_eff, tau).ok()?;
-        let shape = sources
-            .iter()
-            .zip(rels)
-            .map(|(s, rel)| {
-                nodes
-                    .iter()
-                    .zip(rel)
-                    .map(|(&(w, _), r)| r + 1.0 - s.relative_spectrum(w))
-                    .collect()
-            })
-            .collect();
+        let shape = one_pole_differences(&sources, rels, nodes);
         Some(HawkesInputs {
             input,
             sources,
@@ -741,18 +752,7 @@ impl HawkesInputs {
         trains_k3: &[f64],
         tau_m: f64,
     ) -> Self {
-        let shape = self
-            .sources
-            .iter()
-            .zip(rels_full)
-            .map(|(s, rel)| {
-                nodes_full
-                    .iter()
-                    .zip(rel)
-                    .map(|(&(w, _), r)| r + 1.0 - s.relative_spectrum(w))
-                    .collect()
-            })
-            .collect();
+        let shape = one_pole_differences(&self.sources, rels_full, nodes_full);
         let delta_k3 = self
             .sources
             .iter()
