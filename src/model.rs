@@ -334,8 +334,9 @@ pub enum NoiseClosure {
     /// (docs/theory.md 6.6.6): no calibrated constant.
     Correlated,
     /// The correlated closure with rule `H` in full (docs/theory.md 6.6.12e): the shape
-    /// term about the Hawkes neuron and the third-cumulant term; shot-noise transfer
-    /// only, minutes per solve.
+    /// term about the Hawkes neuron and the third-cumulant term at every correction,
+    /// minutes per solve. Rule `H` is a shot-noise rule: with the Siegert transfer this
+    /// is [`NoiseClosure::Correlated`].
     CorrelatedFull,
 }
 

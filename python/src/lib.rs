@@ -567,7 +567,7 @@ fn susceptibility<'py>(
 ///
 /// ``limit`` is ``"finite"`` (K as given) or ``"balanced"`` (K -> infinity);
 /// ``transfer`` (``"siegert"``, ``"shot-noise"``) and ``noise`` (``"poisson"``,
-/// ``"renewal"``, ``"spectral"``, ``"correlated"``) override the Model's choices. With ``all_states=True``
+/// ``"renewal"``, ``"spectral"``, ``"correlated"``, ``"correlated-full"``) override the Model's choices. With ``all_states=True``
 /// every stationary state found by multi-start Newton is returned (as ``balnet solve``
 /// does; slower), highest rate first, and the first is the primary one.
 ///

@@ -455,7 +455,10 @@ pub use super::state::InputFano;
 /// onto the new grid), or none if it has none. The closure's loop refreshes them once
 /// its state has nearly converged with the current ones, so that the Hawkes solves are
 /// made near the state they serve: the first time to [`HAWKES_FIRST_REACH`], then to
-/// [`HAWKES_REACH`] (docs/theory.md 6.6.12a).
+/// [`HAWKES_REACH`] (docs/theory.md 6.6.12a). With the closure `correlated_full`
+/// ([`crate::model::NoiseClosure::CorrelatedFull`]) the corrections of every refresh after
+/// the first are rule `H` in full ([`full_correction`], 6.6.12e), with the trains' third
+/// cumulants of [`trains_membrane_k3`] and the spectra on [`FULL_SHAPE_NODES`] nodes.
 ///
 /// # Errors
 ///
