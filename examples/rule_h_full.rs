@@ -6,7 +6,7 @@
 //! `exp(ln nu_H/nu_C)` of `theory::correlated::full_correction`, with `nu_H` the Hawkes
 //! neuron's rate plus the shape term about it (on `FULL_SHAPE_NODES` frequencies) plus the
 //! third-cumulant term, and `nu_C` rule `C`'s rate on the same grid; this prints its
-//! parts and the result. About 5-10 s per point on 2 cores.
+//! parts and the result. About 1-11 s per point on 2 cores.
 //!
 //! `cargo run --release --example rule_h_full -- NU CV X1,X2,...`
 
