@@ -50,8 +50,9 @@
 //! population only) a line per point gives rule `H` in full as the closure
 //! `correlated_full` evaluates it (docs/theory.md 6.6.12e): `C` times
 //! `exp(ln nu_H/nu_C)` of `theory::correlated::full_correction`, the shape term about the
-//! Hawkes neuron on `FULL_SHAPE_NODES` frequencies and the third-cumulant term, on the
-//! grid of `HAWKES_SHAPE_RESOLUTION` (JSON `closure_full_hz`, `z_closure_full`).
+//! Hawkes neuron on `FULL_SHAPE_NODES` frequencies and the third-cumulant term, the Hawkes
+//! rate at `FULL_RESOLUTION` and the terms at `HAWKES_SHAPE_RESOLUTION` (JSON
+//! `closure_full_hz`, `z_closure_full`).
 
 use std::path::Path;
 use std::time::Instant;
@@ -383,19 +384,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             shape
         };
         let h = rh + shape;
-        let k3_term = third_cumulant_term(
-            &lif,
-            &external,
-            &hawkes_sources,
-            x - drive,
-            k3_trains - k3_hawkes,
-            &HAWKES_SHAPE_RESOLUTION,
-        )?;
-        let h3 = h + k3_term;
-        // rule H in full as the closure correlated_full evaluates it (6.6.12e)
-        let closure_full = if full {
-            let diff = diff_on(&full_nodes);
-            let fc = full_correction(
+        // rule H in full as the closure correlated_full evaluates it (6.6.12e); its
+        // third-cumulant term is the one of `H + k3` (same sources, bias and resolution)
+        let full_rule = if full {
+            Some(full_correction(
                 &lif,
                 &input,
                 &external,
@@ -403,15 +395,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 &f,
                 x - drive,
                 &full_nodes,
-                &diff,
+                &diff_on(&full_nodes),
                 k3_trains - k3_hawkes,
                 &FULL_RESOLUTION,
                 &HAWKES_SHAPE_RESOLUTION,
-            )?;
-            rc * fc.ln_rate.exp()
+            )?)
         } else {
-            f64::NAN
+            None
         };
+        let k3_term = match &full_rule {
+            Some(fc) => fc.third_cumulant_hz,
+            None => third_cumulant_term(
+                &lif,
+                &external,
+                &hawkes_sources,
+                x - drive,
+                k3_trains - k3_hawkes,
+                &HAWKES_SHAPE_RESOLUTION,
+            )?,
+        };
+        let h3 = h + k3_term;
+        let closure_full = full_rule.map_or(f64::NAN, |fc| rc * fc.ln_rate.exp());
         let th = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let (rate, se, f_out) = if neurons > 0 {
